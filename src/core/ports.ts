@@ -1,0 +1,83 @@
+/**
+ * The interfaces that platform adapters implement. Core code talks only to
+ * these; `src/node` and `src/browser` supply filesystem / IndexedDB caches and
+ * file-URL / blob-URL loaders, and the entry files inject them.
+ */
+import type { PluginDocument } from './document.js';
+
+/** What a BlobCache knows of one stored blob. */
+export interface CachedBlobInfo {
+  /** The SRI string the blob is stored under (e.g. `sha256-…`). */
+  integrity: string;
+  size: number;
+  /** Epoch ms of the last `get` or `put`. */
+  lastUsed: number;
+}
+
+/** What `prune` removed. */
+export interface PruneResult {
+  removed: string[];
+  freedBytes: number;
+}
+
+/**
+ * A content-addressed store of plugin bundles, keyed by integrity string.
+ * `put` verifies the bytes against the integrity and stores nothing when they
+ * do not match (it throws IntegrityError). Writes are atomic: a reader sees the
+ * whole blob or none.
+ */
+export interface BlobCache {
+  get(integrity: string): Promise<Uint8Array | undefined>;
+  put(integrity: string, bytes: Uint8Array): Promise<void>;
+  has(integrity: string): Promise<boolean>;
+  delete(integrity: string): Promise<void>;
+  list(): Promise<CachedBlobInfo[]>;
+  /** Removes least recently used blobs until the total is at most `maxBytes`. */
+  prune(options: { maxBytes: number }): Promise<PruneResult>;
+  /** A URL the platform's loader may import the stored blob from, when it has one (a file: URL in Node). */
+  locate?(integrity: string): Promise<string | undefined>;
+}
+
+/** A registry document as last fetched, with what is needed to revalidate it. */
+export interface CachedDocument {
+  /** Base URL of the registry the document came from. */
+  registry: string;
+  name: string;
+  document: PluginDocument;
+  etag?: string;
+  /** Epoch ms of the last successful fetch or revalidation. */
+  fetchedAt: number;
+}
+
+/** Stores registry documents per registry and name, for conditional requests and offline use. */
+export interface DocumentCache {
+  get(registry: string, name: string): Promise<CachedDocument | undefined>;
+  put(entry: CachedDocument): Promise<void>;
+  delete(registry: string, name: string): Promise<void>;
+}
+
+/** Verified bytes of one plugin version, ready to be imported. */
+export interface ModuleSource {
+  name: string;
+  version: string;
+  integrity: string;
+  bytes: Uint8Array;
+  /** Where the same bytes can be imported from, when the cache can say (see BlobCache.locate). */
+  url?: string;
+}
+
+/** A module namespace object as `import()` returns it. */
+export type ModuleNamespace = Record<string, unknown>;
+
+/**
+ * Turns verified bytes into a module namespace. The same integrity imported
+ * twice gives the same namespace; different bytes give a new module.
+ */
+export interface ModuleLoader {
+  import(source: ModuleSource): Promise<ModuleNamespace>;
+  /** Forgets a module so that its memory can be reclaimed once nothing else holds it. */
+  release?(integrity: string): void;
+}
+
+/** A `fetch`-compatible function: the registry client and host take one by injection. */
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;

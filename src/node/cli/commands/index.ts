@@ -1,0 +1,4 @@
+/** Every command of the plughub CLI, in the order `plughub --help` lists them. */
+import type { Command } from '../command.js';
+
+export const commands: Command[] = [];
