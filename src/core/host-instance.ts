@@ -1,0 +1,203 @@
+/**
+ * One loaded plugin version inside a host: its module, its definition, the
+ * root context every call derives from, and the bookkeeping that lets an
+ * upgrade or unload wait for calls in flight. Unloading aborts the root
+ * context with an UnloadedError, so every context of the plugin aborts too.
+ */
+import { createContext, type Logger, type PluginContext } from './context.js';
+import { isPlughubError, PluginExecutionError, UnloadedError } from './errors.js';
+import type { Manifest } from './manifest.js';
+import type { PluginDefinition } from './plugin.js';
+
+/** What a caller passes to execute: values, cancellation, deadline, label. */
+export interface ExecuteInit {
+  values?: Record<string, unknown> | Map<string, unknown>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  label?: string;
+}
+
+/** Where a loaded plugin came from. */
+export type PluginOrigin = { kind: 'registry'; registry: string; range: string } | { kind: 'local'; location: string };
+
+/** Runs `work` and rejects as soon as `signal` aborts (with its reason), whichever comes first. */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A loaded plugin version: executes calls and tracks the ones in flight. */
+export class PluginInstance<Api = unknown> {
+  readonly name: string;
+  readonly version: string;
+  readonly integrity: string;
+  readonly manifest: Manifest;
+  readonly origin: PluginOrigin;
+  readonly loadedAt = Date.now();
+  readonly #definition: PluginDefinition<Api>;
+  readonly #root: PluginContext<Api>;
+  #inFlight = 0;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(init: {
+    manifest: Manifest;
+    integrity: string;
+    definition: PluginDefinition<Api>;
+    origin: PluginOrigin;
+    api: Api;
+    log: Logger;
+  }) {
+    this.manifest = init.manifest;
+    this.name = init.manifest.name;
+    this.version = init.manifest.version;
+    this.integrity = init.integrity;
+    this.origin = init.origin;
+    this.#definition = init.definition;
+    this.#root = createContext<Api>({ host: init.api, log: init.log, plugin: init.manifest });
+  }
+
+  /** `name@version`, for messages. */
+  get id(): string {
+    return `${this.name}@${this.version}`;
+  }
+
+  /** The number of calls currently running on this version. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** True once the instance has been shut down. */
+  get closed(): boolean {
+    return this.#root.signal.aborted;
+  }
+
+  /**
+   * A context for one call: a child of the plugin's root context that also
+   * aborts when the caller's signal does. `dispose` detaches from that signal.
+   */
+  context(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void } {
+    const ctx = createContext<Api>({
+      signal: this.#root.signal,
+      host: this.#root.host,
+      log: this.#root.log,
+      plugin: this.manifest,
+      ...(init.values !== undefined ? { values: init.values } : {}),
+      ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
+      ...(init.label !== undefined ? { label: init.label } : {}),
+    });
+    const caller = init.signal;
+    if (!caller) return { ctx, dispose: () => ctx.cancel() };
+    const onAbort = () => ctx.cancel(caller.reason);
+    if (caller.aborted) onAbort();
+    else caller.addEventListener('abort', onAbort, { once: true });
+    return {
+      ctx,
+      dispose: () => {
+        caller.removeEventListener('abort', onAbort);
+        ctx.cancel();
+      },
+    };
+  }
+
+  /**
+   * Runs the plugin's execute with a fresh context. Resolves with its result;
+   * rejects with the context's abort reason (cancel, deadline, unload) as soon
+   * as the signal aborts, or with a PluginExecutionError wrapping what the
+   * plugin threw.
+   */
+  async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
+    if (this.closed) throw this.#root.signal.reason;
+    const { ctx, dispose } = this.context(init);
+    this.#inFlight += 1;
+    try {
+      const work = Promise.resolve().then(() => {
+        ctx.throwIfAborted();
+        return this.#definition.execute(ctx);
+      });
+      return (await raceSignal(work, ctx.signal)) as T;
+    } catch (error) {
+      if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
+      if (isPlughubError(error)) throw error;
+      throw this.#failure('execute', error);
+    } finally {
+      dispose();
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Calls the plugin's activate hook (if any) with the state handed over by a previous version. */
+  async activate(state?: unknown): Promise<void> {
+    if (!this.#definition.activate) return;
+    const ctx = this.#root.withValues({});
+    try {
+      await this.#definition.activate(ctx, state);
+    } catch (error) {
+      throw this.#failure('activate', error);
+    }
+  }
+
+  /** Resolves when no call is running, or after `graceMs`, whichever comes first. */
+  idle(graceMs: number): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, graceMs);
+      function finish() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#idleWaiters.push(finish);
+    });
+  }
+
+  /**
+   * Calls the plugin's deactivate hook (if any) with a context of its own,
+   * bounded by `timeoutMs`, and returns what it returned: the state handed to
+   * the next version's activate on upgrade.
+   */
+  async deactivate(timeoutMs: number): Promise<unknown> {
+    if (!this.#definition.deactivate) return undefined;
+    const ctx = createContext<Api>({
+      host: this.#root.host,
+      log: this.#root.log,
+      plugin: this.manifest,
+      timeoutMs,
+      label: 'deactivate',
+    });
+    try {
+      return await raceSignal(Promise.resolve().then(() => this.#definition.deactivate!(ctx)), ctx.signal);
+    } catch (error) {
+      throw this.#failure('deactivate', error);
+    } finally {
+      ctx.cancel();
+    }
+  }
+
+  /** Aborts every context of this version with an UnloadedError saying why. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.#root.cancel(new UnloadedError(`${this.id} was ${reason}`, { plugin: this.name, version: this.version }));
+  }
+
+  #failure(hook: string, cause: unknown): PluginExecutionError {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new PluginExecutionError(`${this.id}: ${hook} failed: ${reason}`, {
+      plugin: this.name,
+      version: this.version,
+      cause,
+    });
+  }
+}

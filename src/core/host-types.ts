@@ -1,0 +1,28 @@
+/**
+ * The shapes a host hands out: the view of a loaded plugin and the payloads
+ * of its lifecycle events (each with its duration in milliseconds).
+ */
+import type { ExecuteInit, PluginOrigin } from './host-instance.js';
+import type { Manifest } from './manifest.js';
+
+/** A loaded plugin version as the host reports it; `execute` runs on that version. */
+export interface LoadedPlugin {
+  name: string;
+  version: string;
+  manifest: Manifest;
+  integrity: string;
+  origin: PluginOrigin;
+  loadedAt: number;
+  execute<T = unknown>(init?: ExecuteInit): Promise<T>;
+}
+
+/** Lifecycle events and their payloads. */
+export interface HostEvents {
+  loading: { name: string; range: string };
+  activated: { plugin: LoadedPlugin; durationMs: number };
+  loaded: { plugin: LoadedPlugin; durationMs: number };
+  upgraded: { name: string; from: string; to: string; durationMs: number };
+  deactivated: { name: string; version: string; durationMs: number };
+  unloaded: { name: string; version: string; durationMs: number };
+  error: { name: string; version?: string; phase: 'load' | 'upgrade' | 'unload'; error: unknown };
+}

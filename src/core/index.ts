@@ -1,0 +1,27 @@
+/**
+ * plughub/core: the platform-neutral heart of plughub. It speaks only web
+ * standards (fetch, URL, crypto.subtle, AbortSignal, streams), so it runs in
+ * Node, browsers and workers alike. `createHost` composes it with caches and
+ * a loader; plughub/node and plughub/browser do that with their own adapters.
+ *
+ * @example
+ * import { createHost } from 'plughub/core';
+ * const host = createHost({ registry: 'http://127.0.0.1:4873' });
+ * await host.load('hello@^1');
+ * console.log(await host.execute('hello', { values: { who: 'you' } }));
+ */
+export * from './errors.js';
+export * from './manifest.js';
+export * from './versions.js';
+export * from './integrity.js';
+export * from './document.js';
+export * from './context.js';
+export * from './registry.js';
+export * from './ports.js';
+export * from './plugin.js';
+export * from './events.js';
+export { createMemoryBlobCache, createMemoryDocumentCache, selectForPrune } from './memory.js';
+export { createDataUrlLoader, memoizeByIntegrity, importFailure, moduleDataUrl } from './loader.js';
+export { createHost, type HostOptions, type LocalBundle, type PluginHost } from './host.js';
+export type { ExecuteInit, PluginOrigin } from './host-instance.js';
+export type { HostEvents, LoadedPlugin } from './host-types.js';

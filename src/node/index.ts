@@ -1,0 +1,20 @@
+/**
+ * plughub/node: plughub for Node services. It re-exports the core and adds
+ * the Node adapters — the filesystem blob and document caches, the file
+ * loader, directory discovery — composed in `createPluginHost`.
+ *
+ * @example
+ * import { createPluginHost } from 'plughub/node';
+ * const host = createPluginHost(); // PLUGHUB_REGISTRY, ~/.cache/plughub
+ * const { loaded, failed } = await host.loadDir('./plugins');
+ * await host.load('hello@^1');
+ * console.log(await host.execute('hello', { values: { who: 'Node' } }));
+ */
+export * from '../core/index.js';
+export { createPluginHost, type NodeHostOptions, type NodePluginHost } from './host.js';
+export { createFsBlobCache, type FsBlobCache, type FsBlobCacheOptions, type VerifyReport } from './fs-blob-cache.js';
+export { createFsDocumentCache, type FsDocumentCache } from './fs-document-cache.js';
+export { createFileLoader, type FileLoaderOptions } from './file-loader.js';
+export { loadDir, type LoadDirFailure, type LoadDirOptions, type LoadDirResult } from './discover.js';
+export { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
+export { writeFileAtomic } from './atomic-write.js';
