@@ -4,8 +4,11 @@
  * upgrade or unload wait for calls in flight. Unloading aborts the root
  * context with an UnloadedError, so every context of the plugin aborts too.
  */
-import { createContext, type Logger, type PluginContext } from './context.js';
-import { isPlughubError, PluginExecutionError, UnloadedError } from './errors.js';
+import { createContext, prefixedLogger, type Logger, type PluginContext } from './context.js';
+import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from './errors.js';
+import { verifyIntegrity } from './integrity.js';
+import { pluginFromModule } from './plugin.js';
+import type { BlobCache, ModuleLoader } from './ports.js';
 import type { Manifest } from './manifest.js';
 import type { PluginDefinition } from './plugin.js';
 
@@ -200,4 +203,43 @@ export class PluginInstance<Api = unknown> {
       cause,
     });
   }
+}
+
+/**
+ * Verifies bytes against their integrity, imports them through the loader
+ * (from the cache's URL for them when it has one) and checks the module's
+ * shape. The returned instance is not yet activated.
+ */
+export async function preparePlugin<Api>(init: {
+  manifest: Manifest;
+  integrity: string;
+  bytes: Uint8Array;
+  origin: PluginOrigin;
+  cache: BlobCache;
+  loader: ModuleLoader;
+  api: Api;
+  log: Logger;
+}): Promise<PluginInstance<Api>> {
+  const { manifest, integrity, bytes } = init;
+  const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
+  await verifyIntegrity(bytes, integrity, details);
+  const url = await init.cache.locate?.(integrity);
+  let namespace;
+  try {
+    namespace = await init.loader.import({ name: manifest.name, version: manifest.version, integrity, bytes, ...(url ? { url } : {}) });
+  } catch (error) {
+    if (error instanceof PluginLoadError) throw error;
+    throw new PluginLoadError(`${manifest.name}@${manifest.version}: import failed: ${(error as Error).message}`, {
+      ...details,
+      cause: error,
+    });
+  }
+  return new PluginInstance<Api>({
+    manifest,
+    integrity,
+    definition: pluginFromModule(namespace, details),
+    origin: init.origin,
+    api: init.api,
+    log: prefixedLogger(`[${manifest.name}@${manifest.version}]`, init.log),
+  });
 }

@@ -7,21 +7,20 @@
  * caches and loader.
  */
 import semver from 'semver';
-import { prefixedLogger, silentLogger, type Logger } from './context.js';
+import { silentLogger, type Logger } from './context.js';
 import { Emitter, type Unsubscribe } from './events.js';
-import { NotLoadedError, PluginLoadError, type ErrorDetails } from './errors.js';
+import { NotLoadedError, PluginLoadError } from './errors.js';
 import { planLoad, type PlannedLoad } from './host-plan.js';
 import { createPluginSource } from './host-source.js';
-import { PluginInstance, type ExecuteInit, type PluginOrigin } from './host-instance.js';
-import { computeIntegrity, verifyIntegrity } from './integrity.js';
+import { PluginInstance, preparePlugin, type ExecuteInit, type PluginOrigin } from './host-instance.js';
+import { computeIntegrity } from './integrity.js';
 import { createDataUrlLoader } from './loader.js';
 import { parseManifest, parsePluginSpec, type Manifest } from './manifest.js';
 import { createMemoryBlobCache, createMemoryDocumentCache } from './memory.js';
-import { pluginFromModule } from './plugin.js';
 import type { BlobCache, DocumentCache, FetchLike, ModuleLoader } from './ports.js';
 import { createRegistryClient, type RegistryClient } from './registry.js';
 import { checkCompatibility, resolveVersion } from './versions.js';
-import type { HostEvents, LoadedPlugin } from './host-types.js';
+import { viewOf as view, type HostEvents, type LoadedPlugin } from './host-types.js';
 
 export type { ExecuteInit, PluginOrigin } from './host-instance.js';
 export type { HostEvents, LoadedPlugin } from './host-types.js';
@@ -104,18 +103,6 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   const loading = new Map<string, Promise<PluginInstance<Api>>>();
   const topLevel = new Map<string, Promise<LoadedPlugin>>();
 
-  function view(instance: PluginInstance<Api>): LoadedPlugin {
-    return {
-      name: instance.name,
-      version: instance.version,
-      manifest: instance.manifest,
-      integrity: instance.integrity,
-      origin: instance.origin,
-      loadedAt: instance.loadedAt,
-      execute: (init) => instance.execute(init),
-    };
-  }
-
   function satisfied(name: string, range: string): boolean {
     const current = plugins.get(name);
     if (!current) return false;
@@ -132,28 +119,8 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   }
 
   /** Verifies bytes, imports them and checks the module's shape; the instance is not yet active. */
-  async function prepare(manifest: Manifest, integrity: string, bytes: Uint8Array, origin: PluginOrigin) {
-    const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
-    await verifyIntegrity(bytes, integrity, details);
-    const url = await cache.locate?.(integrity);
-    let namespace;
-    try {
-      namespace = await loader.import({ name: manifest.name, version: manifest.version, integrity, bytes, ...(url ? { url } : {}) });
-    } catch (error) {
-      if (error instanceof PluginLoadError) throw error;
-      throw new PluginLoadError(`${manifest.name}@${manifest.version}: import failed: ${(error as Error).message}`, {
-        ...details,
-        cause: error,
-      });
-    }
-    return new PluginInstance<Api>({
-      manifest,
-      integrity,
-      definition: pluginFromModule(namespace, details),
-      origin,
-      api: options.api as Api,
-      log: prefixedLogger(`[${manifest.name}@${manifest.version}]`, log),
-    });
+  function prepare(manifest: Manifest, integrity: string, bytes: Uint8Array, origin: PluginOrigin) {
+    return preparePlugin<Api>({ manifest, integrity, bytes, origin, cache, loader, api: options.api as Api, log });
   }
 
   /** Activates a prepared instance (with the state of a previous version); releases the module on failure. */
