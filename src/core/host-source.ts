@@ -26,6 +26,9 @@ export interface PluginSource {
   bundle(name: string, version: string, entry: VersionEntry, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
+/** A 304 rewrites the cached entry's fetchedAt at most this often, sparing a disk write per load. */
+const REFRESH_FETCHED_AT_MS = 60_000;
+
 /** True for failures where a cached copy should be used instead: network errors and 5xx answers. */
 function registryDown(error: unknown): boolean {
   return isRegistryError(error) && (error.unreachable || (error.status !== undefined && error.status >= 500));
@@ -58,7 +61,7 @@ export function createPluginSource(init: {
       try {
         const result = await client.getDocument(name, { ...(cached?.etag ? { etag: cached.etag } : {}), signal });
         if (result.status === 304 && cached) {
-          await documents.put({ ...cached, fetchedAt: Date.now() });
+          if (Date.now() - cached.fetchedAt > REFRESH_FETCHED_AT_MS) await documents.put({ ...cached, fetchedAt: Date.now() });
           return { document: cached.document, stale: false };
         }
         if (result.status === 304) {
@@ -101,19 +104,35 @@ export function createPluginSource(init: {
     async bundle(name, version, entry, signal) {
       const { integrity } = entry.dist;
       const cached = await cache.get(integrity);
+      let corrupted = false;
       if (cached) {
         if (await checkIntegrity(cached, integrity)) return cached;
         log.warn(`${name}@${version}: cached bundle ${integrity} is corrupted; removing it and downloading again`);
         await cache.delete(integrity);
+        corrupted = true;
       }
       const client = requireRegistry(name);
       const url = client.blobUrl(entry.dist);
-      const bytes = await client.download(entry.dist, {
-        maxBytes: Math.min(entry.dist.size, init.maxBundleBytes),
-        plugin: name,
-        version,
-        ...(signal ? { signal } : {}),
-      });
+      let bytes: Uint8Array;
+      try {
+        bytes = await client.download(entry.dist, {
+          maxBytes: Math.min(entry.dist.size, init.maxBundleBytes),
+          plugin: name,
+          version,
+          ...(signal ? { signal } : {}),
+        });
+      } catch (error) {
+        if (!corrupted || !isRegistryError(error)) throw error;
+        throw new RegistryError(`${name}@${version}: the cached bundle was corrupted and removed, and downloading it again failed: ${error.message}`, {
+          method: error.method,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+          url,
+          plugin: name,
+          version,
+          unreachable: error.unreachable,
+          cause: error,
+        });
+      }
       await verifyIntegrity(bytes, integrity, { plugin: name, version, url });
       await cache.put(integrity, bytes);
       return bytes;

@@ -280,6 +280,9 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       const started = Date.now();
       events.emit('loading', { name: manifest.name, range: manifest.version });
       try {
+        for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
+          if (!satisfied(dependency, range)) await loadSpec(dependency, range);
+        }
         const integrity = await computeIntegrity(bundle.bytes, 'sha256');
         await cache.put(integrity, bundle.bytes);
         const instance = await instantiate(manifest, integrity, bundle.bytes, { kind: 'local', location: bundle.location });

@@ -94,6 +94,20 @@ describe('host: dependencies', () => {
     expect(host.list().map((p) => p.name).sort()).toEqual(['base', 'left', 'right', 'top']);
   });
 
+  it("loads a local bundle's dependencies from the registry first", async () => {
+    const { registry, host: makeHost } = setup();
+    await publish(registry, 'shared', '1.2.0', `export function execute() { return 'shared'; }`);
+    const host = makeHost();
+    const local = await host.loadBundle({
+      manifest: { name: 'local', version: '0.1.0', source: { mode: 'esm', path: 'index.js' }, dependencies: { shared: '^1' } },
+      bytes: new TextEncoder().encode(`export function execute() { return 'local'; }`),
+      location: '/plugins/local',
+    });
+    expect(local.origin).toEqual({ kind: 'local', location: '/plugins/local' });
+    expect(host.get('shared')?.version).toBe('1.2.0');
+    expect(await host.execute('local')).toBe('local');
+  });
+
   it('refuses a dependency cycle and names it', async () => {
     const { registry, host: makeHost } = setup();
     await publish(registry, 'ping', '1.0.0', `export function execute() {}`, { dependencies: { pong: '^1' } });
