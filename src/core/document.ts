@@ -4,7 +4,7 @@
  * and the dist-tags. Parsed with zod so that a malformed answer is refused
  * with a DocumentError instead of being trusted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DocumentError, type ErrorDetails } from './errors.js';
 
 /** Where a version's bundle is and what it must hash to. */

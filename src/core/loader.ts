@@ -57,7 +57,13 @@ export function memoizeByIntegrity(importer: (source: ModuleSource) => Promise<M
   };
 }
 
-/** A loader that imports verified bytes through a data: URL. */
+/**
+ * A loader that imports verified bytes through a data: URL. The same bytes
+ * always make the same URL, and runtimes keep a module per URL for the life
+ * of the realm: `release()` forgets the memo but neither frees that module
+ * nor yields a fresh instance on the next import. Isolating a plugin in a
+ * worker is what truly frees it.
+ */
 export function createDataUrlLoader(): ModuleLoader {
   return memoizeByIntegrity(async (source) => {
     try {

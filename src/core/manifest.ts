@@ -7,7 +7,7 @@
  * fields this version knows.
  */
 import semver from 'semver';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ManifestError, UsageError, type ErrorDetails, type ManifestIssue } from './errors.js';
 
 const MAX_NAME_LENGTH = 214;
