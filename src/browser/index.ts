@@ -1,6 +1,19 @@
 /**
- * plughub/browser: plughub for web apps. It re-exports the core; the browser
- * adapters (IndexedDB cache, blob-URL loader) compose with it in
- * `createPluginHost`.
+ * plughub/browser: plughub for web apps. It re-exports the core and adds the
+ * browser adapters — IndexedDB blob and document caches (idb-keyval custom
+ * stores) and a loader that imports verified bytes from blob: URLs, or data:
+ * URLs where the page's Content-Security-Policy refuses blob: — composed in
+ * `createPluginHost`. Nothing here imports a `node:` module.
+ *
+ * @example
+ * import { createPluginHost } from 'plughub/browser';
+ * const host = createPluginHost({ registry: 'https://plugins.example', database: 'my-app' });
+ * await host.load('hello@^1');
+ * console.log(await host.execute('hello', { values: { who: 'browser' } }));
  */
 export * from '../core/index.js';
+export { createPluginHost, type BrowserHostOptions, type BrowserPluginHost } from './host.js';
+export { createIndexedDbBlobCache, type IndexedDbBlobCache, type IndexedDbBlobCacheOptions } from './idb-blob-cache.js';
+export { createIndexedDbDocumentCache, type IndexedDbDocumentCache } from './idb-document-cache.js';
+export { createBlobUrlLoader, type BlobUrlLoaderOptions, type ModuleScheme } from './blob-url-loader.js';
+export { DEFAULT_DATABASE, type IndexedDbOptions } from './idb-store.js';

@@ -1,0 +1,48 @@
+/**
+ * The page script of bench/browser-load.ts, bundled with the plughub/browser source by
+ * esbuild and driven from Node through playwright-core. It times, inside the
+ * page with performance.now(), one plughub load and one baseline load (plain
+ * fetch of the same kind of bundle from the same registry + import() of a
+ * blob: URL), and exposes both as `window.bench`.
+ */
+import { createPluginHost } from '../src/browser/index.js';
+
+/** A fetch that skips the HTTP cache, so that a cold load really goes to the network. */
+const noStoreFetch = (input: Request | string | URL, init?: RequestInit) => fetch(input, { ...init, cache: 'no-store' });
+
+/** What the bench page offers to the benchmark. */
+export interface BenchPage {
+  /** Loads `spec` with a new host on `database`; resolves with the milliseconds load() took. */
+  plughub(registry: string, database: string, spec: string, cold: boolean): Promise<number>;
+  /** Fetches `url` (from the network when `cold`, else through the HTTP cache) and imports it from a blob: URL. */
+  baseline(url: string, cold: boolean): Promise<number>;
+}
+
+const bench: BenchPage = {
+  async plughub(registry, database, spec, cold) {
+    const host = createPluginHost({ registry, database, ...(cold ? { fetch: noStoreFetch } : {}) });
+    const start = performance.now();
+    const plugin = await host.load(spec);
+    const elapsed = performance.now() - start;
+    await plugin.execute({ values: { who: 'bench' } });
+    return elapsed;
+  },
+  async baseline(url, cold) {
+    const start = performance.now();
+    const response = await fetch(url, { cache: cold ? 'no-store' : 'default' });
+    if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+    const objectUrl = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/javascript' }));
+    let namespace: { default?: { execute?: unknown } };
+    try {
+      namespace = await import(/* @vite-ignore */ objectUrl);
+    } finally {
+      URL.revokeObjectURL(objectUrl);
+    }
+    const elapsed = performance.now() - start;
+    if (typeof namespace.default?.execute !== 'function') throw new Error(`${url} is not a plugin`);
+    return elapsed;
+  },
+};
+
+(window as unknown as { bench: BenchPage }).bench = bench;
+document.title = 'ready';

@@ -1,0 +1,132 @@
+/**
+ * Browser load benchmark: what plughub/browser adds, in Chromium, on top of
+ * "fetch the bundle and import it". A real registry (memory storage,
+ * node:http on 127.0.0.1 port 0) serves 50 KB plugins to a page on another
+ * origin (so every request is a CORS request, as in production); the page
+ * (bench/browser-load-page.ts bundled with src/browser) times, with
+ * performance.now() inside the page, each iteration on fresh bytes:
+ *
+ * - plughub cold: new host on a new, empty IndexedDB database — resolve
+ *   (document GET), download (bypassing the HTTP cache), verify, store in
+ *   IndexedDB, verify, probe the module scheme, import from a blob: URL;
+ * - plughub warm: new host on a database where the plugin is cached, as on
+ *   the next visit — document revalidated (304), blob read from IndexedDB and
+ *   verified, imported from a blob: URL;
+ *
+ * against baselines in the same page on other bytes of the same size:
+ * `fetch` of the blob URL (cold: `cache: 'no-store'`; warm: from the HTTP
+ * cache, filled by a first fetch) + `import()` of a blob: URL. Medians and
+ * ratios are printed; not a test. Run it with
+ *
+ *   npx tsx bench/browser-load.ts [--iterations 30]
+ */
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { collectBytes, packPlg } from '../src/core/plg/index.js';
+import { createRegistryClient } from '../src/core/registry.js';
+import { createMemoryStorage, createMemoryTokenStore, createRegistry, serveNode } from '../registry-server/index.js';
+import { launchChromium } from '../test/chromium/support/chromium.js';
+import { startStaticServer } from '../test/chromium/support/static-server.js';
+import type { BenchPage } from './browser-load-page.js';
+
+const { values } = parseArgs({ options: { iterations: { type: 'string', default: '30' }, size: { type: 'string', default: '51200' } } });
+const iterations = Number(values.iterations);
+const warmup = 5;
+const size = Number(values.size);
+
+/** A plugin module of about `size` bytes of code (small functions, as a bundle has), unique per tag. */
+function pluginSource(tag: string): string {
+  const head = `// bench plugin ${tag} ${Math.random()}\nconst handlers = {\n`;
+  const tail = `};\nexport default { execute(ctx) { return { tag: ${JSON.stringify(tag)}, n: Object.keys(handlers).length, who: ctx.get('who') }; } };\n`;
+  let body = '';
+  for (let i = 0; head.length + body.length + tail.length < size; i++) {
+    body += `  h${i}(x) { return x * ${i} + ${(i * 7919) % 10007} - String(x).length; },\n`;
+  }
+  return head + body + tail;
+}
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, p90: at(0.9) };
+}
+
+const tokens = createMemoryTokenStore();
+const { token } = await tokens.create({ admin: true, publish: [] });
+const registry = await serveNode(createRegistry({ storage: createMemoryStorage(), tokens }), { port: 0, host: '127.0.0.1', closeGraceMs: 100 });
+const client = createRegistryClient({ url: registry.url, token, retry: 0 });
+const script = await build({
+  entryPoints: [new URL('./browser-load-page.ts', import.meta.url).pathname],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  write: false,
+  logLevel: 'silent',
+});
+const page = await startStaticServer({
+  '/': { body: '<!doctype html><title>loading</title><script type="module" src="/bench.js"></script>', type: 'text/html' },
+  '/bench.js': { body: script.outputFiles[0]!.contents, type: 'text/javascript' },
+});
+const browser = await launchChromium();
+
+try {
+  const total = warmup + iterations;
+  const blobUrl: Record<string, string> = {};
+  for (let i = 0; i < total; i++) {
+    for (const name of [`cold-${i}`, `warm-${i}`, `base-cold-${i}`, `base-warm-${i}`]) {
+      const manifest = { name, version: '1.0.0', source: { mode: 'esm', path: 'index.js' } };
+      const plg = await collectBytes(packPlg([{ path: 'plugin.json', content: JSON.stringify(manifest) }, { path: 'index.js', content: pluginSource(name) }]));
+      blobUrl[name] = client.blobUrl((await client.publish(name, '1.0.0', plg)).dist);
+    }
+  }
+
+  const tab = await (await browser.newContext()).newPage();
+  await tab.goto(page.url);
+  await tab.waitForFunction(() => document.title === 'ready');
+  const plughub = (database: string, spec: string, cold: boolean) =>
+    tab.evaluate(([r, d, s, c]) => (window as unknown as { bench: BenchPage }).bench.plughub(r, d, s, c), [registry.url, database, spec, cold] as const);
+  const baseline = (url: string, cold: boolean) =>
+    tab.evaluate(([u, c]) => (window as unknown as { bench: BenchPage }).bench.baseline(u, c), [url, cold] as const);
+
+  const samples: Record<string, number[]> = {
+    'baseline cold: fetch (no-store) + import(blob: URL)': [],
+    'plughub cold (new database: resolve, download, verify, store, import)': [],
+    'baseline warm: fetch (HTTP cache) + import(blob: URL)': [],
+    'plughub warm (cached in IndexedDB: revalidate 304, read, verify, import)': [],
+  };
+  const [baseCold, cold, baseWarm, warm] = Object.values(samples) as [number[], number[], number[], number[]];
+  for (let i = 0; i < total; i++) {
+    const keep = i >= warmup;
+    // Alternate the order of plughub and baseline so neither always runs first.
+    const pair = async (a: () => Promise<number>, b: () => Promise<number>) =>
+      i % 2 ? [await a(), await b()] : [await b(), await a()].reverse();
+    const [baseColdMs, coldMs] = await pair(() => baseline(blobUrl[`base-cold-${i}`]!, true), () => plughub(`cold-${i}`, `cold-${i}@^1`, true));
+    await baseline(blobUrl[`base-warm-${i}`]!, false); // fills the HTTP cache
+    await plughub('warm', `warm-${i}@^1`, false); // fills IndexedDB
+    const [baseWarmMs, warmMs] = await pair(() => baseline(blobUrl[`base-warm-${i}`]!, false), () => plughub('warm', `warm-${i}@^1`, false));
+    if (keep) {
+      baseCold.push(baseColdMs!);
+      cold.push(coldMs!);
+      baseWarm.push(baseWarmMs!);
+      warm.push(warmMs!);
+    }
+  }
+
+  const bytes = pluginSource('x').length;
+  console.log(`Chromium ${browser.version()}, bundle ${(bytes / 1024).toFixed(1)} KiB, ${iterations} iterations (+${warmup} warm-up), registry ${registry.url}, page ${page.origin}\n`);
+  console.log(`${'case'.padEnd(74)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'ratio'.padStart(7)}`);
+  const rows: Array<[string, number[], number[]]> = Object.entries(samples).map(([label, values], index) => [label, values, index < 2 ? baseCold : baseWarm]);
+  for (const [label, values, base] of rows) {
+    const { median, p90 } = stats(values);
+    const ratio = median / stats(base).median;
+    console.log(`${label.padEnd(74)} ${median.toFixed(2).padStart(10)} ${p90.toFixed(2).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(7)}`);
+  }
+  console.log('\nratio: median over the baseline median of the same temperature (cold or warm), same page, same run.');
+} finally {
+  await browser.close();
+  await page.close();
+  await registry.close();
+}

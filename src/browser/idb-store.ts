@@ -1,0 +1,111 @@
+/**
+ * The IndexedDB store behind the browser caches: one idb-keyval custom store
+ * (a `UseStore`, object store `cache`) per database name, so two apps on one
+ * origin keep apart by naming their databases differently. Blobs, their
+ * bookkeeping and documents share the store under array keys
+ * (`['blob', integrity]`, `['blob-info', integrity]`, `['document', registry,
+ * name]`), one object store per database as idb-keyval has it. Tests (and
+ * workers with their own factory) inject `indexedDB` and `IDBKeyRange`;
+ * without them the page's globals are used.
+ */
+import { promisifyRequest, type UseStore } from 'idb-keyval';
+
+/** Where the browser caches keep their data. */
+export interface IndexedDbOptions {
+  /** Name of the IndexedDB database; default `plughub`. Give each app on an origin its own. */
+  database?: string;
+  /** The IndexedDB factory; default the global `indexedDB`. */
+  indexedDB?: IDBFactory;
+  /** The key-range class of that factory's realm; default the global `IDBKeyRange`. */
+  IDBKeyRange?: typeof IDBKeyRange;
+}
+
+/** The database name used when none is given. */
+export const DEFAULT_DATABASE = 'plughub';
+
+/** The one object store inside each database. */
+export const STORE_NAME = 'cache';
+
+/** An opened (lazily) store plus what the caches need to query it. */
+export interface CacheStore {
+  readonly database: string;
+  /** Runs `callback` in a transaction on the store (idb-keyval's UseStore). */
+  readonly use: UseStore;
+  /** The range of every key `[kind, …]` of one kind. */
+  kindRange(kind: string): IDBKeyRange;
+}
+
+/**
+ * Opens the cache store of `options.database` on `options.indexedDB` (default
+ * the global factory), lazily at first use.
+ */
+export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
+  const database = options.database ?? DEFAULT_DATABASE;
+  if (typeof database !== 'string' || database.length === 0) {
+    throw new TypeError('plughub: the IndexedDB database name must be a non-empty string');
+  }
+  return {
+    database,
+    use: createStore(() => options.indexedDB ?? globalThis.indexedDB, database, STORE_NAME),
+    kindRange(kind) {
+      const Range = options.IDBKeyRange ?? globalThis.IDBKeyRange;
+      // Arrays sort after strings, so [kind, []] is above every [kind, string, …].
+      return Range.bound([kind], [kind, []]);
+    },
+  };
+}
+
+/**
+ * idb-keyval's `createStore(database, storeName)`, on a given IDBFactory and
+ * sturdier: the connection closes when another one wants to upgrade or delete
+ * the database (so an app can delete it without waiting for a reload) and
+ * reopens on next use; a database of that name that lacks the store (made by
+ * someone else) gets it in a version upgrade instead of failing every call.
+ */
+function createStore(factory: () => IDBFactory, database: string, storeName: string): UseStore {
+  let pending: Promise<IDBDatabase> | undefined;
+
+  const open = (version?: number): Promise<IDBDatabase> => {
+    const request = version === undefined ? factory().open(database) : factory().open(database, version);
+    request.onupgradeneeded = () => {
+      if (!request.result.objectStoreNames.contains(storeName)) request.result.createObjectStore(storeName);
+    };
+    return promisifyRequest(request).then((db) => {
+      if (db.objectStoreNames.contains(storeName)) return db;
+      db.close();
+      return open(db.version + 1);
+    });
+  };
+
+  const connect = () => {
+    if (pending) return pending;
+    const opened = open();
+    const forget = () => {
+      if (pending === opened) pending = undefined;
+    };
+    pending = opened;
+    opened.then((db) => {
+      db.onclose = forget;
+      db.onversionchange = () => {
+        db.close();
+        forget();
+      };
+    }, forget);
+    return opened;
+  };
+
+  return (mode, callback) => connect().then((db) => callback(db.transaction(storeName, mode).objectStore(storeName)));
+}
+
+/**
+ * Resolves with `result()` once the store's transaction has committed, or
+ * rejects with the transaction's error when it aborts.
+ */
+export function whenDone<T>(store: IDBObjectStore, result: () => T): Promise<T> {
+  const transaction = store.transaction;
+  return new Promise<T>((resolve, reject) => {
+    transaction.oncomplete = () => resolve(result());
+    transaction.onerror = transaction.onabort = () =>
+      reject(transaction.error ?? new DOMException('IndexedDB transaction aborted', 'AbortError'));
+  });
+}

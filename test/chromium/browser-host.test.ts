@@ -1,0 +1,181 @@
+/**
+ * plughub/browser in a real browser (Debian's headless Chromium): the example
+ * host page, served from one origin, loads plugins from a real registry server
+ * on another origin (CORS), runs them with context values and shows the
+ * result; runs them again from IndexedDB after a reload with the registry
+ * stopped; refuses a bundle tampered with on the server and never caches it;
+ * aborts a running plugin's signal on unload; reports bundles that cannot be
+ * imported; and falls back from blob: to data: URLs under a stricter
+ * Content-Security-Policy.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VersionEntry } from '../../src/core/document.js';
+import { GREETER, SYNTAX_ERROR, THROWS_AT_IMPORT, WAITER } from './plugins.js';
+import { launchChromium, pageProblems } from './support/chromium.js';
+import { serveHostPage, type PagePath } from './support/host-page.js';
+import { indexedDbKeys, logLines, openHost, readOutcome, runPlugin, startRun, waitForLog, waitForStatus } from './support/page-driver.js';
+import { startRegistry, type TestRegistry } from './support/registry.js';
+
+let browser: Browser;
+let registry: TestRegistry;
+let offlineRegistry: TestRegistry;
+let pages: Awaited<ReturnType<typeof serveHostPage>>;
+let tampered: VersionEntry;
+
+beforeAll(async () => {
+  [registry, offlineRegistry] = await Promise.all([startRegistry(), startRegistry()]);
+  pages = await serveHostPage([registry.url, offlineRegistry.url]);
+  browser = await launchChromium();
+  await Promise.all([
+    registry.publish('greeter', '1.0.0', GREETER),
+    registry.publish('waiter', '1.0.0', WAITER),
+    registry.publish('broken', '1.0.0', SYNTAX_ERROR),
+    registry.publish('throws', '1.0.0', THROWS_AT_IMPORT),
+    offlineRegistry.publish('greeter', '1.0.0', GREETER),
+  ]);
+  tampered = await registry.publish('tampered', '1.0.0', GREETER.replace('Hello', 'Howdy'));
+  const file = registry.blobFile(tampered);
+  const original = await readFile(file, 'utf8');
+  await writeFile(file, original.replace('Howdy', 'Evil!'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await pages?.close();
+  await Promise.all([registry?.remove(), offlineRegistry?.remove()]);
+});
+
+/**
+ * Runs `test` on a fresh page in a fresh browser context (empty IndexedDB),
+ * closed afterwards; fails on uncaught page errors (and console errors with `console`).
+ */
+async function withPage(test: (page: Page, context: BrowserContext) => Promise<void>, options: { console?: boolean } = {}) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const problems = pageProblems(page, options);
+    await test(page, context);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}
+
+function pageUrl(path: PagePath = '/index.html', target: TestRegistry = registry, db = 'example') {
+  return pages.url(path, { registry: target.url, db });
+}
+
+describe('the example host page in Chromium', () => {
+  it('loads a plugin from a registry on another origin, runs it with context values and shows the result', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl());
+      const outcome = await runPlugin(page, 'greeter@^1', { who: 'Chromium' });
+      expect(outcome).toMatchObject({ status: 'done', error: '', result: 'Hello, Chromium! (greeter@1.0.0 via blob)' });
+      expect(await logLines(page)).toContain('plugin: greeting Chromium');
+      expect(await page.textContent('#plugins')).toContain('greeter@1.0.0 (sha256-');
+      const cached = await page.evaluate(() => window.plughubExample.host.cache.list());
+      expect(cached.map((entry) => entry.size)).toEqual([new TextEncoder().encode(GREETER).byteLength]);
+    }, { console: true }));
+
+  it('runs a cached plugin again from IndexedDB after a reload with the registry stopped', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl('/index.html', offlineRegistry));
+      expect((await runPlugin(page, 'greeter', { who: 'online' })).result).toBe('Hello, online! (greeter@1.0.0 via blob)');
+      await offlineRegistry.close();
+      await page.reload();
+      await waitForStatus(page, ['ready']);
+      const outcome = await runPlugin(page, 'greeter', { who: 'offline' });
+      expect(outcome).toMatchObject({ status: 'done', result: 'Hello, offline! (greeter@1.0.0 via blob)' });
+      expect((await logLines(page)).join('\n')).toMatch(/warn: greeter: registry unreachable, using the cached document/);
+    }));
+
+  it('drops a bundle corrupted in IndexedDB and downloads it again', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl());
+      expect((await runPlugin(page, 'greeter', { who: 'first' })).status).toBe('done');
+      const integrity = await page.evaluate(() => window.plughubExample.host.get('greeter')!.integrity);
+      await page.evaluate(
+        (sri) =>
+          new Promise<void>((resolve, reject) => {
+            const open = indexedDB.open('example');
+            open.onsuccess = () => {
+              const transaction = open.result.transaction('cache', 'readwrite');
+              transaction.objectStore('cache').put(new TextEncoder().encode('export default { execute: () => "evil" };'), ['blob', sri]);
+              transaction.oncomplete = () => (open.result.close(), resolve());
+              transaction.onerror = () => reject(transaction.error);
+            };
+          }),
+        integrity,
+      );
+      await page.reload();
+      await waitForStatus(page, ['ready']);
+      expect((await runPlugin(page, 'greeter', { who: 'again' })).result).toBe('Hello, again! (greeter@1.0.0 via blob)');
+      expect((await logLines(page)).join('\n')).toContain(`warn: greeter@1.0.0: cached bundle ${integrity} is corrupted; removing it and downloading again`);
+      const stored = await page.evaluate((sri) => window.plughubExample.host.cache.get(sri), integrity);
+      expect(new TextDecoder().decode(new Uint8Array(Object.values(stored!)))).toBe(GREETER);
+    }));
+
+  it('refuses a bundle tampered with on the server with an IntegrityError and never caches it', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl());
+      const outcome = await runPlugin(page, 'tampered@1.0.0', { who: 'x' });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.code).toBe('E_INTEGRITY');
+      expect(outcome.error).toMatch(
+        new RegExp(`^IntegrityError: tampered@1\\.0\\.0: sha256 of ${registry.url}/v1/blobs/sha256/[0-9a-f]{64} does not match \\(expected ${tampered.dist.integrity.replace(/[+/=]/g, '\\$&')}, got sha256-`),
+      );
+      const integrity = tampered.dist.integrity;
+      expect(await page.evaluate((sri) => window.plughubExample.host.cache.has(sri), integrity)).toBe(false);
+      expect(await page.evaluate(() => window.plughubExample.host.cache.list())).toEqual([]);
+      const keys = await indexedDbKeys(page, 'example');
+      expect(keys.filter((key) => JSON.stringify(key).includes(integrity))).toEqual([]);
+      expect(keys).toContainEqual(['document', registry.url, 'tampered']);
+      expect(await page.textContent('#plugins')).toBe('');
+    }));
+
+  it('aborts the running plugin’s signal on unload', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl());
+      await startRun(page, 'waiter@1');
+      await waitForLog(page, 'plugin: waiting');
+      expect((await readOutcome(page)).status).toBe('running');
+      await page.click('#unload');
+      await waitForStatus(page, ['failed']);
+      expect(await readOutcome(page)).toMatchObject({ code: 'E_UNLOADED', error: 'UnloadedError: waiter@1.0.0 was unloaded' });
+      const lines = await logLines(page);
+      expect(lines).toContain('plugin: aborted: UnloadedError');
+      expect(lines).toContain('host: unloaded waiter@1.0.0');
+      expect(await page.textContent('#plugins')).toBe('');
+    }));
+
+  it.each([
+    ['broken', /^PluginLoadError: broken@1\.0\.0: import failed: SyntaxError: /],
+    ['throws', /^PluginLoadError: throws@1\.0\.0: import failed: RangeError: no configuration found$/],
+  ])('reports %s@1.0.0, which cannot be imported, as a PluginLoadError naming it and the cause', (name, message) =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl());
+      const outcome = await runPlugin(page, `${name}@1.0.0`);
+      expect(outcome).toMatchObject({ status: 'failed', code: 'E_LOAD' });
+      expect(outcome.error).toMatch(message);
+    }));
+});
+
+describe('the example host page under other Content-Security-Policies', () => {
+  it('imports through data: URLs when the policy refuses blob:', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl('/data-only.html'));
+      expect((await runPlugin(page, 'greeter', { who: 'CSP' })).result).toBe('Hello, CSP! (greeter@1.0.0 via data)');
+    }));
+
+  it('reports a PluginLoadError pointing at the policy when it refuses blob: and data:', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl('/strict.html'));
+      const outcome = await runPlugin(page, 'greeter', { who: 'CSP' });
+      expect(outcome).toMatchObject({ status: 'failed', code: 'E_LOAD' });
+      expect(outcome.error).toMatch(
+        /^PluginLoadError: greeter@1\.0\.0: import failed: this page refuses modules from blob: and data: URLs \(its Content-Security-Policy needs script-src blob: or data:\): TypeError: /,
+      );
+    }));
+});
