@@ -1,0 +1,73 @@
+/**
+ * Pure functions over plugin documents (the shape in src/core/document.ts):
+ * add a version, yank or restore one, pick `distTags.latest`, and summarize
+ * a document for the plugin list. Storage drivers and routes share them.
+ */
+import semver from 'semver';
+import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/document.js';
+
+/** The content-addressed URL of a blob, relative to the registry. */
+export function blobPath(hex: string): string {
+  return `/v1/blobs/sha256/${hex}`;
+}
+
+/**
+ * `modified` of a changed document: now, but always after the previous
+ * value, so that every change gives a document (and an ETag) never seen before.
+ */
+function nextModified(previous: string | undefined, now: number): string {
+  const before = previous === undefined ? Number.NEGATIVE_INFINITY : Date.parse(previous);
+  return new Date(Number.isFinite(before) && before >= now ? before + 1 : now).toISOString();
+}
+
+/**
+ * The version `distTags.latest` points to: the highest version that is not
+ * yanked and not a prerelease; failing that, the highest prerelease that is
+ * not yanked; undefined when every version is yanked.
+ */
+export function latestVersion(versions: PluginDocument['versions']): string | undefined {
+  const live = Object.keys(versions).filter((version) => versions[version]?.yanked !== true && semver.valid(version) !== null);
+  const stable = live.filter((version) => semver.prerelease(version) === null);
+  const pool = stable.length > 0 ? stable : live;
+  return pool.sort(semver.rcompare)[0];
+}
+
+function withLatest(document: PluginDocument): PluginDocument {
+  const { latest: _previous, ...otherTags } = document.distTags;
+  const latest = latestVersion(document.versions);
+  return { ...document, distTags: latest === undefined ? otherTags : { ...otherTags, latest } };
+}
+
+/** The document with `entry` added as `version` (the caller has checked it is new). */
+export function addVersion(current: PluginDocument | undefined, name: string, version: string, entry: VersionEntry, now: number): PluginDocument {
+  const base: PluginDocument = current ?? { name, distTags: {}, modified: '', versions: {} };
+  return withLatest({
+    ...base,
+    modified: nextModified(current?.modified, now),
+    versions: { ...base.versions, [version]: entry },
+  });
+}
+
+/** The document with `version` yanked or restored; undefined when it already was in that state. */
+export function setYanked(current: PluginDocument, version: string, yanked: boolean, now: number): PluginDocument | undefined {
+  const entry = current.versions[version];
+  if (entry === undefined || entry.yanked === yanked) return undefined;
+  return withLatest({
+    ...current,
+    modified: nextModified(current.modified, now),
+    versions: { ...current.versions, [version]: { ...entry, yanked } },
+  });
+}
+
+/** One row of the plugin list: the description comes from the latest version (or the highest one). */
+export function summarize(document: PluginDocument): PluginSummary {
+  const latest = document.distTags.latest;
+  const shown = latest ?? Object.keys(document.versions).filter((v) => semver.valid(v) !== null).sort(semver.rcompare)[0];
+  const description = shown === undefined ? undefined : document.versions[shown]?.manifest.description;
+  return {
+    name: document.name,
+    ...(typeof description === 'string' ? { description } : {}),
+    ...(latest !== undefined ? { latest } : {}),
+    modified: document.modified,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * A Response whose bytes are already in memory, built without the cost of a
+ * full Response: it answers `status` and `ok` itself and builds the real
+ * Response (headers, body stream) only when anything else is read. It passes
+ * `instanceof Response`, so any consumer can treat it as one; the node:http
+ * bridge instead writes its parts directly, as long as nobody materialized
+ * (and so possibly changed) the real Response.
+ */
+
+/** Status, headers and body of a response built from bytes. */
+export interface PreparedParts {
+  status: number;
+  /** Complete response headers (content-length included); shared, so never to be changed. */
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array | null;
+}
+
+const OWN = new Set(['constructor', 'status', 'ok']);
+
+/** The lightweight Response; create it through `bytesResponse` in responses.ts. */
+export class PreparedResponse {
+  readonly #parts: PreparedParts;
+  #real: Response | undefined;
+
+  constructor(parts: PreparedParts) {
+    this.#parts = parts;
+  }
+
+  /** The parts, unless the real Response exists (it may have been changed since). */
+  get preparedParts(): PreparedParts | undefined {
+    return this.#real === undefined ? this.#parts : undefined;
+  }
+
+  get status(): number {
+    return this.#real?.status ?? this.#parts.status;
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  /** The full Response, built on first use. */
+  materialize(): Response {
+    const { status, headers, body } = this.#parts;
+    this.#real ??= new Response(body as Uint8Array<ArrayBuffer> | null, { status, headers });
+    return this.#real;
+  }
+}
+
+for (const key of Object.getOwnPropertyNames(Response.prototype)) {
+  if (OWN.has(key)) continue;
+  const descriptor = Object.getOwnPropertyDescriptor(Response.prototype, key);
+  if (descriptor === undefined) continue;
+  if (typeof descriptor.value === 'function') {
+    Object.defineProperty(PreparedResponse.prototype, key, {
+      configurable: true,
+      writable: true,
+      value(this: PreparedResponse, ...args: unknown[]) {
+        const real = this.materialize() as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return real[key]!.apply(real, args);
+      },
+    });
+  } else if (descriptor.get !== undefined) {
+    Object.defineProperty(PreparedResponse.prototype, key, {
+      configurable: true,
+      get(this: PreparedResponse) {
+        return (this.materialize() as unknown as Record<string, unknown>)[key];
+      },
+    });
+  }
+}
+Object.setPrototypeOf(PreparedResponse.prototype, Response.prototype);

@@ -1,0 +1,28 @@
+/**
+ * plughub/server: the plugin registry. `createRegistry` builds a web-standard
+ * `(Request) => Promise<Response>` handler over a storage driver and a token
+ * store; `serveNode` serves it with node:http. The filesystem driver and the
+ * file token store keep everything in one data directory that several
+ * server processes may share.
+ *
+ * @example
+ * import { createRegistry, createFsStorage, createFileTokenStore, serveNode } from 'plughub/server';
+ * const registry = createRegistry({ storage: createFsStorage('./data'), tokens: createFileTokenStore('./data') });
+ * const server = await serveNode(registry, { port: 4873, host: '127.0.0.1' });
+ * console.log(`listening on ${server.url}`);
+ */
+export { createRegistry, type Registry } from './registry.js';
+export { DEFAULT_LIMITS, type RegistryLimits, type RegistryLogEntry, type RegistryOptions } from './options.js';
+export type { PlgLimits } from '../src/core/plg/index.js';
+export type { DocumentChange, DocumentSnapshot, RegistryStorage } from './storage/types.js';
+export { createMemoryStorage, MEMORY_DRIVER } from './storage/memory.js';
+export { createFsStorage, pluginDirectoryName, FS_DRIVER, type FsStorageOptions } from './storage/fs.js';
+export { snapshotOf } from './storage/snapshot.js';
+export type { TokenInfo, TokenRecord, TokenScopes, TokenStore, TokenVerifier } from './tokens/types.js';
+export { createMemoryTokenStore } from './tokens/memory.js';
+export { createFileTokenStore, type FileTokenStore } from './tokens/file.js';
+export { describePublishPattern, describeScopes, mayPublish } from './tokens/scopes.js';
+export { TOKEN_PREFIX } from './tokens/secrets.js';
+export { addVersion, latestVersion, setYanked, summarize, blobPath } from './documents.js';
+export { HttpError, type RegistryErrorCode } from './http/errors.js';
+export { serveNode, type FetchHandler, type NodeServer, type ServeNodeOptions } from './node.js';

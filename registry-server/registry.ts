@@ -1,0 +1,73 @@
+/**
+ * The registry as a web-standard handler: `createRegistry(options).fetch`
+ * takes a Request and resolves to a Response, on any runtime. Routing is
+ * hono's; every error becomes JSON `{ error: { code, message } }` with its
+ * status, and an unexpected one a 500 whose details go only to the log.
+ */
+import { Hono, type Context } from 'hono';
+import { HttpError, toHttpError } from './http/errors.js';
+import { CORS_READ_HEADERS, bytesResponse, jsonResponse } from './http/responses.js';
+import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './options.js';
+import { getBlob, getDocument, health, listPlugins } from './routes/read.js';
+import { putVersion, yankVersion } from './routes/write.js';
+
+/** A running registry: a fetch-style handler. */
+export interface Registry {
+  /** Answers one HTTP request. Never rejects: failures are error responses. */
+  fetch(request: Request): Promise<Response>;
+}
+
+const PREFLIGHT_HEADERS = {
+  ...CORS_READ_HEADERS,
+  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+  'access-control-allow-headers': 'If-None-Match, Accept',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * Creates the registry handler.
+ * @example
+ * const registry = createRegistry({ storage: createFsStorage('./data'), tokens: createFileTokenStore('./data') });
+ * const server = await serveNode(registry, { port: 4873 });
+ */
+export function createRegistry(options: RegistryOptions): Registry {
+  const resolved = resolveOptions(options);
+  const app = new Hono();
+  app.options('*', () => bytesResponse(204, { ...PREFLIGHT_HEADERS }, null));
+  app.get('/healthz', health(resolved));
+  app.get('/v1/plugins', listPlugins(resolved));
+  app.get('/v1/plugins/:name', getDocument(resolved));
+  app.get('/v1/blobs/:algorithm/:hex', getBlob(resolved));
+  app.put('/v1/plugins/:name/:version', putVersion(resolved));
+  app.post('/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
+  app.delete('/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
+  app.notFound((c) => errorResponse(new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`), c));
+  app.onError((error, c) => errorResponse(error, c, resolved));
+  return {
+    async fetch(request) {
+      try {
+        return await app.fetch(request);
+      } catch (error) {
+        return errorResponseFor(error, request.method, resolved);
+      }
+    },
+  };
+}
+
+function errorResponse(error: unknown, c: Context, options?: ResolvedOptions): Response {
+  return errorResponseFor(error, c.req.method, options);
+}
+
+function errorResponseFor(error: unknown, method: string, options?: ResolvedOptions): Response {
+  let known = toHttpError(error);
+  if (known === undefined) {
+    options?.log({ level: 'error', message: `unexpected error: ${(error as Error)?.message ?? String(error)}`, error });
+    known = new HttpError(500, 'E_INTERNAL', 'internal error (the server log has the details)');
+  }
+  const cors = method === 'GET' || method === 'HEAD' ? CORS_READ_HEADERS : {};
+  return jsonResponse(
+    known.status,
+    { error: { code: known.code, message: known.message, ...known.extra } },
+    { ...cors, ...known.headers, 'cache-control': 'no-store' },
+  );
+}

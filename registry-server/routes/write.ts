@@ -1,0 +1,64 @@
+/**
+ * The write routes, each needing a token allowed for the plugin: PUT a
+ * version (a `.plg` body, `application/gzip` or `application/octet-stream`;
+ * a Content-Length above the upload limit is refused before a byte is read),
+ * and POST / DELETE `…/yank` to yank a version or restore it.
+ */
+import type { Context } from 'hono';
+import type { VersionEntry } from '../../src/core/document.js';
+import { requirePublishRight, requireToken } from '../auth.js';
+import { setYanked } from '../documents.js';
+import { HttpError } from '../http/errors.js';
+import { jsonResponse } from '../http/responses.js';
+import type { ResolvedOptions } from '../options.js';
+import { publishVersion } from '../publish.js';
+import { pluginNameParam, versionParam } from './params.js';
+
+const PACKAGE_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream']);
+
+/** PUT /v1/plugins/:name/:version */
+export function putVersion(options: ResolvedOptions) {
+  return async (c: Context): Promise<Response> => {
+    const name = pluginNameParam(c);
+    const version = versionParam(c);
+    const request = c.req.raw;
+    requirePublishRight(await requireToken(request, options.tokens), name);
+    const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (!PACKAGE_TYPES.has(type)) {
+      const sent = type === '' ? 'no Content-Type' : `Content-Type ${type}`;
+      throw new HttpError(415, 'E_UNSUPPORTED_MEDIA_TYPE', `a .plg upload needs Content-Type application/gzip (or application/octet-stream), not ${sent}`);
+    }
+    const declared = request.headers.get('content-length');
+    const limit = options.limits.maxPackageBytes;
+    if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
+      throw new HttpError(413, 'E_TOO_LARGE', `the compressed package (${declared} bytes) exceeds the limit of ${limit} bytes`, { extra: { limit } });
+    }
+    if (request.body === null) throw new HttpError(400, 'E_BAD_ARCHIVE', 'the request has no body: send the .plg file');
+    const entry = await publishVersion(options, name, version, request.body);
+    const location = `${options.publicUrl ?? ''}/v1/plugins/${encodeURIComponent(name)}`;
+    return jsonResponse(201, entry, { location });
+  };
+}
+
+/** POST (yanked = true) or DELETE (yanked = false) /v1/plugins/:name/:version/yank */
+export function yankVersion(options: ResolvedOptions, yanked: boolean) {
+  return async (c: Context): Promise<Response> => {
+    const name = pluginNameParam(c);
+    const version = versionParam(c);
+    requirePublishRight(await requireToken(c.req.raw, options.tokens), name);
+    let entry: VersionEntry | undefined;
+    let changed = false;
+    await options.storage.updateDocument(name, (current) => {
+      entry = current?.versions[version];
+      if (current === undefined || entry === undefined) {
+        throw new HttpError(404, 'E_NOT_FOUND', current === undefined ? `no plugin named ${name} is published here` : `${name} has no version ${version}`);
+      }
+      const next = setYanked(current, version, yanked, options.now());
+      changed = next !== undefined;
+      entry = next?.versions[version] ?? entry;
+      return next;
+    });
+    if (changed) options.log({ level: 'info', message: `${yanked ? 'yanked' : 'restored'} ${name}@${version}` });
+    return jsonResponse(200, entry);
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * The filesystem storage driver. Layout under the data directory:
+ *
+ *   blobs/sha256/<hex>                 bundle bytes, content-addressed
+ *   plugins/<name>/document.json       one document per plugin (`@acme/hello` → `@acme%2Fhello`)
+ *   index.json                         summaries of every plugin, for the list
+ *   locks/                             lock files (see fs/lock.ts)
+ *   tmp/                               temp files of writes in progress, cleaned at start
+ *
+ * Every write is temp file + fsync + rename + fsync of the directory. A
+ * publish stores the blob first (harmless if orphaned by a crash) and then
+ * renames the new document into place: that rename is the commit point, so a
+ * version is visible entirely or not at all. Document changes hold a
+ * per-plugin lock file, so several processes can share the directory.
+ * Documents and blobs are cached in memory. A blob never changes
+ * (content-addressed). A cached document is served without touching the
+ * disk until something may have changed it: this driver's own writes drop it
+ * at once; another process's commit is noticed through a watch on the data
+ * directory (every commit ends by renaming index.json into it), and, should
+ * notifications be unavailable (network filesystems), by a stat of the file
+ * at most `revalidateMs` after the last one. `getDocument(name, { fresh })`
+ * always checks the file.
+ */
+import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import { open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ensureDirectory, tempFileName, writeFileAtomic } from '../fs/atomic.js';
+import { FileLocks, type FileLockOptions } from '../fs/lock.js';
+import { cleanTempFiles } from '../fs/temp-files.js';
+import { FsIndex, sameFile } from './fs-index.js';
+import { SizedLru } from './lru.js';
+import { assertBlobAddress, assertPluginName, snapshotOf, snapshotOfBytes } from './snapshot.js';
+import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
+
+/** Name of this driver. */
+export const FS_DRIVER = 'fs';
+
+/** Options of the filesystem driver. */
+export interface FsStorageOptions {
+  /** Bytes of blobs kept in memory (default 64 MiB). */
+  blobCacheBytes?: number;
+  /** Bytes of documents kept in memory (default 16 MiB). */
+  documentCacheBytes?: number;
+  /** Longest time a cached document is served without checking its file (default 1000 ms; 0: check on every read). */
+  revalidateMs?: number;
+  /** Lock timing (mostly for tests). */
+  locks?: FileLockOptions;
+}
+
+interface CachedDocument {
+  info: Stats;
+  snapshot: DocumentSnapshot;
+  /** When the file was last checked (Date.now()). */
+  checkedAt: number;
+  /** The change generation it was checked in (see `changes`). */
+  generation: number;
+}
+
+/** The directory name of a plugin: its name with the scope's `/` written `%2F`. */
+export function pluginDirectoryName(name: string): string {
+  assertPluginName(name);
+  return name.replace('/', '%2F');
+}
+
+/**
+ * Opens (creating it if needed) a data directory as registry storage. Temp
+ * files left by dead processes are removed and the index is rebuilt in the
+ * background; every write waits for that to finish.
+ * @example
+ * const storage = createFsStorage('./plughub-data');
+ */
+export function createFsStorage(directory: string, options: FsStorageOptions = {}): RegistryStorage {
+  const root = resolve(directory);
+  const paths = {
+    blobs: join(root, 'blobs', 'sha256'),
+    plugins: join(root, 'plugins'),
+    temp: join(root, 'tmp'),
+    locks: join(root, 'locks'),
+    index: join(root, 'index.json'),
+  };
+  for (const path of [paths.blobs, paths.plugins, paths.temp, paths.locks]) mkdirSync(path, { recursive: true });
+  const locks = new FileLocks(paths.locks, paths.temp, options.locks);
+  const index = new FsIndex({ file: paths.index, plugins: paths.plugins, temp: paths.temp }, locks);
+  const documents = new SizedLru<CachedDocument>(options.documentCacheBytes ?? 16 * 1024 * 1024, (entry) => entry.snapshot.bytes.byteLength);
+  const blobs = new SizedLru<Uint8Array>(options.blobCacheBytes ?? 64 * 1024 * 1024, (bytes) => bytes.byteLength);
+  const revalidateMs = options.revalidateMs ?? 1000;
+  const changes = watchChanges(root);
+  /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
+  let commits = 0;
+  const ready = cleanTempFiles(paths.temp).then(() => index.rebuild());
+  ready.catch(() => undefined);
+
+  const documentPaths = new Map<string, string>();
+  const documentPath = (name: string) => {
+    let path = documentPaths.get(name);
+    if (path === undefined) {
+      path = join(paths.plugins, pluginDirectoryName(name), 'document.json');
+      if (documentPaths.size >= 10_000) documentPaths.clear();
+      documentPaths.set(name, path);
+    }
+    return path;
+  };
+
+  async function loadDocument(name: string, path: string): Promise<DocumentSnapshot | undefined> {
+    const commitsBefore = commits;
+    const generation = changes.generation;
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      const snapshot = await snapshotOfBytes(new Uint8Array(await handle.readFile()));
+      if (commits === commitsBefore) documents.set(name, { info, snapshot, checkedAt: Date.now(), generation });
+      return snapshot;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  return {
+    driver: FS_DRIVER,
+
+    async getDocument(name, options) {
+      const path = documentPath(name);
+      const cached = documents.get(name);
+      const now = Date.now();
+      if (cached !== undefined && options?.fresh !== true && cached.generation === changes.generation && now - cached.checkedAt < revalidateMs) {
+        return cached.snapshot;
+      }
+      const generation = changes.generation;
+      const info = statSync(path, { throwIfNoEntry: false });
+      if (info === undefined) {
+        documents.delete(name);
+        return undefined;
+      }
+      if (cached !== undefined && sameFile(cached.info, info)) {
+        cached.checkedAt = now;
+        cached.generation = generation;
+        return cached.snapshot;
+      }
+      return loadDocument(name, path);
+    },
+
+    async updateDocument(name: string, change: DocumentChange) {
+      const path = documentPath(name);
+      await ready;
+      return locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
+        const currentBytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        });
+        const current = currentBytes === undefined ? undefined : JSON.parse(new TextDecoder().decode(currentBytes));
+        const next = await change(current);
+        if (next === undefined) return currentBytes === undefined ? undefined : snapshotOfBytes(new Uint8Array(currentBytes));
+        if (next.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${next.name}`);
+        const snapshot = await snapshotOf(next);
+        await ensureDirectory(join(paths.plugins, pluginDirectoryName(name)));
+        await writeFileAtomic(paths.temp, path, snapshot.bytes);
+        commits++;
+        documents.delete(name);
+        await index.update(name, path);
+        return snapshot;
+      });
+    },
+
+    async getBlob(algorithm, hex) {
+      assertBlobAddress(algorithm, hex);
+      const cached = blobs.get(hex);
+      if (cached !== undefined) return cached;
+      try {
+        const bytes = new Uint8Array(await readFile(join(paths.blobs, hex)));
+        blobs.set(hex, bytes);
+        return bytes;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+
+    async putBlob(algorithm, hex, bytes) {
+      assertBlobAddress(algorithm, hex);
+      await ready;
+      const path = join(paths.blobs, hex);
+      if ((await stat(path).catch(() => undefined))?.isFile()) return;
+      await writeFileAtomic(paths.temp, path, bytes);
+    },
+
+    async listPlugins() {
+      await ready;
+      return index.list();
+    },
+
+    async check() {
+      await ready;
+      const probe = join(paths.temp, tempFileName());
+      await writeFileAtomic(paths.temp, probe, new TextEncoder().encode('ok'));
+      await rm(probe, { force: true });
+      await readdir(paths.plugins);
+    },
+
+    async close() {
+      changes.close();
+      await ready.catch(() => undefined);
+      documents.clear();
+      blobs.clear();
+    },
+  };
+}
+
+/** A counter that moves whenever an entry of the data directory changes (index.json is renamed at every commit). */
+function watchChanges(root: string): { readonly generation: number; close(): void } {
+  const state = { generation: 0 };
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(root, { persistent: false }, () => void state.generation++);
+    watcher.on('error', () => {
+      state.generation++;
+      watcher?.close();
+    });
+  } catch {
+    watcher = undefined;
+  }
+  return {
+    get generation() {
+      return state.generation;
+    },
+    close() {
+      watcher?.close();
+    },
+  };
+}

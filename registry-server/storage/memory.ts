@@ -1,0 +1,65 @@
+/**
+ * The in-memory storage driver: documents and blobs in Maps, changes
+ * serialized per plugin name within the process. For tests and for a
+ * throwaway registry; nothing survives the process.
+ */
+import type { PluginSummary } from '../../src/core/document.js';
+import { summarize } from '../documents.js';
+import { KeyedMutex } from './mutex.js';
+import { assertBlobAddress, assertPluginName, snapshotOf } from './snapshot.js';
+import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
+
+/** Name of this driver. */
+export const MEMORY_DRIVER = 'memory';
+
+/**
+ * Creates an empty in-memory storage.
+ * @example
+ * const registry = createRegistry({ storage: createMemoryStorage(), tokens: createMemoryTokenStore() });
+ */
+export function createMemoryStorage(): RegistryStorage {
+  const documents = new Map<string, { snapshot: DocumentSnapshot; summary: PluginSummary }>();
+  const blobs = new Map<string, Uint8Array>();
+  const mutex = new KeyedMutex();
+
+  return {
+    driver: MEMORY_DRIVER,
+
+    async getDocument(name) {
+      assertPluginName(name);
+      return documents.get(name)?.snapshot;
+    },
+
+    async updateDocument(name: string, change: DocumentChange) {
+      assertPluginName(name);
+      return mutex.run(name, async () => {
+        const stored = documents.get(name);
+        const current = stored === undefined ? undefined : JSON.parse(new TextDecoder().decode(stored.snapshot.bytes));
+        const next = await change(current);
+        if (next === undefined) return stored?.snapshot;
+        if (next.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${next.name}`);
+        const snapshot = await snapshotOf(next);
+        documents.set(name, { snapshot, summary: summarize(next) });
+        return snapshot;
+      });
+    },
+
+    async getBlob(algorithm, hex) {
+      assertBlobAddress(algorithm, hex);
+      return blobs.get(hex);
+    },
+
+    async putBlob(algorithm, hex, bytes) {
+      assertBlobAddress(algorithm, hex);
+      if (!blobs.has(hex)) blobs.set(hex, bytes.slice());
+    },
+
+    async listPlugins() {
+      return [...documents.values()].map((entry) => entry.summary).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+
+    async check() {},
+
+    async close() {},
+  };
+}

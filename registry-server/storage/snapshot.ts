@@ -1,0 +1,38 @@
+/**
+ * Serializes a plugin document into the bytes the registry stores and serves,
+ * with a strong ETag derived from a SHA-256 of those bytes (web crypto, so
+ * any driver on any runtime produces the same ETag for the same document).
+ * Also the name checks every driver applies before touching storage.
+ */
+import type { PluginDocument } from '../../src/core/document.js';
+import { validatePluginName } from '../../src/core/manifest.js';
+import type { DocumentSnapshot } from './types.js';
+
+const encoder = new TextEncoder();
+
+/** The snapshot of a document: its JSON bytes and their ETag. */
+export async function snapshotOf(document: PluginDocument): Promise<DocumentSnapshot> {
+  return snapshotOfBytes(encoder.encode(JSON.stringify(document)));
+}
+
+/** The snapshot of already serialized document bytes. */
+export async function snapshotOfBytes(bytes: Uint8Array): Promise<DocumentSnapshot> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  let text = '';
+  for (const byte of digest.subarray(0, 18)) text += String.fromCharCode(byte);
+  const tag = btoa(text).replace(/\+/g, '-').replace(/\//g, '_');
+  return { bytes, etag: `"${tag}"` };
+}
+
+/** Throws a TypeError unless `name` is a valid plugin name (drivers never store anything else). */
+export function assertPluginName(name: string): void {
+  const problem = validatePluginName(name);
+  if (problem !== undefined) throw new TypeError(`invalid plugin name ${JSON.stringify(name)}: ${problem}`);
+}
+
+/** Throws a TypeError unless the blob address is `sha256` and 64 lowercase hex digits. */
+export function assertBlobAddress(algorithm: string, hex: string): void {
+  if (algorithm !== 'sha256' || !/^[0-9a-f]{64}$/.test(hex)) {
+    throw new TypeError(`invalid blob address ${JSON.stringify(`${algorithm}/${hex}`)}`);
+  }
+}

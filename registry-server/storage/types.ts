@@ -1,0 +1,66 @@
+/**
+ * The storage driver interface of the registry: plugin documents (one per
+ * plugin name, changed only by read-modify-write under an exclusive lock) and
+ * content-addressed blobs. Every driver passes the same contract suite
+ * (test/server/storage-contract.ts); the memory and filesystem drivers ship
+ * with plughub.
+ */
+import type { PluginDocument, PluginSummary } from '../../src/core/document.js';
+
+/** A stored document as served: its serialized bytes and the ETag derived from them. */
+export interface DocumentSnapshot {
+  /** The document as JSON (UTF-8), exactly the bytes GET /v1/plugins/:name answers with. */
+  bytes: Uint8Array;
+  /** A strong, quoted ETag that changes whenever the bytes do. */
+  etag: string;
+}
+
+/**
+ * Computes the next document from the current one (undefined: the plugin has
+ * no document yet). Returning undefined leaves the document as it is;
+ * throwing leaves it as it is and the error propagates. It may store the
+ * blobs the new document refers to (with `putBlob`) before returning.
+ */
+export type DocumentChange = (current: PluginDocument | undefined) => Promise<PluginDocument | undefined> | PluginDocument | undefined;
+
+/** A place where the registry keeps its documents and blobs. */
+export interface RegistryStorage {
+  /** The driver's name, for messages (`memory`, `fs`). */
+  readonly driver: string;
+
+  /**
+   * The document of a plugin, or undefined when none was published. A driver
+   * that caches may answer from its cache; a change made through this driver
+   * object is always seen at once, one made by another process sharing the
+   * storage within the driver's documented delay. With `fresh`, the stored
+   * document is checked (no delay).
+   */
+  getDocument(name: string, options?: { fresh?: boolean }): Promise<DocumentSnapshot | undefined>;
+
+  /**
+   * Changes one plugin's document atomically: `change` runs while an
+   * exclusive lock on `name` is held — across processes for drivers that can
+   * be shared — and its result becomes visible all at once or not at all.
+   * Resolves to the document after the change (the current one when
+   * `change` returned undefined; undefined when there is still none).
+   */
+  updateDocument(name: string, change: DocumentChange): Promise<DocumentSnapshot | undefined>;
+
+  /** The bytes of a blob, or undefined. `algorithm` is `sha256`, `hex` its lowercase digest. */
+  getBlob(algorithm: string, hex: string): Promise<Uint8Array | undefined>;
+
+  /**
+   * Stores a blob under its digest (the caller computed it). Idempotent and
+   * atomic: a reader sees the whole blob or none.
+   */
+  putBlob(algorithm: string, hex: string, bytes: Uint8Array): Promise<void>;
+
+  /** Every plugin's summary, sorted by name (kept in an index: no document is read). */
+  listPlugins(): Promise<PluginSummary[]>;
+
+  /** Resolves when the storage can be read and written; rejects with the reason otherwise. */
+  check(): Promise<void>;
+
+  /** Releases what the driver holds (caches, watchers). */
+  close(): Promise<void>;
+}

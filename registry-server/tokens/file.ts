@@ -1,0 +1,115 @@
+/**
+ * The token store of a data directory: `tokens.json` (readable by its owner
+ * only) holds one record per token: { id, hash, scopes, createdAt }, where
+ * hash is the SHA-256 of the token, never the token. Changes run under the
+ * `tokens` lock file and are written atomically, so `plughub token create`
+ * can run while servers use the same directory; servers see new and revoked
+ * tokens at once (each check revalidates the cached file with a stat).
+ */
+import { mkdirSync, statSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { FileLocks } from '../fs/lock.js';
+import { sameFile } from '../storage/fs-index.js';
+import { findToken, generateToken, generateTokenId, hashToken } from './secrets.js';
+import type { TokenInfo, TokenRecord, TokenScopes, TokenStore } from './types.js';
+
+interface TokensFile {
+  version: 1;
+  tokens: TokenRecord[];
+}
+
+/** A token store kept in a data directory. */
+export interface FileTokenStore extends TokenStore {
+  /**
+   * Creates a token only when the store has none yet (checked under the
+   * lock, so two servers starting on an empty directory create one between
+   * them); undefined when tokens exist.
+   */
+  createFirst(scopes: TokenScopes): Promise<{ token: string; info: TokenInfo } | undefined>;
+}
+
+/**
+ * Opens the token store of a data directory (the one `createFsStorage` uses).
+ * @example
+ * const tokens = createFileTokenStore('./plughub-data');
+ * const { token } = await tokens.create({ admin: false, publish: ['hello'] });
+ */
+export function createFileTokenStore(directory: string): FileTokenStore {
+  const root = resolve(directory);
+  const file = join(root, 'tokens.json');
+  const temp = join(root, 'tmp');
+  const lockDirectory = join(root, 'locks');
+  for (const path of [temp, lockDirectory]) mkdirSync(path, { recursive: true });
+  const locks = new FileLocks(lockDirectory, temp);
+  let cached: { info: Stats; records: TokenRecord[] } | undefined;
+
+  async function read(): Promise<TokenRecord[]> {
+    const info = statSync(file, { throwIfNoEntry: false });
+    if (info === undefined) return [];
+    if (cached !== undefined && sameFile(cached.info, info)) return cached.records;
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as TokensFile;
+    if (parsed.version !== 1 || !Array.isArray(parsed.tokens)) throw new Error(`${file} is not a plughub token file`);
+    cached = { info, records: parsed.tokens };
+    return parsed.tokens;
+  }
+
+  async function change(update: (records: TokenRecord[]) => TokenRecord[] | undefined): Promise<void> {
+    await locks.withLock('tokens', async () => {
+      cached = undefined;
+      const next = update(await read());
+      if (next === undefined) return;
+      const body: TokensFile = { version: 1, tokens: next };
+      await writeFileAtomic(temp, file, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`), 0o600);
+      cached = undefined;
+    });
+  }
+
+  async function newRecord(scopes: TokenScopes): Promise<{ token: string; record: TokenRecord }> {
+    const token = generateToken();
+    const record: TokenRecord = {
+      id: generateTokenId(),
+      hash: await hashToken(token),
+      scopes: { admin: scopes.admin, publish: [...scopes.publish] },
+      createdAt: new Date().toISOString(),
+    };
+    return { token, record };
+  }
+
+  const infoOf = ({ hash: _hash, ...rest }: TokenRecord): TokenInfo => rest;
+
+  return {
+    async verify(token) {
+      const record = await findToken(await read(), token);
+      return record === undefined ? undefined : infoOf(record);
+    },
+    async create(scopes) {
+      const { token, record } = await newRecord(scopes);
+      await change((records) => [...records, record]);
+      return { token, info: infoOf(record) };
+    },
+    async createFirst(scopes) {
+      const { token, record } = await newRecord(scopes);
+      let created = false;
+      await change((records) => {
+        if (records.length > 0) return undefined;
+        created = true;
+        return [record];
+      });
+      return created ? { token, info: infoOf(record) } : undefined;
+    },
+    async list() {
+      return (await read()).map(infoOf);
+    },
+    async revoke(id) {
+      let found = false;
+      await change((records) => {
+        const kept = records.filter((record) => record.id !== id);
+        found = kept.length < records.length;
+        return found ? kept : undefined;
+      });
+      return found;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Token secrets: 32 random bytes in base64url behind a `plh_` prefix, hashed
+ * with SHA-256 for storage, and matched against stored hashes in constant
+ * time (every record is compared, none skipped, no early exit). Web crypto
+ * only, so any runtime can verify tokens.
+ */
+import { timingSafeEqual } from '../../src/core/integrity.js';
+import type { TokenRecord } from './types.js';
+
+/** Prefix of every plughub token, so that leaked tokens are easy to recognise and scan for. */
+export const TOKEN_PREFIX = 'plh_';
+
+const TOKEN_SHAPE = /^plh_[A-Za-z0-9_-]{43}$/;
+
+function base64url(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** A new random token secret. */
+export function generateToken(): string {
+  return `${TOKEN_PREFIX}${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+}
+
+/** A new random token id (12 hex digits), safe to print and to pass to `revoke`. */
+export function generateTokenId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(6))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** The hex SHA-256 of a token, as stored. */
+export async function hashToken(token: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** The record whose hash matches `token`, comparing with every record in constant time. */
+export async function findToken<T extends TokenRecord>(records: readonly T[], token: string): Promise<T | undefined> {
+  if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return undefined;
+  const hash = await hashToken(token);
+  let found: T | undefined;
+  for (const record of records) {
+    if (timingSafeEqual(record.hash, hash) && found === undefined) found = record;
+  }
+  return found;
+}

@@ -1,0 +1,164 @@
+/**
+ * The `.plg` package: a gzip-compressed tar with `plugin.json` at its root and
+ * the files it names. `readPlg` unpacks one from a stream with every limit
+ * checked while the bytes flow (compressed size, each file, the unpacked
+ * total, the entry count), refuses anything but regular files and
+ * directories, unsafe and duplicate paths, validates plugin.json with the
+ * core schema and checks that the bundle it names is there. `packPlg` writes
+ * one from files in memory (the CLI's `pack`, and tests).
+ */
+import { ManifestError, PlughubError } from '../errors.js';
+import { parseManifest, type Manifest } from '../manifest.js';
+import { PackageError } from './errors.js';
+import { gunzip, gzip } from './gzip.js';
+import { EntryPathSet, normalizeEntryPath } from './paths.js';
+import { ErrorLatch, byteLimit, concatBytes, guardSource, streamFrom, type ByteSource } from './streams.js';
+import { readTar } from './tar-reader.js';
+import { writeTar, type TarWriteEntry } from './tar-writer.js';
+
+/** The size limits a package must stay within, in bytes (entries: a count). */
+export interface PlgLimits {
+  /** The compressed package as uploaded. */
+  maxPackageBytes: number;
+  /** Any one file, unpacked. */
+  maxFileBytes: number;
+  /** The whole unpacked tar stream (file contents plus tar headers): what a gzip bomb inflates. */
+  maxUnpackedBytes: number;
+  /** Entries in the archive. */
+  maxEntries: number;
+}
+
+/** 10 MiB compressed, 10 MiB per file, 20 MiB unpacked, 1000 entries. */
+export const DEFAULT_PLG_LIMITS: Readonly<PlgLimits> = Object.freeze({
+  maxPackageBytes: 10 * 1024 * 1024,
+  maxFileBytes: 10 * 1024 * 1024,
+  maxUnpackedBytes: 20 * 1024 * 1024,
+  maxEntries: 1000,
+});
+
+/** An unpacked, checked package. */
+export interface PlgPackage {
+  /** plugin.json as written in the package (unknown fields included). */
+  manifestJson: Record<string, unknown>;
+  /** plugin.json as the core schema parses it. */
+  manifest: Manifest;
+  /** Every regular file by its normalized path (`plugin.json`, `dist/index.js`, …). */
+  files: Map<string, Uint8Array>;
+  /** The bytes of the bundle that `manifest.source.path` names. */
+  bundle: Uint8Array;
+}
+
+/**
+ * Unpacks and checks a `.plg` package. Throws SizeLimitError (E_TOO_LARGE)
+ * when a limit is passed — as soon as it is passed, without reading the rest —
+ * PackageError for archives it refuses, and ManifestError for an invalid
+ * plugin.json. An error raised by `source` itself (an aborted upload) is
+ * rethrown unchanged when it is a PlughubError, else as E_BAD_ARCHIVE.
+ */
+export async function readPlg(source: ReadableStream<Uint8Array>, limits: PlgLimits = DEFAULT_PLG_LIMITS): Promise<PlgPackage> {
+  const latch = new ErrorLatch();
+  const guarded = guardSource(source, latch, (error) =>
+    error instanceof PlughubError ? error : new PackageError('the upload was interrupted', 'E_BAD_ARCHIVE', { cause: error }),
+  );
+  const unpacked = gunzip(guarded.pipeThrough(byteLimit(limits.maxPackageBytes, 'the compressed package', latch)), latch)
+    .pipeThrough(byteLimit(limits.maxUnpackedBytes, 'the unpacked package', latch));
+  let files: Map<string, Uint8Array>;
+  try {
+    files = await collectEntries(unpacked, limits);
+  } catch (error) {
+    const first = latch.recorded?.error;
+    if (first !== undefined) throw first;
+    if (error instanceof PlughubError) throw error;
+    throw new PackageError('the gzip data is corrupt or truncated', 'E_BAD_ARCHIVE', { cause: error });
+  }
+  return checkContents(files);
+}
+
+async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  const paths = new EntryPathSet();
+  for await (const entry of readTar(unpacked, { maxEntryBytes: limits.maxFileBytes, maxEntries: limits.maxEntries })) {
+    if (entry.type !== 'file' && entry.type !== 'directory') {
+      const what = entry.type === 'unknown' ? 'an entry of an unknown type' : `a ${entry.type.replace('-', ' ')}`;
+      const target = entry.linkTarget === undefined ? '' : ` to ${JSON.stringify(entry.linkTarget)}`;
+      throw new PackageError(
+        `${JSON.stringify(entry.path)} is ${what}${target}: a package holds only regular files and directories`,
+        'E_UNSAFE_ENTRY',
+        { entry: entry.path },
+      );
+    }
+    const path = normalizeEntryPath(entry.path);
+    if (path === '') {
+      if (entry.type === 'directory') continue;
+      throw new PackageError(`an entry has an empty path`, 'E_UNSAFE_ENTRY', { entry: entry.path });
+    }
+    paths.add(path, entry.type === 'directory');
+    if (entry.type === 'directory') continue;
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of entry.content()) chunks.push(chunk.slice());
+    files.set(path, concatBytes(chunks, entry.size));
+  }
+  return files;
+}
+
+function checkContents(files: Map<string, Uint8Array>): PlgPackage {
+  const raw = files.get('plugin.json');
+  if (raw === undefined) {
+    throw new PackageError('the package has no plugin.json at its root', 'E_MISSING_MANIFEST');
+  }
+  let manifestJson: unknown;
+  try {
+    manifestJson = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch (error) {
+    throw new ManifestError(`plugin.json is not valid JSON: ${(error as Error).message}`, [
+      { path: '(root)', message: `not valid JSON: ${(error as Error).message}` },
+    ], { cause: error });
+  }
+  const manifest = parseManifest(manifestJson);
+  const bundlePath = normalizeEntryPath(manifest.source.path);
+  const bundle = files.get(bundlePath);
+  if (bundle === undefined) {
+    throw new PackageError(
+      `${manifest.name}@${manifest.version}: plugin.json names the bundle ${JSON.stringify(manifest.source.path)}, which the package does not hold`,
+      'E_MISSING_BUNDLE',
+      { plugin: manifest.name, version: manifest.version, entry: manifest.source.path },
+    );
+  }
+  return { manifestJson: manifestJson as Record<string, unknown>, manifest, files, bundle };
+}
+
+/** A file to pack: its path inside the package and its bytes (strings are UTF-8 encoded). */
+export interface PlgFile {
+  path: string;
+  content: Uint8Array | string;
+}
+
+/**
+ * Writes a `.plg` package stream from files: plugin.json first, then the rest
+ * in path order, with directories implied (no directory entries) and fixed
+ * timestamps so that the same files always give the same bytes. Paths are
+ * checked with the same rules the reader applies.
+ */
+export function packPlg(files: Iterable<PlgFile>): ReadableStream<Uint8Array> {
+  const paths = new EntryPathSet();
+  const entries: TarWriteEntry[] = [];
+  const encoder = new TextEncoder();
+  for (const file of files) {
+    const path = normalizeEntryPath(file.path);
+    if (path === '') throw new PackageError('a file to pack has an empty path', 'E_UNSAFE_ENTRY');
+    paths.add(path, false);
+    entries.push({ path, content: typeof file.content === 'string' ? encoder.encode(file.content) : file.content });
+  }
+  entries.sort((a, b) => rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return gzip(writeTar(entries));
+}
+
+function rank(path: string): number {
+  return path === 'plugin.json' ? 0 : 1;
+}
+
+/** Builds a ReadableStream from bytes or chunks, for passing a package in memory to readPlg. */
+export function bytesToStream(bytes: Uint8Array | Iterable<Uint8Array>): ReadableStream<Uint8Array> {
+  return streamFrom(bytes instanceof Uint8Array ? [bytes] : bytes);
+}
+

@@ -1,0 +1,123 @@
+/**
+ * `plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]`:
+ * runs the registry server on a data directory (filesystem storage and token
+ * store), with optional upload limits and public URL. On an empty directory
+ * it creates an admin token and prints it once. Prints `listening on
+ * http://HOST:PORT` (the real port with --port 0) and runs until SIGINT or
+ * SIGTERM, then lets requests in flight finish and exits.
+ */
+import { resolve } from 'node:path';
+import {
+  createFileTokenStore,
+  createFsStorage,
+  createRegistry,
+  serveNode,
+  type RegistryLimits,
+  type RegistryLogEntry,
+} from '../../../../registry-server/index.js';
+import { atMost, usageError } from '../args.js';
+import { parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { parseSize } from '../output.js';
+
+const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]
+                     [--max-package SIZE] [--max-file SIZE] [--max-unpacked SIZE] [--public-url URL]
+
+Runs the plugin registry. Documents, blobs and tokens live in the data
+directory (created if missing); several servers may share one. On an empty
+data directory an admin token is created and printed once: keep it, only its
+hash is stored. Stop with Ctrl-C (SIGINT) or SIGTERM.
+
+  --port PORT            port to listen on; 0 picks a free one (default 4873)
+  --host HOST            address to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --data DIR             the data directory (default ./plughub-data)
+  --max-package SIZE     largest compressed upload (default 10MB)
+  --max-file SIZE        largest file in a package, unpacked (default 10MB)
+  --max-unpacked SIZE    largest unpacked package (default 20MB)
+  --public-url URL       the registry's external URL, for the Location of a publish
+`;
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw usageError('serve', `--port must be a number from 0 to 65535, not "${text}"`);
+  return port;
+}
+
+function limitsFrom(values: { 'max-package'?: string; 'max-file'?: string; 'max-unpacked'?: string }): Partial<RegistryLimits> {
+  const limits: Partial<RegistryLimits> = {};
+  const options = [
+    ['max-package', 'maxPackageBytes'],
+    ['max-file', 'maxFileBytes'],
+    ['max-unpacked', 'maxUnpackedBytes'],
+  ] as const;
+  for (const [option, key] of options) {
+    const text = values[option];
+    if (text === undefined) continue;
+    const bytes = parseSize(text, `--${option}`);
+    if (bytes <= 0) throw usageError('serve', `--${option} must be more than 0 bytes`);
+    limits[key] = bytes;
+  }
+  return limits;
+}
+
+function logger(io: CliIO): (entry: RegistryLogEntry) => void {
+  return (entry) => {
+    const detail = entry.level === 'error' && entry.error instanceof Error && entry.error.stack ? `\n${entry.error.stack}` : '';
+    io.stderr.write(`${new Date().toISOString()} ${entry.level} ${entry.message}${detail}\n`);
+  };
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilStopped(): Promise<string> {
+  return new Promise((done) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** The `serve` command. */
+export const serve: Command = {
+  name: 'serve',
+  summary: 'run a plugin registry server',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('serve', argv, {
+      port: { type: 'string', default: '4873' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string', default: './plughub-data' },
+      'max-package': { type: 'string' },
+      'max-file': { type: 'string' },
+      'max-unpacked': { type: 'string' },
+      'public-url': { type: 'string' },
+    });
+    atMost('serve', positionals, 0);
+    const port = parsePort(values.port);
+    const limits = limitsFrom(values);
+    const publicUrl = values['public-url'];
+    if (publicUrl !== undefined && !/^https?:\/\/[^/]/.test(publicUrl)) throw usageError('serve', `--public-url must be an http(s) URL, not "${publicUrl}"`);
+    const directory = resolve(io.cwd, values.data);
+    const storage = createFsStorage(directory);
+    const tokens = createFileTokenStore(directory);
+    const stopped = untilStopped();
+    try {
+      await storage.check();
+      const first = await tokens.createFirst({ admin: true, publish: [] });
+      if (first !== undefined) {
+        io.stdout.write(`created admin token ${first.info.id} for ${directory} (shown only this once):\n${first.token}\n`);
+      }
+      const registry = createRegistry({ storage, tokens, limits, log: logger(io), ...(publicUrl !== undefined ? { publicUrl } : {}) });
+      const server = await serveNode(registry, { port, host: values.host });
+      io.stdout.write(`listening on ${server.url}\n`);
+      const signal = await stopped;
+      io.stderr.write(`${signal}: closing the server\n`);
+      await server.close();
+    } finally {
+      await storage.close();
+    }
+    return 0;
+  },
+};
