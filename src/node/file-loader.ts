@@ -1,0 +1,108 @@
+/**
+ * The Node ModuleLoader. Modules are memoized by integrity (same bytes, same
+ * module instance; new bytes, new module) and imported from verified bytes
+ * only.
+ *
+ * Why not import the cache file itself (the file: URL `BlobCache.locate`
+ * gives)? The cache directory is shared: another process, a user, or a bug
+ * can replace or rewrite that file between the moment the host verified its
+ * bytes and the moment Node reads it, and Node would then run bytes nobody
+ * checked. So when the source has a file: URL (the host runs with a disk
+ * cache, writing files is expected), the loader re-checks the bytes it was
+ * handed and writes them to a private copy, `<private dir>/<algo>-<hex>.mjs`,
+ * in a directory created with mkdtemp (mode 0700, an unpredictable name)
+ * that only this process writes, and imports that. It never reads the bytes
+ * back from the shared cache. The copy keeps stack traces and
+ * `import.meta.url` readable (a data: URL would put the whole base64 module
+ * in every stack trace). The name is the content hash, so Node's module map
+ * is keyed by content too. Copies live until the process exits (Node keeps
+ * every imported module anyway) and the directory is removed then.
+ *
+ * Without a file: URL (an in-memory cache) the loader writes nothing and
+ * imports a data: URL of the verified bytes, as core's createDataUrlLoader.
+ */
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { integrityToHex, verifyIntegrity } from '../core/integrity.js';
+import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/loader.js';
+import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../core/ports.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** Options of createFileLoader. */
+export interface FileLoaderOptions {
+  /**
+   * Where private copies are written. Default: one directory per process,
+   * created with mkdtemp under os.tmpdir() and removed when the process exits.
+   * A directory given here must be writable by this process only; it is
+   * created (mode 0700) when missing and never removed.
+   */
+  privateDir?: string;
+}
+
+let processDir: Promise<string> | undefined;
+
+/** The per-process private directory, created on first use and removed at exit. */
+function defaultPrivateDir(): Promise<string> {
+  processDir ??= mkdtemp(join(tmpdir(), 'plughub-modules-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
+  return processDir;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates the Node loader: private file copies for sources with a file: URL,
+ * data: URLs otherwise. Import failures (a syntax error, a throw while the
+ * module evaluates) become a PluginLoadError naming the plugin, the version,
+ * the file and the cause.
+ *
+ * @example
+ * const host = createHost({ cache: createFsBlobCache(dir), loader: createFileLoader() });
+ */
+export function createFileLoader(options: FileLoaderOptions = {}): ModuleLoader {
+  let ownDir: Promise<string> | undefined;
+  const privateDir = () => {
+    if (!options.privateDir) return defaultPrivateDir();
+    const dir = options.privateDir;
+    ownDir ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(() => dir);
+    return ownDir;
+  };
+
+  async function importFile(source: ModuleSource): Promise<ModuleNamespace> {
+    const { algorithm, hex } = integrityToHex(source.integrity);
+    const file = join(await privateDir(), `${algorithm}-${hex}.mjs`);
+    // An existing copy was written by this process from bytes verified against this very name.
+    if (!(await exists(file))) await writeFileAtomic(file, source.bytes, { mode: 0o600, sync: false });
+    const url = pathToFileURL(file).href;
+    try {
+      return (await import(/* @vite-ignore */ url)) as ModuleNamespace;
+    } catch (error) {
+      throw importFailure(source, url, error);
+    }
+  }
+
+  async function importData(source: ModuleSource): Promise<ModuleNamespace> {
+    try {
+      return (await import(/* @vite-ignore */ moduleDataUrl(source.bytes))) as ModuleNamespace;
+    } catch (error) {
+      throw importFailure(source, undefined, error);
+    }
+  }
+
+  return memoizeByIntegrity(async (source) => {
+    // The memo and the file name trust the integrity, so the bytes must really have it.
+    await verifyIntegrity(source.bytes, source.integrity, { plugin: source.name, version: source.version });
+    return source.url?.startsWith('file:') ? importFile(source) : importData(source);
+  });
+}
