@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPluginHost } from '../../src/node/index.js';
+import { createFileLoader, createPluginHost } from '../../src/node/index.js';
 import { DIGEST } from './plugins.js';
 import { launchChromium } from './support/chromium.js';
 import { serveHostPage } from './support/host-page.js';
@@ -42,7 +42,12 @@ afterAll(async () => {
 it('gives the same answer in Node and in Chromium', async () => {
   const values = { text: 'the same bundle runs in Node and in the browser, byte for byte', factor: 3 };
 
-  const nodeHost = createPluginHost({ registry: registry.url, cacheDir, env: {} });
+  const nodeHost = createPluginHost({
+    registry: registry.url,
+    cacheDir,
+    env: {},
+    loader: createFileLoader({ privateDir: `${cacheDir}/modules` }),
+  });
   const loaded = await nodeHost.load('digest@^2');
   const inNode = await nodeHost.execute<string>('digest', { values });
   await nodeHost.close();

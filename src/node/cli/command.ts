@@ -33,6 +33,6 @@ export function parseCommandArgs<T extends Options>(command: string, argv: strin
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError(`plughub ${command}: ${(error as Error).message} (see plughub ${command} --help)`);
+    throw new UsageError(`${command}: ${(error as Error).message} (see plughub ${command} --help)`);
   }
 }

@@ -81,11 +81,24 @@ function isMain(): boolean {
   }
 }
 
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+/** Commands that keep running until they are stopped; every other command exits when it is done. */
+const LONG_RUNNING = new Set(['serve']);
+
 if (isMain()) {
   const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
-  runCli(process.argv.slice(2), io).then(
-    (code) => {
+  const argv = process.argv.slice(2);
+  runCli(argv, io).then(
+    async (code) => {
       process.exitCode = code;
+      if (LONG_RUNNING.has(argv[0] ?? '')) return;
+      // A plugin may leave timers or sockets behind; a one-shot command ends anyway, once its output is out.
+      await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+      process.exit(code);
     },
     (error: unknown) => {
       process.stderr.write(`plughub: ${describeError(error, true)}\n`);

@@ -1,4 +1,27 @@
 /** Every command of the plughub CLI, in the order `plughub --help` lists them. */
 import type { Command } from '../command.js';
+import { build } from './build.js';
+import { cache } from './cache.js';
+import { info } from './info.js';
+import { init } from './init.js';
+import { pack } from './pack.js';
+import { publish } from './publish.js';
+import { run } from './run.js';
+import { search } from './search.js';
+import { serve } from './serve.js';
+import { token } from './token.js';
+import { yank } from './yank.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  init,
+  build,
+  pack,
+  publish,
+  info,
+  search,
+  yank,
+  run,
+  cache,
+  serve,
+  token,
+];

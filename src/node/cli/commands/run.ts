@@ -1,0 +1,159 @@
+/**
+ * `plughub run <target>`: loads a plugin in Node with createPluginHost and
+ * executes it once. The target is a registry spec (`hello`, `hello@^1.2`), a
+ * plugin project folder or a `.plg` file; anything starting with `.` or `/`
+ * or ending in `.plg` is a path. Values come from `--set key=value` (parsed
+ * as JSON when they are JSON, else kept as strings); the returned value is
+ * printed as JSON on stdout. Plugin logs go to stderr.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { format } from 'node:util';
+import { UsageError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/context.js';
+import type { LocalBundle } from '../../../core/host.js';
+import { parseManifest, parsePluginSpec } from '../../../core/manifest.js';
+import { readPlg } from '../../../core/plg/index.js';
+import { createFileLoader } from '../../file-loader.js';
+import { createPluginHost, type NodePluginHost } from '../../host.js';
+import { buildPlugin } from '../build-plugin.js';
+import { atMost, usageError } from '../args.js';
+import { parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { parseCount } from '../output.js';
+import { fetchWithProgress } from '../progress.js';
+import { needsBuild, readBundle, readProject } from '../project.js';
+import { registryOption } from '../registry-options.js';
+
+const usage = `usage: plughub run <name>[@range] | <dir> | <file.plg> [options]
+
+Loads a plugin in Node and executes it once; prints what it returns as JSON.
+A target starting with "." or "/" or ending in ".plg" is a local path (a
+plugin project folder, built first when its bundle is missing or older than
+its sources, or a .plg file); anything else is resolved on the registry and
+cached.
+
+  --set key=value    a context value (repeatable); the value is parsed as JSON
+                     when it is JSON (3, true, {"a":1}, "quoted"), else a string
+  --label L          the context label (an HTTP route label)
+  --timeout ms       abort the call after ms milliseconds
+  --registry URL     the registry (default: $PLUGHUB_REGISTRY)
+  --cache-dir DIR    the cache (default: $PLUGHUB_CACHE_DIR, else ~/.cache/plughub)
+`;
+
+/** Parses `--set key=value` options into context values. */
+export function parseValues(pairs: string[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new UsageError(`--set "${pair}" is not key=value`);
+    const text = pair.slice(equals + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // Not JSON: the text itself is the value.
+    }
+    values[pair.slice(0, equals)] = value;
+  }
+  return values;
+}
+
+/** True when the target names a local folder or package rather than a registry spec. */
+function isPath(target: string): boolean {
+  return target.startsWith('.') || isAbsolute(target) || target.endsWith('.plg');
+}
+
+/** Reads a local target: a .plg file or a plugin project (built when its bundle is missing). */
+async function localBundle(target: string, io: CliIO): Promise<LocalBundle> {
+  const path = resolve(io.cwd, target);
+  if (path.endsWith('.plg')) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) throw new UsageError(`${path} ${info ? 'is not a file' : 'does not exist'}`);
+    const stream = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+    try {
+      const pkg = await readPlg(stream);
+      return { manifest: pkg.manifestJson, bytes: pkg.bundle, location: path };
+    } catch (error) {
+      throw new UsageError(`${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const project = await readProject(path, io.cwd);
+  if (await needsBuild(project)) await buildPlugin(project);
+  return { manifest: JSON.parse(project.manifestText), bytes: await readBundle(project), location: project.dir };
+}
+
+/** Loads a local target (its registry dependencies first); returns the plugin's name. */
+async function loadLocal(host: NodePluginHost, target: string, io: CliIO): Promise<string> {
+  const bundle = await localBundle(target, io);
+  const manifest = parseManifest(bundle.manifest, { url: bundle.location });
+  for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
+    await host.load(`${dependency}@${range}`);
+  }
+  return (await host.loadBundle(bundle)).name;
+}
+
+function stderrLogger(io: CliIO): Logger {
+  const write = (...args: unknown[]) => void io.stderr.write(`${format(...args)}\n`);
+  return { debug() {}, info: write, warn: write, error: write };
+}
+
+/** The `run` command. */
+export const run: Command = {
+  name: 'run',
+  summary: 'load a plugin in Node, execute it and print the result as JSON',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('run', argv, {
+      ...registryOption,
+      set: { type: 'string', multiple: true },
+      label: { type: 'string' },
+      timeout: { type: 'string' },
+      'cache-dir': { type: 'string' },
+    });
+    const [target] = positionals;
+    if (target === undefined) throw usageError('run', 'missing <name>[@range], <dir> or <file.plg>');
+    atMost('run', positionals, 1);
+    const context = parseValues(values.set ?? []);
+    const timeoutMs = values.timeout === undefined ? undefined : parseCount(values.timeout, '--timeout', { min: 1 });
+    const local = isPath(target);
+    const registry = values.registry?.trim() || io.env.PLUGHUB_REGISTRY?.trim() || undefined;
+    if (!local && registry === undefined) {
+      parsePluginSpec(target);
+      throw new UsageError(`cannot run ${target}: no registry given: pass --registry URL or set PLUGHUB_REGISTRY (or run a folder: plughub run ./${target})`);
+    }
+    // The loader's private module copies live only as long as this command.
+    const privateDir = await mkdtemp(join(tmpdir(), 'plughub-run-'));
+    let host: NodePluginHost | undefined;
+    try {
+      host = createPluginHost({
+        ...(registry ? { registry } : {}),
+        ...(values['cache-dir'] ? { cacheDir: resolve(io.cwd, values['cache-dir']) } : {}),
+        env: io.env,
+        log: stderrLogger(io),
+        fetch: fetchWithProgress(io, () => `downloading ${target}`),
+        loader: createFileLoader({ privateDir }),
+      });
+      const name = local ? await loadLocal(host, target, io) : (await host.load(target)).name;
+      const result = await host.execute(name, {
+        values: context,
+        ...(values.label !== undefined ? { label: values.label } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
+      io.stdout.write(`${toJson(result, name)}\n`);
+    } finally {
+      await host?.close();
+      await rm(privateDir, { recursive: true, force: true });
+    }
+  },
+};
+
+function toJson(value: unknown, name: string): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (error) {
+    throw new UsageError(`${name} returned a value that cannot be printed as JSON: ${(error as Error).message}`, { plugin: name });
+  }
+}
