@@ -9,9 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-/** Prefix of this process's temp file names: `<pid>-`, so a restart can tell whose files are left over. */
+/** Tells this process's temp files from those of an earlier process that had the same pid. */
+export const PROCESS_TAG = randomBytes(4).toString('hex');
+
+/**
+ * A temp file name `<pid>-<process tag>-<random>.tmp`: a restart can tell
+ * whose files are left over, even when a crashed process had the same pid.
+ */
 export function tempFileName(): string {
-  return `${process.pid}-${randomBytes(8).toString('hex')}.tmp`;
+  return `${process.pid}-${PROCESS_TAG}-${randomBytes(8).toString('hex')}.tmp`;
 }
 
 /** Flushes a directory's entries (a rename, a new file) to disk. */

@@ -1,11 +1,14 @@
 /**
  * Cleaning `tmp/` of a data directory at start: a temp file is left over when
- * the process that wrote it died (its pid is gone, or is our own pid — we have
- * written nothing yet), or when it is older than an hour (its pid was reused).
- * Temp files of other live processes sharing the directory stay.
+ * the process that wrote it died: its pid is gone, it carries our pid but not
+ * our process tag (an earlier life of the same pid), or it is older than an
+ * hour (its pid was reused by another process). Temp files of live processes
+ * stay, this process's own included: a token store or a second storage in
+ * this process may be writing one right now.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PROCESS_TAG } from './atomic.js';
 
 const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
@@ -31,8 +34,10 @@ export async function cleanTempFiles(directory: string, now = Date.now()): Promi
     throw error;
   }
   for (const name of names) {
-    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    const [, pidText, tag] = /^(\d+)-(?:([0-9a-f]{8})-)?/.exec(name) ?? [];
+    const pid = Number(pidText);
     const path = join(directory, name);
+    if (pid === process.pid && tag === PROCESS_TAG) continue;
     let leftOver = pid === process.pid || !isProcessAlive(pid);
     if (!leftOver) {
       const info = await stat(path).catch(() => undefined);

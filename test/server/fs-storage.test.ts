@@ -5,6 +5,7 @@
  * processes) and are broken when their owner died, and seeing documents
  * changed by another instance.
  */
+import { tempFileName } from '../../registry-server/fs/atomic.js';
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -72,6 +73,15 @@ describe('filesystem storage', () => {
     for (const name of [dead, own, live]) await writeFile(join(directory, 'tmp', name), 'partial');
     await open(directory).listPlugins();
     expect(await readdir(join(directory, 'tmp'))).toEqual([live]);
+  });
+
+  it('keeps the temp files this process is writing while a storage starts on the directory', async () => {
+    const directory = await tempDir();
+    await mkdir(join(directory, 'tmp'), { recursive: true });
+    const writing = tempFileName();
+    await writeFile(join(directory, 'tmp', writing), 'being written');
+    await open(directory).listPlugins();
+    expect(await readdir(join(directory, 'tmp'))).toEqual([writing]);
   });
 
   it('rebuilds an index that was lost or missed an update', async () => {
