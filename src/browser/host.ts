@@ -3,10 +3,13 @@
  * adapters — the IndexedDB blob and document caches in one database (named
  * by the `database` option, default `plughub`) and the blob-URL loader. It
  * has the same API as the Node host: load, get, list, execute, upgrade,
- * unload, close and events. Plugins already cached load while the registry
- * is unreachable.
+ * checkUpdates, unload, close and events. Plugins already cached load while
+ * the registry is unreachable. With `autoUpdate`, the host also checks for
+ * updates each time the page becomes visible again (a tab brought back
+ * after hours may be far behind its interval).
  */
-import { createHost, type HostOptions, type PluginHost } from '../core/host.js';
+import { createBrowserWorkerSpawner } from './worker-spawner.js';
+import { createHost, type AutoUpdateOptions, type HostOptions, type PluginHost } from '../core/host.js';
 import { createBlobUrlLoader, type ModuleScheme } from './blob-url-loader.js';
 import { createIndexedDbBlobCache, type IndexedDbBlobCache } from './idb-blob-cache.js';
 import { createIndexedDbDocumentCache, type IndexedDbDocumentCache } from './idb-document-cache.js';
@@ -18,6 +21,34 @@ export interface BrowserHostOptions<Api = unknown>
     IndexedDbOptions {
   /** How bundles are imported: `auto` (default; blob: URLs, data: where the page refuses blob:), `blob` or `data`. */
   moduleScheme?: ModuleScheme;
+  /** Where autoUpdate learns that the page became visible again: `document` by default (none in a worker). */
+  visibility?: VisibilitySource;
+}
+
+/** What the browser host watches for page visibility: `document`, or a stand-in with the same members. */
+export interface VisibilitySource {
+  readonly visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
+/** Adds to `options` a trigger that checks when `source` becomes visible, keeping a trigger the caller gave. */
+function onVisible(options: AutoUpdateOptions, source: VisibilitySource): AutoUpdateOptions {
+  const { trigger } = options;
+  return {
+    ...options,
+    trigger: (check) => {
+      const listener = () => {
+        if (source.visibilityState === 'visible') check();
+      };
+      source.addEventListener('visibilitychange', listener);
+      const stopTrigger = trigger?.(check);
+      return () => {
+        source.removeEventListener('visibilitychange', listener);
+        if (typeof stopTrigger === 'function') stopTrigger();
+      };
+    },
+  };
 }
 
 /** The core PluginHost with the browser caches it uses. */
@@ -40,7 +71,8 @@ export interface BrowserPluginHost<Api = unknown> extends PluginHost<Api> {
  * document.body.textContent = await host.execute('hello', { values: { who: 'browser' } });
  */
 export function createPluginHost<Api = unknown>(options: BrowserHostOptions<Api> = {}): BrowserPluginHost<Api> {
-  const { database, indexedDB, IDBKeyRange, moduleScheme, ...rest } = options;
+  const { database, indexedDB, IDBKeyRange, moduleScheme, visibility, autoUpdate, ...rest } = options;
+  const visibilitySource = visibility ?? (typeof document === 'undefined' ? undefined : document);
   const stores: IndexedDbOptions = {
     ...(database !== undefined ? { database } : {}),
     ...(indexedDB !== undefined ? { indexedDB } : {}),
@@ -50,9 +82,11 @@ export function createPluginHost<Api = unknown>(options: BrowserHostOptions<Api>
   const documents = createIndexedDbDocumentCache(stores);
   const host = createHost<Api>({
     ...rest,
+    ...(autoUpdate ? { autoUpdate: visibilitySource ? onVisible(autoUpdate, visibilitySource) : autoUpdate } : {}),
     cache,
     documents,
     loader: createBlobUrlLoader(moduleScheme !== undefined ? { scheme: moduleScheme } : {}),
+    workers: options.workers ?? createBrowserWorkerSpawner(moduleScheme !== undefined && moduleScheme !== 'auto' ? { moduleScheme } : {}),
   });
   return Object.assign(host, { database: cache.database, cache, documents });
 }

@@ -12,8 +12,9 @@
  * console.log(await host.execute('hello', { values: { who: 'browser' } }));
  */
 export * from '../core/index.js';
-export { createPluginHost, type BrowserHostOptions, type BrowserPluginHost } from './host.js';
+export { createPluginHost, type BrowserHostOptions, type BrowserPluginHost, type VisibilitySource } from './host.js';
 export { createIndexedDbBlobCache, type IndexedDbBlobCache, type IndexedDbBlobCacheOptions } from './idb-blob-cache.js';
 export { createIndexedDbDocumentCache, type IndexedDbDocumentCache } from './idb-document-cache.js';
 export { createBlobUrlLoader, type BlobUrlLoaderOptions, type ModuleScheme } from './blob-url-loader.js';
+export { createBrowserWorkerSpawner, type BrowserWorkerSpawnerOptions } from './worker-spawner.js';
 export { DEFAULT_DATABASE, type IndexedDbOptions } from './idb-store.js';

@@ -24,7 +24,7 @@ export interface ExecuteInit {
 export type PluginOrigin = { kind: 'registry'; registry: string; range: string } | { kind: 'local'; location: string };
 
 /** Runs `work` and rejects as soon as `signal` aborts (with its reason), whichever comes first. */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) onAbort();
@@ -44,6 +44,7 @@ function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /** A loaded plugin version: executes calls and tracks the ones in flight. */
 export class PluginInstance<Api = unknown> {
+  readonly isolation = 'none' as const;
   readonly name: string;
   readonly version: string;
   readonly integrity: string;
@@ -52,6 +53,7 @@ export class PluginInstance<Api = unknown> {
   readonly loadedAt = Date.now();
   readonly #definition: PluginDefinition<Api>;
   readonly #root: PluginContext<Api>;
+  readonly #calls = new Set<PluginContext<Api>>();
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
 
@@ -88,12 +90,14 @@ export class PluginInstance<Api = unknown> {
   }
 
   /**
-   * A context for one call: a child of the plugin's root context that also
-   * aborts when the caller's signal does. `dispose` detaches from that signal.
+   * A context for one call: it aborts with the plugin's own reason when the
+   * version closes, and when the caller's signal does. `dispose` detaches it.
+   * The instance keeps its open call contexts in a set and cancels them on
+   * close, rather than each listening to the root signal, so that many
+   * concurrent calls do not pile listeners onto one AbortSignal.
    */
   context(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void } {
     const ctx = createContext<Api>({
-      signal: this.#root.signal,
       host: this.#root.host,
       log: this.#root.log,
       plugin: this.manifest,
@@ -101,15 +105,17 @@ export class PluginInstance<Api = unknown> {
       ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
       ...(init.label !== undefined ? { label: init.label } : {}),
     });
+    if (this.closed) ctx.cancel(this.#root.signal.reason);
+    else this.#calls.add(ctx);
     const caller = init.signal;
-    if (!caller) return { ctx, dispose: () => ctx.cancel() };
-    const onAbort = () => ctx.cancel(caller.reason);
-    if (caller.aborted) onAbort();
-    else caller.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => ctx.cancel(caller!.reason);
+    if (caller?.aborted) onAbort();
+    else caller?.addEventListener('abort', onAbort, { once: true });
     return {
       ctx,
       dispose: () => {
-        caller.removeEventListener('abort', onAbort);
+        caller?.removeEventListener('abort', onAbort);
+        this.#calls.delete(ctx);
         ctx.cancel();
       },
     };
@@ -192,7 +198,10 @@ export class PluginInstance<Api = unknown> {
   /** Aborts every context of this version with an UnloadedError saying why. */
   close(reason: string): void {
     if (this.closed) return;
-    this.#root.cancel(new UnloadedError(`${this.id} was ${reason}`, { plugin: this.name, version: this.version }));
+    const error = new UnloadedError(`${this.id} was ${reason}`, { plugin: this.name, version: this.version });
+    this.#root.cancel(error);
+    for (const ctx of this.#calls) ctx.cancel(error);
+    this.#calls.clear();
   }
 
   #failure(hook: string, cause: unknown): PluginExecutionError {
@@ -240,6 +249,6 @@ export async function preparePlugin<Api>(init: {
     definition: pluginFromModule(namespace, details),
     origin: init.origin,
     api: init.api,
-    log: prefixedLogger(`[${manifest.name}@${manifest.version}]`, init.log),
+    log: prefixedLogger(`${manifest.name}@${manifest.version}`, init.log),
   });
 }

@@ -1,9 +1,88 @@
 /**
- * The shapes a host hands out: the view of a loaded plugin and the payloads
- * of its lifecycle events (each with its duration in milliseconds).
+ * The shapes of a host: its options and public API, the view of a loaded
+ * plugin, the report of an update check, and the payloads of its lifecycle
+ * events (each with its duration in milliseconds where the event ends a step).
  */
-import type { ExecuteInit, PluginInstance, PluginOrigin } from './host-instance.js';
+import type { Logger } from './context.js';
+import { UnloadedError } from './errors.js';
+import type { Unsubscribe } from './events.js';
+import type { AutoUpdateOptions } from './host-autoupdate.js';
+import type { ExecuteInit, PluginOrigin } from './host-instance.js';
+import type { Isolation, LoadedInstance, WorkerSpawner } from './isolation/types.js';
 import type { Manifest } from './manifest.js';
+import type { BlobCache, DocumentCache, FetchLike, ModuleLoader } from './ports.js';
+import type { RegistryClient } from './registry.js';
+
+/** How a host is composed. Every port has an in-memory default. */
+export interface HostOptions<Api = unknown> {
+  /** The registry: a base URL or a client. Without it only local bundles load. */
+  registry?: RegistryClient | string;
+  /** fetch used by the registry client built from a URL. */
+  fetch?: FetchLike;
+  cache?: BlobCache;
+  documents?: DocumentCache;
+  loader?: ModuleLoader;
+  /** The host API version; plugins whose engines.host it does not satisfy are not loaded. */
+  hostVersion?: string;
+  /** The object handed to plugins as ctx.host (wrapped per plugin version: see host-api-scope.ts). */
+  api?: Api;
+  log?: Logger;
+  includePrerelease?: boolean;
+  /** Upper bound on any bundle download, whatever the document says (default 64 MiB). */
+  maxBundleBytes?: number;
+  /** How long deactivate may take (default 5 s). */
+  deactivateTimeoutMs?: number;
+  /** How long a replaced version may finish calls in flight before it is aborted (default 30 s). */
+  upgradeGraceMs?: number;
+  /** Check the registry for updates of loaded plugins every `intervalMs` until close(). */
+  autoUpdate?: AutoUpdateOptions;
+  /** Where plugins run unless `load` says otherwise: `none` (the host's realm, default) or `worker`. */
+  isolation?: Isolation;
+  /** Starts workers for `isolation: 'worker'` (plughub/node and plughub/browser supply one). */
+  workers?: WorkerSpawner;
+  /** How long an isolated plugin may take to stop after a cancel, deadline or unload before its worker is terminated (default 100 ms). */
+  isolationGraceMs?: number;
+}
+
+/** Per-load choices. */
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** Where this plugin runs (its upgrades and reloads too); default: the host's `isolation`. */
+  isolation?: Isolation;
+}
+
+/** A bundle the caller already has (a plugin folder or a .plg file). */
+export interface LocalBundle {
+  manifest: unknown;
+  bytes: Uint8Array;
+  /** Where it came from, for messages and `origin` (a path or URL). */
+  location: string;
+}
+
+/** The host's public API. */
+export interface PluginHost<Api = unknown> {
+  readonly registry: RegistryClient | undefined;
+  /** Loads `name`, `name@range`, `name@tag` or `name@x.y.z` (and its dependencies first). */
+  load(spec: string, options?: LoadOptions): Promise<LoadedPlugin>;
+  /**
+   * Loads a bundle given as bytes with its manifest (no registry involved).
+   * With `replace`, a plugin of that name already loaded is swapped for it
+   * like an upgrade (its state handed over; on failure it keeps serving).
+   */
+  loadBundle(bundle: LocalBundle, options?: { replace?: boolean; isolation?: Isolation }): Promise<LoadedPlugin>;
+  get(name: string): LoadedPlugin | undefined;
+  list(): LoadedPlugin[];
+  /** Runs the version serving `name`; a call made while a swap hands over waits for it and runs on the new version. */
+  execute<T = unknown>(name: string, init?: ExecuteInit): Promise<T>;
+  /** Moves a registry plugin to the newest version its range and the host allow; returns the version now serving. */
+  upgrade(name: string, options?: { signal?: AbortSignal }): Promise<LoadedPlugin>;
+  /** Upgrades every plugin loaded from the registry; reports what moved and what failed, never throws for one plugin. */
+  checkUpdates(options?: { signal?: AbortSignal }): Promise<UpdateReport>;
+  unload(name: string): Promise<void>;
+  /** Stops autoUpdate and unloads every plugin, including versions still finishing calls after a swap. */
+  close(): Promise<void>;
+  on<K extends keyof HostEvents>(event: K, listener: (payload: HostEvents[K]) => void): Unsubscribe;
+}
 
 /** A loaded plugin version as the host reports it; `execute` runs on that version. */
 export interface LoadedPlugin {
@@ -13,29 +92,82 @@ export interface LoadedPlugin {
   integrity: string;
   origin: PluginOrigin;
   loadedAt: number;
+  /** Where it runs: `none` (the host's realm) or `worker`. */
+  isolation: Isolation;
+  /** Runs on this very version; once it has been upgraded or reloaded, rejects with an UnloadedError. */
   execute<T = unknown>(init?: ExecuteInit): Promise<T>;
 }
 
-/** Lifecycle events and their payloads. */
-export interface HostEvents {
-  loading: { name: string; range: string };
-  activated: { plugin: LoadedPlugin; durationMs: number };
-  loaded: { plugin: LoadedPlugin; durationMs: number };
-  upgraded: { name: string; from: string; to: string; durationMs: number };
-  deactivated: { name: string; version: string; durationMs: number };
-  unloaded: { name: string; version: string; durationMs: number };
-  error: { name: string; version?: string; phase: 'load' | 'upgrade' | 'unload'; error: unknown };
+/** One plugin an update check moved to a newer version. */
+export interface UpdatedPlugin {
+  name: string;
+  from: string;
+  to: string;
 }
 
-/** The view of an instance that callers get: its facts and an execute bound to it. */
-export function viewOf(instance: PluginInstance<never> | PluginInstance<unknown>): LoadedPlugin {
+/** One plugin an update check could not upgrade; its previous version keeps serving. */
+export interface UpdateFailure {
+  name: string;
+  /** The version that keeps serving. */
+  version: string;
+  error: unknown;
+}
+
+/** What `checkUpdates` did. */
+export interface UpdateReport {
+  upgraded: UpdatedPlugin[];
+  failed: UpdateFailure[];
+}
+
+/** Why a version replaced another: a registry upgrade, or a reload of a local bundle (a watched folder changed). */
+export type SwapReason = 'upgrade' | 'reload';
+
+/** The step of the lifecycle an `error` event comes from. */
+export type HostPhase = 'load' | 'upgrade' | 'reload' | 'deactivate' | 'unload' | 'watch' | 'execute';
+
+/** Lifecycle events and their payloads. */
+export interface HostEvents {
+  /** A load, upgrade or reload starts (`range` is the version for a local bundle). */
+  loading: { name: string; range: string };
+  activated: { plugin: LoadedPlugin; durationMs: number };
+  /** A new plugin is loaded and serving (not sent for upgrades and reloads: see `upgraded`). */
+  loaded: { plugin: LoadedPlugin; durationMs: number };
+  /** A new version serves in place of the old one, which finishes its calls in flight. */
+  upgraded: { name: string; from: string; to: string; reason: SwapReason; plugin: LoadedPlugin; durationMs: number };
+  deactivated: { name: string; version: string; durationMs: number };
+  /**
+   * A version replaced by an upgrade or reload has finished its calls (or its
+   * grace period ran out) and is closed: its contexts are aborted and what it
+   * registered through ctx.host is released. `durationMs` counts from the swap.
+   */
+  retired: { name: string; version: string; durationMs: number };
+  unloaded: { name: string; version: string; durationMs: number };
+  /**
+   * A step failed; whatever served before keeps serving. `name` is the
+   * plugin's, or for a file that could not even be read, its location.
+   */
+  error: { name: string; version?: string; location?: string; phase: HostPhase; error: unknown };
+  /** An update check (`checkUpdates`, or one round of autoUpdate) finished. */
+  checked: UpdateReport & { durationMs: number };
+}
+
+/**
+ * The view of an instance that callers get: its facts and an execute bound
+ * to it. `retired(instance)` says why the instance no longer takes calls.
+ */
+export function viewOf(instance: LoadedInstance, retired: (instance: LoadedInstance) => string | undefined = () => undefined): LoadedPlugin {
   return {
     name: instance.name,
     version: instance.version,
+    isolation: instance.isolation,
     manifest: instance.manifest,
     integrity: instance.integrity,
     origin: instance.origin,
     loadedAt: instance.loadedAt,
-    execute: (init) => instance.execute(init),
+    execute: (init) => {
+      const why = retired(instance);
+      if (why === undefined) return instance.execute(init);
+      return Promise.reject(new UnloadedError(`${instance.id} was ${why}`, { plugin: instance.name, version: instance.version }));
+    },
   };
 }

@@ -41,7 +41,7 @@ export interface LoadDirResult {
 }
 
 /** A validated plugin found in the directory, ready for loadBundle. */
-interface Found extends LocalBundle {
+export interface FoundPlugin extends LocalBundle {
   parsed: Manifest;
 }
 
@@ -54,7 +54,7 @@ function inside(folder: string, path: string): boolean {
 }
 
 /** Wraps any failure into a PluginLoadError whose message starts with the location (unless it names it already). */
-function failure(location: string, error: unknown): LoadDirFailure {
+export function failure(location: string, error: unknown): LoadDirFailure {
   const message = error instanceof Error ? error.message : String(error);
   const known = isPlughubError(error) ? error : undefined;
   return {
@@ -69,7 +69,7 @@ function failure(location: string, error: unknown): LoadDirFailure {
 }
 
 /** Reads and validates a plugin folder: plugin.json, then its bundle, both really inside the folder. */
-async function readFolder(folder: string, maxBundleBytes: number): Promise<Found> {
+async function readFolder(folder: string, maxBundleBytes: number): Promise<FoundPlugin> {
   const realFolder = await realpath(folder);
   const manifestPath = join(folder, 'plugin.json');
   const realManifest = await realpath(manifestPath);
@@ -116,7 +116,7 @@ async function readFolder(folder: string, maxBundleBytes: number): Promise<Found
 }
 
 /** Unpacks and validates a .plg file with readPlg (streamed, limits checked while reading). */
-async function readPackage(file: string, limits: PlgLimits): Promise<Found> {
+async function readPackage(file: string, limits: PlgLimits): Promise<FoundPlugin> {
   const stream = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
   const pkg = await readPlg(stream, limits);
   return { manifest: pkg.manifestJson, parsed: pkg.manifest, bytes: pkg.bundle, location: file };
@@ -145,17 +145,19 @@ async function scan(dir: string): Promise<{ folders: string[]; packages: string[
   return { folders, packages, failed };
 }
 
+/** What a directory holds: its valid plugins by name, their locations in load order, and what could not be read. */
+export interface Discovered {
+  byName: Map<string, FoundPlugin>;
+  order: string[];
+  failed: LoadDirFailure[];
+}
+
 /**
- * Discovers, validates and loads every plugin in `dir` into `host`. Never
- * throws for a bad plugin: each one is in `failed` with its reason. Throws
- * only when `dir` itself cannot be read, or when `signal` aborts.
- *
- * @example
- * const { loaded, failed } = await loadDir(host, '/srv/plugins');
- * for (const { location, error } of failed) console.warn(error.message);
+ * Reads and validates every plugin of `base` without loading any. A second
+ * plugin of the same name is a failure; the first (in name order) is kept.
+ * Throws only when `base` itself cannot be read.
  */
-export async function loadDir(host: PluginHost, dir: string, options: LoadDirOptions = {}): Promise<LoadDirResult> {
-  const base = resolve(dir);
+export async function discover(base: string, options: LoadDirOptions = {}): Promise<Discovered> {
   const limits: PlgLimits = { ...DEFAULT_PLG_LIMITS, ...options.plgLimits };
   const maxBundleBytes = options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE;
   const { folders, packages, failed } = await scan(base);
@@ -168,7 +170,7 @@ export async function loadDir(host: PluginHost, dir: string, options: LoadDirOpt
       ),
     ),
   );
-  const byName = new Map<string, Found>();
+  const byName = new Map<string, FoundPlugin>();
   for (const result of read) {
     if ('error' in result) {
       failed.push(result.error);
@@ -183,11 +185,33 @@ export async function loadDir(host: PluginHost, dir: string, options: LoadDirOpt
       byName.set(found.parsed.name, found);
     }
   }
+  return { byName, order, failed };
+}
 
+/** What loadFound did; `reported` holds the locations whose failure the host already sent as an `error` event. */
+export interface LoadFoundResult extends LoadDirResult {
+  reported: Set<string>;
+}
+
+/**
+ * Loads the plugins of `targets` (names of `byName`), each after its
+ * dependencies: a dependency that is also a target, or found here and not
+ * loaded, is loaded from here first; else the version the host has is used;
+ * else the registry's. Names in `replace` are reloaded over the version
+ * serving (loadBundle with `replace`). Never throws for one plugin.
+ */
+export async function loadFound(
+  host: PluginHost,
+  base: string,
+  byName: Map<string, FoundPlugin>,
+  targets: ReadonlySet<string>,
+  options: { signal?: AbortSignal; replace?: ReadonlySet<string> } = {},
+): Promise<LoadFoundResult> {
   const cycles = findCycles(byName);
   const pending = new Map<string, Promise<LoadedPlugin>>();
+  const fromHost = new WeakSet<object>();
   /** Loads a found plugin after its dependencies, once (the local graph has no cycles left, so no wait can deadlock). */
-  function ensure(found: Found): Promise<LoadedPlugin> {
+  function ensure(found: FoundPlugin): Promise<LoadedPlugin> {
     const name = found.parsed.name;
     let work = pending.get(name);
     if (!work) {
@@ -203,19 +227,23 @@ export async function loadDir(host: PluginHost, dir: string, options: LoadDirOpt
           await ensureDependency(found, dependency, range);
         }
         options.signal?.throwIfAborted();
-        return host.loadBundle({ manifest: found.manifest, bytes: found.bytes, location: found.location });
+        const bundle = { manifest: found.manifest, bytes: found.bytes, location: found.location };
+        return host.loadBundle(bundle, { replace: options.replace?.has(name) ?? false }).catch((error: unknown) => {
+          if (typeof error === 'object' && error !== null) fromHost.add(error);
+          throw error;
+        });
       })();
       pending.set(name, work);
     }
     return work;
   }
 
-  async function ensureDependency(found: Found, dependency: string, range: string): Promise<void> {
+  async function ensureDependency(found: FoundPlugin, dependency: string, range: string): Promise<void> {
     const id = `${found.parsed.name}@${found.parsed.version}`;
     const details = { plugin: found.parsed.name, version: found.parsed.version };
     const local = byName.get(dependency);
     let version: string;
-    if (local) {
+    if (local && (targets.has(dependency) || !host.get(dependency))) {
       try {
         version = (await ensure(local)).version;
       } catch (error) {
@@ -234,27 +262,49 @@ export async function loadDir(host: PluginHost, dir: string, options: LoadDirOpt
   }
 
   const loaded: LoadedPlugin[] = [];
+  const failed: LoadDirFailure[] = [];
+  const reported = new Set<string>();
   await Promise.all(
-    [...byName.values()].map((found) =>
-      ensure(found).then(
+    [...targets].map((name) => {
+      const found = byName.get(name)!;
+      return ensure(found).then(
         (plugin) => void loaded.push(plugin),
-        (error: unknown) => void failed.push(failure(found.location, error)),
-      ),
-    ),
+        (error: unknown) => {
+          failed.push(failure(found.location, error));
+          if (typeof error === 'object' && error !== null && fromHost.has(error)) reported.add(found.location);
+        },
+      );
+    }),
   );
-  options.signal?.throwIfAborted();
-  const rank = (location: string) => order.indexOf(location);
-  loaded.sort((a, b) => rank(location(a)) - rank(location(b)));
-  failed.sort((a, b) => a.location.localeCompare(b.location));
-  return { loaded, failed };
+  return { loaded, failed, reported };
 }
 
-function location(plugin: LoadedPlugin): string {
-  return plugin.origin.kind === 'local' ? plugin.origin.location : '';
+/**
+ * Discovers, validates and loads every plugin in `dir` into `host`. Never
+ * throws for a bad plugin: each one is in `failed` with its reason. Throws
+ * only when `dir` itself cannot be read, or when `signal` aborts.
+ *
+ * @example
+ * const { loaded, failed } = await loadDir(host, '/srv/plugins');
+ * for (const { location, error } of failed) console.warn(error.message);
+ */
+export async function loadDir(host: PluginHost, dir: string, options: LoadDirOptions = {}): Promise<LoadDirResult> {
+  const base = resolve(dir);
+  const { byName, order, failed } = await discover(base, options);
+  const result = await loadFound(host, base, byName, new Set(byName.keys()), options.signal ? { signal: options.signal } : {});
+  options.signal?.throwIfAborted();
+  failed.push(...result.failed);
+  return { loaded: result.loaded.sort(inOrder(order)), failed: failed.sort((a, b) => a.location.localeCompare(b.location)) };
+}
+
+/** Compares loaded plugins by the position of their location in `order` (discover's). */
+export function inOrder(order: string[]): (a: LoadedPlugin, b: LoadedPlugin) => number {
+  const rank = (plugin: LoadedPlugin) => order.indexOf(plugin.origin.kind === 'local' ? plugin.origin.location : '');
+  return (a, b) => rank(a) - rank(b);
 }
 
 /** The plugins of `found` that sit on a cycle of local dependencies, each with its cycle (first name repeated last). */
-function findCycles(found: Map<string, Found>): Map<string, string[]> {
+function findCycles(found: Map<string, FoundPlugin>): Map<string, string[]> {
   const cycles = new Map<string, string[]>();
   const done = new Set<string>();
   const stack: string[] = [];

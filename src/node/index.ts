@@ -11,10 +11,12 @@
  * console.log(await host.execute('hello', { values: { who: 'Node' } }));
  */
 export * from '../core/index.js';
-export { createPluginHost, type NodeHostOptions, type NodePluginHost } from './host.js';
+export { createPluginHost, type NodeHostEvents, type NodeHostOptions, type NodePluginHost } from './host.js';
 export { createFsBlobCache, type FsBlobCache, type FsBlobCacheOptions, type VerifyReport } from './fs-blob-cache.js';
 export { createFsDocumentCache, type FsDocumentCache } from './fs-document-cache.js';
 export { createFileLoader, type FileLoaderOptions } from './file-loader.js';
+export { createNodeWorkerSpawner, type NodeWorkerSpawnerOptions } from './worker-spawner.js';
 export { loadDir, type LoadDirFailure, type LoadDirOptions, type LoadDirResult } from './discover.js';
+export { watchDir, type DirChange, type WatchedDir, type WatchHooks, type WatchOptions } from './watch.js';
 export { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';

@@ -1,0 +1,74 @@
+/**
+ * The messages between a host and a plugin's worker. Every message is a plain
+ * object that survives structured clone; errors travel as WireError (see
+ * wire-error.ts) so that their class, code and plugin details survive too.
+ *
+ * host → worker: `load` (once, first), `execute`, `activate`, `deactivate`
+ * (each with an id the answer repeats), `cancel` (an id's context aborts with
+ * the reason), `host-result` (the answer to a `host-call`).
+ * worker → host: `ready` (the module is imported and has an execute) or
+ * `error` (it could not be loaded), `done` (the answer to an id), `host-call`
+ * (`ctx.host.a.b(...args)` in the plugin), `log` (`ctx.log.info(...)`).
+ */
+import type { ContextPlugin } from '../context.js';
+import type { ApiNode } from './host-api.js';
+import type { WorkerModuleScheme } from './types.js';
+import type { WireError } from './wire-error.js';
+
+/** The levels of ctx.log. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The hooks a loaded plugin defines besides execute. */
+export interface PluginHooks {
+  activate: boolean;
+  deactivate: boolean;
+}
+
+/** An answer: a value, or an error. */
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/** Messages the host sends to a worker. */
+export type HostMessage =
+  | {
+      type: 'load';
+      plugin: ContextPlugin;
+      /** The shape of the host API (undefined: no API, ctx.host is undefined). */
+      api?: ApiNode;
+      integrity: string;
+      bytes: Uint8Array;
+      schemes: readonly WorkerModuleScheme[];
+    }
+  | {
+      type: 'execute';
+      id: number;
+      values?: Record<string, unknown> | Map<string, unknown>;
+      deadline?: number;
+      label?: string;
+    }
+  | { type: 'activate'; id: number; state?: unknown }
+  | { type: 'deactivate'; id: number; deadline: number }
+  | { type: 'cancel'; id: number; reason: WireError }
+  | ({ type: 'host-result'; id: number } & Outcome);
+
+/** Messages a worker sends to the host. */
+export type WorkerMessage =
+  | { type: 'ready'; hooks: PluginHooks }
+  | { type: 'error'; error: WireError }
+  | ({ type: 'done'; id: number } & Outcome)
+  | { type: 'host-call'; id: number; path: string[]; args: unknown[] }
+  | { type: 'log'; level: LogLevel; args: unknown[] };
+
+/** The requests that get a `done` answer. */
+export type RequestMessage = Extract<HostMessage, { type: 'execute' | 'activate' | 'deactivate' }>;
+
+const LEVELS = new Set<string>(['debug', 'info', 'warn', 'error']);
+
+/** True for a known log level. */
+export function isLogLevel(level: unknown): level is LogLevel {
+  return typeof level === 'string' && LEVELS.has(level);
+}
+
+/** True for an object with a string `type`: a message of this protocol, checked further by its handler. */
+export function isMessage(data: unknown): data is { type: string } {
+  return typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string';
+}

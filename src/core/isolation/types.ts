@@ -1,0 +1,77 @@
+/**
+ * The port of plugin isolation: what a platform supplies to run a plugin in a
+ * worker (worker_threads in Node, a module Web Worker in browsers), what the
+ * worker side listens on, and the surface every loaded plugin version offers
+ * the host — whether it runs in-process (PluginInstance) or in a worker
+ * (IsolatedInstance).
+ */
+import type { ExecuteInit, PluginOrigin } from '../host-instance.js';
+import type { Manifest } from '../manifest.js';
+
+/** How a worker imports the plugin's bytes: a `blob:` URL (browsers) or a `data:` URL (anywhere). */
+export type WorkerModuleScheme = 'blob' | 'data';
+
+/** One running worker, as the host side sees it. */
+export interface IsolatedWorker {
+  /** Sends a message (structured clone); throws a DataCloneError for what cannot be cloned. */
+  postMessage(message: unknown): void;
+  /** Every message the worker posts. */
+  onMessage(listener: (message: unknown) => void): void;
+  /** An uncaught error in the worker, or a worker that could not start. */
+  onError(listener: (error: unknown) => void): void;
+  /** The worker stopped by itself (`process.exit`, `self.close()`); not called after `terminate`. */
+  onExit(listener: (code: number) => void): void;
+  /** Stops the worker at once, even in the middle of a busy loop. */
+  terminate(): Promise<void>;
+  /** Node: whether the worker keeps the process alive (it does only while calls are pending). */
+  keepAlive?(alive: boolean): void;
+}
+
+/**
+ * Starts workers that run `runPluginWorker`. `createNodeWorkerSpawner`
+ * (plughub/node) and `createBrowserWorkerSpawner` (plughub/browser) are the
+ * two adapters; a host with its own worker file can write a third.
+ */
+export interface WorkerSpawner {
+  spawn(): IsolatedWorker;
+  /** The schemes the worker may import plugin bytes through, tried in order (default `['data']`). */
+  readonly moduleSchemes?: readonly WorkerModuleScheme[];
+}
+
+/** The worker side of the channel: `self` in a Web Worker, `parentPort` in worker_threads. */
+export interface WorkerPort {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+/** How a plugin is isolated: `none` runs it in the host's realm, `worker` in a worker of its own. */
+export type Isolation = 'none' | 'worker';
+
+/**
+ * What the host needs of a loaded plugin version. PluginInstance (in-process)
+ * and IsolatedInstance (in a worker) both have this surface, so the host can
+ * keep either in the same map.
+ */
+export interface LoadedInstance {
+  /** Where this version runs. */
+  readonly isolation: Isolation;
+  readonly name: string;
+  readonly version: string;
+  readonly integrity: string;
+  readonly manifest: Manifest;
+  readonly origin: PluginOrigin;
+  readonly loadedAt: number;
+  /** `name@version`, for messages. */
+  readonly id: string;
+  /** Calls currently running on this version. */
+  readonly inFlight: number;
+  /** True once the instance has been shut down. */
+  readonly closed: boolean;
+  execute<T = unknown>(init?: ExecuteInit): Promise<T>;
+  activate(state?: unknown): Promise<void>;
+  deactivate(timeoutMs: number): Promise<unknown>;
+  close(reason: string): void;
+  idle(graceMs: number): Promise<void>;
+  /** After close: resolves once nothing of the version runs any more (IsolatedInstance: its worker has terminated). */
+  whenStopped?(): Promise<void>;
+}
