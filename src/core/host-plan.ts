@@ -6,7 +6,8 @@
  * never waits on another load in progress and cannot deadlock.
  */
 import type { VersionEntry } from './document.js';
-import { DependencyCycleError } from './errors.js';
+import semver from 'semver';
+import { DependencyCycleError, ResolveError } from './errors.js';
 import { parseManifest, type Manifest } from './manifest.js';
 import type { PluginSource } from './host-source.js';
 import { resolveVersion, type ResolveOptions } from './versions.js';
@@ -34,7 +35,20 @@ export async function planLoad(
   options: ResolveOptions & { signal?: AbortSignal; isSatisfied: (name: string, range: string) => boolean },
 ): Promise<PlannedLoad[]> {
   const ordered: PlannedLoad[] = [];
-  const planned = new Set<string>();
+  /** Each planned name with the version chosen and who asked for it with which range. */
+  const planned = new Map<string, { version: string; range: string; by: string }>();
+
+  /** Refuses a second dependent whose range the version already chosen for `current` does not satisfy. */
+  function agree(current: string, currentRange: string, chain: string[]): void {
+    const chosen = planned.get(current)!;
+    if (!semver.validRange(currentRange) || semver.satisfies(chosen.version, currentRange, { includePrerelease: true })) return;
+    const by = chain.at(-1) ?? 'the request';
+    throw new ResolveError(
+      `${current}: ${chosen.by} needs "${chosen.range}" (resolved to ${chosen.version}) but ${by} needs "${currentRange}"`,
+      [chosen.version],
+      { plugin: current },
+    );
+  }
 
   async function visit(current: string, currentRange: string, chain: string[]): Promise<void> {
     const loop = chain.indexOf(current);
@@ -42,7 +56,7 @@ export async function planLoad(
       const cycle = [...chain.slice(loop), current];
       throw new DependencyCycleError(`dependency cycle: ${cycle.join(' -> ')}`, cycle, { plugin: chain[0] });
     }
-    if (planned.has(current)) return;
+    if (planned.has(current)) return agree(current, currentRange, chain);
     if (chain.length > 0 && options.isSatisfied(current, currentRange)) return;
     const { document, stale } = await source.document(current, options.signal);
     const resolved = resolveVersion(document, currentRange, options);
@@ -50,8 +64,8 @@ export async function planLoad(
     for (const [dependency, dependencyRange] of Object.entries(manifest.dependencies ?? {})) {
       await visit(dependency, dependencyRange, [...chain, current]);
     }
-    if (planned.has(current)) return;
-    planned.add(current);
+    if (planned.has(current)) return agree(current, currentRange, chain);
+    planned.set(current, { version: resolved.version, range: currentRange, by: chain.at(-1) ?? 'the request' });
     ordered.push({ name: current, range: currentRange, version: resolved.version, entry: resolved.entry, manifest, stale });
   }
 

@@ -96,6 +96,14 @@ function notFound(name: string, message: string, available: string[], hint = '')
   return new ResolveError(`${name}: ${message} (available: ${list})${hint}`, available, { plugin: name });
 }
 
+/** True when `version` is published, not yanked, and runs on the host (when one is given). */
+function usable(document: PluginDocument, version: string, options: ResolveOptions): boolean {
+  const entry = document.versions[version];
+  if (entry === undefined || entry.yanked) return false;
+  if (options.hostVersion === undefined) return true;
+  return isCompatible(hostRangeOf(entry.manifest), requireHostVersion(options.hostVersion));
+}
+
 /** Returns the version if the host can run it, or throws CompatibilityError. */
 function accept(document: PluginDocument, version: string, options: ResolveOptions): ResolvedVersion {
   const entry = document.versions[version]!;
@@ -109,9 +117,10 @@ function accept(document: PluginDocument, version: string, options: ResolveOptio
 
 /**
  * Picks the version of a plugin that a request means. `range` is a semver
- * range, an exact version or a dist-tag; `latest` without such a tag, or
- * with a tag that points at a yanked version, means the highest stable
- * version that is not yanked. Throws ResolveError when nothing matches (the
+ * range, an exact version or a dist-tag; `latest` without such a tag means
+ * the highest stable version that is not yanked, and a `latest` tag that
+ * points at a yanked version or one the host cannot run means the highest
+ * usable stable version up to the tagged one. Throws ResolveError when nothing matches (the
  * message lists the available versions) and CompatibilityError when versions
  * match but none runs on `options.hostVersion`.
  *
@@ -137,8 +146,8 @@ export function resolveVersion(
   }
 
   const tags = document.distTags;
-  const latestYanked = request === 'latest' && document.versions[tags.latest ?? '']?.yanked === true;
-  if (Object.prototype.hasOwnProperty.call(tags, request) && !latestYanked) {
+  const latestUnusable = request === 'latest' && tags.latest !== undefined && !usable(document, tags.latest, options);
+  if (Object.prototype.hasOwnProperty.call(tags, request) && !latestUnusable) {
     const target = tags[request]!;
     const entry = document.versions[target];
     if (entry === undefined) {
@@ -151,7 +160,7 @@ export function resolveVersion(
   }
 
   let effective = request;
-  if (request === 'latest') effective = '*';
+  if (request === 'latest') effective = latestUnusable && semver.valid(tags.latest) ? `<=${tags.latest}` : '*';
   else if (semver.validRange(request) === null) {
     const known = Object.keys(tags);
     const hint = known.length === 0 ? '' : `; dist-tags: ${known.join(', ')}`;

@@ -197,12 +197,19 @@ describe('resolveVersion: host compatibility', () => {
     );
   });
 
-  it('checks exact versions and tags against the host too', () => {
+  it('checks exact versions and explicit tags against the host too', () => {
     expect(() => resolveVersion(hosted, '1.2.0', { hostVersion: '1.4.0' })).toThrow(CompatibilityError);
-    const tagged = { ...hosted, distTags: { latest: '2.0.0' } };
-    expect(() => resolveVersion(tagged, 'latest', { hostVersion: '2.0.0' })).toThrow(
+    const tagged = { ...hosted, distTags: { latest: '2.0.0', stable: '2.0.0' } };
+    expect(() => resolveVersion(tagged, 'stable', { hostVersion: '2.0.0' })).toThrow(
       'hello@2.0.0 needs host >=3, this host is 2.0.0',
     );
+  });
+
+  it('falls back from a latest tag the host cannot run to the newest usable version below it', () => {
+    const tagged = { ...hosted, distTags: { latest: '1.2.0' } };
+    expect(resolveVersion(tagged, 'latest', { hostVersion: '1.4.0' }).version).toBe('1.1.0');
+    expect(resolveVersion({ ...hosted, distTags: { latest: '2.0.0' } }, 'latest', { hostVersion: '2.0.0' }).version).toBe('1.3.0');
+    expect(() => resolveVersion(tagged, 'latest', { hostVersion: '9.0.0' })).toThrow(CompatibilityError);
   });
 
   it('still prefers ResolveError when nothing matches the range at all', () => {
