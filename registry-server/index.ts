@@ -26,3 +26,8 @@ export { TOKEN_PREFIX } from './tokens/secrets.js';
 export { addVersion, latestVersion, setYanked, summarize, blobPath } from './documents.js';
 export { HttpError, type RegistryErrorCode } from './http/errors.js';
 export { serveNode, type FetchHandler, type NodeServer, type ServeNodeOptions } from './node.js';
+export { Signer, type SigningOptions, type SignedAnswer, type SignOptions } from './trust/signer.js';
+export { createMemorySigningStore, type Keyring, type KeyRecord, type SignedRecord, type SigningStore } from './trust/store.js';
+export { createFsSigningStore } from './trust/fs-store.js';
+export { ensureKeyring, rotateKeyring, type LoadedKeyring } from './trust/keyring.js';
+export { exportRegistry, type ExportOptions, type ExportResult } from './trust/export.js';

@@ -5,6 +5,7 @@
 import { DEFAULT_PLG_LIMITS, type PlgLimits } from '../src/core/plg/index.js';
 import type { RegistryStorage } from './storage/types.js';
 import type { TokenVerifier } from './tokens/types.js';
+import { Signer, type SigningOptions } from './trust/signer.js';
 
 /** Size limits of a published package, in bytes (entries: a count). */
 export type RegistryLimits = PlgLimits;
@@ -38,6 +39,12 @@ export interface RegistryOptions {
   log?: (entry: RegistryLogEntry) => void;
   /** The clock, for tests; defaults to Date.now. */
   now?: () => number;
+  /**
+   * Signed metadata (DESIGN.md "Trust"): with it, requests that accept
+   * `application/vnd.plughub.envelope+json` get signed envelopes and
+   * `/v1/keys` is served. Without it, every answer is plain JSON.
+   */
+  signing?: SigningOptions;
 }
 
 /** The options with every default filled in. */
@@ -48,6 +55,8 @@ export interface ResolvedOptions {
   publicUrl: string | undefined;
   log: (entry: RegistryLogEntry) => void;
   now: () => number;
+  /** Signs envelopes; undefined when signing is off. */
+  signer: Signer | undefined;
 }
 
 /** Fills in the defaults and checks the limits are positive integers. */
@@ -63,5 +72,6 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     log: options.log ?? (() => undefined),
     now: options.now ?? Date.now,
+    signer: options.signing === undefined ? undefined : new Signer(options.signing, options.now ?? Date.now),
   };
 }

@@ -12,6 +12,7 @@ import { addVersion, blobPath } from './documents.js';
 import { HttpError } from './http/errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { RegistryStorage } from './storage/types.js';
+import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author.js';
 
 /** The stored document of `name`, parsed, or undefined. */
 export async function readDocument(storage: RegistryStorage, name: string): Promise<PluginDocument | undefined> {
@@ -26,13 +27,16 @@ function versionExists(name: string, version: string): HttpError {
 /**
  * Publishes `name@version` from a `.plg` stream; resolves to the new version
  * entry. Throws HttpError 409 when the version exists, and the errors of
- * readPlg (size limits, package and manifest problems) as they are.
+ * readPlg (size limits, package and manifest problems) as they are. Author
+ * signatures, when sent, must verify over the computed integrity (422
+ * `E_BAD_SIGNATURE` otherwise) and are kept as `authorSignatures`.
  */
 export async function publishVersion(
   options: ResolvedOptions,
   name: string,
   version: string,
   body: ReadableStream<Uint8Array>,
+  authorSignatures: readonly SentAuthorSignature[] = [],
 ): Promise<VersionEntry> {
   const { storage, limits } = options;
   if ((await readDocument(storage, name))?.versions[version] !== undefined) {
@@ -49,12 +53,14 @@ export async function publishVersion(
   }
   const integrity = await computeIntegrity(plg.bundle);
   const { hex } = integrityToHex(integrity);
+  const signatures = await verifyAuthorSignatures(authorSignatures, name, version, integrity);
   const now = options.now();
   const entry: VersionEntry = {
     manifest: plg.manifestJson as VersionEntry['manifest'],
     dist: { integrity, size: plg.bundle.byteLength, url: blobPath(hex) },
     publishedAt: new Date(now).toISOString(),
     yanked: false,
+    ...(signatures.length > 0 ? { authorSignatures: signatures } : {}),
   };
   await storage.updateDocument(name, async (current) => {
     if (current?.versions[version] !== undefined) throw versionExists(name, version);

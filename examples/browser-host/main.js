@@ -36,8 +36,11 @@ const log = {
 let current;
 function hostFor(registry) {
   if (current?.registry === registry) return current.host;
+  const trustedKeys = params.get('trustedKeys');
   const host = createPluginHost({
     registry,
+    // With `?trustedKeys=<base64>,…` the page verifies the registry's signed metadata.
+    ...(trustedKeys ? { trustedKeys: trustedKeys.split(',') } : {}),
     database: params.get('db') ?? 'plughub-example',
     api: { note: (text) => note('plugin', String(text)) },
     log,

@@ -25,6 +25,7 @@ export type RegistryErrorCode =
   | 'E_MISSING_BUNDLE'
   | 'E_MANIFEST'
   | 'E_MISMATCH'
+  | 'E_BAD_SIGNATURE'
   | 'E_UNAVAILABLE'
   | 'E_INTERNAL';
 

@@ -12,8 +12,10 @@ import { CORS_READ_HEADERS, jsonResponse, matchesIfNoneMatch, preparedResponse }
 import type { ResolvedOptions } from '../options.js';
 import type { DocumentSnapshot } from '../storage/types.js';
 import { integerQuery, pluginNameParam } from './params.js';
+import { VARY_ACCEPT, envelopeResponse, wantsEnvelope } from './trust.js';
 
 const DOCUMENT_CACHE = 'public, max-age=60';
+const LIST_CACHE = 'public, max-age=10';
 const BLOB_CACHE = 'public, max-age=31536000, immutable';
 const BLOB_HEX = /^[0-9a-f]{64}$/;
 
@@ -46,9 +48,13 @@ export function getDocument(options: ResolvedOptions) {
     const request = c.req.raw;
     const snapshot = await options.storage.getDocument(name, { fresh: wantsFresh(request) });
     if (snapshot === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no plugin named ${name} is published here`);
+    if (options.signer !== undefined && wantsEnvelope(request)) {
+      return envelopeResponse(request, await options.signer.document(name, snapshot), DOCUMENT_CACHE);
+    }
     let headers = documentHeaders.get(snapshot);
     if (headers === undefined) {
-      const common = { ...CORS_READ_HEADERS, etag: snapshot.etag, 'cache-control': DOCUMENT_CACHE };
+      const vary = options.signer === undefined ? {} : VARY_ACCEPT;
+      const common = { ...CORS_READ_HEADERS, ...vary, etag: snapshot.etag, 'cache-control': DOCUMENT_CACHE };
       headers = headerPair(common, 'application/json; charset=utf-8', snapshot.bytes.byteLength);
       documentHeaders.set(snapshot, headers);
     }
@@ -78,9 +84,16 @@ export function getBlob(options: ResolvedOptions) {
   };
 }
 
-/** GET /v1/plugins?q=&limit=&offset= — names and descriptions containing `q` (any case), sorted by name. */
+/**
+ * GET /v1/plugins?q=&limit=&offset= — names and descriptions containing `q`
+ * (any case), sorted by name. Asked for an envelope: the signed list of every
+ * plugin (the query is ignored).
+ */
 export function listPlugins(options: ResolvedOptions) {
   return async (c: Context): Promise<Response> => {
+    if (options.signer !== undefined && wantsEnvelope(c.req.raw)) {
+      return envelopeResponse(c.req.raw, await options.signer.list(await options.storage.listPlugins()), LIST_CACHE);
+    }
     const limit = integerQuery(c, 'limit', 20, 1, 250);
     const offset = integerQuery(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const query = (c.req.query('q') ?? '').trim().toLowerCase();
@@ -88,7 +101,8 @@ export function listPlugins(options: ResolvedOptions) {
     const all = await options.storage.listPlugins();
     const matches = query === '' ? all : all.filter((plugin) => matchesQuery(plugin, query));
     const body = { total: matches.length, plugins: matches.slice(offset, offset + limit) };
-    return jsonResponse(200, body, { ...CORS_READ_HEADERS, 'cache-control': 'public, max-age=10' });
+    const vary = options.signer === undefined ? {} : VARY_ACCEPT;
+    return jsonResponse(200, body, { ...CORS_READ_HEADERS, ...vary, 'cache-control': LIST_CACHE });
   };
 }
 

@@ -12,6 +12,7 @@ import { HttpError } from '../http/errors.js';
 import { jsonResponse } from '../http/responses.js';
 import type { ResolvedOptions } from '../options.js';
 import { publishVersion } from '../publish.js';
+import { AUTHOR_SIGNATURE_HEADER, parseAuthorSignatures } from '../trust/author.js';
 import { pluginNameParam, versionParam } from './params.js';
 
 const PACKAGE_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream']);
@@ -33,8 +34,9 @@ export function putVersion(options: ResolvedOptions) {
     if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
       throw new HttpError(413, 'E_TOO_LARGE', `the compressed package (${declared} bytes) exceeds the limit of ${limit} bytes`, { extra: { limit } });
     }
+    const authorSignatures = parseAuthorSignatures(request.headers.get(AUTHOR_SIGNATURE_HEADER));
     if (request.body === null) throw new HttpError(400, 'E_BAD_ARCHIVE', 'the request has no body: send the .plg file');
-    const entry = await publishVersion(options, name, version, request.body);
+    const entry = await publishVersion(options, name, version, request.body, authorSignatures);
     const location = `${options.publicUrl ?? ''}/v1/plugins/${encodeURIComponent(name)}`;
     return jsonResponse(201, entry, { location });
   };

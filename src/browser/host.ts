@@ -6,7 +6,9 @@
  * checkUpdates, unload, close and events. Plugins already cached load while
  * the registry is unreachable. With `autoUpdate`, the host also checks for
  * updates each time the page becomes visible again (a tab brought back
- * after hours may be far behind its interval).
+ * after hours may be far behind its interval). With `trustedKeys`, versions
+ * seen and the trusted key set are kept in the same database
+ * (idb-trust-store.ts), so a reload cannot be rolled back.
  */
 import { createBrowserWorkerSpawner } from './worker-spawner.js';
 import { createHost, type AutoUpdateOptions, type HostOptions, type PluginHost } from '../core/host.js';
@@ -14,6 +16,7 @@ import { createBlobUrlLoader, type ModuleScheme } from './blob-url-loader.js';
 import { createIndexedDbBlobCache, type IndexedDbBlobCache } from './idb-blob-cache.js';
 import { createIndexedDbDocumentCache, type IndexedDbDocumentCache } from './idb-document-cache.js';
 import type { IndexedDbOptions } from './idb-store.js';
+import { createIndexedDbTrustStore } from './idb-trust-store.js';
 
 /** Options of createPluginHost: the core HostOptions without the ports (the browser ones are used), plus where to keep them. */
 export interface BrowserHostOptions<Api = unknown>
@@ -85,6 +88,7 @@ export function createPluginHost<Api = unknown>(options: BrowserHostOptions<Api>
     ...(autoUpdate ? { autoUpdate: visibilitySource ? onVisible(autoUpdate, visibilitySource) : autoUpdate } : {}),
     cache,
     documents,
+    trustStore: options.trustStore ?? createIndexedDbTrustStore(stores),
     loader: createBlobUrlLoader(moduleScheme !== undefined ? { scheme: moduleScheme } : {}),
     workers: options.workers ?? createBrowserWorkerSpawner(moduleScheme !== undefined && moduleScheme !== 'auto' ? { moduleScheme } : {}),
   });

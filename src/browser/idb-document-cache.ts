@@ -4,10 +4,12 @@
  * was fetched. It lets the host revalidate with If-None-Match and load cached
  * plugins while the registry is unreachable. A record that does not read back
  * as a valid cached document of that registry and name is removed and
- * reported absent: the next fetch replaces it.
+ * reported absent: the next fetch replaces it. A signed document keeps its
+ * envelope, which the host verifies again on use.
  */
 import { parsePluginDocument } from '../core/document.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
+import { isEnvelope } from '../core/trust/envelope.js';
 import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
 
 /** The IndexedDB DocumentCache, with the name of the database it uses. */
@@ -23,7 +25,14 @@ function decode(value: unknown, registry: string, name: string): CachedDocument 
   if (!raw || raw.registry !== registry || raw.name !== name || typeof raw.fetchedAt !== 'number') return undefined;
   try {
     const document = parsePluginDocument(raw.document, name);
-    return { registry, name, document, ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}), fetchedAt: raw.fetchedAt };
+    return {
+      registry,
+      name,
+      document,
+      ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
+      ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
+      fetchedAt: raw.fetchedAt,
+    };
   } catch {
     return undefined;
   }
@@ -64,6 +73,7 @@ export function createIndexedDbDocumentCache(options: IndexedDbOptions = {}): In
         name: entry.name,
         document: entry.document,
         ...(entry.etag !== undefined ? { etag: entry.etag } : {}),
+        ...(entry.envelope !== undefined ? { envelope: entry.envelope } : {}),
         fetchedAt: entry.fetchedAt,
       };
       return store.use('readwrite', (objects) => {

@@ -18,3 +18,4 @@ export { createIndexedDbDocumentCache, type IndexedDbDocumentCache } from './idb
 export { createBlobUrlLoader, type BlobUrlLoaderOptions, type ModuleScheme } from './blob-url-loader.js';
 export { createBrowserWorkerSpawner, type BrowserWorkerSpawnerOptions } from './worker-spawner.js';
 export { DEFAULT_DATABASE, type IndexedDbOptions } from './idb-store.js';
+export { createIndexedDbTrustStore, type IndexedDbTrustStore } from './idb-trust-store.js';

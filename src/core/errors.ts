@@ -187,6 +187,44 @@ export class UsageError extends PlughubError {
   }
 }
 
+/**
+ * Signed registry metadata was refused: unsigned, signed by no trusted key,
+ * below the threshold, a signature that does not verify, a payload of
+ * another type, registry or plugin (mix-and-match), a broken key-rotation
+ * chain, or a missing author signature.
+ */
+export class SignatureError extends PlughubError {
+  override name = 'SignatureError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details, 'E_SIGNATURE');
+  }
+}
+
+/** A signed document is older than one this host has already seen (its `version` went down). */
+export class RollbackError extends PlughubError {
+  override name = 'RollbackError';
+  /** The highest version seen before. */
+  readonly seen: number;
+  /** The version offered. */
+  readonly offered: number;
+  constructor(message: string, seen: number, offered: number, details: ErrorDetails = {}) {
+    super(message, details, 'E_ROLLBACK');
+    this.seen = seen;
+    this.offered = offered;
+  }
+}
+
+/** A signed document's `expires` time has passed. */
+export class ExpiredError extends PlughubError {
+  override name = 'ExpiredError';
+  /** The payload's `expires`, as signed. */
+  readonly expires: string;
+  constructor(message: string, expires: string, details: ErrorDetails = {}) {
+    super(message, details, 'E_EXPIRED');
+    this.expires = expires;
+  }
+}
+
 function hasName(error: unknown, name: string): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }
@@ -208,6 +246,9 @@ const ERROR_NAMES = new Set([
   'DeadlineExceededError',
   'UnloadedError',
   'UsageError',
+  'SignatureError',
+  'RollbackError',
+  'ExpiredError',
 ]);
 
 /** Registers the name of a PlughubError subclass defined outside this file, for isPlughubError. */
@@ -258,3 +299,10 @@ export const isDeadlineExceededError = (e: unknown): e is DeadlineExceededError 
 export const isUnloadedError = (e: unknown): e is UnloadedError => hasName(e, 'UnloadedError');
 /** Type guard for UsageError. */
 export const isUsageError = (e: unknown): e is UsageError => hasName(e, 'UsageError');
+
+/** Type guard for SignatureError. */
+export const isSignatureError = (e: unknown): e is SignatureError => hasName(e, 'SignatureError');
+/** Type guard for RollbackError. */
+export const isRollbackError = (e: unknown): e is RollbackError => hasName(e, 'RollbackError');
+/** Type guard for ExpiredError. */
+export const isExpiredError = (e: unknown): e is ExpiredError => hasName(e, 'ExpiredError');

@@ -4,14 +4,20 @@
  * be reached (stale-if-error), and the blob cache in front of downloads.
  * Bytes are verified against their integrity before they are cached and
  * every time before they are handed to the loader; a corrupted cache entry
- * is dropped and downloaded again.
+ * is dropped and downloaded again. With a trust guard (HostOptions
+ * `trustedKeys`), every document is asked for signed and verified before
+ * the host acts on it — fresh, revalidated (304) or read from the cache
+ * offline — and only the verified envelope is cached; author signatures are
+ * checked before a bundle is taken from the cache or downloaded.
  */
 import type { Logger } from './context.js';
-import type { PluginDocument, VersionEntry } from './document.js';
+import { parsePluginDocument, type PluginDocument, type VersionEntry } from './document.js';
 import { isRegistryError, RegistryError } from './errors.js';
 import { checkIntegrity, verifyIntegrity } from './integrity.js';
-import type { BlobCache, DocumentCache } from './ports.js';
+import type { BlobCache, CachedDocument, DocumentCache } from './ports.js';
 import type { RegistryClient } from './registry.js';
+import type { Envelope } from './trust/envelope.js';
+import type { AuthorCheck, TrustGuard } from './trust/trust-guard.js';
 
 /** A document and whether it came from the cache because the registry was unreachable. */
 export interface FetchedDocument {
@@ -41,8 +47,19 @@ export function createPluginSource(init: {
   documents: DocumentCache;
   log: Logger;
   maxBundleBytes: number;
+  /** Verifies signed documents; undefined when the host trusts unsigned ones. */
+  trust?: TrustGuard | undefined;
+  /** Refuses versions without a required author signature. */
+  authors?: AuthorCheck | undefined;
 }): PluginSource {
-  const { registry, cache, documents, log } = init;
+  const { registry, cache, documents, log, trust, authors } = init;
+
+  /** The document of a cached entry, verified again when the host requires signatures. */
+  async function fromCache(entry: CachedDocument, url: string, offline: boolean): Promise<PluginDocument> {
+    if (!trust) return entry.document;
+    const payload = await trust.document(entry.name, entry.envelope, { url, offline });
+    return parsePluginDocument(payload.document, entry.name, { url });
+  }
 
   function requireRegistry(name: string): RegistryClient {
     if (registry) return registry;
@@ -59,10 +76,14 @@ export function createPluginSource(init: {
       const client = requireRegistry(name);
       const cached = await documents.get(client.url, name);
       try {
-        const result = await client.getDocument(name, { ...(cached?.etag ? { etag: cached.etag } : {}), signal });
-        if (result.status === 304 && cached) {
+        // A cached entry without an envelope cannot be revalidated by a host that requires signatures.
+        const etag = cached?.etag && (!trust || cached.envelope) ? cached.etag : undefined;
+        const verify = trust && ((envelope: Envelope | undefined, url: string) => trust.document(name, envelope, { url }));
+        const result = await client.getDocument(name, { ...(etag ? { etag } : {}), signal, ...(verify ? { signed: true, verify } : {}) });
+        if (result.status === 304 && cached && etag) {
+          const document = await fromCache(cached, result.url, false);
           if (Date.now() - cached.fetchedAt > REFRESH_FETCHED_AT_MS) await documents.put({ ...cached, fetchedAt: Date.now() });
-          return { document: cached.document, stale: false };
+          return { document, stale: false };
         }
         if (result.status === 304) {
           throw new RegistryError(`${name}: registry answered 304 for a document this host has not cached (${result.url})`, {
@@ -72,14 +93,16 @@ export function createPluginSource(init: {
             plugin: name,
           });
         }
+        const { document } = result;
         await documents.put({
           registry: client.url,
           name,
-          document: result.document,
+          document,
           ...(result.etag ? { etag: result.etag } : {}),
+          ...(trust && result.envelope ? { envelope: result.envelope } : {}),
           fetchedAt: Date.now(),
         });
-        return { document: result.document, stale: false };
+        return { document, stale: false };
       } catch (error) {
         if (!registryDown(error)) throw error;
         const failure = error as RegistryError;
@@ -96,13 +119,15 @@ export function createPluginSource(init: {
             },
           );
         }
+        const document = await fromCache(cached, client.documentUrl(name), true);
         log.warn(`${name}: registry unreachable, using the cached document (${failure.message})`);
-        return { document: cached.document, stale: true };
+        return { document, stale: true };
       }
     },
 
     async bundle(name, version, entry, signal) {
       const { integrity } = entry.dist;
+      await authors?.(name, version, entry);
       const cached = await cache.get(integrity);
       let corrupted = false;
       if (cached) {

@@ -10,8 +10,9 @@ import type { AutoUpdateOptions } from './host-autoupdate.js';
 import type { ExecuteInit, PluginOrigin } from './host-instance.js';
 import type { Isolation, LoadedInstance, WorkerSpawner } from './isolation/types.js';
 import type { Manifest } from './manifest.js';
-import type { BlobCache, DocumentCache, FetchLike, ModuleLoader } from './ports.js';
+import type { BlobCache, DocumentCache, FetchLike, ModuleLoader, TrustStore } from './ports.js';
 import type { RegistryClient } from './registry.js';
+import type { TrustedKeyInput } from './trust/verify.js';
 
 /** How a host is composed. Every port has an in-memory default. */
 export interface HostOptions<Api = unknown> {
@@ -42,6 +43,28 @@ export interface HostOptions<Api = unknown> {
   workers?: WorkerSpawner;
   /** How long an isolated plugin may take to stop after a cancel, deadline or unload before its worker is terminated (default 100 ms). */
   isolationGraceMs?: number;
+  /** Upper bound on a registry document, aborted while streaming (default 8 MiB; for a registry given as a URL). */
+  maxDocumentBytes?: number;
+  /**
+   * Registry keys this host trusts (base64 of raw Ed25519 public keys, or
+   * `{ keyid, publicKey }`). With keys, every registry document must be a
+   * signed envelope that verifies; one that is unsigned, wrongly signed, of
+   * another plugin or registry, expired or older than one seen is refused
+   * (SignatureError / ExpiredError / RollbackError) and nothing is
+   * downloaded on its word. See DESIGN.md, "Trust".
+   * @example createHost({ registry: url, trustedKeys: ['MCowBQYDK2VwAyEA…'] })
+   */
+  trustedKeys?: readonly TrustedKeyInput[];
+  /** How many distinct trusted keys must have signed a document (default 1). */
+  threshold?: number;
+  /** Author keys required per plugin name or `@scope/*`: a version must carry a valid author signature by one of them. */
+  authorKeys?: Readonly<Record<string, readonly TrustedKeyInput[]>>;
+  /** The registry identity signed documents must name; default: pinned from the first verified document. */
+  registryId?: string;
+  /** Where the highest versions seen and the trusted key set are kept (default in memory; plughub/node and plughub/browser persist them). */
+  trustStore?: TrustStore;
+  /** The clock signed `expires` times are compared with (default Date.now). */
+  now?: () => number;
 }
 
 /** Per-load choices. */

@@ -11,7 +11,7 @@
  * their own caches and loader.
  */
 import semver from 'semver';
-import { silentLogger } from './context.js';
+import { createContext, silentLogger } from './context.js';
 import { Emitter } from './events.js';
 import { NotLoadedError, PluginLoadError, UnloadedError, UsageError } from './errors.js';
 import { createIsolatedInstance } from './isolation/isolated-instance.js';
@@ -31,6 +31,7 @@ import { parseManifest, parsePluginSpec, type Manifest } from './manifest.js';
 import { createMemoryBlobCache, createMemoryDocumentCache } from './memory.js';
 import { createRegistryClient } from './registry.js';
 import { checkCompatibility } from './versions.js';
+import { createAuthorCheck, createTrustGuard, type TrustOptions } from './trust/trust-guard.js';
 
 export type { AutoUpdateOptions } from './host-autoupdate.js';
 export type { ExecuteInit, PluginOrigin } from './host-instance.js';
@@ -38,13 +39,30 @@ export type { HostEvents, HostOptions, HostPhase, LoadedPlugin, LocalBundle, Plu
 
 const DEFAULT_MAX_BUNDLE = 64 * 1024 * 1024;
 
+/** The trust settings among HostOptions. */
+function trustOptions(options: HostOptions<unknown>): TrustOptions {
+  const { trustedKeys = [], threshold, registryId, trustStore, now } = options;
+  return {
+    trustedKeys,
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(registryId !== undefined ? { registryId } : {}),
+    ...(trustStore !== undefined ? { store: trustStore } : {}),
+    ...(now !== undefined ? { now } : {}),
+  };
+}
+
 /** Creates a plugin host from ports; see HostOptions for the defaults. */
 export function createHost<Api = unknown>(options: HostOptions<Api> = {}): PluginHost<Api> {
   const log = options.log ?? silentLogger;
   const registry =
     typeof options.registry === 'string'
-      ? createRegistryClient({ url: options.registry, ...(options.fetch ? { fetch: options.fetch } : {}) })
+      ? createRegistryClient({
+          url: options.registry,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
+        })
       : options.registry;
+  const trust = registry && options.trustedKeys ? createTrustGuard(registry.url, trustOptions(options), (version) => registry.keys(version)) : undefined;
   const cache = options.cache ?? createMemoryBlobCache();
   const loader = options.loader ?? createDataUrlLoader();
   const source = createPluginSource({
@@ -53,6 +71,8 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     documents: options.documents ?? createMemoryDocumentCache(),
     log,
     maxBundleBytes: options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE,
+    trust,
+    authors: options.authorKeys ? createAuthorCheck(options.authorKeys) : undefined,
   });
   const resolveOptions = {
     ...(options.hostVersion ? { hostVersion: options.hostVersion } : {}),
@@ -156,7 +176,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     const existing = table.get(step.name);
     if (existing) return satisfied(step.name, step.range) ? Promise.resolve(existing) : Promise.reject(conflict(step.name, step.range));
     const pending = loading.get(step.name);
-    if (pending) return pending;
+    if (pending) return pending.then((entry) => (satisfied(step.name, step.range) ? entry : Promise.reject(conflict(step.name, step.range))));
     const started = Date.now();
     const work = (async () => {
       const bytes = await source.bundle(step.name, step.version, step.entry, signal);
@@ -201,7 +221,25 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     return entry;
   }
 
-  async function loadBundle(bundle: LocalBundle, loadOptions: { replace?: boolean; isolation?: Isolation } = {}): Promise<LoadedPlugin> {
+  /** Loads and upgrades still running: close() waits for them before it unloads what they loaded. */
+  const inFlight = new Set<Promise<unknown>>();
+  let closed = false;
+  function track<T>(work: Promise<T>): Promise<T> {
+    inFlight.add(work);
+    const forget = () => inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+  function assertOpen(what: string): void {
+    if (closed) throw new UsageError(`${what}: this host is closed`);
+  }
+
+  function loadBundle(bundle: LocalBundle, loadOptions: { replace?: boolean; isolation?: Isolation } = {}): Promise<LoadedPlugin> {
+    return track(loadLocal(bundle, loadOptions));
+  }
+
+  async function loadLocal(bundle: LocalBundle, loadOptions: { replace?: boolean; isolation?: Isolation }): Promise<LoadedPlugin> {
+    assertOpen(bundle.location);
     const manifest = parseManifest(bundle.manifest, { url: bundle.location });
     chooseIsolation(manifest.name, loadOptions.isolation);
     if (options.hostVersion) checkCompatibility(manifest, options.hostVersion);
@@ -264,12 +302,13 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   return {
     registry,
     async load(spec, loadOptions = {}) {
+      assertOpen(spec);
       const { name, range } = parsePluginSpec(spec);
       chooseIsolation(name, loadOptions.isolation);
       const key = `${name}@${range}`;
       const pending = topLevel.get(key);
       if (pending) return pending;
-      const work = loadSpec(name, range, loadOptions.signal);
+      const work = track(loadSpec(name, range, loadOptions.signal ? AbortSignal.any([loadOptions.signal, closing.signal]) : closing.signal));
       topLevel.set(key, work);
       const forget = () => topLevel.delete(key);
       work.then(forget, () => {
@@ -288,15 +327,28 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     },
     async execute<T = unknown>(name: string, init?: ExecuteInit) {
       const gate = table.gate(name);
-      if (gate) await (init?.signal ? raceSignal(gate, init.signal) : gate);
-      return requireLoaded(name).instance.execute<T>(init);
+      if (!gate) return requireLoaded(name).instance.execute<T>(init);
+      // The call's deadline runs from now, also while it waits for a handover to finish.
+      const waiting = createContext({ ...(init?.signal ? { signal: init.signal } : {}), ...(init?.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}), label: name });
+      try {
+        await raceSignal(gate, waiting.signal);
+        const remaining = waiting.deadline === undefined ? undefined : Math.max(0, waiting.deadline - Date.now());
+        return await requireLoaded(name).instance.execute<T>({ ...init, signal: waiting.signal, ...(remaining !== undefined ? { timeoutMs: remaining } : {}) });
+      } finally {
+        waiting.cancel();
+      }
     },
-    upgrade: updater.upgrade,
+    async upgrade(name, upgradeOptions) {
+      assertOpen(name);
+      return track(updater.upgrade(name, upgradeOptions));
+    },
     checkUpdates: updater.checkUpdates,
     unload,
     async close() {
+      closed = true;
       autoUpdate?.stop();
       closing.abort(new UnloadedError('the host was closed'));
+      await Promise.allSettled([...inFlight]);
       await Promise.all(table.names().map((name) => unload(name).catch(() => undefined)));
       await Promise.all(table.retiring().map((entry) => discard(context, entry, 'unloaded')));
     },

@@ -29,3 +29,31 @@ export type { HostEvents, HostPhase, LoadedPlugin, SwapReason, UpdatedPlugin, Up
 export { createIsolatedInstance, IsolatedInstance, type IsolatedInstanceInit } from './isolation/isolated-instance.js';
 export { runPluginWorker } from './isolation/worker-runtime.js';
 export type { Isolation, IsolatedWorker, LoadedInstance, WorkerModuleScheme, WorkerPort, WorkerSpawner } from './isolation/types.js';
+export { createMemoryTrustStore } from './trust/memory-trust-store.js';
+export {
+  signEnvelope,
+  signatureInput,
+  authorSignatureInput,
+  keyIdOf,
+  generateSigningKey,
+  importSigningKey,
+  importPublicKey,
+  isEnvelope,
+  ENVELOPE_MEDIA_TYPE,
+  DOCUMENT_PAYLOAD_TYPE,
+  LIST_PAYLOAD_TYPE,
+  KEYS_PAYLOAD_TYPE,
+  type Envelope,
+  type EnvelopeSignature,
+  type Payload,
+  type PayloadType,
+  type DocumentPayload,
+  type ListPayload,
+  type KeysPayload,
+  type PublicKeyEntry,
+  type SigningKey,
+  type GeneratedSigningKey,
+} from './trust/envelope.js';
+export { createTrustGuard, createAuthorCheck, type AuthorCheck, type TrustGuard, type TrustOptions } from './trust/trust-guard.js';
+export { normalizeKeys, openEnvelope, checkSignatures, checkAuthorSignatures, type TrustedKeyInput, type EnvelopeExpectation } from './trust/verify.js';
+export { followKeyChain, type KeysFetcher } from './trust/key-chain.js';

@@ -4,6 +4,7 @@
  * file-URL / blob-URL loaders, and the entry files inject them.
  */
 import type { PluginDocument } from './document.js';
+import type { Envelope, PublicKeyEntry } from './trust/envelope.js';
 
 /** What a BlobCache knows of one stored blob. */
 export interface CachedBlobInfo {
@@ -45,6 +46,13 @@ export interface CachedDocument {
   name: string;
   document: PluginDocument;
   etag?: string;
+  /**
+   * The signed envelope the document came in, when the host verifies
+   * signatures: kept so that a revalidation (304) or an offline load
+   * verifies it again (signature, expiry, rollback) instead of trusting the
+   * bare document.
+   */
+  envelope?: Envelope;
   /** Epoch ms of the last successful fetch or revalidation. */
   fetchedAt: number;
 }
@@ -54,6 +62,34 @@ export interface DocumentCache {
   get(registry: string, name: string): Promise<CachedDocument | undefined>;
   put(entry: CachedDocument): Promise<void>;
   delete(registry: string, name: string): Promise<void>;
+}
+
+/** The registry keys a host trusts for one registry URL, as rotation has moved them. */
+export interface TrustedKeySet {
+  keys: PublicKeyEntry[];
+  /** How many distinct keys of `keys` must sign a document. */
+  threshold: number;
+  /** The keys document version these came from; 0 for the keys the host was configured with. */
+  keysVersion: number;
+  /** Fingerprint of the configured trustedKeys and threshold this set descends from (a new configuration starts over). */
+  anchor: string;
+  /** The registry identity pinned at the first verified document, when the host did not name one. */
+  registry?: string;
+}
+
+/**
+ * What a host remembers about signed registry metadata across restarts: the
+ * highest `version` seen per registry identity and document key (`document
+ * <name>`, `list`, `keys`), so that an older document is refused as a
+ * rollback, and the current trusted key set per registry URL.
+ */
+export interface TrustStore {
+  /** The highest version recorded for `key` of registry identity `registry`. */
+  getVersion(registry: string, key: string): Promise<number | undefined>;
+  /** Records `version` unless a higher one is stored already (never lowers it). */
+  raiseVersion(registry: string, key: string, version: number): Promise<void>;
+  getKeys(registryUrl: string): Promise<TrustedKeySet | undefined>;
+  putKeys(registryUrl: string, keys: TrustedKeySet): Promise<void>;
 }
 
 /** Verified bytes of one plugin version, ready to be imported. */

@@ -6,12 +6,17 @@
  * 429, 5xx, with backoff); PUT/POST/DELETE never are. Every failure is a
  * RegistryError naming method, URL, status and the server's error code, except
  * that a caller's abort rejects with the caller's `signal.reason` unchanged.
+ * With `signed` (a host with trustedKeys), documents and lists are asked for
+ * as signed envelopes (DESIGN.md, "Trust"); an envelope is recognised by its
+ * `payloadType` and `payload` whatever was asked, and answered as the
+ * document it carries plus the envelope, which the caller verifies.
  */
 import ky, { isHTTPError } from 'ky';
 import { parsePluginDocument, parsePluginList, versionEntrySchema } from './document.js';
 import type { PluginDocument, PluginList, VersionEntry } from './document.js';
 import { DocumentError, RegistryError, SizeLimitError, UsageError, isPlughubError } from './errors.js';
 import type { FetchLike } from './ports.js';
+import { ENVELOPE_MEDIA_TYPE, isEnvelope, type Envelope } from './trust/envelope.js';
 
 /** Options of createRegistryClient. */
 export interface RegistryClientOptions {
@@ -29,11 +34,13 @@ export interface RegistryClientOptions {
   /** Limit of a document or list body; default 8 MiB. */
   maxDocumentBytes?: number;
   headers?: Record<string, string>;
+  /** Ask for signed envelopes (`Accept: application/vnd.plughub.envelope+json`) for documents and lists. */
+  signed?: boolean;
 }
 
 /** The answer of getDocument: a fresh document, or 304 when the ETag still matches. */
 export type DocumentResult =
-  | { status: 200; document: PluginDocument; etag?: string; url: string }
+  | { status: 200; document: PluginDocument; etag?: string; url: string; envelope?: Envelope }
   | { status: 304; url: string };
 
 /** Options of RegistryClient.download; `plugin` and `version` are named in errors. */
@@ -45,6 +52,23 @@ export interface DownloadOptions {
   plugin?: string;
   version?: string;
 }
+
+/** Options of RegistryClient.getDocument. */
+export interface GetDocumentOptions {
+  /** Sent as If-None-Match: a 304 answer means the cached copy is current. */
+  etag?: string;
+  signal?: AbortSignal;
+  /** Ask for a signed envelope (default: the client's `signed`). */
+  signed?: boolean;
+  /**
+   * Checks the envelope (undefined for an unsigned answer) before anything
+   * of the payload is parsed or trusted; a rejection is the answer's error.
+   */
+  verify?: (envelope: Envelope | undefined, url: string) => Promise<unknown>;
+}
+
+/** The answer of list: the list, plus the envelope it came in when the registry signed it. */
+export type ListResult = PluginList & { envelope?: Envelope };
 
 /** The bytes of a `.plg` package as publish accepts them. */
 export type PackageBody = Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -58,9 +82,11 @@ export interface RegistryClient {
   /** Resolves a dist URL: absolute URLs as they are, `/…` below the base URL, others relative to it. */
   blobUrl(dist: { url: string }): string;
   /** GET /v1/plugins/:name, with If-None-Match when `etag` is given; 404 → RegistryError status 404. */
-  getDocument(name: string, options?: { etag?: string; signal?: AbortSignal }): Promise<DocumentResult>;
-  /** GET /v1/plugins?q=&limit=&offset=. */
-  list(options?: { q?: string; limit?: number; offset?: number; signal?: AbortSignal }): Promise<PluginList>;
+  getDocument(name: string, options?: GetDocumentOptions): Promise<DocumentResult>;
+  /** GET /v1/plugins?q=&limit=&offset= (a signed list carries every plugin: q, limit and offset apply to it here). */
+  list(options?: { q?: string; limit?: number; offset?: number; signal?: AbortSignal; signed?: boolean }): Promise<ListResult>;
+  /** GET /v1/keys (the newest keys envelope) or /v1/keys/:version, as parsed JSON for the caller to verify. */
+  keys(version?: number, options?: { signal?: AbortSignal }): Promise<unknown>;
   /**
    * Downloads a blob. Refuses a Content-Length over `maxBytes` and aborts mid-stream once more
    * bytes arrive (SizeLimitError); `maxBytes` defaults to `dist.size`, else 64 MiB.
@@ -156,6 +182,21 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     }
   }
 
+  const accept = (signed: boolean | undefined) =>
+    (signed ?? options.signed) ? ENVELOPE_MEDIA_TYPE : 'application/json';
+
+  /** The payload of an envelope as JSON, or the answer itself when it is not an envelope. */
+  function unwrap(call: Call, value: unknown): { body: unknown; envelope?: Envelope } {
+    if (!isEnvelope(value)) return { body: value };
+    try {
+      return { body: JSON.parse(value.payload), envelope: value };
+    } catch (error) {
+      throw new DocumentError(`${call.method} ${call.url}: the envelope's payload is not JSON (${describe(error)})`, {
+        url: call.url, plugin: call.plugin, cause: error,
+      });
+    }
+  }
+
   const client: RegistryClient = {
     url: base,
     documentUrl: (name) => `${base}/v1/plugins/${encodeName(name)}`,
@@ -163,14 +204,18 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
     getDocument(name, opts = {}) {
       const call: Call = { method: 'GET', url: client.documentUrl(name), signal: opts.signal, plugin: name };
-      call.headers = { accept: 'application/json', ...(opts.etag ? { 'if-none-match': opts.etag } : {}) };
+      call.headers = { accept: accept(opts.signed), ...(opts.etag ? { 'if-none-match': opts.etag } : {}) };
       return send(call, async (response, signal): Promise<DocumentResult> => {
         if (response.status === 304) {
           discard(response);
           return { status: 304, url: call.url };
         }
-        const document = parsePluginDocument(await readJson(call, response, signal), name, { url: call.url });
-        return { status: 200, document, etag: response.headers.get('etag') ?? undefined, url: call.url };
+        const json = await readJson(call, response, signal);
+        await opts.verify?.(isEnvelope(json) ? json : undefined, call.url);
+        const { body, envelope } = unwrap(call, json);
+        const inner = envelope ? (body as { document?: unknown } | null)?.document : body;
+        const document = parsePluginDocument(inner, name, { url: call.url });
+        return { status: 200, document, etag: response.headers.get('etag') ?? undefined, url: call.url, ...(envelope ? { envelope } : {}) };
       });
     },
 
@@ -179,8 +224,23 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (opts.q !== undefined) url.searchParams.set('q', opts.q);
       if (opts.limit !== undefined) url.searchParams.set('limit', String(opts.limit));
       if (opts.offset !== undefined) url.searchParams.set('offset', String(opts.offset));
-      const call: Call = { method: 'GET', url: url.href, signal: opts.signal, headers: { accept: 'application/json' } };
-      return send(call, async (response, signal) => parsePluginList(await readJson(call, response, signal), { url: call.url }));
+      const call: Call = { method: 'GET', url: url.href, signal: opts.signal, headers: { accept: accept(opts.signed) } };
+      return send(call, async (response, signal): Promise<ListResult> => {
+        const { body, envelope } = unwrap(call, await readJson(call, response, signal));
+        if (!envelope) return parsePluginList(body, { url: call.url });
+        const all = parsePluginList({ total: 0, ...(body as object) }, { url: call.url }).plugins;
+        const q = (opts.q ?? '').toLowerCase();
+        const found = all.filter((row) => row.name.includes(q) || (row.description ?? '').toLowerCase().includes(q));
+        const offset = opts.offset ?? 0;
+        const plugins = found.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
+        return { total: found.length, plugins, envelope };
+      });
+    },
+
+    keys(version, opts = {}) {
+      const url = `${base}/v1/keys${version === undefined ? '' : `/${version}`}`;
+      const call: Call = { method: 'GET', url, signal: opts.signal, headers: { accept: ENVELOPE_MEDIA_TYPE } };
+      return send(call, (response, signal) => readJson(call, response, signal));
     },
 
     download(dist, opts = {}) {

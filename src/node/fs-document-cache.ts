@@ -5,12 +5,14 @@
  * or registry URL can reach outside the directory. An entry that cannot be
  * read back as a valid cached document (edited by hand, left by an older
  * version) is treated as absent and removed: the next fetch replaces it.
+ * A signed document keeps its envelope, which the host verifies again on use.
  */
 import { createHash } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePluginDocument } from '../core/document.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
+import { isEnvelope } from '../core/trust/envelope.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** The filesystem DocumentCache, with the path helper the CLI and tests use. */
@@ -31,6 +33,7 @@ function decode(text: string, registry: string, name: string): CachedDocument | 
       name,
       document,
       ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
+      ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
       fetchedAt: raw.fetchedAt,
     };
   } catch {
@@ -74,6 +77,7 @@ export function createFsDocumentCache(dir: string): FsDocumentCache {
         name: entry.name,
         document: entry.document,
         ...(entry.etag !== undefined ? { etag: entry.etag } : {}),
+        ...(entry.envelope !== undefined ? { envelope: entry.envelope } : {}),
         fetchedAt: entry.fetchedAt,
       };
       // No fsync: a document lost or emptied by a power cut reads as absent and is fetched again.

@@ -7,6 +7,8 @@
  * `PLUGHUB_REGISTRY` for the registry, `PLUGHUB_CACHE_DIR` or
  * `$XDG_CACHE_HOME/plughub` (`~/.cache/plughub`) for the cache. `autoUpdate`
  * polls the registry with a plain timer (no visibility trigger in Node).
+ * With `trustedKeys`, what signed metadata has been seen is kept under
+ * `<cacheDir>/trust` (fs-trust-store.ts), so a restart cannot be rolled back.
  */
 import { Emitter, type Unsubscribe } from '../core/events.js';
 import { createNodeWorkerSpawner } from './worker-spawner.js';
@@ -15,6 +17,7 @@ import { loadDir, type LoadDirOptions, type LoadDirResult } from './discover.js'
 import { createFileLoader } from './file-loader.js';
 import { createFsBlobCache, type FsBlobCache } from './fs-blob-cache.js';
 import { createFsDocumentCache, type FsDocumentCache } from './fs-document-cache.js';
+import { createFsTrustStore } from './fs-trust-store.js';
 import { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
 import { watchDir, type DirChange, type WatchedDir, type WatchOptions } from './watch.js';
 
@@ -80,6 +83,7 @@ export function createPluginHost<Api = unknown>(options: NodeHostOptions<Api> = 
     ...(registry !== undefined ? { registry } : {}),
     cache,
     documents,
+    trustStore: options.trustStore ?? createFsTrustStore(cacheDir),
     loader: options.loader ?? createFileLoader(),
     workers: options.workers ?? createNodeWorkerSpawner(),
   });

@@ -20,3 +20,4 @@ export { loadDir, type LoadDirFailure, type LoadDirOptions, type LoadDirResult }
 export { watchDir, type DirChange, type WatchedDir, type WatchHooks, type WatchOptions } from './watch.js';
 export { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
 export { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';
+export { createFsTrustStore, type FsTrustStore } from './fs-trust-store.js';

@@ -2,8 +2,10 @@
 import type { Command } from '../command.js';
 import { build } from './build.js';
 import { cache } from './cache.js';
+import { exportCommand } from './export.js';
 import { info } from './info.js';
 import { init } from './init.js';
+import { keys } from './keys.js';
 import { pack } from './pack.js';
 import { publish } from './publish.js';
 import { run } from './run.js';
@@ -24,4 +26,6 @@ export const commands: Command[] = [
   cache,
   serve,
   token,
+  keys,
+  exportCommand,
 ];

@@ -15,9 +15,11 @@ import { formatBytes, printJson, printLines } from '../output.js';
 import { packProject } from '../pack-project.js';
 import { createProgress, streamWithProgress } from '../progress.js';
 import { readProject } from '../project.js';
-import { explainRegistryError, registryClient, registryOption, tokenOption } from '../registry-options.js';
+import { explainRegistryError, publishToken, registryClient, registryOption, registryUrl, tokenOption } from '../registry-options.js';
+import { createRegistryClient } from '../../../core/registry.js';
+import { authorSignatureHeader } from '../author-signature.js';
 
-const usage = `usage: plughub publish [dir|file.plg] [--registry URL] [--token TOKEN] [--json]
+const usage = `usage: plughub publish [dir|file.plg] [--registry URL] [--token TOKEN] [--sign-key FILE]... [--json]
 
 Publishes a plugin version. A folder (default: the current one) is built and
 packed first; a .plg file is uploaded as it is. A published version never
@@ -25,6 +27,7 @@ changes: publishing the same name and version again is refused.
 
   --registry URL   the registry (default: $PLUGHUB_REGISTRY)
   --token TOKEN    a token allowed to publish the plugin (default: $PLUGHUB_TOKEN)
+  --sign-key FILE  sign the version with an author key file (plughub keys generate)
   --json           print { name, version, integrity, size, url, document } as JSON
 `;
 
@@ -52,10 +55,21 @@ export const publish: Command = {
   summary: 'build, pack and upload a plugin version to the registry',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('publish', argv, { ...registryOption, ...tokenOption, json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs('publish', argv, {
+      ...registryOption,
+      ...tokenOption,
+      json: { type: 'boolean' },
+      'sign-key': { type: 'string', multiple: true },
+    });
     atMost('publish', positionals, 1);
-    const client = registryClient(io, values);
+    const keyFiles = values['sign-key'] ?? [];
     const { name, version, bytes } = await readPackage(positionals[0] ?? '.', io);
+    let client = registryClient(io, values);
+    if (keyFiles.length > 0) {
+      const header = await authorSignatureHeader(io, keyFiles, bytes);
+      const token = publishToken(io, values.token);
+      client = createRegistryClient({ url: registryUrl(io, values.registry), headers: header, ...(token ? { token } : {}) });
+    }
     const progress = createProgress(io, `uploading ${name}@${version}`);
     const body = io.stderr.isTTY ? streamWithProgress(bytes, progress) : bytes;
     let entry;

@@ -2,7 +2,9 @@
  * `plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]`:
  * runs the registry server on a data directory (filesystem storage and token
  * store), with optional upload limits and public URL. On an empty directory
- * it creates an admin token and prints it once. Prints `listening on
+ * it creates an admin token and prints it once, and a signing key (see
+ * `plughub keys show`); documents and lists are served signed to hosts that
+ * ask for envelopes. Prints `listening on
  * http://HOST:PORT` (the real port with --port 0) and runs until SIGINT or
  * SIGTERM, then lets requests in flight finish and exits.
  */
@@ -10,6 +12,8 @@ import { resolve } from 'node:path';
 import {
   createFileTokenStore,
   createFsStorage,
+  createFsSigningStore,
+  ensureKeyring,
   createRegistry,
   serveNode,
   type RegistryLimits,
@@ -25,7 +29,8 @@ const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./p
 Runs the plugin registry. Documents, blobs and tokens live in the data
 directory (created if missing); several servers may share one. On an empty
 data directory an admin token is created and printed once: keep it, only its
-hash is stored. Stop with Ctrl-C (SIGINT) or SIGTERM.
+hash is stored. A signing key is created too (plughub keys show prints
+it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTERM.
 
   --port PORT            port to listen on; 0 picks a free one (default 4873)
   --host HOST            address to listen on (default 127.0.0.1; 0.0.0.0 for all)
@@ -109,7 +114,12 @@ export const serve: Command = {
       if (first !== undefined) {
         io.stdout.write(`created admin token ${first.info.id} for ${directory} (shown only this once):\n${first.token}\n`);
       }
-      const registry = createRegistry({ storage, tokens, limits, log: logger(io), ...(publicUrl !== undefined ? { publicUrl } : {}) });
+      const trust = createFsSigningStore(directory);
+      const hadKeys = (await trust.readKeyring()) !== undefined;
+      const { keyring } = await ensureKeyring(trust, { ttlMs: 7 * 86_400_000, now: Date.now() });
+      if (!hadKeys) io.stdout.write(`created signing key ${keyring.active.join(', ')} for ${directory} (registry ${keyring.registry})\n`);
+      const signing = { store: trust };
+      const registry = createRegistry({ storage, tokens, limits, signing, log: logger(io), ...(publicUrl !== undefined ? { publicUrl } : {}) });
       const server = await serveNode(registry, { port, host: values.host });
       io.stdout.write(`listening on ${server.url}\n`);
       const signal = await stopped;

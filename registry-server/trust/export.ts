@@ -1,0 +1,101 @@
+/**
+ * `exportRegistry`: writes a registry as static files that any static host,
+ * CDN or object store can serve, every metadata file a signed envelope:
+ *
+ *   v1/plugins/<name>              document envelope (`@acme/hello`: both
+ *                                  `v1/plugins/@acme/hello` and the file
+ *                                  `v1/plugins/@acme%2Fhello`)
+ *   v1/index                       the signed plugin list
+ *   v1/plugins/index.html          the same list, for hosts that map
+ *                                  `/v1/plugins` to the directory's index
+ *   v1/keys/<n>                    every keys envelope, 1 … newest
+ *   v1/keys/index.html             the newest keys envelope: a filesystem
+ *                                  cannot hold a file `v1/keys` next to the
+ *                                  directory `v1/keys/`, and static servers
+ *                                  answer `/v1/keys` from the directory index
+ *   v1/blobs/sha256/<hex>          every bundle, as stored
+ *
+ * Documents and the list are signed anew (their versions bumped) with
+ * `expires` `ttlMs` from now, and the keys document too unless it already
+ * holds that long; the registry keeps serving those signatures.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { PluginDocument } from '../../src/core/document.js';
+import type { RegistryStorage } from '../storage/types.js';
+import type { Signer } from './signer.js';
+
+/** What to export, where, and for how long the signatures hold. */
+export interface ExportOptions {
+  storage: RegistryStorage;
+  signer: Signer;
+  /** The output directory (created if missing; files in it are overwritten). */
+  out: string;
+  /** How long the exported signatures are valid, in ms. */
+  ttlMs: number;
+}
+
+/** What an export wrote. */
+export interface ExportResult {
+  /** Every file written, relative to `out`, with `/` separators, sorted. */
+  files: string[];
+  plugins: number;
+  blobs: number;
+  /** The earliest `expires` among the exported envelopes (ISO time). */
+  expires: string;
+}
+
+const BLOB_URL = /^\/v1\/blobs\/sha256\/([0-9a-f]{64})$/;
+
+/**
+ * Exports the registry to `out`.
+ * @example
+ * await exportRegistry({ storage, signer: new Signer({ store }), out: './site', ttlMs: 30 * 86_400_000 });
+ */
+export async function exportRegistry(options: ExportOptions): Promise<ExportResult> {
+  const out = resolve(options.out);
+  const files: string[] = [];
+  let earliest = Number.POSITIVE_INFINITY;
+  const write = async (path: string, bytes: Uint8Array) => {
+    const target = join(out, ...path.split('/'));
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, bytes);
+    files.push(path);
+  };
+  const sign = { force: true, ttlMs: options.ttlMs };
+
+  const summaries = await options.storage.listPlugins();
+  const blobs = new Set<string>();
+  for (const summary of summaries) {
+    const snapshot = await options.storage.getDocument(summary.name, { fresh: true });
+    if (snapshot === undefined) continue;
+    const answer = await options.signer.document(summary.name, snapshot, sign);
+    earliest = Math.min(earliest, answer.expiresAt);
+    await write(`v1/plugins/${summary.name}`, answer.bytes);
+    if (summary.name.includes('/')) await write(`v1/plugins/${summary.name.replace('/', '%2F')}`, answer.bytes);
+    const document = JSON.parse(new TextDecoder().decode(snapshot.bytes)) as PluginDocument;
+    for (const entry of Object.values(document.versions)) {
+      const hex = BLOB_URL.exec(entry.dist.url)?.[1];
+      if (hex !== undefined) blobs.add(hex);
+    }
+  }
+  const list = await options.signer.list(summaries, sign);
+  earliest = Math.min(earliest, list.expiresAt);
+  await write('v1/index', list.bytes);
+  await write('v1/plugins/index.html', list.bytes);
+
+  const newest = await options.signer.keysValidFor(options.ttlMs);
+  if (newest !== undefined) {
+    for (let version = 1; version <= newest.version; version++) {
+      const answer = await options.signer.keys(version);
+      if (answer !== undefined) await write(`v1/keys/${version}`, answer.bytes);
+    }
+    await write('v1/keys/index.html', newest.bytes);
+  }
+
+  for (const hex of [...blobs].sort()) {
+    const bytes = await options.storage.getBlob('sha256', hex);
+    if (bytes !== undefined) await write(`v1/blobs/sha256/${hex}`, bytes);
+  }
+  return { files: files.sort(), plugins: summaries.length, blobs: blobs.size, expires: new Date(earliest).toISOString() };
+}

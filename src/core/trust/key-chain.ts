@@ -1,0 +1,100 @@
+/**
+ * Key rotation (DESIGN.md, "Trust", Rotation): when a document is signed by
+ * keys the host does not know, the host fetches the newest keys envelope
+ * (`GET /v1/keys`). If its current trusted set verifies it, its keys become
+ * the trusted set; otherwise the host walks `/v1/keys/:version` from the
+ * version after the one it knows, each step verified by the set trusted
+ * before it, up to the newest. Any step that does not verify, names another
+ * registry, or skips a version breaks the chain: a SignatureError, and the
+ * trusted set stays as it was.
+ */
+import { SignatureError, isPlughubError } from '../errors.js';
+import type { TrustedKeySet } from '../ports.js';
+import { KEYS_PAYLOAD_TYPE, type KeysPayload } from './envelope.js';
+import { normalizeKeys, openEnvelope } from './verify.js';
+
+/** Fetches the newest keys envelope (`version` undefined) or a given keys version, as parsed JSON. */
+export type KeysFetcher = (version?: number) => Promise<unknown>;
+
+/** What a rotation walk needs. */
+export interface ChainInit {
+  current: TrustedKeySet;
+  fetchKeys: KeysFetcher;
+  /** The registry identity the keys documents must name, when known. */
+  registry: string | undefined;
+  /** The smallest threshold the host accepts, whatever a keys document says. */
+  minThreshold: number;
+  /** Where the newest keys envelope lives, for messages. */
+  url: string;
+}
+
+/** Reads `version` out of a keys envelope without trusting it (only to bound the walk). */
+function claimedVersion(envelope: unknown): number | undefined {
+  try {
+    const payload = JSON.parse((envelope as { payload: string }).payload) as { version?: unknown };
+    return Number.isSafeInteger(payload.version) ? (payload.version as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verifies one keys envelope with `trusted` and returns the set it announces. */
+async function step(envelope: unknown, trusted: TrustedKeySet, init: ChainInit, url: string): Promise<TrustedKeySet> {
+  const payload = await openEnvelope<KeysPayload>(envelope, {
+    payloadType: KEYS_PAYLOAD_TYPE,
+    type: 'keys',
+    registry: init.registry,
+    keys: trusted.keys,
+    threshold: trusted.threshold,
+    details: { url },
+  });
+  if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw new SignatureError(`keys version ${payload.version} (${url}) lists no key`, { url });
+  const keys = await normalizeKeys(payload.keys);
+  const threshold = Math.max(init.minThreshold, Number.isSafeInteger(payload.threshold) ? payload.threshold : 1);
+  if (threshold > keys.length) throw new SignatureError(`keys version ${payload.version} (${url}) needs ${threshold} signatures from ${keys.length} key(s)`, { url });
+  return { ...trusted, keys, threshold, keysVersion: payload.version, registry: trusted.registry ?? payload.registry };
+}
+
+/**
+ * Moves `init.current` along the registry's key chain to its newest keys
+ * version. Resolves with the new set, or with `current` when the registry
+ * has nothing newer; rejects with a SignatureError when the chain is broken.
+ */
+export async function followKeyChain(init: ChainInit): Promise<TrustedKeySet> {
+  const { current } = init;
+  let newest: unknown;
+  try {
+    newest = await init.fetchKeys();
+  } catch (error) {
+    throw new SignatureError(`the registry's keys could not be fetched from ${init.url} (${describe(error)})`, { url: init.url, cause: error });
+  }
+  const target = claimedVersion(newest);
+  if (target === undefined) throw new SignatureError(`${init.url}: the keys answer is not a signed keys document`, { url: init.url });
+  if (target <= current.keysVersion) return current;
+  try {
+    return await step(newest, current, init, init.url);
+  } catch {
+    // Not signed by the keys trusted now: walk the chain one version at a time.
+  }
+  let trusted = current;
+  for (let version = current.keysVersion + 1; version <= target; version += 1) {
+    const url = `${init.url}/${version}`;
+    try {
+      const envelope = version === target ? newest : await init.fetchKeys(version);
+      const next = await step(envelope, trusted, init, url);
+      if (next.keysVersion !== version) throw new SignatureError(`${url} holds keys version ${next.keysVersion}`, { url });
+      trusted = next;
+    } catch (error) {
+      throw new SignatureError(
+        `key rotation chain broken at keys version ${version} (trusted keys version ${trusted.keysVersion}): ${describe(error)}`,
+        { url, cause: error },
+      );
+    }
+  }
+  return trusted;
+}
+
+function describe(error: unknown): string {
+  if (isPlughubError(error)) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

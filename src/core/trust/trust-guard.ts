@@ -1,0 +1,142 @@
+/**
+ * The host's side of signed registry metadata: one guard per registry URL
+ * holds the trusted key set (from HostOptions, moved along the key chain by
+ * rotation and kept in the TrustStore) and checks every document before the
+ * host acts on it — signatures and threshold, type, registry identity and
+ * name (mix-and-match), expiry, and rollback against the highest version
+ * seen, which it then records. `createAuthorCheck` checks author
+ * signatures where `authorKeys` requires them.
+ */
+import { RollbackError, SignatureError, isSignatureError } from '../errors.js';
+import type { TrustedKeySet, TrustStore } from '../ports.js';
+import { DOCUMENT_PAYLOAD_TYPE, LIST_PAYLOAD_TYPE, type DocumentPayload, type Envelope, type ListPayload, type Payload } from './envelope.js';
+import { followKeyChain, type KeysFetcher } from './key-chain.js';
+import { createMemoryTrustStore } from './memory-trust-store.js';
+import { checkAuthorSignatures, hasUnknownSigner, normalizeKeys, openEnvelope, type TrustedKeyInput } from './verify.js';
+
+/** The trust settings of a host (see HostOptions). */
+export interface TrustOptions {
+  /** Registry keys to trust: base64 raw Ed25519 public keys, or `{ keyid, publicKey }`. */
+  trustedKeys: readonly TrustedKeyInput[];
+  /** How many distinct trusted keys must sign (default 1). */
+  threshold?: number;
+  /** The registry identity documents must name; default: the one of the first verified document, pinned. */
+  registryId?: string;
+  /** Where versions seen and the trusted key set are kept (default in memory). */
+  store?: TrustStore;
+  /** The clock `expires` is compared with (default Date.now). */
+  now?: () => number;
+}
+
+/** Checks signed metadata of one registry. */
+export interface TrustGuard {
+  /**
+   * Verifies the envelope of `name`'s document and records its version.
+   * With `offline`, no key rotation is attempted (the registry is not reachable).
+   */
+  document(name: string, envelope: Envelope | undefined, where: { url: string; offline?: boolean }): Promise<DocumentPayload>;
+  /** Verifies the envelope of the plugin list and records its version. */
+  list(envelope: Envelope | undefined, url: string): Promise<ListPayload>;
+}
+
+/** Refuses a version without a valid author signature when `authorKeys` covers its name. */
+export type AuthorCheck = (name: string, version: string, entry: { dist: { integrity: string }; authorSignatures?: unknown }) => Promise<void>;
+
+/**
+ * The author-signature check of `authorKeys` (`{ "<name or @scope/*>": [publicKey] }`):
+ * an exact name wins over its scope; names it does not cover pass.
+ */
+export function createAuthorCheck(authorKeys: Readonly<Record<string, readonly TrustedKeyInput[]>>): AuthorCheck {
+  const normalized = new Map<string, ReturnType<typeof normalizeKeys>>();
+  return async (name, version, entry) => {
+    const scope = name.startsWith('@') && name.includes('/') ? `${name.slice(0, name.indexOf('/'))}/*` : undefined;
+    const pattern = Object.hasOwn(authorKeys, name) ? name : scope !== undefined && Object.hasOwn(authorKeys, scope) ? scope : undefined;
+    if (pattern === undefined) return;
+    let keys = normalized.get(pattern);
+    if (!keys) normalized.set(pattern, (keys = normalizeKeys(authorKeys[pattern]!)));
+    await checkAuthorSignatures(name, version, entry, await keys);
+  };
+}
+
+/** Creates the guard of the registry at `registryUrl`; `fetchKeys` reads its keys envelopes. */
+export function createTrustGuard(registryUrl: string, options: TrustOptions, fetchKeys: KeysFetcher): TrustGuard {
+  const store = options.store ?? createMemoryTrustStore();
+  const now = options.now ?? (() => Date.now());
+  const minThreshold = options.threshold ?? 1;
+  let state: Promise<TrustedKeySet> | undefined;
+  let rotating: Promise<TrustedKeySet> | undefined;
+
+  function trusted(): Promise<TrustedKeySet> {
+    state ??= (async () => {
+      if (!Number.isSafeInteger(minThreshold) || minThreshold < 1) throw new SignatureError(`threshold must be a positive integer, got ${minThreshold}`);
+      const keys = await normalizeKeys(options.trustedKeys);
+      if (keys.length < minThreshold) throw new SignatureError(`threshold ${minThreshold} needs at least that many trustedKeys, got ${keys.length}`);
+      const anchor = `${minThreshold}:${keys.map((key) => key.keyid).sort().join(',')}`;
+      const stored = await store.getKeys(registryUrl);
+      if (stored && stored.anchor === anchor) return stored;
+      return { keys, threshold: minThreshold, keysVersion: 0, anchor, ...(options.registryId ? { registry: options.registryId } : {}) };
+    })();
+    state.catch(() => (state = undefined));
+    return state;
+  }
+
+  async function save(next: TrustedKeySet): Promise<TrustedKeySet> {
+    await store.putKeys(registryUrl, next);
+    state = Promise.resolve(next);
+    return next;
+  }
+
+  /** Follows the key chain once at a time; concurrent callers share the walk. */
+  function rotate(current: TrustedKeySet): Promise<TrustedKeySet> {
+    rotating ??= followKeyChain({ current, fetchKeys, registry: options.registryId ?? current.registry, minThreshold, url: `${registryUrl}/v1/keys` })
+      .then((next) => (next === current ? current : save(next)))
+      .finally(() => (rotating = undefined));
+    return rotating;
+  }
+
+  async function open<P extends Payload>(envelope: Envelope | undefined, expect: { payloadType: string; type: P['type']; name?: string; url: string; offline?: boolean }): Promise<P> {
+    const details = { url: expect.url, ...(expect.name !== undefined ? { plugin: expect.name } : {}) };
+    const attempt = (set: TrustedKeySet) =>
+      openEnvelope<P>(envelope, {
+        payloadType: expect.payloadType,
+        type: expect.type,
+        registry: options.registryId ?? set.registry,
+        ...(expect.name !== undefined ? { name: expect.name } : {}),
+        keys: set.keys,
+        threshold: set.threshold,
+        now: now(),
+        details,
+      });
+    let set = await trusted();
+    let payload: P;
+    try {
+      payload = await attempt(set);
+    } catch (error) {
+      if (!isSignatureError(error) || expect.offline || !envelope || !hasUnknownSigner(envelope, set.keys)) throw error;
+      let rotated: TrustedKeySet;
+      try {
+        rotated = await rotate(set);
+      } catch (chain) {
+        throw new SignatureError(`${error.message}; following the registry's key rotation failed: ${(chain as Error).message}`, { ...details, cause: chain });
+      }
+      if (rotated === set) throw error;
+      set = rotated;
+      payload = await attempt(set);
+    }
+    if (set.registry === undefined) await save({ ...set, registry: payload.registry });
+    const key = expect.type === 'document' ? `document ${expect.name}` : expect.type;
+    const seen = await store.getVersion(payload.registry, key);
+    if (seen !== undefined && payload.version < seen) {
+      const what = expect.name ?? expect.type;
+      throw new RollbackError(`${what} (${expect.url}): signed version ${payload.version} is older than version ${seen} already seen (rollback)`, seen, payload.version, details);
+    }
+    await store.raiseVersion(payload.registry, key, payload.version);
+    return payload;
+  }
+
+  return {
+    document: (name, envelope, where) =>
+      open<DocumentPayload>(envelope, { payloadType: DOCUMENT_PAYLOAD_TYPE, type: 'document', name, ...where }),
+    list: (envelope, url) => open<ListPayload>(envelope, { payloadType: LIST_PAYLOAD_TYPE, type: 'list', url }),
+  };
+}

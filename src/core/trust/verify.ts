@@ -1,0 +1,188 @@
+/**
+ * Verification of signed registry metadata (DESIGN.md, "Trust"): counts the
+ * distinct trusted keys whose Ed25519 signature over the envelope's signature
+ * input verifies, refuses an envelope below the threshold, parses the payload
+ * and refuses one of another `type`, `registry` or `name` (mix-and-match) or
+ * past its `expires`. Rollback is checked by the caller (trust-guard.ts),
+ * which knows what was seen before. Only crypto.subtle, no dependency.
+ */
+import { ExpiredError, SignatureError, type ErrorDetails } from '../errors.js';
+import {
+  authorSignatureInput,
+  base64ToBytes,
+  importPublicKey,
+  isEnvelope,
+  keyIdOf,
+  signatureInput,
+  type Envelope,
+  type EnvelopeSignature,
+  type Payload,
+  type PublicKeyEntry,
+} from './envelope.js';
+
+/** A trusted key as a host configures it: base64 of the raw 32-byte public key, or that with its keyid. */
+export type TrustedKeyInput = string | { keyid?: string; publicKey: string };
+
+/** What an envelope must be to be accepted. */
+export interface EnvelopeExpectation {
+  payloadType: string;
+  type: Payload['type'];
+  /** The registry identity it must name; undefined accepts any (the caller pins it). */
+  registry?: string | undefined;
+  /** For documents: the plugin asked for. */
+  name?: string;
+  keys: readonly PublicKeyEntry[];
+  threshold: number;
+  /** Epoch ms to compare `expires` with; undefined skips the expiry check. */
+  now?: number | undefined;
+  /** What the error messages name (URL, plugin). */
+  details: ErrorDetails;
+}
+
+const verifyKeys = new Map<string, Promise<CryptoKey>>();
+
+/** Imports a public key once per process (keys are few and immutable). */
+function publicKey(base64: string): Promise<CryptoKey> {
+  let key = verifyKeys.get(base64);
+  if (!key) {
+    key = importPublicKey(base64);
+    verifyKeys.set(base64, key);
+    key.catch(() => verifyKeys.delete(base64));
+  }
+  return key;
+}
+
+/**
+ * Turns configured keys into `{ keyid, publicKey }`, computing each keyid and
+ * refusing a key that is not 32 bytes of base64 or whose given keyid is not its own.
+ */
+export async function normalizeKeys(input: readonly TrustedKeyInput[]): Promise<PublicKeyEntry[]> {
+  const out: PublicKeyEntry[] = [];
+  for (const item of input) {
+    const given = typeof item === 'string' ? { publicKey: item } : item;
+    let raw: Uint8Array;
+    try {
+      raw = base64ToBytes(given.publicKey);
+    } catch (error) {
+      throw new SignatureError(`trusted key ${JSON.stringify(given.publicKey)} is not base64`, { cause: error });
+    }
+    if (raw.byteLength !== 32) throw new SignatureError(`trusted key ${given.publicKey} is ${raw.byteLength} bytes, not a raw 32-byte Ed25519 key`);
+    const keyid = await keyIdOf(raw);
+    if (given.keyid !== undefined && given.keyid !== keyid) {
+      throw new SignatureError(`trusted key ${given.publicKey} has keyid ${keyid}, not ${given.keyid}`);
+    }
+    if (!out.some((key) => key.keyid === keyid)) out.push({ keyid, publicKey: given.publicKey });
+  }
+  return out;
+}
+
+/** True when `sig` is a valid Ed25519 signature of `input` by `key`; a malformed signature is simply invalid. */
+async function verifies(key: PublicKeyEntry, sig: string, input: Uint8Array): Promise<boolean> {
+  try {
+    const bytes = base64ToBytes(sig);
+    return await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, await publicKey(key.publicKey), new Uint8Array(bytes), new Uint8Array(input));
+  } catch {
+    return false;
+  }
+}
+
+/** The keyids of `keys` with a valid signature among `signatures` over `input` (each key counted once). */
+export async function validSigners(signatures: readonly EnvelopeSignature[], keys: readonly PublicKeyEntry[], input: Uint8Array): Promise<Set<string>> {
+  const signers = new Set<string>();
+  for (const signature of signatures) {
+    if (typeof signature?.keyid !== 'string' || typeof signature.sig !== 'string' || signers.has(signature.keyid)) continue;
+    const key = keys.find((candidate) => candidate.keyid === signature.keyid);
+    if (key && (await verifies(key, signature.sig, input))) signers.add(key.keyid);
+  }
+  return signers;
+}
+
+/** Where an error happened, for messages: `hello (https://…)` or just the URL. */
+export function describeWhere(details: ErrorDetails): string {
+  const what = details.plugin ?? 'registry metadata';
+  return details.url ? `${what} (${details.url})` : what;
+}
+
+/** True when the envelope is signed by at least one key not in `keys` (a rotation may explain it). */
+export function hasUnknownSigner(envelope: Envelope, keys: readonly PublicKeyEntry[]): boolean {
+  return (envelope.signatures ?? []).some((s) => typeof s?.keyid === 'string' && !keys.some((k) => k.keyid === s.keyid));
+}
+
+/**
+ * Checks the signatures of `envelope` against the threshold; throws a
+ * SignatureError saying what is wrong (no envelope, no signature, no trusted
+ * signer, a trusted signer whose signature does not verify, too few).
+ */
+export async function checkSignatures(envelope: unknown, expect: Pick<EnvelopeExpectation, 'payloadType' | 'keys' | 'threshold' | 'details'>): Promise<Envelope> {
+  const where = describeWhere(expect.details);
+  if (!isEnvelope(envelope)) throw new SignatureError(`${where}: the registry answered unsigned metadata, and this host requires signatures`, expect.details);
+  if (envelope.payloadType !== expect.payloadType) {
+    throw new SignatureError(`${where}: payload type ${envelope.payloadType} where ${expect.payloadType} was expected`, expect.details);
+  }
+  const signatures = Array.isArray(envelope.signatures) ? envelope.signatures : [];
+  if (signatures.length === 0) throw new SignatureError(`${where}: the envelope carries no signature`, expect.details);
+  const signers = await validSigners(signatures, expect.keys, signatureInput(envelope.payloadType, envelope.payload));
+  if (signers.size >= expect.threshold) return envelope;
+  const trusted = signatures.filter((s) => expect.keys.some((k) => k.keyid === s?.keyid)).length;
+  const why =
+    trusted === 0
+      ? `signed by no trusted key (signers: ${signatures.map((s) => String(s?.keyid).slice(0, 16)).join(', ')})`
+      : signers.size === 0
+        ? 'no signature verifies (the payload or signature was altered)'
+        : `${signers.size} valid trusted signature(s), ${expect.threshold} required`;
+  throw new SignatureError(`${where}: ${why}`, expect.details);
+}
+
+/**
+ * Verifies an envelope completely except for rollback: signatures and
+ * threshold, payload JSON, `type`, `registry`, `name`, `version` and
+ * `expires`. Returns the payload.
+ */
+export async function openEnvelope<P extends Payload>(envelope: unknown, expect: EnvelopeExpectation): Promise<P> {
+  const checked = await checkSignatures(envelope, expect);
+  const where = describeWhere(expect.details);
+  let payload: Partial<Payload> & Record<string, unknown>;
+  try {
+    payload = JSON.parse(checked.payload) as typeof payload;
+  } catch (error) {
+    throw new SignatureError(`${where}: the signed payload is not JSON`, { ...expect.details, cause: error });
+  }
+  if (typeof payload !== 'object' || payload === null) throw new SignatureError(`${where}: the signed payload is not an object`, expect.details);
+  if (payload.type !== expect.type) {
+    throw new SignatureError(`${where}: signed payload is of type ${JSON.stringify(payload.type)}, not ${JSON.stringify(expect.type)} (mix-and-match)`, expect.details);
+  }
+  if (typeof payload.registry !== 'string' || (expect.registry !== undefined && payload.registry !== expect.registry)) {
+    throw new SignatureError(`${where}: signed by registry ${JSON.stringify(payload.registry)}, not ${JSON.stringify(expect.registry)} (mix-and-match)`, expect.details);
+  }
+  if (expect.name !== undefined && payload.name !== expect.name) {
+    throw new SignatureError(`${where}: the signed payload is the document of ${JSON.stringify(payload.name)}, not ${JSON.stringify(expect.name)} (mix-and-match)`, expect.details);
+  }
+  if (!Number.isSafeInteger(payload.version) || (payload.version as number) < 0) {
+    throw new SignatureError(`${where}: the signed payload has no valid version`, expect.details);
+  }
+  const expires = typeof payload.expires === 'string' ? Date.parse(payload.expires) : Number.NaN;
+  if (Number.isNaN(expires)) throw new SignatureError(`${where}: the signed payload has no valid expires time`, expect.details);
+  if (expect.now !== undefined && expires <= expect.now) {
+    throw new ExpiredError(`${where}: signed metadata expired at ${payload.expires} (version ${payload.version})`, String(payload.expires), expect.details);
+  }
+  return payload as P;
+}
+
+/**
+ * Checks the author signatures of a version entry: at least one of `keys`
+ * must have signed `name`, `version` and the entry's integrity.
+ */
+export async function checkAuthorSignatures(
+  name: string,
+  version: string,
+  entry: { dist: { integrity: string }; authorSignatures?: unknown },
+  keys: readonly PublicKeyEntry[],
+): Promise<void> {
+  const details = { plugin: name, version };
+  const signatures = Array.isArray(entry.authorSignatures) ? (entry.authorSignatures as EnvelopeSignature[]) : [];
+  if (signatures.length === 0) throw new SignatureError(`${name}@${version}: this host requires an author signature, and the version has none`, details);
+  const signers = await validSigners(signatures, keys, authorSignatureInput(name, version, entry.dist.integrity));
+  if (signers.size === 0) {
+    throw new SignatureError(`${name}@${version}: no author signature by a key this host requires for ${name} verifies`, details);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Author signing for `plughub publish --sign-key FILE`: reads author key
+ * files (`{ keyid, publicKey, privateKey }`, base64, as `plughub keys
+ * generate` writes them), signs `"plughub-author-v1\n" + name + "\n" +
+ * version + "\n" + integrity` of the package's bundle, and builds the
+ * `Plughub-Author-Signature` request header the registry checks.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { computeIntegrity } from '../../core/integrity.js';
+import { bytesToStream, readPlg } from '../../core/plg/index.js';
+import { authorSignatureInput, base64ToBytes, importSigningKey, keyIdOf, signBytes } from '../../core/trust/envelope.js';
+import type { CliIO } from './command.js';
+
+/** An author key file. */
+export interface AuthorKeyFile {
+  keyid: string;
+  publicKey: string;
+  privateKey: string;
+}
+
+/** Reads and checks an author key file (the keyid must match the public key). */
+export async function readAuthorKey(path: string): Promise<AuthorKeyFile> {
+  let parsed: Partial<AuthorKeyFile>;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<AuthorKeyFile>;
+  } catch (error) {
+    throw new UsageError(`cannot read the author key ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const { keyid, publicKey, privateKey } = parsed;
+  if (typeof keyid !== 'string' || typeof publicKey !== 'string' || typeof privateKey !== 'string') {
+    throw new UsageError(`${path} is not an author key file: expected { keyid, publicKey, privateKey } (plughub keys generate --out FILE)`);
+  }
+  if ((await keyIdOf(base64ToBytes(publicKey))) !== keyid) throw new UsageError(`${path}: keyid ${keyid} does not match its public key`);
+  return { keyid, publicKey, privateKey };
+}
+
+/** The header `{ 'plughub-author-signature': '<publicKey> <sig>[, …]' }` for a package signed with each key file. */
+export async function authorSignatureHeader(io: CliIO, files: readonly string[], plgBytes: Uint8Array): Promise<Record<string, string>> {
+  const plg = await readPlg(bytesToStream(plgBytes));
+  const integrity = await computeIntegrity(plg.bundle);
+  const input = authorSignatureInput(plg.manifest.name, plg.manifest.version, integrity);
+  const parts: string[] = [];
+  for (const file of files) {
+    const key = await readAuthorKey(resolve(io.cwd, file));
+    const privateKey = await importSigningKey(key.privateKey).catch((error: Error) => {
+      throw new UsageError(`${file}: the private key is not a base64 PKCS#8 Ed25519 key (${error.message})`, { cause: error });
+    });
+    parts.push(`${key.publicKey} ${await signBytes(privateKey, input)}`);
+  }
+  return { 'plughub-author-signature': parts.join(', ') };
+}
