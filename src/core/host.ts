@@ -14,66 +14,33 @@ import semver from 'semver';
 import { createContext, silentLogger } from './context.js';
 import { Emitter } from './events.js';
 import { NotLoadedError, PluginLoadError, UnloadedError, UsageError } from './errors.js';
-import { createIsolatedInstance } from './isolation/isolated-instance.js';
-import type { Isolation, WorkerSpawner } from './isolation/types.js';
+import { IsolationChoices, prepareInstance } from './host-isolation.js';
+import type { Isolation } from './isolation/types.js';
 import { createApiScope } from './host-api-scope.js';
 import { startAutoUpdate } from './host-autoupdate.js';
-import { preparePlugin, raceSignal, type ExecuteInit, type PluginOrigin } from './host-instance.js';
+import { raceSignal, type ExecuteInit, type PluginOrigin } from './host-instance.js';
 import { planLoad, type PlannedLoad } from './host-plan.js';
-import { createPluginSource } from './host-source.js';
 import { activate, discard, swap, type SwapContext } from './host-swap.js';
 import { PluginTable, type PluginEntry } from './host-table.js';
 import { viewOf, type HostEvents, type HostOptions, type LoadedPlugin, type LocalBundle, type PluginHost } from './host-types.js';
 import { createUpdater } from './host-updates.js';
 import { computeIntegrity } from './integrity.js';
 import { createDataUrlLoader } from './loader.js';
+import { createMemoryBlobCache } from './memory.js';
+import { composeSource } from './host-compose.js';
 import { parseManifest, parsePluginSpec, type Manifest } from './manifest.js';
-import { createMemoryBlobCache, createMemoryDocumentCache } from './memory.js';
-import { createRegistryClient } from './registry.js';
 import { checkCompatibility } from './versions.js';
-import { createAuthorCheck, createTrustGuard, type TrustOptions } from './trust/trust-guard.js';
 
 export type { AutoUpdateOptions } from './host-autoupdate.js';
 export type { ExecuteInit, PluginOrigin } from './host-instance.js';
 export type { HostEvents, HostOptions, HostPhase, LoadedPlugin, LocalBundle, PluginHost, SwapReason, UpdateFailure, UpdateReport, UpdatedPlugin } from './host-types.js';
 
-const DEFAULT_MAX_BUNDLE = 64 * 1024 * 1024;
-
-/** The trust settings among HostOptions. */
-function trustOptions(options: HostOptions<unknown>): TrustOptions {
-  const { trustedKeys = [], threshold, registryId, trustStore, now } = options;
-  return {
-    trustedKeys,
-    ...(threshold !== undefined ? { threshold } : {}),
-    ...(registryId !== undefined ? { registryId } : {}),
-    ...(trustStore !== undefined ? { store: trustStore } : {}),
-    ...(now !== undefined ? { now } : {}),
-  };
-}
-
 /** Creates a plugin host from ports; see HostOptions for the defaults. */
 export function createHost<Api = unknown>(options: HostOptions<Api> = {}): PluginHost<Api> {
   const log = options.log ?? silentLogger;
-  const registry =
-    typeof options.registry === 'string'
-      ? createRegistryClient({
-          url: options.registry,
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-          ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
-        })
-      : options.registry;
-  const trust = registry && options.trustedKeys ? createTrustGuard(registry.url, trustOptions(options), (version) => registry.keys(version)) : undefined;
   const cache = options.cache ?? createMemoryBlobCache();
   const loader = options.loader ?? createDataUrlLoader();
-  const source = createPluginSource({
-    registry,
-    cache,
-    documents: options.documents ?? createMemoryDocumentCache(),
-    log,
-    maxBundleBytes: options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE,
-    trust,
-    authors: options.authorKeys ? createAuthorCheck(options.authorKeys) : undefined,
-  });
+  const { registry, source } = composeSource(options, cache, log);
   const resolveOptions = {
     ...(options.hostVersion ? { hostVersion: options.hostVersion } : {}),
     ...(options.includePrerelease ? { includePrerelease: true } : {}),
@@ -107,21 +74,11 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     );
   }
 
-  /** Where each plugin name runs when `load` chose for it; others run as `options.isolation` says. */
-  const isolationByName = new Map<string, Isolation>();
-  const isolationOf = (name: string): Isolation => isolationByName.get(name) ?? options.isolation ?? 'none';
-
-  function requireWorkers(id: string): WorkerSpawner {
-    if (options.workers) return options.workers;
-    throw new UsageError(`${id}: isolation 'worker' needs a worker spawner: use createPluginHost from plughub/node or plughub/browser, or pass workers to createHost`);
-  }
+  const isolation = new IsolationChoices(options.isolation, options.workers);
 
   /** Remembers where `name` runs, unless it is loaded already (its versions keep where they run). */
-  function chooseIsolation(name: string, isolation: Isolation | undefined): void {
-    if (isolation === undefined || table.has(name)) return;
-    if (isolation !== 'none' && isolation !== 'worker') throw new UsageError(`${name}: isolation must be 'none' or 'worker', got ${JSON.stringify(isolation)}`);
-    if (isolation === 'worker') requireWorkers(name);
-    isolationByName.set(name, isolation);
+  function chooseIsolation(name: string, chosen: Isolation | undefined): void {
+    if (!table.has(name)) isolation.choose(name, chosen);
   }
 
   /** Verifies bytes, imports them and checks the module's shape, with a ctx.host scope of its own; not yet active. */
@@ -129,20 +86,20 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     const id = `${manifest.name}@${manifest.version}`;
     const scope = createApiScope(options.api as Api, (error) => log.warn(`${id}: undoing what it registered through ctx.host failed:`, error));
     try {
-      const instance =
-        isolationOf(manifest.name) === 'worker'
-          ? await createIsolatedInstance<Api>({
-              manifest,
-              integrity,
-              bytes,
-              origin,
-              spawner: requireWorkers(id),
-              api: scope.api,
-              log,
-              ...(options.isolationGraceMs !== undefined ? { graceMs: options.isolationGraceMs } : {}),
-              onCrash: (error) => events.emit('error', { name: manifest.name, version: manifest.version, phase: 'execute', error }),
-            })
-          : await preparePlugin<Api>({ manifest, integrity, bytes, origin, cache, loader, api: scope.api, log });
+      const instance = await prepareInstance<Api>({
+        manifest,
+        integrity,
+        bytes,
+        origin,
+        isolation: isolation.of(manifest.name),
+        choices: isolation,
+        cache,
+        loader,
+        api: scope.api,
+        log,
+        ...(options.isolationGraceMs !== undefined ? { graceMs: options.isolationGraceMs } : {}),
+        onCrash: (error) => events.emit('error', { name: manifest.name, version: manifest.version, phase: 'execute', error }),
+      });
       return { instance, scope };
     } catch (error) {
       await scope.release();
@@ -274,7 +231,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       const { instance } = entry;
       const started = Date.now();
       table.delete(name);
-      isolationByName.delete(name);
+      isolation.forget(name);
       instance.close('unloaded');
       try {
         await instance.deactivate(context.deactivateTimeoutMs);
@@ -313,7 +270,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       const forget = () => topLevel.delete(key);
       work.then(forget, () => {
         forget();
-        if (!table.has(name)) isolationByName.delete(name);
+        if (!table.has(name)) isolation.forget(name);
       });
       return work;
     },
