@@ -19,7 +19,11 @@ export async function tempDir(prefix = 'plughub-test-'): Promise<string> {
   return dir;
 }
 
+/** Hosts made by nodeHost, closed before their directories go (also when a test failed midway). */
+const hosts: NodePluginHost[] = [];
+
 afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((host) => host.close().catch(() => undefined)));
   await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
@@ -68,10 +72,12 @@ export async function plgBytes(files: Record<string, string>): Promise<Uint8Arra
  * its workers without an 'exit' event, so the per-process default would stay).
  */
 export async function nodeHost(options: NodeHostOptions = {}): Promise<NodePluginHost> {
-  return createPluginHost({
+  const host = createPluginHost({
     cacheDir: await tempDir(),
     env: {},
     loader: createFileLoader({ privateDir: await tempDir('plughub-modules-test-') }),
     ...options,
   });
+  hosts.push(host);
+  return host;
 }
