@@ -101,7 +101,11 @@ export interface PluginHost<Api = unknown> {
   upgrade(name: string, options?: { signal?: AbortSignal }): Promise<LoadedPlugin>;
   /** Upgrades every plugin loaded from the registry; reports what moved and what failed, never throws for one plugin. */
   checkUpdates(options?: { signal?: AbortSignal }): Promise<UpdateReport>;
-  unload(name: string): Promise<void>;
+  /**
+   * Unloads a plugin. Refused (UsageError) while other loaded plugins declare
+   * it in their `dependencies`, unless `force` is set.
+   */
+  unload(name: string, options?: { force?: boolean }): Promise<void>;
   /** Stops autoUpdate and unloads every plugin, including versions still finishing calls after a swap. */
   close(): Promise<void>;
   on<K extends keyof HostEvents>(event: K, listener: (payload: HostEvents[K]) => void): Unsubscribe;

@@ -225,7 +225,19 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     }
   }
 
-  async function unload(name: string): Promise<void> {
+  /** The loaded plugins that declare `name` among their dependencies. */
+  function dependentsOf(name: string): string[] {
+    return table
+      .entries()
+      .filter((entry) => entry.instance.name !== name && entry.instance.manifest.dependencies?.[name] !== undefined)
+      .map((entry) => entry.instance.name);
+  }
+
+  async function unload(name: string, unloadOptions: { force?: boolean } = {}): Promise<void> {
+    const dependents = unloadOptions.force ? [] : dependentsOf(name);
+    if (dependents.length > 0) {
+      throw new UsageError(`${name}: ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it; unload ${dependents.length === 1 ? 'it' : 'them'} first, or pass { force: true }`, { plugin: name });
+    }
     return table.exclusive(name, async () => {
       const entry = requireLoaded(name);
       const { instance } = entry;
@@ -263,16 +275,20 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       const { name, range } = parsePluginSpec(spec);
       chooseIsolation(name, loadOptions.isolation);
       const key = `${name}@${range}`;
-      const pending = topLevel.get(key);
-      if (pending) return pending;
-      const work = track(loadSpec(name, range, loadOptions.signal ? AbortSignal.any([loadOptions.signal, closing.signal]) : closing.signal));
-      topLevel.set(key, work);
-      const forget = () => topLevel.delete(key);
-      work.then(forget, () => {
-        forget();
-        if (!table.has(name)) isolation.forget(name);
-      });
-      return work;
+      // One load per spec, shared by every caller and stopped only by close(); a
+      // caller's own signal ends its wait, not the work others may be waiting on.
+      let work = topLevel.get(key);
+      if (!work) {
+        const started = track(loadSpec(name, range, closing.signal));
+        topLevel.set(key, started);
+        const forget = () => topLevel.delete(key);
+        started.then(forget, () => {
+          forget();
+          if (!table.has(name)) isolation.forget(name);
+        });
+        work = started;
+      }
+      return loadOptions.signal ? raceSignal(work, loadOptions.signal) : work;
     },
     loadBundle,
     get(name) {
@@ -306,7 +322,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       autoUpdate?.stop();
       closing.abort(new UnloadedError('the host was closed'));
       await Promise.allSettled([...inFlight]);
-      await Promise.all(table.names().map((name) => unload(name).catch(() => undefined)));
+      await Promise.all(table.names().map((name) => unload(name, { force: true }).catch(() => undefined)));
       await Promise.all(table.retiring().map((entry) => discard(context, entry, 'unloaded')));
     },
     on: (event, listener) => events.on(event, listener),

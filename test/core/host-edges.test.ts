@@ -78,4 +78,31 @@ describe('host edges', () => {
     expect((await upgrade).version).toBe('1.0.1');
     expect(await host.execute('handover', { timeoutMs: 1000 })).toBe('v2');
   });
+
+  it('refuses to unload a plugin others depend on, unless forced', async () => {
+    const { registry, host: makeHost } = setup();
+    await publish(registry, 'base', '1.0.0', `export function execute() {}`);
+    await publish(registry, 'user', '1.0.0', `export function execute() {}`, { dependencies: { base: '^1' } });
+    const host = makeHost();
+    await host.load('user');
+    const error = await host.unload('base').catch((e: unknown) => e);
+    expect(isUsageError(error)).toBe(true);
+    expect((error as Error).message).toBe('base: user depends on it; unload it first, or pass { force: true }');
+    expect(host.get('base')).toBeDefined();
+    await host.unload('base', { force: true });
+    expect(host.list().map((p) => p.name)).toEqual(['user']);
+  });
+
+  it("ends only the aborting caller's wait when several callers share a load", async () => {
+    const { registry, host: makeHost } = setup();
+    await publish(registry, 'shared', '1.0.0', `export function execute() { return 'shared'; }`);
+    const host = makeHost();
+    const impatient = new AbortController();
+    const first = host.load('shared', { signal: impatient.signal });
+    const second = host.load('shared');
+    impatient.abort(new Error('gave up'));
+    await expect(first).rejects.toThrow('gave up');
+    expect((await second).version).toBe('1.0.0');
+    expect(await host.execute('shared')).toBe('shared');
+  });
 });
