@@ -42,9 +42,16 @@ export async function ensureDirectory(directory: string): Promise<void> {
 /**
  * Writes `bytes` to `target` atomically and durably, through a temp file in
  * `tempDirectory` (which must be on the same filesystem). `mode` sets the
- * permissions of the new file (default 0o644).
+ * permissions of the new file (default 0o644); `beforeRename` runs between
+ * the durable temp file and the rename (a fault-injection point for tests).
  */
-export async function writeFileAtomic(tempDirectory: string, target: string, bytes: Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  tempDirectory: string,
+  target: string,
+  bytes: Uint8Array,
+  mode = 0o644,
+  beforeRename?: (temp: string, target: string) => Promise<void>,
+): Promise<void> {
   const temp = join(tempDirectory, tempFileName());
   const handle = await open(temp, 'wx', mode);
   try {
@@ -54,6 +61,7 @@ export async function writeFileAtomic(tempDirectory: string, target: string, byt
     } finally {
       await handle.close();
     }
+    await beforeRename?.(temp, target);
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });

@@ -45,6 +45,12 @@ export interface FsStorageOptions {
   revalidateMs?: number;
   /** Lock timing (mostly for tests). */
   locks?: FileLockOptions;
+  /**
+   * Runs when a plugin document's temp file is written and synced, just
+   * before the rename that commits it: a fault-injection point for crash
+   * tests (a process killed here must leave nothing visible).
+   */
+  beforeDocumentCommit?: (temp: string, target: string) => Promise<void>;
 }
 
 interface CachedDocument {
@@ -159,7 +165,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
         if (next.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${next.name}`);
         const snapshot = await snapshotOf(next);
         await ensureDirectory(join(paths.plugins, pluginDirectoryName(name)));
-        await writeFileAtomic(paths.temp, path, snapshot.bytes);
+        await writeFileAtomic(paths.temp, path, snapshot.bytes, undefined, options.beforeDocumentCommit);
         commits++;
         documents.delete(name);
         await index.update(name, path);

@@ -5,7 +5,7 @@
  * not remove, and no lock that blocks the next publish.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import type { PluginDocument } from '../../src/core/document.js';
@@ -50,6 +50,21 @@ describe('crash safety', () => {
     expect(await readdir(join(directory, 'tmp'))).toEqual([]);
     const retry = await registry.fetch(publishRequest('hello', '1.0.0', bytes, { token: fresh }));
     expect(retry.status).toBe(201);
+  });
+
+  it('a publisher killed between writing the document and committing it leaves a temp file that a restart removes, and no version', { timeout: 60_000 }, async () => {
+    const directory = await tempDir();
+    const child = spawnTypeScript('test/server/fixtures/stall-before-commit.ts', [directory]);
+    const [, temp] = await child.waitForLine(/^stalled (.+)$/);
+    expect(await readdir(join(directory, 'tmp'))).toEqual([basename(temp!)]);
+    await kill(child);
+
+    const { storage, registry, token } = await restart(directory);
+    expect(await readdir(join(directory, 'tmp'))).toEqual([]);
+    expect(await documentOf(storage, 'stall')).toBeUndefined();
+    expect(await storage.listPlugins()).toEqual([]);
+    const { bytes } = await pluginPackage('stall', '1.0.0');
+    expect((await registry.fetch(publishRequest('stall', '1.0.0', bytes, { token }))).status).toBe(201);
   });
 
   it.each([1, 3, 6])('a publisher killed after %i publishes loses none of them and shows no partial one', { timeout: 60_000 }, async (count) => {
