@@ -73,13 +73,45 @@ async function load(text: string): Promise<LoadedKeyring> {
   return { keyring, text, signers: await signersOf(keyring, keyring.active) };
 }
 
-/** The keyring of `store`, created (with keys version 1) when there is none. */
+/**
+ * Refuses a setup that contradicts the keyring already there: another
+ * identity (hosts pin it: it never changes), or a key that is not the one
+ * signing now (a new key is announced by `plughub keys rotate`).
+ */
+export function checkKeyringSetup(keyring: Keyring, setup: Pick<KeyringSetup, 'registry' | 'key'>): void {
+  if (setup.registry !== undefined && setup.registry !== keyring.registry) {
+    throw new Error(
+      `the keyring already has the registry identity ${JSON.stringify(keyring.registry)}, not ${JSON.stringify(setup.registry)}: ` +
+        'the identity is set once, when the keys are created (hosts pin it), and cannot change',
+    );
+  }
+  if (setup.key !== undefined && !keyring.active.includes(setup.key.keyid)) {
+    const retired = keyring.keys.some((key) => key.keyid === setup.key!.keyid);
+    throw new Error(
+      retired
+        ? `signing key ${setup.key.keyid} was retired by a key rotation; this registry signs with ${keyring.active.join(', ')} now`
+        : `the keyring already signs with ${keyring.active.join(', ')}, not with the given key ${setup.key.keyid}: ` +
+          'to move to that key, announce it with plughub keys rotate --signing-key FILE',
+    );
+  }
+}
+
+async function loadChecked(text: string, setup: KeyringSetup): Promise<LoadedKeyring> {
+  const loaded = await load(text);
+  checkKeyringSetup(loaded.keyring, setup);
+  return loaded;
+}
+
+/**
+ * The keyring of `store`, created (with keys version 1) when there is none;
+ * an existing one must agree with `setup` (see checkKeyringSetup).
+ */
 export async function ensureKeyring(store: SigningStore, setup: KeyringSetup): Promise<LoadedKeyring> {
   const existing = await store.readKeyring();
-  if (existing !== undefined) return load(existing);
+  if (existing !== undefined) return loadChecked(existing, setup);
   return store.withLock(KEYRING_LOCK, async () => {
     const again = await store.readKeyring();
-    if (again !== undefined) return load(again);
+    if (again !== undefined) return loadChecked(again, setup);
     const key = setup.key ?? (await generateSigningKey());
     const keyring: Keyring = {
       registry: setup.registry ?? `plughub:${key.keyid}`,

@@ -4,6 +4,8 @@
  * cached, the good copy still used when there is one) and offline use.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { createRegistryClient } from '../../src/core/registry.js';
 import { describe, expect, it } from 'vitest';
 import { isIntegrityError, isRegistryError, type IntegrityError } from '../../src/core/errors.js';
 import { computeIntegrity, integrityToHex } from '../../src/core/integrity.js';
@@ -124,14 +126,20 @@ describe('Node host with the registry server', () => {
     });
 
     it('fails a never-seen plugin with "unreachable and not cached"', async () => {
-      const registry = await startRegistry();
-      await registry.close();
-      const host = await nodeHost({ registry: registry.client });
-      const error = await host.load('never-seen@^1').catch((e: unknown) => e);
-      expect(isRegistryError(error)).toBe(true);
-      expect((error as Error).message).toMatch(
-        new RegExp(`^never-seen: the registry at ${registry.url.replace(/\./g, '\\.')} is unreachable and this plugin is not cached \\(`),
-      );
+      // A listener that drops every connection: unlike a closed port, no other test's server can take it over.
+      const dead = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+        const host = await nodeHost({ registry: createRegistryClient({ url, retry: 0, timeoutMs: 5_000 }) });
+        const error = await host.load('never-seen@^1').catch((e: unknown) => e);
+        expect(isRegistryError(error)).toBe(true);
+        expect((error as Error).message).toMatch(
+          new RegExp(`^never-seen: the registry at ${url.replace(/\./g, '\\.')} is unreachable and this plugin is not cached \\(`),
+        );
+      } finally {
+        await new Promise<void>((resolve) => dead.close(() => resolve()));
+      }
     });
   });
 });

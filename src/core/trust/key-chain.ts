@@ -6,9 +6,13 @@
  * version after the one it knows, each step verified by the set trusted
  * before it, up to the newest. Any step that does not verify, names another
  * registry, or skips a version breaks the chain: a SignatureError, and the
- * trusted set stays as it was.
+ * trusted set stays as it was. The newest keys envelope must not have
+ * expired (ExpiredError: a frozen keys answer is refused like a frozen
+ * document); the versions walked through on the way are superseded by it, so
+ * only their signatures count (as in TUF's root chain). A newest keys version
+ * lower than the one already trusted is a RollbackError.
  */
-import { SignatureError, isPlughubError } from '../errors.js';
+import { RollbackError, SignatureError, isExpiredError, isPlughubError } from '../errors.js';
 import type { TrustedKeySet } from '../ports.js';
 import { KEYS_PAYLOAD_TYPE, type KeysPayload } from './envelope.js';
 import { normalizeKeys, openEnvelope } from './verify.js';
@@ -26,6 +30,8 @@ export interface ChainInit {
   minThreshold: number;
   /** Where the newest keys envelope lives, for messages. */
   url: string;
+  /** Epoch ms the newest keys envelope's `expires` is compared with (undefined: not checked). */
+  now?: number | undefined;
 }
 
 /** Reads `version` out of a keys envelope without trusting it (only to bound the walk). */
@@ -39,13 +45,14 @@ function claimedVersion(envelope: unknown): number | undefined {
 }
 
 /** Verifies one keys envelope with `trusted` and returns the set it announces. */
-async function step(envelope: unknown, trusted: TrustedKeySet, init: ChainInit, url: string): Promise<TrustedKeySet> {
+async function step(envelope: unknown, trusted: TrustedKeySet, init: ChainInit, url: string, now?: number): Promise<TrustedKeySet> {
   const payload = await openEnvelope<KeysPayload>(envelope, {
     payloadType: KEYS_PAYLOAD_TYPE,
     type: 'keys',
     registry: init.registry,
     keys: trusted.keys,
     threshold: trusted.threshold,
+    now,
     details: { url },
   });
   if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw new SignatureError(`keys version ${payload.version} (${url}) lists no key`, { url });
@@ -58,7 +65,10 @@ async function step(envelope: unknown, trusted: TrustedKeySet, init: ChainInit, 
 /**
  * Moves `init.current` along the registry's key chain to its newest keys
  * version. Resolves with the new set, or with `current` when the registry
- * has nothing newer; rejects with a SignatureError when the chain is broken.
+ * has the version already trusted; rejects with a SignatureError when the
+ * chain is broken, an ExpiredError when the newest keys envelope (correctly
+ * signed) has expired, and a RollbackError when the registry's newest keys
+ * version is lower than the one trusted.
  */
 export async function followKeyChain(init: ChainInit): Promise<TrustedKeySet> {
   const { current } = init;
@@ -70,10 +80,20 @@ export async function followKeyChain(init: ChainInit): Promise<TrustedKeySet> {
   }
   const target = claimedVersion(newest);
   if (target === undefined) throw new SignatureError(`${init.url}: the keys answer is not a signed keys document`, { url: init.url });
-  if (target <= current.keysVersion) return current;
+  if (target < current.keysVersion) {
+    throw new RollbackError(
+      `${init.url}: the registry's newest keys version is ${target}, older than keys version ${current.keysVersion} already trusted (rollback)`,
+      current.keysVersion,
+      target,
+      { url: init.url },
+    );
+  }
+  if (target === current.keysVersion) return current;
   try {
-    return await step(newest, current, init, init.url);
-  } catch {
+    return await step(newest, current, init, init.url, init.now);
+  } catch (error) {
+    // Signed by the keys trusted now, but expired: no walk can make it younger.
+    if (isExpiredError(error)) throw error;
     // Not signed by the keys trusted now: walk the chain one version at a time.
   }
   let trusted = current;
@@ -81,10 +101,11 @@ export async function followKeyChain(init: ChainInit): Promise<TrustedKeySet> {
     const url = `${init.url}/${version}`;
     try {
       const envelope = version === target ? newest : await init.fetchKeys(version);
-      const next = await step(envelope, trusted, init, url);
+      const next = await step(envelope, trusted, init, version === target ? init.url : url, version === target ? init.now : undefined);
       if (next.keysVersion !== version) throw new SignatureError(`${url} holds keys version ${next.keysVersion}`, { url });
       trusted = next;
     } catch (error) {
+      if (isExpiredError(error)) throw error;
       throw new SignatureError(
         `key rotation chain broken at keys version ${version} (trusted keys version ${trusted.keysVersion}): ${describe(error)}`,
         { url, cause: error },

@@ -7,7 +7,7 @@
  * seen, which it then records. `createAuthorCheck` checks author
  * signatures where `authorKeys` requires them.
  */
-import { RollbackError, SignatureError, isSignatureError } from '../errors.js';
+import { RollbackError, SignatureError, isExpiredError, isRollbackError, isSignatureError } from '../errors.js';
 import type { TrustedKeySet, TrustStore } from '../ports.js';
 import { DOCUMENT_PAYLOAD_TYPE, LIST_PAYLOAD_TYPE, type DocumentPayload, type Envelope, type ListPayload, type Payload } from './envelope.js';
 import { followKeyChain, type KeysFetcher } from './key-chain.js';
@@ -80,15 +80,24 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
     return state;
   }
 
+  /**
+   * Stores `next` as the trusted set, unless the store already holds a later
+   * keys version of the same configuration (another host on the store moved
+   * on): the key set never goes back, and this guard adopts the stored one.
+   */
   async function save(next: TrustedKeySet): Promise<TrustedKeySet> {
-    await store.putKeys(registryUrl, next);
-    state = Promise.resolve(next);
-    return next;
+    const stored = await store.getKeys(registryUrl);
+    const kept = stored !== undefined && stored.anchor === next.anchor && stored.keysVersion > next.keysVersion ? stored : undefined;
+    if (kept === undefined) await store.putKeys(registryUrl, next);
+    const current = kept ?? next;
+    state = Promise.resolve(current);
+    return current;
   }
 
   /** Follows the key chain once at a time; concurrent callers share the walk. */
   function rotate(current: TrustedKeySet): Promise<TrustedKeySet> {
-    rotating ??= followKeyChain({ current, fetchKeys, registry: options.registryId ?? current.registry, minThreshold, url: `${registryUrl}/v1/keys` })
+    const init = { current, fetchKeys, registry: options.registryId ?? current.registry, minThreshold, url: `${registryUrl}/v1/keys`, now: now() };
+    rotating ??= followKeyChain(init)
       .then((next) => (next === current ? current : save(next)))
       .finally(() => (rotating = undefined));
     return rotating;
@@ -117,6 +126,8 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
       try {
         rotated = await rotate(set);
       } catch (chain) {
+        // A correctly signed but expired keys answer, or an older one than trusted, keeps its own error.
+        if (isExpiredError(chain) || isRollbackError(chain)) throw chain;
         throw new SignatureError(`${error.message}; following the registry's key rotation failed: ${(chain as Error).message}`, { ...details, cause: chain });
       }
       if (rotated === set) throw error;

@@ -2,8 +2,8 @@
  * `plughub keys show|rotate --data DIR`: the registry's signing keys.
  * `show` prints the identity, keyid and base64 public key that hosts put in
  * `trustedKeys` (creating the keyring if the data directory has none);
- * `rotate` creates a new key and publishes keys version n+1, signed by the
- * old key and the new one. `plughub keys generate --out FILE` writes an
+ * `rotate` creates a new key (or takes `--signing-key FILE`) and publishes
+ * keys version n+1, signed by the old key and the new one. `plughub keys generate --out FILE` writes an
  * author key file (`{ keyid, publicKey, privateKey }`, base64) for
  * `plughub publish --sign-key FILE`.
  */
@@ -12,11 +12,12 @@ import { resolve } from 'node:path';
 import { createFsSigningStore, ensureKeyring, rotateKeyring, type Keyring } from '../../../../registry-server/index.js';
 import { generateSigningKey } from '../../../core/trust/envelope.js';
 import { atMost, usageError } from '../args.js';
+import { readSigningKeyFile } from '../author-signature.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { printJson, printLines } from '../output.js';
 
 const usage = `usage: plughub keys show [--data DIR] [--registry ID] [--json]
-       plughub keys rotate [--data DIR] [--json]
+       plughub keys rotate [--data DIR] [--signing-key FILE] [--json]
        plughub keys generate --out FILE
 
 Manages the Ed25519 keys that sign a registry's metadata, and author keys.
@@ -26,6 +27,7 @@ Manages the Ed25519 keys that sign a registry's metadata, and author keys.
     --registry ID     identity of a keyring created now (default plughub:<keyid>)
   rotate            a new signing key; keys version n+1 announces it, signed
                     by the old key and the new one (restart servers or wait 1 s)
+    --signing-key FILE  the new key, a file of plughub keys generate (default: a new one)
   generate          a new author key file { keyid, publicKey, privateKey }
     --out FILE        where to write it (mode 0600; never overwritten)
   --data DIR        the data directory (default ./plughub-data)
@@ -36,6 +38,7 @@ const options = {
   data: { type: 'string', default: './plughub-data' },
   registry: { type: 'string' },
   out: { type: 'string' },
+  'signing-key': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -90,8 +93,11 @@ export const keys: Command = {
       }
       case 'rotate': {
         const store = createFsSigningStore(directory);
+        const file = values['signing-key'];
+        const key = file === undefined ? undefined : await readSigningKeyFile(resolve(io.cwd, file));
         await ensureKeyring(store, { ttlMs: TTL_MS, now: Date.now() });
-        describe(io, await rotateKeyring(store, { ttlMs: TTL_MS, now: Date.now() }), json, `rotated the signing key of ${directory}`);
+        const rotated = await rotateKeyring(store, { ttlMs: TTL_MS, now: Date.now(), ...(key !== undefined ? { key } : {}) });
+        describe(io, rotated, json, `rotated the signing key of ${directory}`);
         return 0;
       }
       case 'generate':

@@ -3,8 +3,10 @@
  * runs the registry server on a data directory (filesystem storage and token
  * store), with optional upload limits and public URL. On an empty directory
  * it creates an admin token and prints it once, and a signing key (see
- * `plughub keys show`); documents and lists are served signed to hosts that
- * ask for envelopes. Prints `listening on
+ * `plughub keys show`) — or takes the operator's (`--signing-key FILE`, a
+ * key file of `plughub keys generate`) and identity (`--registry-id ID`);
+ * documents and lists are served signed to hosts that ask for envelopes.
+ * Prints `listening on
  * http://HOST:PORT` (the real port with --port 0) and runs until SIGINT or
  * SIGTERM, then lets requests in flight finish and exits.
  */
@@ -20,11 +22,13 @@ import {
   type RegistryLogEntry,
 } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
+import { readSigningKeyFile } from '../author-signature.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { parseSize } from '../output.js';
 
 const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]
                      [--max-package SIZE] [--max-file SIZE] [--max-unpacked SIZE] [--public-url URL]
+                     [--signing-key FILE] [--registry-id ID]
 
 Runs the plugin registry. Documents, blobs and tokens live in the data
 directory (created if missing); several servers may share one. On an empty
@@ -39,6 +43,11 @@ it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTE
   --max-file SIZE        largest file in a package, unpacked (default 10MB)
   --max-unpacked SIZE    largest unpacked package (default 20MB)
   --public-url URL       the registry's external URL, for the Location of a publish
+  --signing-key FILE     the Ed25519 key to sign with, as plughub keys generate
+                         writes it, instead of a generated one (first start;
+                         later it must be the key signing now)
+  --registry-id ID       the registry identity signed into every document
+                         (first start; default plughub:<keyid>; never changes)
 `;
 
 function parsePort(text: string): number {
@@ -71,17 +80,22 @@ function logger(io: CliIO): (entry: RegistryLogEntry) => void {
   };
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilStopped(): Promise<string> {
-  return new Promise((done) => {
+/** `stopped` resolves on the first SIGINT or SIGTERM; `cancel` removes the listeners (a start that failed). */
+function untilStopped(): { stopped: Promise<string>; cancel(): void } {
+  let cancel = () => {};
+  const stopped = new Promise<string>((done) => {
     const stop = (signal: string) => {
+      cancel();
+      done(signal);
+    };
+    cancel = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      done(signal);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  return { stopped, cancel };
 }
 
 /** The `serve` command. */
@@ -98,16 +112,23 @@ export const serve: Command = {
       'max-file': { type: 'string' },
       'max-unpacked': { type: 'string' },
       'public-url': { type: 'string' },
+      'signing-key': { type: 'string' },
+      'registry-id': { type: 'string' },
     });
     atMost('serve', positionals, 0);
     const port = parsePort(values.port);
     const limits = limitsFrom(values);
     const publicUrl = values['public-url'];
     if (publicUrl !== undefined && !/^https?:\/\/[^/]/.test(publicUrl)) throw usageError('serve', `--public-url must be an http(s) URL, not "${publicUrl}"`);
+    const registryId = values['registry-id'];
+    if (registryId !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,199}$/.test(registryId)) {
+      throw usageError('serve', `--registry-id must be 1 to 200 printable ASCII characters, not ${JSON.stringify(registryId)}`);
+    }
+    const key = values['signing-key'] === undefined ? undefined : await readSigningKeyFile(resolve(io.cwd, values['signing-key']));
     const directory = resolve(io.cwd, values.data);
     const storage = createFsStorage(directory);
     const tokens = createFileTokenStore(directory);
-    const stopped = untilStopped();
+    const { stopped, cancel } = untilStopped();
     try {
       await storage.check();
       const first = await tokens.createFirst({ admin: true, publish: [] });
@@ -116,7 +137,10 @@ export const serve: Command = {
       }
       const trust = createFsSigningStore(directory);
       const hadKeys = (await trust.readKeyring()) !== undefined;
-      const { keyring } = await ensureKeyring(trust, { ttlMs: 7 * 86_400_000, now: Date.now() });
+      const setup = { ttlMs: 7 * 86_400_000, now: Date.now(), ...(key !== undefined ? { key } : {}), ...(registryId !== undefined ? { registry: registryId } : {}) };
+      const { keyring } = await ensureKeyring(trust, setup).catch((error: Error) => {
+        throw new Error(`${directory}: ${error.message}`, { cause: error });
+      });
       if (!hadKeys) io.stdout.write(`created signing key ${keyring.active.join(', ')} for ${directory} (registry ${keyring.registry})\n`);
       const signing = { store: trust };
       const registry = createRegistry({ storage, tokens, limits, signing, log: logger(io), ...(publicUrl !== undefined ? { publicUrl } : {}) });
@@ -126,6 +150,7 @@ export const serve: Command = {
       io.stderr.write(`${signal}: closing the server\n`);
       await server.close();
     } finally {
+      cancel();
       await storage.close();
     }
     return 0;
