@@ -56,6 +56,23 @@ export interface GetDocumentOptions {
   verify?: (envelope: Envelope | undefined, url: string) => Promise<unknown>;
 }
 
+/** Options of RegistryClient.list. */
+export interface ListOptions {
+  /** Search text: the server matches it in names and descriptions, case-insensitively (so does a signed list here). */
+  q?: string;
+  limit?: number;
+  offset?: number;
+  signal?: AbortSignal;
+  /** Ask for a signed envelope (default: the client's `signed`). */
+  signed?: boolean;
+  /**
+   * Checks the envelope (undefined for an unsigned answer) before anything
+   * of the payload is parsed or trusted; a rejection is the answer's error.
+   * A trust guard's `list` fits here.
+   */
+  verify?: (envelope: Envelope | undefined, url: string) => Promise<unknown>;
+}
+
 /** The answer of list: the list, plus the envelope it came in when the registry signed it. */
 export type ListResult = PluginList & { envelope?: Envelope };
 
@@ -73,7 +90,7 @@ export interface RegistryClient {
   /** GET /v1/plugins/:name, with If-None-Match when `etag` is given; 404 → RegistryError status 404. */
   getDocument(name: string, options?: GetDocumentOptions): Promise<DocumentResult>;
   /** GET /v1/plugins?q=&limit=&offset= (a signed list carries every plugin: q, limit and offset apply to it here). */
-  list(options?: { q?: string; limit?: number; offset?: number; signal?: AbortSignal; signed?: boolean }): Promise<ListResult>;
+  list(options?: ListOptions): Promise<ListResult>;
   /** GET /v1/keys (the newest keys envelope) or /v1/keys/:version, as parsed JSON for the caller to verify. */
   keys(version?: number, options?: { signal?: AbortSignal }): Promise<unknown>;
   /**

@@ -9,7 +9,8 @@
  * With `signed` (a host with trustedKeys), documents and lists are asked for
  * as signed envelopes (DESIGN.md, "Trust"); an envelope is recognised by its
  * `payloadType` and `payload` whatever was asked, and answered as the
- * document it carries plus the envelope, which the caller verifies.
+ * document it carries plus the envelope, which the caller verifies (or
+ * checks first with the `verify` hook of getDocument and list).
  * The exchange itself (retries, timeout, body limits, error mapping, envelope
  * unwrapping) is in registry-transport.ts, URL handling in registry-urls.ts,
  * and the public types in registry-types.ts, re-exported here.
@@ -25,6 +26,7 @@ export type {
   DocumentResult,
   DownloadOptions,
   GetDocumentOptions,
+  ListOptions,
   ListResult,
   PackageBody,
   RegistryClient,
@@ -76,11 +78,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (opts.offset !== undefined) url.searchParams.set('offset', String(opts.offset));
       const call: Call = { method: 'GET', url: url.href, signal: opts.signal, headers: { accept: accept(opts.signed) } };
       return send(call, async (response, signal): Promise<ListResult> => {
-        const { body, envelope } = unwrap(call, await readJson(call, response, signal));
+        const json = await readJson(call, response, signal);
+        await opts.verify?.(isEnvelope(json) ? json : undefined, call.url);
+        const { body, envelope } = unwrap(call, json);
         if (!envelope) return parsePluginList(body, { url: call.url });
         const all = parsePluginList({ total: 0, ...(body as object) }, { url: call.url }).plugins;
-        const q = (opts.q ?? '').toLowerCase();
-        const found = all.filter((row) => row.name.includes(q) || (row.description ?? '').toLowerCase().includes(q));
+        const q = (opts.q ?? '').trim().toLowerCase(); // as the server does (routes/read.ts)
+        const found = all.filter((row) => row.name.toLowerCase().includes(q) || (row.description ?? '').toLowerCase().includes(q));
         const offset = opts.offset ?? 0;
         const plugins = found.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
         return { total: found.length, plugins, envelope };

@@ -2,11 +2,12 @@
  * The registry client with signed answers: it asks for envelopes when told
  * to, recognises an envelope whatever was asked, answers its payload plus the
  * envelope, runs the caller's check before parsing, and the trust guard
- * verifies a signed plugin list (and refuses a rolled-back one).
+ * verifies a signed plugin list (and refuses a rolled-back one), also as
+ * list's verify hook, which refuses a tampered list before it is read.
  */
 import { describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/core/registry.js';
-import { LIST_PAYLOAD_TYPE, signEnvelope } from '../../src/core/trust/envelope.js';
+import { LIST_PAYLOAD_TYPE, signEnvelope, type Envelope } from '../../src/core/trust/envelope.js';
 import { createTrustGuard } from '../../src/core/trust/trust-guard.js';
 import { publish } from './host-fixture.js';
 import { signedSetup } from './trust-fixture.js';
@@ -52,5 +53,39 @@ describe('registry client and signed answers', () => {
     served = await list(1);
     await expect(guard.list((await client.list()).envelope, client.url)).rejects.toMatchObject({ code: 'E_ROLLBACK' });
     await expect(guard.list(undefined, client.url)).rejects.toMatchObject({ code: 'E_SIGNATURE' });
+  });
+
+  it("refuses a tampered signed list through list's verify hook, before it is read", async () => {
+    const t = await signedSetup();
+    const payload = {
+      type: 'list', registry: t.state.registryId, version: 1, expires: new Date(Date.now() + 60_000).toISOString(),
+      plugins: [{ name: 'alpha', modified: 'x', description: 'Greets' }],
+    };
+    const signed = await signEnvelope(LIST_PAYLOAD_TYPE, payload, [t.key.signing]);
+    let served: unknown = signed;
+    t.registry.intercept((request) => (new URL(request.url).pathname === '/v1/plugins' ? t.json(served) : undefined));
+    const client = createRegistryClient({ url: t.registry.url, fetch: t.registry.fetch, retry: 0, signed: true });
+    const guard = createTrustGuard(client.url, { trustedKeys: [t.key.publicKey] }, (v) => client.keys(v));
+    const seen: string[] = [];
+    const verify = async (envelope: Envelope | undefined, url: string) => {
+      seen.push(url);
+      return guard.list(envelope, url);
+    };
+
+    // A static mirror's list is filtered here like the server does: trimmed, case-insensitive.
+    await expect(client.list({ q: 'GREETS', verify })).resolves.toMatchObject({ total: 1, plugins: [{ name: 'alpha' }] });
+    await expect(client.list({ q: ' ALPHA ', verify })).resolves.toMatchObject({ total: 1, plugins: [{ name: 'alpha' }] });
+    await expect(client.list({ q: 'beta', verify })).resolves.toMatchObject({ total: 0, plugins: [] });
+    expect(seen.map((url) => new URL(url).searchParams.get('q'))).toEqual(['GREETS', ' ALPHA ', 'beta']);
+
+    served = { ...signed, payload: signed.payload.replace('"alpha"', '"evil"') };
+    await expect(client.list({ verify })).rejects.toMatchObject({ code: 'E_SIGNATURE' });
+    // The hook runs before the payload is parsed: a payload broken into non-JSON is a signature failure.
+    served = { ...signed, payload: `${signed.payload}}` };
+    await expect(client.list({ verify })).rejects.toMatchObject({ code: 'E_SIGNATURE' });
+    served = JSON.parse(signed.payload) as unknown; // the plain list, unsigned
+    await expect(client.list({ verify })).rejects.toMatchObject({ code: 'E_SIGNATURE', message: expect.stringContaining('unsigned') });
+    served = signed;
+    await expect(client.list({ verify })).resolves.toMatchObject({ total: 1, envelope: signed });
   });
 });

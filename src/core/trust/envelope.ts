@@ -2,7 +2,9 @@
  * Signed registry metadata: the envelope format, its payload types, the exact
  * byte strings that signatures cover, and Ed25519 signing with web-standard
  * `crypto.subtle` only (Node 20 and current browsers). Shared by the registry
- * server (which signs) and hosts (which verify); see DESIGN.md "Trust".
+ * server (which signs) and hosts (which verify, through ed25519.ts, which
+ * falls back to @noble/ed25519 where a browser lacks crypto.subtle Ed25519);
+ * see DESIGN.md "Trust".
  *
  * @example
  * const key = await generateSigningKey();
@@ -152,7 +154,10 @@ export async function importSigningKey(pkcs8Base64: string): Promise<CryptoKey> 
   return globalThis.crypto.subtle.importKey('pkcs8', copy(base64ToBytes(pkcs8Base64)), ED25519, false, ['sign']);
 }
 
-/** Imports a base64 raw 32-byte Ed25519 public key for verifying. */
+/**
+ * Imports a base64 raw 32-byte Ed25519 public key for verifying with
+ * crypto.subtle (hosts verify with verifyEd25519, which has a fallback).
+ */
 export async function importPublicKey(publicKeyBase64: string): Promise<CryptoKey> {
   return globalThis.crypto.subtle.importKey('raw', copy(base64ToBytes(publicKeyBase64)), ED25519, true, ['verify']);
 }

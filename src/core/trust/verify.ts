@@ -4,13 +4,15 @@
  * input verifies, refuses an envelope below the threshold, parses the payload
  * and refuses one of another `type`, `registry` or `name` (mix-and-match) or
  * past its `expires`. Rollback is checked by the caller (trust-guard.ts),
- * which knows what was seen before. Only crypto.subtle, no dependency.
+ * which knows what was seen before. Signatures are checked by
+ * verifyEd25519 (ed25519.ts): crypto.subtle, or @noble/ed25519 where a
+ * browser lacks Ed25519.
  */
 import { ExpiredError, SignatureError, type ErrorDetails } from '../errors.js';
+import { verifyEd25519 } from './ed25519.js';
 import {
   authorSignatureInput,
   base64ToBytes,
-  importPublicKey,
   isEnvelope,
   keyIdOf,
   signatureInput,
@@ -37,19 +39,6 @@ export interface EnvelopeExpectation {
   now?: number | undefined;
   /** What the error messages name (URL, plugin). */
   details: ErrorDetails;
-}
-
-const verifyKeys = new Map<string, Promise<CryptoKey>>();
-
-/** Imports a public key once per process (keys are few and immutable). */
-function publicKey(base64: string): Promise<CryptoKey> {
-  let key = verifyKeys.get(base64);
-  if (!key) {
-    key = importPublicKey(base64);
-    verifyKeys.set(base64, key);
-    key.catch(() => verifyKeys.delete(base64));
-  }
-  return key;
 }
 
 /**
@@ -79,8 +68,7 @@ export async function normalizeKeys(input: readonly TrustedKeyInput[]): Promise<
 /** True when `sig` is a valid Ed25519 signature of `input` by `key`; a malformed signature is simply invalid. */
 async function verifies(key: PublicKeyEntry, sig: string, input: Uint8Array): Promise<boolean> {
   try {
-    const bytes = base64ToBytes(sig);
-    return await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, await publicKey(key.publicKey), new Uint8Array(bytes), new Uint8Array(input));
+    return await verifyEd25519(base64ToBytes(key.publicKey), base64ToBytes(sig), input);
   } catch {
     return false;
   }
