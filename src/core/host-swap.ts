@@ -9,7 +9,8 @@
  * once it is idle or after the grace period. If `activate` fails, the old
  * version gets its state back through `activate` and keeps serving.
  */
-import type { Logger } from './context.js';
+import { createContext, type Logger } from './context.js';
+import { raceSignal, type ExecuteInit } from './host-instance.js';
 import { NotLoadedError, PluginLoadError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { PluginEntry, PluginTable } from './host-table.js';
@@ -112,4 +113,29 @@ export function swap<Api>(
       .then(() => events.emit('retired', { name, version: expected.instance.version, durationMs: Date.now() - retiredAt }));
     return next;
   });
+}
+
+/**
+ * Runs a call that arrived while a handover holds its plugin's gate: the
+ * call's deadline and signal count from now, also while it waits, and it
+ * runs on whatever version serves once the gate opens.
+ */
+export async function executeAfter<T>(
+  gate: Promise<void>,
+  init: ExecuteInit,
+  run: (init: ExecuteInit) => Promise<T>,
+  label: string,
+): Promise<T> {
+  const waiting = createContext({
+    ...(init.signal ? { signal: init.signal } : {}),
+    ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
+    label,
+  });
+  try {
+    await raceSignal(gate, waiting.signal);
+    const remaining = waiting.deadline === undefined ? undefined : Math.max(0, waiting.deadline - Date.now());
+    return await run({ ...init, signal: waiting.signal, ...(remaining !== undefined ? { timeoutMs: remaining } : {}) });
+  } finally {
+    waiting.cancel();
+  }
 }

@@ -47,6 +47,13 @@ export class PluginTable<Api = unknown> {
     return [...this.#serving.values()];
   }
 
+  /** The serving plugins that declare `name` among their dependencies. */
+  dependentsOf(name: string): string[] {
+    return this.entries()
+      .filter((entry) => entry.instance.name !== name && entry.instance.manifest.dependencies?.[name] !== undefined)
+      .map((entry) => entry.instance.name);
+  }
+
   /** True when some serving or retiring version runs the module of `integrity`. */
   uses(integrity: string): boolean {
     for (const entry of [...this.#serving.values(), ...this.#retiring]) {

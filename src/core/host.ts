@@ -11,7 +11,7 @@
  * their own caches and loader.
  */
 import semver from 'semver';
-import { createContext, silentLogger } from './context.js';
+import { silentLogger } from './context.js';
 import { Emitter } from './events.js';
 import { NotLoadedError, PluginLoadError, UnloadedError, UsageError } from './errors.js';
 import { IsolationChoices, prepareInstance } from './host-isolation.js';
@@ -20,7 +20,7 @@ import { createApiScope } from './host-api-scope.js';
 import { startAutoUpdate } from './host-autoupdate.js';
 import { raceSignal, type ExecuteInit, type PluginOrigin } from './host-instance.js';
 import { planLoad, type PlannedLoad } from './host-plan.js';
-import { activate, discard, swap, type SwapContext } from './host-swap.js';
+import { activate, discard, executeAfter, swap, type SwapContext } from './host-swap.js';
 import { PluginTable, type PluginEntry } from './host-table.js';
 import { viewOf, type HostEvents, type HostOptions, type LoadedPlugin, type LocalBundle, type PluginHost } from './host-types.js';
 import { createUpdater } from './host-updates.js';
@@ -225,16 +225,8 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     }
   }
 
-  /** The loaded plugins that declare `name` among their dependencies. */
-  function dependentsOf(name: string): string[] {
-    return table
-      .entries()
-      .filter((entry) => entry.instance.name !== name && entry.instance.manifest.dependencies?.[name] !== undefined)
-      .map((entry) => entry.instance.name);
-  }
-
   async function unload(name: string, unloadOptions: { force?: boolean } = {}): Promise<void> {
-    const dependents = unloadOptions.force ? [] : dependentsOf(name);
+    const dependents = unloadOptions.force ? [] : table.dependentsOf(name);
     if (dependents.length > 0) {
       throw new UsageError(`${name}: ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it; unload ${dependents.length === 1 ? 'it' : 'them'} first, or pass { force: true }`, { plugin: name });
     }
@@ -301,15 +293,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     async execute<T = unknown>(name: string, init?: ExecuteInit) {
       const gate = table.gate(name);
       if (!gate) return requireLoaded(name).instance.execute<T>(init);
-      // The call's deadline runs from now, also while it waits for a handover to finish.
-      const waiting = createContext({ ...(init?.signal ? { signal: init.signal } : {}), ...(init?.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}), label: name });
-      try {
-        await raceSignal(gate, waiting.signal);
-        const remaining = waiting.deadline === undefined ? undefined : Math.max(0, waiting.deadline - Date.now());
-        return await requireLoaded(name).instance.execute<T>({ ...init, signal: waiting.signal, ...(remaining !== undefined ? { timeoutMs: remaining } : {}) });
-      } finally {
-        waiting.cancel();
-      }
+      return executeAfter(gate, init ?? {}, (ready) => requireLoaded(name).instance.execute<T>(ready), name);
     },
     async upgrade(name, upgradeOptions) {
       assertOpen(name);
