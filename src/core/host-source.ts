@@ -79,7 +79,14 @@ export function createPluginSource(init: {
         // A cached entry without an envelope cannot be revalidated by a host that requires signatures.
         const etag = cached?.etag && (!trust || cached.envelope) ? cached.etag : undefined;
         const verify = trust && ((envelope: Envelope | undefined, url: string) => trust.document(name, envelope, { url }));
-        const result = await client.getDocument(name, { ...(etag ? { etag } : {}), signal, ...(verify ? { signed: true, verify } : {}) });
+        // With a cached copy to fall back on, a registry that does not answer is not retried: the
+        // cached copy serves at once (stale-if-error) instead of after the retries' backoff.
+        const result = await client.getDocument(name, {
+          ...(etag ? { etag } : {}),
+          signal,
+          ...(verify ? { signed: true, verify } : {}),
+          ...(cached ? { retry: 0 } : {}),
+        });
         if (result.status === 304 && cached && etag) {
           const document = await fromCache(cached, result.url, false);
           if (Date.now() - cached.fetchedAt > REFRESH_FETCHED_AT_MS) await documents.put({ ...cached, fetchedAt: Date.now() });

@@ -34,6 +34,8 @@ export interface Call {
   version?: string | undefined;
   /** Put `plugin@version: ` before messages (when the URL does not name them). */
   prefix?: string;
+  /** Retries of this GET, instead of the client's `retry`. */
+  retry?: number;
 }
 
 /** Sends the calls of one registry client and reads their answers. */
@@ -75,7 +77,7 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
         timeout: false,
         throwHttpErrors: (status) => status !== 304,
         retry: {
-          limit: options.retry ?? 2,
+          limit: call.retry ?? options.retry ?? 2,
           methods: ['get'],
           statusCodes: RETRY_STATUS,
           afterStatusCodes: [429, 503],

@@ -49,6 +49,8 @@ export interface GetDocumentOptions {
   signal?: AbortSignal;
   /** Ask for a signed envelope (default: the client's `signed`). */
   signed?: boolean;
+  /** Retries on network errors and 408/429/5xx, instead of the client's `retry`. */
+  retry?: number;
   /**
    * Checks the envelope (undefined for an unsigned answer) before anything
    * of the payload is parsed or trusted; a rejection is the answer's error.
@@ -65,6 +67,8 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** Ask for a signed envelope (default: the client's `signed`). */
   signed?: boolean;
+  /** Retries on network errors and 408/429/5xx, instead of the client's `retry`. */
+  retry?: number;
   /**
    * Checks the envelope (undefined for an unsigned answer) before anything
    * of the payload is parsed or trusted; a rejection is the answer's error.

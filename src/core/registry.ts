@@ -55,7 +55,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     blobUrl: (dist) => resolveBlobUrl(base, dist.url),
 
     getDocument(name, opts = {}) {
-      const call: Call = { method: 'GET', url: client.documentUrl(name), signal: opts.signal, plugin: name };
+      const call: Call = {
+        method: 'GET',
+        url: client.documentUrl(name),
+        signal: opts.signal,
+        plugin: name,
+        ...(opts.retry !== undefined ? { retry: opts.retry } : {}),
+      };
       call.headers = { accept: accept(opts.signed), ...(opts.etag ? { 'if-none-match': opts.etag } : {}) };
       return send(call, async (response, signal): Promise<DocumentResult> => {
         if (response.status === 304) {

@@ -5,6 +5,8 @@ import {
   isRegistryError,
   isResolveError,
 } from '../../src/core/errors.js';
+import { createHost } from '../../src/core/host.js';
+import { createRegistryClient } from '../../src/core/registry.js';
 import { publish, setup } from './host-fixture.js';
 
 const documentRequests = (requests: Request[], name: string) =>
@@ -76,6 +78,26 @@ describe('host: offline', () => {
     expect((error as Error).message).toMatch(
       /^never-seen: the registry at http:\/\/registry\.test is unreachable and this plugin is not cached/,
     );
+  });
+});
+
+describe('host: offline without waiting', () => {
+  it('does not retry a registry that does not answer when a cached copy can serve', async () => {
+    const { registry, cache, documents } = setup();
+    await publish(registry, 'quick', '1.0.0', `export function execute() { return 'cached'; }`);
+    const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 2, retryDelayMs: 1 });
+    await createHost({ registry: client, cache, documents }).load('quick');
+    let attempts = 0;
+    registry.intercept(() => {
+      attempts += 1;
+      throw new TypeError('fetch failed');
+    });
+    const host = createHost({ registry: client, cache, documents });
+    await host.load('quick');
+    expect(await host.execute('quick')).toBe('cached');
+    expect(attempts).toBe(1);
+    await expect(host.load('uncached')).rejects.toThrow(/unreachable and this plugin is not cached/);
+    expect(attempts).toBe(1 + 3);
   });
 });
 
