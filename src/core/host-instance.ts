@@ -6,6 +6,8 @@
  */
 import { createContext, prefixedLogger, type Logger, type PluginContext } from './context.js';
 import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from './errors.js';
+import { InFlight } from './in-flight.js';
+import { raceSignal } from './isolation/signals.js';
 import { verifyIntegrity } from './integrity.js';
 import { pluginFromModule } from './plugin.js';
 import type { BlobCache, ModuleLoader } from './ports.js';
@@ -23,24 +25,7 @@ export interface ExecuteInit {
 /** Where a loaded plugin came from. */
 export type PluginOrigin = { kind: 'registry'; registry: string; range: string } | { kind: 'local'; location: string };
 
-/** Runs `work` and rejects as soon as `signal` aborts (with its reason), whichever comes first. */
-export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
+export { raceSignal };
 
 /** A loaded plugin version: executes calls and tracks the ones in flight. */
 export class PluginInstance<Api = unknown> {
@@ -54,8 +39,7 @@ export class PluginInstance<Api = unknown> {
   readonly #definition: PluginDefinition<Api>;
   readonly #root: PluginContext<Api>;
   readonly #calls = new Set<PluginContext<Api>>();
-  #inFlight = 0;
-  #idleWaiters: Array<() => void> = [];
+  readonly #running = new InFlight();
 
   constructor(init: {
     manifest: Manifest;
@@ -81,7 +65,7 @@ export class PluginInstance<Api = unknown> {
 
   /** The number of calls currently running on this version. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#running.count;
   }
 
   /** True once the instance has been shut down. */
@@ -130,7 +114,7 @@ export class PluginInstance<Api = unknown> {
   async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
     const { ctx, dispose } = this.context(init);
-    this.#inFlight += 1;
+    this.#running.enter();
     try {
       const work = Promise.resolve().then(() => {
         ctx.throwIfAborted();
@@ -143,8 +127,7 @@ export class PluginInstance<Api = unknown> {
       throw this.#failure('execute', error);
     } finally {
       dispose();
-      this.#inFlight -= 1;
-      if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+      this.#running.leave();
     }
   }
 
@@ -161,16 +144,9 @@ export class PluginInstance<Api = unknown> {
 
   /** Resolves when no call is running, or after `graceMs`, whichever comes first. */
   idle(graceMs: number): Promise<void> {
-    if (this.#inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, graceMs);
-      function finish() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#idleWaiters.push(finish);
-    });
+    return this.#running.idle(graceMs);
   }
+
 
   /**
    * Calls the plugin's deactivate hook (if any) with a context of its own,

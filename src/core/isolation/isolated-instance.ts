@@ -27,6 +27,7 @@ import { verifyIntegrity } from '../integrity.js';
 import type { Manifest } from '../manifest.js';
 import { callHostApi, describeHostApi } from './host-api.js';
 import type { PluginHooks } from './protocol.js';
+import { InFlight } from '../in-flight.js';
 import { callContext, raceSignal } from './signals.js';
 import type { LoadedInstance, WorkerSpawner } from './types.js';
 import { describeError } from './wire-error.js';
@@ -73,8 +74,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   #hooks: PluginHooks = { activate: false, deactivate: false };
   #activated = false;
   #crash: PluginExecutionError | undefined;
-  #inFlight = 0;
-  #idleWaiters: Array<() => void> = [];
+  readonly #running = new InFlight();
 
   /** Use createIsolatedInstance, which also verifies the bytes and starts the first worker. */
   constructor(init: IsolatedInstanceInit<Api>) {
@@ -97,7 +97,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
 
   /** The number of calls currently running on this version. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#running.count;
   }
 
   /** True once the instance has been shut down. */
@@ -124,7 +124,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
     const { ctx, dispose } = callContext(this.#root, this.manifest, init);
-    this.#inFlight += 1;
+    this.#running.enter();
     try {
       ctx.throwIfAborted();
       const session = await raceSignal(this.#ensureSession(), ctx.signal);
@@ -141,8 +141,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
       throw this.#failure('execute', error);
     } finally {
       dispose();
-      this.#inFlight -= 1;
-      if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+      this.#running.leave();
     }
   }
 
@@ -161,16 +160,9 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
 
   /** Resolves when no call is running, or after `graceMs`, whichever comes first. */
   idle(graceMs: number): Promise<void> {
-    if (this.#inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, graceMs);
-      function finish() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#idleWaiters.push(finish);
-    });
+    return this.#running.idle(graceMs);
   }
+
 
   /**
    * Calls the plugin's deactivate hook (if any) in its worker, bounded by
