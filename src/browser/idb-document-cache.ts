@@ -7,9 +7,8 @@
  * reported absent: the next fetch replaces it. A signed document keeps its
  * envelope, which the host verifies again on use.
  */
-import { parsePluginDocument } from '../core/document.js';
+import { decodeCachedDocument } from '../core/document.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
-import { isEnvelope } from '../core/trust/envelope.js';
 import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
 
 /** The IndexedDB DocumentCache, with the name of the database it uses. */
@@ -21,21 +20,7 @@ const DOCUMENT = 'document';
 
 /** A stored record as a cached document, or undefined when it is not one of `registry` and `name`. */
 function decode(value: unknown, registry: string, name: string): CachedDocument | undefined {
-  const raw = value as Partial<CachedDocument> | undefined;
-  if (!raw || raw.registry !== registry || raw.name !== name || typeof raw.fetchedAt !== 'number') return undefined;
-  try {
-    const document = parsePluginDocument(raw.document, name);
-    return {
-      registry,
-      name,
-      document,
-      ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
-      ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
-      fetchedAt: raw.fetchedAt,
-    };
-  } catch {
-    return undefined;
-  }
+  return decodeCachedDocument(value, registry, name);
 }
 
 /**

@@ -10,9 +10,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parsePluginDocument } from '../core/document.js';
+import { decodeCachedDocument } from '../core/document.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
-import { isEnvelope } from '../core/trust/envelope.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** The filesystem DocumentCache, with the path helper the CLI and tests use. */
@@ -25,17 +24,7 @@ export interface FsDocumentCache extends DocumentCache {
 /** Reads a stored entry back; undefined when the file is not a cached document of this registry and name. */
 function decode(text: string, registry: string, name: string): CachedDocument | undefined {
   try {
-    const raw = JSON.parse(text) as Partial<CachedDocument> | null;
-    if (!raw || raw.registry !== registry || raw.name !== name || typeof raw.fetchedAt !== 'number') return undefined;
-    const document = parsePluginDocument(raw.document, name);
-    return {
-      registry,
-      name,
-      document,
-      ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
-      ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
-      fetchedAt: raw.fetchedAt,
-    };
+    return decodeCachedDocument(JSON.parse(text), registry, name);
   } catch {
     return undefined;
   }
