@@ -16,7 +16,7 @@ import { createAuthorCheck, createTrustGuard, type TrustOptions } from './trust/
 export const DEFAULT_MAX_BUNDLE = 64 * 1024 * 1024;
 
 /** The trust settings among HostOptions. */
-export function trustOptions(options: HostOptions<unknown>): TrustOptions {
+function trustOptions(options: HostOptions<unknown>): TrustOptions {
   const { trustedKeys = [], threshold, registryId, trustStore, now } = options;
   return {
     trustedKeys,
@@ -28,7 +28,7 @@ export function trustOptions(options: HostOptions<unknown>): TrustOptions {
 }
 
 /** The registry client of a host: built from `options.registry` when it is a URL. */
-export function registryOf(options: HostOptions<unknown>): RegistryClient | undefined {
+function registryOf(options: HostOptions<unknown>): RegistryClient | undefined {
   if (typeof options.registry !== 'string') return options.registry;
   return createRegistryClient({
     url: options.registry,

@@ -7,8 +7,7 @@
 import { createContext, prefixedLogger, type Logger, type PluginContext } from './context.js';
 import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from './errors.js';
 import { InFlight } from './in-flight.js';
-import { raceSignal } from './isolation/signals.js';
-import { verifyIntegrity } from './integrity.js';
+import { CallContexts, raceSignal } from './isolation/signals.js';
 import { pluginFromModule } from './plugin.js';
 import type { BlobCache, ModuleLoader } from './ports.js';
 import type { Manifest } from './manifest.js';
@@ -25,8 +24,6 @@ export interface ExecuteInit {
 /** Where a loaded plugin came from. */
 export type PluginOrigin = { kind: 'registry'; registry: string; range: string } | { kind: 'local'; location: string };
 
-export { raceSignal };
-
 /** A loaded plugin version: executes calls and tracks the ones in flight. */
 export class PluginInstance<Api = unknown> {
   readonly isolation = 'none' as const;
@@ -38,7 +35,7 @@ export class PluginInstance<Api = unknown> {
   readonly loadedAt = Date.now();
   readonly #definition: PluginDefinition<Api>;
   readonly #root: PluginContext<Api>;
-  readonly #calls = new Set<PluginContext<Api>>();
+  readonly #calls: CallContexts<Api>;
   readonly #running = new InFlight();
 
   constructor(init: {
@@ -56,6 +53,7 @@ export class PluginInstance<Api = unknown> {
     this.origin = init.origin;
     this.#definition = init.definition;
     this.#root = createContext<Api>({ host: init.api, log: init.log, plugin: init.manifest });
+    this.#calls = new CallContexts(this.#root, init.manifest);
   }
 
   /** `name@version`, for messages. */
@@ -74,38 +72,6 @@ export class PluginInstance<Api = unknown> {
   }
 
   /**
-   * A context for one call: it aborts with the plugin's own reason when the
-   * version closes, and when the caller's signal does. `dispose` detaches it.
-   * The instance keeps its open call contexts in a set and cancels them on
-   * close, rather than each listening to the root signal, so that many
-   * concurrent calls do not pile listeners onto one AbortSignal.
-   */
-  context(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void } {
-    const ctx = createContext<Api>({
-      host: this.#root.host,
-      log: this.#root.log,
-      plugin: this.manifest,
-      ...(init.values !== undefined ? { values: init.values } : {}),
-      ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
-      ...(init.label !== undefined ? { label: init.label } : {}),
-    });
-    if (this.closed) ctx.cancel(this.#root.signal.reason);
-    else this.#calls.add(ctx);
-    const caller = init.signal;
-    const onAbort = () => ctx.cancel(caller!.reason);
-    if (caller?.aborted) onAbort();
-    else caller?.addEventListener('abort', onAbort, { once: true });
-    return {
-      ctx,
-      dispose: () => {
-        caller?.removeEventListener('abort', onAbort);
-        this.#calls.delete(ctx);
-        ctx.cancel();
-      },
-    };
-  }
-
-  /**
    * Runs the plugin's execute with a fresh context. Resolves with its result;
    * rejects with the context's abort reason (cancel, deadline, unload) as soon
    * as the signal aborts, or with a PluginExecutionError wrapping what the
@@ -113,7 +79,7 @@ export class PluginInstance<Api = unknown> {
    */
   async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
-    const { ctx, dispose } = this.context(init);
+    const { ctx, dispose } = this.#calls.open(init);
     this.#running.enter();
     try {
       const work = Promise.resolve().then(() => {
@@ -147,7 +113,6 @@ export class PluginInstance<Api = unknown> {
     return this.#running.idle(graceMs);
   }
 
-
   /**
    * Calls the plugin's deactivate hook (if any) with a context of its own,
    * bounded by `timeoutMs`, and returns what it returned: the state handed to
@@ -175,9 +140,7 @@ export class PluginInstance<Api = unknown> {
   close(reason: string): void {
     if (this.closed) return;
     const error = new UnloadedError(`${this.id} was ${reason}`, { plugin: this.name, version: this.version });
-    this.#root.cancel(error);
-    for (const ctx of this.#calls) ctx.cancel(error);
-    this.#calls.clear();
+    this.#calls.cancelAll(error);
   }
 
   #failure(hook: string, cause: unknown): PluginExecutionError {
@@ -191,9 +154,11 @@ export class PluginInstance<Api = unknown> {
 }
 
 /**
- * Verifies bytes against their integrity, imports them through the loader
- * (from the cache's URL for them when it has one) and checks the module's
- * shape. The returned instance is not yet activated.
+ * Imports bytes through the loader (from the cache's URL for them when it
+ * has one) and checks the module's shape. The bytes must already have been
+ * verified against `integrity` — PluginSource.bundle returns them verified,
+ * and a local load computes `integrity` from them — so they are not hashed
+ * again here. The returned instance is not yet activated.
  */
 export async function preparePlugin<Api>(init: {
   manifest: Manifest;
@@ -207,7 +172,6 @@ export async function preparePlugin<Api>(init: {
 }): Promise<PluginInstance<Api>> {
   const { manifest, integrity, bytes } = init;
   const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
-  await verifyIntegrity(bytes, integrity, details);
   const url = await init.cache.locate?.(integrity);
   let namespace;
   try {

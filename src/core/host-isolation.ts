@@ -8,7 +8,7 @@
 import type { Logger } from './context.js';
 import { UsageError, type PluginExecutionError } from './errors.js';
 import { preparePlugin, type PluginOrigin } from './host-instance.js';
-import { createIsolatedInstance } from './isolation/isolated-instance.js';
+import { IsolatedInstance } from './isolation/isolated-instance.js';
 import type { Isolation, LoadedInstance, WorkerSpawner } from './isolation/types.js';
 import type { Manifest } from './manifest.js';
 import type { BlobCache, ModuleLoader } from './ports.js';
@@ -69,11 +69,15 @@ export interface PrepareInstanceInit<Api> {
   onCrash: (error: PluginExecutionError) => void;
 }
 
-/** Verifies, imports and checks one plugin version, in the host's realm or in a worker; not yet active. */
-export function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Promise<LoadedInstance> {
+/**
+ * Imports and checks one plugin version, in the host's realm or in a worker;
+ * not yet active. `bytes` are already verified against `integrity` (see
+ * preparePlugin), so neither path hashes them again.
+ */
+export async function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Promise<LoadedInstance> {
   const { manifest, integrity, bytes, origin, api, log } = init;
   if (init.isolation === 'worker') {
-    return createIsolatedInstance<Api>({
+    const instance = new IsolatedInstance<Api>({
       manifest,
       integrity,
       bytes,
@@ -84,6 +88,8 @@ export function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Promise<Lo
       ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),
       onCrash: init.onCrash,
     });
+    await instance.start();
+    return instance;
   }
   return preparePlugin<Api>({ manifest, integrity, bytes, origin, cache: init.cache, loader: init.loader, api, log });
 }

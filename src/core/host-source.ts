@@ -2,9 +2,10 @@
  * Where a host gets plugin documents and bundles: the registry, revalidated
  * with ETags, with the document cache as a fallback when the registry cannot
  * be reached (stale-if-error), and the blob cache in front of downloads.
- * Bytes are verified against their integrity before they are cached and
- * every time before they are handed to the loader; a corrupted cache entry
- * is dropped and downloaded again. With a trust guard (HostOptions
+ * `bundle` returns bytes verified against their integrity: downloaded bytes
+ * once, before they are cached; cached bytes once, when they are read for
+ * this load (a corrupted entry is dropped and downloaded again). The host
+ * hands exactly those bytes to the loader without hashing them again. With a trust guard (HostOptions
  * `trustedKeys`), every document is asked for signed and verified before
  * the host acts on it — fresh, revalidated (304) or read from the cache
  * offline — and only the verified envelope is cached; author signatures are
@@ -29,6 +30,7 @@ export interface FetchedDocument {
 export interface PluginSource {
   readonly registry: RegistryClient | undefined;
   document(name: string, signal?: AbortSignal): Promise<FetchedDocument>;
+  /** The bytes of `name@version`, verified against `entry.dist.integrity`. */
   bundle(name: string, version: string, entry: VersionEntry, signal?: AbortSignal): Promise<Uint8Array>;
 }
 

@@ -10,7 +10,8 @@
  * version gets its state back through `activate` and keeps serving.
  */
 import { createContext, type Logger } from './context.js';
-import { raceSignal, type ExecuteInit } from './host-instance.js';
+import type { ExecuteInit } from './host-instance.js';
+import { raceSignal } from './isolation/signals.js';
 import { NotLoadedError, PluginLoadError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { PluginEntry, PluginTable } from './host-table.js';

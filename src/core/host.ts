@@ -18,7 +18,8 @@ import { IsolationChoices, prepareInstance } from './host-isolation.js';
 import type { Isolation } from './isolation/types.js';
 import { createApiScope } from './host-api-scope.js';
 import { startAutoUpdate } from './host-autoupdate.js';
-import { raceSignal, type ExecuteInit, type PluginOrigin } from './host-instance.js';
+import type { ExecuteInit, PluginOrigin } from './host-instance.js';
+import { raceSignal } from './isolation/signals.js';
 import { planLoad, type PlannedLoad } from './host-plan.js';
 import { activate, discard, executeAfter, swap, type SwapContext } from './host-swap.js';
 import { PluginTable, type PluginEntry } from './host-table.js';
@@ -81,7 +82,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     if (!table.has(name)) isolation.choose(name, chosen);
   }
 
-  /** Verifies bytes, imports them and checks the module's shape, with a ctx.host scope of its own; not yet active. */
+  /** Imports verified bytes and checks the module's shape, with a ctx.host scope of its own; not yet active. */
   async function prepare(manifest: Manifest, integrity: string, bytes: Uint8Array, origin: PluginOrigin): Promise<PluginEntry<Api>> {
     const id = `${manifest.name}@${manifest.version}`;
     const scope = createApiScope(options.api as Api, (error) => log.warn(`${id}: undoing what it registered through ctx.host failed:`, error));

@@ -8,6 +8,7 @@
  * constant time. Hex helpers map an integrity to the content-addressed blob
  * URL `/v1/blobs/<algo>/<hex>` and back.
  */
+import { base64ToBytes, bytesToBase64, bytesToHex } from './base64.js';
 import { IntegrityError, type ErrorDetails } from './errors.js';
 
 /** The hash algorithms SRI allows, weakest first. */
@@ -107,22 +108,9 @@ function toBufferSource(bytes: HashInput): ArrayBuffer | Uint8Array<ArrayBuffer>
   return bytes as Uint8Array<ArrayBuffer>;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-function fromBase64(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 async function digestBase64(bytes: HashInput, algorithm: HashAlgorithm): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest(ALGORITHMS[algorithm].subtle, toBufferSource(bytes));
-  return toBase64(new Uint8Array(digest));
+  return bytesToBase64(new Uint8Array(digest));
 }
 
 /**
@@ -203,9 +191,7 @@ export function timingSafeEqual(a: string | Uint8Array, b: string | Uint8Array):
  */
 export function integrityToHex(integrity: string): { algorithm: HashAlgorithm; hex: string } {
   const hash = strongestHashes(parseIntegrity(integrity))[0]!;
-  let hex = '';
-  for (const byte of fromBase64(hash.digest)) hex += byte.toString(16).padStart(2, '0');
-  return { algorithm: hash.algorithm, hex };
+  return { algorithm: hash.algorithm, hex: bytesToHex(base64ToBytes(hash.digest)) };
 }
 
 /**
@@ -223,5 +209,5 @@ export function hexToIntegrity(algorithm: HashAlgorithm, hex: string): string {
   }
   const bytes = new Uint8Array(length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return `${algorithm}-${toBase64(bytes)}`;
+  return `${algorithm}-${bytesToBase64(bytes)}`;
 }

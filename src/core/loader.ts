@@ -5,18 +5,9 @@
  * back to this one. Modules are memoized by integrity, so the same bytes give
  * the same module instance and different bytes a new one.
  */
+import { bytesToBase64 } from './base64.js';
 import { PluginLoadError } from './errors.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from './ports.js';
-
-/** Encodes bytes as base64 in chunks (no stack overflow on large bundles). */
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
-}
 
 /** A `data:text/javascript;base64,…` URL of a module's bytes. */
 export function moduleDataUrl(bytes: Uint8Array): string {

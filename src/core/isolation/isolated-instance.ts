@@ -28,7 +28,7 @@ import type { Manifest } from '../manifest.js';
 import { callHostApi, describeHostApi } from './host-api.js';
 import type { PluginHooks } from './protocol.js';
 import { InFlight } from '../in-flight.js';
-import { callContext, raceSignal } from './signals.js';
+import { CallContexts, raceSignal } from './signals.js';
 import type { LoadedInstance, WorkerSpawner } from './types.js';
 import { describeError } from './wire-error.js';
 import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
@@ -37,7 +37,7 @@ import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.
 export interface IsolatedInstanceInit<Api = unknown> {
   manifest: Manifest;
   integrity: string;
-  /** The bundle; verified against `integrity` here, then sent to every worker the instance starts. */
+  /** The bundle; verified against `integrity` by createIsolatedInstance, then sent to every worker the instance starts. */
   bytes: Uint8Array;
   origin: PluginOrigin;
   spawner: WorkerSpawner;
@@ -68,6 +68,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   readonly #graceMs: number;
   /** Aborts with an UnloadedError on close; every call's host-side context follows it. */
   readonly #root: PluginContext;
+  readonly #calls: CallContexts;
   readonly #sessions = new Set<WorkerSession>();
   #session: WorkerSession | undefined;
   #starting: Promise<WorkerSession> | undefined;
@@ -76,7 +77,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   #crash: PluginExecutionError | undefined;
   readonly #running = new InFlight();
 
-  /** Use createIsolatedInstance, which also verifies the bytes and starts the first worker. */
+  /** Use createIsolatedInstance, which also verifies the bytes and starts the first worker (a host, whose bytes are verified already, calls start itself). */
   constructor(init: IsolatedInstanceInit<Api>) {
     this.#init = init;
     this.manifest = init.manifest;
@@ -88,6 +89,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     this.#log = prefixedLogger(this.id, init.log ?? silentLogger);
     this.#graceMs = init.graceMs ?? 100;
     this.#root = createContext({ plugin: init.manifest });
+    this.#calls = new CallContexts(this.#root, init.manifest);
   }
 
   /** `name@version`, for messages. */
@@ -123,7 +125,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
    */
   async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
-    const { ctx, dispose } = callContext(this.#root, this.manifest, init);
+    const { ctx, dispose } = this.#calls.open(init);
     this.#running.enter();
     try {
       ctx.throwIfAborted();
@@ -163,7 +165,6 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     return this.#running.idle(graceMs);
   }
 
-
   /**
    * Calls the plugin's deactivate hook (if any) in its worker, bounded by
    * `timeoutMs`, and returns what it returned (a structured clone). After
@@ -189,7 +190,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   /** Aborts every call with an UnloadedError saying why, and terminates the worker once nothing runs on it. */
   close(reason: string): void {
     if (this.closed) return;
-    this.#root.cancel(new UnloadedError(`${this.id} was ${reason}`, this.#details));
+    this.#calls.cancelAll(new UnloadedError(`${this.id} was ${reason}`, this.#details));
     this.#session?.retire(this.#root.signal.reason);
   }
 

@@ -1,7 +1,8 @@
 /**
  * Signal plumbing shared by both sides of plugin isolation: racing work
- * against an AbortSignal, and the host-side context of one call, which
- * follows the instance's root context (unload) and the caller's signal.
+ * against an AbortSignal, and the contexts of the calls on one version
+ * (in-process or isolated), which follow the caller's signal and abort
+ * together when the version closes.
  */
 import { createContext, type ContextPlugin, type PluginContext } from '../context.js';
 import type { ExecuteInit } from '../host-instance.js';
@@ -29,28 +30,54 @@ export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T>
 }
 
 /**
- * A context for one call, child of `root`, that also aborts when the
- * caller's signal does (with its reason). `dispose` detaches from that
- * signal and releases the context.
+ * The open call contexts of one plugin version. A call's context has the
+ * root's host API and logger, aborts when the caller's signal does (with its
+ * reason), and aborts with the root's reason when the version closes. The
+ * open contexts are kept in a set and cancelled by `cancelAll`, rather than
+ * each listening to the root signal, so that many concurrent calls do not
+ * pile listeners onto one AbortSignal.
  */
-export function callContext(root: PluginContext, plugin: ContextPlugin, init: ExecuteInit): { ctx: PluginContext; dispose: () => void } {
-  const ctx = createContext({
-    signal: root.signal,
-    plugin,
-    ...(init.values !== undefined ? { values: init.values } : {}),
-    ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
-    ...(init.label !== undefined ? { label: init.label } : {}),
-  });
-  const caller = init.signal;
-  if (!caller) return { ctx, dispose: () => ctx.cancel() };
-  const onAbort = () => ctx.cancel(caller.reason);
-  if (caller.aborted) onAbort();
-  else caller.addEventListener('abort', onAbort, { once: true });
-  return {
-    ctx,
-    dispose: () => {
-      caller.removeEventListener('abort', onAbort);
-      ctx.cancel();
-    },
-  };
+export class CallContexts<Api = unknown> {
+  readonly #open = new Set<PluginContext<Api>>();
+  readonly #root: PluginContext<Api>;
+  readonly #plugin: ContextPlugin;
+
+  constructor(root: PluginContext<Api>, plugin: ContextPlugin) {
+    this.#root = root;
+    this.#plugin = plugin;
+  }
+
+  /** A context for one call; `dispose` detaches it from the caller's signal and releases it. */
+  open(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void } {
+    const root = this.#root;
+    const ctx = createContext<Api>({
+      host: root.host,
+      log: root.log,
+      plugin: this.#plugin,
+      ...(init.values !== undefined ? { values: init.values } : {}),
+      ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
+      ...(init.label !== undefined ? { label: init.label } : {}),
+    });
+    if (root.signal.aborted) ctx.cancel(root.signal.reason);
+    else this.#open.add(ctx);
+    const caller = init.signal;
+    const onAbort = () => ctx.cancel(caller!.reason);
+    if (caller?.aborted) onAbort();
+    else caller?.addEventListener('abort', onAbort, { once: true });
+    return {
+      ctx,
+      dispose: () => {
+        caller?.removeEventListener('abort', onAbort);
+        this.#open.delete(ctx);
+        ctx.cancel();
+      },
+    };
+  }
+
+  /** Aborts the root and every open call with `reason` (the version closed). */
+  cancelAll(reason: unknown): void {
+    this.#root.cancel(reason);
+    for (const ctx of this.#open) ctx.cancel(reason);
+    this.#open.clear();
+  }
 }

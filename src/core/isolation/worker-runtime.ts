@@ -18,7 +18,7 @@
  */
 import { createContext, type ContextPlugin, type Logger, type PluginContext } from '../context.js';
 import { PluginExecutionError, UsageError, type ErrorDetails } from '../errors.js';
-import { bytesToBase64, importFailure } from '../loader.js';
+import { importFailure, moduleDataUrl } from '../loader.js';
 import { pluginFromModule, type PluginDefinition } from '../plugin.js';
 import type { ModuleNamespace } from '../ports.js';
 import { hostApiStubs, hostPath } from './host-api.js';
@@ -34,7 +34,7 @@ const PROBE = new TextEncoder().encode('export const plughubProbe = true;\n');
 /** Imports `bytes` through a URL of `scheme`; a blob: URL is revoked once the import settles. */
 async function importVia(scheme: WorkerModuleScheme, bytes: Uint8Array): Promise<ModuleNamespace> {
   if (scheme === 'data') {
-    return (await import(/* @vite-ignore */ `data:text/javascript;base64,${bytesToBase64(bytes)}`)) as ModuleNamespace;
+    return (await import(/* @vite-ignore */ moduleDataUrl(bytes))) as ModuleNamespace;
   }
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
   try {

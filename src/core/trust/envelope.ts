@@ -11,7 +11,11 @@
  * const privateKey = await importSigningKey(key.privateKeyPkcs8);
  * const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, payload, [{ keyid: key.keyid, privateKey }]);
  */
+import { base64ToBytes, bytesToBase64, bytesToHex } from '../base64.js';
 import type { PluginDocument, PluginSummary } from '../document.js';
+
+/** The base64 helpers keys and signatures are written in (defined in base64.ts). */
+export { base64ToBytes, bytesToBase64 };
 
 /** The media type a host sends in `Accept` to ask for signed envelopes. */
 export const ENVELOPE_MEDIA_TYPE = 'application/vnd.plughub.envelope+json';
@@ -114,10 +118,7 @@ export function authorSignatureInput(name: string, version: string, integrity: s
 
 /** The keyid of a public key: lowercase hex SHA-256 of its raw 32 bytes. */
 export async function keyIdOf(publicKeyRaw: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', copy(publicKeyRaw)));
-  let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return bytesToHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', copy(publicKeyRaw))));
 }
 
 /** Signs bytes with an Ed25519 private key; returns the base64 signature. */
@@ -160,23 +161,6 @@ export async function importSigningKey(pkcs8Base64: string): Promise<CryptoKey> 
  */
 export async function importPublicKey(publicKeyBase64: string): Promise<CryptoKey> {
   return globalThis.crypto.subtle.importKey('raw', copy(base64ToBytes(publicKeyBase64)), ED25519, true, ['verify']);
-}
-
-/** Standard base64 (with padding) of bytes. */
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-/** Bytes of a standard base64 string; throws on malformed input (from `atob`). */
-export function base64ToBytes(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** Whether a parsed JSON value has the shape of an envelope (a `payloadType` and a `payload` string). */

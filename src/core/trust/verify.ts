@@ -75,7 +75,7 @@ async function verifies(key: PublicKeyEntry, sig: string, input: Uint8Array): Pr
 }
 
 /** The keyids of `keys` with a valid signature among `signatures` over `input` (each key counted once). */
-export async function validSigners(signatures: readonly EnvelopeSignature[], keys: readonly PublicKeyEntry[], input: Uint8Array): Promise<Set<string>> {
+async function validSigners(signatures: readonly EnvelopeSignature[], keys: readonly PublicKeyEntry[], input: Uint8Array): Promise<Set<string>> {
   const signers = new Set<string>();
   for (const signature of signatures) {
     if (typeof signature?.keyid !== 'string' || typeof signature.sig !== 'string' || signers.has(signature.keyid)) continue;
@@ -86,7 +86,7 @@ export async function validSigners(signatures: readonly EnvelopeSignature[], key
 }
 
 /** Where an error happened, for messages: `hello (https://…)` or just the URL. */
-export function describeWhere(details: ErrorDetails): string {
+function describeWhere(details: ErrorDetails): string {
   const what = details.plugin ?? 'registry metadata';
   return details.url ? `${what} (${details.url})` : what;
 }
