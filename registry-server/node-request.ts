@@ -7,9 +7,8 @@
  * http/request-header.ts), which the hot read routes do.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { delegateToMaterialized } from './http/delegate.js';
 import { READ_HEADER } from './http/request-header.js';
-
-const OWN = new Set(['constructor', 'method', 'url', 'headers', 'signal']);
 
 /** The Request the bridge hands to the handler; see the module comment. */
 export class NodeRequest {
@@ -77,29 +76,7 @@ export class NodeRequest {
   }
 }
 
-for (const key of Object.getOwnPropertyNames(Request.prototype)) {
-  if (OWN.has(key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key);
-  if (descriptor === undefined) continue;
-  if (typeof descriptor.value === 'function') {
-    Object.defineProperty(NodeRequest.prototype, key, {
-      configurable: true,
-      writable: true,
-      value(this: NodeRequest, ...args: unknown[]) {
-        const real = this.materialize() as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return real[key]!.apply(real, args);
-      },
-    });
-  } else if (descriptor.get !== undefined) {
-    Object.defineProperty(NodeRequest.prototype, key, {
-      configurable: true,
-      get(this: NodeRequest) {
-        return (this.materialize() as unknown as Record<string, unknown>)[key];
-      },
-    });
-  }
-}
-Object.setPrototypeOf(NodeRequest.prototype, Request.prototype);
+delegateToMaterialized(NodeRequest, Request, ['method', 'url', 'headers', 'signal']);
 
 /**
  * The upload as a web stream: pauses the socket when the consumer falls
@@ -107,7 +84,7 @@ Object.setPrototypeOf(NodeRequest.prototype, Request.prototype);
  * body was asked for), and stops reading (without destroying the socket, so
  * an answer can still be sent) when cancelled.
  */
-export function incomingBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+function incomingBody(req: IncomingMessage): ReadableStream<Uint8Array> {
   let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {

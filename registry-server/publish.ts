@@ -5,20 +5,14 @@
  * the plugin's lock — refuse an existing version, store the blob and commit
  * the new document. Any error before the commit leaves storage unchanged.
  */
-import type { PluginDocument, VersionEntry } from '../src/core/document.js';
+import type { VersionEntry } from '../src/core/document.js';
 import { computeIntegrity, integrityToHex } from '../src/core/integrity.js';
 import { readPlg } from '../src/core/plg/index.js';
 import { addVersion, blobPath } from './documents.js';
 import { HttpError } from './http/errors.js';
 import type { ResolvedOptions } from './options.js';
-import type { RegistryStorage } from './storage/types.js';
+import { parseDocument } from './storage/snapshot.js';
 import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author.js';
-
-/** The stored document of `name`, parsed, or undefined. */
-export async function readDocument(storage: RegistryStorage, name: string): Promise<PluginDocument | undefined> {
-  const snapshot = await storage.getDocument(name);
-  return snapshot === undefined ? undefined : (JSON.parse(new TextDecoder().decode(snapshot.bytes)) as PluginDocument);
-}
 
 function versionExists(name: string, version: string): HttpError {
   return new HttpError(409, 'E_VERSION_EXISTS', `${name}@${version} is already published, and a published version never changes: publish a new version`);
@@ -39,7 +33,8 @@ export async function publishVersion(
   authorSignatures: readonly SentAuthorSignature[] = [],
 ): Promise<VersionEntry> {
   const { storage, limits } = options;
-  if ((await readDocument(storage, name))?.versions[version] !== undefined) {
+  const stored = await storage.getDocument(name);
+  if (stored !== undefined && parseDocument(stored.bytes).versions[version] !== undefined) {
     await body.cancel().catch(() => undefined);
     throw versionExists(name, version);
   }

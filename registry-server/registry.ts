@@ -4,7 +4,7 @@
  * hono's; every error becomes JSON `{ error: { code, message } }` with its
  * status, and an unexpected one a 500 whose details go only to the log.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { HttpError, toHttpError } from './http/errors.js';
 import { CORS_READ_HEADERS, bytesResponse, jsonResponse } from './http/responses.js';
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './options.js';
@@ -34,7 +34,7 @@ const PREFLIGHT_HEADERS = {
 export function createRegistry(options: RegistryOptions): Registry {
   const resolved = resolveOptions(options);
   const app = new Hono();
-  app.options('*', () => bytesResponse(204, { ...PREFLIGHT_HEADERS }, null));
+  app.options('*', () => bytesResponse(204, PREFLIGHT_HEADERS, null));
   app.get('/healthz', health(resolved));
   app.get('/v1/plugins', listPlugins(resolved));
   app.get('/v1/plugins/:name', getDocument(resolved));
@@ -44,24 +44,20 @@ export function createRegistry(options: RegistryOptions): Registry {
   app.put('/v1/plugins/:name/:version', putVersion(resolved));
   app.post('/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
   app.delete('/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
-  app.notFound((c) => errorResponse(new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`), c));
-  app.onError((error, c) => errorResponse(error, c, resolved));
+  app.notFound((c) => errorResponse(new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`), c.req.method));
+  app.onError((error, c) => errorResponse(error, c.req.method, resolved));
   return {
     async fetch(request) {
       try {
         return await app.fetch(request);
       } catch (error) {
-        return errorResponseFor(error, request.method, resolved);
+        return errorResponse(error, request.method, resolved);
       }
     },
   };
 }
 
-function errorResponse(error: unknown, c: Context, options?: ResolvedOptions): Response {
-  return errorResponseFor(error, c.req.method, options);
-}
-
-function errorResponseFor(error: unknown, method: string, options?: ResolvedOptions): Response {
+function errorResponse(error: unknown, method: string, options?: ResolvedOptions): Response {
   let known = toHttpError(error);
   if (known === undefined) {
     options?.log({ level: 'error', message: `unexpected error: ${(error as Error)?.message ?? String(error)}`, error });

@@ -6,6 +6,7 @@
  * `cleanTempFiles` removes at the next start.
  */
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -68,4 +69,9 @@ export async function writeFileAtomic(
     throw error;
   }
   await syncDirectory(dirname(target));
+}
+
+/** True when two stats describe the same version of a file (written by writeFileAtomic: only ever replaced by rename). */
+export function sameFile(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.size === b.size && a.dev === b.dev;
 }

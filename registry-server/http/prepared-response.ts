@@ -6,6 +6,7 @@
  * bridge instead writes its parts directly, as long as nobody materialized
  * (and so possibly changed) the real Response.
  */
+import { delegateToMaterialized } from './delegate.js';
 
 /** Status, headers and body of a response built from bytes. */
 export interface PreparedParts {
@@ -14,8 +15,6 @@ export interface PreparedParts {
   headers: Readonly<Record<string, string>>;
   body: Uint8Array | null;
 }
-
-const OWN = new Set(['constructor', 'status', 'ok']);
 
 /** The lightweight Response; create it through `bytesResponse` in responses.ts. */
 export class PreparedResponse {
@@ -47,26 +46,4 @@ export class PreparedResponse {
   }
 }
 
-for (const key of Object.getOwnPropertyNames(Response.prototype)) {
-  if (OWN.has(key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Response.prototype, key);
-  if (descriptor === undefined) continue;
-  if (typeof descriptor.value === 'function') {
-    Object.defineProperty(PreparedResponse.prototype, key, {
-      configurable: true,
-      writable: true,
-      value(this: PreparedResponse, ...args: unknown[]) {
-        const real = this.materialize() as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return real[key]!.apply(real, args);
-      },
-    });
-  } else if (descriptor.get !== undefined) {
-    Object.defineProperty(PreparedResponse.prototype, key, {
-      configurable: true,
-      get(this: PreparedResponse) {
-        return (this.materialize() as unknown as Record<string, unknown>)[key];
-      },
-    });
-  }
-}
-Object.setPrototypeOf(PreparedResponse.prototype, Response.prototype);
+delegateToMaterialized(PreparedResponse, Response, ['status', 'ok']);

@@ -2,10 +2,12 @@
  * Building the registry's responses. Bodies the registry already holds in
  * memory (documents, blobs, JSON) go through `bytesResponse`, which makes a
  * PreparedResponse: the node:http bridge writes its parts directly instead of
- * streaming a Response body (see `preparedParts`). Also ETag matching and the
- * CORS headers of reads.
+ * streaming a Response body (see `preparedParts`). The read routes answer
+ * through `bytesReader`, which builds the headers of a body once and answers
+ * 304 to a matching If-None-Match. Also the CORS headers of reads.
  */
 import { PreparedResponse, type PreparedParts } from './prepared-response.js';
+import { requestHeader } from './request-header.js';
 
 export type { PreparedParts };
 
@@ -23,13 +25,34 @@ export function bytesResponse(status: number, headers: Record<string, string>, b
   return new PreparedResponse({ status, headers: all, body }) as unknown as Response;
 }
 
+/** Like bytesResponse, with `headers` complete and used as they are (shared by many responses: nobody may change them). */
+function preparedResponse(status: number, headers: Readonly<Record<string, string>>, body: Uint8Array | null): Response {
+  return new PreparedResponse({ status, headers, body }) as unknown as Response;
+}
+
+/** Answers a GET of a body the registry holds in memory: a 200, or a 304 when If-None-Match names its ETag. */
+export type BytesReader = (request: Request, body: Uint8Array, etag: string) => Response;
+
 /**
- * Like bytesResponse, for hot paths: `headers` must be complete (with
- * `content-length` when there is a body) and is used as it is, so callers can
- * build it once and reuse it for many responses; nobody may change it.
+ * The reader of one kind of body (documents, blobs, keys envelopes …): every
+ * answer carries the CORS headers, `headers` (Cache-Control, Vary …), the
+ * ETag and, on a 200, `contentType` and the length. The headers of a body
+ * are built on its first answer and kept as long as the body lives, so a hot
+ * GET only compares ETags. One reader per route: two routes serving the same
+ * bytes with other headers (`/v1/keys` and `/v1/keys/:version`) keep apart.
  */
-export function preparedResponse(status: number, headers: Readonly<Record<string, string>>, body: Uint8Array | null): Response {
-  return new PreparedResponse({ status, headers: headers as Record<string, string>, body }) as unknown as Response;
+export function bytesReader(headers: Readonly<Record<string, string>>, contentType: string): BytesReader {
+  const built = new WeakMap<Uint8Array, { ok: Readonly<Record<string, string>>; notModified: Readonly<Record<string, string>> }>();
+  return (request, body, etag) => {
+    let pair = built.get(body);
+    if (pair === undefined) {
+      const notModified = Object.freeze({ ...CORS_READ_HEADERS, ...headers, etag });
+      pair = { notModified, ok: Object.freeze({ ...notModified, 'content-type': contentType, 'content-length': String(body.byteLength) }) };
+      built.set(body, pair);
+    }
+    if (matchesIfNoneMatch(requestHeader(request, 'if-none-match'), etag)) return preparedResponse(304, pair.notModified, null);
+    return preparedResponse(200, pair.ok, body);
+  };
 }
 
 /** A JSON Response. */

@@ -14,7 +14,7 @@ import { statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginDocument, PluginSummary } from '../../src/core/document.js';
 import { summarize } from '../documents.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { sameFile, writeFileAtomic } from '../fs/atomic.js';
 import type { FileLocks } from '../fs/lock.js';
 
 interface IndexFile {
@@ -94,11 +94,6 @@ export class FsIndex {
   async #write(index: IndexFile): Promise<void> {
     await writeFileAtomic(this.#paths.temp, this.#paths.file, new TextEncoder().encode(JSON.stringify(index)));
   }
-}
-
-/** True when two stats describe the same version of a file (files are only ever replaced by rename). */
-export function sameFile(a: Stats, b: Stats): boolean {
-  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.size === b.size && a.dev === b.dev;
 }
 
 async function readDocument(path: string): Promise<PluginDocument | undefined> {

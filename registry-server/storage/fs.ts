@@ -24,12 +24,12 @@
 import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ensureDirectory, tempFileName, writeFileAtomic } from '../fs/atomic.js';
+import { ensureDirectory, sameFile, tempFileName, writeFileAtomic } from '../fs/atomic.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
-import { FsIndex, sameFile } from './fs-index.js';
+import { FsIndex } from './fs-index.js';
 import { SizedLru } from './lru.js';
-import { assertBlobAddress, assertPluginName, snapshotOf, snapshotOfBytes } from './snapshot.js';
+import { assertBlobAddress, assertPluginName, parseDocument, snapshotOf, snapshotOfBytes } from './snapshot.js';
 import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
 
 /** Name of this driver. */
@@ -96,16 +96,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   const ready = cleanTempFiles(paths.temp).then(() => index.rebuild());
   ready.catch(() => undefined);
 
-  const documentPaths = new Map<string, string>();
-  const documentPath = (name: string) => {
-    let path = documentPaths.get(name);
-    if (path === undefined) {
-      path = join(paths.plugins, pluginDirectoryName(name), 'document.json');
-      if (documentPaths.size >= 10_000) documentPaths.clear();
-      documentPaths.set(name, path);
-    }
-    return path;
-  };
+  const documentPath = (name: string) => join(paths.plugins, pluginDirectoryName(name), 'document.json');
 
   async function loadDocument(name: string, path: string): Promise<DocumentSnapshot | undefined> {
     const commitsBefore = commits;
@@ -131,12 +122,12 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     driver: FS_DRIVER,
 
     async getDocument(name, options) {
-      const path = documentPath(name);
       const cached = documents.get(name);
       const now = Date.now();
       if (cached !== undefined && options?.fresh !== true && cached.generation === changes.generation && now - cached.checkedAt < revalidateMs) {
         return cached.snapshot;
       }
+      const path = documentPath(name);
       const generation = changes.generation;
       const info = statSync(path, { throwIfNoEntry: false });
       if (info === undefined) {
@@ -159,7 +150,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
           if (error.code === 'ENOENT') return undefined;
           throw error;
         });
-        const current = currentBytes === undefined ? undefined : JSON.parse(new TextDecoder().decode(currentBytes));
+        const current = currentBytes === undefined ? undefined : parseDocument(currentBytes);
         const next = await change(current);
         if (next === undefined) return currentBytes === undefined ? undefined : snapshotOfBytes(new Uint8Array(currentBytes));
         if (next.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${next.name}`);

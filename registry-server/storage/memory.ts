@@ -6,7 +6,7 @@
 import type { PluginSummary } from '../../src/core/document.js';
 import { summarize } from '../documents.js';
 import { KeyedMutex } from './mutex.js';
-import { assertBlobAddress, assertPluginName, snapshotOf } from './snapshot.js';
+import { assertBlobAddress, assertPluginName, parseDocument, snapshotOf } from './snapshot.js';
 import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
 
 /** Name of this driver. */
@@ -34,7 +34,7 @@ export function createMemoryStorage(): RegistryStorage {
       assertPluginName(name);
       return mutex.run(name, async () => {
         const stored = documents.get(name);
-        const current = stored === undefined ? undefined : JSON.parse(new TextDecoder().decode(stored.snapshot.bytes));
+        const current = stored === undefined ? undefined : parseDocument(stored.snapshot.bytes);
         const next = await change(current);
         if (next === undefined) return stored?.snapshot;
         if (next.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${next.name}`);

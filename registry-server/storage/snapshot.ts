@@ -4,11 +4,13 @@
  * any driver on any runtime produces the same ETag for the same document).
  * Also the name checks every driver applies before touching storage.
  */
+import { bytesToBase64 } from '../../src/core/base64.js';
 import type { PluginDocument } from '../../src/core/document.js';
 import { validatePluginName } from '../../src/core/manifest.js';
 import type { DocumentSnapshot } from './types.js';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** The snapshot of a document: its JSON bytes and their ETag. */
 export async function snapshotOf(document: PluginDocument): Promise<DocumentSnapshot> {
@@ -18,10 +20,13 @@ export async function snapshotOf(document: PluginDocument): Promise<DocumentSnap
 /** The snapshot of already serialized document bytes. */
 export async function snapshotOfBytes(bytes: Uint8Array): Promise<DocumentSnapshot> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  let text = '';
-  for (const byte of digest.subarray(0, 18)) text += String.fromCharCode(byte);
-  const tag = btoa(text).replace(/\+/g, '-').replace(/\//g, '_');
+  const tag = bytesToBase64(digest.subarray(0, 18)).replace(/\+/g, '-').replace(/\//g, '_');
   return { bytes, etag: `"${tag}"` };
+}
+
+/** The document stored as `bytes` (the bytes of a snapshot, or of a document file). */
+export function parseDocument(bytes: Uint8Array): PluginDocument {
+  return JSON.parse(decoder.decode(bytes)) as PluginDocument;
 }
 
 /** Throws a TypeError unless `name` is a valid plugin name (drivers never store anything else). */

@@ -9,10 +9,9 @@
 import { mkdirSync, statSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { sameFile, writeFileAtomic } from '../fs/atomic.js';
 import { FileLocks } from '../fs/lock.js';
-import { sameFile } from '../storage/fs-index.js';
-import { findToken, generateToken, generateTokenId, hashToken } from './secrets.js';
+import { findToken, newTokenRecord, tokenInfo } from './secrets.js';
 import type { TokenInfo, TokenRecord, TokenScopes, TokenStore } from './types.js';
 
 interface TokensFile {
@@ -66,41 +65,28 @@ export function createFileTokenStore(directory: string): FileTokenStore {
     });
   }
 
-  async function newRecord(scopes: TokenScopes): Promise<{ token: string; record: TokenRecord }> {
-    const token = generateToken();
-    const record: TokenRecord = {
-      id: generateTokenId(),
-      hash: await hashToken(token),
-      scopes: { admin: scopes.admin, publish: [...scopes.publish] },
-      createdAt: new Date().toISOString(),
-    };
-    return { token, record };
-  }
-
-  const infoOf = ({ hash: _hash, ...rest }: TokenRecord): TokenInfo => rest;
-
   return {
     async verify(token) {
       const record = await findToken(await read(), token);
-      return record === undefined ? undefined : infoOf(record);
+      return record === undefined ? undefined : tokenInfo(record);
     },
     async create(scopes) {
-      const { token, record } = await newRecord(scopes);
+      const { token, record } = await newTokenRecord(scopes);
       await change((records) => [...records, record]);
-      return { token, info: infoOf(record) };
+      return { token, info: tokenInfo(record) };
     },
     async createFirst(scopes) {
-      const { token, record } = await newRecord(scopes);
+      const { token, record } = await newTokenRecord(scopes);
       let created = false;
       await change((records) => {
         if (records.length > 0) return undefined;
         created = true;
         return [record];
       });
-      return created ? { token, info: infoOf(record) } : undefined;
+      return created ? { token, info: tokenInfo(record) } : undefined;
     },
     async list() {
-      return (await read()).map(infoOf);
+      return (await read()).map(tokenInfo);
     },
     async revoke(id) {
       let found = false;

@@ -2,8 +2,8 @@
  * An in-memory token store, for tests and embedded registries. It keeps only
  * hashes, like the file store.
  */
-import { findToken, generateToken, generateTokenId, hashToken } from './secrets.js';
-import type { TokenInfo, TokenRecord, TokenScopes, TokenStore } from './types.js';
+import { findToken, newTokenRecord, tokenInfo } from './secrets.js';
+import type { TokenRecord, TokenStore } from './types.js';
 
 /**
  * Creates an empty in-memory token store.
@@ -13,25 +13,18 @@ import type { TokenInfo, TokenRecord, TokenScopes, TokenStore } from './types.js
  */
 export function createMemoryTokenStore(): TokenStore {
   let records: TokenRecord[] = [];
-  const info = ({ hash: _hash, ...rest }: TokenRecord): TokenInfo => rest;
   return {
     async verify(token) {
       const record = await findToken(records, token);
-      return record === undefined ? undefined : info(record);
+      return record === undefined ? undefined : tokenInfo(record);
     },
-    async create(scopes: TokenScopes) {
-      const token = generateToken();
-      const record: TokenRecord = {
-        id: generateTokenId(),
-        hash: await hashToken(token),
-        scopes: { admin: scopes.admin, publish: [...scopes.publish] },
-        createdAt: new Date().toISOString(),
-      };
+    async create(scopes) {
+      const { token, record } = await newTokenRecord(scopes);
       records = [...records, record];
-      return { token, info: info(record) };
+      return { token, info: tokenInfo(record) };
     },
     async list() {
-      return records.map(info);
+      return records.map(tokenInfo);
     },
     async revoke(id) {
       const before = records.length;

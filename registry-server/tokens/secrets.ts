@@ -2,10 +2,12 @@
  * Token secrets: 32 random bytes in base64url behind a `plh_` prefix, hashed
  * with SHA-256 for storage, and matched against stored hashes in constant
  * time (every record is compared, none skipped, no early exit). Web crypto
- * only, so any runtime can verify tokens.
+ * only, so any runtime can verify tokens. Also the record of a new token and
+ * its info, which every token store shares.
  */
+import { bytesToBase64, bytesToHex } from '../../src/core/base64.js';
 import { timingSafeEqual } from '../../src/core/integrity.js';
-import type { TokenRecord } from './types.js';
+import type { TokenInfo, TokenRecord, TokenScopes } from './types.js';
 
 /** Prefix of every plughub token, so that leaked tokens are easy to recognise and scan for. */
 export const TOKEN_PREFIX = 'plh_';
@@ -13,9 +15,7 @@ export const TOKEN_PREFIX = 'plh_';
 const TOKEN_SHAPE = /^plh_[A-Za-z0-9_-]{43}$/;
 
 function base64url(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return bytesToBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** A new random token secret. */
@@ -25,13 +25,29 @@ export function generateToken(): string {
 
 /** A new random token id (12 hex digits), safe to print and to pass to `revoke`. */
 export function generateTokenId(): string {
-  return [...crypto.getRandomValues(new Uint8Array(6))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(6)));
 }
 
 /** The hex SHA-256 of a token, as stored. */
 export async function hashToken(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
-  return [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))));
+}
+
+/** A new token with these scopes: the secret (to show once) and the record to store (its hash only). */
+export async function newTokenRecord(scopes: TokenScopes, now = Date.now()): Promise<{ token: string; record: TokenRecord }> {
+  const token = generateToken();
+  const record: TokenRecord = {
+    id: generateTokenId(),
+    hash: await hashToken(token),
+    scopes: { admin: scopes.admin, publish: [...scopes.publish] },
+    createdAt: new Date(now).toISOString(),
+  };
+  return { token, record };
+}
+
+/** What a store tells about a token: its record without the hash. */
+export function tokenInfo({ hash: _hash, ...info }: TokenRecord): TokenInfo {
+  return info;
 }
 
 /** The record whose hash matches `token`, comparing with every record in constant time. */

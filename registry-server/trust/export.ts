@@ -21,7 +21,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { PluginDocument } from '../../src/core/document.js';
+import { parseDocument } from '../storage/snapshot.js';
 import type { RegistryStorage } from '../storage/types.js';
 import type { Signer } from './signer.js';
 
@@ -73,8 +73,7 @@ export async function exportRegistry(options: ExportOptions): Promise<ExportResu
     earliest = Math.min(earliest, answer.expiresAt);
     await write(`v1/plugins/${summary.name}`, answer.bytes);
     if (summary.name.includes('/')) await write(`v1/plugins/${summary.name.replace('/', '%2F')}`, answer.bytes);
-    const document = JSON.parse(new TextDecoder().decode(snapshot.bytes)) as PluginDocument;
-    for (const entry of Object.values(document.versions)) {
+    for (const entry of Object.values(parseDocument(snapshot.bytes).versions)) {
       const hex = BLOB_URL.exec(entry.dist.url)?.[1];
       if (hex !== undefined) blobs.add(hex);
     }

@@ -78,7 +78,7 @@ async function load(text: string): Promise<LoadedKeyring> {
  * identity (hosts pin it: it never changes), or a key that is not the one
  * signing now (a new key is announced by `plughub keys rotate`).
  */
-export function checkKeyringSetup(keyring: Keyring, setup: Pick<KeyringSetup, 'registry' | 'key'>): void {
+function checkKeyringSetup(keyring: Keyring, setup: Pick<KeyringSetup, 'registry' | 'key'>): void {
   if (setup.registry !== undefined && setup.registry !== keyring.registry) {
     throw new Error(
       `the keyring already has the registry identity ${JSON.stringify(keyring.registry)}, not ${JSON.stringify(setup.registry)}: ` +

@@ -18,14 +18,13 @@ import {
   type ListPayload,
   type Payload,
 } from '../../src/core/trust/envelope.js';
-import { snapshotOfBytes } from '../storage/snapshot.js';
+import { parseDocument, snapshotOfBytes } from '../storage/snapshot.js';
 import type { DocumentSnapshot } from '../storage/types.js';
 import { ensureKeyring, reloadKeyring, renewKeys, type LoadedKeyring } from './keyring.js';
 import type { SignedRecord, SigningStore } from './store.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** The `signing` option of createRegistry. */
 export interface SigningOptions {
@@ -84,8 +83,8 @@ export class Signer {
   readonly #keysCache = new Map<number, SignedAnswer>();
   #loaded: Promise<LoadedKeyring> | undefined;
   #keyringCheckedAt = 0;
-  #listText: string | undefined;
-  #listSource = '';
+  /** The last list signed and the digest of its JSON (the storage hands out the same array while the list is unchanged). */
+  #list: { plugins: PluginSummary[]; text: string; source: string } | undefined;
 
   constructor(options: SigningOptions, now: () => number = Date.now) {
     this.#store = options.store;
@@ -120,19 +119,19 @@ export class Signer {
       type: 'document',
       ...base,
       name,
-      document: JSON.parse(decoder.decode(snapshot.bytes)),
+      document: parseDocument(snapshot.bytes),
     }));
   }
 
   /** The signed envelope of the plugin list (every summary). */
   async list(plugins: PluginSummary[], options: SignOptions = {}): Promise<SignedAnswer> {
-    const text = JSON.stringify(plugins);
-    let source = this.#listSource;
-    if (text !== this.#listText) {
-      source = (await snapshotOfBytes(encoder.encode(text))).etag;
-      this.#listText = text;
-      this.#listSource = source;
+    let last = this.#list;
+    if (last?.plugins !== plugins) {
+      const text = JSON.stringify(plugins);
+      const source = text === last?.text ? last.source : (await snapshotOfBytes(encoder.encode(text))).etag;
+      last = this.#list = { plugins, text, source };
     }
+    const source = last.source;
     return this.#signed('list', source, LIST_PAYLOAD_TYPE, options, (base): ListPayload => ({ type: 'list', ...base, plugins }));
   }
 

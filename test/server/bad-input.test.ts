@@ -95,7 +95,8 @@ describe('refused publishes leave storage unchanged', () => {
     const chunks = Array.from({ length: Math.ceil(big.byteLength / 8192) }, (_, i) => big.subarray(i * 8192, (i + 1) * 8192));
     const chunked = publishRequest('hello', '2.0.0', streamFrom(chunks), { token: registry.adminToken });
     expect(chunked.headers.get('content-length')).toBeNull();
-    await expectRefused(registry, chunked, 413, 'E_TOO_LARGE');
+    const streamed = await expectRefused(registry, chunked, 413, 'E_TOO_LARGE');
+    expect(streamed.limit).toBe(64 * 1024);
   });
 
   it('a gzip bomb, stopped at the unpacked limit', async () => {
@@ -104,12 +105,26 @@ describe('refused publishes leave storage unchanged', () => {
     const entries = [...validEntries('hello', '2.0.0'), ...[0, 1, 2].map((i) => ({ path: `zeros${i}`, content: zeros }))];
     const error = await expectRefused(registry, await crafted(registry, entries), 413, 'E_TOO_LARGE');
     expect(error.message).toMatch(/unpacked/);
+    expect(error.limit).toBe(20 * MiB);
   });
 
-  it('a file above the per-file limit', async () => {
+  it('a file above the per-file limit, though the unpacked total is within its own', async () => {
     const registry = await seeded();
     const entries = [...validEntries('hello', '2.0.0'), { path: 'big.bin', content: new Uint8Array(10 * MiB + 1) }];
-    await expectRefused(registry, await crafted(registry, entries), 413, 'E_TOO_LARGE');
+    const error = await expectRefused(registry, await crafted(registry, entries), 413, 'E_TOO_LARGE');
+    expect(error.message).toMatch(/big\.bin.*per file/);
+    expect(error.limit).toBe(10 * MiB);
+  });
+
+  it('more entries than maxEntries', async () => {
+    const registry = await testRegistry({ limits: { maxEntries: 4 } });
+    await publish(registry, 'hello', '1.0.0');
+    const extra = [1, 2, 3].map((i) => ({ path: `extra${i}.txt`, content: encoder.encode('x') }));
+    const error = await expectRefused(registry, await crafted(registry, [...validEntries('hello', '2.0.0'), ...extra]), 413, 'E_TOO_LARGE');
+    expect(error.message).toMatch(/more than 4 entries/);
+    expect(error.limit).toBe(4);
+    const fits = await craftedPlg([...validEntries('hello', '2.0.0'), ...extra.slice(0, 2)]);
+    expect((await registry.fetch(publishRequest('hello', '2.0.0', fits, { token: registry.adminToken }))).status).toBe(201);
   });
 
   it('entries with ../, absolute paths, symlinks and hardlinks', async () => {
@@ -173,9 +188,28 @@ describe('refused publishes leave storage unchanged', () => {
     await expectRefused(registry, publishRequest('hello', '2.0.0', bytes.slice(0, bytes.byteLength - 8), { token }), 400, 'E_BAD_ARCHIVE');
     await expectRefused(registry, publishRequest('hello', '2.0.0', null, { token }), 400, 'E_BAD_ARCHIVE');
     await expectRefused(registry, publishRequest('hello', '2.0.0', bytes, { token, contentType: 'application/json' }), 415, 'E_UNSUPPORTED_MEDIA_TYPE');
-    await expectRefused(registry, publishRequest('hello', '2.0.0', bytes, { token, contentType: null }), 415, 'E_UNSUPPORTED_MEDIA_TYPE');
+    const none = await expectRefused(registry, publishRequest('hello', '2.0.0', bytes, { token, contentType: null }), 415, 'E_UNSUPPORTED_MEDIA_TYPE');
+    expect(none.message).toMatch(/no Content-Type/);
     const octets = await registry.fetch(publishRequest('hello', '2.0.0', bytes, { token, contentType: 'application/octet-stream' }));
     expect(octets.status).toBe(201);
+    const xGzip = await pluginPackage('hello', '2.0.1');
+    const legacy = await registry.fetch(publishRequest('hello', '2.0.1', xGzip.bytes, { token, contentType: 'application/x-gzip; charset=binary' }));
+    expect(legacy.status).toBe(201);
+  });
+
+  it('a yank or restore without a token, with an unknown one, or with a token for other names', async () => {
+    const registry = await seeded();
+    const yank = (method: string, headers: Record<string, string> = {}) =>
+      new Request(`${ORIGIN}${pluginPath('hello', '1.0.0')}/yank`, { method, headers });
+    const { token } = await registry.tokens.create({ admin: false, publish: ['other'] });
+    for (const method of ['POST', 'DELETE']) {
+      const anonymous = await expectRefused(registry, yank(method), 401, 'E_UNAUTHORIZED');
+      expect(anonymous.message).toMatch(/Bearer/);
+      await expectRefused(registry, yank(method, { authorization: `Bearer plh_${'A'.repeat(43)}` }), 401, 'E_UNAUTHORIZED');
+      await expectRefused(registry, yank(method, { authorization: `Bearer ${token}` }), 403, 'E_FORBIDDEN');
+    }
+    const challenge = await registry.fetch(yank('POST'));
+    expect(challenge.headers.get('www-authenticate')).toMatch(/^Bearer/);
   });
 
   it('a republish of an existing version, with the same bytes or different ones', async () => {

@@ -117,6 +117,15 @@ describe('keys routes', () => {
     expect((await get(registry, '/v1/keys/x')).status).toBe(404);
   });
 
+  it('caches /v1/keys briefly and /v1/keys/:version for good, whichever is asked first', async () => {
+    for (const order of [['/v1/keys', '/v1/keys/1'], ['/v1/keys/1', '/v1/keys']]) {
+      const registry = await trustRegistry();
+      const cacheControl: Record<string, string | null> = {};
+      for (const path of order) cacheControl[path] = (await get(registry, path)).headers.get('cache-control');
+      expect(cacheControl, order.join(' then ')).toEqual({ '/v1/keys': 'public, max-age=60', '/v1/keys/1': 'public, max-age=31536000, immutable' });
+    }
+  });
+
   it('keeps versions and keys across a restart of the data directory', async () => {
     const registry = await trustRegistry();
     await publish(registry, 'hello', '1.0.0');
