@@ -24,7 +24,7 @@ export interface IndexedDbOptions {
 export const DEFAULT_DATABASE = 'plughub';
 
 /** The one object store inside each database. */
-export const STORE_NAME = 'cache';
+const STORE_NAME = 'cache';
 
 /** An opened (lazily) store plus what the caches need to query it. */
 export interface CacheStore {

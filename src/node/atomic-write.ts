@@ -10,7 +10,7 @@ import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Suffix of the temporary files this module writes; caches skip and clean up names ending with it. */
-export const TEMP_SUFFIX = '.tmp';
+const TEMP_SUFFIX = '.tmp';
 
 /** True for a name written by writeFileAtomic that was not (yet) renamed into place. */
 export function isTempName(name: string): boolean {

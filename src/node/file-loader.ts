@@ -8,8 +8,9 @@
  * can replace or rewrite that file between the moment the host verified its
  * bytes and the moment Node reads it, and Node would then run bytes nobody
  * checked. So when the source has a file: URL (the host runs with a disk
- * cache, writing files is expected), the loader re-checks the bytes it was
- * handed and writes them to a private copy, `<private dir>/<algo>-<hex>.mjs`,
+ * cache, writing files is expected), the loader writes the bytes it was
+ * handed (verified by the host right before the import, as the ModuleLoader
+ * port requires) to a private copy, `<private dir>/<algo>-<hex>.mjs`,
  * in a directory created with mkdtemp (mode 0700, an unpredictable name)
  * that only this process writes, and imports that. It never reads the bytes
  * back from the shared cache. The copy keeps stack traces and
@@ -26,7 +27,7 @@ import { mkdir, mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { integrityToHex, verifyIntegrity } from '../core/integrity.js';
+import { integrityToHex } from '../core/integrity.js';
 import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/loader.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../core/ports.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -82,7 +83,7 @@ export function createFileLoader(options: FileLoaderOptions = {}): ModuleLoader 
   async function importFile(source: ModuleSource): Promise<ModuleNamespace> {
     const { algorithm, hex } = integrityToHex(source.integrity);
     const file = join(await privateDir(), `${algorithm}-${hex}.mjs`);
-    // An existing copy was written by this process from bytes verified against this very name.
+    // An existing copy was written by this process from verified bytes of this very integrity.
     if (!(await exists(file))) await writeFileAtomic(file, source.bytes, { mode: 0o600, sync: false });
     const url = pathToFileURL(file).href;
     try {
@@ -100,9 +101,6 @@ export function createFileLoader(options: FileLoaderOptions = {}): ModuleLoader 
     }
   }
 
-  return memoizeByIntegrity(async (source) => {
-    // The memo and the file name trust the integrity, so the bytes must really have it.
-    await verifyIntegrity(source.bytes, source.integrity, { plugin: source.name, version: source.version });
-    return source.url?.startsWith('file:') ? importFile(source) : importData(source);
-  });
+  // The memo and the file name trust the integrity: the caller (the host) verified the bytes against it.
+  return memoizeByIntegrity((source) => (source.url?.startsWith('file:') ? importFile(source) : importData(source)));
 }

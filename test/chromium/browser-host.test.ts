@@ -3,7 +3,9 @@
  * host page, served from one origin, loads plugins from a real registry server
  * on another origin (CORS), runs them with context values and shows the
  * result; runs them again from IndexedDB after a reload with the registry
- * stopped; refuses a bundle tampered with on the server and never caches it;
+ * stopped; runs a plugin in a module worker through createPluginHost;
+ * prunes IndexedDB by last use; refuses a bundle tampered with on the server
+ * and never caches it;
  * aborts a running plugin's signal on unload; reports bundles that cannot be
  * imported; and falls back from blob: to data: URLs under a stricter
  * Content-Security-Policy.
@@ -12,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VersionEntry } from '../../src/core/document.js';
-import { GREETER, SYNTAX_ERROR, THROWS_AT_IMPORT, WAITER } from './plugins.js';
+import { GREETER, SYNTAX_ERROR, THROWS_AT_IMPORT, WAITER, WHERE } from './plugins.js';
 import { launchChromium, pageProblems } from './support/chromium.js';
 import { serveHostPage, type PagePath } from './support/host-page.js';
 import { indexedDbKeys, logLines, openHost, readOutcome, runPlugin, startRun, waitForLog, waitForStatus } from './support/page-driver.js';
@@ -31,6 +33,7 @@ beforeAll(async () => {
   await Promise.all([
     registry.publish('greeter', '1.0.0', GREETER),
     registry.publish('waiter', '1.0.0', WAITER),
+    registry.publish('where', '1.0.0', WHERE),
     registry.publish('broken', '1.0.0', SYNTAX_ERROR),
     registry.publish('throws', '1.0.0', THROWS_AT_IMPORT),
     offlineRegistry.publish('greeter', '1.0.0', GREETER),
@@ -115,6 +118,38 @@ describe('the example host page in Chromium', () => {
       expect((await logLines(page)).join('\n')).toContain(`warn: greeter@1.0.0: cached bundle ${integrity} is corrupted; removing it and downloading again`);
       const stored = await page.evaluate((sri) => window.plughubExample.host.cache.get(sri), integrity);
       expect(new TextDecoder().decode(new Uint8Array(Object.values(stored!)))).toBe(GREETER);
+    }));
+
+  it("runs a plugin in a module worker with load(…, { isolation: 'worker' }), its host calls reaching the page", () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl());
+      expect((await runPlugin(page, 'where', { who: 'page' })).result).toBe('page');
+      const isolated = await page.evaluate(async () => {
+        const { host } = window.plughubExample;
+        await host.unload('where');
+        const plugin = await host.load('where@^1', { isolation: 'worker' });
+        return { isolation: plugin.isolation, realm: await host.execute('where', { values: { who: 'isolated' } }) };
+      });
+      expect(isolated).toEqual({ isolation: 'worker', realm: 'worker' });
+      expect(await logLines(page)).toContain('plugin: running in worker for isolated');
+    }, { console: true }));
+
+  it('prunes the least recently used bundles from IndexedDB down to a size, and they download again when needed', () =>
+    withPage(async (page) => {
+      await openHost(page, pageUrl());
+      expect((await runPlugin(page, 'greeter', { who: 'a' })).status).toBe('done');
+      expect((await runPlugin(page, 'where', { who: 'b' })).status).toBe('done');
+      const greeter = await page.evaluate(() => window.plughubExample.host.get('greeter')!.integrity);
+      const where = await page.evaluate(() => window.plughubExample.host.get('where')!.integrity);
+      const pruned = await page.evaluate((max) => window.plughubExample.host.cache.prune({ maxBytes: max }), new TextEncoder().encode(WHERE).byteLength);
+      expect(pruned).toEqual({ removed: [greeter], freedBytes: new TextEncoder().encode(GREETER).byteLength });
+      const keys = (await indexedDbKeys(page, 'example')).map((key) => JSON.stringify(key));
+      expect(keys.filter((key) => key.includes(greeter))).toEqual([]);
+      expect(keys).toContain(JSON.stringify(['blob', where]));
+      await page.reload();
+      await waitForStatus(page, ['ready']);
+      expect((await runPlugin(page, 'greeter', { who: 'back' })).result).toBe('Hello, back! (greeter@1.0.0 via blob)');
+      expect(await page.evaluate((sri) => window.plughubExample.host.cache.has(sri), greeter)).toBe(true);
     }));
 
   it('refuses a bundle tampered with on the server with an IntegrityError and never caches it', () =>

@@ -10,11 +10,11 @@
  * policy refuses blob: workers gets a PluginLoadError that says so.
  */
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COOPERATIVE, CRASHES_BY_REJECTION, CRASHES_IN_TIMER, ECHO, HOST_CALLER, LOOPS, crashing } from '../contracts/isolation-plugins.js';
 import { GREETER } from './plugins.js';
+import { bundleForBrowser } from './support/bundle.js';
 import { launchChromium, pageProblems } from './support/chromium.js';
 import type {} from './support/isolation-page.js';
 import { startStaticServer, type StaticServer } from './support/static-server.js';
@@ -23,16 +23,7 @@ let browser: Browser;
 let server: StaticServer;
 
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./support/isolation-page.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['browser'],
-    write: false,
-    logLevel: 'silent',
-  });
+  const bundle = await bundleForBrowser(fileURLToPath(new URL('./support/isolation-page.ts', import.meta.url)));
   const html = '<!doctype html><meta charset="utf-8"><title>isolation</title><script type="module" src="/app.js"></script>\n';
   const page = (scripts: string) => ({
     body: html,
@@ -41,7 +32,7 @@ beforeAll(async () => {
   });
   [server, browser] = await Promise.all([
     startStaticServer({
-      '/app.js': { body: bundle.outputFiles[0]!.contents, type: 'text/javascript; charset=utf-8' },
+      '/app.js': { body: bundle, type: 'text/javascript; charset=utf-8' },
       '/index.html': page("'self' blob:"),
       '/no-blob.html': page("'self'"),
     }),

@@ -13,6 +13,16 @@ export const GREETER = `export default {
 };
 `;
 
+/** Says which realm it runs in (a worker or the page), and notes it through the host API. */
+export const WHERE = `export default {
+  async execute(ctx) {
+    const realm = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope ? 'worker' : 'page';
+    await ctx.host.note('running in ' + realm + ' for ' + ctx.get('who'));
+    return realm;
+  },
+};
+`;
+
 /** Waits until its context aborts, then notes the reason. */
 export const WAITER = `export default {
   execute(ctx) {

@@ -11,30 +11,18 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectBytes, packPlg } from '../../src/core/plg/index.js';
-import { createRegistryClient } from '../../src/core/registry.js';
 import { generateSigningKey, type GeneratedSigningKey } from '../../src/core/trust/envelope.js';
-import {
-  createFsStorage,
-  createMemoryTokenStore,
-  createMemorySigningStore,
-  createRegistry,
-  exportRegistry,
-  serveNode,
-  Signer,
-  type NodeServer,
-} from '../../registry-server/index.js';
+import { createMemorySigningStore, exportRegistry, Signer } from '../../registry-server/index.js';
 import { GREETER } from './plugins.js';
 import { launchChromium, pageProblems } from './support/chromium.js';
 import { serveHostPage } from './support/host-page.js';
 import { indexedDbKeys, openHost, runPlugin, waitForStatus } from './support/page-driver.js';
+import { startRegistry, type TestRegistry } from './support/registry.js';
 import { startStaticServer, type StaticServer } from './support/static-server.js';
 
 let browser: Browser;
 let key: GeneratedSigningKey;
-let dataDir: string;
-let storage: ReturnType<typeof createFsStorage>;
-let server: NodeServer;
+let server: TestRegistry;
 let mirror: StaticServer;
 let pages: Awaited<ReturnType<typeof serveHostPage>>;
 /** Files of two exports (the second signed later, with a higher version): path → bytes. */
@@ -44,7 +32,7 @@ let second: Map<string, Uint8Array>;
 async function exportFiles(signing: ConstructorParameters<typeof Signer>[0]): Promise<Map<string, Uint8Array>> {
   const out = await mkdtemp(join(tmpdir(), 'plughub-chromium-export-'));
   try {
-    await exportRegistry({ storage, signer: new Signer(signing, Date.now), out, ttlMs: 24 * 60 * 60 * 1000 });
+    await exportRegistry({ storage: server.storage, signer: new Signer(signing, Date.now), out, ttlMs: 24 * 60 * 60 * 1000 });
     const files = new Map<string, Uint8Array>();
     for (const entry of await readdir(out, { recursive: true, withFileTypes: true })) {
       if (entry.isFile()) files.set(`/${relative(out, join(entry.parentPath, entry.name)).split('\\').join('/')}`, await readFile(join(entry.parentPath, entry.name)));
@@ -62,19 +50,9 @@ function mirrorFiles(files: Map<string, Uint8Array>) {
 
 beforeAll(async () => {
   key = await generateSigningKey();
-  dataDir = await mkdtemp(join(tmpdir(), 'plughub-chromium-trust-'));
-  const tokens = createMemoryTokenStore();
-  const { token } = await tokens.create({ admin: true, publish: [] });
-  storage = createFsStorage(dataDir);
   const signing = { store: createMemorySigningStore(), key };
-  server = await serveNode(createRegistry({ storage, tokens, signing }), { port: 0, host: '127.0.0.1', closeGraceMs: 200 });
-  const plg = await collectBytes(
-    packPlg([
-      { path: 'plugin.json', content: JSON.stringify({ name: 'greeter', version: '1.0.0', source: { mode: 'esm', path: 'index.js' } }) },
-      { path: 'index.js', content: GREETER },
-    ]),
-  );
-  await createRegistryClient({ url: server.url, token, retry: 0 }).publish('greeter', '1.0.0', plg);
+  server = await startRegistry({ signing });
+  await server.publish('greeter', '1.0.0', GREETER);
   first = await exportFiles(signing);
   second = await exportFiles(signing);
   mirror = await startStaticServer();
@@ -86,9 +64,7 @@ afterAll(async () => {
   await browser?.close();
   await pages?.close();
   await mirror?.close();
-  await server?.close();
-  await storage?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await server?.remove();
 });
 
 async function withPage(test: (page: Page, context: BrowserContext) => Promise<void>) {

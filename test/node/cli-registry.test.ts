@@ -1,13 +1,14 @@
 /**
  * The registry-side commands in process against a real registry on 127.0.0.1
- * port 0: publish (folder and .plg, refusals with the registry's message),
+ * port 0: publish (folder and .plg, a .plg refused before upload, refusals
+ * with the registry's message),
  * info, search, yank, run from the registry, and the cache commands.
  */
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, inProcessRegistry } from '../e2e/cli-harness.js';
-import { tempDir, writeTree } from './helpers.js';
+import { plgBytes, tempDir, writeTree } from './helpers.js';
 
 /** A plugin project `name@version` whose execute returns `{ version, who }`. */
 async function project(name: string, version: string, description = `The ${name} plugin.`): Promise<string> {
@@ -88,6 +89,22 @@ describe('plughub publish', () => {
     await closed.close();
     const down = await cli(['publish', '--registry', closed.url], { cwd: dir, env });
     expect(down.stderr).toMatch(new RegExp(`^plughub: PUT ${closed.url}/v1/plugins/hello/1\\.0\\.0 failed: registry unreachable .+\\n$`));
+  });
+
+  it('checks a .plg locally and uploads nothing when its plugin.json or its bundle is wrong', async () => {
+    const { env, cwd } = await setup();
+    const source = { mode: 'esm', path: 'index.js' };
+    await writeFile(join(cwd, 'bad-version.plg'), await plgBytes({ 'plugin.json': JSON.stringify({ name: 'hello', version: 'one', source }), 'index.js': 'export default {};' }));
+    await writeFile(join(cwd, 'no-bundle.plg'), await plgBytes({ 'plugin.json': JSON.stringify({ name: 'hello', version: '1.0.0', source }) }));
+    expect(await cli(['publish', 'bad-version.plg'], { cwd, env })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `plughub: ${join(cwd, 'bad-version.plg')}: hello: plugin.json is invalid: version: "one" is not a valid semver version (such as 1.2.3)\n`,
+    });
+    expect((await cli(['publish', 'no-bundle.plg'], { cwd, env })).stderr).toBe(
+      `plughub: ${join(cwd, 'no-bundle.plg')}: hello@1.0.0: plugin.json names the bundle "index.js", which the package does not hold\n`,
+    );
+    expect((await cli(['search', 'hello'], { cwd, env })).stdout).toMatch(/^no plugins match "hello"/);
   });
 
   it('shows a progress bar on a terminal only', async () => {

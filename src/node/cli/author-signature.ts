@@ -24,14 +24,14 @@ import {
 import type { CliIO } from './command.js';
 
 /** An author key file. */
-export interface AuthorKeyFile {
+interface AuthorKeyFile {
   keyid: string;
   publicKey: string;
   privateKey: string;
 }
 
 /** Reads and checks an author key file (the keyid must match the public key). */
-export async function readAuthorKey(path: string): Promise<AuthorKeyFile> {
+async function readAuthorKey(path: string): Promise<AuthorKeyFile> {
   let parsed: Partial<AuthorKeyFile>;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<AuthorKeyFile>;

@@ -11,7 +11,7 @@ import { ManifestError, UsageError } from '../../core/errors.js';
 import { parseManifest, type Manifest } from '../../core/manifest.js';
 
 /** The source files `plughub build` looks for, in this order. */
-export const ENTRY_CANDIDATES = ['src/index.ts', 'src/index.mts', 'src/index.js', 'src/index.mjs'] as const;
+const ENTRY_CANDIDATES = ['src/index.ts', 'src/index.mts', 'src/index.js', 'src/index.mjs'] as const;
 
 /** A plugin project folder, read and validated. */
 export interface PluginProject {
@@ -34,7 +34,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** The first existing entry candidate of `dir`, or undefined. */
-export async function findEntry(dir: string): Promise<string | undefined> {
+async function findEntry(dir: string): Promise<string | undefined> {
   for (const candidate of ENTRY_CANDIDATES) {
     const path = join(dir, candidate);
     if (await isFile(path)) return path;

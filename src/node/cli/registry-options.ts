@@ -13,22 +13,30 @@ export const registryOption = { registry: { type: 'string' } } as const;
 /** The option definitions of commands that need a publish token. */
 export const tokenOption = { token: { type: 'string' } } as const;
 
+/** The registry URL from `--registry` or PLUGHUB_REGISTRY, or undefined when neither is set. */
+export function optionalRegistryUrl(io: CliIO, flag: string | undefined): string | undefined {
+  return flag?.trim() || io.env.PLUGHUB_REGISTRY?.trim() || undefined;
+}
+
 /** The registry URL from `--registry` or PLUGHUB_REGISTRY; throws UsageError naming both when neither is set. */
 export function registryUrl(io: CliIO, flag: string | undefined): string {
-  const url = flag?.trim() || io.env.PLUGHUB_REGISTRY?.trim();
+  const url = optionalRegistryUrl(io, flag);
   if (!url) throw new UsageError('no registry given: pass --registry URL or set PLUGHUB_REGISTRY');
   return url;
 }
 
-/** The token from `--token` or PLUGHUB_TOKEN, or undefined (the registry then answers 401). */
-export function publishToken(io: CliIO, flag: string | undefined): string | undefined {
-  return flag?.trim() || io.env.PLUGHUB_TOKEN?.trim() || undefined;
-}
-
-/** A registry client for the registry and token the flags or the environment name. */
-export function registryClient(io: CliIO, flags: { registry?: string | undefined; token?: string | undefined }): RegistryClient {
-  const token = publishToken(io, flags.token);
-  return createRegistryClient({ url: registryUrl(io, flags.registry), ...(token ? { token } : {}) });
+/**
+ * A registry client for the registry and token the flags or the environment
+ * name (without a token the registry answers 401 to writes); `headers` go
+ * with every request.
+ */
+export function registryClient(
+  io: CliIO,
+  flags: { registry?: string | undefined; token?: string | undefined },
+  headers?: Record<string, string>,
+): RegistryClient {
+  const token = flags.token?.trim() || io.env.PLUGHUB_TOKEN?.trim();
+  return createRegistryClient({ url: registryUrl(io, flags.registry), ...(token ? { token } : {}), ...(headers ? { headers } : {}) });
 }
 
 const HINTS: Record<number, string> = {

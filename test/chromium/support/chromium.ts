@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 
 /** Where Debian's chromium package puts the browser (overridable for other systems). */
-export const CHROMIUM_PATH = process.env.PLUGHUB_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env.PLUGHUB_CHROMIUM ?? '/usr/bin/chromium';
 
 /** The flags every launch uses: headless, no sandbox (containers), nothing talking to Google. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

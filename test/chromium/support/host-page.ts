@@ -9,14 +9,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForBrowser } from './bundle.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const example = `${root}examples/browser-host/`;
 
 /** The script-src sources of each page variant (path → sources after 'self'). */
-export const PAGE_POLICIES = {
+const PAGE_POLICIES = {
   '/index.html': 'blob:',
   '/data-only.html': 'data:',
   '/strict.html': '',
@@ -26,7 +26,7 @@ export const PAGE_POLICIES = {
 export type PagePath = keyof typeof PAGE_POLICIES;
 
 /** The example page's Content-Security-Policy for a registry origin. */
-export function pagePolicy(registryOrigins: string[], scriptSources: string): string {
+function pagePolicy(registryOrigins: string[], scriptSources: string): string {
   return [
     "default-src 'none'",
     `script-src 'self' ${scriptSources}`.trim(),
@@ -36,19 +36,9 @@ export function pagePolicy(registryOrigins: string[], scriptSources: string): st
 }
 
 /** Bundles examples/browser-host/main.js with plughub/browser (resolved through package.json exports). */
-export async function bundleHostScript(): Promise<Uint8Array> {
+async function bundleHostScript(): Promise<Uint8Array> {
   if (!existsSync(`${root}dist/browser.js`)) throw new Error('dist/browser.js is missing: run `npm run build` first');
-  const result = await build({
-    entryPoints: [`${example}main.js`],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['browser'],
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.contents;
+  return bundleForBrowser(`${example}main.js`);
 }
 
 /**

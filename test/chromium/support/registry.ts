@@ -4,7 +4,9 @@
  * port 0, with a publish token. `publish` packs a .plg in memory and PUTs it
  * through the registry client, as the CLI would; `blobFile` is the file a test
  * edits to tamper with a published bundle. `close` stops the server (the data
- * stays until `remove`), so a test can take the registry offline.
+ * stays until `remove`), so a test can take the registry offline. With
+ * `signing`, the registry serves signed metadata, and `storage` is there to
+ * export it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,12 +14,14 @@ import { join } from 'node:path';
 import { collectBytes, packPlg } from '../../../src/core/plg/index.js';
 import { createRegistryClient } from '../../../src/core/registry.js';
 import type { VersionEntry } from '../../../src/core/document.js';
-import { createFsStorage, createMemoryTokenStore, createRegistry, serveNode } from '../../../registry-server/index.js';
+import { createFsStorage, createMemoryTokenStore, createRegistry, serveNode, type SigningOptions } from '../../../registry-server/index.js';
 
 /** A running (or stopped) registry and the handles tests use. */
 export interface TestRegistry {
   readonly url: string;
   readonly dataDir: string;
+  /** The server's storage (for exportRegistry). */
+  readonly storage: ReturnType<typeof createFsStorage>;
   /** Publishes `name@version` with `code` as its bundle (index.js). */
   publish(name: string, version: string, code: string, manifest?: Record<string, unknown>): Promise<VersionEntry>;
   /** The file that holds a published bundle, from its dist entry. */
@@ -28,14 +32,14 @@ export interface TestRegistry {
   remove(): Promise<void>;
 }
 
-/** Starts a registry on 127.0.0.1 with an empty data directory. */
-export async function startRegistry(): Promise<TestRegistry> {
+/** Starts a registry on 127.0.0.1 with an empty data directory; it signs its metadata with `options.signing`. */
+export async function startRegistry(options: { signing?: SigningOptions } = {}): Promise<TestRegistry> {
   const dataDir = await mkdtemp(join(tmpdir(), 'plughub-chromium-registry-'));
   const tokens = createMemoryTokenStore();
   const { token } = await tokens.create({ admin: true, publish: [] });
   // Blobs are cached in memory once read; keep none so that a tampered file is served as it is on disk.
   const storage = createFsStorage(dataDir, { blobCacheBytes: 1 });
-  const server = await serveNode(createRegistry({ storage, tokens }), { port: 0, host: '127.0.0.1', closeGraceMs: 500 });
+  const server = await serveNode(createRegistry({ storage, tokens, ...(options.signing ? { signing: options.signing } : {}) }), { port: 0, host: '127.0.0.1', closeGraceMs: 500 });
   const client = createRegistryClient({ url: server.url, token, retry: 0 });
   let running = true;
 
@@ -49,6 +53,7 @@ export async function startRegistry(): Promise<TestRegistry> {
   return {
     url: server.url,
     dataDir,
+    storage,
     async publish(name, version, code, manifest = {}) {
       const pluginJson = { name, version, source: { mode: 'esm', path: 'index.js' }, ...manifest };
       const plg = await collectBytes(

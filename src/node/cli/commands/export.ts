@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { Signer, createFsStorage, createFsSigningStore, exportRegistry } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
+import { dataOption } from '../data-options.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { printJson, printLines } from '../output.js';
 
@@ -26,7 +27,7 @@ point hosts at its URL. Re-export before the signatures expire.
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Milliseconds of a duration such as `30d`, `12h`, `90m`, `600s`. */
-export function parseDuration(text: string, option: string): number {
+function parseDuration(text: string, option: string): number {
   const match = /^(\d+)([smhd])$/.exec(text.trim());
   const ms = match === null ? Number.NaN : Number(match[1]) * UNITS[match[2]!]!;
   if (!Number.isSafeInteger(ms) || ms < 2 * UNITS.d!) {
@@ -42,7 +43,7 @@ export const exportCommand: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('export', argv, {
-      data: { type: 'string', default: './plughub-data' },
+      ...dataOption,
       out: { type: 'string' },
       expires: { type: 'string', default: '30d' },
       json: { type: 'boolean' },

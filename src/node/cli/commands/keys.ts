@@ -13,6 +13,7 @@ import { createFsSigningStore, ensureKeyring, rotateKeyring, type Keyring } from
 import { generateSigningKey } from '../../../core/trust/envelope.js';
 import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
+import { dataOption, KEYS_TTL_MS } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { printJson, printLines } from '../output.js';
 
@@ -35,14 +36,12 @@ Manages the Ed25519 keys that sign a registry's metadata, and author keys.
 `;
 
 const options = {
-  data: { type: 'string', default: './plughub-data' },
+  ...dataOption,
   registry: { type: 'string' },
   out: { type: 'string' },
   'signing-key': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-
-const TTL_MS = 7 * 86_400_000;
 
 function describe(io: CliIO, keyring: Keyring, json: boolean, heading: string): void {
   const keys = keyring.active.map((keyid) => ({ keyid, publicKey: keyring.keys.find((key) => key.keyid === keyid)!.publicKey }));
@@ -86,7 +85,7 @@ export const keys: Command = {
     switch (action) {
       case 'show': {
         const store = createFsSigningStore(directory);
-        const setup = { ttlMs: TTL_MS, now: Date.now(), ...(values.registry !== undefined ? { registry: values.registry } : {}) };
+        const setup = { ttlMs: KEYS_TTL_MS, now: Date.now(), ...(values.registry !== undefined ? { registry: values.registry } : {}) };
         const { keyring } = await ensureKeyring(store, setup);
         describe(io, keyring, json, `signing keys of ${directory}`);
         return 0;
@@ -95,8 +94,8 @@ export const keys: Command = {
         const store = createFsSigningStore(directory);
         const file = values['signing-key'];
         const key = file === undefined ? undefined : await readSigningKeyFile(resolve(io.cwd, file));
-        await ensureKeyring(store, { ttlMs: TTL_MS, now: Date.now() });
-        const rotated = await rotateKeyring(store, { ttlMs: TTL_MS, now: Date.now(), ...(key !== undefined ? { key } : {}) });
+        await ensureKeyring(store, { ttlMs: KEYS_TTL_MS, now: Date.now() });
+        const rotated = await rotateKeyring(store, { ttlMs: KEYS_TTL_MS, now: Date.now(), ...(key !== undefined ? { key } : {}) });
         describe(io, rotated, json, `rotated the signing key of ${directory}`);
         return 0;
       }

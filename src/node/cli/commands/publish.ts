@@ -15,8 +15,7 @@ import { formatBytes, printJson, printLines } from '../output.js';
 import { packProject } from '../pack-project.js';
 import { createProgress, streamWithProgress } from '../progress.js';
 import { readProject } from '../project.js';
-import { explainRegistryError, publishToken, registryClient, registryOption, registryUrl, tokenOption } from '../registry-options.js';
-import { createRegistryClient } from '../../../core/registry.js';
+import { explainRegistryError, registryClient, registryOption, tokenOption } from '../registry-options.js';
 import { authorSignatureHeader } from '../author-signature.js';
 
 const usage = `usage: plughub publish [dir|file.plg] [--registry URL] [--token TOKEN] [--sign-key FILE]... [--json]
@@ -64,12 +63,8 @@ export const publish: Command = {
     atMost('publish', positionals, 1);
     const keyFiles = values['sign-key'] ?? [];
     const { name, version, bytes } = await readPackage(positionals[0] ?? '.', io);
-    let client = registryClient(io, values);
-    if (keyFiles.length > 0) {
-      const header = await authorSignatureHeader(io, keyFiles, bytes);
-      const token = publishToken(io, values.token);
-      client = createRegistryClient({ url: registryUrl(io, values.registry), headers: header, ...(token ? { token } : {}) });
-    }
+    const headers = keyFiles.length > 0 ? await authorSignatureHeader(io, keyFiles, bytes) : undefined;
+    const client = registryClient(io, values, headers);
     const progress = createProgress(io, `uploading ${name}@${version}`);
     const body = io.stderr.isTTY ? streamWithProgress(bytes, progress) : bytes;
     let entry;

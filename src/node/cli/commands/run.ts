@@ -25,7 +25,7 @@ import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { parseCount } from '../output.js';
 import { fetchWithProgress } from '../progress.js';
 import { needsBuild, readBundle, readProject } from '../project.js';
-import { registryOption } from '../registry-options.js';
+import { optionalRegistryUrl, registryOption } from '../registry-options.js';
 
 const usage = `usage: plughub run <name>[@range] | <dir> | <file.plg> [options]
 
@@ -119,7 +119,7 @@ export const run: Command = {
     const context = parseValues(values.set ?? []);
     const timeoutMs = values.timeout === undefined ? undefined : parseCount(values.timeout, '--timeout', { min: 1 });
     const local = isPath(target);
-    const registry = values.registry?.trim() || io.env.PLUGHUB_REGISTRY?.trim() || undefined;
+    const registry = optionalRegistryUrl(io, values.registry);
     if (!local && registry === undefined) {
       parsePluginSpec(target);
       throw new UsageError(`cannot run ${target}: no registry given: pass --registry URL or set PLUGHUB_REGISTRY (or run a folder: plughub run ./${target})`);

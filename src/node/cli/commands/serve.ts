@@ -23,6 +23,7 @@ import {
 } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
+import { dataOption, KEYS_TTL_MS } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { parseSize } from '../output.js';
 
@@ -107,7 +108,7 @@ export const serve: Command = {
     const { values, positionals } = parseCommandArgs('serve', argv, {
       port: { type: 'string', default: '4873' },
       host: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string', default: './plughub-data' },
+      ...dataOption,
       'max-package': { type: 'string' },
       'max-file': { type: 'string' },
       'max-unpacked': { type: 'string' },
@@ -137,7 +138,7 @@ export const serve: Command = {
       }
       const trust = createFsSigningStore(directory);
       const hadKeys = (await trust.readKeyring()) !== undefined;
-      const setup = { ttlMs: 7 * 86_400_000, now: Date.now(), ...(key !== undefined ? { key } : {}), ...(registryId !== undefined ? { registry: registryId } : {}) };
+      const setup = { ttlMs: KEYS_TTL_MS, now: Date.now(), ...(key !== undefined ? { key } : {}), ...(registryId !== undefined ? { registry: registryId } : {}) };
       const { keyring } = await ensureKeyring(trust, setup).catch((error: Error) => {
         throw new Error(`${directory}: ${error.message}`, { cause: error });
       });

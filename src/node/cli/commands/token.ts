@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { createFileTokenStore, describePublishPattern, describeScopes } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
+import { dataOption } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { formatTable, printJson, printLines } from '../output.js';
 
@@ -26,7 +27,7 @@ directory see changes at once.
 `;
 
 const options = {
-  data: { type: 'string', default: './plughub-data' },
+  ...dataOption,
   publish: { type: 'string', multiple: true },
   admin: { type: 'boolean' },
   json: { type: 'boolean' },
