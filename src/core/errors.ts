@@ -306,3 +306,47 @@ export const isSignatureError = (e: unknown): e is SignatureError => hasName(e, 
 export const isRollbackError = (e: unknown): e is RollbackError => hasName(e, 'RollbackError');
 /** Type guard for ExpiredError. */
 export const isExpiredError = (e: unknown): e is ExpiredError => hasName(e, 'ExpiredError');
+
+/** Why a cache file was refused. */
+export type CacheFileProblem = 'not-regular' | 'symlink' | 'too-large' | 'timeout';
+
+/**
+ * A file in a cache directory was refused: not a regular file (a FIFO, a
+ * directory, a socket, a device), a symbolic link, larger than allowed, or
+ * not read in time. The cache treats it as a miss where it can.
+ */
+export class CacheFileError extends PlughubError {
+  override name = 'CacheFileError';
+  readonly path: string;
+  readonly problem: CacheFileProblem;
+  constructor(message: string, path: string, problem: CacheFileProblem, details: ErrorDetails = {}) {
+    super(message, details, 'E_CACHE_FILE');
+    this.path = path;
+    this.problem = problem;
+  }
+}
+registerErrorName('CacheFileError');
+/** Type guard for CacheFileError. */
+export const isCacheFileError = (e: unknown): e is CacheFileError => hasName(e, 'CacheFileError');
+
+/**
+ * A write to a registry (publish, yank, un-yank) was answered with a
+ * redirect. It is never followed: the token does not go to another origin,
+ * so following it could only report a write that did not happen.
+ */
+export class RedirectError extends PlughubError {
+  override name = 'RedirectError';
+  readonly method: string;
+  readonly status: number;
+  /** Where the registry redirected to (resolved against the request URL), when it said. */
+  readonly location?: string;
+  constructor(message: string, details: ErrorDetails & { method: string; status: number; location?: string }) {
+    super(message, details, 'E_REDIRECT');
+    this.method = details.method;
+    this.status = details.status;
+    if (details.location !== undefined) this.location = details.location;
+  }
+}
+registerErrorName('RedirectError');
+/** Type guard for RedirectError. */
+export const isRedirectError = (e: unknown): e is RedirectError => hasName(e, 'RedirectError');
