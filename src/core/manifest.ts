@@ -4,11 +4,13 @@
  * its JSON path in one ManifestError, and the helpers the CLI and the host use
  * for plugin names and `name@range` specs. Unknown top-level fields are kept
  * (forward compatible) but never interpreted; nested objects keep only the
- * fields this version knows.
+ * fields this version knows. Every field is bounded (manifest-limits.ts):
+ * the registry stores manifests and lists descriptions, hosts parse them.
  */
 import semver from 'semver';
 import * as z from 'zod';
 import { ManifestError, UsageError, type ErrorDetails, type ManifestIssue } from './errors.js';
+import { MANIFEST_FIELD_LIMITS as LIMITS, checkManifestShape, checkUnknownFields } from './manifest-limits.js';
 
 const MAX_NAME_LENGTH = 214;
 const NAME_PART = /^[a-z0-9\-._~]+$/;
@@ -21,13 +23,16 @@ function describePart(part: string, what: string): string | undefined {
     const bad = [...new Set([...part].filter((c) => !/[a-z0-9\-._~]/.test(c)))].map((c) => `"${c}"`);
     return `${what} contains characters other than a-z 0-9 - . _ ~ (${bad.join(', ')})`;
   }
+  if (!/^[a-z0-9]/.test(part)) return `${what} must start with a letter or digit`;
+  if (!/[a-z0-9]$/.test(part)) return `${what} must end with a letter or digit`;
   return undefined;
 }
 
 /**
  * Says why a plugin name is invalid, or returns undefined for a valid one.
  * Valid names are lowercase, at most 214 characters, made of `a-z 0-9 - . _ ~`,
- * optionally scoped (`@scope/name`), and neither part starts with `.` or `_`.
+ * optionally scoped (`@scope/name`), and both the scope and the name start
+ * and end with a letter or digit (so `hello.`, `hello-`, `~` are refused).
  *
  * @example validatePluginName('Hello') // 'must be lowercase'
  */
@@ -71,12 +76,18 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** A string of at most `max` characters. */
+function bounded(max: number) {
+  return z.string().max(max, { error: `must be at most ${max} characters` });
+}
+
 const pluginName = z.string().superRefine((name, ctx) => {
   const reason = validatePluginName(name);
   if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
 });
 
-const semverRange = z.string().superRefine((range, ctx) => {
+const semverRange = bounded(LIMITS.range).superRefine((range, ctx) => {
+  if (range.length > LIMITS.range) return;
   if (range.trim().length === 0 || semver.validRange(range) === null) {
     ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range` });
   }
@@ -94,18 +105,18 @@ const versionString = z.string().superRefine((version, ctx) => {
 });
 
 const routeSchema = z.object({
-  route: z.string().regex(/^\/\S*$/, { error: 'must start with "/" and contain no spaces' }),
+  route: bounded(LIMITS.route).regex(/^\/\S*$/, { error: 'must start with "/" and contain no spaces' }),
   method: z
     .string()
     .transform((method) => method.toUpperCase())
     .pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` })),
-  label: z.string().min(1, { error: 'must not be empty' }),
+  label: bounded(LIMITS.label).min(1, { error: 'must not be empty' }),
 });
 
 const httpServicesSchema = z
   .object({
-    driver: z.string().min(1, { error: 'must not be empty' }).optional(),
-    routes: z.array(routeSchema).optional(),
+    driver: bounded(LIMITS.label).min(1, { error: 'must not be empty' }).optional(),
+    routes: z.array(routeSchema).max(LIMITS.routes, { error: `must hold at most ${LIMITS.routes} entries` }).optional(),
   })
   .refine((services) => !(Array.isArray(services.routes) && services.routes.length > 0) || !!services.driver, {
     error: 'is required when routes are present',
@@ -118,23 +129,33 @@ const httpServicesSchema = z
 export const manifestSchema = z.looseObject({
   name: pluginName,
   version: versionString,
-  description: z.string().optional(),
-  maintainers: z.array(z.email({ error: 'must be an e-mail address' })).optional(),
-  home: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }).optional(),
-  license: z.string().min(1, { error: 'must not be empty' }).optional(),
+  description: bounded(LIMITS.description).optional(),
+  maintainers: z
+    .array(bounded(LIMITS.maintainer).pipe(z.email({ error: 'must be an e-mail address' })))
+    .max(LIMITS.maintainers, { error: `must hold at most ${LIMITS.maintainers} entries` })
+    .optional(),
+  home: bounded(LIMITS.home).refine(isHttpUrl, { error: 'must be an http(s) URL' }).optional(),
+  license: bounded(LIMITS.license).min(1, { error: 'must not be empty' }).optional(),
   source: z.object({
     mode: z.literal('esm', { error: 'must be "esm"' }),
-    path: z.string().superRefine((path, ctx) => {
+    path: bounded(LIMITS.sourcePath).superRefine((path, ctx) => {
       const reason = describeSourcePath(path);
       if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
     }),
   }),
   engines: z.object({ host: semverRange.optional() }).optional(),
   dependencies: z.record(z.string(), z.string()).superRefine((dependencies, ctx) => {
-    for (const [name, range] of Object.entries(dependencies)) {
+    const entries = Object.entries(dependencies);
+    if (entries.length > LIMITS.dependencies) {
+      ctx.addIssue({ code: 'custom', message: `must hold at most ${LIMITS.dependencies} entries` });
+      return;
+    }
+    for (const [name, range] of entries) {
       const reason = validatePluginName(name);
       if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `plugin name ${reason}`, path: [name] });
-      if (range.trim().length === 0 || semver.validRange(range) === null) {
+      if (range.length > LIMITS.range) {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${LIMITS.range} characters`, path: [name] });
+      } else if (range.trim().length === 0 || semver.validRange(range) === null) {
         ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range`, path: [name] });
       }
     }
@@ -144,6 +165,8 @@ export const manifestSchema = z.looseObject({
 
 /** A valid plugin.json, as parseManifest returns it (HTTP methods uppercased). */
 export type Manifest = z.output<typeof manifestSchema>;
+
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(Object.keys(manifestSchema.shape));
 
 /** `source.path` / `maintainers[1]` / `http_services.routes[0].method`. */
 function formatPath(path: readonly PropertyKey[]): string {
@@ -181,6 +204,10 @@ function identify(input: unknown, details: ErrorDetails): ErrorDetails {
  * Validates plugin.json. Throws ManifestError whose `issues` list every
  * problem with its JSON path, and whose message names them all, prefixed with
  * the plugin (from `details`, or the manifest's own valid name) when known.
+ * A manifest that breaks a shape bound (nesting deeper than 16, a
+ * `__proto__`, `constructor` or `prototype` key anywhere, more than 64 KiB
+ * of JSON, more than 8 KiB of unknown fields) is refused with that one issue,
+ * before the schema looks at it.
  *
  * @example parseManifest(JSON.parse(text), { url: 'file:///plugins/hello/plugin.json' })
  */
@@ -189,6 +216,10 @@ export function parseManifest(input: unknown, details: ErrorDetails = {}): Manif
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     issues = [{ path: '(root)', message: 'must be a JSON object' }];
   } else {
+    const shape = checkManifestShape(input) ?? checkUnknownFields(input as Record<string, unknown>, KNOWN_FIELDS);
+    issues = shape === undefined ? [] : [shape];
+  }
+  if (issues.length === 0) {
     const result = manifestSchema.safeParse(input, {
       error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
     });

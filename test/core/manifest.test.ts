@@ -302,3 +302,122 @@ describe('parsePluginSpec', () => {
     expect(() => parsePluginSpec(spec)).toThrow(message);
   });
 });
+
+describe('names must start and end with a letter or digit', () => {
+  it.each([
+    ['hello.', 'name must end with a letter or digit'],
+    ['hello-', 'name must end with a letter or digit'],
+    ['hello~', 'name must end with a letter or digit'],
+    ['hello_', 'name must end with a letter or digit'],
+    ['~', 'name must start with a letter or digit'],
+    ['-', 'name must start with a letter or digit'],
+    ['-hello', 'name must start with a letter or digit'],
+    ['~hello', 'name must start with a letter or digit'],
+    ['@acme/hello.', 'name after the scope must end with a letter or digit'],
+    ['@acme/-hello', 'name after the scope must start with a letter or digit'],
+    ['@acme-/hello', 'scope must end with a letter or digit'],
+    ['@~/hello', 'scope must start with a letter or digit'],
+  ])('refuses %j', (name, reason) => {
+    expect(validatePluginName(name)).toBe(reason);
+    expect(issuesOf({ name })).toEqual([{ path: 'name', message: reason }]);
+    expect(() => parsePluginSpec(name)).toThrow(UsageError);
+  });
+
+  it('refuses such a name as a dependency too', () => {
+    expect(issuesOf({ dependencies: { 'greeter-': '^1' } })).toEqual([
+      { path: 'dependencies.greeter-', message: 'plugin name name must end with a letter or digit' },
+    ]);
+  });
+});
+
+describe('prototype keys', () => {
+  it.each([
+    ['at the top level', '{"__proto__": {"polluted": true}}', '__proto__'],
+    ['"constructor" at the top level', '{"constructor": 1}', 'constructor'],
+    ['in dependencies', '{"dependencies": {"__proto__": "^1"}}', 'dependencies.__proto__'],
+    ['"prototype" in dependencies', '{"dependencies": {"prototype": "^1"}}', 'dependencies.prototype'],
+    ['nested in an unknown field', '{"extra": {"a": [{"constructor": {}}]}}', 'extra.a[0].constructor'],
+    ['in a known nested object', '{"source": {"mode": "esm", "path": "dist/index.js", "__proto__": null}}', 'source.__proto__'],
+  ])('refuses a raw key %s', (_label, patchText, path) => {
+    const input = { ...valid, ...(JSON.parse(patchText) as Record<string, unknown>) };
+    const key = path.split('.').pop()!.replace(/^.*\]\./, '');
+    expect(issuesOf(input)).toEqual([{ path, message: `the key "${key}" is not allowed in plugin.json` }]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});
+
+describe('nesting depth and sizes', () => {
+  /** `{ "a": { "a": … } }` nested `depth` levels below `extra`. */
+  function nested(depth: number): unknown {
+    let value: unknown = 'end';
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
+    return value;
+  }
+
+  it('accepts nesting up to 16 levels and refuses deeper with an iterative check (no stack overflow at 5,000)', () => {
+    // The root object is level 1, `extra`'s value level 2.
+    expect(parseManifest({ ...valid, extra: nested(15) })['extra']).toEqual(nested(15));
+    const [issue] = issuesOf({ extra: nested(16) });
+    expect(issue?.message).toBe('is nested deeper than 16 levels');
+    expect(issue?.path).toMatch(/^extra(\[0\]|\.a){15}$/);
+    const deep = JSON.parse(`{"name":"hello","version":"1.0.0","source":{"mode":"esm","path":"a.js"},"x":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    expect(() => parseManifest(deep)).toThrow(/x\[0\]\[0\].*is nested deeper than 16 levels/);
+  });
+
+  it('refuses a cyclic object as too deep instead of looping', () => {
+    const cyclic: Record<string, unknown> = { ...valid };
+    cyclic['self'] = cyclic;
+    expect(issuesOf(cyclic)[0]?.message).toBe('is nested deeper than 16 levels');
+  });
+
+  it.each([
+    ['description', { description: 'x'.repeat(301) }, 'description', 'must be at most 300 characters'],
+    ['maintainers count', { maintainers: Array.from({ length: 33 }, (_, i) => `m${i}@example.com`) }, 'maintainers', 'must hold at most 32 entries'],
+    ['a maintainer', { maintainers: [`${'a'.repeat(250)}@example.com`] }, 'maintainers[0]', 'must be at most 254 characters'],
+    ['home', { home: `https://example.com/${'a'.repeat(2048)}` }, 'home', 'must be at most 2048 characters'],
+    ['license', { license: 'MIT '.repeat(65) }, 'license', 'must be at most 256 characters'],
+    ['source.path', { source: { mode: 'esm', path: `${'a/'.repeat(512)}x.js` } }, 'source.path', 'must be at most 1024 characters'],
+    ['engines.host', { engines: { host: `>=1.0.0 ${'<2 '.repeat(100)}` } }, 'engines.host', 'must be at most 256 characters'],
+    [
+      'dependencies count',
+      { dependencies: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`dep${i}`, '^1'])) },
+      'dependencies',
+      'must hold at most 64 entries',
+    ],
+    ['a dependency range', { dependencies: { greeter: `>=1.0.0 ${'<2 '.repeat(100)}` } }, 'dependencies.greeter', 'must be at most 256 characters'],
+    [
+      'routes count',
+      { http_services: { driver: 'fetch', routes: Array.from({ length: 65 }, (_, i) => ({ route: `/r${i}`, method: 'GET', label: 'r' })) } },
+      'http_services.routes',
+      'must hold at most 64 entries',
+    ],
+    ['a route', { http_services: { driver: 'fetch', routes: [{ route: `/${'a'.repeat(1024)}`, method: 'GET', label: 'r' }] } }, 'http_services.routes[0].route', 'must be at most 1024 characters'],
+    ['a route label', { http_services: { driver: 'fetch', routes: [{ route: '/a', method: 'GET', label: 'l'.repeat(129) }] } }, 'http_services.routes[0].label', 'must be at most 128 characters'],
+    ['the driver', { http_services: { driver: 'd'.repeat(129) } }, 'http_services.driver', 'must be at most 128 characters'],
+  ])('refuses a too long or too large %s', (_label, patch, path, message) => {
+    expect(issuesOf(patch)).toContainEqual({ path, message });
+  });
+
+  it('accepts every field at its limit', () => {
+    const manifest = parseManifest({
+      ...valid,
+      description: 'é'.repeat(300),
+      maintainers: Array.from({ length: 32 }, (_, i) => `m${i}@example.com`),
+      dependencies: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`dep${i}`, '^1'])),
+      keywords: ['k'.repeat(8000)],
+    });
+    expect(manifest.description).toHaveLength(300);
+  });
+
+  it('bounds unknown top-level fields together to 8 KiB, and the whole manifest to 64 KiB', () => {
+    expect(issuesOf({ a: 'x'.repeat(5000), b: 'y'.repeat(5000) })).toEqual([
+      { path: '(root)', message: expect.stringMatching(/^unknown fields \(a, b\) take \d+ bytes: at most 8192 are allowed$/) },
+    ]);
+    const huge = { ...valid, source: { mode: 'esm', path: 'dist/index.js', junk: 'z'.repeat(70_000) } };
+    expect(issuesOf(huge)).toEqual([{ path: '(root)', message: expect.stringMatching(/^plugin\.json takes at least \d+ bytes: at most 65536 are allowed$/) }]);
+  });
+
+  it('refuses values JSON cannot hold', () => {
+    expect(issuesOf({ extra: { n: 1n } })).toEqual([{ path: 'extra.n', message: 'must be a JSON value' }]);
+  });
+});
