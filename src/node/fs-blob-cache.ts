@@ -10,8 +10,15 @@
  * its file's mtime, set with utimes on every get and put: each process
  * updates it on its own with one system call, so there is no shared index to
  * lock or corrupt, and `prune` removes the oldest files first.
+ *
+ * Whoever can write the directory may plant a FIFO, a directory or a
+ * symbolic link where a blob is expected: blobs are read with
+ * readRegularFile (regular files only, never through a link, bounded in size
+ * and time), and a refused entry is reported through `onRefused`, removed
+ * when it can be, and treated as a miss, so the host downloads the bundle
+ * again instead of hanging.
  */
-import { readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { lstat, lutimes, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -25,8 +32,10 @@ import {
   type HashAlgorithm,
 } from '../core/integrity.js';
 import { selectForPrune } from '../core/memory.js';
+import { CacheFileError, isCacheFileError } from '../core/errors.js';
 import type { BlobCache, CachedBlobInfo, PruneResult } from '../core/ports.js';
 import { isTempName, writeFileAtomic } from './atomic-write.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, readRegularFile, removeEntry } from './regular-file.js';
 
 const ALGORITHMS: Record<HashAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
 /** Temporary files older than this are leftovers of a crashed writer; verify() removes them. */
@@ -40,6 +49,8 @@ export interface VerifyReport {
   corrupt: Array<{ integrity: string; path: string }>;
   /** Leftover temporary files of interrupted writes that were removed. */
   removedTemp: string[];
+  /** Entries under a blob's name that are not regular files (FIFOs, directories, links), with what they were; removed when possible. */
+  refused: Array<{ path: string; problem: string; removed: boolean }>;
 }
 
 /** The filesystem BlobCache, with what the CLI needs on top of the port. */
@@ -58,6 +69,12 @@ export interface FsBlobCache extends BlobCache {
 export interface FsBlobCacheOptions {
   /** The clock used for lastUsed (epoch ms); tests inject one they can move. */
   now?: () => number;
+  /** The largest blob read back (default 64 MiB); a larger file is refused and treated as a miss. */
+  maxBlobBytes?: number;
+  /** How long reading one blob may take, in ms (default 5 s); a slower read is refused and treated as a miss. */
+  readTimeoutMs?: number;
+  /** Told of every cache file refused and treated as a miss (default: ignored). */
+  onRefused?: (error: CacheFileError) => void;
 }
 
 function isMissing(error: unknown): boolean {
@@ -76,6 +93,7 @@ function isMissing(error: unknown): boolean {
  */
 export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {}): FsBlobCache {
   const now = options.now ?? (() => Date.now());
+  const limits = { maxBytes: options.maxBlobBytes ?? DEFAULT_MAX_FILE_BYTES, timeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS };
   const root = join(dir, 'blobs');
   const fileOf = (algorithm: HashAlgorithm, hex: string) => join(root, algorithm, hex);
 
@@ -89,25 +107,39 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
 
   async function touch(path: string): Promise<void> {
     const time = new Date(now());
-    await utimes(path, time, time).catch((error: unknown) => {
+    await lutimes(path, time, time).catch((error: unknown) => {
       if (!isMissing(error)) throw error;
     });
   }
 
-  async function read(path: string): Promise<Uint8Array | undefined> {
+  /** The bytes of a stored blob; undefined when missing, or refused (reported, then removed when possible). */
+  async function read(path: string, report = true): Promise<Uint8Array | undefined> {
     try {
-      const buffer = await readFile(path);
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      return await readRegularFile(path, limits);
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw error;
+      if (!isCacheFileError(error)) throw error;
+      const removed = await removeEntry(path);
+      if (report) options.onRefused?.(withRemoval(error, removed));
+      return undefined;
+    }
+  }
+
+  /** Writes a blob file, with a clear error when a planted entry that could not be removed is in the way. */
+  async function write(path: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await writeFileAtomic(path, bytes);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      throw new CacheFileError(`${path} is a directory that could not be removed; cannot store the blob there (${code})`, path, 'not-regular', { cause: error });
     }
   }
 
   async function find(integrity: string): Promise<string | undefined> {
     for (const path of candidates(integrity)) {
       try {
-        if ((await stat(path)).isFile()) return path;
+        if ((await lstat(path)).isFile()) return path;
       } catch (error) {
         if (!isMissing(error)) throw error;
       }
@@ -115,7 +147,8 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
     return undefined;
   }
 
-  async function listAlgorithm(algorithm: HashAlgorithm): Promise<Array<CachedBlobInfo & { path: string }>> {
+  /** The regular files stored under blob names, and the other entries found under such names. */
+  async function listAlgorithm(algorithm: HashAlgorithm): Promise<Array<(CachedBlobInfo & { path: string }) | { path: string; refused: string }>> {
     let names: string[];
     try {
       names = await readdir(join(root, algorithm));
@@ -130,8 +163,8 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
         .map(async (hex) => {
           const path = fileOf(algorithm, hex);
           try {
-            const info = await stat(path);
-            if (!info.isFile()) return undefined;
+            const info = await lstat(path);
+            if (!info.isFile()) return { path, refused: kindOf(info) };
             return { integrity: hexToIntegrity(algorithm, hex), size: info.size, lastUsed: Math.round(info.mtimeMs), path };
           } catch (error) {
             if (isMissing(error)) return undefined; // removed by another process meanwhile
@@ -142,9 +175,13 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
     return entries.filter((entry) => entry !== undefined);
   }
 
-  async function listAll() {
+  async function listEntries() {
     const groups = await Promise.all((Object.keys(ALGORITHMS) as HashAlgorithm[]).map(listAlgorithm));
     return groups.flat();
+  }
+
+  async function listAll(): Promise<Array<CachedBlobInfo & { path: string }>> {
+    return (await listEntries()).filter((entry): entry is CachedBlobInfo & { path: string } => !('refused' in entry));
   }
 
   async function remove(path: string): Promise<boolean> {
@@ -199,8 +236,8 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
       const actual = expected.length === 1 ? integrity : await computeIntegrity(bytes, expected[0]!.algorithm);
       const { algorithm, hex } = integrityToHex(actual);
       const path = fileOf(algorithm, hex);
-      const existing = await read(path);
-      if (!existing || !sameBytes(existing, bytes)) await writeFileAtomic(path, bytes);
+      const existing = await read(path, false); // removes a refused entry in the way; get is what reports refusals
+      if (!existing || !sameBytes(existing, bytes)) await write(path, bytes);
       await touch(path);
     },
 
@@ -234,8 +271,12 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
     },
 
     async verify() {
-      const report: VerifyReport = { checked: 0, corrupt: [], removedTemp: await removeStaleTemp() };
-      for (const entry of await listAll()) {
+      const report: VerifyReport = { checked: 0, corrupt: [], removedTemp: await removeStaleTemp(), refused: [] };
+      for (const entry of await listEntries()) {
+        if ('refused' in entry) {
+          report.refused.push({ path: entry.path, problem: entry.refused, removed: await removeEntry(entry.path) });
+          continue;
+        }
         const bytes = await read(entry.path);
         if (!bytes) continue;
         report.checked += 1;
@@ -246,6 +287,21 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
       return report;
     },
   };
+}
+
+/** What kind of entry an lstat describes, for reports. */
+function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isSymbolicLink(): boolean; isSocket(): boolean }): string {
+  if (info.isDirectory()) return 'directory';
+  if (info.isFIFO()) return 'FIFO';
+  if (info.isSymbolicLink()) return 'symbolic link';
+  if (info.isSocket()) return 'socket';
+  return 'special file';
+}
+
+/** The refusal, saying whether the entry was removed. */
+function withRemoval(error: CacheFileError, removed: boolean): CacheFileError {
+  const outcome = removed ? 'removed it; treating it as not cached' : 'could not remove it; treating it as not cached';
+  return new CacheFileError(`${error.message} (${outcome})`, error.path, error.problem, { cause: error });
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

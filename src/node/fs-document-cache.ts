@@ -6,13 +6,33 @@
  * read back as a valid cached document (edited by hand, left by an older
  * version) is treated as absent and removed: the next fetch replaces it.
  * A signed document keeps its envelope, which the host verifies again on use.
+ * Entries are read with readRegularFile: a FIFO, directory or symbolic link
+ * planted under an entry's name, a file over the size limit or a read that
+ * does not finish in time is reported through `onRefused`, removed when it
+ * can be, and treated as absent, so the host asks the registry instead of
+ * hanging.
  */
 import { createHash } from 'node:crypto';
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeCachedDocument } from '../core/document.js';
+import { CacheFileError, isCacheFileError } from '../core/errors.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { DEFAULT_READ_TIMEOUT_MS, readRegularFileUtf8, removeEntry } from './regular-file.js';
+
+/** The largest cached document entry read back by default: a document of 8 MiB and its envelope, with room. */
+export const DEFAULT_MAX_DOCUMENT_FILE_BYTES = 32 * 1024 * 1024;
+
+/** Options of createFsDocumentCache. */
+export interface FsDocumentCacheOptions {
+  /** The largest entry file read back (default 32 MiB); a larger one is refused and treated as absent. */
+  maxEntryBytes?: number;
+  /** How long reading one entry may take, in ms (default 5 s). */
+  readTimeoutMs?: number;
+  /** Told of every entry file refused and treated as absent (default: ignored). */
+  onRefused?: (error: CacheFileError) => void;
+}
 
 /** The filesystem DocumentCache, with the path helper the CLI and tests use. */
 export interface FsDocumentCache extends DocumentCache {
@@ -37,8 +57,9 @@ function decode(text: string, registry: string, name: string): CachedDocument | 
  * const documents = createFsDocumentCache(cacheDir);
  * const cached = await documents.get('https://plugins.example', 'hello');
  */
-export function createFsDocumentCache(dir: string): FsDocumentCache {
+export function createFsDocumentCache(dir: string, options: FsDocumentCacheOptions = {}): FsDocumentCache {
   const root = join(dir, 'documents');
+  const limits = { maxBytes: options.maxEntryBytes ?? DEFAULT_MAX_DOCUMENT_FILE_BYTES, timeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS };
   const pathOf = (registry: string, name: string) =>
     join(root, `${createHash('sha256').update(`${registry}\n${name}`).digest('hex')}.json`);
 
@@ -50,10 +71,15 @@ export function createFsDocumentCache(dir: string): FsDocumentCache {
       const path = pathOf(registry, name);
       let text: string;
       try {
-        text = await readFile(path, 'utf8');
+        text = await readRegularFileUtf8(path, limits);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        if (!isCacheFileError(error)) throw error;
+        const removed = await removeEntry(path);
+        const outcome = removed ? 'removed it; asking the registry instead' : 'could not remove it; asking the registry instead';
+        options.onRefused?.(new CacheFileError(`${error.message} (${outcome})`, path, error.problem, { cause: error }));
+        return undefined;
       }
       const entry = decode(text, registry, name);
       if (!entry) await unlink(path).catch(() => undefined);
@@ -69,8 +95,18 @@ export function createFsDocumentCache(dir: string): FsDocumentCache {
         ...(entry.envelope !== undefined ? { envelope: entry.envelope } : {}),
         fetchedAt: entry.fetchedAt,
       };
-      // No fsync: a document lost or emptied by a power cut reads as absent and is fetched again.
-      await writeFileAtomic(pathOf(entry.registry, entry.name), JSON.stringify(stored), { sync: false });
+      const path = pathOf(entry.registry, entry.name);
+      try {
+        // No fsync: a document lost or emptied by a power cut reads as absent and is fetched again.
+        await writeFileAtomic(path, JSON.stringify(stored), { sync: false });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        // A planted directory is in the way and get could not remove it.
+        throw new CacheFileError(`${path} is a directory that could not be removed; cannot cache the document of ${entry.name} there (${code})`, path, 'not-regular', {
+          plugin: entry.name, cause: error,
+        });
+      }
     },
 
     async delete(registry, name) {

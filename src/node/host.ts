@@ -10,6 +10,7 @@
  * With `trustedKeys`, what signed metadata has been seen is kept under
  * `<cacheDir>/trust` (fs-trust-store.ts), so a restart cannot be rolled back.
  */
+import type { CacheFileError } from '../core/errors.js';
 import { Emitter, type Unsubscribe } from '../core/events.js';
 import { createNodeWorkerSpawner } from './worker-spawner.js';
 import { createHost, type HostEvents, type HostOptions, type PluginHost } from '../core/host.js';
@@ -19,6 +20,7 @@ import { createFsBlobCache, type FsBlobCache } from './fs-blob-cache.js';
 import { createFsDocumentCache, type FsDocumentCache } from './fs-document-cache.js';
 import { createFsTrustStore } from './fs-trust-store.js';
 import { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
+import { DEFAULT_MAX_FILE_BYTES } from './regular-file.js';
 import { watchDir, type DirChange, type WatchedDir, type WatchOptions } from './watch.js';
 
 /** The core events plus `watch`: one pass over a watched directory changed or failed something. */
@@ -76,8 +78,13 @@ export function createPluginHost<Api = unknown>(options: NodeHostOptions<Api> = 
   const { cacheDir: explicitDir, env = process.env, registry: explicitRegistry, ...rest } = options;
   const cacheDir = defaultCacheDir(explicitDir, env);
   const registry = defaultRegistry(explicitRegistry, env);
-  const cache = createFsBlobCache(cacheDir);
-  const documents = createFsDocumentCache(cacheDir);
+  // A FIFO, directory or link planted in the cache is refused, reported here and treated as a miss.
+  const onRefused = (error: CacheFileError) => (options.log ?? console).warn(`plughub cache: ${error.message}`);
+  const cache = createFsBlobCache(cacheDir, {
+    onRefused,
+    ...(options.maxBundleBytes !== undefined ? { maxBlobBytes: Math.max(options.maxBundleBytes, DEFAULT_MAX_FILE_BYTES) } : {}),
+  });
+  const documents = createFsDocumentCache(cacheDir, { onRefused });
   const host = createHost<Api>({
     ...rest,
     ...(registry !== undefined ? { registry } : {}),

@@ -3,11 +3,16 @@
  * filesystem BlobCache under PLUGHUB_CACHE_DIR or ~/.cache/plughub). `ls`
  * lists the cached bundles with the plugin versions the cached registry
  * documents say they are; `verify` re-hashes every bundle and removes corrupt
- * ones; `prune` removes the least recently used until the cache fits a size.
+ * ones and whatever is not a regular file under a bundle's name (a FIFO,
+ * directory or link someone planted); `prune` removes the least recently
+ * used until the cache fits a size. Cache files are read as regular files
+ * only, bounded in size and time (regular-file.ts).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createFsBlobCache } from '../../fs-blob-cache.js';
+import { DEFAULT_MAX_DOCUMENT_FILE_BYTES } from '../../fs-document-cache.js';
+import { readRegularFileUtf8 } from '../../regular-file.js';
 import { defaultCacheDir } from '../../paths.js';
 import { atMost, usageError } from '../args.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
@@ -34,7 +39,9 @@ async function pluginsByIntegrity(cacheDir: string): Promise<Map<string, string[
   const names = await readdir(folder).catch(() => [] as string[]);
   for (const file of names.filter((name) => name.endsWith('.json'))) {
     try {
-      const entry = JSON.parse(await readFile(join(folder, file), 'utf8')) as {
+      // Regular files only, bounded in size and time: a FIFO planted here must not hang `cache ls`.
+      const text = await readRegularFileUtf8(join(folder, file), { maxBytes: DEFAULT_MAX_DOCUMENT_FILE_BYTES });
+      const entry = JSON.parse(text) as {
         name?: unknown;
         document?: { versions?: Record<string, { dist?: { integrity?: unknown } }> };
       };
@@ -44,7 +51,7 @@ async function pluginsByIntegrity(cacheDir: string): Promise<Map<string, string[
         byIntegrity.set(integrity, [...(byIntegrity.get(integrity) ?? []), `${entry.name}@${version}`]);
       }
     } catch {
-      // A document being rewritten or left by another version: it only labels the list.
+      // A document being rewritten, left by another version, or refused: it only labels the list.
     }
   }
   return byIntegrity;
@@ -76,6 +83,7 @@ async function verify(io: CliIO, dir: string, json: boolean): Promise<void> {
   const lines = [`checked ${report.checked} bundle${report.checked === 1 ? '' : 's'} in ${dir}: ${report.corrupt.length} corrupt`];
   for (const item of report.corrupt) lines.push(`  removed corrupt ${item.integrity} (${item.path})`);
   for (const path of report.removedTemp) lines.push(`  removed leftover ${path}`);
+  for (const item of report.refused) lines.push(`  ${item.removed ? 'removed' : 'could not remove'} ${item.problem} in place of a bundle (${item.path})`);
   printLines(io, lines);
 }
 

@@ -1,0 +1,163 @@
+/**
+ * Reading a file from a directory others may write (a cache, a trust store)
+ * without letting what was planted there stall or redirect the reader.
+ *
+ * A plain `readFile` follows symbolic links and blocks forever on a FIFO
+ * with no writer (and on some devices), so a neighbour who can write the
+ * cache directory could hang every host that reads it. Here the file is
+ * opened with O_NONBLOCK (opening a FIFO returns at once) and O_NOFOLLOW (a
+ * symbolic link is refused, not followed), the open handle is checked with
+ * fstat to be a regular file, and the read is bounded in bytes and in time.
+ * Anything else is refused with a CacheFileError naming the path and the
+ * problem; a missing file rejects with the system's ENOENT error, as
+ * readFile does. Where the platform lacks O_NOFOLLOW (Windows) an lstat
+ * before the open refuses links.
+ */
+import { constants } from 'node:fs';
+import { lstat, open, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { CacheFileError } from '../core/errors.js';
+
+/** How long one read may take by default, open to last byte. */
+export const DEFAULT_READ_TIMEOUT_MS = 5_000;
+/** The largest file read by default. */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+const CHUNK = 64 * 1024;
+const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/** Options of readRegularFile. */
+export interface ReadRegularFileOptions {
+  /** Refuse a file larger than this (default 64 MiB). */
+  maxBytes?: number;
+  /** Refuse when the read takes longer than this, in ms (default 5 s). */
+  timeoutMs?: number;
+  /** Abandons the read with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** What kind of file a stat describes, for messages. */
+function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isSymbolicLink(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isBlockDevice() || info.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+function notRegular(path: string, what: string): CacheFileError {
+  return new CacheFileError(`${path} is ${what}, not a regular file; refusing to read it`, path, what === 'a symbolic link' ? 'symlink' : 'not-regular');
+}
+
+/** Opens `path` for reading without following a final symbolic link or blocking on a FIFO. */
+async function openNoFollow(path: string): Promise<FileHandle> {
+  if (constants.O_NOFOLLOW === undefined) {
+    const info = await lstat(path);
+    if (!info.isFile()) throw notRegular(path, kindOf(info));
+  }
+  try {
+    return await open(path, FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP (Linux, macOS) or EMLINK (FreeBSD): the last component is a link that O_NOFOLLOW refused.
+    if (code === 'ELOOP' || code === 'EMLINK') throw notRegular(path, 'a symbolic link');
+    // ENXIO: a socket, or a FIFO some systems will not open without a writer.
+    if (code === 'ENXIO') throw notRegular(path, 'a socket or FIFO');
+    throw error;
+  }
+}
+
+async function readBounded(path: string, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+  const handle = await openNoFollow(path);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw notRegular(path, kindOf(info));
+    if (info.size > maxBytes) throw tooLarge(path, maxBytes, info.size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      signal.throwIfAborted();
+      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(path, maxBytes, total);
+      chunks.push(bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead));
+    }
+    signal.throwIfAborted();
+    const out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function tooLarge(path: string, maxBytes: number, size: number): CacheFileError {
+  return new CacheFileError(`${path} has ${size} bytes or more, more than the limit of ${maxBytes}; refusing to read it`, path, 'too-large');
+}
+
+/**
+ * Reads a regular file whole, refusing FIFOs, directories, sockets, devices
+ * and symbolic links (CacheFileError), files over `maxBytes`, and reads that
+ * take over `timeoutMs`. A missing file rejects with the ENOENT error of
+ * the system call.
+ *
+ * @example
+ * const bytes = await readRegularFile(join(cacheDir, 'blobs/sha256', hex), { maxBytes: 64 * 1024 * 1024 });
+ */
+export async function readRegularFile(path: string, options: ReadRegularFileOptions = {}): Promise<Uint8Array> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  options.signal?.throwIfAborted();
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    controller.abort(new CacheFileError(`reading ${path} took longer than ${timeoutMs} ms; giving up on it`, path, 'timeout'));
+  }, timeoutMs);
+  let stop: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = () => reject(controller.signal.reason);
+    controller.signal.addEventListener('abort', stop, { once: true });
+  });
+  // A system call stuck past the deadline finishes (and closes its handle) on its own; nobody waits for it.
+  const work = readBounded(path, maxBytes, controller.signal);
+  work.catch(() => undefined);
+  stopped.catch(() => undefined);
+  try {
+    return await Promise.race([work, stopped]);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (stop) controller.signal.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * readRegularFile decoded as UTF-8 (invalid sequences become U+FFFD).
+ *
+ * @example
+ * const json = JSON.parse(await readRegularFileUtf8(path, { maxBytes: 1024 * 1024 }));
+ */
+export async function readRegularFileUtf8(path: string, options: ReadRegularFileOptions = {}): Promise<string> {
+  return new TextDecoder().decode(await readRegularFile(path, options));
+}
+
+/**
+ * Removes whatever is at `path` without following it: unlinks a file, link,
+ * FIFO or socket, removes an empty directory. True when nothing is left
+ * there; false when it could not be removed (a directory with entries, no
+ * permission), which the caller reports.
+ *
+ * @example if (!(await removeEntry(path))) log.warn(`${path} could not be removed`);
+ */
+export async function removeEntry(path: string): Promise<boolean> {
+  try {
+    const info = await lstat(path);
+    if (info.isDirectory()) await rmdir(path);
+    else await unlink(path);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}

@@ -1,0 +1,97 @@
+/** readRegularFile: regular files only, never through a link, never blocking on a FIFO, bounded in size. */
+import { execFileSync } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isCacheFileError } from '../../src/core/errors.js';
+import { readRegularFile, readRegularFileUtf8, removeEntry } from '../../src/node/regular-file.js';
+import { tempDir } from './helpers.js';
+import { releaseFifos } from './special-files.js';
+
+releaseFifos();
+
+/** The rejection of `promise`, failing the test if it does not settle within `ms` (a hang is the bug). */
+async function refusal(promise: Promise<unknown>, ms = 3_000): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)));
+  try {
+    await Promise.race([promise, hang]);
+  } catch (error) {
+    return error;
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('readRegularFile', () => {
+  it('reads a regular file whole, as bytes and as UTF-8', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'a.json');
+    await writeFile(path, '{"a":"é"}');
+    expect(new TextDecoder().decode(await readRegularFile(path))).toBe('{"a":"é"}');
+    expect(await readRegularFileUtf8(path)).toBe('{"a":"é"}');
+    const big = Buffer.alloc(200_000, 7);
+    await writeFile(path, big);
+    expect(Buffer.from(await readRegularFile(path, { maxBytes: 200_000 })).equals(big)).toBe(true);
+  });
+
+  it('refuses a FIFO without a writer at once instead of blocking', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'fifo');
+    execFileSync('mkfifo', [path]);
+    const error = await refusal(readRegularFile(path));
+    expect(isCacheFileError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'E_CACHE_FILE', problem: 'not-regular', path });
+    expect((error as Error).message).toBe(`${path} is a FIFO, not a regular file; refusing to read it`);
+  });
+
+  it('refuses a directory and a symbolic link (even one to a regular file), naming the path', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'folder'));
+    await writeFile(join(dir, 'real'), 'data');
+    await symlink(join(dir, 'real'), join(dir, 'link'));
+    const folder = await refusal(readRegularFile(join(dir, 'folder')));
+    expect(folder).toMatchObject({ code: 'E_CACHE_FILE', problem: 'not-regular', message: `${join(dir, 'folder')} is a directory, not a regular file; refusing to read it` });
+    const link = await refusal(readRegularFile(join(dir, 'link')));
+    expect(link).toMatchObject({ code: 'E_CACHE_FILE', problem: 'symlink', message: `${join(dir, 'link')} is a symbolic link, not a regular file; refusing to read it` });
+  });
+
+  it('refuses a file larger than maxBytes', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'big');
+    await writeFile(path, Buffer.alloc(1025));
+    const error = await refusal(readRegularFile(path, { maxBytes: 1024 }));
+    expect(error).toMatchObject({ code: 'E_CACHE_FILE', problem: 'too-large' });
+    expect((error as Error).message).toContain('more than the limit of 1024');
+  });
+
+  it('rejects a missing file with ENOENT, as readFile does', async () => {
+    const dir = await tempDir();
+    expect(await refusal(readRegularFile(join(dir, 'none')))).toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('gives up with the abort reason when the signal aborts mid-read', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'a');
+    await writeFile(path, 'data');
+    const controller = new AbortController();
+    const reading = readRegularFile(path, { signal: controller.signal });
+    const reason = new Error('stop');
+    controller.abort(reason);
+    expect(await refusal(reading)).toBe(reason);
+  });
+
+  it('removeEntry removes a FIFO, a link (not its target) and an empty directory, and says when it cannot', async () => {
+    const dir = await tempDir();
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    await writeFile(join(dir, 'target'), 'keep');
+    await symlink(join(dir, 'target'), join(dir, 'link'));
+    await mkdir(join(dir, 'empty'));
+    await mkdir(join(dir, 'full'));
+    await writeFile(join(dir, 'full', 'x'), 'x');
+    for (const name of ['fifo', 'link', 'empty', 'missing']) expect(await removeEntry(join(dir, name))).toBe(true);
+    expect(await removeEntry(join(dir, 'full'))).toBe(false);
+    expect(await readRegularFileUtf8(join(dir, 'target'))).toBe('keep');
+  });
+});
