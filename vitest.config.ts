@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test projects:
- * - node: core, Node adapter, registry server, end-to-end and package checks in Node.
+ * - node: core, Node adapter, registry server, end-to-end and package checks in Node,
+ *   and the property-based fuzz suite (test/fuzz).
  * - happy-dom: the same core tests plus the browser adapter, in a DOM-like environment.
  * - chromium: real-browser tests driving Debian's headless Chromium (test/chromium).
  */
@@ -13,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/{core,node,server,e2e,package}/**/*.test.ts'],
+          include: ['test/{core,node,server,e2e,package,fuzz}/**/*.test.ts'],
           setupFiles: ['test/setup.ts'],
           testTimeout: 20_000,
         },
