@@ -16,42 +16,34 @@
  * back from the shared cache. The copy keeps stack traces and
  * `import.meta.url` readable (a data: URL would put the whole base64 module
  * in every stack trace). The name is the content hash, so Node's module map
- * is keyed by content too. Copies live until the process exits (Node keeps
- * every imported module anyway) and the directory is removed then.
+ * is keyed by content too. Copies live until the process ends (Node keeps
+ * every imported module anyway); the default directory,
+ * `plughub-modules-<pid>-<random>`, is removed then, also when the process
+ * is stopped by SIGINT, SIGTERM or SIGHUP, and folders left by processes that
+ * died without cleaning up are swept at the next start (module-dir.ts).
  *
  * Without a file: URL (an in-memory cache) the loader writes nothing and
  * imports a data: URL of the verified bytes, as core's createDataUrlLoader.
  */
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { integrityToHex } from '../core/integrity.js';
 import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/loader.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../core/ports.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { processModuleDir } from './module-dir.js';
 
 /** Options of createFileLoader. */
 export interface FileLoaderOptions {
   /**
    * Where private copies are written. Default: one directory per process,
-   * created with mkdtemp under os.tmpdir() and removed when the process exits.
+   * created with mkdtemp under os.tmpdir() and removed when the process ends
+   * (exit, SIGINT, SIGTERM, SIGHUP; stale ones are swept at start).
    * A directory given here must be writable by this process only; it is
    * created (mode 0700) when missing and never removed.
    */
   privateDir?: string;
-}
-
-let processDir: Promise<string> | undefined;
-
-/** The per-process private directory, created on first use and removed at exit. */
-function defaultPrivateDir(): Promise<string> {
-  processDir ??= mkdtemp(join(tmpdir(), 'plughub-modules-')).then((dir) => {
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    return dir;
-  });
-  return processDir;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -74,7 +66,7 @@ async function exists(path: string): Promise<boolean> {
 export function createFileLoader(options: FileLoaderOptions = {}): ModuleLoader {
   let ownDir: Promise<string> | undefined;
   const privateDir = () => {
-    if (!options.privateDir) return defaultPrivateDir();
+    if (!options.privateDir) return processModuleDir();
     const dir = options.privateDir;
     ownDir ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(() => dir);
     return ownDir;

@@ -7,9 +7,8 @@
  * printed as JSON on stdout. Plugin logs go to stderr.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { format } from 'node:util';
 import { UsageError } from '../../../core/errors.js';
@@ -17,7 +16,6 @@ import type { Logger } from '../../../core/context.js';
 import type { LocalBundle } from '../../../core/host.js';
 import { parseManifest, parsePluginSpec } from '../../../core/manifest.js';
 import { readPlg } from '../../../core/plg/index.js';
-import { createFileLoader } from '../../file-loader.js';
 import { createPluginHost, type NodePluginHost } from '../../host.js';
 import { buildPlugin } from '../build-plugin.js';
 import { atMost, usageError } from '../args.js';
@@ -124,8 +122,7 @@ export const run: Command = {
       parsePluginSpec(target);
       throw new UsageError(`cannot run ${target}: no registry given: pass --registry URL or set PLUGHUB_REGISTRY (or run a folder: plughub run ./${target})`);
     }
-    // The loader's private module copies live only as long as this command.
-    const privateDir = await mkdtemp(join(tmpdir(), 'plughub-run-'));
+    // The default loader's private module copies go when the process ends, also on SIGINT or SIGTERM (module-dir.ts).
     let host: NodePluginHost | undefined;
     try {
       host = createPluginHost({
@@ -134,7 +131,6 @@ export const run: Command = {
         env: io.env,
         log: stderrLogger(io),
         fetch: fetchWithProgress(io, () => `downloading ${target}`),
-        loader: createFileLoader({ privateDir }),
       });
       const name = local ? await loadLocal(host, target, io) : (await host.load(target)).name;
       const result = await host.execute(name, {
@@ -145,7 +141,6 @@ export const run: Command = {
       io.stdout.write(`${toJson(result, name)}\n`);
     } finally {
       await host?.close();
-      await rm(privateDir, { recursive: true, force: true });
     }
   },
 };
