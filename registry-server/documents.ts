@@ -5,6 +5,7 @@
  */
 import semver from 'semver';
 import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/document.js';
+import { MANIFEST_FIELD_LIMITS } from '../src/core/manifest-limits.js';
 
 /** The content-addressed URL of a blob, relative to the registry. */
 export function blobPath(hex: string): string {
@@ -59,14 +60,31 @@ export function setYanked(current: PluginDocument, version: string, yanked: bool
   });
 }
 
-/** One row of the plugin list: the description comes from the latest version (or the highest one). */
+/**
+ * A description cut to the manifest bound (300 characters, never splitting a
+ * surrogate pair): descriptions stored before the bound held must not bloat
+ * every list page.
+ */
+export function cutDescription(description: string): string {
+  const max = MANIFEST_FIELD_LIMITS.description;
+  if (description.length <= max) return description;
+  const cut = description.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+/**
+ * One row of the plugin list: the description comes from the latest version
+ * (or the highest one), cut to the manifest bound. Tolerates a damaged
+ * document (a version without a manifest, a non-string tag).
+ */
 export function summarize(document: PluginDocument): PluginSummary {
-  const latest = document.distTags.latest;
+  const tagged = document.distTags?.latest;
+  const latest = typeof tagged === 'string' ? tagged : undefined;
   const shown = latest ?? Object.keys(document.versions).filter((v) => semver.valid(v) !== null).sort(semver.rcompare)[0];
-  const description = shown === undefined ? undefined : document.versions[shown]?.manifest.description;
+  const description = shown === undefined ? undefined : (document.versions[shown]?.manifest as { description?: unknown } | undefined)?.description;
   return {
     name: document.name,
-    ...(typeof description === 'string' ? { description } : {}),
+    ...(typeof description === 'string' ? { description: cutDescription(description) } : {}),
     ...(latest !== undefined ? { latest } : {}),
     modified: document.modified,
   };

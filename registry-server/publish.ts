@@ -2,8 +2,12 @@
  * Publishing one version: unpack and check the `.plg` upload while it
  * streams (limits, entries, plugin.json), make sure it is the name and version
  * the URL says, compute the bundle's integrity on the server, then — under
- * the plugin's lock — refuse an existing version, store the blob and commit
- * the new document. Any error before the commit leaves storage unchanged.
+ * the plugin's lock — refuse an existing version, build and serialize the
+ * new document (refusing one over MAX_DOCUMENT_BYTES), and only then store
+ * the blob and commit the document. Everything that can refuse the upload
+ * runs before the first write, so a refused publish leaves storage as it
+ * was; only a crash between the blob and the commit leaves an orphan blob,
+ * which garbage collection (storage/gc.ts) removes.
  */
 import type { VersionEntry } from '../src/core/document.js';
 import { computeIntegrity, integrityToHex } from '../src/core/integrity.js';
@@ -11,8 +15,14 @@ import { readPlg } from '../src/core/plg/index.js';
 import { addVersion, blobPath } from './documents.js';
 import { HttpError } from './http/errors.js';
 import type { ResolvedOptions } from './options.js';
-import { parseDocument } from './storage/snapshot.js';
+import { parseDocument, prepareDocument } from './storage/snapshot.js';
 import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author.js';
+
+/**
+ * The largest document a publish may produce: 8 MiB, what a host reads by
+ * default (`maxDocumentBytes`); a larger one would be useless to hosts.
+ */
+export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 function versionExists(name: string, version: string): HttpError {
   return new HttpError(409, 'E_VERSION_EXISTS', `${name}@${version} is already published, and a published version never changes: publish a new version`);
@@ -20,7 +30,8 @@ function versionExists(name: string, version: string): HttpError {
 
 /**
  * Publishes `name@version` from a `.plg` stream; resolves to the new version
- * entry. Throws HttpError 409 when the version exists, and the errors of
+ * entry. Throws HttpError 409 when the version exists, 413 when the
+ * document would pass MAX_DOCUMENT_BYTES, and the errors of
  * readPlg (size limits, package and manifest problems) as they are. Author
  * signatures, when sent, must verify over the computed integrity (422
  * `E_BAD_SIGNATURE` otherwise) and are kept as `authorSignatures`.
@@ -59,8 +70,18 @@ export async function publishVersion(
   };
   await storage.updateDocument(name, async (current) => {
     if (current?.versions[version] !== undefined) throw versionExists(name, version);
+    const next = await prepareDocument(addVersion(current, name, version, entry, now));
+    const bytes = next.snapshot.bytes.byteLength;
+    if (bytes > MAX_DOCUMENT_BYTES) {
+      throw new HttpError(
+        413,
+        'E_TOO_LARGE',
+        `${name}@${version}: the document would take ${bytes} bytes, more than ${MAX_DOCUMENT_BYTES} (its versions' manifests together are too large)`,
+        { extra: { limit: MAX_DOCUMENT_BYTES } },
+      );
+    }
     await storage.putBlob('sha256', hex, plg.bundle);
-    return addVersion(current, name, version, entry, now);
+    return next;
   });
   options.log({ level: 'info', message: `published ${name}@${version} (${entry.dist.size} bytes, ${integrity})` });
   return entry;

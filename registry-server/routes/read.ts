@@ -17,6 +17,12 @@ const DOCUMENT_CACHE = 'public, max-age=60';
 const LIST_CACHE = 'public, max-age=10';
 const BLOB_CACHE = 'public, max-age=31536000, immutable';
 const BLOB_HEX = /^[0-9a-f]{64}$/;
+/**
+ * The most a page of GET /v1/plugins carries, in bytes of JSON: a page holds
+ * `limit` entries or fewer, so that it stays under this (never fewer than one).
+ */
+export const MAX_LIST_PAGE_BYTES = 256 * 1024;
+const encoder = new TextEncoder();
 
 /** True when the client asks to bypass caches (`Cache-Control: no-cache`, as a hard reload sends). */
 function wantsFresh(request: Request): boolean {
@@ -55,7 +61,9 @@ export function getBlob(options: ResolvedOptions) {
 
 /**
  * GET /v1/plugins?q=&limit=&offset= — names and descriptions containing `q`
- * (any case), sorted by name. Asked for an envelope: the signed list of every
+ * (any case), sorted by name: at most `limit` of them and at most
+ * MAX_LIST_PAGE_BYTES of JSON (clients page on with `offset` + the entries
+ * received, until `total`). Asked for an envelope: the signed list of every
  * plugin (the query is ignored).
  */
 export function listPlugins(options: ResolvedOptions) {
@@ -72,9 +80,21 @@ export function listPlugins(options: ResolvedOptions) {
     if (query.length > 200) throw new HttpError(400, 'E_BAD_REQUEST', 'query parameter q must be at most 200 characters');
     const all = await options.storage.listPlugins();
     const matches = query === '' ? all : all.filter((plugin) => matchesQuery(plugin, query));
-    const body = { total: matches.length, plugins: matches.slice(offset, offset + limit) };
+    const body = { total: matches.length, plugins: pageOf(matches, offset, limit) };
     return jsonResponse(200, body, headers);
   };
+}
+
+/** Up to `limit` rows from `offset`, as many as fit in MAX_LIST_PAGE_BYTES with the page's frame (at least one). */
+function pageOf(rows: PluginSummary[], offset: number, limit: number): PluginSummary[] {
+  const page: PluginSummary[] = [];
+  let bytes = 64;
+  for (const row of rows.slice(offset, offset + limit)) {
+    bytes += encoder.encode(JSON.stringify(row)).byteLength + 1;
+    if (bytes > MAX_LIST_PAGE_BYTES && page.length > 0) break;
+    page.push(row);
+  }
+  return page;
 }
 
 function matchesQuery(plugin: PluginSummary, query: string): boolean {

@@ -19,17 +19,22 @@
  * directory (every commit ends by renaming index.json into it), and, should
  * notifications be unavailable (network filesystems), by a stat of the file
  * at most `revalidateMs` after the last one. `getDocument(name, { fresh })`
- * always checks the file.
+ * always checks the file. Blobs no document refers to are removed by
+ * garbage collection (storage/gc.ts), safely while serving (fs-blobs.ts).
+ * Damaged data never stops the driver from opening: the index is rebuilt
+ * leaving out (and logging) what it cannot read (fs-index.ts).
  */
-import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
-import { open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { constants, mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import { open, readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureDirectory, sameFile, tempFileName, writeFileAtomic } from '../fs/atomic.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
+import type { RegistryLogEntry } from '../options.js';
+import { FsBlobs } from './fs-blobs.js';
 import { FsIndex } from './fs-index.js';
 import { SizedLru } from './lru.js';
-import { assertBlobAddress, assertPluginName, parseDocument, snapshotOf, snapshotOfBytes } from './snapshot.js';
+import { asPrepared, assertPluginName, parseDocument, snapshotOfBytes } from './snapshot.js';
 import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
 
 /** Name of this driver. */
@@ -51,6 +56,21 @@ export interface FsStorageOptions {
    * tests (a process killed here must leave nothing visible).
    */
   beforeDocumentCommit?: (temp: string, target: string) => Promise<void>;
+  /** Receives a line for every damaged file found (default: a process warning). */
+  log?: (entry: RegistryLogEntry) => void;
+  /** A larger index.json is rebuilt from the documents instead of read (default 256 MiB). */
+  maxIndexBytes?: number;
+  /** A larger document file is left out of the index and refused by eachDocument (default 64 MiB). */
+  maxDocumentBytes?: number;
+}
+
+/** Default of FsStorageOptions.maxIndexBytes: 256 MiB, well within what one string can hold. */
+export const DEFAULT_MAX_INDEX_BYTES = 256 * 1024 * 1024;
+/** Default of FsStorageOptions.maxDocumentBytes: 64 MiB (a publish keeps documents under 8 MiB). */
+export const DEFAULT_MAX_STORED_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+function warn(entry: RegistryLogEntry): void {
+  process.emitWarning(entry.message, 'PlughubStorageWarning');
 }
 
 interface CachedDocument {
@@ -86,9 +106,20 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   };
   for (const path of [paths.blobs, paths.plugins, paths.temp, paths.locks]) mkdirSync(path, { recursive: true });
   const locks = new FileLocks(paths.locks, paths.temp, options.locks);
-  const index = new FsIndex({ file: paths.index, plugins: paths.plugins, temp: paths.temp }, locks);
+  const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_STORED_DOCUMENT_BYTES;
+  const index = new FsIndex(
+    {
+      file: paths.index,
+      plugins: paths.plugins,
+      temp: paths.temp,
+      maxIndexBytes: options.maxIndexBytes ?? DEFAULT_MAX_INDEX_BYTES,
+      maxDocumentBytes,
+      log: options.log ?? warn,
+    },
+    locks,
+  );
   const documents = new SizedLru<CachedDocument>(options.documentCacheBytes ?? 16 * 1024 * 1024, (entry) => entry.snapshot.bytes.byteLength);
-  const blobs = new SizedLru<Uint8Array>(options.blobCacheBytes ?? 64 * 1024 * 1024, (bytes) => bytes.byteLength);
+  const blobs = new FsBlobs(paths.blobs, paths.temp, locks, options.blobCacheBytes ?? 64 * 1024 * 1024);
   const revalidateMs = options.revalidateMs ?? 1000;
   const changes = watchChanges(root);
   /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
@@ -153,8 +184,8 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
         const current = currentBytes === undefined ? undefined : parseDocument(currentBytes);
         const next = await change(current);
         if (next === undefined) return currentBytes === undefined ? undefined : snapshotOfBytes(new Uint8Array(currentBytes));
-        if (next.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${next.name}`);
-        const snapshot = await snapshotOf(next);
+        const { document, snapshot } = await asPrepared(next);
+        if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
         await ensureDirectory(join(paths.plugins, pluginDirectoryName(name)));
         await writeFileAtomic(paths.temp, path, snapshot.bytes, undefined, options.beforeDocumentCommit);
         commits++;
@@ -164,26 +195,29 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       });
     },
 
-    async getBlob(algorithm, hex) {
-      assertBlobAddress(algorithm, hex);
-      const cached = blobs.get(hex);
-      if (cached !== undefined) return cached;
-      try {
-        const bytes = new Uint8Array(await readFile(join(paths.blobs, hex)));
-        blobs.set(hex, bytes);
-        return bytes;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
+    getBlob(algorithm, hex) {
+      return blobs.get(algorithm, hex);
     },
 
     async putBlob(algorithm, hex, bytes) {
-      assertBlobAddress(algorithm, hex);
       await ready;
-      const path = join(paths.blobs, hex);
-      if ((await stat(path).catch(() => undefined))?.isFile()) return;
-      await writeFileAtomic(paths.temp, path, bytes);
+      await blobs.put(algorithm, hex, bytes);
+    },
+
+    listBlobs() {
+      return blobs.list();
+    },
+
+    async deleteBlob(algorithm, hex, storedBefore) {
+      await ready;
+      return blobs.delete(algorithm, hex, storedBefore);
+    },
+
+    async *eachDocument() {
+      for (const directory of await readdir(paths.plugins)) {
+        const bytes = await readDocumentFile(join(paths.plugins, directory, 'document.json'), maxDocumentBytes);
+        if (bytes !== undefined) yield { name: directory.replace('%2F', '/'), bytes };
+      }
     },
 
     async listPlugins() {
@@ -206,6 +240,29 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       blobs.clear();
     },
   };
+}
+
+/**
+ * The bytes of a document file, or undefined when there is none. Throws when
+ * it is there but is not a regular file or is larger than `maxBytes`.
+ */
+async function readDocumentFile(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error(`${path} is not a regular file`);
+    if (info.size > maxBytes) throw new Error(`${path} takes ${info.size} bytes, more than the ${maxBytes} read`);
+    return new Uint8Array(await handle.readFile());
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A counter that moves whenever an entry of the data directory changes (index.json is renamed at every commit). */

@@ -6,7 +6,7 @@
 import type { PluginSummary } from '../../src/core/document.js';
 import { summarize } from '../documents.js';
 import { KeyedMutex } from './mutex.js';
-import { assertBlobAddress, assertPluginName, parseDocument, snapshotOf } from './snapshot.js';
+import { asPrepared, assertBlobAddress, assertPluginName, parseDocument } from './snapshot.js';
 import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
 
 /** Name of this driver. */
@@ -19,7 +19,7 @@ export const MEMORY_DRIVER = 'memory';
  */
 export function createMemoryStorage(): RegistryStorage {
   const documents = new Map<string, { snapshot: DocumentSnapshot; summary: PluginSummary }>();
-  const blobs = new Map<string, Uint8Array>();
+  const blobs = new Map<string, { bytes: Uint8Array; storedAt: number }>();
   const mutex = new KeyedMutex();
 
   return {
@@ -37,21 +37,38 @@ export function createMemoryStorage(): RegistryStorage {
         const current = stored === undefined ? undefined : parseDocument(stored.snapshot.bytes);
         const next = await change(current);
         if (next === undefined) return stored?.snapshot;
-        if (next.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${next.name}`);
-        const snapshot = await snapshotOf(next);
-        documents.set(name, { snapshot, summary: summarize(next) });
+        const { document, snapshot } = await asPrepared(next);
+        if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
+        documents.set(name, { snapshot, summary: summarize(document) });
         return snapshot;
       });
     },
 
     async getBlob(algorithm, hex) {
       assertBlobAddress(algorithm, hex);
-      return blobs.get(hex);
+      return blobs.get(hex)?.bytes;
     },
 
     async putBlob(algorithm, hex, bytes) {
       assertBlobAddress(algorithm, hex);
-      if (!blobs.has(hex)) blobs.set(hex, bytes.slice());
+      const stored = blobs.get(hex);
+      if (stored !== undefined) stored.storedAt = Date.now();
+      else blobs.set(hex, { bytes: bytes.slice(), storedAt: Date.now() });
+    },
+
+    async listBlobs() {
+      return [...blobs].map(([hex, blob]) => ({ algorithm: 'sha256' as const, hex, size: blob.bytes.byteLength, storedAt: blob.storedAt }));
+    },
+
+    async deleteBlob(algorithm, hex, storedBefore) {
+      assertBlobAddress(algorithm, hex);
+      const stored = blobs.get(hex);
+      if (stored === undefined || stored.storedAt >= storedBefore) return false;
+      return blobs.delete(hex);
+    },
+
+    async *eachDocument() {
+      for (const [name, entry] of [...documents]) yield { name, bytes: entry.snapshot.bytes };
     },
 
     async listPlugins() {

@@ -7,7 +7,7 @@
 import { bytesToBase64 } from '../../src/core/base64.js';
 import type { PluginDocument } from '../../src/core/document.js';
 import { validatePluginName } from '../../src/core/manifest.js';
-import type { DocumentSnapshot } from './types.js';
+import type { DocumentSnapshot, PreparedDocument } from './types.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -15,6 +15,21 @@ const decoder = new TextDecoder();
 /** The snapshot of a document: its JSON bytes and their ETag. */
 export async function snapshotOf(document: PluginDocument): Promise<DocumentSnapshot> {
   return snapshotOfBytes(encoder.encode(JSON.stringify(document)));
+}
+
+/** A document serialized for storing (see PreparedDocument). */
+export async function prepareDocument(document: PluginDocument): Promise<PreparedDocument> {
+  return { document, snapshot: await snapshotOf(document) };
+}
+
+/** The prepared form of what a DocumentChange returned. */
+export async function asPrepared(next: PluginDocument | PreparedDocument): Promise<PreparedDocument> {
+  return isPrepared(next) ? next : prepareDocument(next);
+}
+
+function isPrepared(next: PluginDocument | PreparedDocument): next is PreparedDocument {
+  const candidate = next as Partial<PreparedDocument>;
+  return typeof candidate.snapshot === 'object' && candidate.snapshot !== null && candidate.snapshot.bytes instanceof Uint8Array && typeof candidate.document === 'object';
 }
 
 /** The snapshot of already serialized document bytes. */

@@ -16,12 +16,35 @@ export interface DocumentSnapshot {
 }
 
 /**
+ * A document already serialized by the caller (with `prepareDocument`), so
+ * that it can check the bytes before it stores anything else: the driver
+ * stores exactly `snapshot.bytes`.
+ */
+export interface PreparedDocument {
+  document: PluginDocument;
+  snapshot: DocumentSnapshot;
+}
+
+/**
  * Computes the next document from the current one (undefined: the plugin has
  * no document yet). Returning undefined leaves the document as it is;
  * throwing leaves it as it is and the error propagates. It may store the
- * blobs the new document refers to (with `putBlob`) before returning.
+ * blobs the new document refers to (with `putBlob`) before returning; it
+ * should serialize the document first (return a PreparedDocument), so that a
+ * document that cannot be stored leaves no blob behind.
  */
-export type DocumentChange = (current: PluginDocument | undefined) => Promise<PluginDocument | undefined> | PluginDocument | undefined;
+export type DocumentChange = (
+  current: PluginDocument | undefined,
+) => Promise<PluginDocument | PreparedDocument | undefined> | PluginDocument | PreparedDocument | undefined;
+
+/** A stored blob, as garbage collection sees it. */
+export interface StoredBlob {
+  algorithm: 'sha256';
+  hex: string;
+  size: number;
+  /** When it was last stored (written, or stored again by `putBlob`), in ms since the epoch. */
+  storedAt: number;
+}
 
 /** A place where the registry keeps its documents and blobs. */
 export interface RegistryStorage {
@@ -51,9 +74,29 @@ export interface RegistryStorage {
 
   /**
    * Stores a blob under its digest (the caller computed it). Idempotent and
-   * atomic: a reader sees the whole blob or none.
+   * atomic: a reader sees the whole blob or none. Storing a blob that is
+   * already there renews its `storedAt`, so that garbage collection leaves
+   * it alone while the document that will refer to it is committed.
    */
   putBlob(algorithm: string, hex: string, bytes: Uint8Array): Promise<void>;
+
+  /** Every stored blob (for garbage collection; see storage/gc.ts). */
+  listBlobs(): Promise<StoredBlob[]>;
+
+  /**
+   * Deletes a blob if it was last stored before `storedBefore` (ms since the
+   * epoch); resolves to true when it did. Atomic with respect to `putBlob` of
+   * the same blob: that either renews the blob first (then it stays) or
+   * stores it again after the deletion.
+   */
+  deleteBlob(algorithm: string, hex: string, storedBefore: number): Promise<boolean>;
+
+  /**
+   * Every stored document as its raw bytes, read from the storage itself (no
+   * cache, no index, whatever its name), for garbage collection. Rejects when
+   * a document exists but cannot be read.
+   */
+  eachDocument(): AsyncIterable<{ name: string; bytes: Uint8Array }>;
 
   /** Every plugin's summary, sorted by name (kept in an index: no document is read). */
   listPlugins(): Promise<PluginSummary[]>;
