@@ -4,6 +4,15 @@
  * before the plugins that need it. A cycle is refused with a
  * DependencyCycleError that names it. Planning only reads documents, so it
  * never waits on another load in progress and cannot deadlock.
+ *
+ * A plan is checked as a whole before anything of it is imported
+ * (`fetchPlan`): planning verifies every document (signatures, expiry,
+ * rollback, through the source's trust guard) and resolves only versions
+ * whose `engines` the host satisfies; then the author policy is checked for
+ * every plugin of the plan, and only then is every bundle fetched and
+ * verified against its integrity. A plugin whose check fails stops the
+ * load before a single module of the plan runs, so a dependency cannot run
+ * on the word of a plugin that is then refused.
  */
 import type { VersionEntry } from './document.js';
 import semver from 'semver';
@@ -23,15 +32,20 @@ export interface PlannedLoad {
   stale: boolean;
 }
 
+/** The most plugins one load plan may hold (a hostile registry could otherwise chain documents without end). */
+export const MAX_PLAN_PLUGINS = 256;
+
 /**
- * Resolves `name@range` and its dependency tree; returns the loads in order
- * (dependencies first, the requested plugin last), each name once.
- * `isSatisfied(name, range)` lets the caller skip plugins it already has.
+ * Resolves each of `wanted` (`[name, range]`, in order) and its dependency
+ * tree into one plan; returns the loads in order (dependencies first, each
+ * requested plugin after what it needs), each name once. `isSatisfied(name,
+ * range)` lets the caller skip dependencies it already has (never a
+ * requested plugin). Throws ResolveError for a plan of more than
+ * MAX_PLAN_PLUGINS plugins.
  */
 export async function planLoad(
   source: PluginSource,
-  name: string,
-  range: string,
+  wanted: ReadonlyArray<readonly [name: string, range: string]>,
   options: ResolveOptions & { signal?: AbortSignal; isSatisfied: (name: string, range: string) => boolean },
 ): Promise<PlannedLoad[]> {
   const ordered: PlannedLoad[] = [];
@@ -58,6 +72,9 @@ export async function planLoad(
     }
     if (planned.has(current)) return agree(current, currentRange, chain);
     if (chain.length > 0 && options.isSatisfied(current, currentRange)) return;
+    if (planned.size + chain.length >= MAX_PLAN_PLUGINS) {
+      throw new ResolveError(`${chain[0] ?? current}: the load plan would hold more than ${MAX_PLAN_PLUGINS} plugins (at ${current})`, [], { plugin: chain[0] ?? current });
+    }
     const { document, stale } = await source.document(current, options.signal);
     const resolved = resolveVersion(document, currentRange, options);
     const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version });
@@ -69,6 +86,28 @@ export async function planLoad(
     ordered.push({ name: current, range: currentRange, version: resolved.version, entry: resolved.entry, manifest, stale });
   }
 
-  await visit(name, range, []);
+  for (const [name, range] of wanted) await visit(name, range, []);
   return ordered;
+}
+
+/**
+ * Checks a plan before anything of it is imported: the author policy of
+ * every plugin first (no network), then every bundle, fetched (or taken
+ * from the cache) and verified against its signed integrity, through
+ * `bundle` (default: the source's). Returns the verified bytes per plugin
+ * name; the caller imports them in plan order.
+ */
+export async function fetchPlan(
+  source: PluginSource,
+  plan: readonly PlannedLoad[],
+  signal?: AbortSignal,
+  bundle: (step: PlannedLoad) => Promise<Uint8Array> = (step) => source.bundle(step.name, step.version, step.entry, signal),
+): Promise<Map<string, Uint8Array>> {
+  for (const step of plan) await source.checkAuthor(step.name, step.version, step.entry);
+  const bundles = new Map<string, Uint8Array>();
+  for (const step of plan) {
+    signal?.throwIfAborted();
+    bundles.set(step.name, await bundle(step));
+  }
+  return bundles;
 }

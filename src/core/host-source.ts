@@ -8,8 +8,11 @@
  * hands exactly those bytes to the loader without hashing them again. With a trust guard (HostOptions
  * `trustedKeys`), every document is asked for signed and verified before
  * the host acts on it — fresh, revalidated (304) or read from the cache
- * offline — and only the verified envelope is cached; author signatures are
- * checked before a bundle is taken from the cache or downloaded.
+ * offline — and only the verified envelope is cached. With `authorKeys`,
+ * `checkAuthor` refuses a version without the author signature its name
+ * requires; the host calls it for every plugin of a load plan before it
+ * fetches any bundle, and `bundle` calls it again before it takes a bundle
+ * from the cache or downloads it.
  */
 import type { Logger } from './context.js';
 import { parsePluginDocument, type PluginDocument, type VersionEntry } from './document.js';
@@ -30,6 +33,8 @@ export interface FetchedDocument {
 export interface PluginSource {
   readonly registry: RegistryClient | undefined;
   document(name: string, signal?: AbortSignal): Promise<FetchedDocument>;
+  /** Refuses `name@version` when `authorKeys` require an author signature it does not carry (SignatureError). */
+  checkAuthor(name: string, version: string, entry: VersionEntry): Promise<void>;
   /** The bytes of `name@version`, verified against `entry.dist.integrity`. */
   bundle(name: string, version: string, entry: VersionEntry, signal?: AbortSignal): Promise<Uint8Array>;
 }
@@ -132,6 +137,10 @@ export function createPluginSource(init: {
         log.warn(`${name}: registry unreachable, using the cached document (${failure.message})`);
         return { document, stale: true };
       }
+    },
+
+    async checkAuthor(name, version, entry) {
+      await authors?.(name, version, entry);
     },
 
     async bundle(name, version, entry, signal) {

@@ -6,6 +6,8 @@
  * whichever version serves), and the set of retired versions still finishing
  * their calls after an upgrade or reload.
  */
+import semver from 'semver';
+import { PluginLoadError } from './errors.js';
 import type { ApiScope } from './host-api-scope.js';
 import type { LoadedInstance } from './isolation/types.js';
 
@@ -37,6 +39,23 @@ export class PluginTable<Api = unknown> {
 
   delete(name: string): void {
     this.#serving.delete(name);
+  }
+
+  /** True when a version of `name` serves and satisfies `range` (any version, for a dist-tag). */
+  satisfies(name: string, range: string): boolean {
+    const current = this.#serving.get(name);
+    if (!current) return false;
+    if (!semver.validRange(range)) return true;
+    return semver.satisfies(current.instance.version, range, { includePrerelease: true });
+  }
+
+  /** The error of a load of `name@range` refused because the version serving `name` does not satisfy it. */
+  conflict(name: string, range: string): PluginLoadError {
+    const current = this.#serving.get(name)!.instance;
+    return new PluginLoadError(
+      `${name}@${range}: ${current.id} is already loaded and does not satisfy "${range}" (unload it or call upgrade)`,
+      { plugin: name, version: current.version },
+    );
   }
 
   names(): string[] {

@@ -57,7 +57,15 @@ export interface HostOptions<Api = unknown> {
   trustedKeys?: readonly TrustedKeyInput[];
   /** How many distinct trusted keys must have signed a document (default 1). */
   threshold?: number;
-  /** Author keys required per plugin name or `@scope/*`: a version must carry a valid author signature by one of them. */
+  /**
+   * Author keys required per plugin name, `@scope/*` or `*` (every name; an
+   * exact name wins over its scope, which wins over `*`): a version must
+   * carry a valid author signature by one of the keys of the pattern that
+   * covers its name, over its name, version, integrity, `dependencies` and
+   * `engines` (a version 1 signature counts only without dependencies).
+   * Every plugin of a load plan, dependencies included, meets the policy of
+   * its own name before any of them is imported.
+   */
   authorKeys?: Readonly<Record<string, readonly TrustedKeyInput[]>>;
   /** The registry identity signed documents must name; default: pinned from the first verified document. */
   registryId?: string;

@@ -1,8 +1,9 @@
 /**
  * The plugin host: go-plugin's manager in web-standard terms. It resolves
- * `name@range` against the registry, plans dependencies, downloads and
- * verifies bundles through the caches, imports them with the injected
- * loader, and then lists, executes, upgrades, reloads and unloads plugins.
+ * `name@range` against the registry, plans dependencies, checks the whole
+ * plan and downloads and verifies its bundles through the caches before it
+ * imports any of them with the injected loader (host-load.ts), and then
+ * lists, executes, upgrades, reloads and unloads plugins.
  * Each plugin version gets its own wrapper of the host API as `ctx.host`
  * (host-api-scope.ts), released when the version closes. Upgrades and
  * reloads swap versions atomically (host-swap.ts, host-updates.ts), and
@@ -10,18 +11,17 @@
  * Platform entries (plughub/node, plughub/browser) call `createHost` with
  * their own caches and loader.
  */
-import semver from 'semver';
 import { silentLogger } from './context.js';
 import { Emitter } from './events.js';
-import { NotLoadedError, PluginLoadError, UnloadedError, UsageError } from './errors.js';
+import { NotLoadedError, UnloadedError, UsageError } from './errors.js';
 import { IsolationChoices, prepareInstance } from './host-isolation.js';
 import type { Isolation } from './isolation/types.js';
 import { createApiScope } from './host-api-scope.js';
 import { startAutoUpdate } from './host-autoupdate.js';
 import type { ExecuteInit, PluginOrigin } from './host-instance.js';
 import { raceSignal } from './isolation/signals.js';
-import { planLoad, type PlannedLoad } from './host-plan.js';
-import { activate, discard, executeAfter, swap, type SwapContext } from './host-swap.js';
+import { createRegistryLoads } from './host-load.js';
+import { discard, executeAfter, swap, type SwapContext } from './host-swap.js';
 import { PluginTable, type PluginEntry } from './host-table.js';
 import { viewOf, type HostEvents, type HostOptions, type LoadedPlugin, type LocalBundle, type PluginHost } from './host-types.js';
 import { createUpdater } from './host-updates.js';
@@ -56,24 +56,8 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     deactivateTimeoutMs: options.deactivateTimeoutMs ?? 5_000,
     graceMs: options.upgradeGraceMs ?? 30_000,
   };
-  const loading = new Map<string, Promise<PluginEntry<Api>>>();
   const topLevel = new Map<string, Promise<LoadedPlugin>>();
   const view = (entry: PluginEntry<Api>) => viewOf(entry.instance, (instance) => table.retiredBecause(instance));
-
-  function satisfied(name: string, range: string): boolean {
-    const current = table.get(name);
-    if (!current) return false;
-    if (!semver.validRange(range)) return true;
-    return semver.satisfies(current.instance.version, range, { includePrerelease: true });
-  }
-
-  function conflict(name: string, range: string): PluginLoadError {
-    const current = table.get(name)!.instance;
-    return new PluginLoadError(
-      `${name}@${range}: ${current.id} is already loaded and does not satisfy "${range}" (unload it or call upgrade)`,
-      { plugin: name, version: current.version },
-    );
-  }
 
   const isolation = new IsolationChoices(options.isolation, options.workers);
 
@@ -108,70 +92,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     }
   }
 
-  /**
-   * Activates a prepared entry and makes it serve, under the name's lock.
-   * When the name got loaded meanwhile: that version if it satisfies
-   * `range`, else (or without a range) a conflict; the prepared entry is
-   * discarded either way.
-   */
-  function commit(entry: PluginEntry<Api>, range?: string): Promise<PluginEntry<Api>> {
-    const { name, version } = entry.instance;
-    return table.exclusive(name, async () => {
-      const existing = table.get(name);
-      if (existing) {
-        await discard(context, entry, 'not needed');
-        if (range !== undefined && satisfied(name, range)) return existing;
-        throw conflict(name, range ?? version);
-      }
-      await activate(context, entry, view(entry));
-      table.set(name, entry);
-      return entry;
-    });
-  }
-
-  /** Instantiates one planned version, once per name even when several loads ask at the same time. */
-  function install(step: PlannedLoad, signal?: AbortSignal): Promise<PluginEntry<Api>> {
-    const existing = table.get(step.name);
-    if (existing) return satisfied(step.name, step.range) ? Promise.resolve(existing) : Promise.reject(conflict(step.name, step.range));
-    const pending = loading.get(step.name);
-    if (pending) return pending.then((entry) => (satisfied(step.name, step.range) ? entry : Promise.reject(conflict(step.name, step.range))));
-    const started = Date.now();
-    const work = (async () => {
-      const bytes = await source.bundle(step.name, step.version, step.entry, signal);
-      const origin: PluginOrigin = { kind: 'registry', registry: source.registry!.url, range: step.range };
-      const prepared = await prepare(step.manifest, step.entry.dist.integrity, bytes, origin);
-      const entry = await commit(prepared, step.range);
-      if (entry === prepared) events.emit('loaded', { plugin: view(entry), durationMs: Date.now() - started });
-      return entry;
-    })();
-    loading.set(step.name, work);
-    const forget = () => loading.delete(step.name);
-    work.then(forget, forget);
-    return work;
-  }
-
-  async function loadSpec(name: string, range: string, signal?: AbortSignal): Promise<LoadedPlugin> {
-    if (table.has(name)) {
-      if (satisfied(name, range)) return view(table.get(name)!);
-      throw conflict(name, range);
-    }
-    events.emit('loading', { name, range });
-    try {
-      const plan = await planLoad(source, name, range, { ...resolveOptions, ...(signal ? { signal } : {}), isSatisfied: satisfied });
-      let last: PluginEntry<Api> | undefined;
-      for (const step of plan) last = await install(step, signal);
-      return view(last ?? table.get(name)!);
-    } catch (error) {
-      events.emit('error', { name, phase: 'load', error });
-      throw error;
-    }
-  }
-
-  async function loadDependencies(manifest: Manifest, signal?: AbortSignal): Promise<void> {
-    for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
-      if (!satisfied(dependency, range)) await loadSpec(dependency, range, signal);
-    }
-  }
+  const loads = createRegistryLoads<Api>({ ...context, source, resolveOptions, view, prepare });
 
   function requireLoaded(name: string): PluginEntry<Api> {
     const entry = table.get(name);
@@ -203,11 +124,11 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     if (options.hostVersion) checkCompatibility(manifest, options.hostVersion);
     const { name, version } = manifest;
     const current = table.get(name);
-    if (current && !loadOptions.replace) throw conflict(name, version);
+    if (current && !loadOptions.replace) throw table.conflict(name, version);
     const started = Date.now();
     events.emit('loading', { name, range: version });
     try {
-      await loadDependencies(manifest);
+      await loads.loadDependencies(manifest);
       const integrity = await computeIntegrity(bundle.bytes, 'sha256');
       await cache.put(integrity, bundle.bytes);
       const prepared = await prepare(manifest, integrity, bundle.bytes, { kind: 'local', location: bundle.location });
@@ -216,7 +137,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
         events.emit('upgraded', { name, from: current.instance.version, to: version, reason: 'reload', plugin, durationMs: Date.now() - started });
         return plugin;
       }
-      const plugin = view(await commit(prepared));
+      const plugin = view(await loads.commit(prepared));
       events.emit('loaded', { plugin, durationMs: Date.now() - started });
       return plugin;
     } catch (error) {
@@ -250,7 +171,8 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     });
   }
 
-  const updater = createUpdater<Api>({ ...context, source, resolveOptions, view, prepare, loadDependencies });
+  // The updater loads a new version's dependencies only once the whole plan of that version has passed its checks.
+  const updater = createUpdater<Api>({ ...context, source: loads.updaterSource, resolveOptions, view, prepare, loadDependencies: loads.loadUpgradeDependencies });
   /** Aborts a periodic check still running when the host closes, so that it loads nothing afterwards. */
   const closing = new AbortController();
   const autoUpdate = options.autoUpdate
@@ -272,7 +194,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       // caller's own signal ends its wait, not the work others may be waiting on.
       let work = topLevel.get(key);
       if (!work) {
-        const started = track(loadSpec(name, range, closing.signal));
+        const started = track(loads.load(name, range, closing.signal));
         topLevel.set(key, started);
         const forget = () => topLevel.delete(key);
         started.then(forget, () => {

@@ -34,6 +34,9 @@ export {
   signEnvelope,
   signatureInput,
   authorSignatureInput,
+  legacyAuthorSignatureInput,
+  signedManifestFields,
+  AUTHOR_SIGNED_FIELDS,
   keyIdOf,
   generateSigningKey,
   importSigningKey,
@@ -54,6 +57,7 @@ export {
   type SigningKey,
   type GeneratedSigningKey,
 } from './trust/envelope.js';
-export { createTrustGuard, createAuthorCheck, type AuthorCheck, type TrustGuard, type TrustOptions } from './trust/trust-guard.js';
-export { normalizeKeys, openEnvelope, checkSignatures, checkAuthorSignatures, type TrustedKeyInput, type EnvelopeExpectation } from './trust/verify.js';
+export { canonicalJson } from './trust/canonical-json.js';
+export { createTrustGuard, createAuthorCheck, authorPatternOf, type AuthorCheck, type TrustGuard, type TrustOptions } from './trust/trust-guard.js';
+export { normalizeKeys, openEnvelope, checkSignatures, checkAuthorSignatures, type AuthorSignedEntry, type TrustedKeyInput, type EnvelopeExpectation } from './trust/verify.js';
 export { followKeyChain, type KeysFetcher } from './trust/key-chain.js';

@@ -70,11 +70,11 @@ describe('plughub keys', () => {
 });
 
 describe('plughub publish --sign-key', () => {
-  it('adds an author signature over name, version and integrity to the version entry', async () => {
+  it("adds an author signature over name, version, integrity, dependencies and engines to the version entry", async () => {
     const registry = await inProcessRegistry();
     const dir = await tempDir();
     await writeTree(dir, {
-      'plugin.json': JSON.stringify({ name: 'hello', version: '1.0.0', source: { mode: 'esm', path: 'dist/index.js' } }),
+      'plugin.json': JSON.stringify({ name: 'hello', version: '1.0.0', source: { mode: 'esm', path: 'dist/index.js' }, engines: { host: '>=1' }, dependencies: { zeta: '^2', alpha: '1.x' } }),
       'src/index.js': 'export async function execute() { return 1; }\n',
     });
     expect((await cli(['keys', 'generate', '--out', 'author.json'], { cwd: dir })).code).toBe(0);
@@ -87,7 +87,8 @@ describe('plughub publish --sign-key', () => {
     const signatures = document.versions['1.0.0'].authorSignatures as { keyid: string; sig: string }[];
     expect(signatures.map((s) => s.keyid)).toEqual([key.keyid]);
     const publicKey = await crypto.subtle.importKey('raw', new Uint8Array(base64ToBytes(key.publicKey)), { name: 'Ed25519' }, false, ['verify']);
-    const input = new TextEncoder().encode(`plughub-author-v1\nhello\n1.0.0\n${integrity}`);
+    const fields = '{"dependencies":{"alpha":"1.x","zeta":"^2"},"engines":{"host":">=1"}}';
+    const input = new TextEncoder().encode(`plughub-author-v2\nhello\n1.0.0\n${integrity}\n${fields}`);
     expect(await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, new Uint8Array(base64ToBytes(signatures[0]!.sig)), input)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFileTokenStore, createFsStorage, createFsSigningStore, createRegistry } from '../../registry-server/index.js';
-import { authorSignatureInput, bytesToBase64, generateSigningKey, importSigningKey, keyIdOf, base64ToBytes, type Envelope } from '../../src/core/trust/envelope.js';
+import { bytesToBase64, generateSigningKey, importSigningKey, keyIdOf, base64ToBytes, type Envelope } from '../../src/core/trust/envelope.js';
 import { ORIGIN, errorOf, get, onCleanup, pluginPackage, pluginPath, publish, publishRequest } from './helpers.js';
 import { currentKeys, expectSignedBy, getEnvelope, trustRegistry } from './trust-helpers.js';
 
@@ -153,12 +153,18 @@ describe('keys routes', () => {
 });
 
 describe('author signatures', () => {
-  async function authorHeader(name: string, version: string, bundle: Uint8Array) {
+  /**
+   * A header signing the version 2 input, written out here (not taken from
+   * envelope.ts): name, version, integrity and the canonical JSON of the
+   * manifest's `dependencies` and `engines` (`fields`), or the version 1 input.
+   */
+  async function authorHeader(name: string, version: string, bundle: Uint8Array, fields = '{}', legacy = false) {
     const key = await generateSigningKey();
     const { computeIntegrity } = await import('../../src/core/integrity.js');
     const integrity = await computeIntegrity(bundle);
     const privateKey = await importSigningKey(key.privateKeyPkcs8);
-    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, new Uint8Array(authorSignatureInput(name, version, integrity))));
+    const text = legacy ? `plughub-author-v1\n${name}\n${version}\n${integrity}` : `plughub-author-v2\n${name}\n${version}\n${integrity}\n${fields}`;
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, new TextEncoder().encode(text)));
     return { key, header: `${key.publicKey} ${bytesToBase64(sig)}` };
   }
 
@@ -174,13 +180,37 @@ describe('author signatures', () => {
     expect(payload.document.versions['1.0.0'].authorSignatures).toEqual(entry.authorSignatures);
   });
 
-  it('refuses a signature over another version with 422 E_BAD_SIGNATURE, storing nothing', async () => {
+  it("checks the signature over plugin.json's dependencies and engines, in canonical form", async () => {
+    const registry = await trustRegistry({ driver: 'memory' });
+    const manifestExtra = { engines: { host: '^1' }, dependencies: { zeta: '^2', alpha: '~1.2' } };
+    const { bytes, bundle } = await pluginPackage('hello', '1.0.0', { manifestExtra });
+    const request = (header: string) => publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } });
+    // Signed without the dependencies: the registry could have added them.
+    const bare = await registry.fetch(request((await authorHeader('hello', '1.0.0', bundle, '{"engines":{"host":"^1"}}')).header));
+    expect(bare.status).toBe(422);
+    expect((await errorOf(bare)).code).toBe('E_BAD_SIGNATURE');
+    const fields = '{"dependencies":{"alpha":"~1.2","zeta":"^2"},"engines":{"host":"^1"}}';
+    const response = await registry.fetch(request((await authorHeader('hello', '1.0.0', bundle, fields)).header));
+    expect(response.status).toBe(201);
+  });
+
+  it('refuses a signature over another version, or of version 1, with 422 E_BAD_SIGNATURE, storing nothing', async () => {
     const registry = await trustRegistry({ driver: 'memory' });
     const { bytes, bundle } = await pluginPackage('hello', '1.0.0');
-    const { header } = await authorHeader('hello', '2.0.0', bundle);
-    const response = await registry.fetch(publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } }));
-    expect(response.status).toBe(422);
-    expect((await errorOf(response)).code).toBe('E_BAD_SIGNATURE');
+    for (const { header } of [await authorHeader('hello', '2.0.0', bundle), await authorHeader('hello', '1.0.0', bundle, '{}', true)]) {
+      const response = await registry.fetch(publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } }));
+      expect(response.status).toBe(422);
+      expect((await errorOf(response)).message).toMatch(/plughub-author-v2/);
+    }
     expect((await get(registry, pluginPath('hello'))).status).toBe(404);
+  });
+
+  it('refuses more than 16 signatures in one publish with 400', async () => {
+    const registry = await trustRegistry({ driver: 'memory' });
+    const { bytes, bundle } = await pluginPackage('hello', '1.0.0');
+    const { header } = await authorHeader('hello', '1.0.0', bundle);
+    const response = await registry.fetch(publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': Array(17).fill(header).join(', ') } }));
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).code).toBe('E_BAD_REQUEST');
   });
 });

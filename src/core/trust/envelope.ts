@@ -13,6 +13,7 @@
  */
 import { base64ToBytes, bytesToBase64, bytesToHex } from '../base64.js';
 import type { PluginDocument, PluginSummary } from '../document.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** The base64 helpers keys and signatures are written in (defined in base64.ts). */
 export { base64ToBytes, bytesToBase64 };
@@ -27,8 +28,12 @@ export const LIST_PAYLOAD_TYPE = 'application/vnd.plughub.plugin-list+json';
 export const KEYS_PAYLOAD_TYPE = 'application/vnd.plughub.keys+json';
 /** Prefix of the registry signature input. */
 export const SIGNATURE_PREFIX = 'plughub-sig-v1\n';
-/** Prefix of the author signature input. */
-export const AUTHOR_SIGNATURE_PREFIX = 'plughub-author-v1\n';
+/** Prefix of the author signature input (version 2: covers the manifest fields a host acts on). */
+export const AUTHOR_SIGNATURE_PREFIX = 'plughub-author-v2\n';
+/** Prefix of the version 1 author signature input (name, version and integrity only). */
+export const LEGACY_AUTHOR_SIGNATURE_PREFIX = 'plughub-author-v1\n';
+/** The plugin.json fields an author signature covers besides name, version and integrity: the ones a host acts on. */
+export const AUTHOR_SIGNED_FIELDS = ['dependencies', 'engines'] as const;
 
 /** One of the three payload types. */
 export type PayloadType = typeof DOCUMENT_PAYLOAD_TYPE | typeof LIST_PAYLOAD_TYPE | typeof KEYS_PAYLOAD_TYPE;
@@ -111,9 +116,41 @@ export function signatureInput(payloadType: string, payload: string): Uint8Array
   return encoder.encode(`${SIGNATURE_PREFIX}${payloadType}\n${payload}`);
 }
 
-/** The bytes an author signature covers: UTF-8 of `"plughub-author-v1\n" + name + "\n" + version + "\n" + integrity`. */
-export function authorSignatureInput(name: string, version: string, integrity: string): Uint8Array {
-  return encoder.encode(`${AUTHOR_SIGNATURE_PREFIX}${name}\n${version}\n${integrity}`);
+/**
+ * The bytes an author signature covers: UTF-8 of `"plughub-author-v2\n" +
+ * name + "\n" + version + "\n" + integrity + "\n" + fields`, where `fields`
+ * is the canonical JSON (canonical-json.ts: keys sorted, no whitespace) of
+ * an object holding the AUTHOR_SIGNED_FIELDS (`dependencies`, `engines`)
+ * that plugin.json has, as they are in the file (absent ones left out:
+ * `{}` for a manifest with neither). `manifest` is the plugin.json object
+ * as published (the version entry's `manifest`). Throws a SignatureError
+ * when those fields are not JSON data or are nested too deep.
+ *
+ * @example authorSignatureInput('hello', '1.0.0', 'sha256-…', { name: 'hello', dependencies: { lib: '^1' } })
+ * // "plughub-author-v2\nhello\n1.0.0\nsha256-…\n{\"dependencies\":{\"lib\":\"^1\"}}"
+ */
+export function authorSignatureInput(name: string, version: string, integrity: string, manifest: unknown): Uint8Array {
+  return encoder.encode(`${AUTHOR_SIGNATURE_PREFIX}${name}\n${version}\n${integrity}\n${canonicalJson(signedManifestFields(manifest))}`);
+}
+
+/** The AUTHOR_SIGNED_FIELDS that `manifest` holds, as an object (own properties only). */
+export function signedManifestFields(manifest: unknown): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (typeof manifest !== 'object' || manifest === null) return fields;
+  for (const field of AUTHOR_SIGNED_FIELDS) {
+    if (Object.hasOwn(manifest, field)) fields[field] = (manifest as Record<string, unknown>)[field];
+  }
+  return fields;
+}
+
+/**
+ * The bytes a version 1 author signature covers: UTF-8 of
+ * `"plughub-author-v1\n" + name + "\n" + version + "\n" + integrity`. It
+ * says nothing of the manifest, so hosts accept it only for a version
+ * without dependencies (verify.ts); publishers sign version 2.
+ */
+export function legacyAuthorSignatureInput(name: string, version: string, integrity: string): Uint8Array {
+  return encoder.encode(`${LEGACY_AUTHOR_SIGNATURE_PREFIX}${name}\n${version}\n${integrity}`);
 }
 
 /** The keyid of a public key: lowercase hex SHA-256 of its raw 32 bytes. */

@@ -12,7 +12,7 @@ import type { TrustedKeySet, TrustStore } from '../ports.js';
 import { DOCUMENT_PAYLOAD_TYPE, LIST_PAYLOAD_TYPE, type DocumentPayload, type Envelope, type ListPayload, type Payload } from './envelope.js';
 import { followKeyChain, type KeysFetcher } from './key-chain.js';
 import { createMemoryTrustStore } from './memory-trust-store.js';
-import { checkAuthorSignatures, hasUnknownSigner, normalizeKeys, openEnvelope, type TrustedKeyInput } from './verify.js';
+import { checkAuthorSignatures, hasUnknownSigner, normalizeKeys, openEnvelope, type AuthorSignedEntry, type TrustedKeyInput } from './verify.js';
 
 /** The trust settings of a host (see HostOptions). */
 export interface TrustOptions {
@@ -40,17 +40,33 @@ export interface TrustGuard {
 }
 
 /** Refuses a version without a valid author signature when `authorKeys` covers its name. */
-export type AuthorCheck = (name: string, version: string, entry: { dist: { integrity: string }; authorSignatures?: unknown }) => Promise<void>;
+export type AuthorCheck = (name: string, version: string, entry: AuthorSignedEntry) => Promise<void>;
 
 /**
- * The author-signature check of `authorKeys` (`{ "<name or @scope/*>": [publicKey] }`):
- * an exact name wins over its scope; names it does not cover pass.
+ * The pattern of `authorKeys` that covers `name`: the name itself, else its
+ * `@scope/*`, else `*`; undefined when none does.
+ */
+export function authorPatternOf(authorKeys: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  if (Object.hasOwn(authorKeys, name)) return name;
+  const scope = name.startsWith('@') && name.includes('/') ? `${name.slice(0, name.indexOf('/'))}/*` : undefined;
+  if (scope !== undefined && Object.hasOwn(authorKeys, scope)) return scope;
+  return Object.hasOwn(authorKeys, '*') ? '*' : undefined;
+}
+
+/**
+ * The author-signature check of `authorKeys` (`{ "<name | @scope/* | *>": [publicKey] }`):
+ * each plugin must be signed by a key of the pattern that covers its own
+ * name (authorPatternOf: exact name, then scope, then `*`); a name no
+ * pattern covers passes. The host applies it to every plugin of a load plan,
+ * dependencies included, so a dependency of a covered plugin meets the
+ * policy of its own name. A dependency that no pattern covers is vouched
+ * for only by the signed `dependencies` of the plugin that needs it (its
+ * name and range, not its code): add `*` to require signatures of all.
  */
 export function createAuthorCheck(authorKeys: Readonly<Record<string, readonly TrustedKeyInput[]>>): AuthorCheck {
   const normalized = new Map<string, ReturnType<typeof normalizeKeys>>();
   return async (name, version, entry) => {
-    const scope = name.startsWith('@') && name.includes('/') ? `${name.slice(0, name.indexOf('/'))}/*` : undefined;
-    const pattern = Object.hasOwn(authorKeys, name) ? name : scope !== undefined && Object.hasOwn(authorKeys, scope) ? scope : undefined;
+    const pattern = authorPatternOf(authorKeys, name);
     if (pattern === undefined) return;
     let keys = normalized.get(pattern);
     if (!keys) normalized.set(pattern, (keys = normalizeKeys(authorKeys[pattern]!)));

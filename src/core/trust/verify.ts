@@ -12,6 +12,7 @@ import { ExpiredError, SignatureError, type ErrorDetails } from '../errors.js';
 import { verifyEd25519 } from './ed25519.js';
 import {
   authorSignatureInput,
+  legacyAuthorSignatureInput,
   base64ToBytes,
   isEnvelope,
   keyIdOf,
@@ -156,21 +157,53 @@ export async function openEnvelope<P extends Payload>(envelope: unknown, expect:
   return payload as P;
 }
 
+/** At most this many author signatures of a version entry are looked at (each may cost a verification). */
+export const MAX_AUTHOR_SIGNATURES = 16;
+
+/** A version entry as far as author signatures are concerned: its manifest as published, integrity and signatures. */
+export interface AuthorSignedEntry {
+  manifest: unknown;
+  dist: { integrity: string };
+  authorSignatures?: unknown;
+}
+
+/** The names of the dependencies a published manifest declares. */
+function dependencyNames(manifest: unknown): string[] {
+  const dependencies = typeof manifest === 'object' && manifest !== null ? (manifest as { dependencies?: unknown }).dependencies : undefined;
+  return typeof dependencies === 'object' && dependencies !== null ? Object.keys(dependencies) : [];
+}
+
 /**
  * Checks the author signatures of a version entry: at least one of `keys`
- * must have signed `name`, `version` and the entry's integrity.
+ * must have signed, in version 2 (envelope.ts authorSignatureInput), the
+ * name, version, integrity and the manifest's `dependencies` and `engines`
+ * as published. A version 1 signature (name, version and integrity only)
+ * still counts for a version without dependencies, and is refused for one
+ * with dependencies: the registry could have added them. Throws a
+ * SignatureError saying which.
  */
-export async function checkAuthorSignatures(
-  name: string,
-  version: string,
-  entry: { dist: { integrity: string }; authorSignatures?: unknown },
-  keys: readonly PublicKeyEntry[],
-): Promise<void> {
+export async function checkAuthorSignatures(name: string, version: string, entry: AuthorSignedEntry, keys: readonly PublicKeyEntry[]): Promise<void> {
   const details = { plugin: name, version };
-  const signatures = Array.isArray(entry.authorSignatures) ? (entry.authorSignatures as EnvelopeSignature[]) : [];
-  if (signatures.length === 0) throw new SignatureError(`${name}@${version}: this host requires an author signature, and the version has none`, details);
-  const signers = await validSigners(signatures, keys, authorSignatureInput(name, version, entry.dist.integrity));
-  if (signers.size === 0) {
-    throw new SignatureError(`${name}@${version}: no author signature by a key this host requires for ${name} verifies`, details);
+  const all = Array.isArray(entry.authorSignatures) ? (entry.authorSignatures as EnvelopeSignature[]) : [];
+  if (all.length === 0) throw new SignatureError(`${name}@${version}: this host requires an author signature, and the version has none`, details);
+  const signatures = all.slice(0, MAX_AUTHOR_SIGNATURES);
+  let input: Uint8Array;
+  try {
+    input = authorSignatureInput(name, version, entry.dist.integrity, entry.manifest);
+  } catch (error) {
+    throw new SignatureError(`${name}@${version}: the manifest's signed fields cannot be read: ${(error as Error).message}`, { ...details, cause: error });
   }
+  if ((await validSigners(signatures, keys, input)).size > 0) return;
+  if ((await validSigners(signatures, keys, legacyAuthorSignatureInput(name, version, entry.dist.integrity))).size > 0) {
+    const dependencies = dependencyNames(entry.manifest);
+    if (dependencies.length === 0) return;
+    throw new SignatureError(
+      `${name}@${version}: the author signature is of version 1, which does not cover the manifest, and the version declares dependencies (${dependencies.join(', ')}); the author must publish a version signed with version 2 (plughub publish --sign-key)`,
+      details,
+    );
+  }
+  throw new SignatureError(
+    `${name}@${version}: no author signature by a key this host requires for ${name} verifies over its name, version, integrity ${entry.dist.integrity}, dependencies and engines`,
+    details,
+  );
 }

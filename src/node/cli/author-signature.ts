@@ -1,8 +1,10 @@
 /**
  * Author signing for `plughub publish --sign-key FILE`: reads author key
  * files (`{ keyid, publicKey, privateKey }`, base64, as `plughub keys
- * generate` writes them), signs `"plughub-author-v1\n" + name + "\n" +
- * version + "\n" + integrity` of the package's bundle, and builds the
+ * generate` writes them), signs the version 2 author signature input
+ * (envelope.ts authorSignatureInput: `"plughub-author-v2\n" + name + "\n" +
+ * version + "\n" + integrity + "\n" +` the canonical JSON of plugin.json's
+ * `dependencies` and `engines`) of the package, and builds the
  * `Plughub-Author-Signature` request header the registry checks. The same
  * file format gives `plughub serve` and `plughub keys rotate` the registry's
  * signing key (`--signing-key FILE`), read by readSigningKeyFile.
@@ -69,7 +71,12 @@ export async function readSigningKeyFile(path: string): Promise<GeneratedSigning
 export async function authorSignatureHeader(io: CliIO, files: readonly string[], plgBytes: Uint8Array): Promise<Record<string, string>> {
   const plg = await readPlg(bytesToStream(plgBytes));
   const integrity = await computeIntegrity(plg.bundle);
-  const input = authorSignatureInput(plg.manifest.name, plg.manifest.version, integrity);
+  let input: Uint8Array;
+  try {
+    input = authorSignatureInput(plg.manifest.name, plg.manifest.version, integrity, plg.manifestJson);
+  } catch (error) {
+    throw new UsageError(`${plg.manifest.name}@${plg.manifest.version}: cannot sign plugin.json: ${(error as Error).message}`, { cause: error });
+  }
   const parts: string[] = [];
   for (const file of files) {
     const key = await readAuthorKey(resolve(io.cwd, file));

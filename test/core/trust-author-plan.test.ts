@@ -1,0 +1,159 @@
+/**
+ * `authorKeys` and dependencies: a compromised registry (it holds the
+ * registry signing key, never an author key) must not get code of its own
+ * to run through the dependencies of a plugin the host requires author
+ * signatures for. (a) An unsigned version that depends on a plugin of the
+ * registry's is refused before anything of the plan is imported; (b) a
+ * dependency added to the manifest of an author-signed version (and the
+ * document re-signed by the registry) is refused, because the author
+ * signature covers `dependencies` and `engines`. The same holds on upgrade.
+ * Every "evil" plugin records at import and at activate that it ran.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DOCUMENT_PAYLOAD_TYPE,
+  authorSignatureInput,
+  legacyAuthorSignatureInput,
+  signBytes,
+  signEnvelope,
+} from '../../src/core/trust/envelope.js';
+import { createMemoryTrustStore } from '../../src/core/trust/memory-trust-store.js';
+import { publish } from './host-fixture.js';
+import { signedSetup, testKey, type TestKey } from './trust-fixture.js';
+
+const HELLO = 'export default { execute: () => "hello" };';
+const ran: string[] = [];
+(globalThis as { __pluginRan?: string[] }).__pluginRan = ran;
+/** A plugin whose import and activate leave a trace in `ran`. */
+const evil = (tag: string) =>
+  `globalThis.__pluginRan.push('${tag} imported');
+   export default { activate() { globalThis.__pluginRan.push('${tag} activated'); }, execute: () => '${tag}' };`;
+
+afterEach(() => void ran.splice(0));
+
+type Entry = { manifest: Record<string, unknown>; dist: { integrity: string }; authorSignatures?: unknown };
+type Signed = { document: { versions: Record<string, Entry> } };
+
+async function world() {
+  const t = await signedSetup();
+  const author = await testKey();
+  const trustStore = createMemoryTrustStore();
+  const host = (extra: Parameters<typeof t.host>[0] = {}) =>
+    t.host({ trustedKeys: [t.key.publicKey], trustStore, authorKeys: { '@acme/*': [author.publicKey] }, ...extra });
+
+  /**
+   * Serves `name`'s document, registry-signed, with `edit` applied to its
+   * entries after the author signatures were made (`authors` sign each
+   * listed version; `legacy` uses the old signature that covers no manifest field).
+   */
+  async function serve(name: string, sign: Record<string, TestKey[]>, edit: (versions: Record<string, Entry>) => void = () => {}, legacy = false) {
+    const payload = JSON.parse((await t.signDocument(name)).payload) as Signed;
+    for (const [version, authors] of Object.entries(sign)) {
+      const entry = payload.document.versions[version]!;
+      const input = legacy
+        ? legacyAuthorSignatureInput(name, version, entry.dist.integrity)
+        : authorSignatureInput(name, version, entry.dist.integrity, entry.manifest);
+      entry.authorSignatures = await Promise.all(authors.map(async (a) => ({ keyid: a.keyid, sig: await signBytes(a.signing.privateKey, input) })));
+    }
+    edit(payload.document.versions);
+    const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, payload, t.state.signers);
+    t.serve(name, () => t.json(envelope));
+  }
+  return { ...t, author, trustStore, host, serve };
+}
+
+describe('authorKeys and the load plan', () => {
+  it('(a) refuses an unsigned version before its dependency, a plugin of the registry, is imported or even downloaded', async () => {
+    const t = await world();
+    await publish(t.registry, 'evil', '1.0.0', evil('evil'));
+    await publish(t.registry, '@acme/app', '2.0.0', HELLO, { dependencies: { evil: '^1' } });
+    const host = t.host();
+    await expect(host.load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', code: 'E_SIGNATURE', message: expect.stringContaining('@acme/app@2.0.0') });
+    expect(ran).toEqual([]);
+    expect(host.list()).toEqual([]);
+    expect(t.blobRequests()).toEqual([]);
+  });
+
+  it('(b) refuses a dependency the registry added to an author-signed version and re-signed', async () => {
+    const t = await world();
+    await publish(t.registry, 'evil', '1.0.0', evil('evil'));
+    await publish(t.registry, '@acme/app', '1.0.0', HELLO);
+    const addEvil = (versions: Record<string, Entry>) => void (versions['1.0.0']!.manifest.dependencies = { evil: '^1' });
+    await t.serve('@acme/app', { '1.0.0': [t.author] }, addEvil);
+    const host = t.host();
+    await expect(host.load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', message: expect.stringContaining('no author signature') });
+    expect(ran).toEqual([]);
+    expect(host.list()).toEqual([]);
+    // The same with the old signature format, which covers no manifest field: refused as soon as there is a dependency.
+    await t.serve('@acme/app', { '1.0.0': [t.author] }, addEvil, true);
+    await expect(host.load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', message: expect.stringContaining('does not cover') });
+    expect(ran).toEqual([]);
+    expect(t.blobRequests()).toEqual([]);
+  });
+
+  it('refuses an author-signed version whose engines the registry changed', async () => {
+    const t = await world();
+    await publish(t.registry, '@acme/app', '1.0.0', HELLO, { engines: { host: '^1' } });
+    await t.serve('@acme/app', { '1.0.0': [t.author] }, (versions) => void (versions['1.0.0']!.manifest.engines = { host: '*' }));
+    await expect(t.host({ hostVersion: '2.0.0' }).load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError' });
+  });
+
+  it('loads an author-signed version with its dependencies; the old signature still holds for a version without any', async () => {
+    const t = await world();
+    await publish(t.registry, 'lib', '1.0.0', evil('lib'));
+    await publish(t.registry, '@acme/app', '1.0.0', HELLO, { dependencies: { lib: '^1' } });
+    await publish(t.registry, '@acme/old', '1.0.0', HELLO);
+    await t.serve('@acme/app', { '1.0.0': [t.author] });
+    await t.serve('@acme/old', { '1.0.0': [t.author] }, undefined, true);
+    const host = t.host();
+    expect((await host.load('@acme/app')).version).toBe('1.0.0');
+    // `lib` is covered by no pattern: the signed dependency list is what vouches for it.
+    expect(ran).toEqual(['lib imported', 'lib activated']);
+    expect((await host.load('@acme/old')).version).toBe('1.0.0');
+  });
+
+  it("'*' covers every name, and each dependency must satisfy the policy of its own name (exact name, then @scope/*, then '*')", async () => {
+    const t = await world();
+    const libAuthor = await testKey();
+    await publish(t.registry, 'lib', '1.0.0', evil('lib'));
+    await publish(t.registry, '@acme/app', '1.0.0', HELLO, { dependencies: { lib: '^1' } });
+    await t.serve('@acme/app', { '1.0.0': [t.author] });
+    const policy = { '*': [libAuthor.publicKey], '@acme/*': [t.author.publicKey] };
+    await expect(t.host({ authorKeys: policy }).load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', message: expect.stringContaining('lib@1.0.0') });
+    expect(ran).toEqual([]);
+    // Signed by the key of '@acme/*', not of '*': still refused for lib.
+    await t.serve('lib', { '1.0.0': [t.author] });
+    await expect(t.host({ authorKeys: policy }).load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', message: expect.stringContaining('lib@1.0.0') });
+    expect(ran).toEqual([]);
+    await t.serve('lib', { '1.0.0': [libAuthor] });
+    expect((await t.host({ authorKeys: policy }).load('@acme/app')).version).toBe('1.0.0');
+    expect(ran).toEqual(['lib imported', 'lib activated']);
+    // An exact name wins over '*'.
+    await expect(t.host({ authorKeys: { ...policy, lib: [t.author.publicKey] } }).load('lib')).rejects.toMatchObject({ name: 'SignatureError' });
+  });
+
+  it('refuses an upgrade to an unsigned version before its new dependency is imported', async () => {
+    const t = await world();
+    await publish(t.registry, '@acme/app', '1.0.0', HELLO);
+    await t.serve('@acme/app', { '1.0.0': [t.author] });
+    const host = t.host();
+    await host.load('@acme/app');
+    await publish(t.registry, 'evil', '1.0.0', evil('evil'));
+    await publish(t.registry, '@acme/app', '1.1.0', HELLO, { dependencies: { evil: '^1' } });
+    await t.serve('@acme/app', { '1.0.0': [t.author] });
+    await expect(host.upgrade('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', message: expect.stringContaining('@acme/app@1.1.0') });
+    expect(ran).toEqual([]);
+    expect(host.list().map((p) => `${p.name}@${p.version}`)).toEqual(['@acme/app@1.0.0']);
+  });
+
+  it('checks every plugin of the plan before any is imported: a dependency whose bundle fails integrity stops the whole load', async () => {
+    const t = await world();
+    await publish(t.registry, 'lib', '1.0.0', evil('lib'));
+    await publish(t.registry, 'broken', '1.0.0', HELLO);
+    await publish(t.registry, '@acme/app', '1.0.0', HELLO, { dependencies: { lib: '^1', broken: '^1' } });
+    await t.serve('@acme/app', { '1.0.0': [t.author] });
+    await t.serve('broken', {}, (versions) => void (versions['1.0.0']!.dist.integrity = 'sha256-' + 'A'.repeat(43) + '='));
+    await expect(t.host().load('@acme/app')).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(ran).toEqual([]);
+  });
+});
