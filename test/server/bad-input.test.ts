@@ -127,6 +127,18 @@ describe('refused publishes leave storage unchanged', () => {
     expect((await registry.fetch(publishRequest('hello', '2.0.0', fits, { token: registry.adminToken }))).status).toBe(201);
   });
 
+  it('a plugin.json above 64 KiB, and a path of 1,025 characters or 33 segments', async () => {
+    const registry = await seeded();
+    const [, bundle] = validEntries('hello', '2.0.0');
+    const bloated = { path: 'plugin.json', content: encoder.encode(JSON.stringify(manifest('hello', '2.0.0')).padEnd(64 * 1024 + 1, ' ')) };
+    const error = await expectRefused(registry, await crafted(registry, [bloated, bundle!]), 413, 'E_TOO_LARGE');
+    expect([error.limit, error.message]).toEqual([64 * 1024, expect.stringMatching(/plugin\.json/)]);
+    for (const path of ['x'.repeat(1025), `${'d/'.repeat(32)}f`]) {
+      const entries = [...validEntries('hello', '2.0.0'), { path, content: encoder.encode('x') }];
+      expect((await expectRefused(registry, await crafted(registry, entries), 422, 'E_UNSAFE_ENTRY')).message).toMatch(/long|segments/);
+    }
+  });
+
   it('entries with ../, absolute paths, symlinks and hardlinks', async () => {
     const registry = await seeded();
     const bad: TarWriteEntry[] = [

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { isManifestError, isSizeLimitError } from '../../src/core/errors.js';
 import {
   DEFAULT_PLG_LIMITS,
+  MAX_PATH_DEPTH,
+  MAX_PATH_LENGTH,
   bytesToStream,
   collectBytes,
   isPackageError,
@@ -117,6 +119,27 @@ describe('readPlg refuses', () => {
     expect(await packageCode(asFile)).toBe('E_UNSAFE_ENTRY');
   });
 
+  it(`paths longer than ${MAX_PATH_LENGTH} characters or deeper than ${MAX_PATH_DEPTH} segments, and accepts both at the limit`, async () => {
+    const longest = `${'d/'.repeat(10)}${'x'.repeat(MAX_PATH_LENGTH - 20)}`;
+    const deepest = `${'d/'.repeat(MAX_PATH_DEPTH - 1)}f`;
+    const accepted = await readPlg(bytesToStream(await craftedPlg([...validEntries('hello', '1.0.0'), ...[longest, deepest].map((path) => ({ path, content: encoder.encode('x') }))])));
+    expect([...accepted.files.keys()]).toContain(longest);
+    expect([...accepted.files.keys()]).toContain(deepest);
+    for (const path of [`${longest}y`, `d/${deepest}`, `${'a/'.repeat(5_000)}f`]) {
+      const error = await refusal(await craftedPlg([...validEntries('hello', '1.0.0'), { path, content: encoder.encode('x') }]));
+      expect(isPackageError(error) && error.code, path.slice(0, 40)).toBe('E_UNSAFE_ENTRY');
+      expect((error as Error).message.length).toBeLessThan(400);
+    }
+  });
+
+  it('a directory listed twice, and accepts one listed before or after the files inside it', async () => {
+    const listed = [{ path: 'dist', type: 'directory' as const }, ...validEntries('hello', '1.0.0'), { path: 'dist/', type: 'directory' as const }];
+    expect(await packageCode(listed)).toBe('E_DUPLICATE_ENTRY');
+    for (const order of [listed.slice(0, 3), listed.slice(1)]) {
+      expect([...(await readPlg(bytesToStream(await craftedPlg(order)))).files.keys()]).toEqual(['plugin.json', 'dist/index.js']);
+    }
+  });
+
   it('a package without plugin.json at its root', async () => {
     const entries = validEntries('hello', '1.0.0').map((entry) => ({ ...entry, path: `sub/${entry.path}` }));
     expect(await packageCode(entries)).toBe('E_MISSING_MANIFEST');
@@ -151,7 +174,7 @@ describe('readPlg refuses', () => {
 });
 
 describe('readPlg limits, checked while streaming', () => {
-  const limits = { maxPackageBytes: 64 * 1024, maxFileBytes: 32 * 1024, maxUnpackedBytes: 48 * 1024, maxEntries: 10 };
+  const limits = { maxPackageBytes: 64 * 1024, maxFileBytes: 32 * 1024, maxUnpackedBytes: 48 * 1024, maxEntries: 10, maxManifestBytes: 4 * 1024 };
 
   it('refuses a compressed package above the limit without reading the rest', async () => {
     const noise = crypto.getRandomValues(new Uint8Array(64 * 1024));
@@ -170,6 +193,18 @@ describe('readPlg limits, checked while streaming', () => {
     const error = await readPlg(source, roomy).catch((e: unknown) => e);
     expect(isSizeLimitError(error) && error.limit).toBe(limits.maxPackageBytes);
     expect(pulled).toBeLessThanOrEqual(limits.maxPackageBytes + 4 * 8 * 1024);
+  });
+
+  it(`refuses a plugin.json above ${DEFAULT_PLG_LIMITS.maxManifestBytes} bytes from its header, though files may be larger`, async () => {
+    const limit = DEFAULT_PLG_LIMITS.maxManifestBytes;
+    const json = JSON.stringify(manifest('hello', '1.0.0'));
+    const [, bundle] = validEntries('hello', '1.0.0');
+    const withManifest = (bytes: number) => craftedPlg([{ path: './plugin.json', content: encoder.encode(json.padEnd(bytes, ' ')) }, bundle!, { path: 'big', content: new Uint8Array(256 * 1024) }]);
+    const error = await refusal(await withManifest(limit + 1));
+    expect(isSizeLimitError(error) && error.limit).toBe(limit);
+    expect((error as Error).message).toMatch(/plugin\.json/);
+    const fits = await readPlg(bytesToStream(await withManifest(limit)));
+    expect(fits.files.get('big')?.byteLength).toBe(256 * 1024);
   });
 
   it('refuses a file above the per-file limit', async () => {

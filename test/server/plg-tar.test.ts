@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isSizeLimitError } from '../../src/core/errors.js';
-import { BLOCK_SIZE, collectBytes, isPackageError, readTar, streamFrom, writeTar, type TarEntry } from '../../src/core/plg/index.js';
+import { BLOCK_SIZE, MAX_EXTENSION_BYTES, collectBytes, isPackageError, readTar, streamFrom, writeTar, type TarEntry } from '../../src/core/plg/index.js';
+import { encodeHeader, encodePaxRecords, paddingFor } from '../../src/core/plg/tar-format.js';
 import { tempDir } from './helpers.js';
 
 const run = promisify(execFile);
@@ -24,6 +25,16 @@ async function entriesOf(tar: Uint8Array | ReadableStream<Uint8Array>, limits = 
     for await (const chunk of entry.content()) chunks.push(chunk.slice());
     out.push({ entry, text: decoder.decode(await collectBytes(chunks)) });
   }
+  return out;
+}
+
+/** A pax extended header (with its padding) carrying `records`, to put in front of an entry. */
+function paxHeader(records: Record<string, string>, type: 'pax-header' | 'pax-global-header' = 'pax-header'): Uint8Array {
+  const body = encodePaxRecords(records);
+  const header = encodeHeader({ name: 'PaxHeader/x', mode: 0o644, size: body.byteLength, mtime: 0, type });
+  const out = new Uint8Array(BLOCK_SIZE + body.byteLength + paddingFor(body.byteLength));
+  out.set(header, 0);
+  out.set(body, BLOCK_SIZE);
   return out;
 }
 
@@ -135,5 +146,55 @@ describe('tar writer and reader', () => {
     const tar = await collectBytes(writeTar(Array.from({ length: 5 }, (_, i) => ({ path: `f${i}`, content: encoder.encode('x') }))));
     const error = await entriesOf(tar, { maxEntries: 4 }).catch((e: unknown) => e);
     expect(isSizeLimitError(error)).toBe(true);
+  });
+
+  it('counts pax and GNU extension headers as entries, also a run of them before one file', async () => {
+    const longPaths = Array.from({ length: 3 }, (_, i) => ({ path: `${'long-directory/'.repeat(8)}f${i}`, content: encoder.encode('x') }));
+    const tar = await collectBytes(writeTar(longPaths));
+    expect((await entriesOf(tar, { maxEntries: 6 })).length).toBe(3);
+    const error = await entriesOf(tar, { maxEntries: 5 }).catch((e: unknown) => e);
+    expect(isSizeLimitError(error) && error.limit).toBe(5);
+    expect((error as Error).message).toMatch(/extension headers count/);
+    const file = await collectBytes(writeTar([{ path: 'a', content: encoder.encode('a') }]));
+    const run = await collectBytes(streamFrom([...Array.from({ length: 10 }, (_, i) => paxHeader({ [`key${i}`]: 'v' })), file]));
+    expect(isSizeLimitError(await entriesOf(run, { maxEntries: 10 }).catch((e: unknown) => e))).toBe(true);
+  });
+
+  it(`refuses a pax or GNU extension header larger than ${MAX_EXTENSION_BYTES} bytes`, async () => {
+    const file = await collectBytes(writeTar([{ path: 'a', content: encoder.encode('a') }]));
+    const fits = paxHeader({ comment: 'c'.repeat(MAX_EXTENSION_BYTES - 20) });
+    expect((await entriesOf(await collectBytes(streamFrom([fits, file])))).map(({ entry }) => entry.path)).toEqual(['a']);
+    const tooLarge = paxHeader({ comment: 'c'.repeat(MAX_EXTENSION_BYTES) });
+    const error = await entriesOf(await collectBytes(streamFrom([tooLarge, file]))).catch((e: unknown) => e);
+    expect(isPackageError(error) && error.code).toBe('E_BAD_ARCHIVE');
+    expect((error as Error).message).toMatch(/extension header/);
+  });
+
+  it('applies path, linkpath and size from pax records, later headers overriding earlier ones, and ignores every other key', async () => {
+    const file = await collectBytes(writeTar([{ path: 'short', type: 'symlink', linkTarget: 'x' }]));
+    const tar = await collectBytes(
+      streamFrom([
+        paxHeader({ path: 'first', ['__proto__']: 'polluted', constructor: 'x', linkpath: 'target' }),
+        paxHeader({ path: 'second' }),
+        paxHeader({ path: 'global-is-ignored' }, 'pax-global-header'),
+        file,
+      ]),
+    );
+    const [only, ...rest] = await entriesOf(tar);
+    expect(rest).toEqual([]);
+    expect([only!.entry.path, only!.entry.linkTarget, only!.entry.type]).toEqual(['second', 'target', 'symlink']);
+    expect(Object.getPrototypeOf(only!.entry)).toBe(Object.prototype);
+  });
+
+  it('refuses malformed pax records: a length that does not fit, no newline, no key', async () => {
+    const file = await collectBytes(writeTar([{ path: 'a', content: encoder.encode('a') }]));
+    for (const text of ['99 path=x\n', '10 path=xyz', '6 =ab\n', 'abc path=x\n']) {
+      const body = encoder.encode(text);
+      const header = encodeHeader({ name: 'PaxHeader/x', mode: 0o644, size: body.byteLength, mtime: 0, type: 'pax-header' });
+      const padded = new Uint8Array(BLOCK_SIZE);
+      padded.set(body);
+      const error = await entriesOf(await collectBytes(streamFrom([header, padded, file]))).catch((e: unknown) => e);
+      expect(isPackageError(error) && error.code, text).toBe('E_BAD_ARCHIVE');
+    }
   });
 });

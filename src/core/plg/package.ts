@@ -1,17 +1,17 @@
 /**
  * The `.plg` package: a gzip-compressed tar with `plugin.json` at its root and
  * the files it names. `readPlg` unpacks one from a stream with every limit
- * checked while the bytes flow (compressed size, each file, the unpacked
- * total, the entry count), refuses anything but regular files and
+ * checked while the bytes flow (compressed size, each file, plugin.json, the
+ * unpacked total, the entry count), refuses anything but regular files and
  * directories, unsafe and duplicate paths, validates plugin.json with the
  * core schema and checks that the bundle it names is there. `packPlg` writes
  * one from files in memory (the CLI's `pack`, and tests).
  */
-import { ManifestError, PlughubError } from '../errors.js';
+import { ManifestError, PlughubError, SizeLimitError } from '../errors.js';
 import { parseManifest, type Manifest } from '../manifest.js';
 import { PackageError } from './errors.js';
 import { gunzip, gzip } from './gzip.js';
-import { EntryPathSet, normalizeEntryPath } from './paths.js';
+import { EntryPathSet, normalizeEntryPath, shownPath } from './paths.js';
 import { ErrorLatch, byteLimit, concatBytes, guardSource, streamFrom, type ByteSource } from './streams.js';
 import { readTar } from './tar-reader.js';
 import { writeTar, type TarWriteEntry } from './tar-writer.js';
@@ -24,16 +24,19 @@ export interface PlgLimits {
   maxFileBytes: number;
   /** The whole unpacked tar stream (file contents plus tar headers): what a gzip bomb inflates. */
   maxUnpackedBytes: number;
-  /** Entries in the archive. */
+  /** Entries in the archive, counting the pax and GNU extension headers in front of them. */
   maxEntries: number;
+  /** plugin.json, unpacked: it is parsed whole, and what it says is stored and listed. */
+  maxManifestBytes: number;
 }
 
-/** 10 MiB compressed, 10 MiB per file, 20 MiB unpacked, 1000 entries. */
+/** 10 MiB compressed, 10 MiB per file, 20 MiB unpacked, 1000 entries, 64 KiB of plugin.json. */
 export const DEFAULT_PLG_LIMITS: Readonly<PlgLimits> = Object.freeze({
   maxPackageBytes: 10 * 1024 * 1024,
   maxFileBytes: 10 * 1024 * 1024,
   maxUnpackedBytes: 20 * 1024 * 1024,
   maxEntries: 1000,
+  maxManifestBytes: 64 * 1024,
 });
 
 /** An unpacked, checked package. */
@@ -80,9 +83,9 @@ async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<
   for await (const entry of readTar(unpacked, { maxEntryBytes: limits.maxFileBytes, maxEntries: limits.maxEntries })) {
     if (entry.type !== 'file' && entry.type !== 'directory') {
       const what = entry.type === 'unknown' ? 'an entry of an unknown type' : `a ${entry.type.replace('-', ' ')}`;
-      const target = entry.linkTarget === undefined ? '' : ` to ${JSON.stringify(entry.linkTarget)}`;
+      const target = entry.linkTarget === undefined ? '' : ` to ${shownPath(entry.linkTarget)}`;
       throw new PackageError(
-        `${JSON.stringify(entry.path)} is ${what}${target}: a package holds only regular files and directories`,
+        `${shownPath(entry.path)} is ${what}${target}: a package holds only regular files and directories`,
         'E_UNSAFE_ENTRY',
         { entry: entry.path },
       );
@@ -94,6 +97,9 @@ async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<
     }
     paths.add(path, entry.type === 'directory');
     if (entry.type === 'directory') continue;
+    if (path === 'plugin.json' && entry.size > limits.maxManifestBytes) {
+      throw new SizeLimitError(`plugin.json: ${entry.size} bytes exceed the limit of ${limits.maxManifestBytes} bytes for plugin.json`, limits.maxManifestBytes);
+    }
     const chunks: Uint8Array[] = [];
     for await (const chunk of entry.content()) chunks.push(chunk.slice());
     files.set(path, concatBytes(chunks, entry.size));

@@ -148,22 +148,27 @@ export function encodePaxRecords(records: Record<string, string>): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Decodes pax extended-header records; throws TarFormatError when they are malformed. */
-export function decodePaxRecords(bytes: Uint8Array): Record<string, string> {
-  const records: Record<string, string> = {};
+/**
+ * Decodes pax extended-header records in one pass, keeping only the keys in
+ * `wanted` (later records override earlier ones); throws TarFormatError when
+ * a record is malformed.
+ */
+export function decodePaxRecords(bytes: Uint8Array, wanted: ReadonlySet<string>): Map<string, string> {
+  const records = new Map<string, string>();
   let offset = 0;
   while (offset < bytes.byteLength) {
     let space = offset;
-    while (space < bytes.byteLength && bytes[space] !== 0x20) space++;
-    const length = Number(decoder.decode(bytes.subarray(offset, space)));
-    if (!Number.isInteger(length) || length <= 0 || offset + length > bytes.byteLength) {
-      if (bytes.subarray(offset).every((byte) => byte === 0)) break;
+    while (space < bytes.byteLength && space - offset <= 20 && bytes[space] !== 0x20) space++;
+    const length = bytes[space] === 0x20 ? Number(decoder.decode(bytes.subarray(offset, space))) : NaN;
+    if (!Number.isSafeInteger(length) || length <= space - offset + 1 || offset + length > bytes.byteLength || bytes[offset + length - 1] !== 0x0a) {
+      if (isZeroBlock(bytes.subarray(offset))) break;
       throw new TarFormatError('malformed pax extended header');
     }
-    const record = decoder.decode(bytes.subarray(space + 1, offset + length - 1));
-    const equals = record.indexOf('=');
+    const record = bytes.subarray(space + 1, offset + length - 1);
+    const equals = record.indexOf(0x3d);
     if (equals <= 0) throw new TarFormatError('malformed pax extended header record');
-    records[record.slice(0, equals)] = record.slice(equals + 1);
+    const key = decoder.decode(record.subarray(0, equals));
+    if (wanted.has(key)) records.set(key, decoder.decode(record.subarray(equals + 1)));
     offset += length;
   }
   return records;

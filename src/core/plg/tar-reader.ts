@@ -2,12 +2,17 @@
  * A streaming tar reader: yields one entry at a time as bytes arrive, with
  * pax extended headers and GNU long names applied, and lets the consumer read
  * each entry's content in chunks. Nothing is buffered beyond the current
- * block, so the caller's byte limits hold while the archive streams.
- * Corrupt or truncated archives raise PackageError E_BAD_ARCHIVE; an entry
- * larger than `maxEntryBytes` raises SizeLimitError before its content is read.
+ * block and one extension header (at most MAX_EXTENSION_BYTES), so the
+ * caller's byte limits hold while the archive streams, and the work per byte
+ * is constant: of a pax header only `path`, `linkpath` and `size` are kept,
+ * and every header block — extension headers included — counts against
+ * `maxEntries`. Corrupt or truncated archives raise PackageError
+ * E_BAD_ARCHIVE; an entry larger than `maxEntryBytes`, or more headers than
+ * `maxEntries`, raise SizeLimitError before the content is read.
  */
 import { SizeLimitError } from '../errors.js';
 import { PackageError } from './errors.js';
+import { shownPath } from './paths.js';
 import { iterateBytes, type ByteSource } from './streams.js';
 import {
   BLOCK_SIZE,
@@ -40,11 +45,15 @@ export interface TarEntry {
 export interface TarReadLimits {
   /** Largest content of one entry; checked against the header before the content is read. */
   maxEntryBytes?: number;
-  /** Most entries (extension headers not counted). */
+  /** Most header blocks: entries, and the pax and GNU extension headers in front of them. */
   maxEntries?: number;
 }
 
-const MAX_EXTENSION_BYTES = 64 * 1024;
+/** The largest pax or GNU extension header accepted, in bytes: room for a path and a link target of MAX_PATH_LENGTH characters and the usual time and attribute records. */
+export const MAX_EXTENSION_BYTES = 16 * 1024;
+
+/** The pax records the reader applies; every other record is read past and dropped. */
+const PAX_KEYS: ReadonlySet<string> = new Set(['path', 'linkpath', 'size']);
 
 /**
  * Reads a tar archive entry by entry. After the end-of-archive marker the rest
@@ -53,8 +62,8 @@ const MAX_EXTENSION_BYTES = 64 * 1024;
  */
 export async function* readTar(source: ByteSource, limits: TarReadLimits = {}): AsyncGenerator<TarEntry, void, undefined> {
   const blocks = new BlockReader(iterateBytes(source));
-  let entries = 0;
-  let pax: Record<string, string> = {};
+  let headers = 0;
+  let pax = new Map<string, string>();
   let longName: string | undefined;
   let longLink: string | undefined;
   try {
@@ -62,28 +71,29 @@ export async function* readTar(source: ByteSource, limits: TarReadLimits = {}): 
       const block = await blocks.read(BLOCK_SIZE);
       if (block === undefined) throw new PackageError('the tar archive ends without its end-of-archive marker', 'E_BAD_ARCHIVE');
       if (isZeroBlock(block)) break;
+      headers++;
+      if (limits.maxEntries !== undefined && headers > limits.maxEntries) {
+        throw new SizeLimitError(`the archive has more than ${limits.maxEntries} entries (pax and GNU extension headers count as entries)`, limits.maxEntries);
+      }
       const header = decode(block);
       if (header.type === 'pax-header' || header.type === 'gnu-long-name' || header.type === 'gnu-long-link' || header.type === 'pax-global-header') {
         const bytes = await readExtension(blocks, header);
-        if (header.type === 'pax-header') pax = { ...pax, ...parsePax(bytes) };
+        if (header.type === 'pax-header') for (const [key, value] of parsePax(bytes)) pax.set(key, value);
         else if (header.type === 'gnu-long-name') longName = cString(bytes);
         else if (header.type === 'gnu-long-link') longLink = cString(bytes);
         continue;
       }
-      entries++;
-      if (limits.maxEntries !== undefined && entries > limits.maxEntries) {
-        throw new SizeLimitError(`the archive has more than ${limits.maxEntries} entries`, limits.maxEntries);
-      }
-      const size = pax.size !== undefined ? parseSize(pax.size) : header.size;
-      const path = pax.path ?? longName ?? header.name;
-      const linkTarget = pax.linkpath ?? longLink ?? (header.linkName || undefined);
-      pax = {};
+      const paxSize = pax.get('size');
+      const size = paxSize !== undefined ? parseSize(paxSize) : header.size;
+      const path = pax.get('path') ?? longName ?? header.name;
+      const linkTarget = pax.get('linkpath') ?? longLink ?? (header.linkName || undefined);
+      pax = new Map();
       longName = undefined;
       longLink = undefined;
       const hasContent = header.type !== 'directory' && header.type !== 'symlink' && header.type !== 'hardlink';
       const contentSize = hasContent ? size : 0;
       if (limits.maxEntryBytes !== undefined && contentSize > limits.maxEntryBytes) {
-        throw new SizeLimitError(`${path}: ${contentSize} bytes exceed the limit of ${limits.maxEntryBytes} bytes per file`, limits.maxEntryBytes);
+        throw new SizeLimitError(`${shownPath(path)}: ${contentSize} bytes exceed the limit of ${limits.maxEntryBytes} bytes per file`, limits.maxEntryBytes);
       }
       let remaining = contentSize;
       const entry: TarEntry = {
@@ -121,9 +131,9 @@ function decode(block: Uint8Array): RawTarHeader {
   }
 }
 
-function parsePax(bytes: Uint8Array): Record<string, string> {
+function parsePax(bytes: Uint8Array): Map<string, string> {
   try {
-    return decodePaxRecords(bytes);
+    return decodePaxRecords(bytes, PAX_KEYS);
   } catch (error) {
     throw new PackageError(`the tar archive is corrupt: ${(error as Error).message}`, 'E_BAD_ARCHIVE', { cause: error });
   }
@@ -131,7 +141,7 @@ function parsePax(bytes: Uint8Array): Record<string, string> {
 
 async function readExtension(blocks: BlockReader, header: RawTarHeader): Promise<Uint8Array> {
   if (header.size > MAX_EXTENSION_BYTES) {
-    throw new PackageError(`a tar extension header of ${header.size} bytes is larger than ${MAX_EXTENSION_BYTES}`, 'E_BAD_ARCHIVE');
+    throw new PackageError(`a tar extension header of ${header.size} bytes is larger than the ${MAX_EXTENSION_BYTES} allowed`, 'E_BAD_ARCHIVE');
   }
   const bytes = header.size === 0 ? new Uint8Array(0) : await blocks.read(header.size);
   if (bytes === undefined || !(await blocks.skip(paddingFor(header.size)))) throw truncated('extension header');
