@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { Signer, createFsStorage, createFsSigningStore, exportRegistry } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
-import { dataOption } from '../data-options.js';
+import { dataOption, parseDuration } from '../data-options.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { printJson, printLines } from '../output.js';
 
@@ -16,25 +16,15 @@ const usage = `usage: plughub export --out DIR [--data DIR] [--expires 30d] [--j
 Writes the registry as static files: v1/plugins/<name>, v1/index (the
 plugin list), v1/keys/<n> (and v1/keys/index.html, the newest), all signed
 envelopes, and v1/blobs/sha256/<hex>. Serve DIR from any static host and
-point hosts at its URL. Re-export before the signatures expire.
+point hosts at its URL. Re-export before the signatures expire. Every JSON
+file has < > & escaped (as \\u003c …), so that none of it is markup even where
+a server answers index.html as text/html.
 
   --out DIR         where to write (created; existing files are overwritten)
   --data DIR        the data directory (default ./plughub-data)
   --expires TIME    how long the signatures hold: 30d, 12h, 90m (default 30d)
   --json            print { out, files, plugins, blobs, expires } as JSON
 `;
-
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds of a duration such as `30d`, `12h`, `90m`, `600s`. */
-function parseDuration(text: string, option: string): number {
-  const match = /^(\d+)([smhd])$/.exec(text.trim());
-  const ms = match === null ? Number.NaN : Number(match[1]) * UNITS[match[2]!]!;
-  if (!Number.isSafeInteger(ms) || ms < 2 * UNITS.d!) {
-    throw usageError('export', `${option} must be a duration of at least 2d such as 30d, 48h (got "${text}")`);
-  }
-  return ms;
-}
 
 /** The `export` command. */
 export const exportCommand: Command = {
@@ -50,7 +40,7 @@ export const exportCommand: Command = {
     });
     atMost('export', positionals, 0);
     if (values.out === undefined) throw usageError('export', 'missing --out DIR');
-    const ttlMs = parseDuration(values.expires, '--expires');
+    const ttlMs = parseDuration(values.expires, '--expires', 'export', 2 * 86_400_000, '2d');
     const directory = resolve(io.cwd, values.data);
     const out = resolve(io.cwd, values.out);
     const storage = createFsStorage(directory);

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { build } from './build.js';
 import { cache } from './cache.js';
 import { exportCommand } from './export.js';
+import { gc } from './gc.js';
 import { info } from './info.js';
 import { init } from './init.js';
 import { keys } from './keys.js';
@@ -28,4 +29,5 @@ export const commands: Command[] = [
   token,
   keys,
   exportCommand,
+  gc,
 ];

@@ -1,0 +1,61 @@
+/**
+ * `plughub gc [--data DIR] [--grace 1h] [--dry-run] [--json]`: deletes the
+ * blobs of a data directory that no plugin document refers to. Safe while
+ * servers run on the same directory: blobs stored within the grace period
+ * are kept (see registry-server/storage/gc.ts for why that suffices).
+ */
+import { resolve } from 'node:path';
+import { createFsStorage } from '../../../../registry-server/index.js';
+import { collectGarbage } from '../../../../registry-server/storage/gc.js';
+import { atMost } from '../args.js';
+import { dataOption, parseDuration } from '../data-options.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { formatBytes, printJson, printLines } from '../output.js';
+
+const usage = `usage: plughub gc [--data DIR] [--grace 1h] [--dry-run] [--json]
+
+Deletes the blobs (bundles) that no plugin document refers to: left by a
+publish that crashed between storing its bundle and committing its version.
+Safe to run while servers use the data directory: a blob stored within the
+grace period is kept whether or not a document refers to it yet.
+
+  --data DIR        the data directory (default ./plughub-data)
+  --grace TIME      keep blobs stored less than TIME ago: 1h, 90m, 2d (default 1h, at least 1m)
+  --dry-run         only list what would be deleted
+  --json            print { data, blobs, documents, deleted, bytes, recent, dryRun } as JSON
+`;
+
+/** The `gc` command. */
+export const gc: Command = {
+  name: 'gc',
+  summary: 'delete the blobs no plugin document refers to',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('gc', argv, {
+      ...dataOption,
+      grace: { type: 'string', default: '1h' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    atMost('gc', positionals, 0);
+    const graceMs = parseDuration(values.grace, '--grace', 'gc', 60_000, '1m');
+    const dryRun = values['dry-run'] === true;
+    const directory = resolve(io.cwd, values.data);
+    const storage = createFsStorage(directory);
+    try {
+      const result = await collectGarbage(storage, { graceMs, dryRun });
+      if (values.json) {
+        printJson(io, { data: directory, ...result, dryRun });
+      } else {
+        const verb = dryRun ? 'would delete' : 'deleted';
+        const lines = [`${verb} ${result.deleted.length} of ${result.blobs} blobs (${formatBytes(result.bytes)}) in ${directory}`];
+        if (dryRun) lines.push(...result.deleted.map((hex) => `  sha256/${hex}`));
+        if (result.recent > 0) lines.push(`  kept ${result.recent} unreferenced blobs stored less than ${values.grace} ago`);
+        printLines(io, lines);
+      }
+    } finally {
+      await storage.close();
+    }
+    return 0;
+  },
+};
