@@ -1,13 +1,15 @@
 /**
  * The `plughub` command line: dispatches to one command per file in
  * ./commands. Errors print as one line (`plughub: <message>`) with exit code
- * 1; `--debug` adds the stack trace and causes.
+ * 1; `--debug` adds the stack trace and causes. Error messages often carry a
+ * registry's own text, so they are printed terminal-safe (terminal-text.ts).
  */
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { isPlughubError } from '../../core/errors.js';
 import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';
+import { terminalLine, terminalText } from './terminal-text.js';
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -23,6 +25,7 @@ function overview(): string {
   ].join('\n');
 }
 
+/** The error as printed: one terminal-safe line, or with `debug` the stacks and causes (line breaks kept). */
 function describeError(error: unknown, debug: boolean): string {
   if (debug) {
     const parts: string[] = [];
@@ -32,10 +35,10 @@ function describeError(error: unknown, debug: boolean): string {
       current = current instanceof Error ? current.cause : undefined;
       if (current !== undefined) parts.push('caused by:');
     }
-    return parts.join('\n');
+    return terminalText(parts.join('\n'));
   }
-  if (isPlughubError(error)) return error.message;
-  return error instanceof Error ? error.message : String(error);
+  if (isPlughubError(error)) return terminalLine(error.message);
+  return terminalLine(error instanceof Error ? error.message : String(error));
 }
 
 /** Runs the CLI with the given arguments; resolves to the exit code. */
@@ -53,7 +56,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   const command: Command | undefined = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`plughub: unknown command "${name}" (see plughub --help)\n`);
+    io.stderr.write(`plughub: unknown command "${terminalLine(name)}" (see plughub --help)\n`);
     return 1;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -2,29 +2,35 @@
  * How CLI commands print: JSON for `--json`, aligned plain-text tables,
  * human byte sizes, and the parsing of sizes such as `50MB` given on the
  * command line. Everything writes through the command's CliIO so tests can
- * capture it.
+ * capture it. Much of what is printed comes from a registry (descriptions,
+ * tags, URLs, names in cached documents), so every line, table cell and
+ * JSON text printed here is passed through terminal-text.ts: no escape
+ * sequence, control or bidirectional override reaches the terminal.
  */
 import { UsageError } from '../../core/errors.js';
 import type { CliIO } from './command.js';
+import { terminalJson, terminalLine } from './terminal-text.js';
 
-/** Prints a value as indented JSON on stdout, followed by a newline. */
+/** Prints a value as indented JSON on stdout, followed by a newline (characters a terminal acts on are \u-escaped). */
 export function printJson(io: CliIO, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout.write(`${terminalJson(JSON.stringify(value, null, 2))}\n`);
 }
 
-/** Prints lines on stdout, each followed by a newline. */
+/** Prints lines on stdout, each followed by a newline; each is made one terminal-safe line. */
 export function printLines(io: CliIO, lines: string[]): void {
-  if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
+  if (lines.length > 0) io.stdout.write(`${lines.map(terminalLine).join('\n')}\n`);
 }
 
 /**
  * Formats rows as a table with left-aligned columns separated by two spaces;
- * the header row comes first. Trailing spaces are trimmed.
+ * the header row comes first. Trailing spaces are trimmed. Each cell is made
+ * one terminal-safe line.
  *
  * @example formatTable(['NAME', 'LATEST'], [['hello', '1.0.0']])
  */
 export function formatTable(header: string[], rows: string[][]): string[] {
-  const all = [header, ...rows];
+  // Cells are made terminal-safe before the widths are measured, so columns stay aligned.
+  const all = [header, ...rows].map((row) => row.map(terminalLine));
   const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
   return all.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
 }

@@ -7,6 +7,7 @@
 import type { FetchLike } from '../../core/ports.js';
 import type { CliIO } from './command.js';
 import { formatBytes } from './output.js';
+import { terminalLine } from './terminal-text.js';
 
 /** A progress report for one transfer. */
 export interface Progress {
@@ -32,6 +33,7 @@ const silent: Progress = { update() {}, done() {} };
  */
 export function createProgress(io: CliIO, label: string): Progress {
   if (!io.stderr.isTTY) return silent;
+  const safeLabel = terminalLine(label); // the label may name what a registry said; only the bar's own escapes are drawn
   let drawn = false;
   let last = 0;
   let shown = '';
@@ -40,7 +42,7 @@ export function createProgress(io: CliIO, label: string): Progress {
       const now = Date.now();
       const finished = total !== undefined && received >= total;
       if (drawn && !finished && now - last < INTERVAL_MS) return;
-      const line = render(label, received, total);
+      const line = render(safeLabel, received, total);
       if (line === shown) return;
       last = now;
       shown = line;

@@ -4,7 +4,8 @@
  * plugin project folder or a `.plg` file; anything starting with `.` or `/`
  * or ending in `.plg` is a path. Values come from `--set key=value` (parsed
  * as JSON when they are JSON, else kept as strings); the returned value is
- * printed as JSON on stdout. Plugin logs go to stderr.
+ * printed as JSON on stdout, and plugin and host logs go to stderr, both
+ * terminal-safe (terminal-text.ts).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -24,6 +25,7 @@ import { parseCount } from '../output.js';
 import { fetchWithProgress } from '../progress.js';
 import { needsBuild, readBundle, readProject } from '../project.js';
 import { optionalRegistryUrl, registryOption } from '../registry-options.js';
+import { terminalJson, terminalText } from '../terminal-text.js';
 
 const usage = `usage: plughub run <name>[@range] | <dir> | <file.plg> [options]
 
@@ -94,7 +96,7 @@ async function loadLocal(host: NodePluginHost, target: string, io: CliIO): Promi
 }
 
 function stderrLogger(io: CliIO): Logger {
-  const write = (...args: unknown[]) => void io.stderr.write(`${format(...args)}\n`);
+  const write = (...args: unknown[]) => void io.stderr.write(`${terminalText(format(...args))}\n`);
   return { debug() {}, info: write, warn: write, error: write };
 }
 
@@ -147,7 +149,7 @@ export const run: Command = {
 
 function toJson(value: unknown, name: string): string {
   try {
-    return JSON.stringify(value) ?? 'null';
+    return terminalJson(JSON.stringify(value) ?? 'null');
   } catch (error) {
     throw new UsageError(`${name} returned a value that cannot be printed as JSON: ${(error as Error).message}`, { plugin: name });
   }
