@@ -18,6 +18,13 @@
  * Documents and the list are signed anew (their versions bumped) with
  * `expires` `ttlMs` from now, and the keys document too unless it already
  * holds that long; the registry keeps serving those signatures.
+ *
+ * Static servers answer `index.html` (and may sniff other files) as
+ * `text/html`, so every JSON file is written with `<`, `>`, `&`, U+2028 and
+ * U+2029 escaped (`\u003c` …): none of its bytes can open a tag on the
+ * mirror's origin. This is still the same JSON: those characters only ever
+ * occur inside strings, and the payload an envelope signs is one of those
+ * strings, so after parsing it is the exact text that was signed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -46,6 +53,19 @@ export interface ExportResult {
 }
 
 const BLOB_URL = /^\/v1\/blobs\/sha256\/([0-9a-f]{64})$/;
+const MARKUP = /[<>&\u2028\u2029]/g;
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * JSON text with `<`, `>`, `&`, U+2028 and U+2029 written as `\u003c` …:
+ * the same value once parsed, but no markup (and no JavaScript line break)
+ * wherever it is shown. Only valid for JSON text, where those characters can
+ * occur only inside strings (and never right after an escaping backslash).
+ */
+export function escapeJsonForHtml(json: string): string {
+  return json.replace(MARKUP, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /**
  * Exports the registry to `out`.
@@ -62,6 +82,7 @@ export async function exportRegistry(options: ExportOptions): Promise<ExportResu
     await writeFile(target, bytes);
     files.push(path);
   };
+  const writeJson = (path: string, bytes: Uint8Array) => write(path, encoder.encode(escapeJsonForHtml(decoder.decode(bytes))));
   const sign = { force: true, ttlMs: options.ttlMs };
 
   const summaries = await options.storage.listPlugins();
@@ -71,8 +92,8 @@ export async function exportRegistry(options: ExportOptions): Promise<ExportResu
     if (snapshot === undefined) continue;
     const answer = await options.signer.document(summary.name, snapshot, sign);
     earliest = Math.min(earliest, answer.expiresAt);
-    await write(`v1/plugins/${summary.name}`, answer.bytes);
-    if (summary.name.includes('/')) await write(`v1/plugins/${summary.name.replace('/', '%2F')}`, answer.bytes);
+    await writeJson(`v1/plugins/${summary.name}`, answer.bytes);
+    if (summary.name.includes('/')) await writeJson(`v1/plugins/${summary.name.replace('/', '%2F')}`, answer.bytes);
     for (const entry of Object.values(parseDocument(snapshot.bytes).versions)) {
       const hex = BLOB_URL.exec(entry.dist.url)?.[1];
       if (hex !== undefined) blobs.add(hex);
@@ -80,16 +101,16 @@ export async function exportRegistry(options: ExportOptions): Promise<ExportResu
   }
   const list = await options.signer.list(summaries, sign);
   earliest = Math.min(earliest, list.expiresAt);
-  await write('v1/index', list.bytes);
-  await write('v1/plugins/index.html', list.bytes);
+  await writeJson('v1/index', list.bytes);
+  await writeJson('v1/plugins/index.html', list.bytes);
 
   const newest = await options.signer.keysValidFor(options.ttlMs);
   if (newest !== undefined) {
     for (let version = 1; version <= newest.version; version++) {
       const answer = await options.signer.keys(version);
-      if (answer !== undefined) await write(`v1/keys/${version}`, answer.bytes);
+      if (answer !== undefined) await writeJson(`v1/keys/${version}`, answer.bytes);
     }
-    await write('v1/keys/index.html', newest.bytes);
+    await writeJson('v1/keys/index.html', newest.bytes);
   }
 
   for (const hex of [...blobs].sort()) {

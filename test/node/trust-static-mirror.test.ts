@@ -6,7 +6,8 @@
  * decoded to the file `v1/plugins/@acme/hello`); `client.list()` asks
  * `/v1/plugins?q=…`, is redirected to `/v1/plugins/` (index.html, the signed
  * list), filters it itself, and the envelope it returns verifies with the
- * trust guard — while a list signed by another key does not.
+ * trust guard — while a list signed by another key does not. A description
+ * holding markup is exported escaped, and still loads and lists as written.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,12 +17,12 @@ import { createRegistryClient } from '../../src/core/registry.js';
 import { generateSigningKey, type Envelope } from '../../src/core/trust/envelope.js';
 import { createTrustGuard } from '../../src/core/trust/trust-guard.js';
 import { cli } from '../e2e/cli-harness.js';
-import { onCleanup, publish, tempDir } from '../server/helpers.js';
+import { onCleanup, pluginPackage, publish, publishRequest, tempDir } from '../server/helpers.js';
 import { staticServer } from '../server/trust-helpers.js';
 import { nodeHost } from './helpers.js';
 
-/** A data directory with `@acme/hello` and `plain`, exported with the CLI and served statically. */
-async function mirror() {
+/** A data directory with `@acme/hello` and `plain` (and `marked`, whose description is markup), exported with the CLI and served statically. */
+async function mirror(markup?: string) {
   const data = await tempDir();
   const storage = createFsStorage(data);
   onCleanup(() => storage.close());
@@ -30,6 +31,10 @@ async function mirror() {
   const registry = { fetch: createRegistry({ storage, tokens }).fetch, adminToken: token };
   await publish(registry, '@acme/hello', '1.0.0');
   await publish(registry, 'plain', '2.0.0');
+  if (markup !== undefined) {
+    const { bytes } = await pluginPackage('marked', '1.0.0', { manifestExtra: { description: markup } });
+    expect((await registry.fetch(publishRequest('marked', '1.0.0', bytes, { token }))).status).toBe(201);
+  }
   const out = join(await tempDir(), 'site');
   const exported = await cli(['export', '--data', data, '--out', out], { cwd: '/' });
   expect(exported.code, exported.stderr).toBe(0);
@@ -70,5 +75,24 @@ describe('a plughub export on a plain static server', () => {
     const altered = await client.list();
     expect(altered.plugins.map((row) => row.name)).toContain('plain2');
     await expect(guard.list(altered.envelope, `${client.url}/v1/plugins`)).rejects.toMatchObject({ code: 'E_SIGNATURE' });
+  });
+});
+
+describe('a plughub export holding markup', () => {
+  it('writes no < into any page, and a host still loads and lists the plugin as published', async () => {
+    const markup = '<script>document.title = "pwned"</script><b>bold</b> & more';
+    const site = await mirror(markup);
+    for (const path of ['v1/plugins/index.html', 'v1/keys/index.html', 'v1/plugins/marked', 'v1/index']) {
+      const response = await fetch(`${site.url}/${path}`);
+      expect(await response.text(), path).not.toMatch(/[<>&]/);
+    }
+    const host = await nodeHost({ registry: site.url, trustedKeys: [site.publicKey] });
+    expect((await host.load('marked')).version).toBe('1.0.0');
+    expect(await host.execute('marked')).toBe('marked@1.0.0');
+    const client = createRegistryClient({ url: site.url, signed: true, retry: 0 });
+    const listed = await client.list({ q: 'marked' });
+    expect(listed.plugins.map((row) => [row.name, row.description])).toEqual([['marked', markup]]);
+    const guard = createTrustGuard(client.url, { trustedKeys: [site.publicKey] }, (version) => client.keys(version));
+    expect((await guard.list(listed.envelope, `${client.url}/v1/plugins`)).plugins.map((row) => row.description)).toContain(markup);
   });
 });

@@ -7,10 +7,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Window } from 'happy-dom';
 import { describe, expect, it } from 'vitest';
 import { Signer, exportRegistry, rotateKeyring } from '../../registry-server/index.js';
 import type { Envelope } from '../../src/core/trust/envelope.js';
-import { get, pluginPath, publish, sha256Hex, tempDir } from './helpers.js';
+import { get, pluginPackage, pluginPath, publish, publishRequest, sha256Hex, tempDir } from './helpers.js';
 import { currentKeys, expectSignedBy, getEnvelope, signatureVerifies, staticServer, trustRegistry } from './trust-helpers.js';
 
 describe('key rotation', () => {
@@ -91,5 +92,34 @@ describe('exportRegistry', () => {
     expect(served.version).toBe(signedBefore.version + 1);
     const exported = JSON.parse(await readFile(join(out, 'v1/plugins/plain'), 'utf8')) as Envelope;
     expect(served).toEqual(JSON.parse(exported.payload));
+  });
+});
+
+describe('exportRegistry and markup', () => {
+  const description = '<script>window.pwned = 1</script><img src=x onerror=alert(1)> & \u2028\u2029 </textarea>';
+
+  it('escapes < > & U+2028 U+2029 in every JSON file, so no exported page holds an element, and signatures still verify', async () => {
+    const registry = await trustRegistry({ driver: 'memory', signing: { revalidateMs: 0 } });
+    const { bytes } = await pluginPackage('xss', '1.0.0', { manifestExtra: { description } });
+    expect((await registry.fetch(publishRequest('xss', '1.0.0', bytes, { token: registry.adminToken }))).status).toBe(201);
+    const out = await tempDir();
+    const result = await exportRegistry({ storage: registry.storage, signer: new Signer({ store: registry.trust }), out, ttlMs: 30 * 86_400_000 });
+    const { keys } = await currentKeys(registry);
+    const metadata = result.files.filter((file) => !file.startsWith('v1/blobs/'));
+    expect(metadata).toEqual(expect.arrayContaining(['v1/plugins/index.html', 'v1/keys/index.html', 'v1/plugins/xss', 'v1/index']));
+    for (const file of metadata) {
+      const text = await readFile(join(out, file), 'utf8');
+      expect(text, file).not.toMatch(/[<>&\u2028\u2029]/);
+      const envelope = JSON.parse(text) as Envelope;
+      const payload = await expectSignedBy(envelope, keys);
+      if (payload.type === 'document') expect(payload.document.versions['1.0.0'].manifest.description).toBe(description);
+      if (payload.type === 'list') expect(payload.plugins).toEqual([expect.objectContaining({ name: 'xss', description })]);
+    }
+    for (const file of ['v1/plugins/index.html', 'v1/keys/index.html']) {
+      const window = new Window({ settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true } });
+      const page = new window.DOMParser().parseFromString(await readFile(join(out, file), 'utf8'), 'text/html');
+      expect([...page.querySelectorAll('*')].map((element) => element.tagName), file).toEqual(['HTML', 'HEAD', 'BODY']);
+      await window.happyDOM.close();
+    }
   });
 });
