@@ -12,6 +12,8 @@ import * as z from 'zod';
 import { ManifestError, UsageError, type ErrorDetails, type ManifestIssue } from './errors.js';
 import { MANIFEST_FIELD_LIMITS as LIMITS, checkManifestShape, checkUnknownFields } from './manifest-limits.js';
 
+export { MANIFEST_FIELD_LIMITS, MAX_MANIFEST_DEPTH, MAX_MANIFEST_JSON_BYTES, MAX_UNKNOWN_FIELDS_BYTES } from './manifest-limits.js';
+
 const MAX_NAME_LENGTH = 214;
 const NAME_PART = /^[a-z0-9\-._~]+$/;
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
