@@ -1,10 +1,17 @@
 /**
  * A TrustStore in the browser caches' IndexedDB database: the highest
- * version seen under `['trust-version', registry, key]` and the trusted key
- * set under `['trust-keys', registryUrl]`. A raise reads and writes in one
- * readwrite transaction, so two tabs cannot lower each other's version.
+ * version seen under `['trust-version', registry, key]` and the keys
+ * envelopes of the rotation followed under `['trust-key-chain',
+ * registryUrl]`. A raise reads and writes in one readwrite transaction, so
+ * two tabs cannot lower each other's version. Any script of the origin can
+ * write this database, so nothing read from it is trusted by itself: a
+ * record that is not a key chain counts as absent, and the trust guard
+ * verifies a chain from the host's configured `trustedKeys` every time it
+ * reads it (src/core/trust/trust-guard.ts). Key sets written by earlier
+ * versions under `['trust-keys', url]` are not read.
  */
-import type { TrustedKeySet, TrustStore } from '../core/ports.js';
+import type { TrustStore } from '../core/ports.js';
+import { decodeStoredKeyChain } from '../core/trust/key-chain.js';
 import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
 
 /** The IndexedDB TrustStore, with the name of the database it uses. */
@@ -21,7 +28,7 @@ export interface IndexedDbTrustStore extends TrustStore {
 export function createIndexedDbTrustStore(options: IndexedDbOptions = {}): IndexedDbTrustStore {
   const store = openCacheStore(options);
   const versionKey = (registry: string, key: string) => ['trust-version', registry, key];
-  const keysKey = (url: string) => ['trust-keys', url];
+  const chainKey = (url: string) => ['trust-key-chain', url];
 
   return {
     database: store.database,
@@ -44,19 +51,16 @@ export function createIndexedDbTrustStore(options: IndexedDbOptions = {}): Index
       });
     },
 
-    getKeys(url) {
+    getKeyChain(url) {
       return store.use('readonly', (objects) => {
-        const request = objects.get(keysKey(url));
-        return whenDone(objects, () => {
-          const set = request.result as TrustedKeySet | undefined;
-          return set && Array.isArray(set.keys) && typeof set.anchor === 'string' ? set : undefined;
-        });
+        const request = objects.get(chainKey(url));
+        return whenDone(objects, () => decodeStoredKeyChain(request.result));
       });
     },
 
-    putKeys(url, set) {
+    putKeyChain(url, chain) {
       return store.use('readwrite', (objects) => {
-        objects.put(structuredClone(set), keysKey(url));
+        objects.put(structuredClone(chain), chainKey(url));
         return whenDone(objects, () => undefined);
       });
     },

@@ -60,4 +60,4 @@ export {
 export { canonicalJson } from './trust/canonical-json.js';
 export { createTrustGuard, createAuthorCheck, authorPatternOf, type AuthorCheck, type TrustGuard, type TrustOptions } from './trust/trust-guard.js';
 export { normalizeKeys, openEnvelope, checkSignatures, checkAuthorSignatures, type AuthorSignedEntry, type TrustedKeyInput, type EnvelopeExpectation } from './trust/verify.js';
-export { followKeyChain, type KeysFetcher } from './trust/key-chain.js';
+export { followKeyChain, replayKeyChain, decodeStoredKeyChain, MAX_KEY_CHAIN_LINKS, type KeysFetcher, type TrustedKeySet } from './trust/key-chain.js';

@@ -4,7 +4,7 @@
  * file-URL / blob-URL loaders, and the entry files inject them.
  */
 import type { PluginDocument } from './document.js';
-import type { Envelope, PublicKeyEntry } from './trust/envelope.js';
+import type { Envelope } from './trust/envelope.js';
 
 /** What a BlobCache knows of one stored blob. */
 export interface CachedBlobInfo {
@@ -64,32 +64,41 @@ export interface DocumentCache {
   delete(registry: string, name: string): Promise<void>;
 }
 
-/** The registry keys a host trusts for one registry URL, as rotation has moved them. */
-export interface TrustedKeySet {
-  keys: PublicKeyEntry[];
-  /** How many distinct keys of `keys` must sign a document. */
-  threshold: number;
-  /** The keys document version these came from; 0 for the keys the host was configured with. */
-  keysVersion: number;
-  /** Fingerprint of the configured trustedKeys and threshold this set descends from (a new configuration starts over). */
+/**
+ * The key rotation a host followed for one registry URL, as it stores it:
+ * the keys envelopes it applied, in order, from the `trustedKeys` it was
+ * configured with. Stored data is never trusted as it is: the host verifies
+ * the chain again from its configured keys every time it reads it (each
+ * envelope signed by the set trusted before it), and ignores a chain that
+ * does not verify, so whoever can write the store cannot add a key.
+ */
+export interface StoredKeyChain {
+  /** Fingerprint of the configured trustedKeys and threshold the chain starts from (a new configuration starts over). */
   anchor: string;
   /** The registry identity pinned at the first verified document, when the host did not name one. */
   registry?: string;
+  /** The keys envelopes applied, oldest first; empty when only the registry identity is pinned. */
+  envelopes: Envelope[];
 }
 
 /**
  * What a host remembers about signed registry metadata across restarts: the
  * highest `version` seen per registry identity and document key (`document
  * <name>`, `list`, `keys`), so that an older document is refused as a
- * rollback, and the current trusted key set per registry URL.
+ * rollback, and the key rotation followed per registry URL. Neither can make
+ * the host accept what its trusted keys did not sign: the chain is verified
+ * again on every read, and a version seen only ever refuses (one lowered or
+ * removed by a writer of the store re-opens the replay of metadata the keys
+ * did sign, until its `expires`).
  */
 export interface TrustStore {
   /** The highest version recorded for `key` of registry identity `registry`. */
   getVersion(registry: string, key: string): Promise<number | undefined>;
   /** Records `version` unless a higher one is stored already (never lowers it). */
   raiseVersion(registry: string, key: string, version: number): Promise<void>;
-  getKeys(registryUrl: string): Promise<TrustedKeySet | undefined>;
-  putKeys(registryUrl: string, keys: TrustedKeySet): Promise<void>;
+  /** The stored key chain of `registryUrl`, unverified; undefined when there is none or it is unreadable. */
+  getKeyChain(registryUrl: string): Promise<StoredKeyChain | undefined>;
+  putKeyChain(registryUrl: string, chain: StoredKeyChain): Promise<void>;
 }
 
 /** Verified bytes of one plugin version, ready to be imported. */

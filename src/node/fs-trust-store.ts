@@ -1,31 +1,51 @@
 /**
  * A TrustStore on the filesystem, under `<dir>/trust`: one small JSON file
  * per registry identity and document key (`versions/<sha256>.json`, the
- * highest version seen) and one per registry URL (`keys/<sha256>.json`, the
- * trusted key set), each written atomically with fsync (temp file + rename),
- * so a crash leaves the old value or the new one. File names are hashes: no
- * plugin name or URL reaches outside the directory. A file that does not
- * read back as what it should be counts as absent.
+ * highest version seen) and one per registry URL (`key-chains/<sha256>.json`,
+ * the keys envelopes of the rotation followed), each written atomically with
+ * fsync (temp file + rename), so a crash leaves the old value or the new
+ * one. File names are hashes: no plugin name or URL reaches outside the
+ * directory.
+ *
+ * The directory is treated as writable by others, like the caches next to
+ * it: files are read only when they are regular files (a FIFO, socket,
+ * device or symbolic link is refused without blocking), within a size bound
+ * and a time-out (regular-file.ts), and anything that does not read back as
+ * what it should be counts as absent. What is read is never trusted by
+ * itself: the trust guard verifies a key chain from the host's configured
+ * `trustedKeys` every time (src/core/trust/trust-guard.ts), and a version
+ * seen can only make the host refuse. Key sets written by earlier versions
+ * under `keys/` are not read.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TrustedKeySet, TrustStore } from '../core/ports.js';
+import { isCacheFileError } from '../core/errors.js';
+import type { TrustStore } from '../core/ports.js';
+import { decodeStoredKeyChain } from '../core/trust/key-chain.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readRegularFileUtf8 } from './regular-file.js';
 
 /** The filesystem TrustStore and the directory it uses. */
 export interface FsTrustStore extends TrustStore {
   readonly dir: string;
 }
 
+/** The largest file a version seen is read from. */
+export const MAX_VERSION_FILE_BYTES = 64 * 1024;
+/** The largest file a key chain is read from (a longer chain is walked again from the registry). */
+export const MAX_KEY_CHAIN_FILE_BYTES = 1024 * 1024;
+/** How long reading one trust file may take. */
+export const TRUST_FILE_TIMEOUT_MS = 2_000;
+
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+/** The JSON object in the regular file at `path`; undefined when it is missing, not a regular file, too large, too slow or not an object. */
+async function readJson(path: string, maxBytes: number): Promise<Record<string, unknown> | undefined> {
   try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    const value = JSON.parse(await readRegularFileUtf8(path, { maxBytes, timeoutMs: TRUST_FILE_TIMEOUT_MS })) as unknown;
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError || isCacheFileError(error)) return undefined;
     throw error;
   }
 }
@@ -40,12 +60,12 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 export function createFsTrustStore(dir: string): FsTrustStore {
   const root = join(dir, 'trust');
   const versionPath = (registry: string, key: string) => join(root, 'versions', `${hash(`${registry}\n${key}`)}.json`);
-  const keysPath = (url: string) => join(root, 'keys', `${hash(url)}.json`);
+  const chainPath = (url: string) => join(root, 'key-chains', `${hash(url)}.json`);
   /** Raises are serialized per file within the process, so two raises cannot lower each other. */
   const queues = new Map<string, Promise<void>>();
 
   async function getVersion(registry: string, key: string): Promise<number | undefined> {
-    const stored = await readJson(versionPath(registry, key));
+    const stored = await readJson(versionPath(registry, key), MAX_VERSION_FILE_BYTES);
     if (!stored || stored.registry !== registry || stored.key !== key || !Number.isSafeInteger(stored.version)) return undefined;
     return stored.version as number;
   }
@@ -67,16 +87,13 @@ export function createFsTrustStore(dir: string): FsTrustStore {
       return work;
     },
 
-    async getKeys(url) {
-      const stored = await readJson(keysPath(url));
-      if (!stored || stored.url !== url || typeof stored.set !== 'object' || stored.set === null) return undefined;
-      const set = stored.set as TrustedKeySet;
-      if (!Array.isArray(set.keys) || !Number.isSafeInteger(set.threshold) || !Number.isSafeInteger(set.keysVersion) || typeof set.anchor !== 'string') return undefined;
-      return set;
+    async getKeyChain(url) {
+      const stored = await readJson(chainPath(url), MAX_KEY_CHAIN_FILE_BYTES);
+      return stored && stored.url === url ? decodeStoredKeyChain(stored.chain) : undefined;
     },
 
-    async putKeys(url, set) {
-      await writeFileAtomic(keysPath(url), JSON.stringify({ url, set }));
+    async putKeyChain(url, chain) {
+      await writeFileAtomic(chainPath(url), JSON.stringify({ url, chain }));
     },
   };
 }

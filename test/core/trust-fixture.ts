@@ -18,6 +18,7 @@ import {
   type GeneratedSigningKey,
   type SigningKey,
 } from '../../src/core/trust/envelope.js';
+import type { TrustStore } from '../../src/core/ports.js';
 import { setup } from './host-fixture.js';
 
 /** A generated key with its importable private half. */
@@ -32,6 +33,20 @@ export async function testKey(): Promise<TestKey> {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * What `store` holds for `registryUrl`, read from the stored key chain as is
+ * (the last keys envelope's version and keys, the pinned identity and the
+ * number of links); undefined when nothing is stored. Hosts verify the chain
+ * again on every read; this only shows what was written.
+ */
+export async function storedKeys(store: TrustStore, registryUrl: string) {
+  const chain = await store.getKeyChain(registryUrl);
+  if (!chain) return undefined;
+  const last = chain.envelopes.at(-1);
+  const payload = last ? (JSON.parse(last.payload) as { version: number; keys: { keyid: string; publicKey: string }[] }) : undefined;
+  return { keysVersion: payload?.version ?? 0, keys: payload?.keys ?? [], registry: chain.registry, links: chain.envelopes.length };
+}
 
 /** The host-fixture set-up plus a signing front for its registry double. */
 export async function signedSetup() {

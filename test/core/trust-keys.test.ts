@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryTrustStore } from '../../src/core/trust/memory-trust-store.js';
 import { publish } from './host-fixture.js';
-import { signedSetup, testKey, type TestKey } from './trust-fixture.js';
+import { signedSetup, storedKeys, testKey, type TestKey } from './trust-fixture.js';
 
 const HELLO = 'export default { execute: () => "hello" };';
 const DAY = 24 * 60 * 60 * 1000;
@@ -37,7 +37,7 @@ describe('keys envelope expiry', () => {
     await t.publishExpiredKeys([next], [t.key, next]);
     t.state.signers = [next.signing];
     await expect(t.host().load('hello')).rejects.toMatchObject({ name: 'ExpiredError', code: 'E_EXPIRED', message: expect.stringContaining('/v1/keys') });
-    expect(await t.trustStore.getKeys(t.client.url)).toBeUndefined();
+    expect(await storedKeys(t.trustStore, t.client.url)).toBeUndefined();
     expect(t.blobRequests()).toEqual([]);
   });
 
@@ -49,7 +49,7 @@ describe('keys envelope expiry', () => {
     await t.publishExpiredKeys([third], [second]);
     t.state.signers = [third.signing];
     await expect(t.host().load('hello')).rejects.toMatchObject({ name: 'ExpiredError', code: 'E_EXPIRED' });
-    expect(await t.trustStore.getKeys(t.client.url)).toBeUndefined();
+    expect(await storedKeys(t.trustStore, t.client.url)).toBeUndefined();
   });
 
   it('walks through a superseded keys version that has expired since', async () => {
@@ -60,7 +60,7 @@ describe('keys envelope expiry', () => {
     await t.publishKeys([third], [second.signing]);
     t.state.signers = [third.signing];
     expect((await t.host().load('hello')).version).toBe('1.0.0');
-    expect(await t.trustStore.getKeys(t.client.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keyid }] });
+    expect(await storedKeys(t.trustStore, t.client.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keyid }] });
   });
 });
 
@@ -74,14 +74,14 @@ describe('keys rollback', () => {
     t.state.signers = [third.signing];
     const host = t.host();
     await host.load('hello');
-    expect(await t.trustStore.getKeys(t.client.url)).toMatchObject({ keysVersion: 3 });
+    expect(await storedKeys(t.trustStore, t.client.url)).toMatchObject({ keysVersion: 3 });
     // Whoever holds the retired first key serves keys version 1 and documents signed by it.
     t.keysEnvelopes.splice(1);
     t.state.signers = [t.key.signing];
     await publish(t.registry, 'hello', '1.0.1', HELLO);
     await expect(host.upgrade('hello')).rejects.toMatchObject({ name: 'RollbackError', code: 'E_ROLLBACK', seen: 3, offered: 1 });
     await expect(t.host().load('hello')).rejects.toMatchObject({ name: 'RollbackError', seen: 3, offered: 1 });
-    expect(await t.trustStore.getKeys(t.client.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keyid }] });
+    expect(await storedKeys(t.trustStore, t.client.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keyid }] });
   });
 
   it('a host with a stale key set never lowers the key set another host stored', async () => {
@@ -95,11 +95,11 @@ describe('keys rollback', () => {
     await t.publishKeys([next], [t.key.signing, next.signing]);
     t.state.signers = [next.signing];
     await t.host().load('hello');
-    expect(await t.trustStore.getKeys(t.client.url)).toMatchObject({ keysVersion: 2 });
+    expect(await storedKeys(t.trustStore, t.client.url)).toMatchObject({ keysVersion: 2 });
     // A stale copy signed by the old key still reaches the stale host, which pins the registry.
     t.serve('hello', async () => t.json(await t.signDocument('hello', {}, [t.key.signing])));
     await stale.load('hello');
-    expect(await t.trustStore.getKeys(t.client.url)).toMatchObject({ keysVersion: 2, keys: [{ keyid: next.keyid }] });
+    expect(await storedKeys(t.trustStore, t.client.url)).toMatchObject({ keysVersion: 2, keys: [{ keyid: next.keyid }] });
     await expect(t.host().load('hello')).rejects.toMatchObject({ code: 'E_SIGNATURE' });
   });
 });

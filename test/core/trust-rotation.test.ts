@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { authorSignatureInput, signBytes, DOCUMENT_PAYLOAD_TYPE, signEnvelope } from '../../src/core/trust/envelope.js';
 import { createMemoryTrustStore } from '../../src/core/trust/memory-trust-store.js';
 import { publish } from './host-fixture.js';
-import { signedSetup, testKey, type TestKey } from './trust-fixture.js';
+import { signedSetup, storedKeys, testKey, type TestKey } from './trust-fixture.js';
 
 const HELLO = 'export default { execute: () => "hello" };';
 
@@ -33,7 +33,7 @@ describe('key rotation', () => {
     t.state.signers = [third.signing];
     const host = t.host();
     expect((await host.load('@acme/tool')).version).toBe('1.0.0');
-    expect(await t.trustStore.getKeys(t.client.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keyid }] });
+    expect(await storedKeys(t.trustStore, t.client.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keyid }] });
     // The old key is no longer trusted once the host moved on.
     t.state.signers = [t.key.signing];
     await expect(t.host().load('hello')).rejects.toMatchObject({ code: 'E_SIGNATURE' });
@@ -48,7 +48,7 @@ describe('key rotation', () => {
       name: 'SignatureError',
       message: expect.stringContaining('key rotation chain broken at keys version 2'),
     });
-    expect(await t.trustStore.getKeys(t.client.url)).toBeUndefined();
+    expect(await storedKeys(t.trustStore, t.client.url)).toBeUndefined();
     expect(t.blobRequests()).toEqual([]);
   });
 

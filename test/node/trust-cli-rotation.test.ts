@@ -17,6 +17,7 @@ import { createFsTrustStore } from '../../src/node/fs-trust-store.js';
 import { cli } from '../e2e/cli-harness.js';
 import { tempDir } from '../server/helpers.js';
 import { startServer, type Child } from '../server/processes.js';
+import { storedKeys } from '../core/trust-fixture.js';
 import { nodeHost, plgBytes } from './helpers.js';
 
 interface ShownKeys {
@@ -80,7 +81,7 @@ describe('plughub keys rotate, end to end', () => {
     expect((await host.upgrade('hello')).version).toBe('1.0.1');
     expect(await host.execute('hello')).toBe('hello 1.0.1');
     const trustStore = createFsTrustStore(cacheDir);
-    expect(await trustStore.getKeys(server.url)).toMatchObject({ keysVersion: 2, keys: [{ keyid: second.keys[0]!.keyid }], registry: first.registry });
+    expect(await storedKeys(trustStore, server.url)).toMatchObject({ keysVersion: 2, keys: [{ keyid: second.keys[0]!.keyid }], registry: first.registry });
     await host.close();
 
     const restarted = await nodeHost({ registry: server.url, trustedKeys, cacheDir });
@@ -90,7 +91,7 @@ describe('plughub keys rotate, end to end', () => {
     await publish('1.0.2');
     expect((await restarted.upgrade('hello')).version).toBe('1.0.2');
     expect(await restarted.execute('hello')).toBe('hello 1.0.2');
-    expect(await trustStore.getKeys(server.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keys[0]!.keyid }] });
+    expect(await storedKeys(trustStore, server.url)).toMatchObject({ keysVersion: 3, keys: [{ keyid: third.keys[0]!.keyid }] });
 
     const fresh = await nodeHost({ registry: server.url, trustedKeys });
     expect((await fresh.load('hello')).version).toBe('1.0.2');

@@ -1,9 +1,9 @@
 /**
  * The TrustStore port: one contract run against the memory and filesystem
- * stores (versions only go up, key sets round-trip, unreadable files count as
- * absent), and the Node host's persistence: a restarted host on the same
- * cache directory refuses a rollback, follows the key set it rotated to, and
- * stores the verified envelope in the document cache on disk.
+ * stores (versions only go up, key chains round-trip, unreadable files count
+ * as absent), and the Node host's persistence: a restarted host on the same
+ * cache directory refuses a rollback, follows the key chain it rotated along,
+ * and stores the verified envelope in the document cache on disk.
  */
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { publish } from '../core/host-fixture.js';
 import { signedSetup, testKey } from '../core/trust-fixture.js';
 import { nodeHost, tempDir } from './helpers.js';
 
-const SET = { keys: [{ keyid: 'ab', publicKey: 'cd' }], threshold: 1, keysVersion: 2, anchor: '1:ab', registry: 'plughub:x' };
+const ENVELOPE = { payloadType: 'application/vnd.plughub.keys+json', payload: '{"type":"keys"}', signatures: [{ keyid: 'ab', sig: 'cd' }] };
+const CHAIN = { anchor: '1:ab', registry: 'plughub:x', envelopes: [ENVELOPE] };
 
 function contract(label: string, make: () => Promise<TrustStore>) {
   describe(`TrustStore contract: ${label}`, () => {
@@ -30,12 +31,12 @@ function contract(label: string, make: () => Promise<TrustStore>) {
       expect(await store.getVersion('plughub:x', 'list')).toBeUndefined();
     });
 
-    it('keeps the trusted key set per registry URL', async () => {
+    it('keeps the key chain per registry URL', async () => {
       const store = await make();
-      expect(await store.getKeys('http://a.test')).toBeUndefined();
-      await store.putKeys('http://a.test', SET);
-      expect(await store.getKeys('http://a.test')).toEqual(SET);
-      expect(await store.getKeys('http://b.test')).toBeUndefined();
+      expect(await store.getKeyChain('http://a.test')).toBeUndefined();
+      await store.putKeyChain('http://a.test', CHAIN);
+      expect(await store.getKeyChain('http://a.test')).toEqual(CHAIN);
+      expect(await store.getKeyChain('http://b.test')).toBeUndefined();
     });
   });
 }
@@ -47,10 +48,13 @@ describe('filesystem TrustStore', () => {
   it('survives a new instance on the same directory and treats a garbled file as absent', async () => {
     const dir = await tempDir();
     await createFsTrustStore(dir).raiseVersion('plughub:x', 'document hello', 7);
-    await createFsTrustStore(dir).putKeys('http://a.test', SET);
+    await createFsTrustStore(dir).putKeyChain('http://a.test', CHAIN);
     const again = createFsTrustStore(dir);
     expect(await again.getVersion('plughub:x', 'document hello')).toBe(7);
-    expect(await again.getKeys('http://a.test')).toEqual(SET);
+    expect(await again.getKeyChain('http://a.test')).toEqual(CHAIN);
+    const [chainFile] = await readdir(join(dir, 'trust', 'key-chains'));
+    await writeFile(join(dir, 'trust', 'key-chains', chainFile!), JSON.stringify({ url: 'http://a.test', chain: { anchor: '1:ab', envelopes: [{ payloadType: 1 }] } }));
+    expect(await again.getKeyChain('http://a.test')).toBeUndefined();
     const [file] = await readdir(join(dir, 'trust', 'versions'));
     await writeFile(join(dir, 'trust', 'versions', file!), '{ not json');
     expect(await again.getVersion('plughub:x', 'document hello')).toBeUndefined();

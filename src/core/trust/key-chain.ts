@@ -11,23 +11,49 @@
  * document); the versions walked through on the way are superseded by it, so
  * only their signatures count (as in TUF's root chain). A newest keys version
  * lower than the one already trusted is a RollbackError.
+ *
+ * The envelopes a set was reached through are its `chain`; that chain is
+ * what a TrustStore keeps, and `replayKeyChain` verifies it again from the
+ * configured keys whenever it is read, so stored data never adds a key.
  */
 import { RollbackError, SignatureError, isExpiredError, isPlughubError } from '../errors.js';
-import type { TrustedKeySet } from '../ports.js';
-import { KEYS_PAYLOAD_TYPE, type KeysPayload } from './envelope.js';
+import type { StoredKeyChain } from '../ports.js';
+import { KEYS_PAYLOAD_TYPE, isEnvelope, type Envelope, type KeysPayload, type PublicKeyEntry } from './envelope.js';
 import { normalizeKeys, openEnvelope } from './verify.js';
+
+/** The most keys envelopes a stored chain may hold; a longer rotation stays in memory and is walked again after a restart. */
+export const MAX_KEY_CHAIN_LINKS = 256;
+
+/** The registry keys a host trusts for one registry URL, as rotation has moved them. */
+export interface TrustedKeySet {
+  keys: PublicKeyEntry[];
+  /** How many distinct keys of `keys` must sign a document. */
+  threshold: number;
+  /** The keys document version these came from; 0 for the keys the host was configured with. */
+  keysVersion: number;
+  /** Fingerprint of the configured trustedKeys and threshold this set descends from (a new configuration starts over). */
+  anchor: string;
+  /** The registry identity pinned at the first verified document, when the host did not name one. */
+  registry?: string;
+  /** The keys envelopes that led from the configured keys to these, oldest first. */
+  chain: Envelope[];
+}
 
 /** Fetches the newest keys envelope (`version` undefined) or a given keys version, as parsed JSON. */
 export type KeysFetcher = (version?: number) => Promise<unknown>;
 
-/** What a rotation walk needs. */
-export interface ChainInit {
-  current: TrustedKeySet;
-  fetchKeys: KeysFetcher;
+/** What verifying one link of a key chain needs. */
+export interface LinkRules {
   /** The registry identity the keys documents must name, when known. */
   registry: string | undefined;
   /** The smallest threshold the host accepts, whatever a keys document says. */
   minThreshold: number;
+}
+
+/** What a rotation walk needs. */
+export interface ChainInit extends LinkRules {
+  current: TrustedKeySet;
+  fetchKeys: KeysFetcher;
   /** Where the newest keys envelope lives, for messages. */
   url: string;
   /** Epoch ms the newest keys envelope's `expires` is compared with (undefined: not checked). */
@@ -44,8 +70,8 @@ function claimedVersion(envelope: unknown): number | undefined {
   }
 }
 
-/** Verifies one keys envelope with `trusted` and returns the set it announces. */
-async function step(envelope: unknown, trusted: TrustedKeySet, init: ChainInit, url: string, now?: number): Promise<TrustedKeySet> {
+/** Verifies one keys envelope with `trusted` and returns the set it announces, the envelope added to its chain. */
+async function step(envelope: unknown, trusted: TrustedKeySet, init: LinkRules, url: string, now?: number): Promise<TrustedKeySet> {
   const payload = await openEnvelope<KeysPayload>(envelope, {
     payloadType: KEYS_PAYLOAD_TYPE,
     type: 'keys',
@@ -59,7 +85,43 @@ async function step(envelope: unknown, trusted: TrustedKeySet, init: ChainInit, 
   const keys = await normalizeKeys(payload.keys);
   const threshold = Math.max(init.minThreshold, Number.isSafeInteger(payload.threshold) ? payload.threshold : 1);
   if (threshold > keys.length) throw new SignatureError(`keys version ${payload.version} (${url}) needs ${threshold} signatures from ${keys.length} key(s)`, { url });
-  return { ...trusted, keys, threshold, keysVersion: payload.version, registry: trusted.registry ?? payload.registry };
+  return { ...trusted, keys, threshold, keysVersion: payload.version, registry: trusted.registry ?? payload.registry, chain: [...trusted.chain, envelope as Envelope] };
+}
+
+/**
+ * Verifies a stored chain again from `configured` (the set of the host's
+ * own trustedKeys): each envelope must be signed by the set trusted before
+ * it, name the pinned registry and raise the keys version. Expiry is not
+ * checked here: each link counted when it was fetched, and the newest keys
+ * envelope is checked for expiry whenever the registry is asked again.
+ * Resolves with the set the chain leads to; throws a SignatureError at the
+ * first link that does not verify.
+ */
+export async function replayKeyChain(configured: TrustedKeySet, envelopes: readonly unknown[], rules: LinkRules, url: string): Promise<TrustedKeySet> {
+  if (envelopes.length > MAX_KEY_CHAIN_LINKS) throw new SignatureError(`${url}: a stored key chain of ${envelopes.length} links is longer than ${MAX_KEY_CHAIN_LINKS}`, { url });
+  let trusted = configured;
+  for (const envelope of envelopes) {
+    const next = await step(envelope, trusted, rules, url);
+    if (next.keysVersion <= trusted.keysVersion) {
+      throw new SignatureError(`${url}: stored keys version ${next.keysVersion} does not follow keys version ${trusted.keysVersion}`, { url });
+    }
+    trusted = next;
+  }
+  return trusted;
+}
+
+/**
+ * Reads a TrustStore's stored key chain back (as parsed from JSON or
+ * IndexedDB): the chain when it has the shape of one, else undefined, so
+ * that a damaged record counts as absent. The envelopes are still unverified.
+ */
+export function decodeStoredKeyChain(value: unknown): StoredKeyChain | undefined {
+  const raw = value as Partial<StoredKeyChain> | null | undefined;
+  if (typeof raw !== 'object' || raw === null || typeof raw.anchor !== 'string' || !Array.isArray(raw.envelopes)) return undefined;
+  if (raw.envelopes.length > MAX_KEY_CHAIN_LINKS || !raw.envelopes.every(isEnvelope)) return undefined;
+  if (raw.registry !== undefined && typeof raw.registry !== 'string') return undefined;
+  const envelopes = raw.envelopes.map(({ payloadType, payload, signatures }) => ({ payloadType, payload, signatures: Array.isArray(signatures) ? signatures : [] }));
+  return { anchor: raw.anchor, ...(raw.registry !== undefined ? { registry: raw.registry } : {}), envelopes };
 }
 
 /**

@@ -3,12 +3,12 @@
  * host that must resist rollback across restarts uses the filesystem
  * (plughub/node) or IndexedDB (plughub/browser) store instead.
  */
-import type { TrustedKeySet, TrustStore } from '../ports.js';
+import type { StoredKeyChain, TrustStore } from '../ports.js';
 
 /** Creates an empty in-memory TrustStore; values are copied in and out. */
 export function createMemoryTrustStore(): TrustStore {
   const versions = new Map<string, number>();
-  const keys = new Map<string, TrustedKeySet>();
+  const chains = new Map<string, StoredKeyChain>();
   const key = (registry: string, name: string) => `${registry}\n${name}`;
   return {
     async getVersion(registry, name) {
@@ -18,12 +18,12 @@ export function createMemoryTrustStore(): TrustStore {
       const current = versions.get(key(registry, name));
       if (current === undefined || version > current) versions.set(key(registry, name), version);
     },
-    async getKeys(registryUrl) {
-      const set = keys.get(registryUrl);
-      return set ? structuredClone(set) : undefined;
+    async getKeyChain(registryUrl) {
+      const chain = chains.get(registryUrl);
+      return chain ? structuredClone(chain) : undefined;
     },
-    async putKeys(registryUrl, set) {
-      keys.set(registryUrl, structuredClone(set));
+    async putKeyChain(registryUrl, chain) {
+      chains.set(registryUrl, structuredClone(chain));
     },
   };
 }

@@ -1,16 +1,28 @@
 /**
  * The host's side of signed registry metadata: one guard per registry URL
  * holds the trusted key set (from HostOptions, moved along the key chain by
- * rotation and kept in the TrustStore) and checks every document before the
- * host acts on it — signatures and threshold, type, registry identity and
- * name (mix-and-match), expiry, and rollback against the highest version
- * seen, which it then records. `createAuthorCheck` checks author
- * signatures where `authorKeys` requires them.
+ * rotation) and checks every document before the host acts on it —
+ * signatures and threshold, type, registry identity and name
+ * (mix-and-match), expiry, and rollback against the highest version seen,
+ * which it then records. `createAuthorCheck` checks author signatures where
+ * `authorKeys` requires them.
+ *
+ * What is trusted always derives from the configured `trustedKeys`: the
+ * TrustStore keeps the rotation as the chain of keys envelopes it followed,
+ * and the guard verifies that chain again from the configured keys each
+ * time it reads it; a chain that does not verify is ignored. A writer of
+ * the store (a neighbour who can write the cache directory or the origin's
+ * IndexedDB) can therefore at most bring back a key an earlier link of the
+ * registry's own chain vouched for, as a restart without the store would,
+ * and never add one. The pinned registry identity is kept next to the chain
+ * unsigned when no keys envelope names it: a writer can change it only to
+ * an identity whose documents the trusted keys sign (set `registryId` to
+ * pin it independently of the store).
  */
 import { RollbackError, SignatureError, isExpiredError, isRollbackError, isSignatureError } from '../errors.js';
-import type { TrustedKeySet, TrustStore } from '../ports.js';
+import type { TrustStore } from '../ports.js';
 import { DOCUMENT_PAYLOAD_TYPE, LIST_PAYLOAD_TYPE, type DocumentPayload, type Envelope, type ListPayload, type Payload } from './envelope.js';
-import { followKeyChain, type KeysFetcher } from './key-chain.js';
+import { MAX_KEY_CHAIN_LINKS, followKeyChain, replayKeyChain, type KeysFetcher, type TrustedKeySet } from './key-chain.js';
 import { createMemoryTrustStore } from './memory-trust-store.js';
 import { checkAuthorSignatures, hasUnknownSigner, normalizeKeys, openEnvelope, type AuthorSignedEntry, type TrustedKeyInput } from './verify.js';
 
@@ -79,32 +91,60 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
   const store = options.store ?? createMemoryTrustStore();
   const now = options.now ?? (() => Date.now());
   const minThreshold = options.threshold ?? 1;
+  let configured: Promise<TrustedKeySet> | undefined;
   let state: Promise<TrustedKeySet> | undefined;
   let rotating: Promise<TrustedKeySet> | undefined;
+  const keysUrl = `${registryUrl}/v1/keys`;
 
-  function trusted(): Promise<TrustedKeySet> {
-    state ??= (async () => {
+  /** The set of the configured trustedKeys and threshold (keys version 0). */
+  function base(): Promise<TrustedKeySet> {
+    configured ??= (async () => {
       if (!Number.isSafeInteger(minThreshold) || minThreshold < 1) throw new SignatureError(`threshold must be a positive integer, got ${minThreshold}`);
       const keys = await normalizeKeys(options.trustedKeys);
       if (keys.length < minThreshold) throw new SignatureError(`threshold ${minThreshold} needs at least that many trustedKeys, got ${keys.length}`);
       const anchor = `${minThreshold}:${keys.map((key) => key.keyid).sort().join(',')}`;
-      const stored = await store.getKeys(registryUrl);
-      if (stored && stored.anchor === anchor) return stored;
-      return { keys, threshold: minThreshold, keysVersion: 0, anchor, ...(options.registryId ? { registry: options.registryId } : {}) };
+      return { keys, threshold: minThreshold, keysVersion: 0, anchor, chain: [], ...(options.registryId ? { registry: options.registryId } : {}) };
     })();
+    configured.catch(() => (configured = undefined));
+    return configured;
+  }
+
+  /**
+   * The set the store's chain leads to, verified from the configured keys
+   * now (replayKeyChain); the configured set itself when the store holds no
+   * chain of this configuration or one that does not verify throughout.
+   */
+  async function fromStore(start: TrustedKeySet): Promise<TrustedKeySet> {
+    const stored = await store.getKeyChain(registryUrl);
+    if (!stored || stored.anchor !== start.anchor) return start;
+    const registry = options.registryId ?? stored.registry;
+    try {
+      const pinned = registry !== undefined ? { ...start, registry } : start;
+      return await replayKeyChain(pinned, stored.envelopes, { registry, minThreshold }, keysUrl);
+    } catch {
+      return start;
+    }
+  }
+
+  function trusted(): Promise<TrustedKeySet> {
+    state ??= base().then(fromStore);
     state.catch(() => (state = undefined));
     return state;
   }
 
   /**
-   * Stores `next` as the trusted set, unless the store already holds a later
-   * keys version of the same configuration (another host on the store moved
-   * on): the key set never goes back, and this guard adopts the stored one.
+   * Stores the chain of `next`, unless the store already holds a chain of
+   * the same configuration that verifies to a later keys version (another
+   * host on the store moved on): the key set never goes back, and this guard
+   * adopts the stored one. A chain longer than MAX_KEY_CHAIN_LINKS is kept
+   * in memory only.
    */
   async function save(next: TrustedKeySet): Promise<TrustedKeySet> {
-    const stored = await store.getKeys(registryUrl);
-    const kept = stored !== undefined && stored.anchor === next.anchor && stored.keysVersion > next.keysVersion ? stored : undefined;
-    if (kept === undefined) await store.putKeys(registryUrl, next);
+    const stored = await fromStore(await base());
+    const kept = stored.keysVersion > next.keysVersion ? stored : undefined;
+    if (kept === undefined && next.chain.length <= MAX_KEY_CHAIN_LINKS) {
+      await store.putKeyChain(registryUrl, { anchor: next.anchor, ...(next.registry !== undefined ? { registry: next.registry } : {}), envelopes: next.chain });
+    }
     const current = kept ?? next;
     state = Promise.resolve(current);
     return current;
@@ -112,7 +152,7 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
 
   /** Follows the key chain once at a time; concurrent callers share the walk. */
   function rotate(current: TrustedKeySet): Promise<TrustedKeySet> {
-    const init = { current, fetchKeys, registry: options.registryId ?? current.registry, minThreshold, url: `${registryUrl}/v1/keys`, now: now() };
+    const init = { current, fetchKeys, registry: options.registryId ?? current.registry, minThreshold, url: keysUrl, now: now() };
     rotating ??= followKeyChain(init)
       .then((next) => (next === current ? current : save(next)))
       .finally(() => (rotating = undefined));
@@ -152,6 +192,9 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
     }
     if (set.registry === undefined) await save({ ...set, registry: payload.registry });
     const key = expect.type === 'document' ? `document ${expect.name}` : expect.type;
+    // Versions seen are read from the store as they are: a writer of the store can raise one (the host then
+    // refuses) or lower it (re-opening the replay of metadata the trusted keys did sign, until it expires),
+    // but never get the host to accept what they did not sign, let alone run code of its own.
     const seen = await store.getVersion(payload.registry, key);
     if (seen !== undefined && payload.version < seen) {
       const what = expect.name ?? expect.type;
