@@ -146,6 +146,40 @@ export function testStorage(name: string, create: () => Promise<RegistryStorage>
       expect(zeta?.description).toBe('Last one');
     });
 
+    it('lists blobs, renews one stored again, and deletes only one stored before the cutoff', async () => {
+      const storage = await create();
+      const { hex, bundle } = entry('hello', '1.0.0');
+      const before = Date.now();
+      await storage.putBlob('sha256', hex, bundle);
+      const [listed] = await storage.listBlobs();
+      expect(listed).toMatchObject({ algorithm: 'sha256', hex, size: bundle.byteLength });
+      expect(listed!.storedAt).toBeGreaterThanOrEqual(before - 1000);
+      expect(await storage.deleteBlob('sha256', hex, listed!.storedAt)).toBe(false);
+      while (Date.now() <= listed!.storedAt + 2) await new Promise((resolve) => setImmediate(resolve));
+      await storage.putBlob('sha256', hex, bundle);
+      const renewed = (await storage.listBlobs())[0]!.storedAt;
+      expect(renewed).toBeGreaterThan(listed!.storedAt);
+      expect(await storage.deleteBlob('sha256', hex, renewed)).toBe(false);
+      expect(await storage.getBlob('sha256', hex)).toEqual(bundle);
+      expect(await storage.deleteBlob('sha256', hex, renewed + 1)).toBe(true);
+      expect(await storage.getBlob('sha256', hex)).toBeUndefined();
+      expect(await storage.listBlobs()).toEqual([]);
+      expect(await storage.deleteBlob('sha256', hex, Date.now() + 1000)).toBe(false);
+      await expect(storage.deleteBlob('sha256', '../x', Date.now())).rejects.toThrow(TypeError);
+    });
+
+    it('hands out every stored document as its bytes', async () => {
+      const storage = await create();
+      const hello = await storage.updateDocument('hello', (current) => withVersion(current, 'hello', '1.0.0'));
+      const scoped = await storage.updateDocument('@acme/hello', (current) => withVersion(current, '@acme/hello', '1.0.0'));
+      const seen: [string, Uint8Array][] = [];
+      for await (const { name, bytes } of storage.eachDocument()) seen.push([name, bytes]);
+      expect(seen.sort(([a], [b]) => (a < b ? -1 : 1))).toEqual([
+        ['@acme/hello', scoped!.bytes],
+        ['hello', hello!.bytes],
+      ]);
+    });
+
     it('passes its health check', async () => {
       const storage = await create();
       await expect(storage.check()).resolves.toBeUndefined();
