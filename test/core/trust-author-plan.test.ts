@@ -17,8 +17,10 @@ import {
   signBytes,
   signEnvelope,
 } from '../../src/core/trust/envelope.js';
+import { canonicalJson } from '../../src/core/trust/canonical-json.js';
 import { createMemoryTrustStore } from '../../src/core/trust/memory-trust-store.js';
-import { publish } from './host-fixture.js';
+import { MAX_PLAN_PLUGINS } from '../../src/core/host-plan.js';
+import { publish, setup } from './host-fixture.js';
 import { signedSetup, testKey, type TestKey } from './trust-fixture.js';
 
 const HELLO = 'export default { execute: () => "hello" };';
@@ -155,5 +157,39 @@ describe('authorKeys and the load plan', () => {
     await t.serve('broken', {}, (versions) => void (versions['1.0.0']!.dist.integrity = 'sha256-' + 'A'.repeat(43) + '='));
     await expect(t.host().load('@acme/app')).rejects.toMatchObject({ name: 'IntegrityError' });
     expect(ran).toEqual([]);
+  });
+});
+
+describe('the signed manifest fields and the plan bounds', () => {
+  it('writes the signed fields canonically: sorted keys, no spaces, absent fields left out', () => {
+    expect(canonicalJson({ b: { z: 1, a: [true, null, 'x'] }, a: '\u2028' })).toBe('{"a":"\u2028","b":{"a":[true,null,"x"],"z":1}}');
+    const input = (manifest: unknown) => new TextDecoder().decode(authorSignatureInput('hello', '1.0.0', 'sha256-x', manifest));
+    expect(input({ name: 'hello', description: 'not signed' })).toBe('plughub-author-v2\nhello\n1.0.0\nsha256-x\n{}');
+    expect(input({ engines: { host: '^1' }, dependencies: { zeta: '^2', alpha: '1.x' } })).toBe(
+      'plughub-author-v2\nhello\n1.0.0\nsha256-x\n{"dependencies":{"alpha":"1.x","zeta":"^2"},"engines":{"host":"^1"}}',
+    );
+  });
+
+  it('refuses signed fields nested too deep with a SignatureError, not a stack overflow', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 10_000; i += 1) deep = { deep };
+    const error = (() => {
+      try {
+        authorSignatureInput('hello', '1.0.0', 'sha256-x', { engines: deep });
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toMatchObject({ name: 'SignatureError', message: expect.stringContaining('nested deeper than 16') });
+  });
+
+  it(`refuses a plan of more than ${MAX_PLAN_PLUGINS} plugins before fetching any bundle`, async () => {
+    const { registry, host } = setup();
+    for (let i = 0; i <= MAX_PLAN_PLUGINS; i += 1) {
+      await publish(registry, `p${i}`, '1.0.0', evil(`p${i}`), i < MAX_PLAN_PLUGINS ? { dependencies: { [`p${i + 1}`]: '^1' } } : {});
+    }
+    await expect(host().load('p0')).rejects.toMatchObject({ name: 'ResolveError', message: expect.stringContaining(`more than ${MAX_PLAN_PLUGINS} plugins`) });
+    expect(ran).toEqual([]);
+    expect(registry.requests.filter((r) => new URL(r.url).pathname.startsWith('/v1/blobs/'))).toEqual([]);
   });
 });
