@@ -6,10 +6,15 @@
  * with a byte limit enforced mid-stream; signed envelopes are unwrapped into
  * the JSON they carry. Every failure becomes a RegistryError naming method,
  * URL, status and the server's error code, except that a caller's abort
- * rejects with the caller's `signal.reason` unchanged.
+ * rejects with the caller's `signal.reason` unchanged. Writes (PUT, POST,
+ * DELETE) never follow a redirect: the token rightly stays behind on another
+ * origin, so a followed write could only fail or, worse, answer success for
+ * a write that did not happen; a redirect answer is a RedirectError naming
+ * where it pointed. Reads follow redirects (blobs may live on a CDN; fetch
+ * drops the token when a hop changes origin).
  */
 import ky, { isHTTPError } from 'ky';
-import { DocumentError, RegistryError, SizeLimitError, isPlughubError } from './errors.js';
+import { DocumentError, RedirectError, RegistryError, SizeLimitError, isPlughubError } from './errors.js';
 import type { RegistryClientOptions } from './registry-types.js';
 import { isEnvelope, type Envelope } from './trust/envelope.js';
 
@@ -68,6 +73,7 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
     const headers: Record<string, string> = { ...options.headers, ...call.headers };
     const token = call.token ?? options.token;
     if (token !== undefined && new URL(call.url).origin === origin) headers.authorization = `Bearer ${token}`;
+    const write = call.method !== 'GET';
     try {
       const response = await ky(call.url, {
         method: call.method,
@@ -75,7 +81,9 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
         body: call.body,
         signal: link.signal,
         timeout: false,
-        throwHttpErrors: (status) => status !== 304,
+        // A write sees the redirect itself (3xx, or an opaque redirect with status 0 in a browser) and refuses it below.
+        ...(write ? { redirect: 'manual' as const } : {}),
+        throwHttpErrors: (status) => status !== 304 && !(write && isRedirectStatus(status)),
         retry: {
           limit: call.retry ?? options.retry ?? 2,
           methods: ['get'],
@@ -87,6 +95,7 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
         hooks: { beforeRetry: [({ error }) => void (isHTTPError(error) && discard(error.response))] },
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
+      if (write && (response.type === 'opaqueredirect' || isRedirectStatus(response.status))) throw redirected(call, response);
       return await consume(response, link.signal);
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;
@@ -123,6 +132,30 @@ export function unwrap(call: Call, value: unknown): { body: unknown; envelope?: 
       url: call.url, plugin: call.plugin, cause: error,
     });
   }
+}
+
+function isRedirectStatus(status: number): boolean {
+  return status === 0 || (status >= 300 && status < 400 && status !== 304);
+}
+
+/** The RedirectError of a write answered with a redirect, naming where it pointed (when the answer says). */
+function redirected(call: Call, response: Response): RedirectError {
+  discard(response);
+  const header = response.headers.get('location');
+  let location: string | undefined;
+  try {
+    location = header === null ? undefined : new URL(header, call.url).href;
+  } catch {
+    location = header ?? undefined;
+  }
+  const prefix = call.prefix === undefined ? '' : `${call.prefix}: `;
+  const status = response.type === 'opaqueredirect' ? 'redirect' : String(response.status);
+  const where = location === undefined ? 'another address' : location;
+  return new RedirectError(
+    `${prefix}${call.method} ${call.url} was redirected (${status}) to ${where}; a write never follows a redirect ` +
+      `(the token would not go along), so nothing was written`,
+    { method: call.method, status: response.status, url: call.url, plugin: call.plugin, version: call.version, ...(location !== undefined ? { location } : {}) },
+  );
 }
 
 /** A RegistryError for `call`, its message naming method and URL (and `prefix`). */

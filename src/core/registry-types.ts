@@ -102,8 +102,11 @@ export interface RegistryClient {
    * bytes arrive (SizeLimitError); `maxBytes` defaults to `dist.size`, else 64 MiB.
    */
   download(dist: { url: string; size?: number }, options?: DownloadOptions): Promise<Uint8Array>;
-  /** PUT /v1/plugins/:name/:version with a `.plg` body (application/gzip); never retried. */
+  /** PUT /v1/plugins/:name/:version with a `.plg` body (application/gzip); never retried, never redirected (RedirectError). */
   publish(name: string, version: string, body: PackageBody, options?: { token?: string; signal?: AbortSignal }): Promise<VersionEntry>;
-  /** POST …/yank, or DELETE …/yank with `undo`. */
-  yank(name: string, version: string, options?: { token?: string; undo?: boolean; signal?: AbortSignal }): Promise<void>;
+  /**
+   * POST …/yank, or DELETE …/yank with `undo`; never retried, never redirected (RedirectError).
+   * Resolves to the version entry the registry answered, checked to be `name@version` in the state asked for.
+   */
+  yank(name: string, version: string, options?: { token?: string; undo?: boolean; signal?: AbortSignal }): Promise<VersionEntry>;
 }

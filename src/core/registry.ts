@@ -2,7 +2,9 @@
  * The registry HTTP client (DESIGN.md, "Registry HTTP API"), built on ky with
  * an injectable `fetch`. Documents are conditional (ETag / 304), size-limited
  * and validated; blobs stream with a byte limit enforced mid-stream; publish
- * and yank carry a bearer token. Only GET is retried (network errors, 408,
+ * and yank carry a bearer token; they never follow a redirect (RedirectError),
+ * and their answer must be the version entry they changed, in the state
+ * asked for. Only GET is retried (network errors, 408,
  * 429, 5xx, with backoff); PUT/POST/DELETE never are. Every failure is a
  * RegistryError naming method, URL, status and the server's error code, except
  * that a caller's abort rejects with the caller's `signal.reason` unchanged.
@@ -118,7 +120,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         const parsed = versionEntrySchema.safeParse(await readJson(call, response, signal));
         const entry = parsed.success ? parsed.data : undefined;
         if (!entry || entry.manifest.name !== name || entry.manifest.version !== version) {
-          const problem = parsed.success ? `it describes ${entry?.manifest.name}@${entry?.manifest.version}` : parsed.error.message;
+          const problem = parsed.success ? `it describes ${entry?.manifest.name}@${entry?.manifest.version}` : issues(parsed.error);
           throw new DocumentError(`${name}@${version}: PUT ${url} answered with an unusable version entry (${problem})`, {
             url, plugin: name, version,
           });
@@ -130,9 +132,29 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     yank(name, version, opts = {}) {
       const url = `${client.documentUrl(name)}/${encodeURIComponent(version)}/yank`;
       const method = opts.undo ? 'DELETE' : 'POST';
-      const call: Call = { method, url, signal: opts.signal, token: opts.token, plugin: name, version };
-      return send(call, async (response) => discard(response));
+      const call: Call = { method, url, signal: opts.signal, token: opts.token, plugin: name, version, headers: { accept: 'application/json' } };
+      const yanked = !opts.undo;
+      return send(call, async (response, signal) => {
+        const parsed = versionEntrySchema.safeParse(await readJson(call, response, signal));
+        const entry = parsed.success ? parsed.data : undefined;
+        if (!entry || entry.manifest.name !== name || entry.manifest.version !== version || entry.yanked !== yanked) {
+          const found = !parsed.success
+            ? `not a version entry (${issues(parsed.error)})`
+            : `${entry?.manifest.name}@${entry?.manifest.version} with yanked: ${String(entry?.yanked)}`;
+          throw new DocumentError(
+            `${name}@${version}: ${method} ${url} answered ${response.status} but not with the version entry the ${yanked ? 'yank' : 'un-yank'} ` +
+              `should leave (expected ${name}@${version} with yanked: ${yanked}, found ${found}); the ${yanked ? 'yank' : 'un-yank'} may not have happened`,
+            { url, plugin: name, version },
+          );
+        }
+        return entry;
+      });
     },
   };
   return client;
+}
+
+/** A zod error as one short line: `path: message; …` (its own message is pretty-printed JSON). */
+function issues(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
 }

@@ -87,7 +87,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (route === 'PUT /v1/plugins/hello/1.3.0') return send(res, 201, documentOf('hello', '1.3.0').versions['1.3.0']);
   if (route === 'PUT /v1/plugins/hello/busy') return send(res, 503, { error: { code: 'busy', message: 'try later' } });
   if (route === 'POST /v1/plugins/hello/1.2.0/yank' || route === 'DELETE /v1/plugins/hello/1.2.0/yank') {
-    return send(res, 200, { ok: true });
+    return send(res, 200, { ...documentOf('hello').versions['1.2.0'], yanked: method === 'POST' });
   }
   send(res, 404, { error: { code: 'not_found', message: `plugin "${decodeURIComponent(path.split('/')[3] ?? '')}" is not published` } });
 }
@@ -160,9 +160,9 @@ describe('registry client over node:http', () => {
     expect(seen.filter((r) => r.path === '/v1/plugins/hello/busy')).toHaveLength(1);
   });
 
-  it('yanks and unyanks', async () => {
-    await client.yank('hello', '1.2.0');
-    await client.yank('hello', '1.2.0', { undo: true });
+  it('yanks and unyanks, answering the version entry in its new state', async () => {
+    expect(await client.yank('hello', '1.2.0')).toMatchObject({ manifest: { name: 'hello', version: '1.2.0' }, yanked: true });
+    expect(await client.yank('hello', '1.2.0', { undo: true })).toMatchObject({ yanked: false });
     const yanks = seen.filter((r) => r.path.endsWith('/yank')).map((r) => r.method);
     expect(yanks).toEqual(['POST', 'DELETE']);
   });

@@ -2,7 +2,9 @@
  * `plughub yank <name>@<version> [--undo]`: marks a published version yanked
  * (no range resolves to it any more; its exact version still downloads), or
  * with `--undo` makes it resolvable again. Needs a token allowed to publish
- * the plugin.
+ * the plugin. Success is reported only when the registry itself answered
+ * with the version entry in the new state: a redirect (the token would not
+ * follow it) or any other answer is an error.
  */
 import semver from 'semver';
 import { UsageError } from '../../../core/errors.js';
@@ -45,13 +47,14 @@ export const yank: Command = {
     }
     const client = registryClient(io, values);
     const undo = values.undo === true;
+    let entry;
     try {
-      await client.yank(name, version, { undo });
+      entry = await client.yank(name, version, { undo });
     } catch (error) {
       throw explainRegistryError(error, `cannot ${undo ? 'un-yank' : 'yank'} ${name}@${version} on ${client.url}`);
     }
     if (values.json) {
-      printJson(io, { name, version, yanked: !undo });
+      printJson(io, { name, version, yanked: entry.yanked });
       return;
     }
     printLines(io, [undo ? `restored ${name}@${version}: ranges resolve to it again` : `yanked ${name}@${version}: ranges no longer resolve to it`]);
