@@ -66,6 +66,14 @@ describe('readRegularFile', () => {
     expect((error as Error).message).toContain('more than the limit of 1024');
   });
 
+  it('gives up on a read that outlasts timeoutMs, naming the path', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'slow');
+    await writeFile(path, Buffer.alloc(32 * 1024 * 1024)); // 512 reads of 64 KiB: far longer than 1 ms
+    const error = await refusal(readRegularFile(path, { timeoutMs: 1 }));
+    expect(error).toMatchObject({ code: 'E_CACHE_FILE', problem: 'timeout', path, message: `reading ${path} took longer than 1 ms; giving up on it` });
+  });
+
   it('rejects a missing file with ENOENT, as readFile does', async () => {
     const dir = await tempDir();
     expect(await refusal(readRegularFile(join(dir, 'none')))).toMatchObject({ code: 'ENOENT' });
