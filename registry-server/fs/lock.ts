@@ -1,50 +1,90 @@
 /**
- * Exclusive locks that hold across processes sharing a data directory: a
- * lock is a file in `locks/`, created atomically (written aside, then
- * hard-linked into place, which fails if the name exists) and holding the
- * owner's pid, host and a nonce. A lock whose owner died is broken at once
- * (same host, pid gone); any lock older than `staleMs` is broken too (pid
- * reused, or another host). Breaking is itself guarded by a `.break` file so
- * that two waiters never both break the same lock. Inside one process a
- * KeyedMutex queues the callers, so only one of them polls the file.
+ * Exclusive locks that hold across processes sharing a data directory.
+ *
+ * A lock `name` is the directory `locks/<name>.lock` holding one owner file
+ * `<nonce>.owner` (pid, thread, host, machine; see lock-owner.ts). It is
+ * taken by writing that directory aside in `tmp/` and renaming it into place:
+ * a rename onto a non-empty directory fails, so exactly one taker wins, and
+ * a lock never exists without its owner. Every removal is conditional, which
+ * is what keeps it race-free: the releaser, and a waiter breaking an
+ * abandoned lock, unlink the owner file by its nonce (which fails unless
+ * that very owner still holds it), then `rmdir` the directory (which fails
+ * unless it is empty; an empty lock directory is a free lock, since a lock
+ * only ever appears populated). No check-then-remove, so a late releaser or
+ * a second breaker can never remove a newer holder's lock.
+ *
+ * The holder refreshes its owner file's mtime every `staleMs / 4` (at most
+ * 5 s) on a timer that does not keep the process alive. A lock is broken
+ * when its holder ran on this machine and its process is gone (at once), or
+ * when its heartbeat is older than `staleMs` (another host, a hung holder,
+ * a reused pid). A holder whose lock was broken under it (it hung for
+ * longer than `staleMs`) finds its owner file gone: its heartbeat stops and
+ * its release removes nothing. Inside one FileLocks a KeyedMutex queues the
+ * callers; waiters of this thread are woken when a holder of this thread
+ * releases, others poll (1 to 20 ms). The nonces this thread holds are kept
+ * until their owner file is gone, so that a lock of our own pid and thread
+ * that is not ours is known to be a previous life's. Lock files of older
+ * versions (a plain file at the same name) are still honoured, and removed
+ * once abandoned.
+ *
+ * Why not proper-lockfile: it is the well-kept choice (mkdir lock, mtime
+ * heartbeat, stale detection), but (1) its removals are by path, not by
+ * owner: its stale reclaim is rmdir-then-mkdir, so two waiters that both
+ * judge a lock stale can both end up holding it (moxystudio/
+ * node-proper-lockfile#121, open), and a release rmdirs whatever lock is
+ * there, a newer holder's too if its own went stale before its timer
+ * noticed; (2) it knows no pid, so a holder killed by a crash blocks
+ * everyone for the whole stale time (10 s by default) instead of being
+ * broken at once; (3) a lock it judges compromised is reported through
+ * `onCompromised`, whose default throws from a timer and ends the process
+ * (a registry must not exit because a disk was slow); (4) it brings
+ * graceful-fs, retry and signal-exit into every host install of this
+ * package for ~250 lines tested here. On a network filesystem its mkdir is
+ * no more atomic than the rename used here: each is one request to the
+ * server, and a retransmitted request can report as failed an operation
+ * that was done (checked for here after a failed rename). Both work across
+ * processes of one host and across hosts.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { KeyedMutex } from '../storage/mutex.js';
 import { tempFileName } from './atomic.js';
-import { isProcessAlive } from './temp-files.js';
+import { describeOwner, isAbandoned, ownOwner, readOwnerFile, unknownOwner, type ObservedOwner } from './lock-owner.js';
 
 /** Tuning of a FileLocks. */
 export interface FileLockOptions {
-  /** A lock held longer than this is taken to be abandoned, whoever holds it (default 60 s). */
+  /** A lock whose heartbeat is older than this is taken to be abandoned (default 60 s; the heartbeat runs every staleMs / 4, at most 5 s). */
   staleMs?: number;
   /** Waiting longer than this for a lock rejects (default 30 s). */
   timeoutMs?: number;
 }
 
-interface LockOwner {
-  pid: number;
-  host: string;
-  nonce: string;
-  at: number;
-}
-
-const BREAKER_STALE_MS = 10_000;
-
-/**
- * Nonces of the locks this process holds, across every FileLocks instance:
- * a lock file with our pid but a nonce not in here was left by an earlier
- * process that had the same pid, and is stale.
- */
-const heldByThisProcess = new Set<string>();
-
 /** Raised when a lock could not be had in time. */
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
 }
+
+const OWNER_SUFFIX = '.owner';
+const OWNER_NAME = /^[0-9a-f]{24}\.owner$/;
+/** What a rename onto a taken lock fails with (a directory that is not empty; a lock file of an older version). */
+const TAKEN = new Set(['ENOTEMPTY', 'EEXIST', 'ENOTDIR', ...(process.platform === 'win32' ? ['EPERM', 'EACCES'] : [])]);
+/** What a conditional removal fails with when the condition does not hold (someone else released, broke or took it). */
+const NOT_OURS = new Set(['ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR', 'EISDIR', 'EPERM', 'EBUSY']);
+const MAX_POLL_MS = 20;
+/** Tries in a row without a pause when the lock looked free (or was just broken) but was not had. */
+const MAX_QUICK_RETRIES = 3;
+
+/**
+ * Nonces of the locks this thread holds, across every FileLocks instance
+ * and every copy of this module: a lock with our pid and thread but a nonce
+ * not in here was left by an earlier process that had the same pid.
+ */
+const HELD_KEY = Symbol.for('plughub.fs.lock.held');
+const heldHere = ((globalThis as Record<symbol, unknown>)[HELD_KEY] ??= new Set<string>()) as Set<string>;
+
+/** Waiters of this thread per lock path, woken when a holder of this thread releases it (others poll). */
+const waitersHere = new Map<string, Set<() => void>>();
 
 /** Named locks in one directory (created beforehand), for this process and every other one. */
 export class FileLocks {
@@ -52,15 +92,16 @@ export class FileLocks {
   readonly #tempDirectory: string;
   readonly #staleMs: number;
   readonly #timeoutMs: number;
+  readonly #heartbeatMs: number;
   readonly #mutex = new KeyedMutex();
-  readonly #host = hostname();
 
-  /** `directory` holds the lock files, `tempDirectory` the files written before they are linked into place. */
+  /** `directory` holds the locks, `tempDirectory` (same filesystem) the locks being written before they are renamed into place. */
   constructor(directory: string, tempDirectory: string, options: FileLockOptions = {}) {
     this.#directory = directory;
     this.#tempDirectory = tempDirectory;
     this.#staleMs = options.staleMs ?? 60_000;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#heartbeatMs = Math.max(1, Math.floor(Math.min(5_000, this.#staleMs / 4)));
   }
 
   /** Runs `work` while holding the lock `name` (a file name: `[A-Za-z0-9@%._-]+`). */
@@ -69,114 +110,180 @@ export class FileLocks {
     return this.#mutex.run(name, async () => {
       const path = join(this.#directory, `${name}.lock`);
       const nonce = await this.#acquire(path);
+      const stopHeartbeat = this.#startHeartbeat(join(path, `${nonce}${OWNER_SUFFIX}`));
       try {
         return await work();
       } finally {
-        await this.#release(path, nonce);
+        stopHeartbeat();
+        await release(path, nonce);
       }
     });
   }
 
+  /** Takes the lock at `path`, breaking an abandoned one; resolves to the nonce of its owner file. */
   async #acquire(path: string): Promise<string> {
-    const owner: LockOwner = { pid: process.pid, host: this.#host, nonce: randomBytes(12).toString('hex'), at: Date.now() };
+    const nonce = randomBytes(12).toString('hex');
     const draft = join(this.#tempDirectory, tempFileName());
-    await writeFile(draft, JSON.stringify(owner));
-    const deadline = Date.now() + this.#timeoutMs;
-    let wait = 1;
+    const draftOwner = join(draft, `${nonce}${OWNER_SUFFIX}`);
+    await mkdir(draft);
     let acquired = false;
-    heldByThisProcess.add(owner.nonce);
     try {
+      await writeFile(draftOwner, JSON.stringify(ownOwner(nonce)), { flag: 'wx' });
+      let touchedAt = Date.now();
+      heldHere.add(nonce);
+      const deadline = Date.now() + this.#timeoutMs;
+      let wait = 1;
+      let holder: ObservedOwner | undefined;
+      let quickRetries = 0;
       while (true) {
-        if (Date.now() - owner.at > 1000) {
-          owner.at = Date.now();
-          await writeFile(draft, JSON.stringify(owner));
-        }
-        try {
-          await link(draft, path);
-          acquired = true;
-          return owner.nonce;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
-        const holder = await readOwner(path);
-        if (holder === 'gone') continue;
-        if (this.#isStale(holder)) {
-          await this.#breakLock(path, holder);
-          continue;
-        }
         if (Date.now() > deadline) {
-          const who = holder.pid === 0 ? 'an unknown process' : `pid ${holder.pid} on ${holder.host}`;
+          const who = holder === undefined ? 'a process that kept taking it' : describeOwner(holder);
           throw new LockTimeoutError(`timed out after ${this.#timeoutMs} ms waiting for the lock ${path} (held by ${who})`);
         }
-        await delay(wait + Math.random() * wait);
-        wait = Math.min(wait * 2, 25);
+        if (Date.now() - touchedAt > this.#heartbeatMs) {
+          const now = new Date();
+          await utimes(draftOwner, now, now);
+          touchedAt = now.getTime();
+        }
+        try {
+          await rename(draft, path);
+          acquired = true;
+          return nonce;
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? '';
+          // A network filesystem may report a rename it did (then retried) as failed: the lock holds our owner file.
+          acquired = code === 'ENOENT' && (await isFile(join(path, `${nonce}${OWNER_SUFFIX}`)));
+          if (acquired) return nonce;
+          if (!TAKEN.has(code)) throw error;
+        }
+        holder = await this.#inspect(path);
+        if (holder === undefined && quickRetries++ < MAX_QUICK_RETRIES) continue;
+        await pause(path, wait + Math.random() * wait);
+        wait = Math.min(wait * 2, MAX_POLL_MS);
+        quickRetries = 0;
       }
     } finally {
-      if (!acquired) heldByThisProcess.delete(owner.nonce);
-      await rm(draft, { force: true });
+      if (!acquired) {
+        heldHere.delete(nonce);
+        await rm(draft, { recursive: true, force: true });
+      }
     }
   }
 
-  #isStale(holder: LockOwner): boolean {
-    if (Date.now() - holder.at > this.#staleMs) return true;
-    if (holder.host !== this.#host) return false;
-    if (holder.pid === process.pid) return !heldByThisProcess.has(holder.nonce);
-    return !isProcessAlive(holder.pid);
-  }
-
-  /** Removes a stale lock, unless another waiter is already doing so or the lock changed meanwhile. */
-  async #breakLock(path: string, stale: LockOwner): Promise<void> {
-    const breaker = `${path}.break`;
+  /**
+   * Looks at the lock at `path`: resolves to its holder while it is held,
+   * or to undefined when it is free now (it was gone, empty, or abandoned
+   * and this call broke it), so that taking it is worth another try.
+   */
+  async #inspect(path: string): Promise<ObservedOwner | undefined> {
+    let names: string[];
     try {
-      await writeFile(breaker, String(process.pid), { flag: 'wx' });
+      names = await readdir(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const info = await stat(breaker).catch(() => undefined);
-      if (info !== undefined && Date.now() - info.mtimeMs > BREAKER_STALE_MS) await rm(breaker, { force: true });
-      else await delay(2);
-      return;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ENOTDIR') return this.#inspectLegacy(path);
+      throw error;
     }
-    try {
-      const current = await readOwner(path);
-      if (current !== 'gone' && current.nonce === stale.nonce && current.at === stale.at) {
-        await rm(path, { force: true });
-      }
-    } finally {
-      await rm(breaker, { force: true });
+    const ownerName = names.find((name) => OWNER_NAME.test(name));
+    if (ownerName === undefined) {
+      if (names.length > 0) return { ...unknownOwner(''), heartbeatAt: Date.now() };
+      await removeIfEmpty(path);
+      return undefined;
     }
+    const ownerFile = join(path, ownerName);
+    const nonce = ownerName.slice(0, -OWNER_SUFFIX.length);
+    const read = await readOwnerFile(ownerFile, nonce);
+    if (read === undefined) return undefined;
+    const owner = { ...read, nonce };
+    if (!isAbandoned(owner, this.#staleMs, heldHere)) return owner;
+    await unlinkIfPresent(ownerFile);
+    await removeIfEmpty(path);
+    return undefined;
   }
 
-  async #release(path: string, nonce: string): Promise<void> {
-    heldByThisProcess.delete(nonce);
-    const current = await readOwner(path);
-    if (current !== 'gone' && current.nonce === nonce) await rm(path, { force: true });
+  /** A plain lock file written by an older version: honoured until abandoned, then removed (never a lock directory). */
+  async #inspectLegacy(path: string): Promise<ObservedOwner | undefined> {
+    const owner = await readOwnerFile(path, 'legacy', true).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EISDIR') return undefined;
+      throw error;
+    });
+    if (owner === undefined) return undefined;
+    if (!isAbandoned(owner, this.#staleMs, heldHere)) return owner;
+    await unlinkIfPresent(path);
+    return undefined;
+  }
+
+  /** Refreshes the mtime of a held lock's owner file until stopped; stops by itself once the file is gone. */
+  #startHeartbeat(ownerFile: string): () => void {
+    let beating = false;
+    const timer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      const now = new Date();
+      utimes(ownerFile, now, now).then(
+        () => (beating = false),
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') clearInterval(timer);
+          else beating = false;
+        },
+      );
+    }, this.#heartbeatMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 }
 
 /**
- * The owner recorded in a lock file; 'gone' when there is no lock. A file
- * that does not parse (written by hand, or damaged) reads as an unknown owner
- * (pid 0) dated by its mtime, so it is broken only once it is older than staleMs.
+ * Releases a lock this thread took: removes its own owner file (by nonce, so
+ * never a newer holder's), then the directory if it is empty, and only then
+ * forgets the nonce, so that no waiter of this thread judges the lock
+ * abandoned while its owner file is still in place.
  */
-async function readOwner(path: string): Promise<LockOwner | 'gone'> {
+async function release(path: string, nonce: string): Promise<void> {
   try {
-    const text = await readFile(path, 'utf8');
-    const owner = parseOwner(text);
-    if (owner !== undefined) return owner;
-    const info = await stat(path);
-    return { pid: 0, host: '', nonce: `unreadable-${info.ino}`, at: info.mtimeMs };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    throw error;
+    await unlinkIfPresent(join(path, `${nonce}${OWNER_SUFFIX}`));
+    await removeIfEmpty(path);
+  } finally {
+    heldHere.delete(nonce);
+    for (const wake of [...(waitersHere.get(path) ?? [])]) wake();
   }
 }
 
-function parseOwner(text: string): LockOwner | undefined {
+/** Waits `ms`, or less if a holder of this thread releases the lock at `path` meanwhile. */
+function pause(path: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const waiters = waitersHere.get(path) ?? new Set<() => void>();
+    waitersHere.set(path, waiters);
+    const wake = () => {
+      clearTimeout(timer);
+      waiters.delete(wake);
+      if (waiters.size === 0 && waitersHere.get(path) === waiters) waitersHere.delete(path);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    waiters.add(wake);
+  });
+}
+
+/** Unlinks a file, unless it is gone already (or is a lock directory now). */
+async function unlinkIfPresent(path: string): Promise<void> {
   try {
-    const owner = JSON.parse(text) as Partial<LockOwner>;
-    const valid = typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.nonce === 'string' && typeof owner.at === 'number';
-    return valid ? (owner as LockOwner) : undefined;
-  } catch {
-    return undefined;
+    await unlink(path);
+  } catch (error) {
+    if (!NOT_OURS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() === true;
+}
+
+/** Removes a lock directory if it is empty (a free lock); a taken one is left alone. */
+async function removeIfEmpty(path: string): Promise<void> {
+  try {
+    await rmdir(path);
+  } catch (error) {
+    if (!NOT_OURS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
   }
 }
