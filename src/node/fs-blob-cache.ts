@@ -35,7 +35,7 @@ import { selectForPrune } from '../core/memory.js';
 import { CacheFileError, isCacheFileError } from '../core/errors.js';
 import type { BlobCache, CachedBlobInfo, PruneResult } from '../core/ports.js';
 import { isTempName, writeFileAtomic } from './atomic-write.js';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, readRegularFile, removeEntry } from './regular-file.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, entryKind, readRegularFile, removeEntry } from './regular-file.js';
 
 const ALGORITHMS: Record<HashAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
 /** Temporary files older than this are leftovers of a crashed writer; verify() removes them. */
@@ -164,7 +164,7 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
           const path = fileOf(algorithm, hex);
           try {
             const info = await lstat(path);
-            if (!info.isFile()) return { path, refused: kindOf(info) };
+            if (!info.isFile()) return { path, refused: entryKind(info) };
             return { integrity: hexToIntegrity(algorithm, hex), size: info.size, lastUsed: Math.round(info.mtimeMs), path };
           } catch (error) {
             if (isMissing(error)) return undefined; // removed by another process meanwhile
@@ -287,15 +287,6 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
       return report;
     },
   };
-}
-
-/** What kind of entry an lstat describes, for reports. */
-function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isSymbolicLink(): boolean; isSocket(): boolean }): string {
-  if (info.isDirectory()) return 'directory';
-  if (info.isFIFO()) return 'FIFO';
-  if (info.isSymbolicLink()) return 'symbolic link';
-  if (info.isSocket()) return 'socket';
-  return 'special file';
 }
 
 /** The refusal, saying whether the entry was removed. */

@@ -13,7 +13,7 @@
  * readFile does. Where the platform lacks O_NOFOLLOW (Windows) an lstat
  * before the open refuses links.
  */
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat, open, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { CacheFileError } from '../core/errors.js';
 
@@ -35,34 +35,34 @@ export interface ReadRegularFileOptions {
   signal?: AbortSignal;
 }
 
-/** What kind of file a stat describes, for messages. */
-function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isSymbolicLink(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): string {
-  if (info.isDirectory()) return 'a directory';
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isSocket()) return 'a socket';
-  if (info.isSymbolicLink()) return 'a symbolic link';
-  if (info.isBlockDevice() || info.isCharacterDevice()) return 'a device';
-  return 'not a regular file';
+/** What kind of entry a stat (or lstat) describes that is not a regular file: `FIFO`, `directory`, … */
+export function entryKind(info: Stats): string {
+  if (info.isDirectory()) return 'directory';
+  if (info.isFIFO()) return 'FIFO';
+  if (info.isSocket()) return 'socket';
+  if (info.isSymbolicLink()) return 'symbolic link';
+  if (info.isBlockDevice() || info.isCharacterDevice()) return 'device';
+  return 'special file';
 }
 
-function notRegular(path: string, what: string): CacheFileError {
-  return new CacheFileError(`${path} is ${what}, not a regular file; refusing to read it`, path, what === 'a symbolic link' ? 'symlink' : 'not-regular');
+function notRegular(path: string, kind: string): CacheFileError {
+  return new CacheFileError(`${path} is a ${kind}, not a regular file; refusing to read it`, path, kind === 'symbolic link' ? 'symlink' : 'not-regular');
 }
 
 /** Opens `path` for reading without following a final symbolic link or blocking on a FIFO. */
 async function openNoFollow(path: string): Promise<FileHandle> {
   if (constants.O_NOFOLLOW === undefined) {
     const info = await lstat(path);
-    if (!info.isFile()) throw notRegular(path, kindOf(info));
+    if (!info.isFile()) throw notRegular(path, entryKind(info));
   }
   try {
     return await open(path, FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // ELOOP (Linux, macOS) or EMLINK (FreeBSD): the last component is a link that O_NOFOLLOW refused.
-    if (code === 'ELOOP' || code === 'EMLINK') throw notRegular(path, 'a symbolic link');
+    if (code === 'ELOOP' || code === 'EMLINK') throw notRegular(path, 'symbolic link');
     // ENXIO: a socket, or a FIFO some systems will not open without a writer.
-    if (code === 'ENXIO') throw notRegular(path, 'a socket or FIFO');
+    if (code === 'ENXIO') throw notRegular(path, 'socket or FIFO');
     throw error;
   }
 }
@@ -71,7 +71,7 @@ async function readBounded(path: string, maxBytes: number, signal: AbortSignal):
   const handle = await openNoFollow(path);
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw notRegular(path, kindOf(info));
+    if (!info.isFile()) throw notRegular(path, entryKind(info));
     if (info.size > maxBytes) throw tooLarge(path, maxBytes, info.size);
     const chunks: Buffer[] = [];
     let total = 0;
