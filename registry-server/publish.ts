@@ -59,7 +59,7 @@ export async function publishVersion(
   }
   const integrity = await computeIntegrity(plg.bundle);
   const { hex } = integrityToHex(integrity);
-  const signatures = await verifyAuthorSignatures(authorSignatures, name, version, integrity);
+  const signatures = await verifyAuthorSignatures(authorSignatures, name, version, integrity, plg.manifestJson);
   const now = options.now();
   const entry: VersionEntry = {
     manifest: plg.manifestJson as VersionEntry['manifest'],
