@@ -126,6 +126,13 @@ describe('filesystem lock', () => {
     expect(await readdir(temp)).toEqual([]);
   });
 
+  it('does not judge by its pid a holder in another pid namespace (a container sharing the directory)', async () => {
+    const { locks, temp } = await lockDirectories();
+    await plantLock(locks, 'counter', { ...ownOwner(nonce(6)), pid: await deadPid(), thread: 0, machine: 'another-boot pid:[1]' });
+    const waiter = new FileLocks(locks, temp, { staleMs: 30_000, timeoutMs: 200 });
+    await expect(waiter.withLock('counter', async () => 'taken')).rejects.toThrow(LockTimeoutError);
+  });
+
   it('waits for a lock another host holds while its heartbeat is fresh, and names the holder', async () => {
     const { locks, temp } = await lockDirectories();
     await plantLock(locks, 'counter', { ...ownOwner(nonce(5)), pid: 4242, host: 'elsewhere.invalid', machine: '' });
