@@ -14,7 +14,8 @@
 export { createRegistry, type Registry } from './registry.js';
 export { DEFAULT_LIMITS, type RegistryLimits, type RegistryLogEntry, type RegistryOptions } from './options.js';
 export type { PlgLimits } from '../src/core/plg/index.js';
-export type { DocumentChange, DocumentSnapshot, RegistryStorage } from './storage/types.js';
+export type { DocumentChange, DocumentSnapshot, PreparedDocument, RegistryStorage, StoredBlob } from './storage/types.js';
+export { collectGarbage, DEFAULT_GC_GRACE_MS, type GarbageCollectionOptions, type GarbageCollectionResult } from './storage/gc.js';
 export { createMemoryStorage, MEMORY_DRIVER } from './storage/memory.js';
 export { createFsStorage, pluginDirectoryName, FS_DRIVER, type FsStorageOptions } from './storage/fs.js';
 export { snapshotOf } from './storage/snapshot.js';

@@ -4,7 +4,7 @@
  *   blobs/sha256/<hex>                 bundle bytes, content-addressed
  *   plugins/<name>/document.json       one document per plugin (`@acme/hello` → `@acme%2Fhello`)
  *   index.json                         summaries of every plugin, for the list
- *   locks/                             lock files (see fs/lock.ts)
+ *   locks/                             lock directories, one owner file each (see fs/lock.ts)
  *   tmp/                               temp files of writes in progress, cleaned at start
  *
  * Every write is temp file + fsync + rename + fsync of the directory. A

@@ -68,8 +68,7 @@ export async function plgBytes(files: Record<string, string>): Promise<Uint8Arra
 
 /**
  * A Node host on a temporary cache directory, with an empty environment and a
- * loader whose private copies also go to a temporary directory (Vitest stops
- * its workers without an 'exit' event, so the per-process default would stay).
+ * loader whose private copies go to a temporary directory of the test's own.
  */
 export async function nodeHost(options: NodeHostOptions = {}): Promise<NodePluginHost> {
   const host = createPluginHost({

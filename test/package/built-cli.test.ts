@@ -29,7 +29,7 @@ const env = () => ({ ...process.env, PLUGHUB_CACHE_DIR: join(dir, 'cache'), PLUG
 describe('the built CLI and library', () => {
   it('prints its commands', async () => {
     const { stdout } = await run(process.execPath, [cli, '--help']);
-    for (const command of ['init', 'build', 'pack', 'publish', 'run', 'serve', 'token', 'keys', 'export']) {
+    for (const command of ['init', 'build', 'pack', 'publish', 'run', 'serve', 'token', 'keys', 'export', 'gc']) {
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });
