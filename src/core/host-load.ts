@@ -9,7 +9,6 @@
  * to, are loaded the same way. Each name is instantiated once even when
  * several loads ask for it at the same time.
  */
-import type { PluginDocument } from './document.js';
 import { DependencyCycleError } from './errors.js';
 import type { PluginOrigin } from './host-instance.js';
 import { fetchPlan, planLoad, type PlannedLoad } from './host-plan.js';
@@ -17,8 +16,8 @@ import type { PluginSource } from './host-source.js';
 import { activate, discard, type SwapContext } from './host-swap.js';
 import type { PluginEntry } from './host-table.js';
 import type { LoadedPlugin } from './host-types.js';
-import { parseManifest, type Manifest } from './manifest.js';
-import { resolveVersion, type ResolveOptions } from './versions.js';
+import type { Manifest } from './manifest.js';
+import type { ResolveOptions } from './versions.js';
 
 /** What registry loads need from the host. */
 export interface LoadContext<Api> extends SwapContext<Api> {
@@ -49,15 +48,6 @@ export interface RegistryLoads<Api> {
    * version's verified bytes, ready to be prepared and swapped in.
    */
   loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array>;
-  /** The source the updater reads documents through: it remembers the document of each upgrade for loadUpgradeDependencies. */
-  readonly updaterSource: PluginSource;
-  /**
-   * The updater's step before it fetches the new version's bundle: runs
-   * loadUpgrade for the entry of `manifest` (its name and version) in the
-   * document the updater just read through `updaterSource`, so nothing of
-   * the upgrade is imported before all of it passed its checks.
-   */
-  loadUpgradeDependencies(manifest: Manifest, signal?: AbortSignal): Promise<void>;
 }
 
 /** Creates the registry loads of a host. */
@@ -140,21 +130,9 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
     return bundles.get(step.name)!;
   }
 
-  /** The document each upgrade in progress resolved its new version from, per name. */
-  const upgrading = new Map<string, PluginDocument>();
-  const updaterSource: PluginSource = {
-    ...source,
-    async document(name, signal) {
-      const fetched = await source.document(name, signal);
-      upgrading.set(name, fetched.document);
-      return fetched;
-    },
-  };
-
   return {
     commit,
     loadUpgrade,
-    updaterSource,
 
     async load(name, range, signal) {
       if (table.has(name)) {
@@ -178,16 +156,6 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
         if (table.has(name)) throw table.conflict(name, manifest.dependencies![name]!);
       }
       await run(await planLoad(source, missing, planOptions(signal)), signal);
-    },
-
-    async loadUpgradeDependencies(manifest, signal) {
-      const { name, version } = manifest;
-      const remembered = upgrading.get(name);
-      upgrading.delete(name);
-      const fetched = remembered?.versions[version] ? { document: remembered, stale: false } : await source.document(name, signal);
-      const { entry } = resolveVersion(fetched.document, version, context.resolveOptions);
-      const step = { name, range: version, version, entry, manifest: parseManifest(entry.manifest, { plugin: name, version }), stale: fetched.stale };
-      await loadUpgrade(step, signal);
     },
   };
 }

@@ -2,8 +2,8 @@
  * Registry upgrades: `upgrade(name)` revalidates the plugin's document with
  * its ETag (a 304 costs no download), picks the newest version that the
  * range it was loaded with and the host's version both allow, loads that
- * version's dependencies, downloads and verifies its bundle and swaps it in
- * (host-swap.ts). It never moves to a lower version. A failure at any step
+ * version's checked plan (its dependencies and its own bundle, nothing
+ * imported before all of it passed) and swaps it in (host-swap.ts). It never moves to a lower version. A failure at any step
  * leaves the old version serving and is sent as an `error` event.
  * `checkUpdates()` does that for every plugin loaded from the registry and
  * reports what moved and what failed, without throwing for one plugin.
@@ -11,6 +11,7 @@
 import semver from 'semver';
 import { isNotLoadedError, NotLoadedError, PluginLoadError } from './errors.js';
 import type { PluginOrigin } from './host-instance.js';
+import type { PlannedLoad } from './host-plan.js';
 import type { PluginSource } from './host-source.js';
 import { swap, type SwapContext } from './host-swap.js';
 import type { PluginEntry } from './host-table.js';
@@ -25,8 +26,12 @@ export interface UpdaterContext<Api> extends SwapContext<Api> {
   view(entry: PluginEntry<Api>): LoadedPlugin;
   /** Imports verified bytes into a new, not yet activated entry. */
   prepare(manifest: Manifest, integrity: string, bytes: Uint8Array, origin: PluginOrigin): Promise<PluginEntry<Api>>;
-  /** Loads the dependencies of `manifest` that are not loaded in a satisfying version. */
-  loadDependencies(manifest: Manifest, signal?: AbortSignal): Promise<void>;
+  /**
+   * Checks the whole plan of the new version `step` (its author signature,
+   * its bundle and the dependencies it needs), loads those dependencies and
+   * resolves with the new version's verified bytes.
+   */
+  loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 /** upgrade and checkUpdates of one host. */
@@ -58,8 +63,8 @@ export function createUpdater<Api>(context: UpdaterContext<Api>): Updater {
       if (!semver.gt(resolved.version, instance.version)) return context.view(current);
       const manifest = parseManifest(resolved.entry.manifest, { plugin: name, version: resolved.version });
       events.emit('loading', { name, range: origin.range });
-      await context.loadDependencies(manifest, signal);
-      const bytes = await source.bundle(name, resolved.version, resolved.entry, signal);
+      const step = { name, range: origin.range, version: resolved.version, entry: resolved.entry, manifest, stale: false };
+      const bytes = await context.loadUpgrade(step, signal);
       const next = await context.prepare(manifest, resolved.entry.dist.integrity, bytes, origin);
       const serving = await swap(context, current, next, 'upgrade', context.view);
       const plugin = context.view(serving);

@@ -172,7 +172,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   }
 
   // The updater loads a new version's dependencies only once the whole plan of that version has passed its checks.
-  const updater = createUpdater<Api>({ ...context, source: loads.updaterSource, resolveOptions, view, prepare, loadDependencies: loads.loadUpgradeDependencies });
+  const updater = createUpdater<Api>({ ...context, source, resolveOptions, view, prepare, loadUpgrade: loads.loadUpgrade });
   /** Aborts a periodic check still running when the host closes, so that it loads nothing afterwards. */
   const closing = new AbortController();
   const autoUpdate = options.autoUpdate
