@@ -1,17 +1,51 @@
 /**
  * What `createRegistry` takes: the storage driver, the token store, the size
- * limits of an upload, the public URL and a logger. Defaults live here.
+ * limits of a package, how an upload must arrive (time, rate, uploads per
+ * token, memory), the public URL and a logger. Defaults live here.
  */
 import { DEFAULT_PLG_LIMITS, type PlgLimits } from '../src/core/plg/index.js';
 import type { RegistryStorage } from './storage/types.js';
 import type { TokenVerifier } from './tokens/types.js';
 import { Signer, type SigningOptions } from './trust/signer.js';
+import { UploadSlots } from './upload/slots.js';
 
 /** Size limits of a published package, in bytes (entries: a count). */
 export type RegistryLimits = PlgLimits;
 
-/** Defaults: 10 MiB compressed upload, 10 MiB per file, 20 MiB unpacked, 1000 entries. */
+/** Defaults: 10 MiB compressed upload, 10 MiB per file, 20 MiB unpacked, 1000 entries, 64 KiB of plugin.json. */
 export const DEFAULT_LIMITS: Readonly<RegistryLimits> = DEFAULT_PLG_LIMITS;
+
+/**
+ * How an upload must arrive. The body is received whole (kept in memory up
+ * to `memoryBytes`, beyond that in a temp file) before it is unpacked, so a
+ * client that stalls holds no unpacked bytes; these limits bound how long it
+ * may hold its slot and how many slots one token may hold.
+ */
+export interface UploadLimits {
+  /** The whole body must arrive within this many milliseconds, or the upload is cut (408 E_UPLOAD_TIMEOUT). */
+  timeoutMs: number;
+  /** Length of the window of the minimum rate, in milliseconds. */
+  windowMs: number;
+  /** Bytes the body must bring in every window of `windowMs`, or the upload is cut (408 E_UPLOAD_TIMEOUT). */
+  minBytes: number;
+  /** Uploads one token may have in flight at once; one more is answered 429 E_TOO_MANY_UPLOADS. */
+  perToken: number;
+  /** Bytes of one body kept in memory; a larger body goes to a temp file, unlinked as soon as it is open. */
+  memoryBytes: number;
+}
+
+/**
+ * Defaults: 60 s for a whole upload (a 10 MiB package needs about 175 KiB/s),
+ * at least 16 KiB in every 10 s (a stalled upload is cut within 10 s), 4
+ * uploads in flight per token, 64 KiB of a body in memory.
+ */
+export const DEFAULT_UPLOAD_LIMITS: Readonly<UploadLimits> = Object.freeze({
+  timeoutMs: 60_000,
+  windowMs: 10_000,
+  minBytes: 16 * 1024,
+  perToken: 4,
+  memoryBytes: 64 * 1024,
+});
 
 /** One line the registry wants logged: a publish, a yank, or an unexpected error. */
 export interface RegistryLogEntry {
@@ -27,8 +61,12 @@ export interface RegistryOptions {
   storage: RegistryStorage;
   /** Checks bearer tokens on publish and yank (createFileTokenStore, createMemoryTokenStore). */
   tokens: TokenVerifier;
-  /** Upload limits; each one defaults to DEFAULT_LIMITS. */
+  /** Package size limits; each one defaults to DEFAULT_LIMITS. */
   limits?: Partial<RegistryLimits>;
+  /** How uploads must arrive; each one defaults to DEFAULT_UPLOAD_LIMITS. */
+  uploads?: Partial<UploadLimits>;
+  /** Where bodies larger than `uploads.memoryBytes` are spooled (default: the OS temp directory). */
+  uploadDirectory?: string;
   /**
    * The registry's external base URL (`https://plugins.example.com`), used for
    * the `Location` header of a publish. Documents keep blob URLs relative
@@ -52,6 +90,10 @@ export interface ResolvedOptions {
   storage: RegistryStorage;
   tokens: TokenVerifier;
   limits: RegistryLimits;
+  uploads: UploadLimits;
+  uploadDirectory: string | undefined;
+  /** The uploads in flight per token. */
+  uploadSlots: UploadSlots;
   publicUrl: string | undefined;
   log: (entry: RegistryLogEntry) => void;
   now: () => number;
@@ -61,17 +103,25 @@ export interface ResolvedOptions {
 
 /** Fills in the defaults and checks the limits are positive integers. */
 export function resolveOptions(options: RegistryOptions): ResolvedOptions {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  for (const [key, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`createRegistry: limits.${key} must be a positive integer (got ${value})`);
-  }
+  const limits = positiveIntegers('limits', { ...DEFAULT_LIMITS, ...options.limits });
+  const uploads = positiveIntegers('uploads', { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads });
   return {
     storage: options.storage,
     tokens: options.tokens,
     limits,
+    uploads,
+    uploadDirectory: options.uploadDirectory,
+    uploadSlots: new UploadSlots(uploads.perToken),
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     log: options.log ?? (() => undefined),
     now: options.now ?? Date.now,
     signer: options.signing === undefined ? undefined : new Signer(options.signing, options.now ?? Date.now),
   };
+}
+
+function positiveIntegers<T extends object>(what: string, values: T): T {
+  for (const [key, value] of Object.entries(values)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`createRegistry: ${what}.${key} must be a positive integer (got ${value})`);
+  }
+  return values;
 }

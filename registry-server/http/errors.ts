@@ -17,6 +17,8 @@ export type RegistryErrorCode =
   | 'E_VERSION_EXISTS'
   | 'E_TOO_LARGE'
   | 'E_UNSUPPORTED_MEDIA_TYPE'
+  | 'E_UPLOAD_TIMEOUT'
+  | 'E_TOO_MANY_UPLOADS'
   | 'E_NOT_GZIP'
   | 'E_BAD_ARCHIVE'
   | 'E_UNSAFE_ENTRY'

@@ -1,8 +1,10 @@
 /**
  * The write routes, each needing a token allowed for the plugin: PUT a
  * version (a `.plg` body, `application/gzip` or `application/octet-stream`;
- * a Content-Length above the upload limit is refused before a byte is read),
- * and POST / DELETE `…/yank` to yank a version or restore it.
+ * a Content-Length above the upload limit is refused before a byte is read;
+ * a token may have `uploads.perToken` uploads in flight, and each body is
+ * received whole, at the pace the upload limits demand, before it is
+ * unpacked), and POST / DELETE `…/yank` to yank a version or restore it.
  */
 import type { Context } from 'hono';
 import type { VersionEntry } from '../../src/core/document.js';
@@ -13,6 +15,7 @@ import { jsonResponse } from '../http/responses.js';
 import type { ResolvedOptions } from '../options.js';
 import { publishVersion } from '../publish.js';
 import { AUTHOR_SIGNATURE_HEADER, parseAuthorSignatures } from '../trust/author.js';
+import { receiveUpload } from '../upload/receive.js';
 import { pluginNameParam, versionParam } from './params.js';
 
 const PACKAGE_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream']);
@@ -23,7 +26,8 @@ export function putVersion(options: ResolvedOptions) {
     const name = pluginNameParam(c);
     const version = versionParam(c);
     const request = c.req.raw;
-    requirePublishRight(await requireToken(request, options.tokens), name);
+    const token = await requireToken(request, options.tokens);
+    requirePublishRight(token, name);
     const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!PACKAGE_TYPES.has(type)) {
       const sent = type === '' ? 'no Content-Type' : `Content-Type ${type}`;
@@ -36,10 +40,31 @@ export function putVersion(options: ResolvedOptions) {
     }
     const authorSignatures = parseAuthorSignatures(request.headers.get(AUTHOR_SIGNATURE_HEADER));
     if (request.body === null) throw new HttpError(400, 'E_BAD_ARCHIVE', 'the request has no body: send the .plg file');
-    const entry = await publishVersion(options, name, version, request.body, authorSignatures);
+    const release = options.uploadSlots.acquire(token.id);
+    if (release === undefined) throw tooManyUploads(options, token.id);
+    let entry: VersionEntry;
+    try {
+      const body = await receiveUpload(request.body, options, `${name}@${version}`);
+      try {
+        entry = await publishVersion(options, name, version, body.stream(), authorSignatures);
+      } finally {
+        await body.close();
+      }
+    } finally {
+      release();
+    }
     const location = `${options.publicUrl ?? ''}/v1/plugins/${encodeURIComponent(name)}`;
     return jsonResponse(201, entry, { location });
   };
+}
+
+/** The 429 for a token with all its upload slots taken; a stalled upload frees one within a rate window. */
+function tooManyUploads(options: ResolvedOptions, tokenId: string): HttpError {
+  const { perToken, windowMs } = options.uploads;
+  return new HttpError(429, 'E_TOO_MANY_UPLOADS', `token ${tokenId} already has ${perToken} uploads in flight, the most one token may have: wait for one to finish`, {
+    extra: { limit: perToken },
+    headers: { 'retry-after': String(Math.ceil(windowMs / 1000)) },
+  });
 }
 
 /** POST (yanked = true) or DELETE (yanked = false) /v1/plugins/:name/:version/yank */

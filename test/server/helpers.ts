@@ -18,6 +18,7 @@ import {
   createMemoryTokenStore,
   createRegistry,
   type RegistryLimits,
+  type RegistryOptions,
   type RegistryStorage,
   type TokenStore,
 } from '../../registry-server/index.js';
@@ -114,13 +115,23 @@ export interface TestRegistry {
   directory?: string;
 }
 
+/** Registry options a test may set besides storage, tokens and limits (upload limits, a log, …). */
+export type ExtraRegistryOptions = Omit<Partial<RegistryOptions>, 'storage' | 'tokens' | 'limits'>;
+
+/** Uploads one token may have in flight in a test registry unless `extra.uploads` says otherwise: room for tests that publish many versions at once. */
+const TEST_UPLOADS_PER_TOKEN = 64;
+
 /** Creates a registry over a temp data directory (`fs`, the default) or memory. */
-export async function testRegistry(options: { driver?: 'fs' | 'memory'; limits?: Partial<RegistryLimits> } = {}): Promise<TestRegistry> {
+export async function testRegistry(
+  options: { driver?: 'fs' | 'memory'; limits?: Partial<RegistryLimits>; extra?: ExtraRegistryOptions } = {},
+): Promise<TestRegistry> {
+  const uploads = { perToken: TEST_UPLOADS_PER_TOKEN, ...options.extra?.uploads };
+  const settings = { ...options.extra, uploads, ...(options.limits ? { limits: options.limits } : {}) };
   if (options.driver === 'memory') {
     const storage = createMemoryStorage();
     const tokens = createMemoryTokenStore();
     const { token } = await tokens.create({ admin: true, publish: [] });
-    const registry = createRegistry({ storage, tokens, ...(options.limits ? { limits: options.limits } : {}) });
+    const registry = createRegistry({ storage, tokens, ...settings });
     return { fetch: registry.fetch, storage, tokens, adminToken: token };
   }
   const directory = await tempDir();
@@ -128,7 +139,7 @@ export async function testRegistry(options: { driver?: 'fs' | 'memory'; limits?:
   onCleanup(() => storage.close());
   const tokens = createFileTokenStore(directory);
   const { token } = await tokens.create({ admin: true, publish: [] });
-  const registry = createRegistry({ storage, tokens, ...(options.limits ? { limits: options.limits } : {}) });
+  const registry = createRegistry({ storage, tokens, ...settings });
   await storage.listPlugins();
   return { fetch: registry.fetch, storage, tokens, adminToken: token, directory };
 }

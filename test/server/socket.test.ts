@@ -9,48 +9,11 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import { parsePluginDocument } from '../../src/core/document.js';
-import { createRegistry, serveNode, type FetchHandler, type NodeServer } from '../../registry-server/index.js';
-import { fingerprint, onCleanup, pluginPackage, pluginPath, publishRequest, testRegistry, type TestRegistry } from './helpers.js';
+import { createRegistry } from '../../registry-server/index.js';
+import { fingerprint, pluginPackage, pluginPath, publishRequest, testRegistry } from './helpers.js';
+import { rawPut, serve, servedRegistry } from './socket-helpers.js';
 
 const MiB = 1024 * 1024;
-
-/** Serves a handler on port 0 for the current test; `handled` emits each status the handler answered with. */
-async function serve(handler: FetchHandler): Promise<{ server: NodeServer; handled: EventEmitter }> {
-  const handled = new EventEmitter();
-  const server = await serveNode(
-    {
-      async fetch(request) {
-        const response = await handler.fetch(request);
-        handled.emit('status', response.status);
-        return response;
-      },
-    },
-    { port: 0, host: '127.0.0.1', closeGraceMs: 100 },
-  );
-  onCleanup(() => server.close());
-  return { server, handled };
-}
-
-async function servedRegistry(options: Parameters<typeof testRegistry>[0] = {}): Promise<TestRegistry & { url: string; handled: EventEmitter }> {
-  const registry = await testRegistry(options);
-  const { server, handled } = await serve(registry);
-  return { ...registry, url: server.url, handled };
-}
-
-/** Starts a raw PUT with node:http so a test controls what is sent and when. */
-function rawPut(url: string, path: string, headers: Record<string, string>) {
-  const request = httpRequest(`${url}${path}`, { method: 'PUT', headers });
-  const response = new Promise<{ message: IncomingMessage; body: string }>((resolve, reject) => {
-    request.once('response', (message) => {
-      let body = '';
-      message.setEncoding('utf8');
-      message.on('data', (chunk: string) => (body += chunk));
-      message.once('end', () => resolve({ message, body }));
-    });
-    request.once('error', reject);
-  });
-  return { request, response };
-}
 
 describe('registry over a socket', () => {
   it('publishes, serves the document and the blob, for plain and scoped names', async () => {
