@@ -6,25 +6,33 @@
  * one write when its bytes are known (see http/responses.ts). A response
  * sent before the upload was read to its end (a 413 on Content-Length, a 409)
  * closes the connection after a short linger instead of reading the rest.
+ * Connections are limited in time and number (node-limits.ts), and an error
+ * accepting one is logged, not thrown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jsonResponse, preparedParts } from './http/responses.js';
+import { checkConnectionLimits, defaultConnectionLimits, limitConnections, serverTimeouts, type ConnectionLimits } from './node-limits.js';
 import { NodeRequest } from './node-request.js';
+import type { RegistryLogEntry } from './options.js';
+
+export type { ConnectionLimits } from './node-limits.js';
 
 /** Anything with a fetch-style handler, such as the registry. */
 export interface FetchHandler {
   fetch(request: Request): Promise<Response>;
 }
 
-/** Where and how to listen. */
-export interface ServeNodeOptions {
+/** Where and how to listen, and the connection limits (each defaults as ConnectionLimits says). */
+export interface ServeNodeOptions extends Partial<ConnectionLimits> {
   /** Port to listen on; 0 picks a free one (default 4873). */
   port?: number;
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
   /** How long `close()` lets requests in flight finish before cutting connections (default 5000 ms). */
   closeGraceMs?: number;
+  /** Receives errors of the server itself, such as EMFILE accepting a connection (default: console.error). */
+  log?: (entry: RegistryLogEntry) => void;
 }
 
 /** A listening server. */
@@ -52,8 +60,9 @@ const PLAIN_TARGET = /^(?!.*\/\.\.?(?:[/?#]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*
  */
 export async function serveNode(handler: FetchHandler, options: ServeNodeOptions = {}): Promise<NodeServer> {
   const host = options.host ?? '127.0.0.1';
+  const limits = checkConnectionLimits({ ...defaultConnectionLimits(), ...definedLimits(options) });
   let origin = '';
-  const server = createServer((req, res) => void handle(handler, req, res, origin));
+  const server = createServer(serverTimeouts(limits), (req, res) => void handle(handler, req, res, origin));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 4873, host, () => {
@@ -61,6 +70,7 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
       resolve();
     });
   });
+  limitConnections(server, limits, options.log ?? logToConsole);
   const port = (server.address() as AddressInfo).port;
   origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const grace = options.closeGraceMs ?? 5000;
@@ -76,6 +86,15 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
         setTimeout(() => server.closeAllConnections(), grace).unref();
       }),
   };
+}
+
+function definedLimits(options: ServeNodeOptions): Partial<ConnectionLimits> {
+  const keys = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'idleTimeoutMs', 'maxConnections'] as const;
+  return Object.fromEntries(keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+}
+
+function logToConsole(entry: RegistryLogEntry): void {
+  console.error(`plughub server: ${entry.message}`);
 }
 
 async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {

@@ -25,10 +25,11 @@ import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
 import { dataOption, KEYS_TTL_MS } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
-import { parseSize } from '../output.js';
+import { parseCount, parseSize } from '../output.js';
 
 const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]
-                     [--max-package SIZE] [--max-file SIZE] [--max-unpacked SIZE] [--public-url URL]
+                     [--max-package SIZE] [--max-file SIZE] [--max-unpacked SIZE] [--max-manifest SIZE]
+                     [--uploads-per-token N] [--max-connections N] [--public-url URL]
                      [--signing-key FILE] [--registry-id ID]
 
 Runs the plugin registry. Documents, blobs and tokens live in the data
@@ -43,6 +44,10 @@ it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTE
   --max-package SIZE     largest compressed upload (default 10MB)
   --max-file SIZE        largest file in a package, unpacked (default 10MB)
   --max-unpacked SIZE    largest unpacked package (default 20MB)
+  --max-manifest SIZE    largest plugin.json in a package (default 64KB)
+  --uploads-per-token N  uploads one token may have in flight (default 4)
+  --max-connections N    most connections open at once (default 1000, or
+                         3/4 of the open-file limit when that is lower)
   --public-url URL       the registry's external URL, for the Location of a publish
   --signing-key FILE     the Ed25519 key to sign with, as plughub keys generate
                          writes it, instead of a generated one (first start;
@@ -57,12 +62,13 @@ function parsePort(text: string): number {
   return port;
 }
 
-function limitsFrom(values: { 'max-package'?: string; 'max-file'?: string; 'max-unpacked'?: string }): Partial<RegistryLimits> {
+function limitsFrom(values: { 'max-package'?: string; 'max-file'?: string; 'max-unpacked'?: string; 'max-manifest'?: string }): Partial<RegistryLimits> {
   const limits: Partial<RegistryLimits> = {};
   const options = [
     ['max-package', 'maxPackageBytes'],
     ['max-file', 'maxFileBytes'],
     ['max-unpacked', 'maxUnpackedBytes'],
+    ['max-manifest', 'maxManifestBytes'],
   ] as const;
   for (const [option, key] of options) {
     const text = values[option];
@@ -112,6 +118,9 @@ export const serve: Command = {
       'max-package': { type: 'string' },
       'max-file': { type: 'string' },
       'max-unpacked': { type: 'string' },
+      'max-manifest': { type: 'string' },
+      'uploads-per-token': { type: 'string' },
+      'max-connections': { type: 'string' },
       'public-url': { type: 'string' },
       'signing-key': { type: 'string' },
       'registry-id': { type: 'string' },
@@ -119,6 +128,8 @@ export const serve: Command = {
     atMost('serve', positionals, 0);
     const port = parsePort(values.port);
     const limits = limitsFrom(values);
+    const perToken = values['uploads-per-token'] === undefined ? undefined : parseCount(values['uploads-per-token'], '--uploads-per-token', { min: 1 });
+    const maxConnections = values['max-connections'] === undefined ? undefined : parseCount(values['max-connections'], '--max-connections', { min: 1 });
     const publicUrl = values['public-url'];
     if (publicUrl !== undefined && !/^https?:\/\/[^/]/.test(publicUrl)) throw usageError('serve', `--public-url must be an http(s) URL, not "${publicUrl}"`);
     const registryId = values['registry-id'];
@@ -144,8 +155,10 @@ export const serve: Command = {
       });
       if (!hadKeys) io.stdout.write(`created signing key ${keyring.active.join(', ')} for ${directory} (registry ${keyring.registry})\n`);
       const signing = { store: trust };
-      const registry = createRegistry({ storage, tokens, limits, signing, log: logger(io), ...(publicUrl !== undefined ? { publicUrl } : {}) });
-      const server = await serveNode(registry, { port, host: values.host });
+      const log = logger(io);
+      const uploads = perToken === undefined ? {} : { uploads: { perToken } };
+      const registry = createRegistry({ storage, tokens, limits, signing, log, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
+      const server = await serveNode(registry, { port, host: values.host, log, ...(maxConnections === undefined ? {} : { maxConnections }) });
       io.stdout.write(`listening on ${server.url}\n`);
       const signal = await stopped;
       io.stderr.write(`${signal}: closing the server\n`);
