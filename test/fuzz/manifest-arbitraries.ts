@@ -7,7 +7,7 @@
  */
 import * as fc from 'fast-check';
 import { hostileArb, json, keyArb, objectOf, type Hostile } from './hostile-json.js';
-import { nameArb, pathArb, rangeArb, versionArb } from './text-arbitraries.js';
+import { nameArb, pathArb, rangeArb, rarely, versionArb } from './text-arbitraries.js';
 
 /** A field left out of the manifest. */
 export const OMIT = { kind: 'omit' } as const;
@@ -27,13 +27,13 @@ function field(likely: fc.Arbitrary<Hostile>): fc.Arbitrary<Field> {
 
 /** Valid plugin names, plain and scoped. */
 export const validNameArb: fc.Arbitrary<string> = fc.oneof(
-  fc.stringMatching(/^[a-z0-9]([a-z0-9._~-]{0,10}[a-z0-9])?$/),
-  fc.stringMatching(/^@[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?\/[a-z0-9]([a-z0-9._-]{0,6}[a-z0-9])?$/),
+  fc.stringMatching(/^[a-z0-9]{1,6}([.~_-][a-z0-9]{1,6}){0,2}$/),
+  fc.stringMatching(/^@[a-z0-9]{1,6}(-[a-z0-9]{1,6})?\/[a-z0-9]{1,6}([._-][a-z0-9]{1,6})?$/),
 );
 
 /** Valid plain versions, sometimes with a prerelease. */
 export const validVersionArb: fc.Arbitrary<string> = fc
-  .tuple(fc.nat({ max: 20 }), fc.nat({ max: 20 }), fc.nat({ max: 20 }), fc.option(fc.constantFrom('alpha.1', 'beta', 'rc.2'), { nil: undefined }))
+  .tuple(fc.nat({ max: 20 }), fc.nat({ max: 20 }), fc.nat({ max: 20 }), rarely(fc.constantFrom('alpha.1', 'beta', 'rc.2'), 5))
   .map(([a, b, c, pre]) => `${a}.${b}.${c}${pre === undefined ? '' : `-${pre}`}`);
 
 const text = (arb: fc.Arbitrary<string>): fc.Arbitrary<Hostile> => arb.map((value) => json(value));

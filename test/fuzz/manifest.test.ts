@@ -60,7 +60,7 @@ async function checkManifest(input: unknown): Promise<void> {
 }
 
 describe('fuzz: manifest parser', () => {
-  const RUNS = 300;
+  const RUNS = 600;
 
   it('parseManifest accepts or refuses near-valid manifests with a ManifestError', { timeout: fuzzTimeout(RUNS) }, async () => {
     await fc.assert(

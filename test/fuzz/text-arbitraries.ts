@@ -7,6 +7,11 @@
  */
 import * as fc from 'fast-check';
 
+/** `arb` once in `oneIn` cases, else undefined. */
+export function rarely<T>(arb: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+}
+
 /** Names the registry must accept or refuse carefully. */
 const NAME_EDGES = [
   'hello', 'hello.', 'hello-', 'hello~', 'hello_', '~', '-', '.', '_', '..', 'a..b', '.hello', '_hello', 'Hello', 'hello world',
@@ -37,7 +42,7 @@ export const versionArb: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .tuple(numberPart, numberPart, numberPart, fc.option(prerelease, { nil: undefined }), fc.option(prerelease, { nil: undefined }))
+      .tuple(numberPart, numberPart, numberPart, rarely(prerelease, 4), rarely(prerelease, 8))
       .map(([a, b, c, pre, build]) => `${a}.${b}.${c}${pre === undefined ? '' : `-${pre}`}${build === undefined ? '' : `+${build}`}`),
   },
   {
@@ -52,7 +57,7 @@ export const versionArb: fc.Arbitrary<string> = fc.oneof(
 
 const partialVersion = fc.oneof(
   versionArb,
-  fc.tuple(numberPart, fc.option(numberPart, { nil: undefined })).map(([a, b]) => (b === undefined ? a : `${a}.${b}`)),
+  fc.tuple(numberPart, rarely(numberPart, 2)).map(([a, b]) => (b === undefined ? a : `${a}.${b}`)),
 );
 const comparator = fc
   .tuple(fc.constantFrom('', '^', '~', '>=', '<=', '>', '<', '=', '~>', '^ ', '>= ', '!'), partialVersion)
@@ -92,16 +97,25 @@ export const pathArb: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .tuple(fc.constantFrom('', '', './', '/', 'C:/', '././'), fc.array(segmentArb, { minLength: 1, maxLength: 6 }), fc.constantFrom('', '', '/'))
+      .tuple(fc.constantFrom('', '', './', '/', 'C:/', '././', './C:/', './c:'), fc.array(segmentArb, { minLength: 1, maxLength: 6 }), fc.constantFrom('', '', '/'))
       .map(([prefix, segments, suffix]) => `${prefix}${segments.join('/')}${suffix}`),
   },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: deepPathArb() },
 );
 
-/** A path of thousands of segments (`a/a/…/a`), within the 64 KiB a pax record may hold. */
-export function deepPathArb(): fc.Arbitrary<string> {
-  return fc
-    .tuple(fc.integer({ min: 50, max: 32_000 }), fc.constantFrom('a/', 'A/', 'x/y/', './'))
-    .map(([count, unit]) => `${unit.repeat(count)}end`);
+/** A path of `times` repetitions of `unit` then `end` (`a/a/…/a/end`), kept as a recipe so that failures print short. */
+export interface DeepPath {
+  unit: string;
+  times: number;
+}
+
+/** Paths of thousands of segments or characters, within the 64 KiB a pax record may hold. */
+export const deepPathArb: fc.Arbitrary<DeepPath> = fc.record({
+  unit: fc.constantFrom('a/', 'A/', 'x/y/', './', 'abcdefgh'),
+  times: fc.oneof(fc.integer({ min: 30, max: 200 }), fc.integer({ min: 1000, max: 30_000 })),
+});
+
+/** The text of a path recipe. */
+export function pathText(path: string | DeepPath): string {
+  return typeof path === 'string' ? path : `${path.unit.repeat(path.times)}end`;
 }

@@ -1,0 +1,71 @@
+/**
+ * Fuzz properties of version resolution (src/core/versions.ts): resolveVersion
+ * over parsed documents with odd versions, yanked entries, dist-tags
+ * (`__proto__` and `hasOwnProperty` among them) and `engines.host` ranges,
+ * for arbitrary ranges, tags and host versions; checkCompatibility and
+ * isExactVersion over arbitrary ranges and versions. Each call answers or
+ * refuses with a PlughubError within the time limit of a case; an answer is
+ * a version the document publishes.
+ *
+ * Runs a bounded number of cases; set PLUGHUB_FUZZ_RUNS=10000 for more, and
+ * PLUGHUB_FUZZ_SEED / PLUGHUB_FUZZ_PATH to replay a failure fast-check printed.
+ */
+import * as fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { parsePluginDocument } from '../../src/core/document.js';
+import { checkCompatibility, isExactVersion, resolveVersion } from '../../src/core/versions.js';
+import { DOCUMENT_NAME, documentArb, documentOf } from './document-arbitraries.js';
+import { FuzzFailure, acceptOrRefuse, fuzzParameters, fuzzTimeout, neverThrows } from './support.js';
+import { rangeArb, versionArb } from './text-arbitraries.js';
+
+/** What to ask for: a range or tag, or (by index) a version or tag the document has. */
+const requestArb = fc.oneof(
+  { weight: 3, arbitrary: rangeArb.map((range) => ({ range })) },
+  { weight: 2, arbitrary: fc.record({ pick: fc.nat(), tag: fc.boolean(), prefix: fc.constantFrom('', '', '=', 'v', ' ', '^', '<=') }) },
+);
+
+const optionsArb = fc.record(
+  {
+    includePrerelease: fc.boolean(),
+    hostVersion: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('1.0.0', '2.3.4', '0.1.0', '3.0.0-rc.1') }, { weight: 1, arbitrary: versionArb }),
+  },
+  { requiredKeys: [] },
+);
+
+describe('fuzz: version resolution', () => {
+  const RUNS = 800;
+
+  it('resolveVersion picks a published version or refuses with a PlughubError', { timeout: fuzzTimeout(RUNS) }, async () => {
+    await fc.assert(
+      fc.asyncProperty(documentArb, requestArb, optionsArb, async (recipe, request, options) => {
+        const parsed = await acceptOrRefuse(() => parsePluginDocument(documentOf(recipe), DOCUMENT_NAME));
+        if (!parsed.accepted) return;
+        const document = parsed.value;
+        let range: string;
+        if ('range' in request) range = request.range;
+        else {
+          const names = request.tag ? Object.keys(document.distTags) : Object.keys(document.versions);
+          range = names.length === 0 ? 'latest' : `${request.prefix}${names[request.pick % names.length]}`;
+        }
+        const outcome = await acceptOrRefuse(() => resolveVersion(document, range, options));
+        if (!outcome.accepted) return;
+        const { version, entry } = outcome.value;
+        if (!Object.hasOwn(document.versions, version) || document.versions[version] !== entry) {
+          throw new FuzzFailure(`resolved ${JSON.stringify(range)} to ${JSON.stringify(version)}, which the document does not publish as answered`);
+        }
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
+  it('checkCompatibility and isExactVersion answer for any range and host version', { timeout: fuzzTimeout(RUNS) }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.option(rangeArb, { nil: undefined }), versionArb, async (host, hostVersion) => {
+        neverThrows(() => isExactVersion(host ?? hostVersion));
+        const manifest = { name: DOCUMENT_NAME, version: '1.0.0', ...(host === undefined ? {} : { engines: { host } }) };
+        await acceptOrRefuse(() => checkCompatibility(manifest, hostVersion));
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+});
