@@ -8,6 +8,7 @@ import type { RegistryStorage } from './storage/types.js';
 import type { TokenVerifier } from './tokens/types.js';
 import { Signer, type SigningOptions } from './trust/signer.js';
 import { UploadSlots } from './upload/slots.js';
+import type { UploadSpool } from './upload/types.js';
 
 /** Size limits of a published package, in bytes (entries: a count). */
 export type RegistryLimits = PlgLimits;
@@ -17,9 +18,10 @@ export const DEFAULT_LIMITS: Readonly<RegistryLimits> = DEFAULT_PLG_LIMITS;
 
 /**
  * How an upload must arrive. The body is received whole (kept in memory up
- * to `memoryBytes`, beyond that in a temp file) before it is unpacked, so a
- * client that stalls holds no unpacked bytes; these limits bound how long it
- * may hold its slot and how many slots one token may hold.
+ * to `memoryBytes`, beyond that in a temp file of the `uploadSpool`) before
+ * it is unpacked, so a client that stalls holds no unpacked bytes; these
+ * limits bound how long it may hold its slot and how many slots one token
+ * may hold.
  */
 export interface UploadLimits {
   /** The whole body must arrive within this many milliseconds, or the upload is cut (408 E_UPLOAD_TIMEOUT). */
@@ -30,7 +32,7 @@ export interface UploadLimits {
   minBytes: number;
   /** Uploads one token may have in flight at once; one more is answered 429 E_TOO_MANY_UPLOADS. */
   perToken: number;
-  /** Bytes of one body kept in memory; a larger body goes to a temp file, unlinked as soon as it is open. */
+  /** Bytes of one body kept in memory; a larger body goes to a temp file of the `uploadSpool` (when there is one). */
   memoryBytes: number;
 }
 
@@ -65,8 +67,13 @@ export interface RegistryOptions {
   limits?: Partial<RegistryLimits>;
   /** How uploads must arrive; each one defaults to DEFAULT_UPLOAD_LIMITS. */
   uploads?: Partial<UploadLimits>;
-  /** Where bodies larger than `uploads.memoryBytes` are spooled (default: the OS temp directory). */
-  uploadDirectory?: string;
+  /**
+   * Where bodies larger than `uploads.memoryBytes` wait until they have all
+   * arrived: createFsUploadSpool() in Node (temp files under os.tmpdir(), as
+   * `plughub serve` uses). Without one they wait in memory, at most
+   * `limits.maxPackageBytes` each.
+   */
+  uploadSpool?: UploadSpool;
   /**
    * The registry's external base URL (`https://plugins.example.com`), used for
    * the `Location` header of a publish. Documents keep blob URLs relative
@@ -91,7 +98,7 @@ export interface ResolvedOptions {
   tokens: TokenVerifier;
   limits: RegistryLimits;
   uploads: UploadLimits;
-  uploadDirectory: string | undefined;
+  uploadSpool: UploadSpool | undefined;
   /** The uploads in flight per token. */
   uploadSlots: UploadSlots;
   publicUrl: string | undefined;
@@ -110,7 +117,7 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     tokens: options.tokens,
     limits,
     uploads,
-    uploadDirectory: options.uploadDirectory,
+    uploadSpool: options.uploadSpool,
     uploadSlots: new UploadSlots(uploads.perToken),
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     log: options.log ?? (() => undefined),

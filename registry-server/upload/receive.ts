@@ -2,11 +2,10 @@
  * Receiving a publish's body before anything unpacks it: read at the pace
  * the upload limits demand (whole body within `timeoutMs`, `minBytes` per
  * `windowMs`), refused as soon as it passes the compressed-package limit, and
- * spooled (memory, then an unlinked temp file). A client that stalls thus
+ * spooled (memory, then a temp file of the registry's UploadSpool). A client that stalls thus
  * holds at most `memoryBytes` of memory and its slot for at most one window,
  * and the package is unpacked only from a complete local copy.
  */
-import { tmpdir } from 'node:os';
 import { PlughubError, SizeLimitError } from '../../src/core/errors.js';
 import { PackageError } from '../../src/core/plg/index.js';
 import type { ResolvedOptions } from '../options.js';
@@ -25,7 +24,7 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, options: R
   const limit = options.limits.maxPackageBytes;
   const reader = body.getReader();
   const pace = new UploadPace(options.uploads, what, (error) => void reader.cancel(error).catch(() => undefined));
-  const spool = new BodySpool(options.uploads.memoryBytes, options.uploadDirectory ?? tmpdir());
+  const spool = new BodySpool(options.uploads.memoryBytes, options.uploadSpool);
   let size = 0;
   try {
     while (true) {

@@ -1,13 +1,11 @@
 /**
- * Where an upload body waits until it has all arrived: in memory while it is
- * small, then in a temp file (mode 0600, unlinked as soon as it is open where
- * the platform allows, so nothing is left behind even if the process dies).
- * Memory held per upload is bounded by `memoryBytes`, whatever the body's
- * size or what it would unpack to.
+ * Where one upload body waits until it has all arrived: in memory while it
+ * is at most `memoryBytes`, then in a temp file of the UploadSpool, when the
+ * registry has one (without one, in memory: at most the compressed-package
+ * limit, since the receiver stops there). Memory held per upload is thus
+ * bounded by what the client sent, never by what the package unpacks to.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { SpoolFile, UploadSpool } from './types.js';
 
 /** A complete upload body, ready to be read from its first byte. */
 export interface SpooledBody {
@@ -21,31 +19,31 @@ export interface SpooledBody {
 
 const READ_CHUNK = 64 * 1024;
 
-/** Collects one body: in memory up to `memoryBytes`, in a temp file under `directory` beyond. */
+/** Collects one body: in memory up to `memoryBytes`, in a temp file of `spool` beyond. */
 export class BodySpool {
   readonly #memoryBytes: number;
-  readonly #directory: string;
+  readonly #spool: UploadSpool | undefined;
   #chunks: Uint8Array[] = [];
   #size = 0;
-  #file: { handle: FileHandle; path: string | undefined } | undefined;
+  #file: SpoolFile | undefined;
 
-  constructor(memoryBytes: number, directory: string) {
+  constructor(memoryBytes: number, spool: UploadSpool | undefined) {
     this.#memoryBytes = memoryBytes;
-    this.#directory = directory;
+    this.#spool = spool;
   }
 
   /** Appends a chunk (copied when kept in memory, so the caller's buffer is not retained). */
   async write(chunk: Uint8Array): Promise<void> {
     this.#size += chunk.byteLength;
-    if (this.#file === undefined && this.#size <= this.#memoryBytes) {
+    if (this.#file === undefined && (this.#spool === undefined || this.#size <= this.#memoryBytes)) {
       this.#chunks.push(chunk.slice());
       return;
     }
     if (this.#file === undefined) {
-      this.#file = await openTempFile(this.#directory);
-      for (const held of this.#chunks.splice(0)) await this.#file.handle.write(held);
+      this.#file = await (this.#spool as UploadSpool).create();
+      for (const held of this.#chunks.splice(0)) await this.#file.append(held);
     }
-    await this.#file.handle.write(chunk);
+    await this.#file.append(chunk);
   }
 
   /** The body collected so far, as complete. */
@@ -56,7 +54,7 @@ export class BodySpool {
     this.#chunks = [];
     this.#file = undefined;
     if (file === undefined) return { size, stream: () => memoryStream(chunks), close: async () => void chunks.splice(0) };
-    return { size, stream: () => fileStream(file.handle, size), close: () => closeTempFile(file) };
+    return { size, stream: () => fileStream(file, size), close: () => file.close() };
   }
 
   /** Drops what was collected (a failed or refused upload). */
@@ -64,23 +62,8 @@ export class BodySpool {
     this.#chunks = [];
     const file = this.#file;
     this.#file = undefined;
-    if (file !== undefined) await closeTempFile(file);
+    await file?.close();
   }
-}
-
-async function openTempFile(directory: string): Promise<{ handle: FileHandle; path: string | undefined }> {
-  const path = join(directory, `plughub-upload-${process.pid}-${randomBytes(8).toString('hex')}`);
-  const handle = await open(path, 'wx+', 0o600);
-  const unlinked = await rm(path).then(
-    () => true,
-    () => false,
-  );
-  return { handle, path: unlinked ? undefined : path };
-}
-
-async function closeTempFile(file: { handle: FileHandle; path: string | undefined }): Promise<void> {
-  await file.handle.close().catch(() => undefined);
-  if (file.path !== undefined) await rm(file.path, { force: true }).catch(() => undefined);
 }
 
 function memoryStream(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> {
@@ -97,7 +80,7 @@ function memoryStream(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array>
   );
 }
 
-function fileStream(handle: FileHandle, size: number): ReadableStream<Uint8Array> {
+function fileStream(file: SpoolFile, size: number): ReadableStream<Uint8Array> {
   let position = 0;
   return new ReadableStream<Uint8Array>(
     {
@@ -106,14 +89,13 @@ function fileStream(handle: FileHandle, size: number): ReadableStream<Uint8Array
           controller.close();
           return;
         }
-        const buffer = new Uint8Array(Math.min(READ_CHUNK, size - position));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
-        if (bytesRead === 0) {
+        const bytes = await file.read(position, Math.min(READ_CHUNK, size - position));
+        if (bytes.byteLength === 0) {
           controller.error(new Error(`the spooled upload ends at byte ${position} of ${size}`));
           return;
         }
-        position += bytesRead;
-        controller.enqueue(buffer.subarray(0, bytesRead));
+        position += bytes.byteLength;
+        controller.enqueue(bytes);
       },
     },
     { highWaterMark: 0 },

@@ -1,8 +1,8 @@
 /**
  * Uploads that stall, trickle or pile up, over a real socket: a stalled
  * upload holds no unpacked bytes (the body is spooled, small ones in memory
- * and larger ones to an unlinked temp file, and unpacked only once it has
- * all arrived), an upload that sends too little per window or takes too long
+ * and larger ones to an unlinked temp file of createFsUploadSpool, and
+ * unpacked only once it has all arrived), an upload that sends too little per window or takes too long
  * in all is cut with 408, and one token may have only a few uploads in
  * flight (429 beyond, with the slot freed when an upload ends or fails).
  */
@@ -15,6 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_UPLOAD_LIMITS } from '../../registry-server/options.js';
+import { createFsUploadSpool } from '../../registry-server/upload/fs-spool.js';
 import { zeroBombPlg } from './hostile-plg.js';
 import { bundleText, manifest, plg, pluginPackage, pluginPath, publishRequest, tempDir, type ExtraRegistryOptions } from './helpers.js';
 import { rawPut, servedRegistry, type RawAnswer, type ServedRegistry } from './socket-helpers.js';
@@ -103,7 +104,7 @@ describe('stalled uploads', () => {
 
   it('spool bodies above the memory threshold to a temp file that no directory listing shows: 6 stalled 4 MiB bodies keep less than 6 MiB alive', async () => {
     const directory = await tempDir();
-    const registry = await uploadRegistry({ uploads: { perToken: 8 }, uploadDirectory: directory });
+    const registry = await uploadRegistry({ uploads: { perToken: 8 }, uploadSpool: createFsUploadSpool(directory) });
     const noise = crypto.getRandomValues(new Uint8Array(64 * 1024));
     const files = Array.from({ length: 64 }, (_, i) => ({ path: `noise/${i}.bin`, content: noise.map((byte) => byte ^ i) }));
     const noisyPackage = (version: string) =>

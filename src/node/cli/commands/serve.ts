@@ -21,6 +21,7 @@ import {
   type RegistryLimits,
   type RegistryLogEntry,
 } from '../../../../registry-server/index.js';
+import { createFsUploadSpool } from '../../../../registry-server/upload/fs-spool.js';
 import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
 import { dataOption, KEYS_TTL_MS } from '../data-options.js';
@@ -157,7 +158,8 @@ export const serve: Command = {
       const signing = { store: trust };
       const log = logger(io);
       const uploads = perToken === undefined ? {} : { uploads: { perToken } };
-      const registry = createRegistry({ storage, tokens, limits, signing, log, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
+      const uploadSpool = createFsUploadSpool();
+      const registry = createRegistry({ storage, tokens, limits, signing, log, uploadSpool, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
       const server = await serveNode(registry, { port, host: values.host, log, ...(maxConnections === undefined ? {} : { maxConnections }) });
       io.stdout.write(`listening on ${server.url}\n`);
       const signal = await stopped;
