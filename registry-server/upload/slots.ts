@@ -15,7 +15,7 @@ export class UploadSlots {
   }
 
   /**
-   * Takes a slot for the token; resolves to the function that gives it back
+   * Takes a slot for the token; returns the function that gives it back
    * (calling it more than once is harmless), or undefined when the token
    * already holds all of its slots.
    */
@@ -31,10 +31,5 @@ export class UploadSlots {
       if (left === 0) this.#inUse.delete(tokenId);
       else this.#inUse.set(tokenId, left);
     };
-  }
-
-  /** Uploads the token has in flight. */
-  held(tokenId: string): number {
-    return this.#inUse.get(tokenId) ?? 0;
   }
 }
