@@ -12,7 +12,9 @@
  * console.log(`listening on ${server.url}`);
  */
 export { createRegistry, type Registry } from './registry.js';
-export { DEFAULT_LIMITS, type RegistryLimits, type RegistryLogEntry, type RegistryOptions } from './options.js';
+export { DEFAULT_LIMITS, DEFAULT_UPLOAD_LIMITS, type RegistryLimits, type RegistryLogEntry, type RegistryOptions, type UploadLimits } from './options.js';
+export { createFsUploadSpool } from './upload/fs-spool.js';
+export type { SpoolFile, UploadSpool } from './upload/types.js';
 export type { PlgLimits } from '../src/core/plg/index.js';
 export type { DocumentChange, DocumentSnapshot, PreparedDocument, RegistryStorage, StoredBlob } from './storage/types.js';
 export { collectGarbage, DEFAULT_GC_GRACE_MS, type GarbageCollectionOptions, type GarbageCollectionResult } from './storage/gc.js';
@@ -26,7 +28,7 @@ export { describePublishPattern, describeScopes, mayPublish } from './tokens/sco
 export { TOKEN_PREFIX } from './tokens/secrets.js';
 export { addVersion, latestVersion, setYanked, summarize, blobPath } from './documents.js';
 export { HttpError, type RegistryErrorCode } from './http/errors.js';
-export { serveNode, type FetchHandler, type NodeServer, type ServeNodeOptions } from './node.js';
+export { serveNode, type ConnectionLimits, type FetchHandler, type NodeServer, type ServeNodeOptions } from './node.js';
 export { Signer, type SigningOptions, type SignedAnswer, type SignOptions } from './trust/signer.js';
 export { createMemorySigningStore, type Keyring, type KeyRecord, type SignedRecord, type SigningStore } from './trust/store.js';
 export { createFsSigningStore } from './trust/fs-store.js';

@@ -47,7 +47,7 @@ describe('two server processes on one data directory', () => {
   it('publish in parallel and lose nothing', { timeout: 60_000 }, async () => {
     const directory = await tempDir();
     const { token } = await createFileTokenStore(directory).create({ admin: true, publish: [] });
-    const servers = await Promise.all([startServer(directory), startServer(directory)]);
+    const servers = await Promise.all([startServer(directory, ['--uploads-per-token', '16']), startServer(directory, ['--uploads-per-token', '16'])]);
     const send = (server: number, version: string, bytes: Uint8Array) =>
       fetch(publishRequest('hello', version, bytes, { token, origin: servers[server]!.url })).then(async (r) => {
         await r.arrayBuffer();

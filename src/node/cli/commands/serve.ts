@@ -17,16 +17,17 @@ import {
   createFsSigningStore,
   ensureKeyring,
   createRegistry,
+  createFsUploadSpool,
   serveNode,
   type RegistryLimits,
   type RegistryLogEntry,
 } from '../../../../registry-server/index.js';
-import { createFsUploadSpool } from '../../../../registry-server/upload/fs-spool.js';
 import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
 import { dataOption, KEYS_TTL_MS } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { parseCount, parseSize } from '../output.js';
+import { terminalText } from '../terminal-text.js';
 
 const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]
                      [--max-package SIZE] [--max-file SIZE] [--max-unpacked SIZE] [--max-manifest SIZE]
@@ -84,7 +85,7 @@ function limitsFrom(values: { 'max-package'?: string; 'max-file'?: string; 'max-
 function logger(io: CliIO): (entry: RegistryLogEntry) => void {
   return (entry) => {
     const detail = entry.level === 'error' && entry.error instanceof Error && entry.error.stack ? `\n${entry.error.stack}` : '';
-    io.stderr.write(`${new Date().toISOString()} ${entry.level} ${entry.message}${detail}\n`);
+    io.stderr.write(terminalText(`${new Date().toISOString()} ${entry.level} ${entry.message}${detail}`) + '\n');
   };
 }
 
@@ -139,7 +140,8 @@ export const serve: Command = {
     }
     const key = values['signing-key'] === undefined ? undefined : await readSigningKeyFile(resolve(io.cwd, values['signing-key']));
     const directory = resolve(io.cwd, values.data);
-    const storage = createFsStorage(directory);
+    const log = logger(io);
+    const storage = createFsStorage(directory, { log });
     const tokens = createFileTokenStore(directory);
     const { stopped, cancel } = untilStopped();
     try {
@@ -156,7 +158,6 @@ export const serve: Command = {
       });
       if (!hadKeys) io.stdout.write(`created signing key ${keyring.active.join(', ')} for ${directory} (registry ${keyring.registry})\n`);
       const signing = { store: trust };
-      const log = logger(io);
       const uploads = perToken === undefined ? {} : { uploads: { perToken } };
       const uploadSpool = createFsUploadSpool();
       const registry = createRegistry({ storage, tokens, limits, signing, log, uploadSpool, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
