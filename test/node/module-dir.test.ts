@@ -3,15 +3,17 @@
  * is stopped by a signal (as Vitest stops its fork workers: `child.kill()`,
  * a SIGTERM), without changing what the signal does, and folders left by
  * processes that died without cleaning up (SIGKILL) are swept at the next
- * start. Each child runs with TMPDIR set to a fresh folder, so what it
- * leaves behind is all there is to see.
+ * start, as are old ones named as earlier versions named them (no pid).
+ * Each child runs with TMPDIR set to a fresh folder, so what it leaves
+ * behind is all there is to see.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { lstat, mkdir, readdir, symlink, utimes } from 'node:fs/promises';
+import { lstat, lutimes, mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OLD_MODULE_DIR_MAX_AGE_MS, sweepStaleModuleDirs } from '../../src/node/module-dir.js';
 import { childEnv } from '../e2e/spawn.js';
 import { tempDir } from './helpers.js';
 
@@ -74,6 +76,7 @@ async function deadPid(): Promise<number> {
 }
 
 const HOUR_AGO = new Date(Date.now() - 60 * 60 * 1000);
+const TWO_DAYS_AGO = new Date(Date.now() - 48 * 60 * 60 * 1000);
 
 describe('the file loader module folder', () => {
   it('is named with the pid, and removed when the process is stopped as Vitest stops a worker (SIGTERM), which still kills it', async () => {
@@ -103,7 +106,7 @@ describe('the file loader module folder', () => {
     expect(await moduleDirs(tmp)).toEqual([]);
   });
 
-  it('left by a killed process (SIGKILL), is swept at the next start; live, fresh, foreign-shaped and linked ones stay', async () => {
+  it('left by a killed process (SIGKILL), is swept at the next start; live, fresh, linked and young old-format ones stay', async () => {
     const tmp = await tempDir();
     const killed = await startHost(tmp);
     killed.child.kill('SIGKILL');
@@ -117,13 +120,13 @@ describe('the file loader module folder', () => {
       live: `plughub-modules-${process.pid}-aaaaaa`, // this test's own pid: alive
       fresh: `plughub-modules-${dead}-bbbbbb`, // dead, but within the grace
       link: `plughub-modules-${dead}-cccccc`, // dead and old, but a symbolic link
-      other: `plughub-modules-zzzzzz`, // not a pid-named folder
+      old: `plughub-modules-zzzzzz`, // named as by earlier versions (no pid), but younger than a day
     };
-    for (const name of [stay.live, stay.fresh, stay.other]) await mkdir(join(tmp, name));
+    for (const name of [stay.live, stay.fresh, stay.old]) await mkdir(join(tmp, name));
     const target = join(tmp, 'target');
     await mkdir(target);
     await symlink(target, join(tmp, stay.link));
-    for (const name of [stay.live, stay.other]) await utimes(join(tmp, name), HOUR_AGO, HOUR_AGO);
+    for (const name of [stay.live, stay.old]) await utimes(join(tmp, name), HOUR_AGO, HOUR_AGO);
 
     const next = await startHost(tmp);
     const after = await moduleDirs(tmp);
@@ -132,5 +135,56 @@ describe('the file loader module folder', () => {
     expect((await lstat(target)).isDirectory()).toBe(true);
     next.child.kill();
     await next.exited;
+  });
+
+  it('named as by earlier versions (plughub-modules-XXXXXX, no pid), goes at the next start once older than a day; fresh, linked and other names stay', async () => {
+    const tmp = await tempDir();
+    const target = join(tmp, 'target');
+    await mkdir(target);
+    const gone = ['plughub-modules-Ab3xY9', 'plughub-modules-000000'];
+    const stay = {
+      fresh: 'plughub-modules-fresh1', // an hour old: its process may still run
+      link: 'plughub-modules-link22', // old, but a symbolic link
+      file: 'plughub-modules-file33', // old, but a file
+      short: 'plughub-modules-abc', // old, but not a name mkdtemp makes
+      other: 'plughub-modulesXabcdef', // old, but another prefix
+    };
+    for (const name of [...gone, stay.fresh, stay.short, stay.other]) await mkdir(join(tmp, name));
+    await writeFile(join(tmp, gone[0]!, 'sha256-ab.mjs'), 'export default {};\n');
+    await writeFile(join(tmp, stay.file), '');
+    await symlink(target, join(tmp, stay.link));
+    for (const name of [...gone, stay.short, stay.other, stay.file]) await utimes(join(tmp, name), TWO_DAYS_AGO, TWO_DAYS_AGO);
+    await lutimes(join(tmp, stay.link), TWO_DAYS_AGO, TWO_DAYS_AGO);
+    await utimes(join(tmp, stay.fresh), HOUR_AGO, HOUR_AGO);
+
+    const host = await startHost(tmp);
+    const after = (await readdir(tmp)).filter((name) => name.startsWith('plughub-modules')).sort();
+    expect(after).toEqual([...Object.values(stay), host.dir.slice(tmp.length + 1)].sort());
+    expect((await lstat(target)).isDirectory()).toBe(true);
+    host.child.kill();
+    await host.exited;
+  });
+
+  it('sweeps old-format folders by age from the day on, and at most 100 folders of either kind per start', async () => {
+    const tmp = await tempDir();
+    const now = Date.now();
+    const justUnder = new Date(now - OLD_MODULE_DIR_MAX_AGE_MS + 60_000);
+    const justOver = new Date(now - OLD_MODULE_DIR_MAX_AGE_MS - 60_000);
+    await mkdir(join(tmp, 'plughub-modules-under1'));
+    await utimes(join(tmp, 'plughub-modules-under1'), justUnder, justUnder);
+    const dead = await deadPid();
+    const old = Array.from({ length: 60 }, (_, i) => `plughub-modules-old${String(i).padStart(3, '0')}`);
+    const stale = Array.from({ length: 60 }, (_, i) => `plughub-modules-${dead}-st${String(i).padStart(4, '0')}`);
+    for (const name of [...old, ...stale]) {
+      await mkdir(join(tmp, name));
+      await utimes(join(tmp, name), justOver, justOver);
+    }
+
+    const first = await sweepStaleModuleDirs({ parent: tmp, now });
+    expect(first).toHaveLength(100);
+    const second = await sweepStaleModuleDirs({ parent: tmp, now });
+    expect(second).toHaveLength(20);
+    expect([...first, ...second].map((path) => path.slice(tmp.length + 1)).sort()).toEqual([...old, ...stale].sort());
+    expect(await moduleDirs(tmp)).toEqual(['plughub-modules-under1']);
   });
 });
