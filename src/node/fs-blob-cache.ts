@@ -32,10 +32,18 @@ import {
   type HashAlgorithm,
 } from '../core/integrity.js';
 import { selectForPrune } from '../core/memory.js';
-import { CacheFileError, isCacheFileError } from '../core/errors.js';
+import { isCacheFileError, type CacheFileError } from '../core/errors.js';
 import type { BlobCache, CachedBlobInfo, PruneResult } from '../core/ports.js';
 import { isTempName, writeFileAtomic } from './atomic-write.js';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, entryKind, readRegularFile, removeEntry } from './regular-file.js';
+import {
+  blockedWriteError,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_READ_TIMEOUT_MS,
+  entryKind,
+  readRegularFile,
+  removeEntry,
+  removeRefusedEntry,
+} from './regular-file.js';
 
 const ALGORITHMS: Record<HashAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
 /** Temporary files older than this are leftovers of a crashed writer; verify() removes them. */
@@ -119,8 +127,8 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
     } catch (error) {
       if (isMissing(error)) return undefined;
       if (!isCacheFileError(error)) throw error;
-      const removed = await removeEntry(path);
-      if (report) options.onRefused?.(withRemoval(error, removed));
+      const refusal = await removeRefusedEntry(error, 'treating it as not cached');
+      if (report) options.onRefused?.(refusal);
       return undefined;
     }
   }
@@ -130,9 +138,7 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
     try {
       await writeFileAtomic(path, bytes);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-      throw new CacheFileError(`${path} is a directory that could not be removed; cannot store the blob there (${code})`, path, 'not-regular', { cause: error });
+      throw blockedWriteError(error, path, 'the blob');
     }
   }
 
@@ -287,12 +293,6 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
       return report;
     },
   };
-}
-
-/** The refusal, saying whether the entry was removed. */
-function withRemoval(error: CacheFileError, removed: boolean): CacheFileError {
-  const outcome = removed ? 'removed it; treating it as not cached' : 'could not remove it; treating it as not cached';
-  return new CacheFileError(`${error.message} (${outcome})`, error.path, error.problem, { cause: error });
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -16,10 +16,10 @@ import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeCachedDocument } from '../core/document.js';
-import { CacheFileError, isCacheFileError } from '../core/errors.js';
+import { isCacheFileError, type CacheFileError } from '../core/errors.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { DEFAULT_READ_TIMEOUT_MS, readRegularFileUtf8, removeEntry } from './regular-file.js';
+import { blockedWriteError, DEFAULT_READ_TIMEOUT_MS, readRegularFileUtf8, removeRefusedEntry } from './regular-file.js';
 
 /** The largest cached document entry read back by default: a document of 8 MiB and its envelope, with room. */
 export const DEFAULT_MAX_DOCUMENT_FILE_BYTES = 32 * 1024 * 1024;
@@ -76,9 +76,7 @@ export function createFsDocumentCache(dir: string, options: FsDocumentCacheOptio
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
         if (!isCacheFileError(error)) throw error;
-        const removed = await removeEntry(path);
-        const outcome = removed ? 'removed it; asking the registry instead' : 'could not remove it; asking the registry instead';
-        options.onRefused?.(new CacheFileError(`${error.message} (${outcome})`, path, error.problem, { cause: error }));
+        options.onRefused?.(await removeRefusedEntry(error, 'asking the registry instead'));
         return undefined;
       }
       const entry = decode(text, registry, name);
@@ -100,12 +98,8 @@ export function createFsDocumentCache(dir: string, options: FsDocumentCacheOptio
         // No fsync: a document lost or emptied by a power cut reads as absent and is fetched again.
         await writeFileAtomic(path, JSON.stringify(stored), { sync: false });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-        // A planted directory is in the way and get could not remove it.
-        throw new CacheFileError(`${path} is a directory that could not be removed; cannot cache the document of ${entry.name} there (${code})`, path, 'not-regular', {
-          plugin: entry.name, cause: error,
-        });
+        // A planted directory get could not remove may be in the way.
+        throw blockedWriteError(error, path, `the document of ${entry.name}`, { plugin: entry.name });
       }
     },
 

@@ -15,7 +15,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, rmdir, unlink, type FileHandle } from 'node:fs/promises';
-import { CacheFileError } from '../core/errors.js';
+import { CacheFileError, type ErrorDetails } from '../core/errors.js';
 
 /** How long one read may take by default, open to last byte. */
 export const DEFAULT_READ_TIMEOUT_MS = 5_000;
@@ -160,4 +160,31 @@ export async function removeEntry(path: string): Promise<boolean> {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
+}
+
+/**
+ * Removes the entry a read refused (with removeEntry) and returns the
+ * refusal to report, saying whether the entry was removed and what the
+ * caller does `instead`.
+ *
+ * @example options.onRefused?.(await removeRefusedEntry(error, 'treating it as not cached'));
+ */
+export async function removeRefusedEntry(error: CacheFileError, instead: string): Promise<CacheFileError> {
+  const outcome = (await removeEntry(error.path)) ? 'removed it' : 'could not remove it';
+  return new CacheFileError(`${error.message} (${outcome}; ${instead})`, error.path, error.problem, { cause: error });
+}
+
+/**
+ * The error to throw for a failed write of `what` to `path`: when a
+ * directory is in the way (EISDIR, ENOTEMPTY, EEXIST — one planted there
+ * that removeEntry could not remove), a CacheFileError naming the path;
+ * any other failure is returned as it is.
+ *
+ * @example
+ * try { await writeFileAtomic(path, bytes); } catch (error) { throw blockedWriteError(error, path, 'the blob'); }
+ */
+export function blockedWriteError(error: unknown, path: string, what: string, details: ErrorDetails = {}): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') return error;
+  return new CacheFileError(`${path} is a directory that could not be removed; cannot store ${what} there (${code})`, path, 'not-regular', { ...details, cause: error });
 }

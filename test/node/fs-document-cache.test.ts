@@ -1,7 +1,8 @@
 /** The filesystem DocumentCache: per registry and name, hashed file names, unreadable entries treated as absent. */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isCacheFileError, type CacheFileError } from '../../src/core/errors.js';
 import { createFsDocumentCache } from '../../src/node/fs-document-cache.js';
 import { tempDir } from './helpers.js';
 
@@ -69,5 +70,22 @@ describe('filesystem document cache', () => {
     expect(await readdir(join(dir, 'documents'))).toEqual([]);
     await writeFile(path, JSON.stringify(entry('other')));
     expect(await cache.get(registry, 'hello')).toBeUndefined();
+  });
+
+  it('a directory with entries planted under an entry name: get reports it and asks the registry, put fails naming path and plugin', async () => {
+    const dir = await tempDir();
+    const refused: CacheFileError[] = [];
+    const cache = createFsDocumentCache(dir, { onRefused: (error) => refused.push(error) });
+    const path = cache.pathOf(registry, 'hello');
+    await mkdir(path, { recursive: true });
+    await writeFile(join(path, 'x'), 'x');
+    expect(await cache.get(registry, 'hello')).toBeUndefined();
+    expect(refused.map((error) => error.message)).toEqual([
+      `${path} is a directory, not a regular file; refusing to read it (could not remove it; asking the registry instead)`,
+    ]);
+    const error = await cache.put(entry('hello')).then(() => undefined, (failure: unknown) => failure);
+    expect(isCacheFileError(error)).toBe(true);
+    expect(error).toMatchObject({ path, plugin: 'hello', problem: 'not-regular' });
+    expect((error as Error).message).toBe(`${path} is a directory that could not be removed; cannot store the document of hello there (EISDIR)`);
   });
 });

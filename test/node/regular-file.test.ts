@@ -1,10 +1,15 @@
-/** readRegularFile: regular files only, never through a link, never blocking on a FIFO, bounded in size. */
+/**
+ * readRegularFile: regular files only, never through a link, never blocking
+ * on a FIFO, bounded in size; and what the caches do with a refused entry
+ * (removeEntry, removeRefusedEntry) or a directory in the way of a write.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isCacheFileError } from '../../src/core/errors.js';
-import { readRegularFile, readRegularFileUtf8, removeEntry } from '../../src/node/regular-file.js';
+import { CacheFileError, isCacheFileError } from '../../src/core/errors.js';
+import { writeFileAtomic } from '../../src/node/atomic-write.js';
+import { blockedWriteError, readRegularFile, readRegularFileUtf8, removeEntry, removeRefusedEntry } from '../../src/node/regular-file.js';
 import { tempDir } from './helpers.js';
 import { releaseFifos } from './special-files.js';
 
@@ -101,5 +106,40 @@ describe('readRegularFile', () => {
     for (const name of ['fifo', 'link', 'empty', 'missing']) expect(await removeEntry(join(dir, name))).toBe(true);
     expect(await removeEntry(join(dir, 'full'))).toBe(false);
     expect(await readRegularFileUtf8(join(dir, 'target'))).toBe('keep');
+  });
+
+  it('removeRefusedEntry removes the refused entry and says so, or says it could not, with what the caller does instead', async () => {
+    const dir = await tempDir();
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    await mkdir(join(dir, 'full'));
+    await writeFile(join(dir, 'full', 'x'), 'x');
+    const fifo = await refusal(readRegularFile(join(dir, 'fifo')));
+    const full = await refusal(readRegularFile(join(dir, 'full')));
+    if (!isCacheFileError(fifo) || !isCacheFileError(full)) throw new Error('expected CacheFileErrors');
+
+    const removed = await removeRefusedEntry(fifo, 'treating it as not cached');
+    expect(removed).toBeInstanceOf(CacheFileError);
+    expect(removed).toMatchObject({ path: join(dir, 'fifo'), problem: 'not-regular', cause: fifo });
+    expect(removed.message).toBe(`${join(dir, 'fifo')} is a FIFO, not a regular file; refusing to read it (removed it; treating it as not cached)`);
+    await expect(readRegularFile(join(dir, 'fifo'))).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const kept = await removeRefusedEntry(full, 'asking the registry instead');
+    expect(kept.message).toBe(`${join(dir, 'full')} is a directory, not a regular file; refusing to read it (could not remove it; asking the registry instead)`);
+    expect(await readRegularFileUtf8(join(dir, 'full', 'x'))).toBe('x');
+  });
+
+  it('blockedWriteError names a directory in the way of a write and leaves other failures as they are', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'entry');
+    await mkdir(path);
+    await writeFile(join(path, 'x'), 'x');
+    const failure = await refusal(writeFileAtomic(path, 'bytes'));
+    const error = blockedWriteError(failure, path, 'the document of hello', { plugin: 'hello' });
+    expect(isCacheFileError(error)).toBe(true);
+    expect(error).toMatchObject({ path, problem: 'not-regular', plugin: 'hello', cause: failure });
+    expect((error as Error).message).toBe(`${path} is a directory that could not be removed; cannot store the document of hello there (EISDIR)`);
+
+    const full = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    expect(blockedWriteError(full, path, 'the blob')).toBe(full);
   });
 });
