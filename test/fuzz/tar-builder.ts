@@ -53,8 +53,9 @@ export function setField(block: Uint8Array, field: FieldName, bytes: Uint8Array 
   block.set(data.subarray(0, length), offset);
 }
 
-/** Recomputes the checksum of a header block in place. */
+/** Recomputes the checksum of the header block at `offset` in place (nothing when no whole block is there). */
 export function fixChecksum(block: Uint8Array, offset = 0): void {
+  if (offset < 0 || offset + BLOCK > block.byteLength) return;
   block.fill(0x20, offset + 148, offset + 156);
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += block[offset + i] ?? 0;
