@@ -60,6 +60,10 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
     isSatisfied: (name: string, range: string) => table.satisfies(name, range),
   });
 
+  /** The dependencies of `manifest` that no serving version satisfies, as [name, range] pairs. */
+  const unmetDependencies = (manifest: Manifest): Array<[string, string]> =>
+    Object.entries(manifest.dependencies ?? {}).filter(([name, range]) => !table.satisfies(name, range));
+
   /** Bundles being fetched, by name, version and integrity: loads of the same plugin at the same time share one download. */
   const fetching = new Map<string, Promise<Uint8Array>>();
   function bundle(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array> {
@@ -119,7 +123,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
   }
 
   async function loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array> {
-    const missing = Object.entries(step.manifest.dependencies ?? {}).filter(([name, range]) => !table.satisfies(name, range));
+    const missing = unmetDependencies(step.manifest);
     const dependencies = missing.length === 0 ? [] : await planLoad(source, missing, planOptions(signal));
     if (dependencies.some((dependency) => dependency.name === step.name)) {
       const details = { plugin: step.name, version: step.version };
@@ -150,10 +154,10 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
     },
 
     async loadDependencies(manifest, signal) {
-      const missing = Object.entries(manifest.dependencies ?? {}).filter(([name, range]) => !table.satisfies(name, range));
+      const missing = unmetDependencies(manifest);
       if (missing.length === 0) return;
-      for (const [name] of missing) {
-        if (table.has(name)) throw table.conflict(name, manifest.dependencies![name]!);
+      for (const [name, range] of missing) {
+        if (table.has(name)) throw table.conflict(name, range);
       }
       await run(await planLoad(source, missing, planOptions(signal)), signal);
     },
