@@ -11,40 +11,55 @@
  * and integrity only, from an older CLI) is refused: hosts accept it only
  * without dependencies, and it would not say so.
  */
-import {
-  authorSignatureInput,
-  base64ToBytes,
-  keyIdOf,
-  type EnvelopeSignature,
-} from '../../src/core/trust/envelope.js';
+import { canonicalBase64ToBytes } from '../../src/core/base64.js';
+import { authorSignatureInput, keyIdOf, type EnvelopeSignature } from '../../src/core/trust/envelope.js';
 import { HttpError } from '../http/errors.js';
 
 /** The request header carrying author signatures. */
 export const AUTHOR_SIGNATURE_HEADER = 'plughub-author-signature';
 
-/** One author signature as sent: the public key and the signature, base64. */
+/** One author signature as sent: the public key and the signature, canonical base64, and their decoded bytes. */
 export interface SentAuthorSignature {
   publicKey: string;
   sig: string;
+  /** The raw 32-byte Ed25519 public key. */
+  publicKeyRaw: Uint8Array;
+  /** The 64-byte Ed25519 signature. */
+  sigRaw: Uint8Array;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** Bytes of a raw Ed25519 public key and of a signature. */
+const KEY_BYTES = 32;
+const SIG_BYTES = 64;
 /** The most author signatures one publish may send (hosts look at no more: src/core/trust/verify.ts). */
 export const MAX_SENT_AUTHOR_SIGNATURES = 16;
 
-/** Parses the header (null: none sent); throws HttpError 400 when it is malformed or holds too many signatures. */
+/**
+ * Parses the header (null: none sent). Each key must be canonical base64 of
+ * 32 bytes and each signature canonical base64 of 64 bytes (the form
+ * `plughub publish` sends); the route calls this before it receives the
+ * body, so a malformed header costs no upload. Throws HttpError 400
+ * `E_BAD_REQUEST` when the header is malformed or holds too many signatures.
+ */
 export function parseAuthorSignatures(header: string | null): SentAuthorSignature[] {
   if (header === null || header.trim() === '') return [];
   const parts = header.split(',');
   if (parts.length > MAX_SENT_AUTHOR_SIGNATURES) {
     throw new HttpError(400, 'E_BAD_REQUEST', `${AUTHOR_SIGNATURE_HEADER} carries ${parts.length} signatures, more than the ${MAX_SENT_AUTHOR_SIGNATURES} allowed`);
   }
-  return parts.map((part) => {
+  const expected = `expected "<public key> <signature>": canonical base64 of a raw ${KEY_BYTES}-byte Ed25519 public key and of a ${SIG_BYTES}-byte signature`;
+  return parts.map((part, index) => {
     const [publicKey, sig, ...rest] = part.trim().split(/\s+/);
-    if (publicKey === undefined || sig === undefined || rest.length > 0 || !BASE64.test(publicKey) || !BASE64.test(sig)) {
-      throw new HttpError(400, 'E_BAD_REQUEST', `malformed ${AUTHOR_SIGNATURE_HEADER} header: expected "<base64 public key> <base64 signature>"`);
+    if (publicKey === undefined || sig === undefined || rest.length > 0) {
+      throw new HttpError(400, 'E_BAD_REQUEST', `malformed ${AUTHOR_SIGNATURE_HEADER} header (signature ${index + 1}): ${expected}`);
     }
-    return { publicKey, sig };
+    const publicKeyRaw = canonicalBase64ToBytes(publicKey, KEY_BYTES);
+    const sigRaw = canonicalBase64ToBytes(sig, SIG_BYTES);
+    if (publicKeyRaw === undefined || sigRaw === undefined) {
+      const found = publicKeyRaw === undefined ? `a public key of ${publicKey.length} characters` : `a signature of ${sig.length} characters`;
+      throw new HttpError(400, 'E_BAD_REQUEST', `malformed ${AUTHOR_SIGNATURE_HEADER} header (signature ${index + 1}): ${expected}, found ${found}`);
+    }
+    return { publicKey, sig, publicKeyRaw, sigRaw };
   });
 }
 
@@ -76,12 +91,15 @@ export async function verifyAuthorSignatures(
     throw refuse((error as Error).message);
   }
   const result: EnvelopeSignature[] = [];
-  for (const { publicKey, sig } of sent) {
-    const raw = base64ToBytes(publicKey);
-    if (raw.byteLength !== 32) throw refuse(`the public key has ${raw.byteLength} bytes, not 32`);
-    const key = await crypto.subtle.importKey('raw', new Uint8Array(raw), { name: 'Ed25519' }, false, ['verify']);
-    const keyid = await keyIdOf(raw);
-    if (!(await crypto.subtle.verify({ name: 'Ed25519' }, key, new Uint8Array(base64ToBytes(sig)), input))) {
+  for (const { publicKey, sig, publicKeyRaw, sigRaw } of sent) {
+    const keyid = await keyIdOf(publicKeyRaw);
+    let key: CryptoKey;
+    try {
+      key = await crypto.subtle.importKey('raw', new Uint8Array(publicKeyRaw), { name: 'Ed25519' }, false, ['verify']);
+    } catch {
+      throw refuse(`the public key ${publicKey} is not a valid Ed25519 key`);
+    }
+    if (!(await crypto.subtle.verify({ name: 'Ed25519' }, key, new Uint8Array(sigRaw), input))) {
       throw refuse(`the signature by key ${keyid} does not verify`);
     }
     if (!result.some((entry) => entry.keyid === keyid)) result.push({ keyid, sig });

@@ -2,8 +2,14 @@
  * Byte encodings shared by core: standard base64 (with padding), built on
  * `btoa`/`atob` so that it runs in Node, browsers and workers alike, and
  * lowercase hex. Used for data: URLs of modules, SRI digests, and Ed25519
- * keys and signatures.
+ * keys and signatures. Decoding never lets `atob`'s DOMException out: text
+ * that is not base64 is a Base64Error (a PlughubError), and
+ * `canonicalBase64ToBytes` is the checked variant for hostile input.
  */
+import { Base64Error } from './base64-error.js';
+
+/** Canonical padded base64: groups of four, the last one padded with `=`. */
+const CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Standard base64 (with padding) of bytes, encoded in chunks (no stack overflow on large bundles). */
 export function bytesToBase64(bytes: Uint8Array): string {
@@ -14,12 +20,36 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** Bytes of a standard base64 string; throws on malformed input (from `atob`). */
+/**
+ * Bytes of a base64 string, as leniently as `atob` reads it (whitespace,
+ * missing padding); throws a Base64Error for text `atob` refuses.
+ */
 export function base64ToBytes(base64: string): Uint8Array {
-  const binary = atob(base64);
+  let binary: string;
+  try {
+    binary = atob(base64);
+  } catch (error) {
+    const shown = base64.length > 24 ? `${base64.slice(0, 24)}…` : base64;
+    throw new Base64Error(`${JSON.stringify(shown)} (${base64.length} characters) is not base64`, { cause: error });
+  }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/**
+ * Bytes of `text` when it is canonical padded base64 (the form
+ * bytesToBase64 writes: no whitespace, padding present, unused bits zero)
+ * and, with `byteLength`, decodes to exactly that many bytes; else
+ * undefined. Never throws; for keys and signatures from hostile sources.
+ */
+export function canonicalBase64ToBytes(text: string, byteLength?: number): Uint8Array | undefined {
+  if (typeof text !== 'string') return undefined;
+  if (byteLength !== undefined && text.length !== Math.ceil(byteLength / 3) * 4) return undefined;
+  if (!CANONICAL.test(text)) return undefined;
+  const bytes = base64ToBytes(text);
+  if (byteLength !== undefined && bytes.byteLength !== byteLength) return undefined;
+  return bytesToBase64(bytes) === text ? bytes : undefined;
 }
 
 /** Lowercase hex of bytes. */

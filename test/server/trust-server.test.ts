@@ -205,6 +205,42 @@ describe('author signatures', () => {
     expect((await get(registry, pluginPath('hello'))).status).toBe(404);
   });
 
+  it('refuses a header whose key is not 32 bytes or whose signature is not 64, in canonical base64, with 400 before reading the body', async () => {
+    const registry = await trustRegistry({ driver: 'memory' });
+    const { bytes, bundle } = await pluginPackage('hello', '1.0.0');
+    const { header } = await authorHeader('hello', '1.0.0', bundle);
+    const [publicKey, sig] = header.split(' ') as [string, string];
+    const malformed = [
+      'A AAAA',
+      'AAAA= AAAA',
+      `${'A'.repeat(43)}= A`,
+      `${publicKey} ${sig.slice(0, -2)}`,
+      `${publicKey.slice(0, -1)} ${sig}`,
+      `${publicKey.slice(0, -2)}B= ${sig}`,
+      `AAAA ${sig}`,
+      `${publicKey} ${bytesToBase64(new Uint8Array(63))}`,
+      `${bytesToBase64(new Uint8Array(33))} ${sig}`,
+    ];
+    for (const value of malformed) {
+      // A body of 64 chunks: one read by the server would pull most of them.
+      let pulls = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulls += 1;
+          controller.enqueue(pulls === 1 ? bytes : new Uint8Array(1024));
+          if (pulls === 64) controller.close();
+        },
+      });
+      const response = await registry.fetch(publishRequest('hello', '1.0.0', body, { token: registry.adminToken, headers: { 'plughub-author-signature': value } }));
+      expect(response.status, value).toBe(400);
+      const error = await errorOf(response);
+      expect(error.code).toBe('E_BAD_REQUEST');
+      expect(error.message).toMatch(/32-byte|64-byte/);
+      expect(pulls, value).toBeLessThanOrEqual(2);
+    }
+    expect((await get(registry, pluginPath('hello'))).status).toBe(404);
+  });
+
   it('refuses more than 16 signatures in one publish with 400', async () => {
     const registry = await trustRegistry({ driver: 'memory' });
     const { bytes, bundle } = await pluginPackage('hello', '1.0.0');

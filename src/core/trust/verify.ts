@@ -50,20 +50,30 @@ export async function normalizeKeys(input: readonly TrustedKeyInput[]): Promise<
   const out: PublicKeyEntry[] = [];
   for (const item of input) {
     const given = typeof item === 'string' ? { publicKey: item } : item;
+    if (typeof given !== 'object' || given === null || typeof given.publicKey !== 'string') {
+      throw new SignatureError(`trusted key ${describeValue(given)} is neither a base64 string nor { keyid, publicKey }`);
+    }
     let raw: Uint8Array;
     try {
       raw = base64ToBytes(given.publicKey);
     } catch (error) {
-      throw new SignatureError(`trusted key ${JSON.stringify(given.publicKey)} is not base64`, { cause: error });
+      throw new SignatureError(`trusted key ${describeValue(given.publicKey)} is not base64`, { cause: error });
     }
-    if (raw.byteLength !== 32) throw new SignatureError(`trusted key ${given.publicKey} is ${raw.byteLength} bytes, not a raw 32-byte Ed25519 key`);
+    if (raw.byteLength !== 32) throw new SignatureError(`trusted key ${describeValue(given.publicKey)} is ${raw.byteLength} bytes, not a raw 32-byte Ed25519 key`);
     const keyid = await keyIdOf(raw);
     if (given.keyid !== undefined && given.keyid !== keyid) {
-      throw new SignatureError(`trusted key ${given.publicKey} has keyid ${keyid}, not ${given.keyid}`);
+      throw new SignatureError(`trusted key ${describeValue(given.publicKey)} has keyid ${keyid}, not ${describeValue(given.keyid)}`);
     }
     if (!out.some((key) => key.keyid === keyid)) out.push({ keyid, publicKey: given.publicKey });
   }
   return out;
+}
+
+/** A short description of a value from a configuration or a keys document, for messages. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value !== 'string') return String(value);
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
 }
 
 /** True when `sig` is a valid Ed25519 signature of `input` by `key`; a malformed signature is simply invalid. */
