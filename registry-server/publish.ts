@@ -24,6 +24,20 @@ import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author
  */
 export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Whether the served document bytes hold `version` (an early refusal before
+ * the upload is read); false for bytes that are no document, whose plugin the
+ * storage refuses to change anyway (a damaged document: 503).
+ */
+function hasVersion(bytes: Uint8Array, version: string): boolean {
+  try {
+    const versions = (parseDocument(bytes) as { versions?: unknown }).versions;
+    return typeof versions === 'object' && versions !== null && Object.hasOwn(versions, version);
+  } catch {
+    return false;
+  }
+}
+
 function versionExists(name: string, version: string): HttpError {
   return new HttpError(409, 'E_VERSION_EXISTS', `${name}@${version} is already published, and a published version never changes: publish a new version`);
 }
@@ -45,7 +59,7 @@ export async function publishVersion(
 ): Promise<VersionEntry> {
   const { storage, limits } = options;
   const stored = await storage.getDocument(name);
-  if (stored !== undefined && parseDocument(stored.bytes).versions[version] !== undefined) {
+  if (stored !== undefined && hasVersion(stored.bytes, version)) {
     await body.cancel().catch(() => undefined);
     throw versionExists(name, version);
   }

@@ -2,7 +2,8 @@
  * The registry as a web-standard handler: `createRegistry(options).fetch`
  * takes a Request and resolves to a Response, on any runtime. Routing is
  * hono's; every error becomes JSON `{ error: { code, message } }` with its
- * status, and an unexpected one a 500 whose details go only to the log.
+ * status, a damaged stored document a 503 naming the plugin (and a log
+ * line), and an unexpected one a 500 whose details go only to the log.
  */
 import { Hono } from 'hono';
 import { HttpError, toHttpError } from './http/errors.js';
@@ -11,6 +12,7 @@ import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './op
 import { getBlob, getDocument, health, listPlugins } from './routes/read.js';
 import { getKeys, getKeysVersion } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
+import { isStoredDocumentError } from './storage/errors.js';
 
 /** A running registry: a fetch-style handler. */
 export interface Registry {
@@ -59,6 +61,11 @@ export function createRegistry(options: RegistryOptions): Registry {
 
 function errorResponse(error: unknown, method: string, options?: ResolvedOptions): Response {
   let known = toHttpError(error);
+  if (known === undefined && isStoredDocumentError(error)) {
+    // Damaged data of one plugin: the server's problem, not the request's, and the operator's to repair.
+    options?.log({ level: 'error', message: error.message, error });
+    known = new HttpError(503, 'E_UNAVAILABLE', error.message);
+  }
   if (known === undefined) {
     options?.log({ level: 'error', message: `unexpected error: ${(error as Error)?.message ?? String(error)}`, error });
     known = new HttpError(500, 'E_INTERNAL', 'internal error (the server log has the details)');

@@ -16,8 +16,8 @@
  * of the list; summaries carry descriptions cut to the manifest bound; the
  * file is written entry by entry, never as one giant string.
  */
-import { constants, statSync, type Stats } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginDocument, PluginSummary } from '../../src/core/document.js';
 import { validatePluginName } from '../../src/core/manifest.js';
@@ -25,6 +25,7 @@ import { cutDescription, summarize } from '../documents.js';
 import { sameFile, writeFileAtomic } from '../fs/atomic.js';
 import type { FileLocks } from '../fs/lock.js';
 import type { RegistryLogEntry } from '../options.js';
+import { readDataFile, readProblem } from './fs-read.js';
 
 interface IndexFile {
   version: 1;
@@ -164,8 +165,8 @@ function sortedSummaries(index: IndexFile): PluginSummary[] {
   return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Why `value` cannot be indexed as the document of `name`, or undefined. */
-function describeDocument(value: unknown, name: string): string | undefined {
+/** Why `value` cannot be indexed (or changed) as the document of `name`, or undefined. */
+export function describeDocument(value: unknown, name: string): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not a JSON object';
   const document = value as Partial<PluginDocument>;
   if (document.name !== name) return `it carries the name ${JSON.stringify(document.name)}, not ${JSON.stringify(name)}`;
@@ -185,35 +186,12 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-/**
- * The bytes of a regular file of at most `maxBytes`; undefined when it does
- * not exist, a problem when it is something else or larger. Opened
- * non-blocking, so a FIFO planted there cannot hang the read.
- */
+/** The bytes of a regular file of at most `maxBytes`; undefined when it does not exist, a problem when it cannot be read (see fs-read.ts). */
 async function readBounded(path: string, maxBytes: number): Promise<ReadResult> {
-  let handle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const bytes = await readDataFile(path, maxBytes);
+    return bytes === undefined ? undefined : { bytes };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return { problem: `it cannot be opened (${code ?? (error as Error).message})` };
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return { problem: 'it is not a regular file' };
-    if (info.size > maxBytes) return { problem: `it takes ${info.size} bytes, more than the ${maxBytes} read` };
-    const bytes = new Uint8Array(info.size);
-    let filled = 0;
-    while (filled < bytes.byteLength) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { bytes: bytes.subarray(0, filled) };
-  } catch (error) {
-    return { problem: `it cannot be read (${(error as Error).message})` };
-  } finally {
-    await handle.close();
+    return { problem: readProblem(path, error) };
   }
 }

@@ -22,17 +22,23 @@
  * always checks the file. Blobs no document refers to are removed by
  * garbage collection (storage/gc.ts), safely while serving (fs-blobs.ts).
  * Damaged data never stops the driver from opening: the index is rebuilt
- * leaving out (and logging) what it cannot read (fs-index.ts).
+ * leaving out (and logging) what it cannot read (fs-index.ts). Files are read
+ * through the bounded reader (fs-read.ts): a document that is not a regular
+ * file, is too large, or (for a change) is not a plugin document fails that
+ * one plugin with a StoredDocumentError naming it and its file.
  */
-import { constants, mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
-import { open, readFile, readdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { PluginDocument } from '../../src/core/document.js';
 import { ensureDirectory, sameFile, tempFileName, writeFileAtomic } from '../fs/atomic.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
 import type { RegistryLogEntry } from '../options.js';
 import { FsBlobs } from './fs-blobs.js';
-import { FsIndex } from './fs-index.js';
+import { StoredDocumentError } from './errors.js';
+import { FsIndex, describeDocument } from './fs-index.js';
+import { readDataFile, readProblem } from './fs-read.js';
 import { SizedLru } from './lru.js';
 import { asPrepared, assertPluginName, parseDocument, snapshotOfBytes } from './snapshot.js';
 import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
@@ -60,7 +66,10 @@ export interface FsStorageOptions {
   log?: (entry: RegistryLogEntry) => void;
   /** A larger index.json is rebuilt from the documents instead of read (default 256 MiB). */
   maxIndexBytes?: number;
-  /** A larger document file is left out of the index and refused by eachDocument (default 64 MiB). */
+  /**
+   * A larger document file is left out of the index, and reading or changing
+   * it fails with StoredDocumentError (the registry answers 503); default 64 MiB.
+   */
   maxDocumentBytes?: number;
 }
 
@@ -129,24 +138,44 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
 
   const documentPath = (name: string) => join(paths.plugins, pluginDirectoryName(name), 'document.json');
 
-  async function loadDocument(name: string, path: string): Promise<DocumentSnapshot | undefined> {
+  async function loadDocument(name: string, path: string, info: Stats): Promise<DocumentSnapshot | undefined> {
     const commitsBefore = commits;
     const generation = changes.generation;
-    let handle;
+    const bytes = await readDocument(name, path);
+    if (bytes === undefined) return undefined;
+    const snapshot = await snapshotOfBytes(bytes);
+    // `info` was taken before the read: should the file change in between, the next stat differs and reloads it.
+    if (commits === commitsBefore) documents.set(name, { info, snapshot, checkedAt: Date.now(), generation });
+    return snapshot;
+  }
+
+  /** The bytes of `name`'s document file (undefined when there is none); StoredDocumentError when it cannot be read. */
+  async function readDocument(name: string, path: string): Promise<Uint8Array | undefined> {
     try {
-      handle = await open(path, 'r');
+      return await readDataFile(path, maxDocumentBytes);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw damaged(name, path, readProblem(path, error), error);
     }
+  }
+
+  /** The stored document of `name` as a change starts from it; StoredDocumentError when it is damaged. */
+  async function readCurrent(name: string, path: string): Promise<{ bytes: Uint8Array; document: PluginDocument } | undefined> {
+    const bytes = await readDocument(name, path);
+    if (bytes === undefined) return undefined;
+    let value: unknown;
     try {
-      const info = await handle.stat();
-      const snapshot = await snapshotOfBytes(new Uint8Array(await handle.readFile()));
-      if (commits === commitsBefore) documents.set(name, { info, snapshot, checkedAt: Date.now(), generation });
-      return snapshot;
-    } finally {
-      await handle.close();
+      value = parseDocument(bytes);
+    } catch (error) {
+      throw damaged(name, path, `it is not JSON (${(error as Error).message})`, error);
     }
+    const problem = describeDocument(value, name);
+    if (problem !== undefined) throw damaged(name, path, problem);
+    return { bytes, document: value as PluginDocument };
+  }
+
+  function damaged(name: string, path: string, problem: string, cause?: unknown): StoredDocumentError {
+    const file = relative(root, path).split(sep).join('/');
+    return new StoredDocumentError(`the stored document of ${name} (${file}) cannot be used: ${problem}; it must be repaired or removed on the server`, name, file, cause);
   }
 
   return {
@@ -170,20 +199,16 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
         cached.generation = generation;
         return cached.snapshot;
       }
-      return loadDocument(name, path);
+      return loadDocument(name, path, info);
     },
 
     async updateDocument(name: string, change: DocumentChange) {
       const path = documentPath(name);
       await ready;
       return locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
-        const currentBytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return undefined;
-          throw error;
-        });
-        const current = currentBytes === undefined ? undefined : parseDocument(currentBytes);
-        const next = await change(current);
-        if (next === undefined) return currentBytes === undefined ? undefined : snapshotOfBytes(new Uint8Array(currentBytes));
+        const current = await readCurrent(name, path);
+        const next = await change(current?.document);
+        if (next === undefined) return current === undefined ? undefined : snapshotOfBytes(current.bytes);
         const { document, snapshot } = await asPrepared(next);
         if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
         await ensureDirectory(join(paths.plugins, pluginDirectoryName(name)));
@@ -215,8 +240,9 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
 
     async *eachDocument() {
       for (const directory of await readdir(paths.plugins)) {
-        const bytes = await readDocumentFile(join(paths.plugins, directory, 'document.json'), maxDocumentBytes);
-        if (bytes !== undefined) yield { name: directory.replace('%2F', '/'), bytes };
+        const name = directory.replace('%2F', '/');
+        const bytes = await readDocument(name, join(paths.plugins, directory, 'document.json'));
+        if (bytes !== undefined) yield { name, bytes };
       }
     },
 
@@ -240,29 +266,6 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       blobs.clear();
     },
   };
-}
-
-/**
- * The bytes of a document file, or undefined when there is none. Throws when
- * it is there but is not a regular file or is larger than `maxBytes`.
- */
-async function readDocumentFile(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new Error(`${path} is not a regular file`);
-    if (info.size > maxBytes) throw new Error(`${path} takes ${info.size} bytes, more than the ${maxBytes} read`);
-    return new Uint8Array(await handle.readFile());
-  } finally {
-    await handle.close();
-  }
 }
 
 /** A counter that moves whenever an entry of the data directory changes (index.json is renamed at every commit). */

@@ -61,8 +61,8 @@ describe('fs storage with damaged data', () => {
     expect(messages).toHaveLength(6);
     expect(messages.join('\n')).toMatch(/plugins\/array\/document\.json: it is not a JSON object/);
     expect(messages.join('\n')).toMatch(/plugins\/broken\/document\.json: it is not a JSON object/);
-    expect(messages.join('\n')).toMatch(/plugins\/fifo\/document\.json: it is not a regular file/);
-    expect(messages.join('\n')).toMatch(/plugins\/huge\/document\.json: it takes \d+ bytes, more than the 100000 read/);
+    expect(messages.join('\n')).toMatch(/plugins\/fifo\/document\.json: it is a FIFO, not a regular file/);
+    expect(messages.join('\n')).toMatch(/plugins\/huge\/document\.json: it has \d+ bytes or more, more than the limit of 100000/);
     expect(messages.join('\n')).toMatch(/plugins\/liar\/document\.json: it carries the name "someone-else", not "liar"/);
     expect(messages.join('\n')).toMatch(/plugins\/lookalike-\/document\.json: the plugin name is not valid/);
 
@@ -79,7 +79,7 @@ describe('fs storage with damaged data', () => {
     const bloated = { version: 1, plugins: { first: { name: 'first', modified: '2024-01-01T00:00:00.000Z', description: 'b'.repeat(100_000) } } };
     await writeFile(join(data, 'index.json'), JSON.stringify(bloated));
     expect((await storage.listPlugins()).map((row) => [row.name, row.description])).toEqual([['first', 'The first plugin']]);
-    expect(logged.at(-1)?.message).toMatch(/index: rebuilding .*index\.json: it takes \d+ bytes, more than the 65536 read/);
+    expect(logged.at(-1)?.message).toMatch(/index: rebuilding .*index\.json: it has \d+ bytes or more, more than the limit of 65536/);
 
     await writeFile(join(data, 'index.json'), '{"version":1,"plugins":');
     await storage.updateDocument('second', () => documentOf('second'));
