@@ -68,13 +68,16 @@ export async function plgBytes(files: Record<string, string>): Promise<Uint8Arra
 
 /**
  * A Node host on a temporary cache directory, with an empty environment and a
- * loader whose private copies go to a temporary directory of the test's own.
+ * loader whose private copies go to a temporary directory of the test's own,
+ * removed after the test like the others; its name is unlike that of the
+ * loader's default per-process folder (`plughub-modules-…`), so the sweep of
+ * those at start never concerns it.
  */
 export async function nodeHost(options: NodeHostOptions = {}): Promise<NodePluginHost> {
   const host = createPluginHost({
     cacheDir: await tempDir(),
     env: {},
-    loader: createFileLoader({ privateDir: await tempDir('plughub-modules-test-') }),
+    loader: createFileLoader({ privateDir: await tempDir('plughub-test-modules-') }),
     ...options,
   });
   hosts.push(host);
