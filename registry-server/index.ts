@@ -33,4 +33,4 @@ export { Signer, type SigningOptions, type SignedAnswer, type SignOptions } from
 export { createMemorySigningStore, type Keyring, type KeyRecord, type SignedRecord, type SigningStore } from './trust/store.js';
 export { createFsSigningStore } from './trust/fs-store.js';
 export { ensureKeyring, rotateKeyring, type LoadedKeyring } from './trust/keyring.js';
-export { exportRegistry, type ExportOptions, type ExportResult } from './trust/export.js';
+export { ExportError, exportRegistry, type ExportOptions, type ExportResult } from './trust/export.js';

@@ -15,6 +15,9 @@
  *                                  answer `/v1/keys` from the directory index
  *   v1/blobs/sha256/<hex>          every bundle, as stored
  *
+ * A plugin named `index.html` cannot be exported (ExportError, before any
+ * file is written): its document would be the list's file.
+ *
  * Documents and the list are signed anew (their versions bumped) with
  * `expires` `ttlMs` from now, and the keys document too unless it already
  * holds that long; the registry keeps serving those signatures.
@@ -28,6 +31,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { PlughubError, registerErrorName } from '../../src/core/errors.js';
 import { parseDocument } from '../storage/snapshot.js';
 import type { RegistryStorage } from '../storage/types.js';
 import type { Signer } from './signer.js';
@@ -51,6 +55,22 @@ export interface ExportResult {
   /** The earliest `expires` among the exported envelopes (ISO time). */
   expires: string;
 }
+
+/**
+ * A registry the static layout cannot hold: a plugin named `index.html`
+ * (a valid name) would be written to `v1/plugins/index.html`, the file that
+ * holds the signed list. Code `E_EXPORT_NAME`; nothing is written.
+ */
+export class ExportError extends PlughubError {
+  override name = 'ExportError';
+  constructor(message: string, plugin: string) {
+    super(message, { plugin }, 'E_EXPORT_NAME');
+  }
+}
+registerErrorName('ExportError');
+
+/** Names whose document file would be a file the export writes for something else. */
+const RESERVED_NAMES = new Set(['index.html']);
 
 const BLOB_URL = /^\/v1\/blobs\/sha256\/([0-9a-f]{64})$/;
 const MARKUP = /[<>&\u2028\u2029]/g;
@@ -86,6 +106,14 @@ export async function exportRegistry(options: ExportOptions): Promise<ExportResu
   const sign = { force: true, ttlMs: options.ttlMs };
 
   const summaries = await options.storage.listPlugins();
+  const reserved = summaries.find((summary) => RESERVED_NAMES.has(summary.name));
+  if (reserved !== undefined) {
+    throw new ExportError(
+      `cannot export the plugin ${reserved.name}: its document would be written to v1/plugins/${reserved.name}, where the signed plugin list goes; ` +
+        'rename it (publish it under another name and stop serving this one) to export this registry',
+      reserved.name,
+    );
+  }
   const blobs = new Set<string>();
   for (const summary of summaries) {
     const snapshot = await options.storage.getDocument(summary.name, { fresh: true });
