@@ -1,8 +1,9 @@
 /**
  * Fuzz properties of the signed-metadata parsers (src/core/trust): openEnvelope
  * over document envelopes (then parsePluginDocument over the signed document,
- * as a host does), author signatures over parsed version entries,
- * normalizeKeys over the key lists a keys payload may hold, stored key chains
+ * as a host does), author signatures over parsed version entries, the
+ * canonical JSON author signatures cover (checked against an independent
+ * writer), normalizeKeys over the key lists a keys payload may hold, stored key chains
  * (decodeStoredKeyChain, replayKeyChain) and the rotation walk
  * (followKeyChain) over scripted registry answers. Every input is accepted or
  * refused with a PlughubError within the time limit of a case; a stored chain
@@ -14,6 +15,7 @@
 import * as fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
 import { parsePluginDocument } from '../../src/core/document.js';
+import { canonicalJson } from '../../src/core/trust/canonical-json.js';
 import { authorSignatureInput, legacyAuthorSignatureInput, signBytes, type DocumentPayload } from '../../src/core/trust/envelope.js';
 import { decodeStoredKeyChain, followKeyChain, replayKeyChain, type TrustedKeySet } from '../../src/core/trust/key-chain.js';
 import { checkAuthorSignatures, normalizeKeys, openEnvelope } from '../../src/core/trust/verify.js';
@@ -41,6 +43,16 @@ beforeAll(async () => {
 /** The set a host configured with the trusted key starts from. */
 function configured(): TrustedKeySet {
   return { keys: [{ keyid: keys.trusted.keyid, publicKey: keys.trusted.publicKey }], threshold: 1, keysVersion: 0, anchor: 'fuzz', chain: [] };
+}
+
+/** JSON text with object keys sorted, written independently of canonical-json.ts (for values already known to be shallow). */
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${sortedJson(record[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** How a version entry is author-signed in a fuzz case. */
@@ -99,6 +111,21 @@ describe('fuzz: signed metadata', () => {
           }
           await acceptOrRefuse(() => checkAuthorSignatures(DOCUMENT_NAME, version, { ...entry, authorSignatures: signatures }, configured().keys));
         }
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
+  it('canonicalJson writes any JSON value as text that parses back to it, or refuses with a PlughubError', { timeout: fuzzTimeout(RUNS) }, async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileArb, async (recipe) => {
+        const value = materialize(recipe);
+        const outcome = await acceptOrRefuse(() => canonicalJson(value));
+        if (!outcome.accepted) return;
+        const text = outcome.value;
+        if (canonicalJson(JSON.parse(text)) !== text) throw new FuzzFailure(`canonicalJson is not stable over its own output: ${text.slice(0, 200)}`);
+        const expected = sortedJson(JSON.parse(JSON.stringify(value)));
+        if (text !== expected) throw new FuzzFailure(`canonicalJson wrote ${text.slice(0, 200)} where ${expected.slice(0, 200)} was expected`);
       }),
       fuzzParameters(RUNS),
     );
