@@ -25,6 +25,22 @@ export const publishNameArb = fc.oneof(
   { weight: 1, arbitrary: nameArb },
 );
 
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** A token of an author signature header: base64 of a key's or a signature's size (or near it), or anything. */
+const signatureTokenArb = fc.oneof(
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map(base64),
+  fc.uint8Array({ minLength: 64, maxLength: 64 }).map(base64),
+  fc.uint8Array({ maxLength: 70 }).map((bytes) => base64(bytes).replace(/=+$/, '')),
+  fc.constantFrom('!!!!', 'AAAA', '====', 'A', '-_-_', 'AAAA====AAAA'),
+  fc.string({ unit: 'binary-ascii', maxLength: 12 }),
+);
+
+/** An author signature header: `<key> <signature>` pairs, comma-separated, sometimes malformed or too many. */
+const authorSignatureHeaderArb: fc.Arbitrary<string> = fc
+  .array(fc.array(signatureTokenArb, { minLength: 1, maxLength: 3 }).map((tokens) => tokens.join(' ')), { minLength: 1, maxLength: 18 })
+  .map((pairs) => pairs.join(', '));
+
 /** A path segment: text sent percent-encoded or raw, or the name of the n-th plugin published before in the case. */
 export type Segment = { text: string; raw: boolean } | { published: number };
 
@@ -72,7 +88,7 @@ export type RequestRecipe =
       body: BodyRecipe;
       token: 'admin' | 'none' | 'garbage';
       contentType: string | undefined;
-      authorSignature: Hostile | undefined;
+      authorSignature: Hostile | string | undefined;
     }
   | { kind: 'yank'; method: 'POST' | 'DELETE'; name: Segment; version: Segment; token: 'admin' | 'none' }
   | { kind: 'read'; method: string; path: (string | Segment)[]; query: [string, Segment][]; envelope: boolean };
@@ -99,7 +115,11 @@ export const requestArb: fc.Arbitrary<RequestRecipe> = fc.oneof(
         { weight: 15, arbitrary: fc.constant('application/gzip') },
         { weight: 1, arbitrary: fc.constantFrom(undefined, 'text/plain', 'application/octet-stream; charset=x', ' APPLICATION/X-GZIP ') },
       ),
-      authorSignature: fc.oneof({ weight: 15, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: hostileArb }),
+      authorSignature: fc.oneof(
+        { weight: 15, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: hostileArb },
+        { weight: 2, arbitrary: authorSignatureHeaderArb },
+      ),
     }),
   },
   {
@@ -170,7 +190,7 @@ export function toRequest(recipe: RequestRecipe, published: readonly string[], a
     if (recipe.kind === 'publish') {
       const headers: Record<string, string> = { ...tokenHeader(recipe.token) };
       if (recipe.contentType !== undefined) headers['content-type'] = recipe.contentType;
-      if (recipe.authorSignature !== undefined) headers['plughub-author-signature'] = headerText(materialize(recipe.authorSignature));
+      if (recipe.authorSignature !== undefined) headers['plughub-author-signature'] = headerText(typeof recipe.authorSignature === 'string' ? recipe.authorSignature : materialize(recipe.authorSignature));
       const body = bodyBytes(recipe.body, recipe.name, recipe.version);
       return new Request(`${ORIGIN}/v1/plugins/${percentEncode(recipe.name)}/${percentEncode(recipe.version)}`, { method: 'PUT', headers, body: new Uint8Array(body) });
     }
