@@ -6,7 +6,7 @@
  */
 import * as fc from 'fast-check';
 import { hostileArb, json, keyArb, materialize, objectOf, type Hostile } from './hostile-json.js';
-import { rangeArb, rarely, versionArb } from './text-arbitraries.js';
+import { hugeRangeArb, rangeArb, rarely, repeatedText, versionArb, type Repeated } from './text-arbitraries.js';
 
 /** The plugin every document recipe is about (its `name`, unless a change says otherwise). */
 export const DOCUMENT_NAME = 'fuzzed';
@@ -16,7 +16,8 @@ export interface EntryRecipe {
   /** The key in `versions`; the manifest carries it too unless `manifestVersion` says otherwise. */
   version: string;
   manifestVersion: string | undefined;
-  host: string | undefined;
+  /** `engines.host` of the manifest: a range, or one of up to a few MiB. */
+  host: string | Repeated | undefined;
   yanked: boolean;
   /** Changes to the entry (dist, manifest, authorSignatures, anything). */
   changes: [string, Hostile][];
@@ -38,7 +39,7 @@ const entryChangeArb: fc.Arbitrary<[string, Hostile]> = fc.tuple(
 export const entryArb: fc.Arbitrary<EntryRecipe> = fc.record({
   version: versionArb,
   manifestVersion: rarely(versionArb, 12),
-  host: rarely(rangeArb, 2),
+  host: fc.oneof({ weight: 8, arbitrary: rarely(rangeArb, 2) }, { weight: 1, arbitrary: hugeRangeArb }),
   yanked: fc.boolean(),
   changes: fc.oneof({ weight: 15, arbitrary: fc.constant<[string, Hostile][]>([]) }, { weight: 1, arbitrary: fc.array(entryChangeArb, { maxLength: 2 }) }),
 });
@@ -59,7 +60,7 @@ function entryOf(recipe: EntryRecipe): Record<string, unknown> {
     ['version', json(recipe.manifestVersion ?? recipe.version)],
     ['source', json({ mode: 'esm', path: 'dist/index.js' })],
   ];
-  if (recipe.host !== undefined) manifest.push(['engines', json({ host: recipe.host })]);
+  if (recipe.host !== undefined) manifest.push(['engines', json({ host: repeatedText(recipe.host) })]);
   const fields = new Map<string, Hostile>([
     ['manifest', { kind: 'keys', entries: manifest }],
     ['dist', json({ integrity: 'sha256-AAAA', size: 10, url: '/v1/blobs/sha256/00' })],

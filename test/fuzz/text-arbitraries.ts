@@ -83,6 +83,23 @@ export const rangeArb: fc.Arbitrary<string> = fc.oneof(
   },
 );
 
+/** A string of `times` repetitions of `unit`, kept as a recipe so that failures print short. */
+export interface Repeated {
+  repeat: string;
+  times: number;
+}
+
+/** Ranges of up to a few MiB (what a registry document of the default 8 MiB limit can carry). */
+export const hugeRangeArb: fc.Arbitrary<Repeated> = fc.record({
+  repeat: fc.constantFrom('1 ', '>=1.0.0 ', '^1.2.3 ', '1.2.3 - 2.0.0 ', '<2 >0 ', '|| '),
+  times: fc.oneof(fc.integer({ min: 1000, max: 20_000 }), fc.integer({ min: 100_000, max: 2_000_000 })),
+});
+
+/** The text of a string or of a repetition recipe. */
+export function repeatedText(text: string | Repeated): string {
+  return typeof text === 'string' ? text : text.repeat.repeat(text.times);
+}
+
 const SEGMENT_EDGES = ['..', '.', '', 'a', 'A', 'plugin.json', 'PLUGIN.JSON', 'dist', 'index.js', 'e\u0301', '\u00e9', '\u0000', '\\', 'C:', 'İ', 'ß', 'ẞ', ' '];
 
 /** One path segment. */
