@@ -10,7 +10,7 @@ import { HttpError, toHttpError } from './http/errors.js';
 import { CORS_READ_HEADERS, bytesResponse, jsonResponse } from './http/responses.js';
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './options.js';
 import { getBlob, getDocument, health, listPlugins } from './routes/read.js';
-import { getKeys, getKeysVersion } from './routes/trust.js';
+import { getKeys, getKeysVersion, getListPage } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
 import { isStoredDocumentError } from './storage/errors.js';
 
@@ -43,6 +43,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   app.get('/v1/blobs/:algorithm/:hex', getBlob(resolved));
   app.get('/v1/keys', getKeys(resolved));
   app.get('/v1/keys/:version', getKeysVersion(resolved));
+  app.get('/v1/list/:page', getListPage(resolved));
   app.put('/v1/plugins/:name/:version', putVersion(resolved));
   app.post('/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
   app.delete('/v1/plugins/:name/:version/yank', yankVersion(resolved, false));

@@ -63,8 +63,9 @@ export function getBlob(options: ResolvedOptions) {
  * GET /v1/plugins?q=&limit=&offset= — names and descriptions containing `q`
  * (any case), sorted by name: at most `limit` of them and at most
  * MAX_LIST_PAGE_BYTES of JSON (clients page on with `offset` + the entries
- * received, until `total`). Asked for an envelope: the signed list of every
- * plugin (the query is ignored).
+ * received, until `total`). Asked for an envelope: the first page of the
+ * signed list of every plugin (the query is ignored; the other pages are at
+ * /v1/list/:page, see trust/list-pages.ts).
  */
 export function listPlugins(options: ResolvedOptions) {
   const headers = { ...CORS_READ_HEADERS, ...varyOf(options), 'cache-control': LIST_CACHE };

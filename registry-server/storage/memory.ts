@@ -21,6 +21,8 @@ export function createMemoryStorage(): RegistryStorage {
   const documents = new Map<string, { snapshot: DocumentSnapshot; summary: PluginSummary }>();
   const blobs = new Map<string, { bytes: Uint8Array; storedAt: number }>();
   const mutex = new KeyedMutex();
+  /** The sorted list, kept until a document changes: the same array while nothing changed (the signer's list cache relies on it). */
+  let sorted: PluginSummary[] | undefined;
 
   return {
     driver: MEMORY_DRIVER,
@@ -40,6 +42,7 @@ export function createMemoryStorage(): RegistryStorage {
         const { document, snapshot } = await asPrepared(next);
         if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
         documents.set(name, { snapshot, summary: summarize(document) });
+        sorted = undefined;
         return snapshot;
       });
     },
@@ -72,7 +75,8 @@ export function createMemoryStorage(): RegistryStorage {
     },
 
     async listPlugins() {
-      return [...documents.values()].map((entry) => entry.summary).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      sorted ??= [...documents.values()].map((entry) => entry.summary).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return sorted;
     },
 
     async check() {},

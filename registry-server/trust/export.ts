@@ -5,9 +5,11 @@
  *   v1/plugins/<name>              document envelope (`@acme/hello`: both
  *                                  `v1/plugins/@acme/hello` and the file
  *                                  `v1/plugins/@acme%2Fhello`)
- *   v1/index                       the signed plugin list
- *   v1/plugins/index.html          the same list, for hosts that map
+ *   v1/index                       the signed plugin list (its first page)
+ *   v1/plugins/index.html          the same, for hosts that map
  *                                  `/v1/plugins` to the directory's index
+ *   v1/list/<n>                    page n of the signed list, when it takes
+ *                                  more than one (list-pages.ts)
  *   v1/keys/<n>                    every keys envelope, 1 … newest
  *   v1/keys/index.html             the newest keys envelope: a filesystem
  *                                  cannot hold a file `v1/keys` next to the
@@ -131,6 +133,12 @@ export async function exportRegistry(options: ExportOptions): Promise<ExportResu
   earliest = Math.min(earliest, list.expiresAt);
   await writeJson('v1/index', list.bytes);
   await writeJson('v1/plugins/index.html', list.bytes);
+  for (let page = 1; page < list.pages; page++) {
+    // Not forced again: that would sign page 0 anew with the next version; these take the version just signed.
+    const answer = (await options.signer.listPage(summaries, page, { ttlMs: options.ttlMs }))!;
+    earliest = Math.min(earliest, answer.expiresAt);
+    await writeJson(`v1/list/${page}`, answer.bytes);
+  }
 
   const newest = await options.signer.keysValidFor(options.ttlMs);
   if (newest !== undefined) {

@@ -1,12 +1,19 @@
 /**
- * The registry's signer: turns a plugin document, the plugin list or a keys
- * version into the signed envelope served for it. Each signed answer is
- * cached in memory (like documents are), so the hot path is a Map lookup; it
- * is signed again — with its version counter bumped and persisted — when
- * what it covers changed, when its `expires` is less than `renewMs` away,
- * or when the active keys changed. Another process's signature (a second
- * server, `plughub export`, `plughub keys rotate`) is picked up within
- * `revalidateMs`.
+ * The registry's signer: turns a plugin document, a page of the plugin list
+ * or a keys version into the signed envelope served for it. Each signed
+ * answer is cached in memory (like documents are), so the hot path is a Map
+ * lookup; it is signed again — with its version counter bumped and
+ * persisted — when what it covers changed, when its `expires` is less than
+ * `renewMs` away, or when the active keys changed. Another process's
+ * signature (a second server, `plughub export`, `plughub keys rotate`) is
+ * picked up within `revalidateMs`.
+ *
+ * The list is signed lazily, page by page (list-pages.ts): a change only
+ * marks it changed (a new layout, laid out in slices that yield to the event
+ * loop); page 0 is signed — its record and counter persisted as the list's —
+ * when it is next asked for, and every other page, with page 0's version,
+ * only when it is asked for (kept in memory: any process signs it again from
+ * the same layout and version).
  */
 import type { PluginSummary } from '../../src/core/document.js';
 import {
@@ -15,12 +22,12 @@ import {
   signEnvelope,
   type DocumentPayload,
   type GeneratedSigningKey,
-  type ListPayload,
   type Payload,
 } from '../../src/core/trust/envelope.js';
 import { parseDocument, snapshotOfBytes } from '../storage/snapshot.js';
 import type { DocumentSnapshot } from '../storage/types.js';
 import { ensureKeyring, reloadKeyring, renewKeys, type LoadedKeyring } from './keyring.js';
+import { layoutList, listPagePayload, type ListLayout } from './list-pages.js';
 import type { SignedRecord, SigningStore } from './store.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -59,6 +66,12 @@ interface Cached {
   checkedAt: number;
 }
 
+/** A signed page of the plugin list: page `page` of `pages`. */
+export interface SignedListPage extends SignedAnswer {
+  page: number;
+  pages: number;
+}
+
 /** How one sign call may differ from the defaults. */
 export interface SignOptions {
   /** Sign anew even if the current signature is still good (export does, with its own ttl). */
@@ -83,8 +96,12 @@ export class Signer {
   readonly #keysCache = new Map<number, SignedAnswer>();
   #loaded: Promise<LoadedKeyring> | undefined;
   #keyringCheckedAt = 0;
-  /** The last list signed and the digest of its JSON (the storage hands out the same array while the list is unchanged). */
-  #list: { plugins: PluginSummary[]; text: string; source: string } | undefined;
+  /** The layout of the last list asked for (the storage hands out the same array while the list is unchanged). */
+  #layout: { plugins: readonly PluginSummary[]; layout: Promise<ListLayout> } | undefined;
+  /** Signed list pages after the first, by page number. */
+  readonly #pages = new Map<number, Cached>();
+  /** Pages being signed, so that concurrent requests share one signature. */
+  readonly #pagesSigning = new Map<string, Promise<SignedAnswer>>();
 
   constructor(options: SigningOptions, now: () => number = Date.now) {
     this.#store = options.store;
@@ -123,16 +140,56 @@ export class Signer {
     }));
   }
 
-  /** The signed envelope of the plugin list (every summary). */
-  async list(plugins: PluginSummary[], options: SignOptions = {}): Promise<SignedAnswer> {
-    let last = this.#list;
-    if (last?.plugins !== plugins) {
-      const text = JSON.stringify(plugins);
-      const source = text === last?.text ? last.source : (await snapshotOfBytes(encoder.encode(text))).etag;
-      last = this.#list = { plugins, text, source };
+  /** The signed envelope of the plugin list's first page (the whole list when it fits one page). */
+  async list(plugins: readonly PluginSummary[], options: SignOptions = {}): Promise<SignedListPage> {
+    return (await this.listPage(plugins, 0, options))!;
+  }
+
+  /** The signed envelope of page `page` of the plugin list (`plugins` sorted by name); undefined past its last page. */
+  async listPage(plugins: readonly PluginSummary[], page: number, options: SignOptions = {}): Promise<SignedListPage | undefined> {
+    const layout = await this.#layoutOf(plugins);
+    const pages = layout.pages.length;
+    if (!Number.isSafeInteger(page) || page < 0 || page >= pages) return undefined;
+    const head = await this.#signed('list', layout.source, LIST_PAYLOAD_TYPE, options, (base) => listPagePayload(base, layout, 0));
+    const answer = page === 0 ? head : await this.#page(layout, page, head.version, options);
+    return { ...answer, page, pages };
+  }
+
+  #layoutOf(plugins: readonly PluginSummary[]): Promise<ListLayout> {
+    if (this.#layout?.plugins !== plugins) {
+      const layout = layoutList(plugins);
+      this.#layout = { plugins, layout };
+      layout.catch(() => {
+        if (this.#layout?.layout === layout) this.#layout = undefined;
+      });
     }
-    const source = last.source;
-    return this.#signed('list', source, LIST_PAYLOAD_TYPE, options, (base): ListPayload => ({ type: 'list', ...base, plugins }));
+    return this.#layout.layout;
+  }
+
+  /** Page `page` (> 0) of `layout`, signed with the list's `version`, in memory only. */
+  async #page(layout: ListLayout, page: number, version: number, options: SignOptions): Promise<SignedAnswer> {
+    const loaded = await this.keyring();
+    const keyids = loaded.keyring.active.join(',');
+    const source = `${layout.source}@${version}`;
+    const cached = this.#pages.get(page);
+    if (options.force !== true && cached !== undefined && cached.source === source && cached.keyids === keyids && cached.answer.expiresAt - this.#now() > this.#renewMs) {
+      return cached.answer;
+    }
+    const key = `${source}#${page}#${keyids}#${options.ttlMs ?? ''}`;
+    let signing = options.force === true ? undefined : this.#pagesSigning.get(key);
+    if (signing === undefined) {
+      signing = (async () => {
+        const expires = new Date(this.#now() + (options.ttlMs ?? this.#ttlMs)).toISOString();
+        const payload = listPagePayload({ registry: loaded.keyring.registry, version, expires }, layout, page);
+        const envelope = await signEnvelope(LIST_PAYLOAD_TYPE, payload, loaded.signers);
+        const answer = await answerOf(JSON.stringify(envelope), version, expires);
+        for (const stale of this.#pages.keys()) if (stale >= layout.pages.length) this.#pages.delete(stale);
+        this.#pages.set(page, { source, keyids, answer, checkedAt: Date.now() });
+        return answer;
+      })().finally(() => this.#pagesSigning.delete(key));
+      this.#pagesSigning.set(key, signing);
+    }
+    return signing;
   }
 
   /** Keys envelope `version`, or the newest one (renewed first when it is about to expire); undefined when there is none. */

@@ -12,7 +12,11 @@
  * as signed envelopes (DESIGN.md, "Trust"); an envelope is recognised by its
  * `payloadType` and `payload` whatever was asked, and answered as the
  * document it carries plus the envelope, which the caller verifies (or
- * checks first with the `verify` hook of getDocument and list).
+ * checks first with the `verify` hook of getDocument and list). A signed
+ * list may come in pages (registry-list.ts): list() follows them, hands each
+ * page's envelope to `verify` and joins their rows; `envelope` is then the
+ * first page's and `envelopes` holds every page's, so a caller that checks
+ * after the fact must check them all (or pass `verify`).
  * The exchange itself (retries, timeout, body limits, error mapping, envelope
  * unwrapping) is in registry-transport.ts, URL handling in registry-urls.ts,
  * and the public types in registry-types.ts, re-exported here.
@@ -22,6 +26,7 @@ import { DocumentError } from './errors.js';
 import { createRegistryTransport, discard, readBody, unwrap, type Call } from './registry-transport.js';
 import type { DocumentResult, ListResult, RegistryClient, RegistryClientOptions } from './registry-types.js';
 import { encodeName, normalizeBase, resolveBlobUrl } from './registry-urls.js';
+import { readSignedList } from './registry-list.js';
 import { ENVELOPE_MEDIA_TYPE, isEnvelope } from './trust/envelope.js';
 
 export type {
@@ -79,24 +84,33 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       });
     },
 
-    list(opts = {}) {
+    async list(opts = {}) {
       const url = new URL(`${base}/v1/plugins`);
       if (opts.q !== undefined) url.searchParams.set('q', opts.q);
       if (opts.limit !== undefined) url.searchParams.set('limit', String(opts.limit));
       if (opts.offset !== undefined) url.searchParams.set('offset', String(opts.offset));
-      const call: Call = { method: 'GET', url: url.href, signal: opts.signal, headers: { accept: accept(opts.signed) } };
-      return send(call, async (response, signal): Promise<ListResult> => {
-        const json = await readJson(call, response, signal);
-        await opts.verify?.(isEnvelope(json) ? json : undefined, call.url);
-        const { body, envelope } = unwrap(call, json);
-        if (!envelope) return parsePluginList(body, { url: call.url });
-        const all = parsePluginList({ total: 0, ...(body as object) }, { url: call.url }).plugins;
-        const q = (opts.q ?? '').trim().toLowerCase(); // as the server does (routes/read.ts)
-        const found = all.filter((row) => row.name.toLowerCase().includes(q) || (row.description ?? '').toLowerCase().includes(q));
-        const offset = opts.offset ?? 0;
-        const plugins = found.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
-        return { total: found.length, plugins, envelope };
-      });
+      const first: Call = { method: 'GET', url: url.href, signal: opts.signal, headers: { accept: accept(opts.signed) } };
+      const readPage = (call: Call) =>
+        send(call, async (response, signal) => {
+          const json = await readJson(call, response, signal);
+          await opts.verify?.(isEnvelope(json) ? json : undefined, call.url);
+          return unwrap(call, json);
+        });
+      const answer = await readPage(first);
+      if (!answer.envelope) return parsePluginList(answer.body, { url: first.url });
+      const pageUrl = (page: number) => `${base}/v1/list/${page}`;
+      const { plugins: all, envelopes } = await readSignedList(
+        answer,
+        first.url,
+        pageUrl,
+        (page) => readPage({ method: 'GET', url: pageUrl(page), signal: opts.signal, headers: { accept: ENVELOPE_MEDIA_TYPE } }),
+        () => readPage(first),
+      );
+      const q = (opts.q ?? '').trim().toLowerCase(); // as the server does (routes/read.ts)
+      const found = all.filter((row) => row.name.toLowerCase().includes(q) || (row.description ?? '').toLowerCase().includes(q));
+      const offset = opts.offset ?? 0;
+      const plugins = found.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
+      return { total: found.length, plugins, envelope: envelopes[0]!, ...(envelopes.length > 1 ? { envelopes } : {}) };
     },
 
     keys(version, opts = {}) {

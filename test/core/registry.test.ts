@@ -221,6 +221,67 @@ describe('list', () => {
   });
 });
 
+describe('list of a signed list in pages', () => {
+  /** An envelope of a list page (signatures are the caller's `verify` to check; none here). */
+  function page(payload: Record<string, unknown>): Response {
+    const body = { type: 'list', registry: 'plughub:test', expires: '2999-01-01T00:00:00.000Z', ...payload };
+    return Response.json({ payloadType: 'application/vnd.plughub.plugin-list+json', payload: JSON.stringify(body), signatures: [] });
+  }
+  const row = (name: string) => ({ name, modified: '2024-01-01T00:00:00.000Z' });
+
+  /** A client whose registry answers GET /v1/plugins and /v1/list/<n> with `answer(n)` (page 0 for /v1/plugins). */
+  function pagedClient(answer: (page: number, reads: number) => Response) {
+    const reads: string[] = [];
+    const api = createRegistryClient({
+      url: 'http://registry.test',
+      signed: true,
+      retry: 0,
+      fetch: async (input) => {
+        const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+        reads.push(path);
+        const pageNumber = path === '/v1/plugins' ? 0 : Number(path.slice('/v1/list/'.length));
+        return answer(pageNumber, reads.length);
+      },
+    });
+    return { api, reads };
+  }
+
+  it('follows the pages, hands each envelope to verify, and joins their rows', async () => {
+    const names = [['a', 'b'], ['c'], ['d', 'e']];
+    const { api, reads } = pagedClient((n) => page({ version: 7, page: n, pages: 3, plugins: names[n]!.map(row) }));
+    const verified: string[] = [];
+    const result = await api.list({ q: '', verify: async (envelope, url) => void verified.push(`${url} ${envelope === undefined ? 'unsigned' : 'signed'}`) });
+    expect(result.plugins.map((p) => p.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(result.total).toBe(5);
+    expect(result['envelopes']).toHaveLength(3);
+    expect(reads).toEqual(['/v1/plugins', '/v1/list/1', '/v1/list/2']);
+    expect(verified).toEqual(['http://registry.test/v1/plugins?q= signed', 'http://registry.test/v1/list/1 signed', 'http://registry.test/v1/list/2 signed']);
+  });
+
+  it('reads again from page 0 when a page is of another version, and gives up on a list that keeps changing', async () => {
+    const settled = pagedClient((n, count) => page({ version: count < 2 ? 1 : 2, page: n, pages: 2, plugins: [row(`p${n}`)] }));
+    expect((await settled.api.list()).plugins.map((p) => p.name)).toEqual(['p0', 'p1']);
+    expect(settled.reads).toEqual(['/v1/plugins', '/v1/list/1', '/v1/plugins', '/v1/list/1']);
+
+    const churning = pagedClient((n, count) => page({ version: count, page: n, pages: 2, plugins: [row(`p${n}`)] }));
+    const error = await rejection(churning.api.list());
+    expect(isDocumentError(error) && error.message).toMatch(/changed while it was read, 3 times/);
+    expect(churning.reads).toHaveLength(6);
+  });
+
+  it('refuses a page count past the bound, a wrong page, an unsigned page, and stops at the first refusal', async () => {
+    const huge = pagedClient(() => page({ version: 1, page: 0, pages: 1_000_000, plugins: [] }));
+    expect(isDocumentError(await rejection(huge.api.list()))).toBe(true);
+    expect(huge.reads).toEqual(['/v1/plugins']);
+
+    const wrong = pagedClient(() => page({ version: 1, page: 0, pages: 2, plugins: [row('a')] }));
+    expect(await rejection(wrong.api.list())).toMatchObject({ message: expect.stringMatching(/list\/1 answered with page 0/) });
+
+    const unsigned = pagedClient((n) => (n === 0 ? page({ version: 1, page: 0, pages: 2, plugins: [] }) : Response.json({ total: 0, plugins: [] })));
+    expect(await rejection(unsigned.api.list())).toMatchObject({ message: expect.stringMatching(/page 1 .* is not signed/) });
+  });
+});
+
 describe('download', () => {
   it('downloads a blob and reports progress', async () => {
     const { registry, api } = setup();
