@@ -85,10 +85,17 @@ async function verifies(key: PublicKeyEntry, sig: string, input: Uint8Array): Pr
   }
 }
 
-/** The keyids of `keys` with a valid signature among `signatures` over `input` (each key counted once). */
+/**
+ * At most this many signatures of one envelope are examined (each may cost
+ * an Ed25519 verification); the rest are ignored, so a hostile registry or
+ * stored chain cannot make a host verify thousands.
+ */
+export const MAX_ENVELOPE_SIGNATURES = 16;
+
+/** The keyids of `keys` with a valid signature among the first MAX_ENVELOPE_SIGNATURES of `signatures` over `input` (each key counted once). */
 async function validSigners(signatures: readonly EnvelopeSignature[], keys: readonly PublicKeyEntry[], input: Uint8Array): Promise<Set<string>> {
   const signers = new Set<string>();
-  for (const signature of signatures) {
+  for (const signature of signatures.slice(0, MAX_ENVELOPE_SIGNATURES)) {
     if (typeof signature?.keyid !== 'string' || typeof signature.sig !== 'string' || signers.has(signature.keyid)) continue;
     const key = keys.find((candidate) => candidate.keyid === signature.keyid);
     if (key && (await verifies(key, signature.sig, input))) signers.add(key.keyid);
@@ -102,9 +109,10 @@ function describeWhere(details: ErrorDetails): string {
   return details.url ? `${what} (${details.url})` : what;
 }
 
-/** True when the envelope is signed by at least one key not in `keys` (a rotation may explain it). */
+/** True when the envelope is signed, among its examined signatures, by at least one key not in `keys` (a rotation may explain it). */
 export function hasUnknownSigner(envelope: Envelope, keys: readonly PublicKeyEntry[]): boolean {
-  return (envelope.signatures ?? []).some((s) => typeof s?.keyid === 'string' && !keys.some((k) => k.keyid === s.keyid));
+  const signatures = Array.isArray(envelope.signatures) ? envelope.signatures.slice(0, MAX_ENVELOPE_SIGNATURES) : [];
+  return signatures.some((s) => typeof s?.keyid === 'string' && !keys.some((k) => k.keyid === s.keyid));
 }
 
 /**
@@ -118,7 +126,7 @@ export async function checkSignatures(envelope: unknown, expect: Pick<EnvelopeEx
   if (envelope.payloadType !== expect.payloadType) {
     throw new SignatureError(`${where}: payload type ${envelope.payloadType} where ${expect.payloadType} was expected`, expect.details);
   }
-  const signatures = Array.isArray(envelope.signatures) ? envelope.signatures : [];
+  const signatures = Array.isArray(envelope.signatures) ? envelope.signatures.slice(0, MAX_ENVELOPE_SIGNATURES) : [];
   if (signatures.length === 0) throw new SignatureError(`${where}: the envelope carries no signature`, expect.details);
   const signers = await validSigners(signatures, expect.keys, signatureInput(envelope.payloadType, envelope.payload));
   if (signers.size >= expect.threshold) return envelope;
@@ -168,7 +176,7 @@ export async function openEnvelope<P extends Payload>(envelope: unknown, expect:
 }
 
 /** At most this many author signatures of a version entry are looked at (each may cost a verification). */
-export const MAX_AUTHOR_SIGNATURES = 16;
+export const MAX_AUTHOR_SIGNATURES = MAX_ENVELOPE_SIGNATURES;
 
 /** A version entry as far as author signatures are concerned: its manifest as published, integrity and signatures. */
 export interface AuthorSignedEntry {
