@@ -10,11 +10,17 @@
  * expired (ExpiredError: a frozen keys answer is refused like a frozen
  * document); the versions walked through on the way are superseded by it, so
  * only their signatures count (as in TUF's root chain). A newest keys version
- * lower than the one already trusted is a RollbackError.
+ * lower than the one already trusted is a RollbackError; a walk of more than
+ * MAX_KEY_CHAIN_WALK versions is refused.
  *
  * The envelopes a set was reached through are its `chain`; that chain is
  * what a TrustStore keeps, and `replayKeyChain` verifies it again from the
- * configured keys whenever it is read, so stored data never adds a key.
+ * configured keys whenever it is read, so stored data never adds a key, and
+ * refuses it when its last link has expired, so a stored chain cut back to
+ * an earlier link holds only until that link expires. A link that announces
+ * the keys and threshold it was signed by (a renewal) replaces the link
+ * before it when that one was a renewal too: a chain grows with rotations,
+ * not with renewals.
  */
 import { RollbackError, SignatureError, isExpiredError, isPlughubError } from '../errors.js';
 import type { StoredKeyChain } from '../ports.js';
@@ -23,6 +29,12 @@ import { normalizeKeys, openEnvelope } from './verify.js';
 
 /** The most keys envelopes a stored chain may hold; a longer rotation stays in memory and is walked again after a restart. */
 export const MAX_KEY_CHAIN_LINKS = 256;
+/**
+ * The most keys versions one walk fetches (a plughub registry renews its
+ * keys envelope as a new version about once a week: some ten years). A
+ * registry that claims to be further ahead is refused rather than walked.
+ */
+export const MAX_KEY_CHAIN_WALK = 512;
 
 /** The registry keys a host trusts for one registry URL, as rotation has moved them. */
 export interface TrustedKeySet {
@@ -37,6 +49,8 @@ export interface TrustedKeySet {
   registry?: string;
   /** The keys envelopes that led from the configured keys to these, oldest first. */
   chain: Envelope[];
+  /** The keys and threshold that verified the last link of `chain` (absent for the configured set). */
+  previous?: { keys: PublicKeyEntry[]; threshold: number };
 }
 
 /** Fetches the newest keys envelope (`version` undefined) or a given keys version, as parsed JSON. */
@@ -85,23 +99,36 @@ async function step(envelope: unknown, trusted: TrustedKeySet, init: LinkRules, 
   const keys = await normalizeKeys(payload.keys);
   const threshold = Math.max(init.minThreshold, Number.isSafeInteger(payload.threshold) ? payload.threshold : 1);
   if (threshold > keys.length) throw new SignatureError(`keys version ${payload.version} (${url}) needs ${threshold} signatures from ${keys.length} key(s)`, { url });
-  return { ...trusted, keys, threshold, keysVersion: payload.version, registry: trusted.registry ?? payload.registry, chain: [...trusted.chain, envelope as Envelope] };
+  const next = { keys, threshold };
+  // A renewal after a renewal: the last link added nothing the one before it did not say, and the
+  // keys that signed this link are the keys that signed the last one, so this link takes its place.
+  const renewal = trusted.previous !== undefined && sameKeySet(next, trusted) && sameKeySet(trusted, trusted.previous);
+  const chain = renewal ? [...trusted.chain.slice(0, -1), envelope as Envelope] : [...trusted.chain, envelope as Envelope];
+  const previous = renewal ? trusted.previous! : { keys: trusted.keys, threshold: trusted.threshold };
+  return { ...trusted, keys, threshold, keysVersion: payload.version, registry: trusted.registry ?? payload.registry, chain, previous };
+}
+
+/** Whether two key sets hold the same keyids and threshold. */
+function sameKeySet(a: { keys: readonly PublicKeyEntry[]; threshold: number }, b: { keys: readonly PublicKeyEntry[]; threshold: number }): boolean {
+  if (a.threshold !== b.threshold || a.keys.length !== b.keys.length) return false;
+  return a.keys.every((key) => b.keys.some((other) => other.keyid === key.keyid));
 }
 
 /**
  * Verifies a stored chain again from `configured` (the set of the host's
  * own trustedKeys): each envelope must be signed by the set trusted before
- * it, name the pinned registry and raise the keys version. Expiry is not
- * checked here: each link counted when it was fetched, and the newest keys
- * envelope is checked for expiry whenever the registry is asked again.
- * Resolves with the set the chain leads to; throws a SignatureError at the
- * first link that does not verify.
+ * it, name the pinned registry and raise the keys version. With `now`, the
+ * last envelope must not have expired (the links before it are superseded
+ * by it, so only their signatures count): a chain cut back to a link the
+ * registry has since replaced is refused once that link expires. Resolves
+ * with the set the chain leads to; throws a SignatureError at the first
+ * link that does not verify, an ExpiredError for an expired last link.
  */
-export async function replayKeyChain(configured: TrustedKeySet, envelopes: readonly unknown[], rules: LinkRules, url: string): Promise<TrustedKeySet> {
+export async function replayKeyChain(configured: TrustedKeySet, envelopes: readonly unknown[], rules: LinkRules, url: string, now?: number): Promise<TrustedKeySet> {
   if (envelopes.length > MAX_KEY_CHAIN_LINKS) throw new SignatureError(`${url}: a stored key chain of ${envelopes.length} links is longer than ${MAX_KEY_CHAIN_LINKS}`, { url });
   let trusted = configured;
-  for (const envelope of envelopes) {
-    const next = await step(envelope, trusted, rules, url);
+  for (const [index, envelope] of envelopes.entries()) {
+    const next = await step(envelope, trusted, rules, url, index === envelopes.length - 1 ? now : undefined);
     if (next.keysVersion <= trusted.keysVersion) {
       throw new SignatureError(`${url}: stored keys version ${next.keysVersion} does not follow keys version ${trusted.keysVersion}`, { url });
     }
@@ -157,6 +184,12 @@ export async function followKeyChain(init: ChainInit): Promise<TrustedKeySet> {
     // Signed by the keys trusted now, but expired: no walk can make it younger.
     if (isExpiredError(error)) throw error;
     // Not signed by the keys trusted now: walk the chain one version at a time.
+  }
+  if (target - current.keysVersion > MAX_KEY_CHAIN_WALK) {
+    throw new SignatureError(
+      `${init.url}: the registry's newest keys version ${target} is more than ${MAX_KEY_CHAIN_WALK} versions past keys version ${current.keysVersion} trusted, and not signed by the keys trusted now; configure the registry's current keys in trustedKeys`,
+      { url: init.url },
+    );
   }
   let trusted = current;
   for (let version = current.keysVersion + 1; version <= target; version += 1) {

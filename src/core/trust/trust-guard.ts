@@ -4,27 +4,42 @@
  * rotation) and checks every document before the host acts on it —
  * signatures and threshold, type, registry identity and name
  * (mix-and-match), expiry, and rollback against the highest version seen,
- * which it then records. `createAuthorCheck` checks author signatures where
- * `authorKeys` requires them.
+ * which it then records. `createAuthorCheck` (author-check.ts, re-exported
+ * here) checks author signatures where `authorKeys` requires them.
  *
  * What is trusted always derives from the configured `trustedKeys`: the
  * TrustStore keeps the rotation as the chain of keys envelopes it followed,
  * and the guard verifies that chain again from the configured keys each
- * time it reads it; a chain that does not verify is ignored. A writer of
- * the store (a neighbour who can write the cache directory or the origin's
- * IndexedDB) can therefore at most bring back a key an earlier link of the
- * registry's own chain vouched for, as a restart without the store would,
- * and never add one. The pinned registry identity is kept next to the chain
- * unsigned when no keys envelope names it: a writer can change it only to
- * an identity whose documents the trusted keys sign (set `registryId` to
- * pin it independently of the store).
+ * time it reads it; a chain that does not verify is ignored, and one whose
+ * last link has expired is not trusted. The store also keeps the highest
+ * keys version seen for the registry URL: a stored chain that ends below it
+ * was cut back. Online, before it trusts a document or list by a stored
+ * chain, the guard asks the registry once for its newest keys (`/v1/keys`)
+ * and moves on to them, walking again from the configured keys when the
+ * stored chain expired or was cut back; offline it refuses such a chain
+ * (ExpiredError, RollbackError) rather than trust it.
+ *
+ * A writer of the store (a neighbour who can write the cache directory or
+ * the origin's IndexedDB) therefore never adds a key. What they can do: cut
+ * the chain back to a key the registry has since retired and lower the keys
+ * version seen too, which makes an offline host trust that key until the
+ * last stored link expires (a plughub registry signs keys for 7 days); empty
+ * the store, which brings the host back to its configured keys as a first
+ * start would (configure the registry's current keys); raise or lower the
+ * versions seen (refusals, or the replay of metadata the trusted keys
+ * signed, until it expires). The pinned registry identity is kept next to
+ * the chain unsigned when no keys envelope names it: a writer can change it
+ * only to an identity whose documents the trusted keys sign (set
+ * `registryId` to pin it independently of the store).
  */
-import { RollbackError, SignatureError, isExpiredError, isRollbackError, isSignatureError } from '../errors.js';
+import { ExpiredError, RollbackError, SignatureError, isExpiredError, isRollbackError, isSignatureError } from '../errors.js';
 import type { TrustStore } from '../ports.js';
 import { DOCUMENT_PAYLOAD_TYPE, LIST_PAYLOAD_TYPE, type DocumentPayload, type Envelope, type ListPayload, type Payload } from './envelope.js';
 import { MAX_KEY_CHAIN_LINKS, followKeyChain, replayKeyChain, type KeysFetcher, type TrustedKeySet } from './key-chain.js';
 import { createMemoryTrustStore } from './memory-trust-store.js';
-import { checkAuthorSignatures, hasUnknownSigner, normalizeKeys, openEnvelope, type AuthorSignedEntry, type TrustedKeyInput } from './verify.js';
+import { hasUnknownSigner, normalizeKeys, openEnvelope, type TrustedKeyInput } from './verify.js';
+
+export { authorPatternOf, createAuthorCheck, type AuthorCheck } from './author-check.js';
 
 /** The trust settings of a host (see HostOptions). */
 export interface TrustOptions {
@@ -51,39 +66,16 @@ export interface TrustGuard {
   list(envelope: Envelope | undefined, url: string): Promise<ListPayload>;
 }
 
-/** Refuses a version without a valid author signature when `authorKeys` covers its name. */
-export type AuthorCheck = (name: string, version: string, entry: AuthorSignedEntry) => Promise<void>;
+/** The TrustStore key under which the highest keys version seen is kept, per registry URL. */
+export const KEYS_SEEN_KEY = 'keys';
 
-/**
- * The pattern of `authorKeys` that covers `name`: the name itself, else its
- * `@scope/*`, else `*`; undefined when none does.
- */
-export function authorPatternOf(authorKeys: Readonly<Record<string, unknown>>, name: string): string | undefined {
-  if (Object.hasOwn(authorKeys, name)) return name;
-  const scope = name.startsWith('@') && name.includes('/') ? `${name.slice(0, name.indexOf('/'))}/*` : undefined;
-  if (scope !== undefined && Object.hasOwn(authorKeys, scope)) return scope;
-  return Object.hasOwn(authorKeys, '*') ? '*' : undefined;
-}
-
-/**
- * The author-signature check of `authorKeys` (`{ "<name | @scope/* | *>": [publicKey] }`):
- * each plugin must be signed by a key of the pattern that covers its own
- * name (authorPatternOf: exact name, then scope, then `*`); a name no
- * pattern covers passes. The host applies it to every plugin of a load plan,
- * dependencies included, so a dependency of a covered plugin meets the
- * policy of its own name. A dependency that no pattern covers is vouched
- * for only by the signed `dependencies` of the plugin that needs it (its
- * name and range, not its code): add `*` to require signatures of all.
- */
-export function createAuthorCheck(authorKeys: Readonly<Record<string, readonly TrustedKeyInput[]>>): AuthorCheck {
-  const normalized = new Map<string, ReturnType<typeof normalizeKeys>>();
-  return async (name, version, entry) => {
-    const pattern = authorPatternOf(authorKeys, name);
-    if (pattern === undefined) return;
-    let keys = normalized.get(pattern);
-    if (!keys) normalized.set(pattern, (keys = normalizeKeys(authorKeys[pattern]!)));
-    await checkAuthorSignatures(name, version, entry, await keys);
-  };
+/** The stored key chain as read now: the set it leads to and, when it must not be trusted as it is, why. */
+interface StoredTrust {
+  set: TrustedKeySet;
+  /** The stored chain's last link expired, or the chain ends below the keys version seen. */
+  refusal?: ExpiredError | RollbackError;
+  /** The highest keys version seen for the registry URL. */
+  seen?: number;
 }
 
 /** Creates the guard of the registry at `registryUrl`; `fetchKeys` reads its keys envelopes. */
@@ -92,7 +84,11 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
   const now = options.now ?? (() => Date.now());
   const minThreshold = options.threshold ?? 1;
   let configured: Promise<TrustedKeySet> | undefined;
+  /** The set in use: confirmed with the registry, or read from the store for offline use. */
   let state: Promise<TrustedKeySet> | undefined;
+  /** Whether the set in use was confirmed online in this guard's lifetime (asked of the registry, or nothing stored to ask about). */
+  let confirmed = false;
+  let confirming: Promise<TrustedKeySet> | undefined;
   let rotating: Promise<TrustedKeySet> | undefined;
   const keysUrl = `${registryUrl}/v1/keys`;
 
@@ -112,40 +108,113 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
   /**
    * The set the store's chain leads to, verified from the configured keys
    * now (replayKeyChain); the configured set itself when the store holds no
-   * chain of this configuration or one that does not verify throughout.
+   * chain of this configuration, one that does not verify throughout, or
+   * one whose last link expired (then with that refusal). A set below the
+   * keys version seen comes with a RollbackError.
    */
-  async function fromStore(start: TrustedKeySet): Promise<TrustedKeySet> {
+  async function fromStore(start: TrustedKeySet): Promise<StoredTrust> {
     const stored = await store.getKeyChain(registryUrl);
-    if (!stored || stored.anchor !== start.anchor) return start;
-    const registry = options.registryId ?? stored.registry;
-    try {
+    const seen = await store.getVersion(registryUrl, KEYS_SEEN_KEY);
+    let set = start;
+    if (stored && stored.anchor === start.anchor) {
+      const registry = options.registryId ?? stored.registry;
       const pinned = registry !== undefined ? { ...start, registry } : start;
-      return await replayKeyChain(pinned, stored.envelopes, { registry, minThreshold }, keysUrl);
-    } catch {
-      return start;
+      try {
+        set = await replayKeyChain(pinned, stored.envelopes, { registry, minThreshold }, keysUrl, now());
+      } catch (error) {
+        if (isExpiredError(error)) {
+          const refusal = new ExpiredError(
+            `${keysUrl}: the stored key chain ends at a keys version that expired at ${error.expires}; the registry must be asked for its newest keys (${error.message})`,
+            error.expires,
+            { url: keysUrl, cause: error },
+          );
+          return { set: pinned, refusal, ...(seen !== undefined ? { seen } : {}) };
+        }
+        set = start;
+      }
     }
+    if (seen === undefined) return { set };
+    if (seen <= set.keysVersion) return { set, seen };
+    const refusal = new RollbackError(
+      `${keysUrl}: the stored key chain ends at keys version ${set.keysVersion}, below keys version ${seen} already seen (cut back); the registry must be asked for its newest keys`,
+      seen,
+      set.keysVersion,
+      { url: keysUrl },
+    );
+    return { set, refusal, seen };
   }
 
-  function trusted(): Promise<TrustedKeySet> {
-    state ??= base().then(fromStore);
-    state.catch(() => (state = undefined));
-    return state;
+  /** Records `keysVersion` as seen for the registry URL, unless a higher one is. */
+  async function raiseKeysSeen(keysVersion: number, seen: number | undefined): Promise<void> {
+    if (keysVersion > 0 && (seen === undefined || keysVersion > seen)) await store.raiseVersion(registryUrl, KEYS_SEEN_KEY, keysVersion);
+  }
+
+  /**
+   * Asks the registry for its newest keys and moves on to them, when the
+   * store holds a chain to trust or has seen a keys version: from the
+   * stored chain, or from the configured keys when the stored chain expired
+   * or was cut back. Rejects when the registry's keys cannot be fetched or
+   * verified (SignatureError), have expired (ExpiredError) or are older than
+   * the stored chain or the keys version seen (RollbackError).
+   */
+  async function confirm(): Promise<TrustedKeySet> {
+    const { set, refusal, seen } = await fromStore(await base());
+    // Only the configured keys, and nothing seen beyond them: no stored tail to confirm.
+    if (!refusal && set.chain.length === 0) return set;
+    const start = refusal ? { ...(await base()), ...(set.registry !== undefined ? { registry: set.registry } : {}) } : set;
+    const next = await followKeyChain({ current: start, fetchKeys, registry: options.registryId ?? start.registry, minThreshold, url: keysUrl, now: now() });
+    if (seen !== undefined && next.keysVersion < seen) {
+      throw new RollbackError(`${keysUrl}: the registry's newest keys version is ${next.keysVersion}, older than keys version ${seen} already seen (rollback)`, seen, next.keysVersion, {
+        url: keysUrl,
+      });
+    }
+    if (next !== set) return save(next);
+    await raiseKeysSeen(next.keysVersion, seen);
+    return next;
+  }
+
+  /**
+   * The set to verify with. Online, the first call confirms the keys with
+   * the registry (concurrent callers share it); until then, and offline,
+   * the stored chain is used unless it must be refused.
+   */
+  function keySet(offline: boolean): Promise<TrustedKeySet> {
+    if (confirmed && state) return state;
+    if (offline) {
+      state ??= base()
+        .then(fromStore)
+        .then(({ set, refusal }) => {
+          if (refusal) throw refusal;
+          return set;
+        });
+      state.catch(() => (state = undefined));
+      return state;
+    }
+    confirming ??= confirm()
+      .then((set) => {
+        confirmed = true;
+        state = Promise.resolve(set);
+        return set;
+      })
+      .finally(() => (confirming = undefined));
+    return confirming;
   }
 
   /**
    * Stores the chain of `next`, unless the store already holds a chain of
-   * the same configuration that verifies to a later keys version (another
-   * host on the store moved on): the key set never goes back, and this guard
-   * adopts the stored one. A chain longer than MAX_KEY_CHAIN_LINKS is kept
-   * in memory only.
+   * the same configuration that verifies to a later, unexpired keys version
+   * (another host on the store moved on): the key set never goes back, and
+   * this guard adopts the stored one. Raises the keys version seen. A chain
+   * longer than MAX_KEY_CHAIN_LINKS is kept in memory only.
    */
   async function save(next: TrustedKeySet): Promise<TrustedKeySet> {
-    const stored = await fromStore(await base());
-    const kept = stored.keysVersion > next.keysVersion ? stored : undefined;
+    const { set: stored, refusal, seen } = await fromStore(await base());
+    const kept = !refusal && stored.keysVersion > next.keysVersion ? stored : undefined;
     if (kept === undefined && next.chain.length <= MAX_KEY_CHAIN_LINKS) {
       await store.putKeyChain(registryUrl, { anchor: next.anchor, ...(next.registry !== undefined ? { registry: next.registry } : {}), envelopes: next.chain });
     }
     const current = kept ?? next;
+    await raiseKeysSeen(current.keysVersion, seen);
     state = Promise.resolve(current);
     return current;
   }
@@ -172,7 +241,7 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
         now: now(),
         details,
       });
-    let set = await trusted();
+    let set = await keySet(expect.offline ?? false);
     let payload: P;
     try {
       payload = await attempt(set);
