@@ -3,10 +3,12 @@
  * registry-transport.ts), the host's reader of every registry answer: with a
  * `fetch` that answers anything — any status, Content-Type, Content-Length,
  * ETag and Location, and a body that is a near-valid document, envelope,
- * list or version entry, an error body, hostile JSON, raw bytes, too many
+ * list, list page or version entry, an error body, hostile JSON, raw bytes, too many
  * bytes, a body that breaks off or one that stalls — each call
  * (getDocument, list, keys, download, publish, yank) resolves or rejects
- * with a PlughubError within the time limit of a case.
+ * with a PlughubError within the time limit of a case. A case answers its
+ * requests in turn, so a signed list read page by page meets pages that
+ * disagree, go unsigned or announce absurd page counts.
  *
  * Runs a bounded number of cases; set PLUGHUB_FUZZ_RUNS=10000 for more, and
  * PLUGHUB_FUZZ_SEED / PLUGHUB_FUZZ_PATH to replay a failure fast-check printed.
@@ -26,6 +28,7 @@ type Body =
   | { document: Parameters<typeof documentOf>[0] }
   | { envelope: Parameters<typeof documentEnvelope>[0] }
   | { list: Parameters<typeof listOf>[0] }
+  | { listPage: ListPage }
   | { entry: { yanked: boolean; version: string } }
   | { error: Hostile }
   | { hostile: Hostile }
@@ -34,7 +37,25 @@ type Body =
   | { breaks: number }
   | { stalls: true };
 
+/** One page of a paged plugin list (src/core/registry-list.ts), in an envelope or not. */
+interface ListPage {
+  enveloped: boolean;
+  page: number | Hostile;
+  pages: number | Hostile;
+  version: number;
+  rows: Parameters<typeof listOf>[0];
+}
+
+const listPageArb: fc.Arbitrary<ListPage> = fc.record({
+  enveloped: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+  page: fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: hostileArb }),
+  pages: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1024, 1025, 2 ** 53, -1) }, { weight: 1, arbitrary: hostileArb }),
+  version: fc.nat({ max: 2 }),
+  rows: listArb,
+});
+
 const bodyArb: fc.Arbitrary<Body> = fc.oneof(
+  { weight: 2, arbitrary: listPageArb.map((listPage) => ({ listPage })) },
   { weight: 3, arbitrary: documentArb.map((document) => ({ document })) },
   { weight: 2, arbitrary: documentEnvelopeArb.map((envelope) => ({ envelope })) },
   { weight: 1, arbitrary: listArb.map((list) => ({ list })) },
@@ -79,6 +100,19 @@ async function bodyBytes(body: Body): Promise<Uint8Array | { breaks: Uint8Array 
   if ('document' in body) value = documentOf(body.document);
   else if ('envelope' in body) value = await documentEnvelope(body.envelope, keys);
   else if ('list' in body) value = listOf(body.list);
+  else if ('listPage' in body) {
+    const { page, pages, version, rows, enveloped } = body.listPage;
+    const payload = {
+      type: 'list',
+      registry: 'plughub:fuzz',
+      version,
+      expires: '2030-01-01T00:00:00.000Z',
+      page: typeof page === 'number' ? page : materialize(page),
+      pages: typeof pages === 'number' ? pages : materialize(pages),
+      plugins: listOf(rows).plugins,
+    };
+    value = enveloped ? { payloadType: 'application/vnd.plughub.plugin-list+json', payload: jsonText(payload), signatures: [] } : payload;
+  }
   else if ('entry' in body) {
     value = {
       manifest: { name: DOCUMENT_NAME, version: body.entry.version, source: { mode: 'esm', path: 'dist/index.js' } },
@@ -122,13 +156,18 @@ function bodyStream(bytes: Uint8Array | { breaks: Uint8Array } | 'stalls', signa
 }
 
 describe('fuzz: registry client', () => {
-  const RUNS = 300;
+  const RUNS = 200;
 
   it('resolves or rejects with a PlughubError whatever the registry answers', { timeout: fuzzTimeout(RUNS) }, async () => {
     await fc.assert(
-      fc.asyncProperty(answerArb, callArb, fc.boolean(), async (answer, call, signed) => {
-        const bytes = await bodyBytes(answer.body);
+      fc.asyncProperty(fc.array(answerArb, { minLength: 1, maxLength: 4 }), callArb, fc.boolean(), async (answers, call, signed) => {
+        // The n-th request gets the n-th answer (the last one again after that): a list read page by page meets changes.
+        const bodies = await Promise.all(answers.map((answer) => bodyBytes(answer.body)));
+        let requests = 0;
         const fetch = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+          const index = Math.min(requests++, answers.length - 1);
+          const answer = answers[index]!;
+          const bytes = bodies[index]!;
           const signal = input instanceof Request ? input.signal : (init?.signal ?? new AbortController().signal);
           const nullBody = [204, 205, 304].includes(answer.status);
           const headers = new Headers();
@@ -163,6 +202,22 @@ describe('fuzz: registry client', () => {
               return client.yank(DOCUMENT_NAME, '1.0.0', { undo: true });
           }
         });
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
+  it('list() reads any sequence of list pages, or refuses it with a PlughubError', { timeout: fuzzTimeout(RUNS) }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(listPageArb, { minLength: 1, maxLength: 5 }), async (pages) => {
+        const bodies = await Promise.all(pages.map((listPage) => bodyBytes({ listPage })));
+        let requests = 0;
+        const fetch = async (): Promise<Response> => {
+          const bytes = bodies[Math.min(requests++, bodies.length - 1)] as Uint8Array;
+          return new Response(new Uint8Array(bytes), { status: 200, headers: { 'content-type': 'application/vnd.plughub.envelope+json' } });
+        };
+        const client = createRegistryClient({ url: BASE, fetch, retry: 0, timeoutMs: 1000, signed: true });
+        await acceptOrRefuse(() => client.list());
       }),
       fuzzParameters(RUNS),
     );
