@@ -94,14 +94,23 @@ export function startServer(args: string[], options: SpawnOptions): Promise<Runn
 }
 
 /**
- * Makes `plughub`, `plughub/node` and `plughub/core` importable from `dir`:
- * `dir/node_modules/plughub` is a package whose exports point at the
- * repository's sources (loaded through tsx).
+ * Makes `plughub` and its subpaths (`/node`, `/core`, `/browser`, `/server`)
+ * importable from `dir`: `dir/node_modules/plughub` is a package whose
+ * exports point at the repository's sources, loaded through tsx in Node and
+ * compiled by a bundler (esbuild) for a page, with the same conditions as
+ * the published package (`browser` for bundlers, `node` for Node).
  */
 export async function linkPlughub(dir: string): Promise<void> {
   const pkg = join(dir, 'node_modules', 'plughub');
   await mkdir(pkg, { recursive: true });
   await symlink(join(ROOT, 'src'), join(pkg, 'src'), 'dir');
-  const exports = { '.': './src/node/index.ts', './node': './src/node/index.ts', './core': './src/core/index.ts' };
+  await symlink(join(ROOT, 'registry-server'), join(pkg, 'registry-server'), 'dir');
+  const exports = {
+    '.': { browser: './src/browser/index.ts', node: './src/node/index.ts', default: './src/core/index.ts' },
+    './node': './src/node/index.ts',
+    './core': './src/core/index.ts',
+    './browser': './src/browser/index.ts',
+    './server': './registry-server/index.ts',
+  };
   await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'plughub', type: 'module', exports }));
 }
