@@ -36,23 +36,34 @@ const entryChangeArb: fc.Arbitrary<[string, Hostile]> = fc.tuple(
   hostileArb,
 );
 
-export const entryArb: fc.Arbitrary<EntryRecipe> = fc.record({
-  version: versionArb,
-  manifestVersion: rarely(versionArb, 12),
-  host: fc.oneof({ weight: 8, arbitrary: rarely(rangeArb, 2) }, { weight: 1, arbitrary: hugeRangeArb }),
-  yanked: fc.boolean(),
-  changes: fc.oneof({ weight: 15, arbitrary: fc.constant<[string, Hostile][]>([]) }, { weight: 1, arbitrary: fc.array(entryChangeArb, { maxLength: 2 }) }),
-});
+/** Version entries; `hugeHosts` adds `engines.host` ranges of up to a few MiB (slow to sign, so only where resolution is tested). */
+function entryArb(hugeHosts: boolean): fc.Arbitrary<EntryRecipe> {
+  return fc.record({
+    version: versionArb,
+    manifestVersion: rarely(versionArb, 12),
+    host: hugeHosts ? fc.oneof({ weight: 8, arbitrary: rarely(rangeArb, 2) }, { weight: 1, arbitrary: hugeRangeArb }) : rarely(rangeArb, 2),
+    yanked: fc.boolean(),
+    changes: fc.oneof({ weight: 15, arbitrary: fc.constant<[string, Hostile][]>([]) }, { weight: 1, arbitrary: fc.array(entryChangeArb, { maxLength: 2 }) }),
+  });
+}
 
 const topChangeArb: fc.Arbitrary<[string, Hostile]> = fc.tuple(fc.oneof(fc.constantFrom('name', 'versions', 'distTags', 'modified'), keyArb), hostileArb);
 
-export const documentArb: fc.Arbitrary<DocumentRecipe> = fc.record({
-  entries: fc.array(entryArb, { maxLength: 6 }),
-  tags: fc.array(fc.tuple(fc.oneof(fc.constantFrom('latest', 'beta', '__proto__', 'constructor', 'hasOwnProperty'), fc.string({ maxLength: 6 })), versionArb), {
-    maxLength: 3,
-  }),
-  changes: fc.oneof({ weight: 8, arbitrary: fc.constant<[string, Hostile][]>([]) }, { weight: 1, arbitrary: fc.array(topChangeArb, { maxLength: 2 }) }),
-});
+/** Plugin documents, with or without huge `engines.host` ranges. */
+function documentArbOf(hugeHosts: boolean): fc.Arbitrary<DocumentRecipe> {
+  const tagArb = fc.tuple(fc.oneof(fc.constantFrom('latest', 'beta', '__proto__', 'constructor', 'hasOwnProperty'), fc.string({ maxLength: 6 })), versionArb);
+  return fc.record({
+    entries: fc.array(entryArb(hugeHosts), { maxLength: 6 }),
+    tags: fc.array(tagArb, { maxLength: 3 }),
+    changes: fc.oneof({ weight: 8, arbitrary: fc.constant<[string, Hostile][]>([]) }, { weight: 1, arbitrary: fc.array(topChangeArb, { maxLength: 2 }) }),
+  });
+}
+
+/** Plugin documents of `fuzzed`, mostly well-formed. */
+export const documentArb: fc.Arbitrary<DocumentRecipe> = documentArbOf(false);
+
+/** The same, with `engines.host` ranges of up to a few MiB, as an 8 MiB document can carry. */
+export const documentWithHugeHostsArb: fc.Arbitrary<DocumentRecipe> = documentArbOf(true);
 
 function entryOf(recipe: EntryRecipe): Record<string, unknown> {
   const manifest: [string, Hostile][] = [

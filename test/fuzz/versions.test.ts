@@ -16,7 +16,7 @@ import semver from 'semver';
 import { describe, it } from 'vitest';
 import { parsePluginDocument } from '../../src/core/document.js';
 import { checkCompatibility, isExactVersion, resolveVersion } from '../../src/core/versions.js';
-import { DOCUMENT_NAME, documentArb, documentOf } from './document-arbitraries.js';
+import { DOCUMENT_NAME, documentOf, documentWithHugeHostsArb } from './document-arbitraries.js';
 import { FuzzFailure, acceptOrRefuse, fuzzParameters, fuzzTimeout, neverThrows } from './support.js';
 import { rangeArb, versionArb } from './text-arbitraries.js';
 
@@ -48,7 +48,7 @@ describe('fuzz: version resolution', () => {
 
   it('resolveVersion picks a published version or refuses with a PlughubError', { timeout: fuzzTimeout(RUNS) }, async () => {
     await fc.assert(
-      fc.asyncProperty(documentArb, requestArb, optionsArb, async (recipe, request, options) => {
+      fc.asyncProperty(documentWithHugeHostsArb, requestArb, optionsArb, async (recipe, request, options) => {
         const parsed = await acceptOrRefuse(() => parsePluginDocument(documentOf(recipe), DOCUMENT_NAME));
         if (!parsed.accepted) return;
         const document = parsed.value;
