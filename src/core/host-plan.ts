@@ -3,7 +3,9 @@
  * against the registry, and orders them so that every dependency comes
  * before the plugins that need it. A cycle is refused with a
  * DependencyCycleError that names it. Planning only reads documents, so it
- * never waits on another load in progress and cannot deadlock.
+ * never waits on another load in progress and cannot deadlock. Manifests are
+ * parsed on the read path (`{ strict: false }`): a version published before
+ * the publish bounds (a long description, many maintainers) still loads.
  *
  * A plan is checked as a whole before anything of it is imported
  * (`fetchPlan`): planning verifies every document (signatures, expiry,
@@ -77,7 +79,7 @@ export async function planLoad(
     }
     const { document, stale } = await source.document(current, options.signal);
     const resolved = resolveVersion(document, currentRange, options);
-    const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version });
+    const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version }, { strict: false });
     for (const [dependency, dependencyRange] of Object.entries(manifest.dependencies ?? {})) {
       await visit(dependency, dependencyRange, [...chain, current]);
     }

@@ -61,7 +61,7 @@ export function createUpdater<Api>(context: UpdaterContext<Api>): Updater {
       const { document } = await source.document(name, signal);
       const resolved = resolveVersion(document, origin.range, context.resolveOptions);
       if (!semver.gt(resolved.version, instance.version)) return context.view(current);
-      const manifest = parseManifest(resolved.entry.manifest, { plugin: name, version: resolved.version });
+      const manifest = parseManifest(resolved.entry.manifest, { plugin: name, version: resolved.version }, { strict: false });
       events.emit('loading', { name, range: origin.range });
       const step = { name, range: origin.range, version: resolved.version, entry: resolved.entry, manifest, stale: false };
       const bytes = await context.loadUpgrade(step, signal);

@@ -2,7 +2,10 @@
  * The bounds of plugin.json: how long each stored or listed field may be, how
  * many entries a list may hold, and the shape limits every manifest object
  * must keep — nesting depth, no prototype keys (`__proto__`, `constructor`,
- * `prototype`), total size and size of the unknown top-level fields. The
+ * `prototype`), total size and size of the unknown top-level fields. A
+ * publish (pack, the registry) applies them all; a host reading a version
+ * that may have been published before they held applies only
+ * MANIFEST_READ_LIMITS and the shape checks that keep it safe. The
  * shape is checked by one iterative walk (no recursion: a manifest nested
  * 5,000 deep is refused, never overflows the stack) that stops as soon as a
  * bound is passed, so its work is bounded whatever the input.
@@ -33,6 +36,23 @@ export const MANIFEST_FIELD_LIMITS = Object.freeze({
   routes: 64,
   /** Each route's `route`. */
   route: 1024,
+});
+
+/**
+ * What a host checks of a manifest it reads (a registry document, a folder
+ * for loadDir), besides nesting depth and prototype keys: only what it acts
+ * on. Fields that are only shown (description, maintainers, home, license,
+ * http_services) and unknown fields are bounded by the total size alone.
+ */
+export const MANIFEST_READ_LIMITS = Object.freeze({
+  /** The manifest serialized as JSON (UTF-8), in bytes; a document holding it is bounded at 8 MiB. */
+  jsonBytes: 1024 * 1024,
+  /** Entries of `dependencies` (a load plan holds at most 256 plugins). */
+  dependencies: 256,
+  /** A semver range: `engines.host` and each dependency's. */
+  range: 256,
+  /** `source.path`. */
+  sourcePath: 1024,
 });
 
 /** Objects and arrays may nest this deep, the manifest object itself being level 1. */
@@ -77,10 +97,10 @@ function utf8Length(text: string): number {
 /**
  * The first shape problem of a manifest object, or undefined: a container
  * deeper than MAX_MANIFEST_DEPTH, a prototype key, a value JSON cannot hold,
- * or more than MAX_MANIFEST_JSON_BYTES in all (counted as it walks, a lower
- * bound of the JSON size, so the walk stops early on huge input).
+ * or more than `maxJsonBytes` in all (counted as it walks, a lower bound of
+ * the JSON size, so the walk stops early on huge input).
  */
-export function checkManifestShape(input: object): ManifestIssue | undefined {
+export function checkManifestShape(input: object, maxJsonBytes: number = MAX_MANIFEST_JSON_BYTES): ManifestIssue | undefined {
   const stack: Visit[] = [{ value: input, depth: 1, key: undefined, parent: undefined }];
   let bytes = 0;
   while (stack.length > 0) {
@@ -111,13 +131,13 @@ export function checkManifestShape(input: object): ManifestIssue | undefined {
     } else {
       bytes += 1;
     }
-    if (bytes > MAX_MANIFEST_JSON_BYTES) {
-      return { path: '(root)', message: `plugin.json takes at least ${bytes} bytes: at most ${MAX_MANIFEST_JSON_BYTES} are allowed` };
+    if (bytes > maxJsonBytes) {
+      return { path: '(root)', message: `plugin.json takes at least ${bytes} bytes: at most ${maxJsonBytes} are allowed` };
     }
   }
   const total = utf8Length(JSON.stringify(input));
-  if (total > MAX_MANIFEST_JSON_BYTES) {
-    return { path: '(root)', message: `plugin.json takes ${total} bytes: at most ${MAX_MANIFEST_JSON_BYTES} are allowed` };
+  if (total > maxJsonBytes) {
+    return { path: '(root)', message: `plugin.json takes ${total} bytes: at most ${maxJsonBytes} are allowed` };
   }
   return undefined;
 }

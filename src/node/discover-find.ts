@@ -4,7 +4,9 @@
  * inside the folder), and each `.plg` package file (unpacked with readPlg,
  * limits checked while reading). Symbolic links are reported, not followed;
  * a second plugin of the same name is a failure. Each problem is reported
- * with its location; the other plugins are found regardless.
+ * with its location; the other plugins are found regardless. A folder's
+ * plugin.json is parsed on the read path (`{ strict: false }`), as hosts
+ * parse registry documents: only what is acted on is bounded.
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
@@ -50,7 +52,7 @@ async function readFolder(folder: string, maxBundleBytes: number): Promise<Found
       cause: error,
     });
   }
-  const manifest = parseManifest(json, { url: pathToFileURL(manifestPath).href });
+  const manifest = parseManifest(json, { url: pathToFileURL(manifestPath).href }, { strict: false });
   const id = `${manifest.name}@${manifest.version}`;
   const details = { plugin: manifest.name, version: manifest.version };
   const bundlePath = resolve(folder, manifest.source.path);

@@ -1,17 +1,24 @@
 /**
  * Bounds on what one publish may store and what one list page may carry:
  * an oversized description or a plugin.json nested 5,000 deep is a 422
- * (never a 500) and a publish that would grow the document past 8 MiB a 413,
+ * (never a 500) and a publish that would grow the document past its bound a 413,
  * each leaving the data directory byte for byte as it was (no orphan blob);
  * a page of GET /v1/plugins stays under its byte bound whatever the
  * summaries hold, and descriptions stored before the bound are cut in lists.
+ * A manifest that breaks only the publish bounds is refused by publish, and
+ * still loads in a host when an older registry stored it.
  */
 import { describe, expect, it } from 'vitest';
 import { addVersion } from '../../registry-server/index.js';
 import { MAX_LIST_PAGE_BYTES } from '../../registry-server/routes/read.js';
 import { MAX_DOCUMENT_BYTES } from '../../registry-server/publish.js';
+import { createHost } from '../../src/core/host.js';
 import { MANIFEST_FIELD_LIMITS } from '../../src/core/manifest-limits.js';
+import { createMemoryBlobCache, createMemoryDocumentCache } from '../../src/core/memory.js';
+import { createRegistryClient } from '../../src/core/registry.js';
+import { LEGACY_FIELDS } from '../core/legacy-manifest.js';
 import {
+  ORIGIN,
   bundleText,
   errorOf,
   fingerprint,
@@ -60,6 +67,25 @@ describe('what one publish may store', () => {
     expect(await (await get(registry, '/v1/plugins')).json()).toEqual({ total: 0, plugins: [] });
   });
 
+  it('refuses a manifest that breaks only the publish bounds, which a host still loads when an older registry stored it', async () => {
+    const registry = await testRegistry();
+    const { bytes } = await pluginPackage('legacy', '1.0.0', { manifestExtra: LEGACY_FIELDS });
+    const message = await expectNothingStored(registry, publishRequest('legacy', '1.0.0', bytes, { token: registry.adminToken }), 422, 'E_MANIFEST');
+    expect(message).toMatch(/unknown fields \(notes\)/);
+    // The same fields on a version stored before the bounds held (its bundle published as usual).
+    await publish(registry, 'legacy', '1.0.0');
+    await registry.storage.updateDocument('legacy', (current) => {
+      const entry = current!.versions['1.0.0']!;
+      return { ...current!, versions: { '1.0.0': { ...entry, manifest: { ...entry.manifest, ...LEGACY_FIELDS } } } };
+    });
+    const client = createRegistryClient({ url: ORIGIN, fetch: (input, init) => registry.fetch(new Request(input, init)), retry: 0 });
+    const host = createHost({ registry: client, cache: createMemoryBlobCache(), documents: createMemoryDocumentCache() });
+    const loaded = await host.load('legacy');
+    expect(loaded.manifest.description).toHaveLength(301);
+    expect(loaded.manifest.maintainers).toHaveLength(40);
+    await host.close();
+  });
+
   it('refuses a plugin.json nested 5,000 deep with 422 and leaves no blob behind', async () => {
     const registry = await testRegistry();
     const head = JSON.stringify(manifest('deep', '1.0.0')).slice(0, -1);
@@ -83,12 +109,12 @@ describe('what one publish may store', () => {
     expect(message).toContain('the key "__proto__" is not allowed');
   });
 
-  it('refuses with 413 a version that would grow the document past 8 MiB, before its blob is written', async () => {
+  it(`refuses with 413 a version that would grow the document past ${MAX_DOCUMENT_BYTES} bytes, before its blob is written`, async () => {
     const registry = await testRegistry();
     await storeDirectly(registry, 'grown', { description: 'y'.repeat(MAX_DOCUMENT_BYTES) });
     const { bytes } = await pluginPackage('grown', '2.0.0');
     const message = await expectNothingStored(registry, publishRequest('grown', '2.0.0', bytes, { token: registry.adminToken }), 413, 'E_TOO_LARGE');
-    expect(message).toMatch(/grown@2\.0\.0: the document would take \d+ bytes, more than 8388608/);
+    expect(message).toMatch(new RegExp(`grown@2\\.0\\.0: the document would take \\d+ bytes, more than ${MAX_DOCUMENT_BYTES}`));
   });
 });
 
