@@ -1,123 +1,68 @@
 /**
- * The README walkthrough, executed as written: every line of its `sh` blocks
- * runs in child processes (the CLI through tsx from the sources), the server
- * on a free port instead of 4873, `npm link plughub` replaced by a package
- * pointing at the sources, and `host.mjs` taken from the README itself. The
- * outputs the README shows are checked too. Then the CLI's bad inputs, as a
- * user meets them: one line on stderr, exit code 1.
+ * The README walkthrough, executed as written: its `sh` blocks run line by
+ * line through DocShell (the CLI through tsx from the sources, servers on
+ * free ports instead of 4873 and 8080, `npm link plughub` replaced by a
+ * package pointing at the sources), and the files it says to save
+ * (`host.mjs`, the page's `main.js` and `index.html`) are taken from the
+ * README itself. The outputs the README shows are checked too, and the page
+ * it bundles is served. Then the CLI's bad inputs, as a user meets them: one
+ * line on stderr, exit code 1.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, childEnv, linkPlughub, node, plughub, startServer, type Finished, type RunningServer } from './spawn.js';
+import { DocShell } from './docs-interpreter.js';
+import { parseDoc, type Fence } from './docs-markdown.js';
+import { ROOT, childEnv, plughub, startServer, type RunningServer } from './spawn.js';
 
-/** The README's "## Walkthrough" section. */
-async function walkthrough(): Promise<string> {
-  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Walkthrough\n');
-  expect(start, 'README.md has a "## Walkthrough" section').toBeGreaterThan(0);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
-}
-
-/** The contents of the fenced blocks of one language, in order. */
-function blocks(section: string, language: string): string[] {
-  return [...section.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1]!);
-}
-
-/** A tiny interpreter for the walkthrough's shell lines; each command's output is kept by its text. */
-class Walker {
-  cwd: string;
-  env: Record<string, string | undefined>;
-  server: RunningServer | undefined;
-  readonly outputs = new Map<string, Finished>();
-
-  constructor(root: string, private readonly hostScript: string) {
-    this.cwd = root;
-    this.env = childEnv({ HOME: root, XDG_CACHE_HOME: join(root, '.cache') });
-  }
-
-  async line(text: string): Promise<void> {
-    for (const part of text.split(' && ')) await this.command(part.trim());
-  }
-
-  private async command(command: string): Promise<void> {
-    const words = command.split(/\s+/);
-    const [program, ...args] = words;
-    const capture = /^export (\w+)=\$\((plughub .*)\)$/.exec(command);
-    const assign = /^export (\w+)=(\S+)$/.exec(command);
-    if (capture) {
-      const result = await this.plughub(capture[2]!.split(/\s+/).slice(1), capture[2]!);
-      this.env[capture[1]!] = result.stdout.trim();
-    } else if (assign) {
-      const value = assign[2]!;
-      this.env[assign[1]!] = value === 'http://127.0.0.1:4873' && this.server ? this.server.url : value;
-    } else if (program === 'mkdir') {
-      await mkdir(resolve(this.cwd, args[0]!));
-    } else if (program === 'cd') {
-      this.cwd = resolve(this.cwd, args[0]!);
-    } else if (command === 'npm init -y') {
-      await writeFile(join(this.cwd, 'package.json'), JSON.stringify({ name: 'host', version: '1.0.0' }));
-    } else if (command === 'npm link plughub') {
-      await linkPlughub(this.cwd);
-    } else if (command === 'node host.mjs') {
-      await writeFile(join(this.cwd, 'host.mjs'), this.hostScript);
-      this.record(command, await node(join(this.cwd, 'host.mjs'), { cwd: this.cwd, env: this.env }));
-    } else if (program === 'plughub' && args[0] === 'serve') {
-      const port = args.indexOf('--port');
-      this.server = await startServer(args.map((arg, i) => (i === port + 1 ? '0' : arg)), { cwd: this.cwd, env: this.env });
-    } else if (program === 'plughub') {
-      await this.plughub(args, command);
-    } else {
-      throw new Error(`the walkthrough test does not know how to run: ${command}`);
-    }
-  }
-
-  private async plughub(args: string[], command: string): Promise<Finished> {
-    return this.record(command, await plughub(args, { cwd: this.cwd, env: this.env }));
-  }
-
-  private record(command: string, result: Finished): Finished {
-    if (result.code !== 0) throw new Error(`${command} (in ${this.cwd}) exited with ${result.code}:\n${result.stderr}`);
-    this.outputs.set(command, result);
-    return result;
-  }
+/** The fences of the README's "## Walkthrough" section, in order. */
+async function walkthrough(): Promise<Fence[]> {
+  const readme = parseDoc('README.md', await readFile(join(ROOT, 'README.md'), 'utf8'));
+  const fences = readme.fences.filter((fence) => fence.section === 'Walkthrough');
+  expect(fences.length, 'README.md has a "## Walkthrough" section with blocks').toBeGreaterThan(0);
+  return fences;
 }
 
 describe('the README walkthrough', () => {
   let root: string;
-  let walker: Walker;
+  let shell: DocShell | undefined;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'plughub-walkthrough-'));
   });
 
   afterAll(async () => {
-    await walker?.server?.stop();
+    await shell?.close();
     await rm(root, { recursive: true, force: true });
   }, 30_000);
 
-  it('runs word for word: serve, token, init, build, publish, run, and a Node host, in TypeScript and JavaScript', { timeout: 120_000 }, async () => {
-    const section = await walkthrough();
-    const [hostScript] = blocks(section, 'js');
-    expect(hostScript).toContain("import { createPluginHost } from 'plughub/node';");
-    walker = new Walker(root, hostScript!);
-    for (const block of blocks(section, 'sh')) {
-      for (const line of block.split('\n').filter((text) => text.trim() !== '')) await walker.line(line);
+  it('runs word for word: serve, token, init, build, publish, run, a Node host and a page, in TypeScript and JavaScript', { timeout: 180_000 }, async () => {
+    const fences = await walkthrough();
+    shell = new DocShell(root);
+    for (const fence of fences) {
+      if (fence.saveAs) await shell.save(fence.saveAs, fence.body);
+      else if (fence.language === 'sh') await shell.runBlock(fence.body);
     }
-    const { outputs } = walker;
-    const shown = blocks(section, 'json').map((text) => text.trim());
+    const { outputs, variables } = shell;
+    const section = fences.map((fence) => fence.body).join('\n');
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const shown = fences.filter((fence) => fence.language === 'json').map((fence) => fence.body.trim());
+    const registry = shell.server(4873)!;
 
-    expect(walker.server!.banner[0]).toMatch(/^created admin token [0-9a-f]+ for .+registry-data \(shown only this once\):$/);
-    expect(walker.env.PLUGHUB_TOKEN).toMatch(/^plh_[A-Za-z0-9_-]{43}$/);
-    expect(walker.env.PLUGHUB_REGISTRY).toBe(walker.server!.url);
+    expect(registry.banner[0]).toMatch(/^created admin token [0-9a-f]+ for .+plughub-data \(shown only this once\):$/);
+    expect(registry.banner[1]).toMatch(/^plh_/);
+    expect(registry.banner[2]).toMatch(/^created signing key [0-9a-f]{64} for .+plughub-data \(registry plughub:[0-9a-f]{64}\)$/);
+    expect(registry.banner[3]).toBe(`listening on http://127.0.0.1:${registry.port}`);
+    expect(section).toMatch(/^created admin token .+\nplh_…\ncreated signing key .+\nlistening on http:\/\/127\.0\.0\.1:4873$/m);
+    expect(variables.get('PLUGHUB_TOKEN')).toMatch(/^plh_[A-Za-z0-9_-]{43}$/);
+    expect(variables.get('PLUGHUB_REGISTRY')).toBe(`http://127.0.0.1:${registry.port}`);
 
     expect(outputs.get('plughub init hello')!.stdout).toContain('created hello in hello: plugin.json, package.json, README.md, .gitignore, src/index.ts, tsconfig.json');
     expect(outputs.get('plughub init greet --js')!.stdout).toContain('created greet in greet: plugin.json, package.json, README.md, .gitignore, src/index.js');
     expect(outputs.get('plughub build')!.stdout).toBe('built greet@0.1.0: dist/index.js (314 B)\n');
-    expect(section).toContain('`built hello@0.1.0: dist/index.js (314 B)`');
-    expect(outputs.get('plughub publish')!.stdout).toMatch(new RegExp(`^published greet@0\\.1\\.0 to ${walker.server!.url}\\n  integrity  sha256-`));
+    expect(readme).toContain('`built hello@0.1.0: dist/index.js (314 B)`');
+    expect(outputs.get('plughub publish')!.stdout).toMatch(new RegExp(`^published greet@0\\.1\\.0 to http://127\\.0\\.0\\.1:${registry.port}\\n  integrity  sha256-`));
 
     const hello = outputs.get('plughub run hello --set who=Ada')!.stdout.trim();
     const greet = outputs.get('plughub run greet@^0.1 --set who=Grace')!.stdout.trim();
@@ -127,8 +72,15 @@ describe('the README walkthrough', () => {
     expect(host).toBe('{"hello":{"greeting":"hello, Node!","plugin":"hello@0.1.0"},"greet":{"greeting":"hello, a host!","plugin":"greet@0.1.0"}}');
     expect(shown).toEqual([hello, greet, host]);
 
-    const info = await plughub(['info', 'hello'], { cwd: root, env: walker.env });
+    const info = await plughub(['info', 'hello'], { cwd: root, env: shell.env });
     expect(info.stdout).toMatch(/\n0\.1\.0 +latest +\S+ +314 B\n/);
+
+    const page = `http://127.0.0.1:${shell.server(8080)!.port}`;
+    expect(await (await fetch(`${page}/`)).text()).toBe(fences.find((fence) => fence.saveAs === 'index.html')!.body + '\n');
+    const app = await (await fetch(`${page}/app.js`)).text();
+    expect(app).toContain('createPluginHost');
+    expect(app, 'the page bundle imports nothing from Node').not.toMatch(/from\s*["']node:/);
+    expect(readme).toContain('`{"greeting":"hello, a page!","plugin":"hello@0.1.0"}`');
   });
 });
 
