@@ -3,7 +3,8 @@
  * streams (limits, entries, plugin.json), make sure it is the name and version
  * the URL says, compute the bundle's integrity on the server, then — under
  * the plugin's lock — refuse an existing version, build and serialize the
- * new document (refusing one over MAX_DOCUMENT_BYTES), and only then store
+ * new document (refusing one over MAX_DOCUMENT_BYTES or with more than
+ * MAX_DOCUMENT_VERSIONS versions), and only then store
  * the blob and commit the document. Everything that can refuse the upload
  * runs before the first write, so a refused publish leaves storage as it
  * was; only a crash between the blob and the commit leaves an orphan blob,
@@ -19,10 +20,24 @@ import { parseDocument, prepareDocument } from './storage/snapshot.js';
 import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author.js';
 
 /**
- * The largest document a publish may produce: 8 MiB, what a host reads by
- * default (`maxDocumentBytes`); a larger one would be useless to hosts.
+ * The largest document a publish may produce: 4 MiB less 16 KiB. Every
+ * publish parses, serializes and hashes the whole document on the event
+ * loop (about 25 ms per 4 MiB), so this bounds the time one publish blocks
+ * everyone else; and a signed envelope writes the document as a JSON string,
+ * which at most doubles it, so even then it stays within the 8 MiB a host
+ * reads (`maxDocumentBytes`), frame and signatures included.
  */
-export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
+export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024 - 16 * 1024;
+
+/**
+ * The most versions one plugin's document may hold (yanked ones count: a
+ * published version never goes away). Every version costs hosts a semver
+ * comparison on each resolve; past this, publish under a new name.
+ */
+export const MAX_DOCUMENT_VERSIONS = 1000;
+
+/** A stored document up to this size is parsed to refuse an existing version before the upload is read; a larger one is parsed once, under the lock. */
+const PRECHECK_DOCUMENT_BYTES = 256 * 1024;
 
 /**
  * Whether the served document bytes hold `version` (an early refusal before
@@ -45,7 +60,7 @@ function versionExists(name: string, version: string): HttpError {
 /**
  * Publishes `name@version` from a `.plg` stream; resolves to the new version
  * entry. Throws HttpError 409 when the version exists, 413 when the
- * document would pass MAX_DOCUMENT_BYTES, and the errors of
+ * document would pass MAX_DOCUMENT_BYTES or MAX_DOCUMENT_VERSIONS, and the errors of
  * readPlg (size limits, package and manifest problems) as they are. Author
  * signatures, when sent, must verify over the computed integrity (422
  * `E_BAD_SIGNATURE` otherwise) and are kept as `authorSignatures`.
@@ -59,7 +74,7 @@ export async function publishVersion(
 ): Promise<VersionEntry> {
   const { storage, limits } = options;
   const stored = await storage.getDocument(name);
-  if (stored !== undefined && hasVersion(stored.bytes, version)) {
+  if (stored !== undefined && stored.bytes.byteLength <= PRECHECK_DOCUMENT_BYTES && hasVersion(stored.bytes, version)) {
     await body.cancel().catch(() => undefined);
     throw versionExists(name, version);
   }
@@ -84,6 +99,15 @@ export async function publishVersion(
   };
   await storage.updateDocument(name, async (current) => {
     if (current?.versions[version] !== undefined) throw versionExists(name, version);
+    const held = current === undefined ? 0 : Object.keys(current.versions).length;
+    if (held >= MAX_DOCUMENT_VERSIONS) {
+      throw new HttpError(
+        413,
+        'E_TOO_LARGE',
+        `${name}@${version}: ${name} already has ${held} versions, the most one plugin may have (${MAX_DOCUMENT_VERSIONS}, yanked ones included); publish under a new name`,
+        { extra: { limit: MAX_DOCUMENT_VERSIONS } },
+      );
+    }
     const next = await prepareDocument(addVersion(current, name, version, entry, now));
     const bytes = next.snapshot.bytes.byteLength;
     if (bytes > MAX_DOCUMENT_BYTES) {

@@ -1,9 +1,11 @@
 /**
  * The plugin index of the filesystem driver: `index.json` holds the summary
  * of every plugin so that listing reads one file, not every document. It is
- * updated under the `index` lock after each document commit, from the
- * document as committed, so concurrent writers in several processes leave it
- * right whatever order they get the lock in. It is rebuilt from the documents
+ * updated under the `index` lock after each document commit, with the
+ * summary of the document as committed, never replacing an entry by one of an
+ * earlier `modified`, so concurrent writers in several processes leave it
+ * right whatever order they get the lock in (and a publish never reads its
+ * document back). It is rebuilt from the documents
  * when the driver opens (repairing an update lost to a crash between the
  * commit and the index write) and whenever it is missing, damaged or larger
  * than `maxIndexBytes`. Reads are cached and revalidated by a stat of the
@@ -68,14 +70,20 @@ export class FsIndex {
     await this.#locks.withLock('index', () => this.#rebuild());
   }
 
-  /** Records the summary of a document that was just committed at `documentPath`. */
-  async update(name: string, documentPath: string): Promise<void> {
+  /**
+   * Records the summary of a document that was just committed. Two processes
+   * may commit one after the other and reach this lock in the other order,
+   * so an entry is never replaced by one of an earlier `modified` (every
+   * change of a document moves it forward): the index keeps the newest commit's summary
+   * without reading the document back.
+   */
+  async update(name: string, summary: PluginSummary): Promise<void> {
     await this.#locks.withLock('index', async () => {
       const index = await this.#read();
       if (index === undefined) return this.#rebuild();
-      const summary = await this.#summaryAt(documentPath, name);
-      if (summary === undefined) delete index.plugins[name];
-      else index.plugins[name] = summary;
+      const held = index.plugins[name] as Partial<PluginSummary> | undefined;
+      if (typeof held?.modified === 'string' && isLater(held.modified, summary.modified)) return;
+      index.plugins[name] = summary;
       await this.#write(index);
     });
   }
@@ -147,6 +155,13 @@ export class FsIndex {
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
     if (info !== undefined) this.#cached = { info, list: sortedSummaries(index) };
   }
+}
+
+/** True when the time `held` is after `next` (ISO times; a value that is not a time never is). */
+function isLater(held: string, next: string): boolean {
+  const a = Date.parse(held);
+  const b = Date.parse(next);
+  return Number.isFinite(a) && Number.isFinite(b) && a > b;
 }
 
 /** Index entries that look like summaries, sorted by name, descriptions cut to the manifest bound. */

@@ -36,6 +36,7 @@ import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
 import type { RegistryLogEntry } from '../options.js';
 import { FsBlobs } from './fs-blobs.js';
+import { summarize } from '../documents.js';
 import { StoredDocumentError } from './errors.js';
 import { FsIndex, describeDocument } from './fs-index.js';
 import { readDataFile, readProblem } from './fs-read.js';
@@ -215,7 +216,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
         await writeFileAtomic(paths.temp, path, snapshot.bytes, undefined, options.beforeDocumentCommit);
         commits++;
         documents.delete(name);
-        await index.update(name, path);
+        await index.update(name, summarize(document));
         return snapshot;
       });
     },
