@@ -8,7 +8,10 @@
  * seen is above the stored chain; with that lowered too, once the stored
  * tail has expired) and online (it confirms the newest keys version with
  * the registry before it trusts a stored tail, also through a 304), and
- * runs nothing. A host that confirmed the keys once does not ask again.
+ * runs nothing. A host that confirmed the keys once does not ask again; one
+ * whose registry cannot answer for its keys (503) goes on by the offline
+ * rules and asks again on the next document; renewals do not lengthen the
+ * stored chain.
  */
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -133,6 +136,32 @@ describe('confirming the stored key chain online', () => {
     await host.unload('other');
     expect((await host.load('other')).version).toBe('1.0.0');
     expect(keysRequests().slice(before)).toEqual(['/v1/keys']);
+  });
+
+  it('falls back to the offline rules while /v1/keys cannot be fetched, and asks again on the next document', async () => {
+    const { t, options } = await rotatedWorld();
+    let keysDown = true;
+    const keysAsked: string[] = [];
+    const fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+      if (path.startsWith('/v1/keys')) {
+        keysAsked.push(path);
+        if (keysDown) return Promise.resolve(new Response('{"error":{"code":"E_UNAVAILABLE","message":"down"}}', { status: 503 }));
+      }
+      return t.registry.fetch(input, init);
+    };
+    const host = await nodeHost({ ...options, fetch });
+    // The stored chain (v2 → v3, current and unexpired) passes the offline checks: the load goes on.
+    expect((await host.load('other')).version).toBe('1.0.0');
+    const asked = keysAsked.length;
+    expect(asked).toBeGreaterThan(0);
+    keysDown = false;
+    await host.unload('other');
+    expect((await host.load('other')).version).toBe('1.0.0');
+    expect(keysAsked.slice(asked)).toEqual(['/v1/keys']);
+    await host.unload('other');
+    expect((await host.load('other')).version).toBe('1.0.0');
+    expect(keysAsked.slice(asked)).toEqual(['/v1/keys']);
   });
 
   it('follows renewals of the same keys without lengthening the stored chain', async () => {

@@ -16,7 +16,8 @@
  * was cut back. Online, before it trusts a document or list by a stored
  * chain, the guard asks the registry once for its newest keys (`/v1/keys`)
  * and moves on to them, walking again from the configured keys when the
- * stored chain expired or was cut back; offline it refuses such a chain
+ * stored chain expired or was cut back; offline (or when `/v1/keys` cannot
+ * be fetched, asked again on the next document) it refuses such a chain
  * (ExpiredError, RollbackError) rather than trust it.
  *
  * A writer of the store (a neighbour who can write the cache directory or
@@ -32,7 +33,7 @@
  * only to an identity whose documents the trusted keys sign (set
  * `registryId` to pin it independently of the store).
  */
-import { ExpiredError, RollbackError, SignatureError, isExpiredError, isRollbackError, isSignatureError } from '../errors.js';
+import { ExpiredError, RollbackError, SignatureError, isExpiredError, isRegistryError, isRollbackError, isSignatureError } from '../errors.js';
 import type { TrustStore } from '../ports.js';
 import { DOCUMENT_PAYLOAD_TYPE, LIST_PAYLOAD_TYPE, type DocumentPayload, type Envelope, type ListPayload, type Payload } from './envelope.js';
 import { MAX_KEY_CHAIN_LINKS, followKeyChain, replayKeyChain, type KeysFetcher, type TrustedKeySet } from './key-chain.js';
@@ -76,6 +77,12 @@ interface StoredTrust {
   refusal?: ExpiredError | RollbackError;
   /** The highest keys version seen for the registry URL. */
   seen?: number;
+}
+
+/** True for a failure to fetch the registry's keys at all (network, or a 5xx answer), as opposed to keys that do not verify. */
+function keysUnreachable(error: unknown): boolean {
+  const cause = isSignatureError(error) ? (error as { cause?: unknown }).cause : undefined;
+  return isRegistryError(cause) && (cause.unreachable || (cause.status !== undefined && cause.status >= 500));
 }
 
 /** Creates the guard of the registry at `registryUrl`; `fetchKeys` reads its keys envelopes. */
@@ -195,6 +202,11 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
         confirmed = true;
         state = Promise.resolve(set);
         return set;
+      })
+      // A registry that cannot answer for its keys now is treated as offline, and asked again next time.
+      .catch((error: unknown) => {
+        if (keysUnreachable(error)) return keySet(true);
+        throw error;
       })
       .finally(() => (confirming = undefined));
     return confirming;
