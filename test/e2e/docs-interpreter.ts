@@ -62,10 +62,12 @@ export class DocShell implements ShellControl {
     return this.ports.get(shownPort);
   }
 
+  /** Changes the folder the next commands run in. */
   cd(dir: string): void {
     this.cwd = dir;
   }
 
+  /** Keeps a background process to stop in `close`, reachable at `shownPort` from now on. */
   listen(shownPort: number, process: Background): void {
     this.ports.set(shownPort, process);
     this.background.push(process);
@@ -76,7 +78,7 @@ export class DocShell implements ShellControl {
     let last: Finished = { code: 0, stdout: '', stderr: '' };
     for (const line of logicalLines(block)) {
       const result = await this.runLine(line);
-      if (result.stdout !== '') last = result;
+      if (result.stdout !== '' || result.stderr !== '') last = result;
     }
     return last;
   }
