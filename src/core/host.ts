@@ -119,7 +119,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
 
   async function loadLocal(bundle: LocalBundle, loadOptions: { replace?: boolean; isolation?: Isolation }): Promise<LoadedPlugin> {
     assertOpen(bundle.location);
-    const manifest = parseManifest(bundle.manifest, { url: bundle.location });
+    const manifest = parseManifest(bundle.manifest, { url: bundle.location }, { strict: false });
     chooseIsolation(manifest.name, loadOptions.isolation);
     if (options.hostVersion) checkCompatibility(manifest, options.hostVersion);
     const { name, version } = manifest;

@@ -11,6 +11,7 @@
  * console.log(await host.execute('hello', { values: { who: 'you' } }));
  */
 export * from './errors.js';
+export { Base64Error, isBase64Error } from './base64-error.js';
 export * from './manifest.js';
 export * from './versions.js';
 export * from './integrity.js';
@@ -59,5 +60,5 @@ export {
 } from './trust/envelope.js';
 export { canonicalJson } from './trust/canonical-json.js';
 export { createTrustGuard, createAuthorCheck, authorPatternOf, type AuthorCheck, type TrustGuard, type TrustOptions } from './trust/trust-guard.js';
-export { normalizeKeys, openEnvelope, checkSignatures, checkAuthorSignatures, type AuthorSignedEntry, type TrustedKeyInput, type EnvelopeExpectation } from './trust/verify.js';
-export { followKeyChain, replayKeyChain, decodeStoredKeyChain, MAX_KEY_CHAIN_LINKS, type KeysFetcher, type TrustedKeySet } from './trust/key-chain.js';
+export { normalizeKeys, openEnvelope, checkSignatures, checkAuthorSignatures, MAX_ENVELOPE_SIGNATURES, type AuthorSignedEntry, type TrustedKeyInput, type EnvelopeExpectation } from './trust/verify.js';
+export { followKeyChain, replayKeyChain, decodeStoredKeyChain, MAX_KEY_CHAIN_LINKS, MAX_KEY_CHAIN_WALK, type KeysFetcher, type TrustedKeySet } from './trust/key-chain.js';

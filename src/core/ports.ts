@@ -84,8 +84,10 @@ export interface StoredKeyChain {
 /**
  * What a host remembers about signed registry metadata across restarts: the
  * highest `version` seen per registry identity and document key (`document
- * <name>`, `list`, `keys`), so that an older document is refused as a
- * rollback, and the key rotation followed per registry URL. Neither can make
+ * <name>`, `list`), so that an older document is refused as a rollback;
+ * the highest keys version seen, kept under the registry URL (key `keys`),
+ * which a stored key chain must reach; and the key rotation followed per
+ * registry URL. Neither can make
  * the host accept what its trusted keys did not sign: the chain is verified
  * again on every read, and a version seen only ever refuses (one lowered or
  * removed by a writer of the store re-opens the replay of metadata the keys

@@ -78,7 +78,7 @@ async function readFolder(folder: string, maxBundleBytes: number): Promise<Found
 /** Unpacks and validates a .plg file with readPlg (streamed, limits checked while reading). */
 async function readPackage(file: string, limits: PlgLimits): Promise<FoundPlugin> {
   const stream = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
-  const pkg = await readPlg(stream, limits);
+  const pkg = await readPlg(stream, limits, { strictManifest: false });
   return { manifest: pkg.manifestJson, parsed: pkg.manifest, bytes: pkg.bundle, location: file };
 }
 

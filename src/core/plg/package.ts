@@ -57,8 +57,15 @@ export interface PlgPackage {
  * PackageError for archives it refuses, and ManifestError for an invalid
  * plugin.json. An error raised by `source` itself (an aborted upload) is
  * rethrown unchanged when it is a PlughubError, else as E_BAD_ARCHIVE.
+ * `strictManifest: false` checks plugin.json with the bounds of the read
+ * path (parseManifest's `strict: false`), for packages built before the
+ * publish bounds; publishing always checks strictly.
  */
-export async function readPlg(source: ReadableStream<Uint8Array>, limits: PlgLimits = DEFAULT_PLG_LIMITS): Promise<PlgPackage> {
+export async function readPlg(
+  source: ReadableStream<Uint8Array>,
+  limits: PlgLimits = DEFAULT_PLG_LIMITS,
+  options: { strictManifest?: boolean } = {},
+): Promise<PlgPackage> {
   const latch = new ErrorLatch();
   const guarded = guardSource(source, latch, (error) =>
     error instanceof PlughubError ? error : new PackageError('the upload was interrupted', 'E_BAD_ARCHIVE', { cause: error }),
@@ -74,7 +81,7 @@ export async function readPlg(source: ReadableStream<Uint8Array>, limits: PlgLim
     if (error instanceof PlughubError) throw error;
     throw new PackageError('the gzip data is corrupt or truncated', 'E_BAD_ARCHIVE', { cause: error });
   }
-  return checkContents(files);
+  return checkContents(files, options.strictManifest ?? true);
 }
 
 async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<Map<string, Uint8Array>> {
@@ -107,7 +114,7 @@ async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<
   return files;
 }
 
-function checkContents(files: Map<string, Uint8Array>): PlgPackage {
+function checkContents(files: Map<string, Uint8Array>, strictManifest: boolean): PlgPackage {
   const raw = files.get('plugin.json');
   if (raw === undefined) {
     throw new PackageError('the package has no plugin.json at its root', 'E_MISSING_MANIFEST');
@@ -120,7 +127,7 @@ function checkContents(files: Map<string, Uint8Array>): PlgPackage {
       { path: '(root)', message: `not valid JSON: ${(error as Error).message}` },
     ], { cause: error });
   }
-  const manifest = parseManifest(manifestJson);
+  const manifest = parseManifest(manifestJson, {}, { strict: strictManifest });
   const bundlePath = normalizeEntryPath(manifest.source.path);
   const bundle = files.get(bundlePath);
   if (bundle === undefined) {

@@ -74,7 +74,7 @@ async function localBundle(target: string, io: CliIO): Promise<LocalBundle> {
     if (!info?.isFile()) throw new UsageError(`${path} ${info ? 'is not a file' : 'does not exist'}`);
     const stream = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
     try {
-      const pkg = await readPlg(stream);
+      const pkg = await readPlg(stream, undefined, { strictManifest: false });
       return { manifest: pkg.manifestJson, bytes: pkg.bundle, location: path };
     } catch (error) {
       throw new UsageError(`${path}: ${(error as Error).message}`, { cause: error });
@@ -88,7 +88,7 @@ async function localBundle(target: string, io: CliIO): Promise<LocalBundle> {
 /** Loads a local target (its registry dependencies first); returns the plugin's name. */
 async function loadLocal(host: NodePluginHost, target: string, io: CliIO): Promise<string> {
   const bundle = await localBundle(target, io);
-  const manifest = parseManifest(bundle.manifest, { url: bundle.location });
+  const manifest = parseManifest(bundle.manifest, { url: bundle.location }, { strict: false });
   for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
     await host.load(`${dependency}@${range}`);
   }
