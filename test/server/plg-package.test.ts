@@ -99,7 +99,7 @@ describe('readPlg refuses', () => {
   });
 
   it('absolute paths, .. segments, backslashes and empty segments', async () => {
-    for (const path of ['/etc/passwd', '../x', 'dist/../../x', 'a/..', 'C:/x', 'dist\\index.js', 'a//b', 'a/./b']) {
+    for (const path of ['/etc/passwd', '../x', 'dist/../../x', 'a/..', 'C:/x', './C:/', '././C:/a', './c:..', 'dist/a:b', 'dist\\index.js', 'a//b', 'a/./b']) {
       const entries = [...validEntries('hello', '1.0.0'), { path, content: encoder.encode('x') }];
       expect(await packageCode(entries), path).toBe('E_UNSAFE_ENTRY');
     }

@@ -12,7 +12,7 @@ import { parseManifest, type Manifest } from '../manifest.js';
 import { PackageError } from './errors.js';
 import { gunzip, gzip } from './gzip.js';
 import { EntryPathSet, normalizeEntryPath, shownPath } from './paths.js';
-import { ErrorLatch, byteLimit, concatBytes, guardSource, streamFrom, type ByteSource } from './streams.js';
+import { ErrorLatch, byteLimit, coalesce, concatBytes, guardSource, streamFrom, type ByteSource } from './streams.js';
 import { readTar } from './tar-reader.js';
 import { writeTar, type TarWriteEntry } from './tar-writer.js';
 
@@ -51,6 +51,9 @@ export interface PlgPackage {
   bundle: Uint8Array;
 }
 
+/** Compressed input is decompressed in blocks of at least this many bytes, however small the chunks it arrives in. */
+const READ_BLOCK_BYTES = 64 * 1024;
+
 /**
  * Unpacks and checks a `.plg` package. Throws SizeLimitError (E_TOO_LARGE)
  * when a limit is passed — as soon as it is passed, without reading the rest —
@@ -70,7 +73,8 @@ export async function readPlg(
   const guarded = guardSource(source, latch, (error) =>
     error instanceof PlughubError ? error : new PackageError('the upload was interrupted', 'E_BAD_ARCHIVE', { cause: error }),
   );
-  const unpacked = gunzip(guarded.pipeThrough(byteLimit(limits.maxPackageBytes, 'the compressed package', latch)), latch)
+  const compressed = guarded.pipeThrough(byteLimit(limits.maxPackageBytes, 'the compressed package', latch)).pipeThrough(coalesce(READ_BLOCK_BYTES));
+  const unpacked = gunzip(compressed, latch)
     .pipeThrough(byteLimit(limits.maxUnpackedBytes, 'the unpacked package', latch));
   let files: Map<string, Uint8Array>;
   try {

@@ -4,7 +4,8 @@
  * MAX_PATH_LENGTH characters and MAX_PATH_DEPTH segments, and each path
  * appears once — also when compared without letter case or Unicode
  * normalization, so a package unpacks the same on every filesystem. A leading
- * `./` is allowed and dropped (`./plugin.json` is `plugin.json`). Every check
+ * `./` is allowed and dropped (`./plugin.json` is `plugin.json`); no path is
+ * absolute, and none holds a `:` (a Windows drive or stream name). Every check
  * costs time linear in the length of the path.
  */
 import { PackageError } from './errors.js';
@@ -30,9 +31,10 @@ export function normalizeEntryPath(raw: string): string {
   if (raw.length > MAX_PATH_LENGTH) throw unsafe(`it is ${raw.length} characters long, more than the ${MAX_PATH_LENGTH} allowed`);
   if (raw.includes('\0')) throw unsafe('it contains a NUL character');
   if (raw.includes('\\')) throw unsafe('it contains a backslash');
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw unsafe('it is absolute');
+  if (raw.includes(':')) throw unsafe('it contains a colon (a drive or a stream name on Windows)');
   let path = raw;
   while (path.startsWith('./')) path = path.slice(2);
+  if (path.startsWith('/')) throw unsafe('it is absolute');
   if (path === '.' || path === '') return '';
   if (path.endsWith('/')) path = path.slice(0, -1);
   const segments = path.split('/');

@@ -77,6 +77,36 @@ export function byteLimit(limit: number, what: string, latch?: ErrorLatch): Tran
 }
 
 /**
+ * A stage that joins small chunks into chunks of at least `minBytes` (the
+ * last one may be smaller), so that the work per chunk further down the pipe
+ * (decompression, tar parsing) is paid per block, not per byte: a body sent
+ * in one-byte chunks costs what one sent in large ones does. A chunk of
+ * `minBytes` or more passes through without a copy.
+ */
+export function coalesce(minBytes: number): TransformStream<Uint8Array, Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (size === 0 && chunk.byteLength >= minBytes) {
+        controller.enqueue(chunk);
+        return;
+      }
+      pending.push(chunk);
+      size += chunk.byteLength;
+      if (size >= minBytes) {
+        controller.enqueue(concatBytes(pending, size));
+        pending = [];
+        size = 0;
+      }
+    },
+    flush(controller) {
+      if (size > 0) controller.enqueue(concatBytes(pending, size));
+    },
+  });
+}
+
+/**
  * Wraps a stream so that an error reading it (an upload the client aborted) is
  * recorded in the latch as `wrap(error)` before it travels down the pipe.
  */
