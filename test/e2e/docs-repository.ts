@@ -6,8 +6,8 @@
  * They are checked instead against what they name: the npm script exists in
  * package.json, the vitest project exists in vitest.config.ts, the files and
  * folders given exist, a benchmark or script exists and documents every
- * flag shown, an environment variable set in front of one is read somewhere
- * in the code. So they cannot drift either.
+ * flag shown, an environment variable set in front of one is read
+ * (`process.env.NAME`) somewhere in the code. So they cannot drift either.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,7 +94,7 @@ function codeText(): string {
 /** Checks one repository command (with the environment variables set in front of it); throws when it would not work. */
 export function checkRepositoryCommand(argv: string[], envNames: string[]): void {
   for (const name of envNames) {
-    if (!new RegExp(`\\b${name}\\b`).test(codeText())) throw new Error(`nothing in the code reads ${name}`);
+    if (!new RegExp(`env(\\.|\\[['"])${name}\\b`).test(codeText())) throw new Error(`nothing in the code reads ${name}`);
   }
   const [program, first, ...rest] = argv;
   if (program === 'npm') {
