@@ -47,8 +47,12 @@ function hostRangeOf(manifest: unknown): string | undefined {
   return typeof host === 'string' ? host : undefined;
 }
 
+/** The longest `engines.host` range considered; a longer one (only a hostile document has one) is never satisfied. */
+export const MAX_HOST_RANGE_LENGTH = 256;
+
 function isCompatible(required: string | undefined, hostVersion: string): boolean {
   if (required === undefined) return true;
+  if (required.length > MAX_HOST_RANGE_LENGTH) return false;
   return semver.satisfies(hostVersion, required, { includePrerelease: true });
 }
 
@@ -59,9 +63,11 @@ function requireHostVersion(hostVersion: string): string {
 }
 
 function incompatible(name: string, version: string, required: string, hostVersion: string, extra = ''): CompatibilityError {
-  const problem = semver.validRange(required) === null ? ` (not a valid semver range)` : '';
+  const tooLong = required.length > MAX_HOST_RANGE_LENGTH;
+  const problem = tooLong ? ` (longer than ${MAX_HOST_RANGE_LENGTH} characters)` : semver.validRange(required) === null ? ` (not a valid semver range)` : '';
+  const shown = tooLong ? `${required.slice(0, 64)}…` : required;
   return new CompatibilityError(
-    `${name}@${version} needs host ${required}${problem}, this host is ${hostVersion}${extra}`,
+    `${name}@${version} needs host ${shown}${problem}, this host is ${hostVersion}${extra}`,
     required,
     hostVersion,
     { plugin: name, version },

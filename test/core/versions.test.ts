@@ -257,6 +257,18 @@ describe('checkCompatibility', () => {
       'hello@1.2.0 needs host soon (not a valid semver range), this host is 1.4.0',
     );
   });
+
+  it('never satisfies an engines.host longer than 256 characters, without parsing it (a hostile document can carry megabytes)', () => {
+    const host = '1 '.repeat(1_000_000);
+    let thrown: unknown;
+    try {
+      checkCompatibility({ name: 'hello', version: '1.2.0', engines: { host } }, '1.0.0');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(CompatibilityError);
+    expect((thrown as Error).message).toMatch(/^hello@1\.2\.0 needs host (1 ){32}… \(longer than 256 characters\), this host is 1\.0\.0$/);
+  });
 });
 
 describe('isExactVersion', () => {
