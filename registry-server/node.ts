@@ -6,8 +6,9 @@
  * one write when its bytes are known (see http/responses.ts). A response
  * sent before the upload was read to its end (a 413 on Content-Length, a 409)
  * closes the connection after a short linger instead of reading the rest.
- * Connections are limited in time and number (node-limits.ts), and an error
- * accepting one is logged, not thrown.
+ * Connections are limited in time and number, in all and per client address,
+ * a full server making room by closing the connection idle the longest
+ * (node-limits.ts); an error accepting one is logged, not thrown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,7 +90,7 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
 }
 
 function definedLimits(options: ServeNodeOptions): Partial<ConnectionLimits> {
-  const keys = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'idleTimeoutMs', 'maxConnections'] as const;
+  const keys = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'idleTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress'] as const;
   return Object.fromEntries(keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
 }
 
