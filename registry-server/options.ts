@@ -7,6 +7,7 @@ import { DEFAULT_PLG_LIMITS, type PlgLimits } from '../src/core/plg/index.js';
 import type { RegistryStorage } from './storage/types.js';
 import type { TokenVerifier } from './tokens/types.js';
 import { Signer, type SigningOptions } from './trust/signer.js';
+import { UploadMemory } from './upload/memory.js';
 import { UploadSlots } from './upload/slots.js';
 import type { UploadSpool } from './upload/types.js';
 
@@ -34,12 +35,19 @@ export interface UploadLimits {
   perToken: number;
   /** Bytes of one body kept in memory; a larger body goes to a temp file of the `uploadSpool` (when there is one). */
   memoryBytes: number;
+  /**
+   * Bytes of bodies kept in memory by all uploads together. A body that would
+   * pass it goes to the `uploadSpool`; without one, its upload is refused
+   * (503 E_UNAVAILABLE, with Retry-After).
+   */
+  memoryTotalBytes: number;
 }
 
 /**
  * Defaults: 60 s for a whole upload (a 10 MiB package needs about 175 KiB/s),
  * at least 16 KiB in every 10 s (a stalled upload is cut within 10 s), 4
- * uploads in flight per token, 64 KiB of a body in memory.
+ * uploads in flight per token, 64 KiB of a body in memory, 64 MiB of bodies
+ * in memory in all.
  */
 export const DEFAULT_UPLOAD_LIMITS: Readonly<UploadLimits> = Object.freeze({
   timeoutMs: 60_000,
@@ -47,6 +55,7 @@ export const DEFAULT_UPLOAD_LIMITS: Readonly<UploadLimits> = Object.freeze({
   minBytes: 16 * 1024,
   perToken: 4,
   memoryBytes: 64 * 1024,
+  memoryTotalBytes: 64 * 1024 * 1024,
 });
 
 /** One line the registry wants logged: a publish, a yank, or an unexpected error. */
@@ -69,9 +78,12 @@ export interface RegistryOptions {
   uploads?: Partial<UploadLimits>;
   /**
    * Where bodies larger than `uploads.memoryBytes` wait until they have all
-   * arrived: createFsUploadSpool() in Node (temp files under os.tmpdir(), as
-   * `plughub serve` uses). Without one they wait in memory, at most
-   * `limits.maxPackageBytes` each.
+   * arrived. In Node, pass createFsUploadSpool() (temp files under
+   * os.tmpdir(), as `plughub serve` does): an embedded registry does not get
+   * one by itself, since the handler stays web-standard. Without one, bodies
+   * wait in memory, at most `limits.maxPackageBytes` each and
+   * `uploads.memoryTotalBytes` all together; past that, uploads are refused
+   * with 503 until memory comes back.
    */
   uploadSpool?: UploadSpool;
   /**
@@ -101,6 +113,8 @@ export interface ResolvedOptions {
   uploadSpool: UploadSpool | undefined;
   /** The uploads in flight per token. */
   uploadSlots: UploadSlots;
+  /** The bytes upload bodies hold in memory, against `uploads.memoryTotalBytes`. */
+  uploadMemory: UploadMemory;
   publicUrl: string | undefined;
   log: (entry: RegistryLogEntry) => void;
   now: () => number;
@@ -119,6 +133,7 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     uploads,
     uploadSpool: options.uploadSpool,
     uploadSlots: new UploadSlots(uploads.perToken),
+    uploadMemory: new UploadMemory(uploads.memoryTotalBytes),
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     log: options.log ?? (() => undefined),
     now: options.now ?? Date.now,

@@ -2,9 +2,11 @@
  * Receiving a publish's body before anything unpacks it: read at the pace
  * the upload limits demand (whole body within `timeoutMs`, `minBytes` per
  * `windowMs`), refused as soon as it passes the compressed-package limit, and
- * spooled (memory, then a temp file of the registry's UploadSpool). A client that stalls thus
- * holds at most `memoryBytes` of memory and its slot for at most one window,
- * and the package is unpacked only from a complete local copy.
+ * spooled (memory, then a temp file of the registry's UploadSpool; memory of
+ * all bodies together within `memoryTotalBytes`). A client that stalls thus
+ * holds at most `memoryBytes` of memory (with a spool) and its slot for at
+ * most one window, and the package is unpacked only from a complete local
+ * copy.
  */
 import { PlughubError, SizeLimitError } from '../../src/core/errors.js';
 import { PackageError } from '../../src/core/plg/index.js';
@@ -17,6 +19,8 @@ export type { SpooledBody } from './spool.js';
 /**
  * Reads `body` to its end; resolves to the spooled copy (close it when done).
  * Throws HttpError 408 E_UPLOAD_TIMEOUT when the upload is too slow,
+ * HttpError 503 E_UNAVAILABLE when the bodies in memory would pass
+ * `uploads.memoryTotalBytes` and there is no spool,
  * SizeLimitError past `limits.maxPackageBytes`, and PackageError
  * E_BAD_ARCHIVE when the client aborts. `what` names the upload in messages.
  */
@@ -24,7 +28,13 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, options: R
   const limit = options.limits.maxPackageBytes;
   const reader = body.getReader();
   const pace = new UploadPace(options.uploads, what, (error) => void reader.cancel(error).catch(() => undefined));
-  const spool = new BodySpool(options.uploads.memoryBytes, options.uploadSpool);
+  const spool = new BodySpool({
+    memoryBytes: options.uploads.memoryBytes,
+    memory: options.uploadMemory,
+    spool: options.uploadSpool,
+    retryAfterSeconds: Math.ceil(options.uploads.windowMs / 1000),
+    what,
+  });
   let size = 0;
   try {
     while (true) {

@@ -187,6 +187,6 @@ describe('uploads per token', () => {
   });
 
   it('defaults to 4 uploads per token, 60 s per upload, 16 KiB per 10 s, 64 KiB in memory', () => {
-    expect(DEFAULT_UPLOAD_LIMITS).toEqual({ timeoutMs: 60_000, windowMs: 10_000, minBytes: 16 * 1024, perToken: 4, memoryBytes: 64 * 1024 });
+    expect(DEFAULT_UPLOAD_LIMITS).toEqual({ timeoutMs: 60_000, windowMs: 10_000, minBytes: 16 * 1024, perToken: 4, memoryBytes: 64 * 1024, memoryTotalBytes: 64 * MiB });
   });
 });
