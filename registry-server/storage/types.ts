@@ -98,7 +98,12 @@ export interface RegistryStorage {
    */
   eachDocument(): AsyncIterable<{ name: string; bytes: Uint8Array }>;
 
-  /** Every plugin's summary, sorted by name (kept in an index: no document is read). */
+  /**
+   * Every plugin's summary, sorted by name (kept in an index: no document is
+   * read). While nothing changed, a driver should resolve to the same array
+   * (callers must not change it): the signer lays the signed list out again
+   * whenever it gets another one.
+   */
   listPlugins(): Promise<PluginSummary[]>;
 
   /** Resolves when the storage can be read and written; rejects with the reason otherwise. */
