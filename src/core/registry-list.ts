@@ -76,8 +76,8 @@ async function readPages(
     if (!answer.envelope) throw new DocumentError(`page ${page} of the signed plugin list (${where}) is not signed, though page 0 (${url}) is`, { url: where });
     const next = pageInfo(answer.body, where);
     if (next === undefined || next.pages !== info.pages || next.version !== info.version) {
-      const found = next === undefined ? 'no page count' : `version ${String(next.version)} of ${next.pages} pages`;
-      return { changed: `page ${page} is of ${found}, page 0 of version ${String(info.version)} of ${info.pages} pages` };
+      const found = next === undefined ? 'no page count' : `version ${shown(next.version)} of ${next.pages} pages`;
+      return { changed: `page ${page} is of ${found}, page 0 of version ${shown(info.version)} of ${info.pages} pages` };
     }
     if (next.page !== page) throw new DocumentError(`${where} answered with page ${next.page} of the signed plugin list, not page ${page}`, { url: where });
     chars += answer.envelope.payload.length;
@@ -109,8 +109,9 @@ function pageInfo(body: unknown, url: string): PageInfo | undefined {
   return { page, pages, version: record['version'] };
 }
 
-/** A value of a hostile payload, shown short. */
+/** A value of a hostile payload, shown short: a number or a string cut to 40 characters, else its kind (never serialized: it may be nested arbitrarily deep). */
 function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return Array.isArray(value) ? 'an array' : `a${typeof value === 'object' ? 'n object' : ` ${typeof value}`}`;
 }
