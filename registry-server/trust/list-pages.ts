@@ -46,8 +46,6 @@ const MAX_LATEST_CHARS = 256;
 /** Longest stretch of layout work between two yields to the event loop, in ms. */
 const SLICE_MS = 4;
 
-/** The payload of one page: a ListPayload, with `page` and `pages` when the list takes more than one. */
-export type ListPagePayload = ListPayload & { page?: number; pages?: number };
 
 /** A list cut into pages, with the digest of all of it (what its signature's version follows). */
 export interface ListLayout {
@@ -168,8 +166,8 @@ export async function layoutList(plugins: readonly PluginSummary[], maxPageBytes
 }
 
 /** The payload of page `page` of `layout`. */
-export function listPagePayload(base: PayloadBase, layout: ListLayout, page: number): ListPagePayload {
-  const payload: ListPagePayload = { type: 'list', ...base, plugins: layout.pages[page]! };
+export function listPagePayload(base: PayloadBase, layout: ListLayout, page: number): ListPayload {
+  const payload: ListPayload = { type: 'list', ...base, plugins: layout.pages[page]! };
   return layout.pages.length > 1 ? { ...payload, page, pages: layout.pages.length } : payload;
 }
 

@@ -8,6 +8,7 @@
  * thus bounded by what the client sent, never by what the package unpacks
  * to, and memory held by all uploads together by the budget.
  */
+import { concatBytes } from '../../src/core/plg/index.js';
 import { HttpError } from '../http/errors.js';
 import type { UploadMemory } from './memory.js';
 import type { SpoolFile, UploadSpool } from './types.js';
@@ -116,7 +117,9 @@ export class BodySpool {
   }
 }
 
-function memoryStream(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> {
+/** The body held in memory as one chunk (at most `memoryBytes`), however many pieces it arrived in. */
+function memoryStream(pieces: readonly Uint8Array[]): ReadableStream<Uint8Array> {
+  const chunks = pieces.length <= 1 ? pieces : [concatBytes(pieces)];
   let next = 0;
   return new ReadableStream<Uint8Array>(
     {

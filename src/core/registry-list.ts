@@ -63,13 +63,14 @@ async function readPages(
   pageUrl: (page: number) => string,
   readPage: (page: number) => Promise<UnwrappedAnswer>,
 ): Promise<{ plugins: PluginSummary[]; envelopes: Envelope[] } | { changed: string }> {
+  if (!head.envelope) throw new DocumentError(`page 0 of the signed plugin list (${url}) came back unsigned when it was read again`, { url });
   const rows = rowsOf(head.body, url);
   const info = pageInfo(head.body, url);
-  const envelopes = [head.envelope!];
+  const envelopes = [head.envelope];
   if (info === undefined) return { plugins: rows, envelopes };
   if (info.page !== 0) throw new DocumentError(`the signed plugin list (${url}) starts with page ${info.page}, not page 0`, { url });
   const plugins = [...rows];
-  let chars = head.envelope!.payload.length;
+  let chars = head.envelope.payload.length;
   for (let page = 1; page < info.pages; page++) {
     const where = pageUrl(page);
     const answer = await readPage(page);

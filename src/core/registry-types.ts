@@ -77,8 +77,12 @@ export interface ListOptions {
   verify?: (envelope: Envelope | undefined, url: string) => Promise<unknown>;
 }
 
-/** The answer of list: the list, plus the envelope it came in when the registry signed it. */
-export type ListResult = PluginList & { envelope?: Envelope };
+/**
+ * The answer of list: the list, plus the envelope it came in when the
+ * registry signed it (the first page's) and, when the signed list came in
+ * pages, every page's envelope in order.
+ */
+export type ListResult = PluginList & { envelope?: Envelope; envelopes?: Envelope[] };
 
 /** The bytes of a `.plg` package as publish accepts them. */
 export type PackageBody = Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -93,7 +97,11 @@ export interface RegistryClient {
   blobUrl(dist: { url: string }): string;
   /** GET /v1/plugins/:name, with If-None-Match when `etag` is given; 404 → RegistryError status 404. */
   getDocument(name: string, options?: GetDocumentOptions): Promise<DocumentResult>;
-  /** GET /v1/plugins?q=&limit=&offset= (a signed list carries every plugin: q, limit and offset apply to it here). */
+  /**
+   * GET /v1/plugins?q=&limit=&offset=. A signed list carries every plugin, in
+   * pages (`/v1/list/<n>`) that are all read and each handed to `verify`;
+   * q, limit and offset apply to it here.
+   */
   list(options?: ListOptions): Promise<ListResult>;
   /** GET /v1/keys (the newest keys envelope) or /v1/keys/:version, as parsed JSON for the caller to verify. */
   keys(version?: number, options?: { signal?: AbortSignal }): Promise<unknown>;

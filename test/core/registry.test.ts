@@ -280,6 +280,14 @@ describe('list of a signed list in pages', () => {
     const unsigned = pagedClient((n) => (n === 0 ? page({ version: 1, page: 0, pages: 2, plugins: [] }) : Response.json({ total: 0, plugins: [] })));
     expect(await rejection(unsigned.api.list())).toMatchObject({ message: expect.stringMatching(/page 1 .* is not signed/) });
   });
+
+  it('refuses a page 0 that comes back unsigned when the list is read again', async () => {
+    const flipping = pagedClient((n, count) =>
+      count >= 3 ? Response.json({ total: 0, plugins: [], pages: 2 }) : page({ version: count, page: n, pages: 2, plugins: [row(`p${n}`)] }),
+    );
+    const error = await rejection(flipping.api.list());
+    expect(isDocumentError(error) && error.message).toMatch(/page 0 of the signed plugin list \(.*\) came back unsigned when it was read again/);
+  });
 });
 
 describe('download', () => {

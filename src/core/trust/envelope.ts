@@ -74,6 +74,10 @@ export interface DocumentPayload extends PayloadBase {
 export interface ListPayload extends PayloadBase {
   type: 'list';
   plugins: PluginSummary[];
+  /** Which page this is, when the list comes in pages (0 at `/v1/plugins`, n at `/v1/list/<n>`). */
+  page?: number;
+  /** How many pages the list has; absent when it is one page. */
+  pages?: number;
 }
 
 /** A public key as listed in a keys payload. */

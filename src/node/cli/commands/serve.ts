@@ -31,7 +31,8 @@ import { terminalText } from '../terminal-text.js';
 
 const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]
                      [--max-package SIZE] [--max-file SIZE] [--max-unpacked SIZE] [--max-manifest SIZE]
-                     [--uploads-per-token N] [--max-connections N] [--public-url URL]
+                     [--uploads-per-token N] [--max-connections N]
+                     [--max-connections-per-address N] [--public-url URL]
                      [--signing-key FILE] [--registry-id ID]
 
 Runs the plugin registry. Documents, blobs and tokens live in the data
@@ -50,6 +51,10 @@ it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTE
   --uploads-per-token N  uploads one token may have in flight (default 4)
   --max-connections N    most connections open at once (default 1000, or
                          3/4 of the open-file limit when that is lower)
+  --max-connections-per-address N
+                         most connections from one address, an IPv6 /64
+                         counting as one (default 64; behind a reverse proxy,
+                         raise it to --max-connections)
   --public-url URL       the registry's external URL, for the Location of a publish
   --signing-key FILE     the Ed25519 key to sign with, as plughub keys generate
                          writes it, instead of a generated one (first start;
@@ -123,6 +128,7 @@ export const serve: Command = {
       'max-manifest': { type: 'string' },
       'uploads-per-token': { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
       'public-url': { type: 'string' },
       'signing-key': { type: 'string' },
       'registry-id': { type: 'string' },
@@ -132,6 +138,8 @@ export const serve: Command = {
     const limits = limitsFrom(values);
     const perToken = values['uploads-per-token'] === undefined ? undefined : parseCount(values['uploads-per-token'], '--uploads-per-token', { min: 1 });
     const maxConnections = values['max-connections'] === undefined ? undefined : parseCount(values['max-connections'], '--max-connections', { min: 1 });
+    const perAddress = values['max-connections-per-address'];
+    const maxConnectionsPerAddress = perAddress === undefined ? undefined : parseCount(perAddress, '--max-connections-per-address', { min: 1 });
     const publicUrl = values['public-url'];
     if (publicUrl !== undefined && !/^https?:\/\/[^/]/.test(publicUrl)) throw usageError('serve', `--public-url must be an http(s) URL, not "${publicUrl}"`);
     const registryId = values['registry-id'];
@@ -161,7 +169,13 @@ export const serve: Command = {
       const uploads = perToken === undefined ? {} : { uploads: { perToken } };
       const uploadSpool = createFsUploadSpool();
       const registry = createRegistry({ storage, tokens, limits, signing, log, uploadSpool, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
-      const server = await serveNode(registry, { port, host: values.host, log, ...(maxConnections === undefined ? {} : { maxConnections }) });
+      const server = await serveNode(registry, {
+        port,
+        host: values.host,
+        log,
+        ...(maxConnections === undefined ? {} : { maxConnections }),
+        ...(maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress }),
+      });
       io.stdout.write(`listening on ${server.url}\n`);
       const signal = await stopped;
       io.stderr.write(`${signal}: closing the server\n`);
