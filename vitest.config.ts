@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/{core,node,server,e2e,package,fuzz}/**/*.test.ts'],
+          include: ['test/{core,node,registry-server,e2e,package,fuzz}/**/*.test.ts'],
           setupFiles: ['test/setup.ts'],
           testTimeout: 20_000,
         },

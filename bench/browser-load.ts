@@ -23,7 +23,7 @@
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { collectBytes, packPlg } from '../src/core/plg/index.js';
-import { createRegistryClient } from '../src/core/registry.js';
+import { createRegistryClient } from '../src/core/registry/client.js';
 import { createMemoryStorage, createMemoryTokenStore, createRegistry, serveNode } from '../registry-server/index.js';
 import { launchChromium } from '../test/chromium/support/chromium.js';
 import { startStaticServer } from '../test/chromium/support/static-server.js';

@@ -30,11 +30,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { createHost } from '../src/core/host.js';
+import { createHost } from '../src/core/host/create.js';
 import { createMemoryBlobCache } from '../src/core/memory.js';
 import { computeIntegrity } from '../src/core/integrity.js';
 import { createIsolatedInstance } from '../src/core/isolation/isolated-instance.js';
-import { parseManifest } from '../src/core/manifest.js';
+import { parseManifest } from '../src/core/plugin/manifest.js';
 import { createPluginHost } from '../src/node/host.js';
 import { createNodeWorkerSpawner } from '../src/node/worker-spawner.js';
 

@@ -23,10 +23,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { moduleDataUrl } from '../src/core/loader.js';
+import { moduleDataUrl } from '../src/core/plugin/loader.js';
 import { collectBytes, packPlg } from '../src/core/plg/index.js';
-import { createRegistryClient } from '../src/core/registry.js';
-import { createFileLoader } from '../src/node/file-loader.js';
+import { createRegistryClient } from '../src/core/registry/client.js';
+import { createFileLoader } from '../src/node/loader/file-loader.js';
 import { createPluginHost } from '../src/node/host.js';
 import { createMemoryStorage, createMemoryTokenStore, createRegistry, serveNode } from '../registry-server/index.js';
 

@@ -1,11 +1,11 @@
 /**
- * Pure functions over plugin documents (the shape in src/core/document.ts):
+ * Pure functions over plugin documents (the shape in src/core/registry/document.ts):
  * add a version, yank or restore one, pick `distTags.latest`, and summarize
  * a document for the plugin list. Storage drivers and routes share them.
  */
 import semver from 'semver';
-import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/document.js';
-import { MANIFEST_FIELD_LIMITS } from '../src/core/manifest-limits.js';
+import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/registry/document.js';
+import { MANIFEST_FIELD_LIMITS } from '../src/core/plugin/manifest-limits.js';
 
 /** The content-addressed URL of a blob, relative to the registry. */
 export function blobPath(hex: string): string {

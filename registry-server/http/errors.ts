@@ -5,7 +5,7 @@
  * and manifest problems) map to 413, 400 and 422; anything else is a 500
  * whose details go to the log, never to the client.
  */
-import { isManifestError, isSizeLimitError } from '../../src/core/errors.js';
+import { isManifestError, isSizeLimitError } from '../../src/core/errors/index.js';
 import { isPackageError } from '../../src/core/plg/index.js';
 
 /** Stable error codes of the registry API (in `error.code`). */

@@ -5,7 +5,7 @@
  * the request, so the registry answers it 503 E_UNAVAILABLE (registry.ts)
  * with this message, which names the plugin and the file, and logs it.
  */
-import { PlughubError, registerErrorName } from '../../src/core/errors.js';
+import { PlughubError, registerErrorName } from '../../src/core/errors/index.js';
 
 /** A stored document the driver cannot use; `file` is its path relative to the data directory. */
 export class StoredDocumentError extends PlughubError {

@@ -2,10 +2,10 @@
  * The storage driver interface of the registry: plugin documents (one per
  * plugin name, changed only by read-modify-write under an exclusive lock) and
  * content-addressed blobs. Every driver passes the same contract suite
- * (test/server/storage-contract.ts); the memory and filesystem drivers ship
+ * (test/registry-server/storage-contract.ts); the memory and filesystem drivers ship
  * with plughub.
  */
-import type { PluginDocument, PluginSummary } from '../../src/core/document.js';
+import type { PluginDocument, PluginSummary } from '../../src/core/registry/document.js';
 
 /** A stored document as served: its serialized bytes and the ETag derived from them. */
 export interface DocumentSnapshot {

@@ -33,7 +33,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { PlughubError, registerErrorName } from '../../src/core/errors.js';
+import { PlughubError, registerErrorName } from '../../src/core/errors/index.js';
 import { parseDocument } from '../storage/snapshot.js';
 import type { RegistryStorage } from '../storage/types.js';
 import type { Signer } from './signer.js';

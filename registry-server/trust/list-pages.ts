@@ -30,7 +30,7 @@
  * 8 MiB body limit even there.
  */
 import { bytesToBase64 } from '../../src/core/base64.js';
-import type { PluginSummary } from '../../src/core/document.js';
+import type { PluginSummary } from '../../src/core/registry/document.js';
 import type { ListPayload, PayloadBase } from '../../src/core/trust/envelope.js';
 
 /** The most bytes of JSON the rows of one signed list page take (a single row is never split). */

@@ -15,7 +15,7 @@
  * only when it is asked for (kept in memory: any process signs it again from
  * the same layout and version).
  */
-import type { PluginSummary } from '../../src/core/document.js';
+import type { PluginSummary } from '../../src/core/registry/document.js';
 import {
   DOCUMENT_PAYLOAD_TYPE,
   LIST_PAYLOAD_TYPE,

@@ -8,7 +8,7 @@
  * most one window, and the package is unpacked only from a complete local
  * copy.
  */
-import { PlughubError, SizeLimitError } from '../../src/core/errors.js';
+import { PlughubError, SizeLimitError } from '../../src/core/errors/index.js';
 import { PackageError } from '../../src/core/plg/index.js';
 import type { ResolvedOptions } from '../options.js';
 import { UploadPace } from './pace.js';

@@ -9,8 +9,8 @@
  * schemes refused) is a PluginLoadError naming the plugin, its version and
  * the cause. Modules are memoized by integrity.
  */
-import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/loader.js';
-import { PluginLoadError } from '../core/errors.js';
+import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/plugin/loader.js';
+import { PluginLoadError } from '../core/errors/index.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../core/ports.js';
 
 /** Which URL scheme modules are imported through; `auto` probes blob: first, then data:. */

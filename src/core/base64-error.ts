@@ -3,7 +3,7 @@
  * of its own so that code which only encodes (the plugin worker runtime)
  * does not carry it.
  */
-import { PlughubError, registerErrorName, type ErrorDetails } from './errors.js';
+import { PlughubError, registerErrorName, type ErrorDetails } from './errors/index.js';
 
 /** Text that should be base64 is not; code `E_BASE64`. */
 export class Base64Error extends PlughubError {

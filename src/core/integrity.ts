@@ -9,7 +9,7 @@
  * URL `/v1/blobs/<algo>/<hex>` and back.
  */
 import { base64ToBytes, bytesToBase64, bytesToHex } from './base64.js';
-import { IntegrityError, type ErrorDetails } from './errors.js';
+import { IntegrityError, type ErrorDetails } from './errors/index.js';
 
 /** The hash algorithms SRI allows, weakest first. */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';

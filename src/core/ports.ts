@@ -3,7 +3,7 @@
  * these; `src/node` and `src/browser` supply filesystem / IndexedDB caches and
  * file-URL / blob-URL loaders, and the entry files inject them.
  */
-import type { PluginDocument } from './document.js';
+import type { PluginDocument } from './registry/document.js';
 import type { Envelope } from './trust/envelope.js';
 
 /** What a BlobCache knows of one stored blob. */

@@ -10,18 +10,18 @@
  * With `trustedKeys`, what signed metadata has been seen is kept under
  * `<cacheDir>/trust` (fs-trust-store.ts), so a restart cannot be rolled back.
  */
-import type { CacheFileError } from '../core/errors.js';
-import { Emitter, type Unsubscribe } from '../core/events.js';
+import type { CacheFileError } from '../core/errors/index.js';
+import { Emitter, type Unsubscribe } from '../core/host/events.js';
 import { createNodeWorkerSpawner } from './worker-spawner.js';
-import { createHost, type HostEvents, type HostOptions, type PluginHost } from '../core/host.js';
-import { loadDir, type LoadDirOptions, type LoadDirResult } from './discover.js';
-import { createFileLoader } from './file-loader.js';
-import { createFsBlobCache, type FsBlobCache } from './fs-blob-cache.js';
-import { createFsDocumentCache, type FsDocumentCache } from './fs-document-cache.js';
-import { createFsTrustStore } from './fs-trust-store.js';
+import { createHost, type HostEvents, type HostOptions, type PluginHost } from '../core/host/create.js';
+import { loadDir, type LoadDirOptions, type LoadDirResult } from './discover/index.js';
+import { createFileLoader } from './loader/file-loader.js';
+import { createFsBlobCache, type FsBlobCache } from './cache/blob-cache.js';
+import { createFsDocumentCache, type FsDocumentCache } from './cache/document-cache.js';
+import { createFsTrustStore } from './cache/trust-store.js';
 import { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
 import { DEFAULT_MAX_FILE_BYTES } from './regular-file.js';
-import { watchDir, type DirChange, type WatchedDir, type WatchOptions } from './watch.js';
+import { watchDir, type DirChange, type WatchedDir, type WatchOptions } from './discover/watch.js';
 
 /** The core events plus `watch`: one pass over a watched directory changed or failed something. */
 export interface NodeHostEvents extends HostEvents {

@@ -12,12 +12,12 @@
  */
 export * from '../core/index.js';
 export { createPluginHost, type NodeHostEvents, type NodeHostOptions, type NodePluginHost } from './host.js';
-export { createFsBlobCache, type FsBlobCache, type FsBlobCacheOptions, type VerifyReport } from './fs-blob-cache.js';
-export { createFsDocumentCache, type FsDocumentCache } from './fs-document-cache.js';
-export { createFileLoader, type FileLoaderOptions } from './file-loader.js';
+export { createFsBlobCache, type FsBlobCache, type FsBlobCacheOptions, type VerifyReport } from './cache/blob-cache.js';
+export { createFsDocumentCache, type FsDocumentCache } from './cache/document-cache.js';
+export { createFileLoader, type FileLoaderOptions } from './loader/file-loader.js';
 export { createNodeWorkerSpawner, type NodeWorkerSpawnerOptions } from './worker-spawner.js';
-export { loadDir, type LoadDirFailure, type LoadDirOptions, type LoadDirResult } from './discover.js';
-export { watchDir, type DirChange, type WatchedDir, type WatchHooks, type WatchOptions } from './watch.js';
+export { loadDir, type LoadDirFailure, type LoadDirOptions, type LoadDirResult } from './discover/index.js';
+export { watchDir, type DirChange, type WatchedDir, type WatchHooks, type WatchOptions } from './discover/watch.js';
 export { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
 export { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';
-export { createFsTrustStore, type FsTrustStore } from './fs-trust-store.js';
+export { createFsTrustStore, type FsTrustStore } from './cache/trust-store.js';

@@ -15,7 +15,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, rmdir, unlink, type FileHandle } from 'node:fs/promises';
-import { CacheFileError, type ErrorDetails } from '../core/errors.js';
+import { CacheFileError, type ErrorDetails } from '../core/errors/index.js';
 
 /** How long one read may take by default, open to last byte. */
 export const DEFAULT_READ_TIMEOUT_MS = 5_000;

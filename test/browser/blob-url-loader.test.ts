@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBlobUrlLoader } from '../../src/browser/blob-url-loader.js';
-import { isPluginLoadError, type PluginLoadError } from '../../src/core/errors.js';
+import { isPluginLoadError, type PluginLoadError } from '../../src/core/errors/index.js';
 import { computeIntegrity } from '../../src/core/integrity.js';
-import { moduleDataUrl } from '../../src/core/loader.js';
+import { moduleDataUrl } from '../../src/core/plugin/loader.js';
 import type { ModuleNamespace, ModuleSource } from '../../src/core/ports.js';
 
 async function source(code: string, name = 'hello', version = '1.2.3'): Promise<ModuleSource> {

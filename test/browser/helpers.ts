@@ -5,8 +5,8 @@
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { createPluginHost, type BrowserHostOptions } from '../../src/browser/host.js';
-import { createRegistryClient } from '../../src/core/registry.js';
-import { createRegistryDouble } from '../core/registry-double.js';
+import { createRegistryClient } from '../../src/core/registry/client.js';
+import { createRegistryDouble } from '../core/registry/double.js';
 
 /** IndexedDB options backed by a fresh, empty fake-indexeddb factory. */
 export function freshIndexedDb(database?: string) {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { VisibilitySource } from '../../src/browser/host.js';
-import type { HostEvents } from '../../src/core/host-types.js';
-import { publish } from '../core/host-fixture.js';
+import type { HostEvents } from '../../src/core/host/types.js';
+import { publish } from '../core/host/fixture.js';
 import { browserSetup } from './helpers.js';
 
 /** A visibility source the test drives: an EventTarget with a settable visibilityState. */

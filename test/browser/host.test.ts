@@ -9,8 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openCacheStore } from '../../src/browser/idb-store.js';
-import type { Logger } from '../../src/core/context.js';
-import { publish } from '../core/host-fixture.js';
+import type { Logger } from '../../src/core/plugin/context.js';
+import { publish } from '../core/host/fixture.js';
 import { browserSetup } from './helpers.js';
 
 const greeter = 'export default { execute: (ctx) => `Hello, ${ctx.get("who")}!` };';

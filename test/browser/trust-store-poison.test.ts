@@ -15,7 +15,7 @@ import { openCacheStore } from '../../src/browser/idb-store.js';
 import { createIndexedDbTrustStore } from '../../src/browser/idb-trust-store.js';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import { DOCUMENT_PAYLOAD_TYPE, KEYS_PAYLOAD_TYPE, signEnvelope } from '../../src/core/trust/envelope.js';
-import { testKey } from '../core/trust-fixture.js';
+import { testKey } from '../core/trust/fixture.js';
 import { browserSetup, freshIndexedDb } from './helpers.js';
 
 const ran: string[] = [];

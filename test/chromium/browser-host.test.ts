@@ -13,7 +13,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VersionEntry } from '../../src/core/document.js';
+import type { VersionEntry } from '../../src/core/registry/document.js';
 import { GREETER, SYNTAX_ERROR, THROWS_AT_IMPORT, WAITER, WHERE } from './plugins.js';
 import { launchChromium, pageProblems } from './support/chromium.js';
 import { serveHostPage, type PagePath } from './support/host-page.js';

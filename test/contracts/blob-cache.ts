@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { computeIntegrity } from '../../src/core/integrity.js';
-import { isIntegrityError } from '../../src/core/errors.js';
+import { isIntegrityError } from '../../src/core/errors/index.js';
 import type { BlobCache } from '../../src/core/ports.js';
 
 /** A cache under test plus a clock the test can move forward and a cleanup. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IntegrityError, isIntegrityError } from '../../src/core/errors.js';
+import { IntegrityError, isIntegrityError } from '../../src/core/errors/index.js';
 import {
   checkIntegrity,
   computeIntegrity,

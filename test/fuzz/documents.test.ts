@@ -1,5 +1,5 @@
 /**
- * Fuzz properties of the registry document parsers (src/core/document.ts):
+ * Fuzz properties of the registry document parsers (src/core/registry/document.ts):
  * parsePluginDocument over near-valid and hostile documents, parsePluginList
  * over near-valid and hostile lists, and decodeCachedDocument over any stored
  * record. Each input is accepted or refused with a DocumentError within the
@@ -11,8 +11,8 @@
  */
 import * as fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { decodeCachedDocument, parsePluginDocument, parsePluginList } from '../../src/core/document.js';
-import { isDocumentError } from '../../src/core/errors.js';
+import { decodeCachedDocument, parsePluginDocument, parsePluginList } from '../../src/core/registry/document.js';
+import { isDocumentError } from '../../src/core/errors/index.js';
 import { DOCUMENT_NAME, documentArb, documentOf, listArb, listOf } from './document-arbitraries.js';
 import { hostileArb, materialize } from './hostile-json.js';
 import { FuzzFailure, acceptOrRefuse, fuzzParameters, fuzzTimeout, neverThrows } from './support.js';

@@ -1,5 +1,5 @@
 /**
- * Fuzz properties of the manifest parser (src/core/manifest.ts): parseManifest
+ * Fuzz properties of the manifest parser (src/core/plugin/manifest.ts): parseManifest
  * over near-valid and hostile plugin.json values (deep nesting, huge strings,
  * `__proto__` keys), validatePluginName and parsePluginSpec over arbitrary
  * strings. Each input is accepted or refused with the documented error, within
@@ -12,8 +12,8 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isManifestError, isUsageError } from '../../src/core/errors.js';
-import { parseManifest, parsePluginSpec, validatePluginName } from '../../src/core/manifest.js';
+import { isManifestError, isUsageError } from '../../src/core/errors/index.js';
+import { parseManifest, parsePluginSpec, validatePluginName } from '../../src/core/plugin/manifest.js';
 import { hostileArb, materialize } from './hostile-json.js';
 import { manifestArb, manifestOf } from './manifest-arbitraries.js';
 import { FuzzFailure, acceptOrRefuse, fuzzParameters, fuzzTimeout, neverThrows } from './support.js';

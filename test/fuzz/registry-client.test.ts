@@ -1,5 +1,5 @@
 /**
- * Fuzz property of the registry client (src/core/registry.ts and
+ * Fuzz property of the registry client (src/core/registry/client.ts and
  * registry-transport.ts), the host's reader of every registry answer: with a
  * `fetch` that answers anything — any status, Content-Type, Content-Length,
  * ETag and Location, and a body that is a near-valid document, envelope,
@@ -15,7 +15,7 @@
  */
 import * as fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
-import { createRegistryClient } from '../../src/core/registry.js';
+import { createRegistryClient } from '../../src/core/registry/client.js';
 import { DOCUMENT_NAME, documentArb, documentOf, listArb, listOf } from './document-arbitraries.js';
 import { documentEnvelope, documentEnvelopeArb, makeKeys, type TestKeys } from './envelope-arbitraries.js';
 import { hostileArb, jsonText, materialize, type Hostile } from './hostile-json.js';
@@ -37,7 +37,7 @@ type Body =
   | { breaks: number }
   | { stalls: true };
 
-/** One page of a paged plugin list (src/core/registry-list.ts), in an envelope or not. */
+/** One page of a paged plugin list (src/core/registry/list.ts), in an envelope or not. */
 interface ListPage {
   enveloped: boolean;
   page: number | Hostile;

@@ -7,7 +7,7 @@
  * any other exception, a hang or a slow case fails the property.
  */
 import * as fc from 'fast-check';
-import { isPlughubError, type PlughubError } from '../../src/core/errors.js';
+import { isPlughubError, type PlughubError } from '../../src/core/errors/index.js';
 
 /** The longest one case may take, in milliseconds, before it counts as a hang. */
 export const CASE_TIME_LIMIT_MS = 2000;

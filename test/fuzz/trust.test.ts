@@ -14,7 +14,7 @@
  */
 import * as fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
-import { parsePluginDocument } from '../../src/core/document.js';
+import { parsePluginDocument } from '../../src/core/registry/document.js';
 import { canonicalJson } from '../../src/core/trust/canonical-json.js';
 import { authorSignatureInput, legacyAuthorSignatureInput, signBytes, type DocumentPayload } from '../../src/core/trust/envelope.js';
 import { decodeStoredKeyChain, followKeyChain, replayKeyChain, type TrustedKeySet } from '../../src/core/trust/key-chain.js';

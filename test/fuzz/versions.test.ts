@@ -1,5 +1,5 @@
 /**
- * Fuzz properties of version resolution (src/core/versions.ts): resolveVersion
+ * Fuzz properties of version resolution (src/core/plugin/versions.ts): resolveVersion
  * over parsed documents with odd versions, yanked entries, dist-tags
  * (`__proto__` and `hasOwnProperty` among them) and `engines.host` ranges,
  * for arbitrary ranges, tags and host versions; checkCompatibility and
@@ -14,8 +14,8 @@
 import * as fc from 'fast-check';
 import semver from 'semver';
 import { describe, it } from 'vitest';
-import { parsePluginDocument } from '../../src/core/document.js';
-import { checkCompatibility, isExactVersion, resolveVersion } from '../../src/core/versions.js';
+import { parsePluginDocument } from '../../src/core/registry/document.js';
+import { checkCompatibility, isExactVersion, resolveVersion } from '../../src/core/plugin/versions.js';
 import { DOCUMENT_NAME, documentOf, documentWithHugeHostsArb } from './document-arbitraries.js';
 import { FuzzFailure, acceptOrRefuse, fuzzParameters, fuzzTimeout, neverThrows } from './support.js';
 import { rangeArb, versionArb } from './text-arbitraries.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
 import { computeIntegrity } from '../../src/core/integrity.js';
-import { createFileLoader } from '../../src/node/file-loader.js';
+import { createFileLoader } from '../../src/node/loader/file-loader.js';
 import { createPluginHost, type NodeHostOptions, type NodePluginHost } from '../../src/node/host.js';
 
 const created: string[] = [];

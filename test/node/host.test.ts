@@ -2,10 +2,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRegistryClient } from '../../src/core/registry.js';
+import { createRegistryClient } from '../../src/core/registry/client.js';
 import { createPluginHost } from '../../src/node/host.js';
 import { defaultCacheDir, defaultRegistry } from '../../src/node/paths.js';
-import { createRegistryDouble } from '../core/registry-double.js';
+import { createRegistryDouble } from '../core/registry/double.js';
 import { manifest, nodeHost, pluginSource, tempDir } from './helpers.js';
 
 describe('createPluginHost defaults', () => {

@@ -11,11 +11,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, DeadlineExceededError, IntegrityError, PluginExecutionError, PluginLoadError, UnloadedError, UsageError } from '../../src/core/errors.js';
+import { CancelledError, DeadlineExceededError, IntegrityError, PluginExecutionError, PluginLoadError, UnloadedError, UsageError } from '../../src/core/errors/index.js';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import { createIsolatedInstance, type IsolatedInstance, type IsolatedInstanceInit } from '../../src/core/isolation/isolated-instance.js';
 import type { WorkerSpawner } from '../../src/core/isolation/types.js';
-import { parseManifest } from '../../src/core/manifest.js';
+import { parseManifest } from '../../src/core/plugin/manifest.js';
 import { createNodeWorkerSpawner } from '../../src/node/worker-spawner.js';
 import { COOPERATIVE, CRASHES_BY_REJECTION, CRASHES_IN_TIMER, ECHO, HOST_CALLER, LOOPS, MISBEHAVES, STATEFUL, crashing } from '../contracts/isolation-plugins.js';
 

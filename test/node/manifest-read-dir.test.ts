@@ -5,7 +5,7 @@
  * reported as a failure.
  */
 import { describe, expect, it } from 'vitest';
-import { LEGACY_FIELDS } from '../core/legacy-manifest.js';
+import { LEGACY_FIELDS } from '../core/plugin/legacy-manifest.js';
 import { manifest, nodeHost, tempDir, writeTree } from './helpers.js';
 
 describe('host.loadDir and the manifest bounds', () => {

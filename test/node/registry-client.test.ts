@@ -8,8 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistryClient, type RegistryClient } from '../../src/core/registry.js';
-import { isRegistryError, isSizeLimitError } from '../../src/core/errors.js';
+import { createRegistryClient, type RegistryClient } from '../../src/core/registry/client.js';
+import { isRegistryError, isSizeLimitError } from '../../src/core/errors/index.js';
 
 const BIG_CHUNKS = 16 * 1024;
 

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { collectBytes, packPlg } from '../../src/core/plg/index.js';
-import { createRegistryClient, type RegistryClient } from '../../src/core/registry.js';
+import { createRegistryClient, type RegistryClient } from '../../src/core/registry/client.js';
 import { createFsStorage, createMemoryTokenStore, createRegistry, serveNode, type NodeServer } from '../../registry-server/index.js';
 import { tempDir } from './helpers.js';
 

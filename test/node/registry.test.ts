@@ -5,9 +5,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { createRegistryClient } from '../../src/core/registry.js';
+import { createRegistryClient } from '../../src/core/registry/client.js';
 import { describe, expect, it } from 'vitest';
-import { isIntegrityError, isRegistryError, type IntegrityError } from '../../src/core/errors.js';
+import { isIntegrityError, isRegistryError, type IntegrityError } from '../../src/core/errors/index.js';
 import { computeIntegrity, integrityToHex } from '../../src/core/integrity.js';
 import { nodeHost, pluginSource, tempDir } from './helpers.js';
 import { startRegistry } from './registry-fixture.js';

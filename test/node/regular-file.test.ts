@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CacheFileError, isCacheFileError } from '../../src/core/errors.js';
+import { CacheFileError, isCacheFileError } from '../../src/core/errors/index.js';
 import { writeFileAtomic } from '../../src/node/atomic-write.js';
 import { blockedWriteError, readRegularFile, readRegularFileUtf8, removeEntry, removeRefusedEntry } from '../../src/node/regular-file.js';
 import { tempDir } from './helpers.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectBytes, packPlg } from '../../src/core/plg/index.js';
-import { createRegistryClient } from '../../src/core/registry.js';
+import { createRegistryClient } from '../../src/core/registry/client.js';
 import { generateSigningKey, type GeneratedSigningKey } from '../../src/core/trust/envelope.js';
 import {
   createFsStorage,

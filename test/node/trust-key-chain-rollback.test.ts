@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import { DOCUMENT_PAYLOAD_TYPE, signEnvelope } from '../../src/core/trust/envelope.js';
-import { createFsBlobCache } from '../../src/node/fs-blob-cache.js';
-import { createFsDocumentCache } from '../../src/node/fs-document-cache.js';
-import { publish } from '../core/host-fixture.js';
-import { signedSetup, testKey } from '../core/trust-fixture.js';
+import { createFsBlobCache } from '../../src/node/cache/blob-cache.js';
+import { createFsDocumentCache } from '../../src/node/cache/document-cache.js';
+import { publish } from '../core/host/fixture.js';
+import { signedSetup, testKey } from '../core/trust/fixture.js';
 import { nodeHost, tempDir } from './helpers.js';
 
 const ran: string[] = [];

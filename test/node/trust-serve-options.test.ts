@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/core/trust/envelope.js';
 import { cli } from '../e2e/cli-harness.js';
-import { tempDir } from '../server/helpers.js';
-import { startServer } from '../server/processes.js';
-import { expectSignedBy } from '../server/trust-helpers.js';
+import { tempDir } from '../registry-server/helpers.js';
+import { startServer } from '../registry-server/processes.js';
+import { expectSignedBy } from '../registry-server/trust-helpers.js';
 
 interface KeyFile {
   keyid: string;

@@ -13,12 +13,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFileTokenStore, createFsStorage, createRegistry } from '../../registry-server/index.js';
-import { createRegistryClient } from '../../src/core/registry.js';
+import { createRegistryClient } from '../../src/core/registry/client.js';
 import { generateSigningKey, type Envelope } from '../../src/core/trust/envelope.js';
 import { createTrustGuard } from '../../src/core/trust/trust-guard.js';
 import { cli } from '../e2e/cli-harness.js';
-import { onCleanup, pluginPackage, publish, publishRequest, tempDir } from '../server/helpers.js';
-import { staticServer } from '../server/trust-helpers.js';
+import { onCleanup, pluginPackage, publish, publishRequest, tempDir } from '../registry-server/helpers.js';
+import { staticServer } from '../registry-server/trust-helpers.js';
 import { nodeHost } from './helpers.js';
 
 /** A data directory with `@acme/hello` and `plain` (and `marked`, whose description is markup), exported with the CLI and served statically. */

@@ -16,7 +16,7 @@
  * Object.prototype and Function.prototype provide — so no path, not even one
  * in a message forged by the plugin, reaches `Function` in the host's realm.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../errors/index.js';
 
 /** One member of the host API as the worker learns it. */
 export type ApiNode = { kind: 'method' } | { kind: 'object'; members: Record<string, ApiNode> } | { kind: 'value'; value: unknown };

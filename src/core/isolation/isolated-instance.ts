@@ -20,14 +20,14 @@
  *   timeout. Terminating the worker frees everything the plugin allocated.
  * - ctx.host calls become messages dispatched to `api` by path (host-api.ts).
  */
-import { createContext, prefixedLogger, silentLogger, type Logger, type PluginContext } from '../context.js';
-import { PluginExecutionError, UnloadedError, UsageError, isPlughubError, type ErrorDetails } from '../errors.js';
-import type { ExecuteInit, PluginOrigin } from '../host-instance.js';
+import { createContext, prefixedLogger, silentLogger, type Logger, type PluginContext } from '../plugin/context.js';
+import { PluginExecutionError, UnloadedError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
+import type { ExecuteInit, PluginOrigin } from '../host/instance.js';
 import { verifyIntegrity } from '../integrity.js';
-import type { Manifest } from '../manifest.js';
+import type { Manifest } from '../plugin/manifest.js';
 import { callHostApi, describeHostApi } from './host-api.js';
 import type { PluginHooks } from './protocol.js';
-import { InFlight } from '../in-flight.js';
+import { InFlight } from '../host/in-flight.js';
 import { CallContexts, raceSignal } from './signals.js';
 import type { LoadedInstance, WorkerSpawner } from './types.js';
 import { describeError } from './wire-error.js';

@@ -10,7 +10,7 @@
  * `error` (it could not be loaded), `done` (the answer to an id), `host-call`
  * (`ctx.host.a.b(...args)` in the plugin), `log` (`ctx.log.info(...)`).
  */
-import type { ContextPlugin } from '../context.js';
+import type { ContextPlugin } from '../plugin/context.js';
 import type { ApiNode } from './host-api.js';
 import type { WorkerModuleScheme } from './types.js';
 import type { WireError } from './wire-error.js';

@@ -5,8 +5,8 @@
  * the host — whether it runs in-process (PluginInstance) or in a worker
  * (IsolatedInstance).
  */
-import type { ExecuteInit, PluginOrigin } from '../host-instance.js';
-import type { Manifest } from '../manifest.js';
+import type { ExecuteInit, PluginOrigin } from '../host/instance.js';
+import type { Manifest } from '../plugin/manifest.js';
 
 /** How a worker imports the plugin's bytes: a `blob:` URL (browsers) or a `data:` URL (anywhere). */
 export type WorkerModuleScheme = 'blob' | 'data';

@@ -17,7 +17,7 @@ import {
   UnloadedError,
   UsageError,
   type ErrorDetails,
-} from '../errors.js';
+} from '../errors/index.js';
 
 /** An error as it crosses the boundary. */
 export interface WireError {

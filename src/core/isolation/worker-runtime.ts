@@ -16,10 +16,10 @@
  * (scripts/build-worker-runtime.mjs → runtime-source.ts) that the spawners
  * start; a host with its own worker file may call runPluginWorker directly.
  */
-import { createContext, type ContextPlugin, type Logger, type PluginContext } from '../context.js';
-import { PluginExecutionError, UsageError, type ErrorDetails } from '../errors.js';
-import { importFailure, moduleDataUrl } from '../loader.js';
-import { pluginFromModule, type PluginDefinition } from '../plugin.js';
+import { createContext, type ContextPlugin, type Logger, type PluginContext } from '../plugin/context.js';
+import { PluginExecutionError, UsageError, type ErrorDetails } from '../errors/index.js';
+import { importFailure, moduleDataUrl } from '../plugin/loader.js';
+import { pluginFromModule, type PluginDefinition } from '../plugin/definition.js';
 import type { ModuleNamespace } from '../ports.js';
 import { hostApiStubs, hostPath } from './host-api.js';
 import { isLogLevel, isMessage, type HostMessage, type LogLevel, type WorkerMessage } from './protocol.js';

@@ -10,7 +10,7 @@
  * error that names the plugin and the cause. A stopped session never starts
  * again; the instance (isolated-instance.ts) starts a new one.
  */
-import { PluginExecutionError, PluginLoadError, UsageError, isPlughubError, type ErrorDetails } from '../errors.js';
+import { PluginExecutionError, PluginLoadError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
 import { hostPath } from './host-api.js';
 import { isLogLevel, isMessage, type HostMessage, type LogLevel, type Outcome, type PluginHooks, type RequestMessage, type WorkerMessage } from './protocol.js';
 import type { IsolatedWorker, WorkerSpawner } from './types.js';

@@ -5,7 +5,7 @@
  * a manifest whose bundle is missing. Size limits raise the core
  * SizeLimitError instead, and an invalid plugin.json the core ManifestError.
  */
-import { PlughubError, registerErrorName, type ErrorDetails } from '../errors.js';
+import { PlughubError, registerErrorName, type ErrorDetails } from '../errors/index.js';
 
 /** The stable codes a PackageError carries, one per kind of problem. */
 export type PackageErrorCode =

@@ -7,8 +7,8 @@
  * core schema and checks that the bundle it names is there. `packPlg` writes
  * one from files in memory (the CLI's `pack`, and tests).
  */
-import { ManifestError, PlughubError, SizeLimitError } from '../errors.js';
-import { parseManifest, type Manifest } from '../manifest.js';
+import { ManifestError, PlughubError, SizeLimitError } from '../errors/index.js';
+import { parseManifest, type Manifest } from '../plugin/manifest.js';
 import { PackageError } from './errors.js';
 import { gunzip, gzip } from './gzip.js';
 import { EntryPathSet, normalizeEntryPath, shownPath } from './paths.js';

@@ -4,7 +4,7 @@
  * (Safari lacks it), stop a stream at a byte limit while it flows, and
  * collect a stream into one Uint8Array.
  */
-import { SizeLimitError } from '../errors.js';
+import { SizeLimitError } from '../errors/index.js';
 
 /** Any source of byte chunks the .plg functions accept. */
 export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;

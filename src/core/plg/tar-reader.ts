@@ -10,7 +10,7 @@
  * E_BAD_ARCHIVE; an entry larger than `maxEntryBytes`, or more headers than
  * `maxEntries`, raise SizeLimitError before the content is read.
  */
-import { SizeLimitError } from '../errors.js';
+import { SizeLimitError } from '../errors/index.js';
 import { PackageError } from './errors.js';
 import { shownPath } from './paths.js';
 import { iterateBytes, type ByteSource } from './streams.js';

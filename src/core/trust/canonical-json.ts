@@ -7,7 +7,7 @@
  * whatever the key order or spacing of the file they read it from. Nesting
  * is bounded, so hostile input costs linear work and no deep recursion.
  */
-import { SignatureError } from '../errors.js';
+import { SignatureError } from '../errors/index.js';
 
 /** The deepest nesting of objects and arrays canonicalJson accepts. */
 export const MAX_CANONICAL_DEPTH = 16;

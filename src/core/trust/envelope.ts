@@ -12,7 +12,7 @@
  * const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, payload, [{ keyid: key.keyid, privateKey }]);
  */
 import { base64ToBytes, bytesToBase64, bytesToHex } from '../base64.js';
-import type { PluginDocument, PluginSummary } from '../document.js';
+import type { PluginDocument, PluginSummary } from '../registry/document.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** The base64 helpers keys and signatures are written in (defined in base64.ts). */

@@ -22,7 +22,7 @@
  * before it when that one was a renewal too: a chain grows with rotations,
  * not with renewals.
  */
-import { RollbackError, SignatureError, isExpiredError, isPlughubError } from '../errors.js';
+import { RollbackError, SignatureError, isExpiredError, isPlughubError } from '../errors/index.js';
 import type { StoredKeyChain } from '../ports.js';
 import { KEYS_PAYLOAD_TYPE, isEnvelope, type Envelope, type KeysPayload, type PublicKeyEntry } from './envelope.js';
 import { normalizeKeys, openEnvelope } from './verify.js';

@@ -33,7 +33,7 @@
  * only to an identity whose documents the trusted keys sign (set
  * `registryId` to pin it independently of the store).
  */
-import { ExpiredError, RollbackError, SignatureError, isExpiredError, isRegistryError, isRollbackError, isSignatureError } from '../errors.js';
+import { ExpiredError, RollbackError, SignatureError, isExpiredError, isRegistryError, isRollbackError, isSignatureError } from '../errors/index.js';
 import type { TrustStore } from '../ports.js';
 import { DOCUMENT_PAYLOAD_TYPE, LIST_PAYLOAD_TYPE, type DocumentPayload, type Envelope, type ListPayload, type Payload } from './envelope.js';
 import { MAX_KEY_CHAIN_LINKS, followKeyChain, replayKeyChain, type KeysFetcher, type TrustedKeySet } from './key-chain.js';

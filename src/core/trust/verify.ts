@@ -8,7 +8,7 @@
  * verifyEd25519 (ed25519.ts): crypto.subtle, or @noble/ed25519 where a
  * browser lacks Ed25519.
  */
-import { ExpiredError, SignatureError, type ErrorDetails } from '../errors.js';
+import { ExpiredError, SignatureError, type ErrorDetails } from '../errors/index.js';
 import { verifyEd25519 } from './ed25519.js';
 import {
   authorSignatureInput,

@@ -2,7 +2,7 @@
  * Small helpers for the arguments of CLI commands: a UsageError that points
  * at the command's help, and checks on how many positionals were given.
  */
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors/index.js';
 
 /**
  * A UsageError for `plughub <command>`: the problem, then where to read more.

@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors/index.js';
 import { computeIntegrity } from '../../core/integrity.js';
 import { bytesToStream, readPlg } from '../../core/plg/index.js';
 import {

@@ -13,7 +13,7 @@ import { builtinModules } from 'node:module';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Plugin, RollupError, RollupLog } from 'rollup';
-import { PlughubError, registerErrorName } from '../../core/errors.js';
+import { PlughubError, registerErrorName } from '../../core/errors/index.js';
 import type { PluginProject } from './project.js';
 
 /** What a build wrote. */

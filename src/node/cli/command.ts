@@ -3,7 +3,7 @@
  * `run` function that gets the command's own arguments and the process I/O.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors/index.js';
 
 /** The process surroundings a command runs in; tests pass their own. */
 export interface CliIO {

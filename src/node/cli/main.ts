@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { isPlughubError } from '../../core/errors.js';
+import { isPlughubError } from '../../core/errors/index.js';
 import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';
 import { terminalLine, terminalText } from './terminal-text.js';

@@ -7,7 +7,7 @@
  * JSON text printed here is passed through terminal-text.ts: no escape
  * sequence, control or bidirectional override reaches the terminal.
  */
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors/index.js';
 import type { CliIO } from './command.js';
 import { terminalJson, terminalLine } from './terminal-text.js';
 

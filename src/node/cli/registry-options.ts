@@ -4,8 +4,8 @@
  * one-line explanation of a refused registry request, with a hint on what to
  * do for the statuses a plugin author meets (401, 403, 409, 413, 422).
  */
-import { isRegistryError, RegistryError, UsageError } from '../../core/errors.js';
-import { createRegistryClient, type RegistryClient } from '../../core/registry.js';
+import { isRegistryError, RegistryError, UsageError } from '../../core/errors/index.js';
+import { createRegistryClient, type RegistryClient } from '../../core/registry/client.js';
 import type { CliIO } from './command.js';
 
 /** The option definitions shared by commands that talk to a registry. */

@@ -12,8 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectBytes, packPlg } from '../../../src/core/plg/index.js';
-import { createRegistryClient } from '../../../src/core/registry.js';
-import type { VersionEntry } from '../../../src/core/document.js';
+import { createRegistryClient } from '../../../src/core/registry/client.js';
+import type { VersionEntry } from '../../../src/core/registry/document.js';
 import { createFsStorage, createMemoryTokenStore, createRegistry, serveNode, type SigningOptions } from '../../../registry-server/index.js';
 
 /** A running (or stopped) registry and the handles tests use. */

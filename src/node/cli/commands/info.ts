@@ -4,9 +4,9 @@
  * default `latest`) resolves to, with its integrity, size and publish time.
  */
 import semver from 'semver';
-import { isRegistryError, RegistryError } from '../../../core/errors.js';
-import { parsePluginSpec } from '../../../core/manifest.js';
-import { resolveVersion } from '../../../core/versions.js';
+import { isRegistryError, RegistryError } from '../../../core/errors/index.js';
+import { parsePluginSpec } from '../../../core/plugin/manifest.js';
+import { resolveVersion } from '../../../core/plugin/versions.js';
 import { atMost, usageError } from '../args.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { formatBytes, formatTable, printJson, printLines } from '../output.js';

@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../../../core/errors.js';
+import { UsageError } from '../../../core/errors/index.js';
 import { bytesToStream, readPlg } from '../../../core/plg/index.js';
 import { atMost } from '../args.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';

@@ -7,8 +7,8 @@
  * follow it) or any other answer is an error.
  */
 import semver from 'semver';
-import { UsageError } from '../../../core/errors.js';
-import { parsePluginSpec } from '../../../core/manifest.js';
+import { UsageError } from '../../../core/errors/index.js';
+import { parsePluginSpec } from '../../../core/plugin/manifest.js';
 import { atMost, usageError } from '../args.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { printJson, printLines } from '../output.js';

@@ -1,0 +1,192 @@
+/**
+ * The node:http bridge: serves a fetch-style handler (the registry) on a
+ * Node HTTP server. An IncomingMessage becomes a web Request whose body
+ * streams with backpressure (duplex: 'half') and whose signal aborts when the
+ * client goes away; the Response is written back with backpressure, or in
+ * one write when its bytes are known (see http/responses.ts). A response
+ * sent before the upload was read to its end (a 413 on Content-Length, a 409)
+ * closes the connection after a short linger instead of reading the rest.
+ * Connections are limited in time and number, in all and per client address,
+ * a full server making room by closing the connection idle the longest
+ * (node-limits.ts); an error accepting one is logged, not thrown.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jsonResponse, preparedParts } from '../http/responses.js';
+import { checkConnectionLimits, defaultConnectionLimits, limitConnections, serverTimeouts, type ConnectionLimits } from './limits.js';
+import { NodeRequest } from './request.js';
+import type { RegistryLogEntry } from '../options.js';
+
+export type { ConnectionLimits } from './limits.js';
+
+/** Anything with a fetch-style handler, such as the registry. */
+export interface FetchHandler {
+  fetch(request: Request): Promise<Response>;
+}
+
+/** Where and how to listen, and the connection limits (each defaults as ConnectionLimits says). */
+export interface ServeNodeOptions extends Partial<ConnectionLimits> {
+  /** Port to listen on; 0 picks a free one (default 4873). */
+  port?: number;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** How long `close()` lets requests in flight finish before cutting connections (default 5000 ms). */
+  closeGraceMs?: number;
+  /** Receives errors of the server itself, such as EMFILE accepting a connection (default: console.error). */
+  log?: (entry: RegistryLogEntry) => void;
+}
+
+/** A listening server. */
+export interface NodeServer {
+  /** `http://HOST:PORT`, with the real port. */
+  url: string;
+  port: number;
+  host: string;
+  /** The underlying node:http server. */
+  server: Server;
+  /** Stops accepting connections, lets requests in flight finish (up to the grace), then resolves. */
+  close(): Promise<void>;
+}
+
+const LINGER_MS = 2000;
+/** A request target that serializes as itself in a URL (no dot segments, nothing to percent-encode). */
+const PLAIN_TARGET = /^(?!.*\/\.\.?(?:[/?#]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
+
+/**
+ * Serves `handler` over HTTP.
+ * @example
+ * const server = await serveNode(createRegistry({ storage, tokens }), { port: 0 });
+ * console.log(`listening on ${server.url}`);
+ * await server.close();
+ */
+export async function serveNode(handler: FetchHandler, options: ServeNodeOptions = {}): Promise<NodeServer> {
+  const host = options.host ?? '127.0.0.1';
+  const limits = checkConnectionLimits({ ...defaultConnectionLimits(), ...definedLimits(options) });
+  let origin = '';
+  const server = createServer(serverTimeouts(limits), (req, res) => void handle(handler, req, res, origin));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4873, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  limitConnections(server, limits, options.log ?? logToConsole);
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const grace = options.closeGraceMs ?? 5000;
+  return {
+    url: origin,
+    port,
+    host,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), grace).unref();
+      }),
+  };
+}
+
+function definedLimits(options: ServeNodeOptions): Partial<ConnectionLimits> {
+  const keys = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'idleTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress'] as const;
+  return Object.fromEntries(keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+}
+
+function logToConsole(entry: RegistryLogEntry): void {
+  console.error(`plughub server: ${entry.message}`);
+}
+
+async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {
+  let response: Response;
+  const url = requestUrl(origin, req.url ?? '/');
+  if (url !== undefined) {
+    try {
+      response = await handler.fetch(new NodeRequest(req, res, url) as unknown as Request);
+    } catch {
+      response = bridgeError(500, 'E_INTERNAL', 'internal error');
+    }
+  } else {
+    response = bridgeError(400, 'E_BAD_REQUEST', 'the request target must be a path');
+  }
+  try {
+    await writeResponse(response, req, res);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** The absolute URL of a request target, serialized as a Request would; undefined for a target that is not a path. */
+function requestUrl(origin: string, target: string): string | undefined {
+  if (!target.startsWith('/')) return undefined;
+  if (PLAIN_TARGET.test(target)) return origin + target;
+  try {
+    return new URL(origin + target).href;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeResponse(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const uploadPending = req.method !== 'GET' && req.method !== 'HEAD' && !req.complete;
+  const parts = preparedParts(response);
+  let headers: Readonly<Record<string, string | string[]>> = parts ? parts.headers : collectHeaders(response.headers);
+  if (uploadPending) headers = { ...headers, connection: 'close' };
+  res.writeHead(response.status, headers as Record<string, string | string[]>);
+  if (uploadPending) res.once('finish', () => linger(req));
+  if (parts) {
+    res.end(parts.body ?? undefined);
+    return;
+  }
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const gone = new Promise<'gone'>((resolve) => res.once('close', () => resolve('gone')));
+  try {
+    while (true) {
+      const next = await Promise.race([reader.read(), gone]);
+      if (next === 'gone') {
+        await reader.cancel();
+        return;
+      }
+      if (next.done) break;
+      if (!res.write(next.value)) {
+        const drained = await Promise.race([new Promise<'drain'>((resolve) => res.once('drain', () => resolve('drain'))), gone]);
+        if (drained === 'gone') {
+          await reader.cancel();
+          return;
+        }
+      }
+    }
+    res.end();
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function collectHeaders(source: Headers): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  source.forEach((value, key) => {
+    if (key !== 'set-cookie') headers[key] = value;
+  });
+  const cookies = source.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  return headers;
+}
+
+/** Reads and drops what the client still sends after the answer, then closes the socket. */
+function linger(req: IncomingMessage): void {
+  req.removeAllListeners('data');
+  req.resume();
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.socket.once('close', () => clearTimeout(timer));
+}
+
+/** The answer when the handler cannot be asked (a request target that is not a path) or rejected. */
+function bridgeError(status: number, code: string, message: string): Response {
+  return jsonResponse(status, { error: { code, message } }, { 'cache-control': 'no-store' });
+}

@@ -1,0 +1,4 @@
+/**
+ * The one error hierarchy of plughub.
+ */
+export * from './base.js';

@@ -1,0 +1,194 @@
+/**
+ * One loaded plugin version inside a host: its module, its definition, the
+ * root context every call derives from, and the bookkeeping that lets an
+ * upgrade or unload wait for calls in flight. Unloading aborts the root
+ * context with an UnloadedError, so every context of the plugin aborts too.
+ */
+import { createContext, prefixedLogger, type Logger, type PluginContext } from '../plugin/context.js';
+import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from '../errors/index.js';
+import { InFlight } from './in-flight.js';
+import { CallContexts, raceSignal } from '../isolation/signals.js';
+import { pluginFromModule } from '../plugin/definition.js';
+import type { BlobCache, ModuleLoader } from '../ports.js';
+import type { Manifest } from '../plugin/manifest.js';
+import type { PluginDefinition } from '../plugin/definition.js';
+
+/** What a caller passes to execute: values, cancellation, deadline, label. */
+export interface ExecuteInit {
+  values?: Record<string, unknown> | Map<string, unknown>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  label?: string;
+}
+
+/** Where a loaded plugin came from. */
+export type PluginOrigin = { kind: 'registry'; registry: string; range: string } | { kind: 'local'; location: string };
+
+/** A loaded plugin version: executes calls and tracks the ones in flight. */
+export class PluginInstance<Api = unknown> {
+  readonly isolation = 'none' as const;
+  readonly name: string;
+  readonly version: string;
+  readonly integrity: string;
+  readonly manifest: Manifest;
+  readonly origin: PluginOrigin;
+  readonly loadedAt = Date.now();
+  readonly #definition: PluginDefinition<Api>;
+  readonly #root: PluginContext<Api>;
+  readonly #calls: CallContexts<Api>;
+  readonly #running = new InFlight();
+
+  constructor(init: {
+    manifest: Manifest;
+    integrity: string;
+    definition: PluginDefinition<Api>;
+    origin: PluginOrigin;
+    api: Api;
+    log: Logger;
+  }) {
+    this.manifest = init.manifest;
+    this.name = init.manifest.name;
+    this.version = init.manifest.version;
+    this.integrity = init.integrity;
+    this.origin = init.origin;
+    this.#definition = init.definition;
+    this.#root = createContext<Api>({ host: init.api, log: init.log, plugin: init.manifest });
+    this.#calls = new CallContexts(this.#root, init.manifest);
+  }
+
+  /** `name@version`, for messages. */
+  get id(): string {
+    return `${this.name}@${this.version}`;
+  }
+
+  /** The number of calls currently running on this version. */
+  get inFlight(): number {
+    return this.#running.count;
+  }
+
+  /** True once the instance has been shut down. */
+  get closed(): boolean {
+    return this.#root.signal.aborted;
+  }
+
+  /**
+   * Runs the plugin's execute with a fresh context. Resolves with its result;
+   * rejects with the context's abort reason (cancel, deadline, unload) as soon
+   * as the signal aborts, or with a PluginExecutionError wrapping what the
+   * plugin threw.
+   */
+  async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
+    if (this.closed) throw this.#root.signal.reason;
+    const { ctx, dispose } = this.#calls.open(init);
+    this.#running.enter();
+    try {
+      const work = Promise.resolve().then(() => {
+        ctx.throwIfAborted();
+        return this.#definition.execute(ctx);
+      });
+      return (await raceSignal(work, ctx.signal)) as T;
+    } catch (error) {
+      if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
+      if (isPlughubError(error)) throw error;
+      throw this.#failure('execute', error);
+    } finally {
+      dispose();
+      this.#running.leave();
+    }
+  }
+
+  /** Calls the plugin's activate hook (if any) with the state handed over by a previous version. */
+  async activate(state?: unknown): Promise<void> {
+    if (!this.#definition.activate) return;
+    const ctx = this.#root.withValues({});
+    try {
+      await this.#definition.activate(ctx, state);
+    } catch (error) {
+      throw this.#failure('activate', error);
+    }
+  }
+
+  /** Resolves when no call is running, or after `graceMs`, whichever comes first. */
+  idle(graceMs: number): Promise<void> {
+    return this.#running.idle(graceMs);
+  }
+
+  /**
+   * Calls the plugin's deactivate hook (if any) with a context of its own,
+   * bounded by `timeoutMs`, and returns what it returned: the state handed to
+   * the next version's activate on upgrade.
+   */
+  async deactivate(timeoutMs: number): Promise<unknown> {
+    if (!this.#definition.deactivate) return undefined;
+    const ctx = createContext<Api>({
+      host: this.#root.host,
+      log: this.#root.log,
+      plugin: this.manifest,
+      timeoutMs,
+      label: 'deactivate',
+    });
+    try {
+      return await raceSignal(Promise.resolve().then(() => this.#definition.deactivate!(ctx)), ctx.signal);
+    } catch (error) {
+      throw this.#failure('deactivate', error);
+    } finally {
+      ctx.cancel();
+    }
+  }
+
+  /** Aborts every context of this version with an UnloadedError saying why. */
+  close(reason: string): void {
+    if (this.closed) return;
+    const error = new UnloadedError(`${this.id} was ${reason}`, { plugin: this.name, version: this.version });
+    this.#calls.cancelAll(error);
+  }
+
+  #failure(hook: string, cause: unknown): PluginExecutionError {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new PluginExecutionError(`${this.id}: ${hook} failed: ${reason}`, {
+      plugin: this.name,
+      version: this.version,
+      cause,
+    });
+  }
+}
+
+/**
+ * Imports bytes through the loader (from the cache's URL for them when it
+ * has one) and checks the module's shape. The bytes must already have been
+ * verified against `integrity` — PluginSource.bundle returns them verified,
+ * and a local load computes `integrity` from them — so they are not hashed
+ * again here. The returned instance is not yet activated.
+ */
+export async function preparePlugin<Api>(init: {
+  manifest: Manifest;
+  integrity: string;
+  bytes: Uint8Array;
+  origin: PluginOrigin;
+  cache: BlobCache;
+  loader: ModuleLoader;
+  api: Api;
+  log: Logger;
+}): Promise<PluginInstance<Api>> {
+  const { manifest, integrity, bytes } = init;
+  const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
+  const url = await init.cache.locate?.(integrity);
+  let namespace;
+  try {
+    namespace = await init.loader.import({ name: manifest.name, version: manifest.version, integrity, bytes, ...(url ? { url } : {}) });
+  } catch (error) {
+    if (error instanceof PluginLoadError) throw error;
+    throw new PluginLoadError(`${manifest.name}@${manifest.version}: import failed: ${(error as Error).message}`, {
+      ...details,
+      cause: error,
+    });
+  }
+  return new PluginInstance<Api>({
+    manifest,
+    integrity,
+    definition: pluginFromModule(namespace, details),
+    origin: init.origin,
+    api: init.api,
+    log: prefixedLogger(`${manifest.name}@${manifest.version}`, init.log),
+  });
+}

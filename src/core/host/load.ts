@@ -1,0 +1,165 @@
+/**
+ * Loading from the registry, one checked plan at a time: a load plans the
+ * plugin and its dependencies (host-plan.ts), checks the whole plan and
+ * fetches every bundle of it (fetchPlan), and only then imports and
+ * activates each plugin in order, dependencies first. Nothing of a plan
+ * runs unless all of it passed: document signatures, engines, the author
+ * policy of every plugin and the integrity of every bundle. The
+ * dependencies of a local bundle, and those of a version an upgrade moves
+ * to, are loaded the same way. Each name is instantiated once even when
+ * several loads ask for it at the same time.
+ */
+import { DependencyCycleError } from '../errors/index.js';
+import type { PluginOrigin } from './instance.js';
+import { fetchPlan, planLoad, type PlannedLoad } from './plan.js';
+import type { PluginSource } from './source.js';
+import { activate, discard, type SwapContext } from './swap.js';
+import type { PluginEntry } from './table.js';
+import type { LoadedPlugin } from './types.js';
+import type { Manifest } from '../plugin/manifest.js';
+import type { ResolveOptions } from '../plugin/versions.js';
+
+/** What registry loads need from the host. */
+export interface LoadContext<Api> extends SwapContext<Api> {
+  source: PluginSource;
+  resolveOptions: ResolveOptions;
+  view(entry: PluginEntry<Api>): LoadedPlugin;
+  /** Imports verified bytes into a new, not yet activated entry. */
+  prepare(manifest: Manifest, integrity: string, bytes: Uint8Array, origin: PluginOrigin): Promise<PluginEntry<Api>>;
+}
+
+/** The registry loads of one host. */
+export interface RegistryLoads<Api> {
+  /**
+   * Activates a prepared entry and makes it serve, under the name's lock.
+   * When the name got loaded meanwhile: that version if it satisfies
+   * `range`, else (or without a range) a conflict; the prepared entry is
+   * discarded either way.
+   */
+  commit(entry: PluginEntry<Api>, range?: string): Promise<PluginEntry<Api>>;
+  /** Loads `name@range` and what it needs; resolves with what serves `name`. */
+  load(name: string, range: string, signal?: AbortSignal): Promise<LoadedPlugin>;
+  /** Loads the dependencies of a local bundle that no serving version satisfies, as one plan. */
+  loadDependencies(manifest: Manifest, signal?: AbortSignal): Promise<void>;
+  /**
+   * Checks the plan of an upgrade whole — the new version `step` (author
+   * signature, bundle) and the dependencies it needs that no serving version
+   * satisfies — then loads those dependencies; resolves with the new
+   * version's verified bytes, ready to be prepared and swapped in.
+   */
+  loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** Creates the registry loads of a host. */
+export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoads<Api> {
+  const { table, events, source } = context;
+  const loading = new Map<string, Promise<PluginEntry<Api>>>();
+  const planOptions = (signal?: AbortSignal) => ({
+    ...context.resolveOptions,
+    ...(signal ? { signal } : {}),
+    isSatisfied: (name: string, range: string) => table.satisfies(name, range),
+  });
+
+  /** The dependencies of `manifest` that no serving version satisfies, as [name, range] pairs. */
+  const unmetDependencies = (manifest: Manifest): Array<[string, string]> =>
+    Object.entries(manifest.dependencies ?? {}).filter(([name, range]) => !table.satisfies(name, range));
+
+  /** Bundles being fetched, by name, version and integrity: loads of the same plugin at the same time share one download. */
+  const fetching = new Map<string, Promise<Uint8Array>>();
+  function bundle(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array> {
+    const key = `${step.name}@${step.version} ${step.entry.dist.integrity}`;
+    let pending = fetching.get(key);
+    if (!pending) {
+      pending = source.bundle(step.name, step.version, step.entry, signal);
+      fetching.set(key, pending);
+      const forget = () => fetching.delete(key);
+      pending.then(forget, forget);
+    }
+    return pending;
+  }
+
+  function commit(entry: PluginEntry<Api>, range?: string): Promise<PluginEntry<Api>> {
+    const { name, version } = entry.instance;
+    return table.exclusive(name, async () => {
+      const existing = table.get(name);
+      if (existing) {
+        await discard(context, entry, 'not needed');
+        if (range !== undefined && table.satisfies(name, range)) return existing;
+        throw table.conflict(name, range ?? version);
+      }
+      await activate(context, entry, context.view(entry));
+      table.set(name, entry);
+      return entry;
+    });
+  }
+
+  /** Imports and activates one planned version from its checked bytes, once per name even when several loads ask at the same time. */
+  function install(step: PlannedLoad, bytes: Uint8Array): Promise<PluginEntry<Api>> {
+    const { name, range } = step;
+    const existing = table.get(name);
+    if (existing) return table.satisfies(name, range) ? Promise.resolve(existing) : Promise.reject(table.conflict(name, range));
+    const pending = loading.get(name);
+    if (pending) return pending.then((entry) => (table.satisfies(name, range) ? entry : Promise.reject(table.conflict(name, range))));
+    const started = Date.now();
+    const work = (async () => {
+      const origin: PluginOrigin = { kind: 'registry', registry: source.registry!.url, range };
+      const prepared = await context.prepare(step.manifest, step.entry.dist.integrity, bytes, origin);
+      const entry = await commit(prepared, range);
+      if (entry === prepared) events.emit('loaded', { plugin: context.view(entry), durationMs: Date.now() - started });
+      return entry;
+    })();
+    loading.set(name, work);
+    const forget = () => loading.delete(name);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Checks and fetches all of `plan`, then installs it in order; resolves with the last entry. */
+  async function run(plan: readonly PlannedLoad[], signal?: AbortSignal): Promise<PluginEntry<Api> | undefined> {
+    const bundles = await fetchPlan(source, plan, signal, (step) => bundle(step, signal));
+    let last: PluginEntry<Api> | undefined;
+    for (const step of plan) last = await install(step, bundles.get(step.name)!);
+    return last;
+  }
+
+  async function loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array> {
+    const missing = unmetDependencies(step.manifest);
+    const dependencies = missing.length === 0 ? [] : await planLoad(source, missing, planOptions(signal));
+    if (dependencies.some((dependency) => dependency.name === step.name)) {
+      const details = { plugin: step.name, version: step.version };
+      throw new DependencyCycleError(`dependency cycle: ${step.name}@${step.version} needs, through its dependencies, ${step.name} itself`, [step.name, step.name], details);
+    }
+    const bundles = await fetchPlan(source, [...dependencies, step], signal, (planned) => bundle(planned, signal));
+    for (const dependency of dependencies) await install(dependency, bundles.get(dependency.name)!);
+    return bundles.get(step.name)!;
+  }
+
+  return {
+    commit,
+    loadUpgrade,
+
+    async load(name, range, signal) {
+      if (table.has(name)) {
+        if (table.satisfies(name, range)) return context.view(table.get(name)!);
+        throw table.conflict(name, range);
+      }
+      events.emit('loading', { name, range });
+      try {
+        const last = await run(await planLoad(source, [[name, range]], planOptions(signal)), signal);
+        return context.view(last ?? table.get(name)!);
+      } catch (error) {
+        events.emit('error', { name, phase: 'load', error });
+        throw error;
+      }
+    },
+
+    async loadDependencies(manifest, signal) {
+      const missing = unmetDependencies(manifest);
+      if (missing.length === 0) return;
+      for (const [name, range] of missing) {
+        if (table.has(name)) throw table.conflict(name, range);
+      }
+      await run(await planLoad(source, missing, planOptions(signal)), signal);
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Load planning: resolves a plugin and, depth first, its `dependencies`
+ * against the registry, and orders them so that every dependency comes
+ * before the plugins that need it. A cycle is refused with a
+ * DependencyCycleError that names it. Planning only reads documents, so it
+ * never waits on another load in progress and cannot deadlock. Manifests are
+ * parsed on the read path (`{ strict: false }`): a version published before
+ * the publish bounds (a long description, many maintainers) still loads.
+ *
+ * A plan is checked as a whole before anything of it is imported
+ * (`fetchPlan`): planning verifies every document (signatures, expiry,
+ * rollback, through the source's trust guard) and resolves only versions
+ * whose `engines` the host satisfies; then the author policy is checked for
+ * every plugin of the plan, and only then is every bundle fetched and
+ * verified against its integrity. A plugin whose check fails stops the
+ * load before a single module of the plan runs, so a dependency cannot run
+ * on the word of a plugin that is then refused.
+ */
+import type { VersionEntry } from '../registry/document.js';
+import semver from 'semver';
+import { DependencyCycleError, ResolveError } from '../errors/index.js';
+import { parseManifest, type Manifest } from '../plugin/manifest.js';
+import type { PluginSource } from './source.js';
+import { resolveVersion, type ResolveOptions } from '../plugin/versions.js';
+
+/** One plugin version to load, with the range it was asked for. */
+export interface PlannedLoad {
+  name: string;
+  range: string;
+  version: string;
+  entry: VersionEntry;
+  manifest: Manifest;
+  /** True when the document came from the cache because the registry was down. */
+  stale: boolean;
+}
+
+/** The most plugins one load plan may hold (a hostile registry could otherwise chain documents without end). */
+export const MAX_PLAN_PLUGINS = 256;
+
+/**
+ * Resolves each of `wanted` (`[name, range]`, in order) and its dependency
+ * tree into one plan; returns the loads in order (dependencies first, each
+ * requested plugin after what it needs), each name once. `isSatisfied(name,
+ * range)` lets the caller skip dependencies it already has (never a
+ * requested plugin). Throws ResolveError for a plan of more than
+ * MAX_PLAN_PLUGINS plugins.
+ */
+export async function planLoad(
+  source: PluginSource,
+  wanted: ReadonlyArray<readonly [name: string, range: string]>,
+  options: ResolveOptions & { signal?: AbortSignal; isSatisfied: (name: string, range: string) => boolean },
+): Promise<PlannedLoad[]> {
+  const ordered: PlannedLoad[] = [];
+  /** Each planned name with the version chosen and who asked for it with which range. */
+  const planned = new Map<string, { version: string; range: string; by: string }>();
+
+  /** Refuses a second dependent whose range the version already chosen for `current` does not satisfy. */
+  function agree(current: string, currentRange: string, chain: string[]): void {
+    const chosen = planned.get(current)!;
+    if (!semver.validRange(currentRange) || semver.satisfies(chosen.version, currentRange, { includePrerelease: true })) return;
+    const by = chain.at(-1) ?? 'the request';
+    throw new ResolveError(
+      `${current}: ${chosen.by} needs "${chosen.range}" (resolved to ${chosen.version}) but ${by} needs "${currentRange}"`,
+      [chosen.version],
+      { plugin: current },
+    );
+  }
+
+  async function visit(current: string, currentRange: string, chain: string[]): Promise<void> {
+    const loop = chain.indexOf(current);
+    if (loop !== -1) {
+      const cycle = [...chain.slice(loop), current];
+      throw new DependencyCycleError(`dependency cycle: ${cycle.join(' -> ')}`, cycle, { plugin: chain[0] });
+    }
+    if (planned.has(current)) return agree(current, currentRange, chain);
+    if (chain.length > 0 && options.isSatisfied(current, currentRange)) return;
+    if (planned.size + chain.length >= MAX_PLAN_PLUGINS) {
+      throw new ResolveError(`${chain[0] ?? current}: the load plan would hold more than ${MAX_PLAN_PLUGINS} plugins (at ${current})`, [], { plugin: chain[0] ?? current });
+    }
+    const { document, stale } = await source.document(current, options.signal);
+    const resolved = resolveVersion(document, currentRange, options);
+    const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version }, { strict: false });
+    for (const [dependency, dependencyRange] of Object.entries(manifest.dependencies ?? {})) {
+      await visit(dependency, dependencyRange, [...chain, current]);
+    }
+    if (planned.has(current)) return agree(current, currentRange, chain);
+    planned.set(current, { version: resolved.version, range: currentRange, by: chain.at(-1) ?? 'the request' });
+    ordered.push({ name: current, range: currentRange, version: resolved.version, entry: resolved.entry, manifest, stale });
+  }
+
+  for (const [name, range] of wanted) await visit(name, range, []);
+  return ordered;
+}
+
+/**
+ * Checks a plan before anything of it is imported: the author policy of
+ * every plugin first (no network), then every bundle, fetched (or taken
+ * from the cache) and verified against its signed integrity, through
+ * `bundle` (default: the source's). Returns the verified bytes per plugin
+ * name; the caller imports them in plan order.
+ */
+export async function fetchPlan(
+  source: PluginSource,
+  plan: readonly PlannedLoad[],
+  signal?: AbortSignal,
+  bundle: (step: PlannedLoad) => Promise<Uint8Array> = (step) => source.bundle(step.name, step.version, step.entry, signal),
+): Promise<Map<string, Uint8Array>> {
+  for (const step of plan) await source.checkAuthor(step.name, step.version, step.entry);
+  const bundles = new Map<string, Uint8Array>();
+  for (const step of plan) {
+    signal?.throwIfAborted();
+    bundles.set(step.name, await bundle(step));
+  }
+  return bundles;
+}

@@ -1,0 +1,66 @@
+/**
+ * A ModuleLoader that needs nothing but `import()` of a `data:` URL, which
+ * both Node and browsers support. Platform adapters use faster or more
+ * debuggable routes (file: URLs in Node, blob: URLs in browsers) and fall
+ * back to this one. Modules are memoized by integrity, so the same bytes give
+ * the same module instance and different bytes a new one.
+ */
+import { bytesToBase64 } from '../base64.js';
+import { PluginLoadError } from '../errors/index.js';
+import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../ports.js';
+
+/** A `data:text/javascript;base64,…` URL of a module's bytes. */
+export function moduleDataUrl(bytes: Uint8Array): string {
+  return `data:text/javascript;base64,${bytesToBase64(bytes)}`;
+}
+
+/** Wraps an import failure into a PluginLoadError naming the plugin, version and cause. */
+export function importFailure(source: ModuleSource, url: string | undefined, cause: unknown): PluginLoadError {
+  const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  const where = url && !url.startsWith('data:') && !url.startsWith('blob:') ? ` from ${url}` : '';
+  return new PluginLoadError(`${source.name}@${source.version}: import failed${where}: ${reason}`, {
+    plugin: source.name,
+    version: source.version,
+    ...(where ? { url } : {}),
+    cause,
+  });
+}
+
+/**
+ * Memoizes imports by integrity: concurrent imports of the same bytes share
+ * one promise; a failed import is forgotten so that it can be retried.
+ */
+export function memoizeByIntegrity(importer: (source: ModuleSource) => Promise<ModuleNamespace>): ModuleLoader {
+  const modules = new Map<string, Promise<ModuleNamespace>>();
+  return {
+    import(source) {
+      let pending = modules.get(source.integrity);
+      if (!pending) {
+        pending = importer(source);
+        modules.set(source.integrity, pending);
+        pending.catch(() => modules.delete(source.integrity));
+      }
+      return pending;
+    },
+    release(integrity) {
+      modules.delete(integrity);
+    },
+  };
+}
+
+/**
+ * A loader that imports verified bytes through a data: URL. The same bytes
+ * always make the same URL, and runtimes keep a module per URL for the life
+ * of the realm: `release()` forgets the memo but neither frees that module
+ * nor yields a fresh instance on the next import. Isolating a plugin in a
+ * worker is what truly frees it.
+ */
+export function createDataUrlLoader(): ModuleLoader {
+  return memoizeByIntegrity(async (source) => {
+    try {
+      return (await import(/* @vite-ignore */ moduleDataUrl(source.bytes))) as ModuleNamespace;
+    } catch (error) {
+      throw importFailure(source, undefined, error);
+    }
+  });
+}

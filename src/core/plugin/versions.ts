@@ -1,0 +1,202 @@
+/**
+ * Version resolution against a plugin document, with the `semver` package:
+ * a request is a semver range, an exact version or a dist-tag (`latest`,
+ * `beta`, …). Ranges pick the highest published version that satisfies them,
+ * skipping yanked versions and (unless asked, or the range names one)
+ * prereleases; an exact version is returned even when yanked, as the registry
+ * still serves it. With a host version, versions whose `engines.host` the host
+ * does not satisfy are skipped, and a CompatibilityError says so when nothing
+ * else is left. Failures are ResolveErrors that list what is available.
+ */
+import semver from 'semver';
+import type { PluginDocument, VersionEntry } from '../registry/document.js';
+import { CompatibilityError, ResolveError, UsageError } from '../errors/index.js';
+
+/** How resolveVersion chooses. */
+export interface ResolveOptions {
+  /** Let ranges match prereleases of any version, not only the ones the range names. */
+  includePrerelease?: boolean;
+  /** The host API version: versions whose `engines.host` it does not satisfy are skipped. */
+  hostVersion?: string;
+}
+
+/** The version resolveVersion chose, with its document entry. */
+export interface ResolvedVersion {
+  version: string;
+  entry: VersionEntry;
+}
+
+/** The exact version a range names (`1.2.3`, `=1.2.3`, `v1.2.3`), or null. */
+function exactVersion(range: string): string | null {
+  return semver.valid(range.trim().replace(/^=\s*/, ''));
+}
+
+/**
+ * True when the range names exactly one version (`1.2.3`, `=1.2.3`,
+ * `1.2.3-beta.1`), false for real ranges and tags.
+ */
+export function isExactVersion(range: string): boolean {
+  return typeof range === 'string' && exactVersion(range) !== null;
+}
+
+function hostRangeOf(manifest: unknown): string | undefined {
+  if (typeof manifest !== 'object' || manifest === null) return undefined;
+  const engines = (manifest as { engines?: unknown }).engines;
+  if (typeof engines !== 'object' || engines === null) return undefined;
+  const host = (engines as { host?: unknown }).host;
+  return typeof host === 'string' ? host : undefined;
+}
+
+/** The longest `engines.host` range considered; a longer one (only a hostile document has one) is never satisfied. */
+export const MAX_HOST_RANGE_LENGTH = 256;
+
+function isCompatible(required: string | undefined, hostVersion: string): boolean {
+  if (required === undefined) return true;
+  if (required.length > MAX_HOST_RANGE_LENGTH) return false;
+  return semver.satisfies(hostVersion, required, { includePrerelease: true });
+}
+
+function requireHostVersion(hostVersion: string): string {
+  const valid = semver.valid(hostVersion);
+  if (valid === null) throw new UsageError(`host version "${hostVersion}" is not a valid semver version`);
+  return valid;
+}
+
+function incompatible(name: string, version: string, required: string, hostVersion: string, extra = ''): CompatibilityError {
+  const tooLong = required.length > MAX_HOST_RANGE_LENGTH;
+  const problem = tooLong ? ` (longer than ${MAX_HOST_RANGE_LENGTH} characters)` : semver.validRange(required) === null ? ` (not a valid semver range)` : '';
+  const shown = tooLong ? `${required.slice(0, 64)}…` : required;
+  return new CompatibilityError(
+    `${name}@${version} needs host ${shown}${problem}, this host is ${hostVersion}${extra}`,
+    required,
+    hostVersion,
+    { plugin: name, version },
+  );
+}
+
+/**
+ * Throws CompatibilityError when the host version does not satisfy the
+ * manifest's `engines.host` range; a manifest without one runs anywhere.
+ * A prerelease host (2.1.0-rc.1) counts as its version for `^2.0.0`.
+ *
+ * @example checkCompatibility(manifest, '1.4.0') // hello@1.2.0 needs host ^2.0.0, this host is 1.4.0
+ */
+export function checkCompatibility(
+  manifest: { name: string; version: string; engines?: { host?: string } },
+  hostVersion: string,
+): void {
+  const host = requireHostVersion(hostVersion);
+  const required = manifest.engines?.host;
+  if (!isCompatible(required, host)) throw incompatible(manifest.name, manifest.version, required!, host);
+}
+
+/** Published versions, highest first; keys that are not valid versions are ignored. */
+function publishedVersions(document: PluginDocument): string[] {
+  return Object.keys(document.versions)
+    .filter((version) => semver.valid(version) === version)
+    .sort(semver.rcompare);
+}
+
+function notFound(name: string, message: string, available: string[], hint = ''): ResolveError {
+  const list = available.length === 0 ? 'none' : available.join(', ');
+  return new ResolveError(`${name}: ${message} (available: ${list})${hint}`, available, { plugin: name });
+}
+
+/** True when `version` is published, not yanked, and runs on the host (when one is given). */
+function usable(document: PluginDocument, version: string, options: ResolveOptions): boolean {
+  const entry = document.versions[version];
+  if (entry === undefined || entry.yanked) return false;
+  if (options.hostVersion === undefined) return true;
+  return isCompatible(hostRangeOf(entry.manifest), requireHostVersion(options.hostVersion));
+}
+
+/** Returns the version if the host can run it, or throws CompatibilityError. */
+function accept(document: PluginDocument, version: string, options: ResolveOptions): ResolvedVersion {
+  const entry = document.versions[version]!;
+  if (options.hostVersion !== undefined) {
+    const host = requireHostVersion(options.hostVersion);
+    const required = hostRangeOf(entry.manifest);
+    if (!isCompatible(required, host)) throw incompatible(document.name, version, required!, host);
+  }
+  return { version, entry };
+}
+
+/**
+ * Picks the version of a plugin that a request means. `range` is a semver
+ * range, an exact version or a dist-tag; `latest` without such a tag means
+ * the highest stable version that is not yanked, and a `latest` tag that
+ * points at a yanked version or one the host cannot run means the highest
+ * usable stable version up to the tagged one. Throws ResolveError when nothing matches (the
+ * message lists the available versions) and CompatibilityError when versions
+ * match but none runs on `options.hostVersion`.
+ *
+ * @example resolveVersion(document, '^1.2', { hostVersion: '2.0.0' }).version // '1.4.1'
+ */
+export function resolveVersion(
+  document: PluginDocument,
+  range: string,
+  options: ResolveOptions = {},
+): ResolvedVersion {
+  const name = document.name;
+  const all = publishedVersions(document);
+  if (all.length === 0) throw new ResolveError(`${name} has no published versions`, [], { plugin: name });
+  const available = all.filter((version) => !document.versions[version]!.yanked).reverse();
+  const request = typeof range === 'string' ? range.trim() : '';
+
+  const exact = exactVersion(request);
+  if (exact !== null) {
+    if (document.versions[exact] === undefined) {
+      throw notFound(name, `version ${exact} is not published`, available);
+    }
+    return accept(document, exact, options);
+  }
+
+  const tags = document.distTags;
+  const latestUnusable = request === 'latest' && tags.latest !== undefined && !usable(document, tags.latest, options);
+  if (Object.prototype.hasOwnProperty.call(tags, request) && !latestUnusable) {
+    const target = tags[request]!;
+    const entry = document.versions[target];
+    if (entry === undefined) {
+      throw notFound(name, `dist-tag "${request}" points at ${target}, which is not published`, available);
+    }
+    if (entry.yanked) {
+      throw notFound(name, `dist-tag "${request}" points at ${target}, which is yanked`, available);
+    }
+    return accept(document, target, options);
+  }
+
+  let effective = request;
+  if (request === 'latest') effective = latestUnusable && semver.valid(tags.latest) ? `<=${tags.latest}` : '*';
+  else if (semver.validRange(request) === null) {
+    const known = Object.keys(tags);
+    const hint = known.length === 0 ? '' : `; dist-tags: ${known.join(', ')}`;
+    throw new ResolveError(
+      `${name}: "${request}" is neither a valid semver range nor a dist-tag${hint}`,
+      available,
+      { plugin: name },
+    );
+  }
+
+  const satisfying = (version: string): boolean =>
+    semver.satisfies(version, effective, { includePrerelease: options.includePrerelease === true });
+  const matches = all.filter((version) => !document.versions[version]!.yanked && satisfying(version));
+  if (matches.length === 0) {
+    const yanked = all.filter((version) => document.versions[version]!.yanked && satisfying(version));
+    const pre = options.includePrerelease
+      ? []
+      : available.filter((v) => semver.prerelease(v) !== null && semver.satisfies(v, effective, { includePrerelease: true }));
+    let hint = '';
+    if (yanked.length > 0) hint += `; yanked: ${yanked.join(', ')}`;
+    if (pre.length > 0) hint += `; prereleases ${pre.join(', ')} match with includePrerelease`;
+    throw notFound(name, `no version matches "${request}"`, available, hint);
+  }
+
+  if (options.hostVersion === undefined) return accept(document, matches[0]!, options);
+  const host = requireHostVersion(options.hostVersion);
+  const compatible = matches.find((version) => isCompatible(hostRangeOf(document.versions[version]!.manifest), host));
+  if (compatible !== undefined) return accept(document, compatible, options);
+  const newest = matches[0]!;
+  const required = hostRangeOf(document.versions[newest]!.manifest)!;
+  const others = matches.length > 1 ? `; no version matching "${request}" runs on it` : '';
+  throw incompatible(name, newest, required, host, others);
+}

@@ -1,0 +1,123 @@
+/**
+ * The plugin document the registry serves at GET /v1/plugins/:name: every
+ * published version with its manifest, its bundle's integrity, size and URL,
+ * and the dist-tags. Parsed with zod so that a malformed answer is refused
+ * with a DocumentError instead of being trusted.
+ */
+import * as z from 'zod';
+import { DocumentError, type ErrorDetails } from '../errors/index.js';
+import type { CachedDocument } from '../ports.js';
+import { isEnvelope } from '../trust/envelope.js';
+
+/** Where a version's bundle is and what it must hash to. */
+export const distSchema = z.object({
+  integrity: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  url: z.string().min(1),
+});
+
+/** One published version. The manifest is validated with parseManifest when the version is loaded. */
+export const versionEntrySchema = z.looseObject({
+  manifest: z.looseObject({ name: z.string(), version: z.string() }),
+  dist: distSchema,
+  publishedAt: z.string(),
+  yanked: z.boolean().default(false),
+});
+
+/** The whole document of one plugin. */
+export const pluginDocumentSchema = z.looseObject({
+  name: z.string().min(1),
+  distTags: z.record(z.string(), z.string()).default({}),
+  modified: z.string(),
+  versions: z.record(z.string(), versionEntrySchema),
+});
+
+export type Dist = z.infer<typeof distSchema>;
+export type VersionEntry = z.infer<typeof versionEntrySchema>;
+export type PluginDocument = z.infer<typeof pluginDocumentSchema>;
+
+/** One row of GET /v1/plugins. */
+export const pluginSummarySchema = z.looseObject({
+  name: z.string(),
+  description: z.string().optional(),
+  latest: z.string().optional(),
+  modified: z.string(),
+});
+
+/** The answer of GET /v1/plugins. */
+export const pluginListSchema = z.looseObject({
+  total: z.number().int().nonnegative(),
+  plugins: z.array(pluginSummarySchema),
+});
+
+export type PluginSummary = z.infer<typeof pluginSummarySchema>;
+export type PluginList = z.infer<typeof pluginListSchema>;
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/**
+ * Validates a registry document. Throws DocumentError naming the problems
+ * and, through `details`, the plugin and URL it came from; also refuses a
+ * document whose `name` is not the plugin that was asked for.
+ */
+export function parsePluginDocument(input: unknown, expectedName: string, details: ErrorDetails = {}): PluginDocument {
+  const result = pluginDocumentSchema.safeParse(input);
+  const where = details.url ? ` (${details.url})` : '';
+  if (!result.success) {
+    throw new DocumentError(`${expectedName}: invalid registry document${where}: ${describe(result.error)}`, {
+      ...details,
+      plugin: expectedName,
+    });
+  }
+  if (result.data.name !== expectedName) {
+    throw new DocumentError(
+      `${expectedName}: registry answered with the document of "${result.data.name}"${where}`,
+      { ...details, plugin: expectedName },
+    );
+  }
+  for (const [version, entry] of Object.entries(result.data.versions)) {
+    if (entry.manifest.name !== expectedName || entry.manifest.version !== version) {
+      throw new DocumentError(
+        `${expectedName}@${version}: version entry carries the manifest of ${entry.manifest.name}@${entry.manifest.version}${where}`,
+        { ...details, plugin: expectedName, version },
+      );
+    }
+  }
+  return result.data;
+}
+
+/** Validates the answer of GET /v1/plugins. */
+export function parsePluginList(input: unknown, details: ErrorDetails = {}): PluginList {
+  const result = pluginListSchema.safeParse(input);
+  if (!result.success) {
+    const where = details.url ? ` (${details.url})` : '';
+    throw new DocumentError(`invalid plugin list${where}: ${describe(result.error)}`, details);
+  }
+  return result.data;
+}
+
+/**
+ * Reads a stored cache entry back (a DocumentCache's record, already parsed
+ * from JSON or IndexedDB): the entry when it is a valid cached document of
+ * `registry` and `name`, else undefined, so that a corrupted or foreign
+ * record counts as absent instead of being trusted.
+ */
+export function decodeCachedDocument(value: unknown, registry: string, name: string): CachedDocument | undefined {
+  const raw = value as Partial<CachedDocument> | null | undefined;
+  if (!raw || raw.registry !== registry || raw.name !== name || typeof raw.fetchedAt !== 'number') return undefined;
+  try {
+    const document = parsePluginDocument(raw.document, name);
+    return {
+      registry,
+      name,
+      document,
+      ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
+      ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
+      fetchedAt: raw.fetchedAt,
+    };
+  } catch {
+    return undefined;
+  }
+}

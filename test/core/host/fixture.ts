@@ -1,0 +1,41 @@
+/**
+ * Shared set-up for host tests: an in-memory registry double, a helper that
+ * publishes a plugin from JavaScript source, and a host wired to the double.
+ */
+import { createHost, type HostOptions } from '../../../src/core/host/create.js';
+import { createMemoryBlobCache, createMemoryDocumentCache } from '../../../src/core/memory.js';
+import { createRegistryClient } from '../../../src/core/registry/client.js';
+import { createRegistryDouble, type RegistryDouble } from '../registry/double.js';
+
+let unique = 0;
+
+/** A plugin module's source; a unique comment makes every call's bytes (and module) distinct. */
+export function pluginSource(body: string): string {
+  unique += 1;
+  return `// module ${unique} ${Math.random()}\n${body}\n`;
+}
+
+/** Publishes `name@version` with the given module source and manifest extras. */
+export function publish(
+  registry: RegistryDouble,
+  name: string,
+  version: string,
+  body: string,
+  manifest: Record<string, unknown> = {},
+) {
+  return registry.publish(
+    { name, version, source: { mode: 'esm', path: 'index.js' }, ...manifest },
+    pluginSource(body),
+  );
+}
+
+/** A registry double plus a factory for hosts that share (or not) its caches. */
+export function setup() {
+  const registry = createRegistryDouble();
+  const cache = createMemoryBlobCache();
+  const documents = createMemoryDocumentCache();
+  const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 });
+  const host = <Api = unknown>(options: HostOptions<Api> = {}) =>
+    createHost<Api>({ registry: client, cache, documents, ...options });
+  return { registry, cache, documents, client, host };
+}
