@@ -4,8 +4,8 @@
  * a document for the plugin list. Storage drivers and routes share them.
  */
 import semver from 'semver';
-import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/registry/document.js';
-import { MANIFEST_FIELD_LIMITS } from '../src/core/plugin/manifest-limits.js';
+import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/registry/index.js';
+import { MANIFEST_FIELD_LIMITS } from '../src/core/plugin/index.js';
 
 /** The content-addressed URL of a blob, relative to the registry. */
 export function blobPath(hex: string): string {

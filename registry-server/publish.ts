@@ -10,7 +10,7 @@
  * was; only a crash between the blob and the commit leaves an orphan blob,
  * which garbage collection (storage/gc.ts) removes.
  */
-import type { VersionEntry } from '../src/core/registry/document.js';
+import type { VersionEntry } from '../src/core/registry/index.js';
 import { computeIntegrity, integrityToHex } from '../src/core/integrity.js';
 import { readPlg } from '../src/core/plg/index.js';
 import { addVersion, blobPath } from './documents.js';

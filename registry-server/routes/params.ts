@@ -5,7 +5,7 @@
  */
 import semver from 'semver';
 import type { Context } from 'hono';
-import { validatePluginName } from '../../src/core/plugin/manifest.js';
+import { validatePluginName } from '../../src/core/plugin/index.js';
 import { HttpError } from '../http/errors.js';
 
 /** The `:name` parameter, decoded and checked. */

@@ -5,7 +5,7 @@
  * the CORS headers that let browsers on other origins read it.
  */
 import type { Context } from 'hono';
-import type { PluginSummary } from '../../src/core/registry/document.js';
+import type { PluginSummary } from '../../src/core/registry/index.js';
 import { HttpError } from '../http/errors.js';
 import { requestHeader } from '../http/request-header.js';
 import { CORS_READ_HEADERS, bytesReader, jsonResponse } from '../http/responses.js';

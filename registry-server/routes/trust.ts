@@ -7,7 +7,7 @@
  * (which `GET /v1/plugins` answers; see trust/list-pages.ts).
  */
 import type { Context } from 'hono';
-import { ENVELOPE_MEDIA_TYPE } from '../../src/core/trust/envelope.js';
+import { ENVELOPE_MEDIA_TYPE } from '../../src/core/trust/index.js';
 import { HttpError } from '../http/errors.js';
 import { requestHeader } from '../http/request-header.js';
 import { bytesReader, type BytesReader } from '../http/responses.js';

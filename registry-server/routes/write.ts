@@ -7,7 +7,7 @@
  * unpacked), and POST / DELETE `…/yank` to yank a version or restore it.
  */
 import type { Context } from 'hono';
-import type { VersionEntry } from '../../src/core/registry/document.js';
+import type { VersionEntry } from '../../src/core/registry/index.js';
 import { requirePublishRight, requireToken } from '../auth.js';
 import { setYanked } from '../documents.js';
 import { HttpError } from '../http/errors.js';

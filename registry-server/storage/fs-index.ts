@@ -21,8 +21,8 @@
 import { statSync, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PluginDocument, PluginSummary } from '../../src/core/registry/document.js';
-import { validatePluginName } from '../../src/core/plugin/manifest.js';
+import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
+import { validatePluginName } from '../../src/core/plugin/index.js';
 import { cutDescription, summarize } from '../documents.js';
 import { sameFile, writeFileAtomic } from '../fs/atomic.js';
 import type { FileLocks } from '../fs/lock.js';

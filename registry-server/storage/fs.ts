@@ -30,7 +30,7 @@
 import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import type { PluginDocument } from '../../src/core/registry/document.js';
+import type { PluginDocument } from '../../src/core/registry/index.js';
 import { ensureDirectory, sameFile, tempFileName, writeFileAtomic } from '../fs/atomic.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';

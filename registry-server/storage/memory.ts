@@ -3,7 +3,7 @@
  * serialized per plugin name within the process. For tests and for a
  * throwaway registry; nothing survives the process.
  */
-import type { PluginSummary } from '../../src/core/registry/document.js';
+import type { PluginSummary } from '../../src/core/registry/index.js';
 import { summarize } from '../documents.js';
 import { KeyedMutex } from './mutex.js';
 import { asPrepared, assertBlobAddress, assertPluginName, parseDocument } from './snapshot.js';

@@ -5,8 +5,8 @@
  * Also the name checks every driver applies before touching storage.
  */
 import { bytesToBase64 } from '../../src/core/base64.js';
-import type { PluginDocument } from '../../src/core/registry/document.js';
-import { validatePluginName } from '../../src/core/plugin/manifest.js';
+import type { PluginDocument } from '../../src/core/registry/index.js';
+import { validatePluginName } from '../../src/core/plugin/index.js';
 import type { DocumentSnapshot, PreparedDocument } from './types.js';
 
 const encoder = new TextEncoder();

@@ -5,7 +5,7 @@
  * (test/registry-server/storage-contract.ts); the memory and filesystem drivers ship
  * with plughub.
  */
-import type { PluginDocument, PluginSummary } from '../../src/core/registry/document.js';
+import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
 
 /** A stored document as served: its serialized bytes and the ETag derived from them. */
 export interface DocumentSnapshot {

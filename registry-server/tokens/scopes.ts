@@ -3,7 +3,7 @@
  * exact plugin name or a whole scope (`@acme/*`); admin tokens may publish
  * everything.
  */
-import { validatePluginName } from '../../src/core/plugin/manifest.js';
+import { validatePluginName } from '../../src/core/plugin/index.js';
 import type { TokenScopes } from './types.js';
 
 /** Why a publish pattern is unusable, or undefined when it is fine. */

@@ -12,7 +12,7 @@
  * without dependencies, and it would not say so.
  */
 import { canonicalBase64ToBytes } from '../../src/core/base64.js';
-import { authorSignatureInput, keyIdOf, type EnvelopeSignature } from '../../src/core/trust/envelope.js';
+import { authorSignatureInput, keyIdOf, type EnvelopeSignature } from '../../src/core/trust/index.js';
 import { HttpError } from '../http/errors.js';
 
 /** The request header carrying author signatures. */

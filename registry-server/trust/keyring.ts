@@ -12,7 +12,7 @@ import {
   type GeneratedSigningKey,
   type KeysPayload,
   type SigningKey,
-} from '../../src/core/trust/envelope.js';
+} from '../../src/core/trust/index.js';
 import type { KeyRecord, Keyring, SigningStore } from './store.js';
 
 /** A keyring with the active private keys imported, ready to sign. */

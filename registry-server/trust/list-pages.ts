@@ -30,8 +30,8 @@
  * 8 MiB body limit even there.
  */
 import { bytesToBase64 } from '../../src/core/base64.js';
-import type { PluginSummary } from '../../src/core/registry/document.js';
-import type { ListPayload, PayloadBase } from '../../src/core/trust/envelope.js';
+import type { PluginSummary } from '../../src/core/registry/index.js';
+import type { ListPayload, PayloadBase } from '../../src/core/trust/index.js';
 
 /** The most bytes of JSON the rows of one signed list page take (a single row is never split). */
 export const MAX_SIGNED_LIST_PAGE_BYTES = 1024 * 1024;

@@ -15,7 +15,7 @@
  * only when it is asked for (kept in memory: any process signs it again from
  * the same layout and version).
  */
-import type { PluginSummary } from '../../src/core/registry/document.js';
+import type { PluginSummary } from '../../src/core/registry/index.js';
 import {
   DOCUMENT_PAYLOAD_TYPE,
   LIST_PAYLOAD_TYPE,
@@ -23,7 +23,7 @@ import {
   type DocumentPayload,
   type GeneratedSigningKey,
   type Payload,
-} from '../../src/core/trust/envelope.js';
+} from '../../src/core/trust/index.js';
 import { parseDocument, snapshotOfBytes } from '../storage/snapshot.js';
 import type { DocumentSnapshot } from '../storage/types.js';
 import { ensureKeyring, reloadKeyring, renewKeys, type LoadedKeyring } from './keyring.js';

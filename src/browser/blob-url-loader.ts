@@ -9,7 +9,7 @@
  * schemes refused) is a PluginLoadError naming the plugin, its version and
  * the cause. Modules are memoized by integrity.
  */
-import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/plugin/loader.js';
+import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/plugin/index.js';
 import { PluginLoadError } from '../core/errors/index.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../core/ports.js';
 

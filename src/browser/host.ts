@@ -11,7 +11,7 @@
  * (idb-trust-store.ts), so a reload cannot be rolled back.
  */
 import { createBrowserWorkerSpawner } from './worker-spawner.js';
-import { createHost, type AutoUpdateOptions, type HostOptions, type PluginHost } from '../core/host/create.js';
+import { createHost, type AutoUpdateOptions, type HostOptions, type PluginHost } from '../core/host/index.js';
 import { createBlobUrlLoader, type ModuleScheme } from './blob-url-loader.js';
 import { createIndexedDbBlobCache, type IndexedDbBlobCache } from './idb-blob-cache.js';
 import { createIndexedDbDocumentCache, type IndexedDbDocumentCache } from './idb-document-cache.js';

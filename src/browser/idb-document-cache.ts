@@ -7,7 +7,7 @@
  * reported absent: the next fetch replaces it. A signed document keeps its
  * envelope, which the host verifies again on use.
  */
-import { decodeCachedDocument } from '../core/registry/document.js';
+import { decodeCachedDocument } from '../core/registry/index.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
 import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
 

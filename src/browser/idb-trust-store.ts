@@ -11,7 +11,7 @@
  * versions under `['trust-keys', url]` are not read.
  */
 import type { TrustStore } from '../core/ports.js';
-import { decodeStoredKeyChain } from '../core/trust/key-chain.js';
+import { decodeStoredKeyChain } from '../core/trust/index.js';
 import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
 
 /** The IndexedDB TrustStore, with the name of the database it uses. */

@@ -14,8 +14,8 @@
  * promise rejection in the worker, and a worker that calls `self.close()`.
  * `terminate()` stops a worker even in the middle of a busy loop.
  */
-import { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from '../core/isolation/runtime-source.js';
-import type { IsolatedWorker, WorkerModuleScheme, WorkerSpawner } from '../core/isolation/types.js';
+import { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from '../core/isolation/index.js';
+import type { IsolatedWorker, WorkerModuleScheme, WorkerSpawner } from '../core/isolation/index.js';
 
 /** Options of createBrowserWorkerSpawner. */
 export interface BrowserWorkerSpawnerOptions {

@@ -4,61 +4,240 @@
  * Node, browsers and workers alike. `createHost` composes it with caches and
  * a loader; plughub/node and plughub/browser do that with their own adapters.
  *
+ * The load path walks through its folders: host/ (`load`) → plugin/
+ * (resolve a version) → registry/ (fetch the document and bytes) → trust/
+ * and integrity.ts (verify) → the caches of ports.ts (cache) → plugin/ or
+ * isolation/ (import, execute). errors/ is the one error hierarchy; plg/
+ * the package format. This file re-exports their index.ts files.
+ *
  * @example
  * import { createHost } from 'plughub/core';
  * const host = createHost({ registry: 'http://127.0.0.1:4873' });
  * await host.load('hello@^1');
  * console.log(await host.execute('hello', { values: { who: 'you' } }));
  */
-export * from './errors/index.js';
-export { Base64Error, isBase64Error } from './base64-error.js';
-export * from './plugin/manifest.js';
-export * from './plugin/versions.js';
-export * from './integrity.js';
-export * from './registry/document.js';
-export * from './plugin/context.js';
-export * from './registry/client.js';
-export * from './ports.js';
-export * from './plugin/definition.js';
-export * from './host/events.js';
-export { createMemoryBlobCache, createMemoryDocumentCache, selectForPrune } from './memory.js';
-export { createDataUrlLoader, memoizeByIntegrity, importFailure, moduleDataUrl } from './plugin/loader.js';
-export { createHost, type AutoUpdateOptions, type HostOptions, type LocalBundle, type PluginHost } from './host/create.js';
-export { createApiScope, tracked, untracked, type ApiScope } from './host/api-scope.js';
-export type { ExecuteInit, PluginOrigin } from './host/instance.js';
-export type { HostEvents, HostPhase, LoadedPlugin, SwapReason, UpdatedPlugin, UpdateFailure, UpdateReport } from './host/types.js';
-export { createIsolatedInstance, IsolatedInstance, type IsolatedInstanceInit } from './isolation/isolated-instance.js';
-export { runPluginWorker } from './isolation/worker-runtime.js';
-export type { Isolation, IsolatedWorker, LoadedInstance, WorkerModuleScheme, WorkerPort, WorkerSpawner } from './isolation/types.js';
-export { createMemoryTrustStore } from './trust/memory-trust-store.js';
 export {
-  signEnvelope,
-  signatureInput,
-  authorSignatureInput,
-  legacyAuthorSignatureInput,
-  signedManifestFields,
+  CacheFileError,
+  type CacheFileProblem,
+  CancelledError,
+  CompatibilityError,
+  DeadlineExceededError,
+  DependencyCycleError,
+  DocumentError,
+  type ErrorDetails,
+  ExpiredError,
+  IntegrityError,
+  isCacheFileError,
+  isCancelledError,
+  isCompatibilityError,
+  isDeadlineExceededError,
+  isDependencyCycleError,
+  isDocumentError,
+  isExpiredError,
+  isIntegrityError,
+  isManifestError,
+  isNotLoadedError,
+  isPlughubError,
+  isPluginExecutionError,
+  isPluginLoadError,
+  isRedirectError,
+  isRegistryError,
+  isResolveError,
+  isRollbackError,
+  isSignatureError,
+  isSizeLimitError,
+  isUnloadedError,
+  isUsageError,
+  ManifestError,
+  type ManifestIssue,
+  NotLoadedError,
+  PlughubError,
+  PluginExecutionError,
+  PluginLoadError,
+  RedirectError,
+  registerErrorName,
+  RegistryError,
+  ResolveError,
+  RollbackError,
+  SignatureError,
+  SizeLimitError,
+  UnloadedError,
+  UsageError,
+} from './errors/index.js';
+export {
+  Base64Error,
+  isBase64Error,
+} from './base64-error.js';
+export {
+  checkIntegrity,
+  computeIntegrity,
+  type HashAlgorithm,
+  type HashInput,
+  hexToIntegrity,
+  type IntegrityHash,
+  integrityToHex,
+  parseIntegrity,
+  strongestHashes,
+  timingSafeEqual,
+  verifyIntegrity,
+} from './integrity.js';
+export {
+  type BlobCache,
+  type CachedBlobInfo,
+  type CachedDocument,
+  type DocumentCache,
+  type FetchLike,
+  type ModuleLoader,
+  type ModuleNamespace,
+  type ModuleSource,
+  type PruneResult,
+  type StoredKeyChain,
+  type TrustStore,
+} from './ports.js';
+export {
+  createMemoryBlobCache,
+  createMemoryDocumentCache,
+  selectForPrune,
+} from './memory.js';
+export {
+  checkCompatibility,
+  type ContextInit,
+  type ContextPlugin,
+  createContext,
+  createDataUrlLoader,
+  definePlugin,
+  type ExecuteInit,
+  importFailure,
+  isExactVersion,
+  type Logger,
+  type Manifest,
+  MANIFEST_FIELD_LIMITS,
+  MANIFEST_READ_LIMITS,
+  type ManifestParseOptions,
+  manifestSchema,
+  MAX_HOST_RANGE_LENGTH,
+  MAX_MANIFEST_DEPTH,
+  MAX_MANIFEST_JSON_BYTES,
+  MAX_UNKNOWN_FIELDS_BYTES,
+  memoizeByIntegrity,
+  moduleDataUrl,
+  parseManifest,
+  parsePluginSpec,
+  type PluginContext,
+  type PluginDefinition,
+  pluginFromModule,
+  type PluginOrigin,
+  prefixedLogger,
+  type ResolvedVersion,
+  type ResolveOptions,
+  resolveVersion,
+  silentLogger,
+  validatePluginName,
+} from './plugin/index.js';
+export {
+  createRegistryClient,
+  decodeCachedDocument,
+  type Dist,
+  distSchema,
+  type DocumentResult,
+  type DownloadOptions,
+  type GetDocumentOptions,
+  type ListOptions,
+  type ListResult,
+  type PackageBody,
+  parsePluginDocument,
+  parsePluginList,
+  type PluginDocument,
+  pluginDocumentSchema,
+  type PluginList,
+  pluginListSchema,
+  type PluginSummary,
+  pluginSummarySchema,
+  type RegistryClient,
+  type RegistryClientOptions,
+  type VersionEntry,
+  versionEntrySchema,
+} from './registry/index.js';
+export {
+  type ApiScope,
+  type AutoUpdateOptions,
+  createApiScope,
+  createHost,
+  Emitter,
+  type EventMap,
+  type HostEvents,
+  type HostOptions,
+  type HostPhase,
+  type LoadedPlugin,
+  type LocalBundle,
+  type PluginHost,
+  type SwapReason,
+  tracked,
+  type Unsubscribe,
+  untracked,
+  type UpdatedPlugin,
+  type UpdateFailure,
+  type UpdateReport,
+} from './host/index.js';
+export {
+  createIsolatedInstance,
+  IsolatedInstance,
+  type IsolatedInstanceInit,
+  type IsolatedWorker,
+  type Isolation,
+  type LoadedInstance,
+  runPluginWorker,
+  type WorkerModuleScheme,
+  type WorkerPort,
+  type WorkerSpawner,
+} from './isolation/index.js';
+export {
   AUTHOR_SIGNED_FIELDS,
-  keyIdOf,
-  generateSigningKey,
-  importSigningKey,
-  importPublicKey,
-  isEnvelope,
-  ENVELOPE_MEDIA_TYPE,
+  type AuthorCheck,
+  authorPatternOf,
+  authorSignatureInput,
+  type AuthorSignedEntry,
+  canonicalJson,
+  checkAuthorSignatures,
+  checkSignatures,
+  createAuthorCheck,
+  createMemoryTrustStore,
+  createTrustGuard,
+  decodeStoredKeyChain,
   DOCUMENT_PAYLOAD_TYPE,
-  LIST_PAYLOAD_TYPE,
-  KEYS_PAYLOAD_TYPE,
+  type DocumentPayload,
   type Envelope,
+  ENVELOPE_MEDIA_TYPE,
+  type EnvelopeExpectation,
   type EnvelopeSignature,
+  followKeyChain,
+  type GeneratedSigningKey,
+  generateSigningKey,
+  importPublicKey,
+  importSigningKey,
+  isEnvelope,
+  keyIdOf,
+  KEYS_PAYLOAD_TYPE,
+  type KeysFetcher,
+  type KeysPayload,
+  legacyAuthorSignatureInput,
+  LIST_PAYLOAD_TYPE,
+  type ListPayload,
+  MAX_ENVELOPE_SIGNATURES,
+  MAX_KEY_CHAIN_LINKS,
+  MAX_KEY_CHAIN_WALK,
+  normalizeKeys,
+  openEnvelope,
   type Payload,
   type PayloadType,
-  type DocumentPayload,
-  type ListPayload,
-  type KeysPayload,
   type PublicKeyEntry,
+  replayKeyChain,
+  signatureInput,
+  signedManifestFields,
+  signEnvelope,
   type SigningKey,
-  type GeneratedSigningKey,
-} from './trust/envelope.js';
-export { canonicalJson } from './trust/canonical-json.js';
-export { createTrustGuard, createAuthorCheck, authorPatternOf, type AuthorCheck, type TrustGuard, type TrustOptions } from './trust/trust-guard.js';
-export { normalizeKeys, openEnvelope, checkSignatures, checkAuthorSignatures, MAX_ENVELOPE_SIGNATURES, type AuthorSignedEntry, type TrustedKeyInput, type EnvelopeExpectation } from './trust/verify.js';
-export { followKeyChain, replayKeyChain, decodeStoredKeyChain, MAX_KEY_CHAIN_LINKS, MAX_KEY_CHAIN_WALK, type KeysFetcher, type TrustedKeySet } from './trust/key-chain.js';
+  type TrustedKeyInput,
+  type TrustedKeySet,
+  type TrustGuard,
+  type TrustOptions,
+} from './trust/index.js';

@@ -11,17 +11,17 @@
  * `<cacheDir>/trust` (fs-trust-store.ts), so a restart cannot be rolled back.
  */
 import type { CacheFileError } from '../core/errors/index.js';
-import { Emitter, type Unsubscribe } from '../core/host/events.js';
+import { Emitter, type Unsubscribe } from '../core/host/index.js';
 import { createNodeWorkerSpawner } from './worker-spawner.js';
-import { createHost, type HostEvents, type HostOptions, type PluginHost } from '../core/host/create.js';
+import { createHost, type HostEvents, type HostOptions, type PluginHost } from '../core/host/index.js';
 import { loadDir, type LoadDirOptions, type LoadDirResult } from './discover/index.js';
-import { createFileLoader } from './loader/file-loader.js';
-import { createFsBlobCache, type FsBlobCache } from './cache/blob-cache.js';
-import { createFsDocumentCache, type FsDocumentCache } from './cache/document-cache.js';
-import { createFsTrustStore } from './cache/trust-store.js';
+import { createFileLoader } from './loader/index.js';
+import { createFsBlobCache, type FsBlobCache } from './cache/index.js';
+import { createFsDocumentCache, type FsDocumentCache } from './cache/index.js';
+import { createFsTrustStore } from './cache/index.js';
 import { defaultCacheDir, defaultRegistry, type Env } from './paths.js';
 import { DEFAULT_MAX_FILE_BYTES } from './regular-file.js';
-import { watchDir, type DirChange, type WatchedDir, type WatchOptions } from './discover/watch.js';
+import { watchDir, type DirChange, type WatchedDir, type WatchOptions } from './discover/index.js';
 
 /** The core events plus `watch`: one pass over a watched directory changed or failed something. */
 export interface NodeHostEvents extends HostEvents {

@@ -17,8 +17,8 @@
  * the process, its environment and its filesystem rights with the host.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from '../core/isolation/runtime-source.js';
-import type { IsolatedWorker, WorkerSpawner } from '../core/isolation/types.js';
+import { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from '../core/isolation/index.js';
+import type { IsolatedWorker, WorkerSpawner } from '../core/isolation/index.js';
 
 /** Options of createNodeWorkerSpawner. */
 export interface NodeWorkerSpawnerOptions {

@@ -11,7 +11,8 @@
  */
 import * as fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { decodeCachedDocument, parsePluginDocument, parsePluginList } from '../../src/core/registry/document.js';
+import { parsePluginDocument, parsePluginList } from '../../src/core/registry/document.js';
+import { decodeCachedDocument } from '../../src/core/registry/cached-document.js';
 import { isDocumentError } from '../../src/core/errors/index.js';
 import { DOCUMENT_NAME, documentArb, documentOf, listArb, listOf } from './document-arbitraries.js';
 import { hostileArb, materialize } from './hostile-json.js';

@@ -4,13 +4,13 @@
  * metadata when `trustedKeys` are configured, the author-signature check,
  * and the source that puts the caches in front of the registry.
  */
-import type { Logger } from '../plugin/context.js';
+import type { Logger } from '../plugin/index.js';
 import { createPluginSource, type PluginSource } from './source.js';
 import type { HostOptions } from './types.js';
 import { createMemoryDocumentCache } from '../memory.js';
 import type { BlobCache } from '../ports.js';
-import { createRegistryClient, type RegistryClient } from '../registry/client.js';
-import { createAuthorCheck, createTrustGuard, type TrustOptions } from '../trust/trust-guard.js';
+import { createRegistryClient, type RegistryClient } from '../registry/index.js';
+import { createAuthorCheck, createTrustGuard, type TrustOptions } from '../trust/index.js';
 
 /** Any bundle download is bounded by this, whatever a document says (64 MiB). */
 export const DEFAULT_MAX_BUNDLE = 64 * 1024 * 1024;

@@ -11,29 +11,31 @@
  * Platform entries (plughub/node, plughub/browser) call `createHost` with
  * their own caches and loader.
  */
-import { silentLogger } from '../plugin/context.js';
+import { silentLogger } from '../plugin/index.js';
 import { Emitter } from './events.js';
 import { NotLoadedError, UnloadedError, UsageError } from '../errors/index.js';
 import { IsolationChoices, prepareInstance } from './isolation.js';
-import type { Isolation } from '../isolation/types.js';
+import type { Isolation } from '../isolation/index.js';
 import { createApiScope } from './api-scope.js';
 import { startAutoUpdate } from './autoupdate.js';
-import type { ExecuteInit, PluginOrigin } from './instance.js';
-import { raceSignal } from '../isolation/signals.js';
+import type { ExecuteInit } from '../plugin/index.js';
+import type { PluginOrigin } from '../plugin/index.js';
+import { raceSignal } from '../isolation/index.js';
 import { createRegistryLoads } from './load.js';
 import { discard, executeAfter, swap, type SwapContext } from './swap.js';
 import { PluginTable, type PluginEntry } from './table.js';
 import { viewOf, type HostEvents, type HostOptions, type LoadedPlugin, type LocalBundle, type PluginHost } from './types.js';
 import { createUpdater } from './updates.js';
 import { computeIntegrity } from '../integrity.js';
-import { createDataUrlLoader } from '../plugin/loader.js';
+import { createDataUrlLoader } from '../plugin/index.js';
 import { createMemoryBlobCache } from '../memory.js';
 import { composeSource } from './compose.js';
-import { parseManifest, parsePluginSpec, type Manifest } from '../plugin/manifest.js';
-import { checkCompatibility } from '../plugin/versions.js';
+import { parseManifest, parsePluginSpec, type Manifest } from '../plugin/index.js';
+import { checkCompatibility } from '../plugin/index.js';
 
 export type { AutoUpdateOptions } from './autoupdate.js';
-export type { ExecuteInit, PluginOrigin } from './instance.js';
+export type { ExecuteInit } from '../plugin/index.js';
+export type { PluginOrigin } from '../plugin/index.js';
 export type { HostEvents, HostOptions, HostPhase, LoadedPlugin, LocalBundle, PluginHost, SwapReason, UpdateFailure, UpdateReport, UpdatedPlugin } from './types.js';
 
 /** Creates a plugin host from ports; see HostOptions for the defaults. */

@@ -4,25 +4,14 @@
  * upgrade or unload wait for calls in flight. Unloading aborts the root
  * context with an UnloadedError, so every context of the plugin aborts too.
  */
-import { createContext, prefixedLogger, type Logger, type PluginContext } from '../plugin/context.js';
+import { createContext, prefixedLogger, type ExecuteInit, type Logger, type PluginContext } from '../plugin/index.js';
 import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from '../errors/index.js';
-import { InFlight } from './in-flight.js';
-import { CallContexts, raceSignal } from '../isolation/signals.js';
-import { pluginFromModule } from '../plugin/definition.js';
+import { InFlight } from '../plugin/index.js';
+import { CallContexts, raceSignal } from '../isolation/index.js';
+import { pluginFromModule } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
-import type { Manifest } from '../plugin/manifest.js';
-import type { PluginDefinition } from '../plugin/definition.js';
-
-/** What a caller passes to execute: values, cancellation, deadline, label. */
-export interface ExecuteInit {
-  values?: Record<string, unknown> | Map<string, unknown>;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  label?: string;
-}
-
-/** Where a loaded plugin came from. */
-export type PluginOrigin = { kind: 'registry'; registry: string; range: string } | { kind: 'local'; location: string };
+import type { Manifest } from '../plugin/index.js';
+import type { PluginDefinition, PluginOrigin } from '../plugin/index.js';
 
 /** A loaded plugin version: executes calls and tracks the ones in flight. */
 export class PluginInstance<Api = unknown> {

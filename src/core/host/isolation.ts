@@ -5,12 +5,13 @@
  * `prepareInstance` builds the version accordingly: an in-process
  * PluginInstance or an IsolatedInstance behind the same surface.
  */
-import type { Logger } from '../plugin/context.js';
+import type { Logger } from '../plugin/index.js';
 import { UsageError, type PluginExecutionError } from '../errors/index.js';
-import { preparePlugin, type PluginOrigin } from './instance.js';
-import { IsolatedInstance } from '../isolation/isolated-instance.js';
-import type { Isolation, LoadedInstance, WorkerSpawner } from '../isolation/types.js';
-import type { Manifest } from '../plugin/manifest.js';
+import { preparePlugin } from './instance.js';
+import type { PluginOrigin } from '../plugin/index.js';
+import { IsolatedInstance } from '../isolation/index.js';
+import type { Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
+import type { Manifest } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
 
 /** The isolation chosen per plugin name, over a host-wide default. */

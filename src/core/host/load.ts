@@ -10,14 +10,14 @@
  * several loads ask for it at the same time.
  */
 import { DependencyCycleError } from '../errors/index.js';
-import type { PluginOrigin } from './instance.js';
+import type { PluginOrigin } from '../plugin/index.js';
 import { fetchPlan, planLoad, type PlannedLoad } from './plan.js';
 import type { PluginSource } from './source.js';
 import { activate, discard, type SwapContext } from './swap.js';
 import type { PluginEntry } from './table.js';
 import type { LoadedPlugin } from './types.js';
-import type { Manifest } from '../plugin/manifest.js';
-import type { ResolveOptions } from '../plugin/versions.js';
+import type { Manifest } from '../plugin/index.js';
+import type { ResolveOptions } from '../plugin/index.js';
 
 /** What registry loads need from the host. */
 export interface LoadContext<Api> extends SwapContext<Api> {

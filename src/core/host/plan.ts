@@ -16,12 +16,12 @@
  * load before a single module of the plan runs, so a dependency cannot run
  * on the word of a plugin that is then refused.
  */
-import type { VersionEntry } from '../registry/document.js';
+import type { VersionEntry } from '../registry/index.js';
 import semver from 'semver';
 import { DependencyCycleError, ResolveError } from '../errors/index.js';
-import { parseManifest, type Manifest } from '../plugin/manifest.js';
+import { parseManifest, type Manifest } from '../plugin/index.js';
 import type { PluginSource } from './source.js';
-import { resolveVersion, type ResolveOptions } from '../plugin/versions.js';
+import { resolveVersion, type ResolveOptions } from '../plugin/index.js';
 
 /** One plugin version to load, with the range it was asked for. */
 export interface PlannedLoad {

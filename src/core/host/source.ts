@@ -14,14 +14,14 @@
  * fetches any bundle, and `bundle` calls it again before it takes a bundle
  * from the cache or downloads it.
  */
-import type { Logger } from '../plugin/context.js';
-import { parsePluginDocument, type PluginDocument, type VersionEntry } from '../registry/document.js';
+import type { Logger } from '../plugin/index.js';
+import { parsePluginDocument, type PluginDocument, type VersionEntry } from '../registry/index.js';
 import { isRegistryError, RegistryError } from '../errors/index.js';
 import { checkIntegrity, verifyIntegrity } from '../integrity.js';
 import type { BlobCache, CachedDocument, DocumentCache } from '../ports.js';
-import type { RegistryClient } from '../registry/client.js';
-import type { Envelope } from '../trust/envelope.js';
-import type { AuthorCheck, TrustGuard } from '../trust/trust-guard.js';
+import type { RegistryClient } from '../registry/index.js';
+import type { Envelope } from '../trust/index.js';
+import type { AuthorCheck, TrustGuard } from '../trust/index.js';
 
 /** A document and whether it came from the cache because the registry was unreachable. */
 export interface FetchedDocument {

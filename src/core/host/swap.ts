@@ -9,9 +9,9 @@
  * once it is idle or after the grace period. If `activate` fails, the old
  * version gets its state back through `activate` and keeps serving.
  */
-import { createContext, type Logger } from '../plugin/context.js';
-import type { ExecuteInit } from './instance.js';
-import { raceSignal } from '../isolation/signals.js';
+import { createContext, type Logger } from '../plugin/index.js';
+import type { ExecuteInit } from '../plugin/index.js';
+import { raceSignal } from '../isolation/index.js';
 import { NotLoadedError, PluginLoadError } from '../errors/index.js';
 import type { Emitter } from './events.js';
 import type { PluginEntry, PluginTable } from './table.js';

@@ -9,7 +9,7 @@
 import semver from 'semver';
 import { PluginLoadError } from '../errors/index.js';
 import type { ApiScope } from './api-scope.js';
-import type { LoadedInstance } from '../isolation/types.js';
+import type { LoadedInstance } from '../isolation/index.js';
 
 /** A loaded version and the `ctx.host` scope it was given. */
 export interface PluginEntry<Api = unknown> {

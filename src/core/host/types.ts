@@ -3,16 +3,17 @@
  * plugin, the report of an update check, and the payloads of its lifecycle
  * events (each with its duration in milliseconds where the event ends a step).
  */
-import type { Logger } from '../plugin/context.js';
+import type { Logger } from '../plugin/index.js';
 import { UnloadedError } from '../errors/index.js';
 import type { Unsubscribe } from './events.js';
 import type { AutoUpdateOptions } from './autoupdate.js';
-import type { ExecuteInit, PluginOrigin } from './instance.js';
-import type { Isolation, LoadedInstance, WorkerSpawner } from '../isolation/types.js';
-import type { Manifest } from '../plugin/manifest.js';
+import type { ExecuteInit } from '../plugin/index.js';
+import type { PluginOrigin } from '../plugin/index.js';
+import type { Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
+import type { Manifest } from '../plugin/index.js';
 import type { BlobCache, DocumentCache, FetchLike, ModuleLoader, TrustStore } from '../ports.js';
-import type { RegistryClient } from '../registry/client.js';
-import type { TrustedKeyInput } from '../trust/verify.js';
+import type { RegistryClient } from '../registry/index.js';
+import type { TrustedKeyInput } from '../trust/index.js';
 
 /** How a host is composed. Every port has an in-memory default. */
 export interface HostOptions<Api = unknown> {

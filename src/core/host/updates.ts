@@ -10,14 +10,14 @@
  */
 import semver from 'semver';
 import { isNotLoadedError, NotLoadedError, PluginLoadError } from '../errors/index.js';
-import type { PluginOrigin } from './instance.js';
+import type { PluginOrigin } from '../plugin/index.js';
 import type { PlannedLoad } from './plan.js';
 import type { PluginSource } from './source.js';
 import { swap, type SwapContext } from './swap.js';
 import type { PluginEntry } from './table.js';
 import type { LoadedPlugin, UpdateReport } from './types.js';
-import { parseManifest, type Manifest } from '../plugin/manifest.js';
-import { resolveVersion, type ResolveOptions } from '../plugin/versions.js';
+import { parseManifest, type Manifest } from '../plugin/index.js';
+import { resolveVersion, type ResolveOptions } from '../plugin/index.js';
 
 /** What the updater needs from the host. */
 export interface UpdaterContext<Api> extends SwapContext<Api> {

@@ -20,14 +20,15 @@
  *   timeout. Terminating the worker frees everything the plugin allocated.
  * - ctx.host calls become messages dispatched to `api` by path (host-api.ts).
  */
-import { createContext, prefixedLogger, silentLogger, type Logger, type PluginContext } from '../plugin/context.js';
+import { createContext, prefixedLogger, silentLogger, type Logger, type PluginContext } from '../plugin/index.js';
 import { PluginExecutionError, UnloadedError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
-import type { ExecuteInit, PluginOrigin } from '../host/instance.js';
+import type { ExecuteInit } from '../plugin/index.js';
+import type { PluginOrigin } from '../plugin/index.js';
 import { verifyIntegrity } from '../integrity.js';
-import type { Manifest } from '../plugin/manifest.js';
+import type { Manifest } from '../plugin/index.js';
 import { callHostApi, describeHostApi } from './host-api.js';
 import type { PluginHooks } from './protocol.js';
-import { InFlight } from '../host/in-flight.js';
+import { InFlight } from '../plugin/index.js';
 import { CallContexts, raceSignal } from './signals.js';
 import type { LoadedInstance, WorkerSpawner } from './types.js';
 import { describeError } from './wire-error.js';

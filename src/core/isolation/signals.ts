@@ -4,8 +4,8 @@
  * (in-process or isolated), which follow the caller's signal and abort
  * together when the version closes.
  */
-import { createContext, type ContextPlugin, type PluginContext } from '../plugin/context.js';
-import type { ExecuteInit } from '../host/instance.js';
+import { createContext, type ContextPlugin, type PluginContext } from '../plugin/index.js';
+import type { ExecuteInit } from '../plugin/index.js';
 
 /**
  * Runs `work` and rejects as soon as `signal` aborts (with its reason),

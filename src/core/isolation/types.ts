@@ -5,8 +5,9 @@
  * the host — whether it runs in-process (PluginInstance) or in a worker
  * (IsolatedInstance).
  */
-import type { ExecuteInit, PluginOrigin } from '../host/instance.js';
-import type { Manifest } from '../plugin/manifest.js';
+import type { ExecuteInit } from '../plugin/index.js';
+import type { PluginOrigin } from '../plugin/index.js';
+import type { Manifest } from '../plugin/index.js';
 
 /** How a worker imports the plugin's bytes: a `blob:` URL (browsers) or a `data:` URL (anywhere). */
 export type WorkerModuleScheme = 'blob' | 'data';

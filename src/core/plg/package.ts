@@ -8,7 +8,7 @@
  * one from files in memory (the CLI's `pack`, and tests).
  */
 import { ManifestError, PlughubError, SizeLimitError } from '../errors/index.js';
-import { parseManifest, type Manifest } from '../plugin/manifest.js';
+import { parseManifest, type Manifest } from '../plugin/index.js';
 import { PackageError } from './errors.js';
 import { gunzip, gzip } from './gzip.js';
 import { EntryPathSet, normalizeEntryPath, shownPath } from './paths.js';

@@ -281,3 +281,11 @@ function minDeadline(a: number | undefined, b: number | undefined): number | und
   if (b === undefined) return a;
   return Math.min(a, b);
 }
+
+/** What a caller passes to execute: values, cancellation, deadline, label. */
+export interface ExecuteInit {
+  values?: Record<string, unknown> | Map<string, unknown>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  label?: string;
+}

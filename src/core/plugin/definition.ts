@@ -73,3 +73,6 @@ export function pluginFromModule(namespace: ModuleNamespace, details: ErrorDetai
     ...(deactivate ? { deactivate: deactivate as NonNullable<PluginDefinition['deactivate']> } : {}),
   };
 }
+
+/** Where a loaded plugin came from. */
+export type PluginOrigin = { kind: 'registry'; registry: string; range: string } | { kind: 'local'; location: string };

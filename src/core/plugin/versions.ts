@@ -9,7 +9,7 @@
  * else is left. Failures are ResolveErrors that list what is available.
  */
 import semver from 'semver';
-import type { PluginDocument, VersionEntry } from '../registry/document.js';
+import type { PluginDocument, VersionEntry } from '../registry/index.js';
 import { CompatibilityError, ResolveError, UsageError } from '../errors/index.js';
 
 /** How resolveVersion chooses. */

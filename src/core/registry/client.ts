@@ -27,7 +27,7 @@ import { createRegistryTransport, discard, readBody, unwrap, type Call } from '.
 import type { DocumentResult, ListResult, RegistryClient, RegistryClientOptions } from './types.js';
 import { encodeName, normalizeBase, resolveBlobUrl } from './urls.js';
 import { readSignedList } from './list.js';
-import { ENVELOPE_MEDIA_TYPE, isEnvelope } from '../trust/envelope.js';
+import { ENVELOPE_MEDIA_TYPE, isEnvelope } from '../trust/index.js';
 
 export type {
   DocumentResult,

@@ -6,8 +6,6 @@
  */
 import * as z from 'zod';
 import { DocumentError, type ErrorDetails } from '../errors/index.js';
-import type { CachedDocument } from '../ports.js';
-import { isEnvelope } from '../trust/envelope.js';
 
 /** Where a version's bundle is and what it must hash to. */
 export const distSchema = z.object({
@@ -96,28 +94,4 @@ export function parsePluginList(input: unknown, details: ErrorDetails = {}): Plu
     throw new DocumentError(`invalid plugin list${where}: ${describe(result.error)}`, details);
   }
   return result.data;
-}
-
-/**
- * Reads a stored cache entry back (a DocumentCache's record, already parsed
- * from JSON or IndexedDB): the entry when it is a valid cached document of
- * `registry` and `name`, else undefined, so that a corrupted or foreign
- * record counts as absent instead of being trusted.
- */
-export function decodeCachedDocument(value: unknown, registry: string, name: string): CachedDocument | undefined {
-  const raw = value as Partial<CachedDocument> | null | undefined;
-  if (!raw || raw.registry !== registry || raw.name !== name || typeof raw.fetchedAt !== 'number') return undefined;
-  try {
-    const document = parsePluginDocument(raw.document, name);
-    return {
-      registry,
-      name,
-      document,
-      ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
-      ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
-      fetchedAt: raw.fetchedAt,
-    };
-  } catch {
-    return undefined;
-  }
 }

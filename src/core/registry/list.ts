@@ -13,7 +13,7 @@
  */
 import { parsePluginList, type PluginSummary } from './document.js';
 import { DocumentError, SizeLimitError } from '../errors/index.js';
-import type { Envelope } from '../trust/envelope.js';
+import type { Envelope } from '../trust/index.js';
 
 /** The most pages a signed list may announce (the registry makes pages of 1 MiB: about a million plugins). */
 export const MAX_SIGNED_LIST_PAGES = 1024;

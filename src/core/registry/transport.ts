@@ -16,7 +16,7 @@
 import ky, { isHTTPError } from 'ky';
 import { DocumentError, RedirectError, RegistryError, SizeLimitError, isPlughubError } from '../errors/index.js';
 import type { RegistryClientOptions } from './types.js';
-import { isEnvelope, type Envelope } from '../trust/envelope.js';
+import { isEnvelope, type Envelope } from '../trust/index.js';
 
 const MiB = 1024 * 1024;
 const ERROR_BODY_LIMIT = 64 * 1024;

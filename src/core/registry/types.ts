@@ -5,7 +5,7 @@
  */
 import type { PluginDocument, PluginList, VersionEntry } from './document.js';
 import type { FetchLike } from '../ports.js';
-import type { Envelope } from '../trust/envelope.js';
+import type { Envelope } from '../trust/index.js';
 
 /** Options of createRegistryClient. */
 export interface RegistryClientOptions {

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeCachedDocument } from '../../core/registry/document.js';
+import { decodeCachedDocument } from '../../core/registry/index.js';
 import { isCacheFileError, type CacheFileError } from '../../core/errors/index.js';
 import type { CachedDocument, DocumentCache } from '../../core/ports.js';
 import { writeFileAtomic } from '../atomic-write.js';

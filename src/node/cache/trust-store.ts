@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isCacheFileError } from '../../core/errors/index.js';
 import type { TrustStore } from '../../core/ports.js';
-import { decodeStoredKeyChain } from '../../core/trust/key-chain.js';
+import { decodeStoredKeyChain } from '../../core/trust/index.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import { readRegularFileUtf8 } from '../regular-file.js';
 

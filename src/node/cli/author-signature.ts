@@ -22,7 +22,7 @@ import {
   keyIdOf,
   signBytes,
   type GeneratedSigningKey,
-} from '../../core/trust/envelope.js';
+} from '../../core/trust/index.js';
 import type { CliIO } from './command.js';
 
 /** An author key file. */

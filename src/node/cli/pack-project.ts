@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { readPlg, packPlg, bytesToStream, type PlgFile } from '../../core/plg/index.js';
-import type { Manifest } from '../../core/plugin/manifest.js';
+import type { Manifest } from '../../core/plugin/index.js';
 import { buildPlugin, type BuildResult } from './build-plugin.js';
 import { needsBuild, readBundle, type PluginProject } from './project.js';
 

@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ManifestError, UsageError } from '../../core/errors/index.js';
-import { parseManifest, type Manifest } from '../../core/plugin/manifest.js';
+import { parseManifest, type Manifest } from '../../core/plugin/index.js';
 
 /** The source files `plughub build` looks for, in this order. */
 const ENTRY_CANDIDATES = ['src/index.ts', 'src/index.mts', 'src/index.js', 'src/index.mjs'] as const;

@@ -5,7 +5,7 @@
  * do for the statuses a plugin author meets (401, 403, 409, 413, 422).
  */
 import { isRegistryError, RegistryError, UsageError } from '../../core/errors/index.js';
-import { createRegistryClient, type RegistryClient } from '../../core/registry/client.js';
+import { createRegistryClient, type RegistryClient } from '../../core/registry/index.js';
 import type { CliIO } from './command.js';
 
 /** The option definitions shared by commands that talk to a registry. */

@@ -14,7 +14,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { ManifestError, PluginLoadError, SizeLimitError } from '../../core/errors/index.js';
-import { parseManifest } from '../../core/plugin/manifest.js';
+import { parseManifest } from '../../core/plugin/index.js';
 import { DEFAULT_PLG_LIMITS, readPlg, type PlgLimits } from '../../core/plg/index.js';
 import { failure } from './failure.js';
 import type { Discovered, FoundPlugin, LoadDirFailure, LoadDirOptions } from './types.js';

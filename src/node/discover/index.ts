@@ -7,15 +7,17 @@
  * at import, an unusable package) is reported with its location and reason;
  * the others load regardless. Dependencies named in a manifest load first:
  * from the same directory when it has them, else from the host's registry.
- * Finding and validating is in discover-find.ts, loading in dependency order
- * in discover-load.ts, the failure report in discover-failure.ts and the
- * shared types in discover-types.ts; all are re-exported here.
+ * Finding and validating is in find.ts, loading in dependency order in
+ * load.ts, the failure report in failure.ts, the shared types in types.ts
+ * and the watcher that reloads a directory as it changes in watch.ts; all
+ * are re-exported here, the public face of this folder.
  */
 import { resolve } from 'node:path';
-import type { PluginHost } from '../../core/host/create.js';
+import type { PluginHost } from '../../core/host/index.js';
 import { discover } from './find.js';
 import { inOrder, loadFound } from './load.js';
 import type { LoadDirOptions, LoadDirResult } from './types.js';
+export { watchDir, type DirChange, type WatchedDir, type WatchHooks, type WatchOptions } from './watch.js';
 
 export { failure } from './failure.js';
 export { discover } from './find.js';

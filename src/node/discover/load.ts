@@ -7,7 +7,7 @@
  */
 import semver from 'semver';
 import { DependencyCycleError, PluginLoadError } from '../../core/errors/index.js';
-import type { LoadedPlugin, PluginHost } from '../../core/host/create.js';
+import type { LoadedPlugin, PluginHost } from '../../core/host/index.js';
 import { failure } from './failure.js';
 import type { FoundPlugin, LoadDirFailure, LoadFoundResult } from './types.js';
 

@@ -5,8 +5,8 @@
  * Re-exported from discover.ts, which is where importers take them.
  */
 import type { PluginLoadError } from '../../core/errors/index.js';
-import type { LocalBundle, LoadedPlugin } from '../../core/host/create.js';
-import type { Manifest } from '../../core/plugin/manifest.js';
+import type { LocalBundle, LoadedPlugin } from '../../core/host/index.js';
+import type { Manifest } from '../../core/plugin/index.js';
 import type { PlgLimits } from '../../core/plg/index.js';
 
 /** Options of loadDir. */

@@ -23,8 +23,11 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
 import { computeIntegrity } from '../../core/integrity.js';
-import type { HostEvents, LoadedPlugin, PluginHost } from '../../core/host/create.js';
-import { discover, failure, inOrder, loadFound, type FoundPlugin, type LoadDirFailure, type LoadDirOptions, type LoadDirResult, type LoadFoundResult } from './index.js';
+import type { HostEvents, LoadedPlugin, PluginHost } from '../../core/host/index.js';
+import { failure } from './failure.js';
+import { discover } from './find.js';
+import { inOrder, loadFound } from './load.js';
+import type { FoundPlugin, LoadDirFailure, LoadDirOptions, LoadDirResult, LoadFoundResult } from './types.js';
 
 /** Options of a watching loadDir. */
 export interface WatchOptions extends LoadDirOptions {

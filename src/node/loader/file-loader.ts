@@ -29,7 +29,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { integrityToHex } from '../../core/integrity.js';
-import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../../core/plugin/loader.js';
+import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../../core/plugin/index.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../../core/ports.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import { processModuleDir } from './module-dir.js';

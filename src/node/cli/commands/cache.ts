@@ -10,8 +10,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createFsBlobCache } from '../../cache/blob-cache.js';
-import { DEFAULT_MAX_DOCUMENT_FILE_BYTES } from '../../cache/document-cache.js';
+import { createFsBlobCache } from '../../cache/index.js';
+import { DEFAULT_MAX_DOCUMENT_FILE_BYTES } from '../../cache/index.js';
 import { readRegularFileUtf8 } from '../../regular-file.js';
 import { defaultCacheDir } from '../../paths.js';
 import { atMost, usageError } from '../args.js';

@@ -5,8 +5,8 @@
  */
 import semver from 'semver';
 import { isRegistryError, RegistryError } from '../../../core/errors/index.js';
-import { parsePluginSpec } from '../../../core/plugin/manifest.js';
-import { resolveVersion } from '../../../core/plugin/versions.js';
+import { parsePluginSpec } from '../../../core/plugin/index.js';
+import { resolveVersion } from '../../../core/plugin/index.js';
 import { atMost, usageError } from '../args.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { formatBytes, formatTable, printJson, printLines } from '../output.js';

@@ -7,7 +7,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../../core/errors/index.js';
-import { validatePluginName } from '../../../core/plugin/manifest.js';
+import { validatePluginName } from '../../../core/plugin/index.js';
 import { atMost, usageError } from '../args.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { printJson, printLines } from '../output.js';

@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createFsSigningStore, ensureKeyring, rotateKeyring, type Keyring } from '../../../../registry-server/index.js';
-import { generateSigningKey } from '../../../core/trust/envelope.js';
+import { generateSigningKey } from '../../../core/trust/index.js';
 import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
 import { dataOption, KEYS_TTL_MS } from '../data-options.js';

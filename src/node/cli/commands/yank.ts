@@ -8,7 +8,7 @@
  */
 import semver from 'semver';
 import { UsageError } from '../../../core/errors/index.js';
-import { parsePluginSpec } from '../../../core/plugin/manifest.js';
+import { parsePluginSpec } from '../../../core/plugin/index.js';
 import { atMost, usageError } from '../args.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { printJson, printLines } from '../output.js';

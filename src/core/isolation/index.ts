@@ -1,0 +1,12 @@
+/**
+ * Worker isolation: a plugin version that runs in a worker behind a message
+ * protocol, with the host API proxied across and its calls cancelled by
+ * signal. On the load path it owns import and execute when a host asks for
+ * `isolation: 'worker'`; runtime-source.ts is the worker's bundled runtime
+ * (built by scripts/build-worker-runtime.mjs).
+ */
+export { type IsolatedWorker, type Isolation, type LoadedInstance, type WorkerModuleScheme, type WorkerPort, type WorkerSpawner } from './types.js';
+export { createIsolatedInstance, IsolatedInstance, type IsolatedInstanceInit } from './isolated-instance.js';
+export { CallContexts, raceSignal } from './signals.js';
+export { runPluginWorker } from './worker-runtime.js';
+export { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from './runtime-source.js';

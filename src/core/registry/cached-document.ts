@@ -1,0 +1,34 @@
+/**
+ * Reading a cached plugin document back from a DocumentCache's storage (a
+ * JSON file in Node, an IndexedDB record in browsers). Apart from
+ * document.ts, the format, so that the format depends on nothing but zod:
+ * the cache entry's shape is a port (ports.ts) and its envelope is the trust
+ * format (trust/envelope.ts), and both of those refer to the document.
+ */
+import type { CachedDocument } from '../ports.js';
+import { isEnvelope } from '../trust/index.js';
+import { parsePluginDocument } from './document.js';
+
+/**
+ * Reads a stored cache entry back (a DocumentCache's record, already parsed
+ * from JSON or IndexedDB): the entry when it is a valid cached document of
+ * `registry` and `name`, else undefined, so that a corrupted or foreign
+ * record counts as absent instead of being trusted.
+ */
+export function decodeCachedDocument(value: unknown, registry: string, name: string): CachedDocument | undefined {
+  const raw = value as Partial<CachedDocument> | null | undefined;
+  if (!raw || raw.registry !== registry || raw.name !== name || typeof raw.fetchedAt !== 'number') return undefined;
+  try {
+    const document = parsePluginDocument(raw.document, name);
+    return {
+      registry,
+      name,
+      document,
+      ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
+      ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
+      fetchedAt: raw.fetchedAt,
+    };
+  } catch {
+    return undefined;
+  }
+}
