@@ -97,7 +97,7 @@ export interface RegistryOptions {
   /** The clock, for tests; defaults to Date.now. */
   now?: () => number;
   /**
-   * Signed metadata (DESIGN.md "Trust"): with it, requests that accept
+   * Signed metadata (docs/design.md "Trust"): with it, requests that accept
    * `application/vnd.plughub.envelope+json` get signed envelopes and
    * `/v1/keys` is served. Without it, every answer is plain JSON.
    */

@@ -8,7 +8,7 @@
  * closes the connection after a short linger instead of reading the rest.
  * Connections are limited in time and number, in all and per client address,
  * a full server making room by closing the connection idle the longest
- * (node-limits.ts); an error accepting one is logged, not thrown.
+ * (limits.ts); an error accepting one is logged, not thrown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -8,7 +8,7 @@
  * `$XDG_CACHE_HOME/plughub` (`~/.cache/plughub`) for the cache. `autoUpdate`
  * polls the registry with a plain timer (no visibility trigger in Node).
  * With `trustedKeys`, what signed metadata has been seen is kept under
- * `<cacheDir>/trust` (fs-trust-store.ts), so a restart cannot be rolled back.
+ * `<cacheDir>/trust` (cache/trust-store.ts), so a restart cannot be rolled back.
  */
 import type { CacheFileError } from '../core/errors/index.js';
 import { Emitter, type Unsubscribe } from '../core/host/index.js';

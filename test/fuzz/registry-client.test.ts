@@ -1,6 +1,6 @@
 /**
  * Fuzz property of the registry client (src/core/registry/client.ts and
- * registry-transport.ts), the host's reader of every registry answer: with a
+ * src/core/registry/transport.ts), the host's reader of every registry answer: with a
  * `fetch` that answers anything — any status, Content-Type, Content-Length,
  * ETag and Location, and a body that is a near-valid document, envelope,
  * list, list page or version entry, an error body, hostile JSON, raw bytes, too many

@@ -1,6 +1,6 @@
 /**
  * The registry client over a real socket: a small node:http registry on
- * 127.0.0.1, port 0, speaking the wire format of DESIGN.md's Registry HTTP API
+ * 127.0.0.1, port 0, speaking the wire format of docs/design.md's Registry HTTP API
  * with Node's own fetch. Covers what only a socket shows: real ETag/304,
  * retries, a streamed body cut off mid-transfer, a streamed upload, and a
  * refused connection.

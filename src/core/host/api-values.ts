@@ -1,5 +1,5 @@
 /**
- * How `ctx.host` classifies what passes through it (host-api-scope.ts):
+ * How `ctx.host` classifies what passes through it (api-scope.ts):
  * the marks API authors put on returned values (`tracked`, `untracked`),
  * what counts as the undo of a registration, and which values are wrapped
  * and which are platform objects or data handed out as they are.

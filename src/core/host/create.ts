@@ -2,12 +2,12 @@
  * The plugin host: go-plugin's manager in web-standard terms. It resolves
  * `name@range` against the registry, plans dependencies, checks the whole
  * plan and downloads and verifies its bundles through the caches before it
- * imports any of them with the injected loader (host-load.ts), and then
+ * imports any of them with the injected loader (load.ts), and then
  * lists, executes, upgrades, reloads and unloads plugins.
  * Each plugin version gets its own wrapper of the host API as `ctx.host`
- * (host-api-scope.ts), released when the version closes. Upgrades and
- * reloads swap versions atomically (host-swap.ts, host-updates.ts), and
- * `autoUpdate` checks the registry periodically (host-autoupdate.ts).
+ * (api-scope.ts), released when the version closes. Upgrades and
+ * reloads swap versions atomically (swap.ts, updates.ts), and
+ * `autoUpdate` checks the registry periodically (autoupdate.ts).
  * Platform entries (plughub/node, plughub/browser) call `createHost` with
  * their own caches and loader.
  */

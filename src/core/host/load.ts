@@ -1,6 +1,6 @@
 /**
  * Loading from the registry, one checked plan at a time: a load plans the
- * plugin and its dependencies (host-plan.ts), checks the whole plan and
+ * plugin and its dependencies (plan.ts), checks the whole plan and
  * fetches every bundle of it (fetchPlan), and only then imports and
  * activates each plugin in order, dependencies first. Nothing of a plan
  * runs unless all of it passed: document signatures, engines, the author

@@ -26,7 +26,7 @@ export interface HostOptions<Api = unknown> {
   loader?: ModuleLoader;
   /** The host API version; plugins whose engines.host it does not satisfy are not loaded. */
   hostVersion?: string;
-  /** The object handed to plugins as ctx.host (wrapped per plugin version: see host-api-scope.ts). */
+  /** The object handed to plugins as ctx.host (wrapped per plugin version: see api-scope.ts). */
   api?: Api;
   log?: Logger;
   includePrerelease?: boolean;
@@ -52,7 +52,7 @@ export interface HostOptions<Api = unknown> {
    * signed envelope that verifies; one that is unsigned, wrongly signed, of
    * another plugin or registry, expired or older than one seen is refused
    * (SignatureError / ExpiredError / RollbackError) and nothing is
-   * downloaded on its word. See DESIGN.md, "Trust".
+   * downloaded on its word. See docs/design.md, "Trust".
    * @example createHost({ registry: url, trustedKeys: ['MCowBQYDK2VwAyEA…'] })
    */
   trustedKeys?: readonly TrustedKeyInput[];

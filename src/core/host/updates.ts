@@ -3,7 +3,7 @@
  * its ETag (a 304 costs no download), picks the newest version that the
  * range it was loaded with and the host's version both allow, loads that
  * version's checked plan (its dependencies and its own bundle, nothing
- * imported before all of it passed) and swaps it in (host-swap.ts). It never moves to a lower version. A failure at any step
+ * imported before all of it passed) and swaps it in (swap.ts). It never moves to a lower version. A failure at any step
  * leaves the old version serving and is sent as an `error` event.
  * `checkUpdates()` does that for every plugin loaded from the registry and
  * reports what moved and what failed, without throwing for one plugin.

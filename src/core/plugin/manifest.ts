@@ -1,7 +1,7 @@
 /**
  * plugin.json, the manifest every plugin carries: a zod 4 schema that follows
- * the table in DESIGN.md, `parseManifest()` that reports every problem with
- * its JSON path in one ManifestError, and (from plugin-name.ts) the helpers
+ * the table in docs/design.md, `parseManifest()` that reports every problem with
+ * its JSON path in one ManifestError, and (from name.ts) the helpers
  * the CLI and the host use for plugin names and `name@range` specs. Unknown
  * top-level fields are kept (forward compatible) but never interpreted;
  * nested objects keep only the fields this version knows. Every field is
@@ -157,7 +157,7 @@ function schemaWith(LIMITS: FieldLimits) {
   });
 }
 
-/** The zod schema of plugin.json (see DESIGN.md, "Plugin manifest"), with the publish bounds. */
+/** The zod schema of plugin.json (see docs/design.md, "Plugin manifest"), with the publish bounds. */
 export const manifestSchema = schemaWith(MANIFEST_FIELD_LIMITS);
 /** The same schema with the read path's bounds (READ_FIELD_LIMITS). */
 const readSchema = schemaWith(READ_FIELD_LIMITS);

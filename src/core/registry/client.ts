@@ -1,5 +1,5 @@
 /**
- * The registry HTTP client (DESIGN.md, "Registry HTTP API"), built on ky with
+ * The registry HTTP client (docs/design.md, "Registry HTTP API"), built on ky with
  * an injectable `fetch`. Documents are conditional (ETag / 304), size-limited
  * and validated; blobs stream with a byte limit enforced mid-stream; publish
  * and yank carry a bearer token; they never follow a redirect (RedirectError),
@@ -9,17 +9,17 @@
  * RegistryError naming method, URL, status and the server's error code, except
  * that a caller's abort rejects with the caller's `signal.reason` unchanged.
  * With `signed` (a host with trustedKeys), documents and lists are asked for
- * as signed envelopes (DESIGN.md, "Trust"); an envelope is recognised by its
+ * as signed envelopes (docs/design.md, "Trust"); an envelope is recognised by its
  * `payloadType` and `payload` whatever was asked, and answered as the
  * document it carries plus the envelope, which the caller verifies (or
  * checks first with the `verify` hook of getDocument and list). A signed
- * list may come in pages (registry-list.ts): list() follows them, hands each
+ * list may come in pages (list.ts): list() follows them, hands each
  * page's envelope to `verify` and joins their rows; `envelope` is then the
  * first page's and `envelopes` holds every page's, so a caller that checks
  * after the fact must check them all (or pass `verify`).
  * The exchange itself (retries, timeout, body limits, error mapping, envelope
- * unwrapping) is in registry-transport.ts, URL handling in registry-urls.ts,
- * and the public types in registry-types.ts, re-exported here.
+ * unwrapping) is in transport.ts, URL handling in urls.ts,
+ * and the public types in types.ts, re-exported here.
  */
 import { parsePluginDocument, parsePluginList, versionEntrySchema } from './document.js';
 import { DocumentError } from '../errors/index.js';

@@ -1,7 +1,7 @@
 /**
  * The public types of the registry HTTP client (src/core/registry/client.ts): its
  * options, the RegistryClient interface, and the answers and options of its
- * calls. Re-exported from registry.ts, which is where importers take them.
+ * calls. Re-exported from client.ts, which is where importers take them.
  */
 import type { PluginDocument, PluginList, VersionEntry } from './document.js';
 import type { FetchLike } from '../ports.js';

@@ -1,5 +1,5 @@
 /**
- * Ed25519 signature verification for hosts (DESIGN.md, "Trust"): with
+ * Ed25519 signature verification for hosts (docs/design.md, "Trust"): with
  * `crypto.subtle` Ed25519 where the runtime has it (Node 20, current
  * browsers), else with @noble/ed25519. Whether a SubtleCrypto supports
  * Ed25519 is probed once (importing a known-good public key; a

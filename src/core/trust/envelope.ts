@@ -4,7 +4,7 @@
  * `crypto.subtle` only (Node 20 and current browsers). Shared by the registry
  * server (which signs) and hosts (which verify, through ed25519.ts, which
  * falls back to @noble/ed25519 where a browser lacks crypto.subtle Ed25519);
- * see DESIGN.md "Trust".
+ * see docs/design.md "Trust".
  *
  * @example
  * const key = await generateSigningKey();

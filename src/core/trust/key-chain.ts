@@ -1,5 +1,5 @@
 /**
- * Key rotation (DESIGN.md, "Trust", Rotation): when a document is signed by
+ * Key rotation (docs/design.md, "Trust", Rotation): when a document is signed by
  * keys the host does not know, the host fetches the newest keys envelope
  * (`GET /v1/keys`). If its current trusted set verifies it, its keys become
  * the trusted set; otherwise the host walks `/v1/keys/:version` from the

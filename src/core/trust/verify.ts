@@ -1,5 +1,5 @@
 /**
- * Verification of signed registry metadata (DESIGN.md, "Trust"): counts the
+ * Verification of signed registry metadata (docs/design.md, "Trust"): counts the
  * distinct trusted keys whose Ed25519 signature over the envelope's signature
  * input verifies, refuses an envelope below the threshold, parses the payload
  * and refuses one of another `type`, `registry` or `name` (mix-and-match) or

@@ -2,7 +2,7 @@
  * The shapes of plugin directory loading (src/node/discover/index.ts): loadDir's
  * options and result, a failure with its location, a plugin found and
  * validated in the directory, what discovery found, and what loading it did.
- * Re-exported from discover.ts, which is where importers take them.
+ * Re-exported from index.ts, which is where importers take them.
  */
 import type { PluginLoadError } from '../../core/errors/index.js';
 import type { LocalBundle, LoadedPlugin } from '../../core/host/index.js';

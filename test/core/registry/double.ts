@@ -1,6 +1,6 @@
 /**
  * An in-memory registry at the fetch level: `createRegistryDouble().fetch` is a
- * `(Request) => Promise<Response>` that answers the routes of DESIGN.md's
+ * `(Request) => Promise<Response>` that answers the routes of docs/design.md's
  * Registry HTTP API (list, document with ETag/304, blobs, publish, yank,
  * healthz) from memory, for client and host tests that must not touch the
  * network. It is honest where clients depend on it: integrity is sha256 →
