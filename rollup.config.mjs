@@ -16,8 +16,7 @@ export const entries = {
 };
 
 const dependencies = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
-const external = (id) =>
-  id.startsWith('node:') || dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`));
+const external = (id) => id.startsWith('node:') || dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`));
 
 export default [
   {

@@ -78,7 +78,12 @@ try {
   for (let i = 0; i < total; i++) {
     for (const name of [`cold-${i}`, `warm-${i}`, `base-cold-${i}`, `base-warm-${i}`]) {
       const manifest = { name, version: '1.0.0', source: { mode: 'esm', path: 'index.js' } };
-      const plg = await collectBytes(packPlg([{ path: 'plugin.json', content: JSON.stringify(manifest) }, { path: 'index.js', content: pluginSource(name) }]));
+      const plg = await collectBytes(
+        packPlg([
+          { path: 'plugin.json', content: JSON.stringify(manifest) },
+          { path: 'index.js', content: pluginSource(name) },
+        ]),
+      );
       blobUrl[name] = client.blobUrl((await client.publish(name, '1.0.0', plg)).dist);
     }
   }
@@ -101,12 +106,17 @@ try {
   for (let i = 0; i < total; i++) {
     const keep = i >= warmup;
     // Alternate the order of plughub and baseline so neither always runs first.
-    const pair = async (a: () => Promise<number>, b: () => Promise<number>) =>
-      i % 2 ? [await a(), await b()] : [await b(), await a()].reverse();
-    const [baseColdMs, coldMs] = await pair(() => baseline(blobUrl[`base-cold-${i}`]!, true), () => plughub(`cold-${i}`, `cold-${i}@^1`, true));
+    const pair = async (a: () => Promise<number>, b: () => Promise<number>) => (i % 2 ? [await a(), await b()] : [await b(), await a()].reverse());
+    const [baseColdMs, coldMs] = await pair(
+      () => baseline(blobUrl[`base-cold-${i}`]!, true),
+      () => plughub(`cold-${i}`, `cold-${i}@^1`, true),
+    );
     await baseline(blobUrl[`base-warm-${i}`]!, false); // fills the HTTP cache
     await plughub('warm', `warm-${i}@^1`, false); // fills IndexedDB
-    const [baseWarmMs, warmMs] = await pair(() => baseline(blobUrl[`base-warm-${i}`]!, false), () => plughub('warm', `warm-${i}@^1`, false));
+    const [baseWarmMs, warmMs] = await pair(
+      () => baseline(blobUrl[`base-warm-${i}`]!, false),
+      () => plughub('warm', `warm-${i}@^1`, false),
+    );
     if (keep) {
       baseCold.push(baseColdMs!);
       cold.push(coldMs!);
@@ -116,7 +126,9 @@ try {
   }
 
   const bytes = pluginSource('x').length;
-  console.log(`Chromium ${browser.version()}, bundle ${(bytes / 1024).toFixed(1)} KiB, ${iterations} iterations (+${warmup} warm-up), registry ${registry.url}, page ${page.origin}\n`);
+  console.log(
+    `Chromium ${browser.version()}, bundle ${(bytes / 1024).toFixed(1)} KiB, ${iterations} iterations (+${warmup} warm-up), registry ${registry.url}, page ${page.origin}\n`,
+  );
   console.log(`${'case'.padEnd(74)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'ratio'.padStart(7)}`);
   const rows: Array<[string, number[], number[]]> = Object.entries(samples).map(([label, values], index) => [label, values, index < 2 ? baseCold : baseWarm]);
   for (const [label, values, base] of rows) {

@@ -103,7 +103,11 @@ async function child(mode: Mode): Promise<void> {
     const { bytes, version: v } = bundle(version);
     if (mode === 'worker') {
       const instance = await createIsolatedInstance({
-        manifest: manifest(v), integrity: await computeIntegrity(bytes), bytes, origin: { kind: 'local', location: 'bench' }, spawner,
+        manifest: manifest(v),
+        integrity: await computeIntegrity(bytes),
+        bytes,
+        origin: { kind: 'local', location: 'bench' },
+        spawner,
       });
       await instance.activate();
       await instance.execute({ values: { who: 'bench' } });
@@ -148,7 +152,9 @@ async function child(mode: Mode): Promise<void> {
     const after = await settle();
     times.sort((a, b) => a - b);
     callTimes.sort((a, b) => a - b);
-    process.stdout.write(`${JSON.stringify({ mode, bundleBytes: bundle(0).bytes.byteLength, start, loaded, warm, trace, after, medianMs: times[times.length >> 1], callUs: callTimes[100]! * 1000 })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ mode, bundleBytes: bundle(0).bytes.byteLength, start, loaded, warm, trace, after, medianMs: times[times.length >> 1], callUs: callTimes[100]! * 1000 })}\n`,
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -178,24 +184,55 @@ if (values.child) {
   const results: Result[] = [];
   for (const mode of MODES) {
     // The in-process modes keep every version: give them room to show it rather than crash.
-    const args = ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', script, '--child', mode, '--iterations', String(iterations), '--size', String(size)];
+    const args = [
+      '--expose-gc',
+      '--max-old-space-size=8192',
+      '--import',
+      'tsx',
+      script,
+      '--child',
+      mode,
+      '--iterations',
+      String(iterations),
+      '--size',
+      String(size),
+    ];
     const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1024 * 1024 });
     results.push(JSON.parse(stdout) as Result);
   }
-  console.log(`Node ${process.version}; bundle ${(results[0]!.bundleBytes / 1024).toFixed(0)} KiB; ${iterations} load/unload cycles per mode, each mode in its own process`);
+  console.log(
+    `Node ${process.version}; bundle ${(results[0]!.bundleBytes / 1024).toFixed(0)} KiB; ${iterations} load/unload cycles per mode, each mode in its own process`,
+  );
   console.log('start: before any load; 1 loaded: first version loaded; 1 unloaded: after its unload; N unloaded: after the last unload.');
   console.log('per cycle: (N unloaded - 1 unloaded) / (N - 1), what each further load/unload keeps.\n');
   for (const key of ['heap', 'rss'] as const) {
-    const header = ['mode'.padEnd(18), 'start', '1 loaded', '1 unloaded', 'N unloaded', 'N - start', 'per cycle', ...(key === 'heap' ? ['ms/cycle', 'µs/call'] : [])];
+    const header = [
+      'mode'.padEnd(18),
+      'start',
+      '1 loaded',
+      '1 unloaded',
+      'N unloaded',
+      'N - start',
+      'per cycle',
+      ...(key === 'heap' ? ['ms/cycle', 'µs/call'] : []),
+    ];
     console.log(`${key === 'heap' ? 'V8 heap used (host isolate)' : 'RSS (whole process, workers included)'}`);
     console.log(header.map((cell, i) => (i === 0 ? cell : cell.padStart(11))).join(' '));
     for (const r of results) {
-      const cells = [mb(r.start[key]), mb(r.loaded[key]), mb(r.warm[key]), mb(r.after[key]), signed(r.after[key] - r.start[key]), kb((r.after[key] - r.warm[key]) / (iterations - 1))];
+      const cells = [
+        mb(r.start[key]),
+        mb(r.loaded[key]),
+        mb(r.warm[key]),
+        mb(r.after[key]),
+        signed(r.after[key] - r.start[key]),
+        kb((r.after[key] - r.warm[key]) / (iterations - 1)),
+      ];
       if (key === 'heap') cells.push(r.medianMs.toFixed(1), r.callUs.toFixed(0));
       console.log([r.mode.padEnd(18), ...cells.map((cell) => cell.padStart(11))].join(' '));
     }
     console.log();
   }
   console.log('RSS after every 50 cycles (does it level off?)');
-  for (const r of results) console.log(`${r.mode.padEnd(18)} ${[...r.trace, { cycles: iterations, ...r.after }].map((t) => `${t.cycles}: ${mb(t.rss)}`).join(', ')}`);
+  for (const r of results)
+    console.log(`${r.mode.padEnd(18)} ${[...r.trace, { cycles: iterations, ...r.after }].map((t) => `${t.cycles}: ${mb(t.rss)}`).join(', ')}`);
 }

@@ -76,7 +76,12 @@ try {
       const source = pluginSource(name);
       bundleBytes = source.length;
       const manifest = { name, version: '1.0.0', source: { mode: 'esm', path: 'index.js' } };
-      const plg = await collectBytes(packPlg([{ path: 'plugin.json', content: JSON.stringify(manifest) }, { path: 'index.js', content: source }]));
+      const plg = await collectBytes(
+        packPlg([
+          { path: 'plugin.json', content: JSON.stringify(manifest) },
+          { path: 'index.js', content: source },
+        ]),
+      );
       const entry = await client.publish(name, '1.0.0', plg, { token });
       if (name.startsWith('base-data-')) dataUrls.push(client.blobUrl(entry.dist));
       if (name.startsWith('base-file-')) fileUrls.push(client.blobUrl(entry.dist));
@@ -108,8 +113,7 @@ try {
     const cacheDir = join(scratch, `cache-${i}`);
     const modulesA = join(scratch, `modules-${i}-a`);
     const modulesB = join(scratch, `modules-${i}-b`);
-    const host = (privateDir: string) =>
-      createPluginHost({ registry: client, cacheDir, env: {}, loader: createFileLoader({ privateDir }) });
+    const host = (privateDir: string) => createPluginHost({ registry: client, cacheDir, env: {}, loader: createFileLoader({ privateDir }) });
     const coldMs = await time(() => host(modulesA).load(`bench-${i}@^1`));
     const warmMs = await time(() => host(modulesB).load(`bench-${i}@^1`));
     const sameMs = await time(() => host(modulesA).load(`bench-${i}@^1`));
@@ -124,7 +128,9 @@ try {
 
   const baseline = stats(baseData).median;
   const baselineFile = stats(baseFile).median;
-  console.log(`Node ${process.version}, bundle ${(bundleBytes / 1024).toFixed(1)} KiB, ${iterations} iterations (+${warmup} warm-up), registry ${server.url}\n`);
+  console.log(
+    `Node ${process.version}, bundle ${(bundleBytes / 1024).toFixed(1)} KiB, ${iterations} iterations (+${warmup} warm-up), registry ${server.url}\n`,
+  );
   console.log(`${'case'.padEnd(60)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'vs data:'.padStart(9)} ${'vs file:'.padStart(9)}`);
   for (const [label, values] of Object.entries(samples)) {
     const { median, p90 } = stats(values);

@@ -70,7 +70,12 @@ async function publishFixture(url: string, token: string): Promise<void> {
   for (let minor = 0; minor < 5; minor++) {
     const version = `1.${minor}.0`;
     const manifest = { name: 'bench', version, description: 'A plugin to measure the registry with', source: { mode: 'esm', path: 'dist/index.js' } };
-    const plg = await collectBytes(packPlg([{ path: 'plugin.json', content: JSON.stringify(manifest) }, { path: 'dist/index.js', content: `${bundle}// ${version}\n` }]));
+    const plg = await collectBytes(
+      packPlg([
+        { path: 'plugin.json', content: JSON.stringify(manifest) },
+        { path: 'dist/index.js', content: `${bundle}// ${version}\n` },
+      ]),
+    );
     const response = await fetch(`${url}/v1/plugins/bench/${version}`, {
       method: 'PUT',
       body: plg as Uint8Array<ArrayBuffer>,

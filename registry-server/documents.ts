@@ -80,7 +80,11 @@ export function cutDescription(description: string): string {
 export function summarize(document: PluginDocument): PluginSummary {
   const tagged = document.distTags?.latest;
   const latest = typeof tagged === 'string' ? tagged : undefined;
-  const shown = latest ?? Object.keys(document.versions).filter((v) => semver.valid(v) !== null).sort(semver.rcompare)[0];
+  const shown =
+    latest ??
+    Object.keys(document.versions)
+      .filter((v) => semver.valid(v) !== null)
+      .sort(semver.rcompare)[0];
   const description = shown === undefined ? undefined : (document.versions[shown]?.manifest as { description?: unknown } | undefined)?.description;
   return {
     name: document.name,

@@ -80,11 +80,7 @@ export async function publishVersion(
   }
   const plg = await readPlg(body, limits);
   if (plg.manifest.name !== name || plg.manifest.version !== version) {
-    throw new HttpError(
-      422,
-      'E_MISMATCH',
-      `the URL publishes ${name}@${version}, but plugin.json says ${plg.manifest.name}@${plg.manifest.version}`,
-    );
+    throw new HttpError(422, 'E_MISMATCH', `the URL publishes ${name}@${version}, but plugin.json says ${plg.manifest.name}@${plg.manifest.version}`);
   }
   const integrity = await computeIntegrity(plg.bundle);
   const { hex } = integrityToHex(integrity);

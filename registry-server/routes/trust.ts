@@ -28,7 +28,7 @@ export function varyOf(options: ResolvedOptions): Readonly<Record<string, string
 /** True when the request asks for signed envelopes. */
 export function wantsEnvelope(request: Request): boolean {
   const accept = requestHeader(request, 'accept');
-  return accept !== null && accept.toLowerCase().includes(ENVELOPE_MEDIA_TYPE);
+  return accept?.toLowerCase().includes(ENVELOPE_MEDIA_TYPE) ?? false;
 }
 
 /** The reader of signed envelopes for one route (see bytesReader). */

@@ -61,10 +61,15 @@ export function putVersion(options: ResolvedOptions) {
 /** The 429 for a token with all its upload slots taken; a stalled upload frees one within a rate window. */
 function tooManyUploads(options: ResolvedOptions, tokenId: string): HttpError {
   const { perToken, windowMs } = options.uploads;
-  return new HttpError(429, 'E_TOO_MANY_UPLOADS', `token ${tokenId} already has ${perToken} uploads in flight, the most one token may have: wait for one to finish`, {
-    extra: { limit: perToken },
-    headers: { 'retry-after': String(Math.ceil(windowMs / 1000)) },
-  });
+  return new HttpError(
+    429,
+    'E_TOO_MANY_UPLOADS',
+    `token ${tokenId} already has ${perToken} uploads in flight, the most one token may have: wait for one to finish`,
+    {
+      extra: { limit: perToken },
+      headers: { 'retry-after': String(Math.ceil(windowMs / 1000)) },
+    },
+  );
 }
 
 /** POST (yanked = true) or DELETE (yanked = false) /v1/plugins/:name/:version/yank */

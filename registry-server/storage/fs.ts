@@ -176,7 +176,12 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
 
   function damaged(name: string, path: string, problem: string, cause?: unknown): StoredDocumentError {
     const file = relative(root, path).split(sep).join('/');
-    return new StoredDocumentError(`the stored document of ${name} (${file}) cannot be used: ${problem}; it must be repaired or removed on the server`, name, file, cause);
+    return new StoredDocumentError(
+      `the stored document of ${name} (${file}) cannot be used: ${problem}; it must be repaired or removed on the server`,
+      name,
+      file,
+      cause,
+    );
   }
 
   return {

@@ -29,7 +29,12 @@ export async function asPrepared(next: PluginDocument | PreparedDocument): Promi
 
 function isPrepared(next: PluginDocument | PreparedDocument): next is PreparedDocument {
   const candidate = next as Partial<PreparedDocument>;
-  return typeof candidate.snapshot === 'object' && candidate.snapshot !== null && candidate.snapshot.bytes instanceof Uint8Array && typeof candidate.document === 'object';
+  return (
+    typeof candidate.snapshot === 'object' &&
+    candidate.snapshot !== null &&
+    candidate.snapshot.bytes instanceof Uint8Array &&
+    typeof candidate.document === 'object'
+  );
 }
 
 /** The snapshot of already serialized document bytes. */

@@ -45,7 +45,11 @@ export function parseAuthorSignatures(header: string | null): SentAuthorSignatur
   if (header === null || header.trim() === '') return [];
   const parts = header.split(',');
   if (parts.length > MAX_SENT_AUTHOR_SIGNATURES) {
-    throw new HttpError(400, 'E_BAD_REQUEST', `${AUTHOR_SIGNATURE_HEADER} carries ${parts.length} signatures, more than the ${MAX_SENT_AUTHOR_SIGNATURES} allowed`);
+    throw new HttpError(
+      400,
+      'E_BAD_REQUEST',
+      `${AUTHOR_SIGNATURE_HEADER} carries ${parts.length} signatures, more than the ${MAX_SENT_AUTHOR_SIGNATURES} allowed`,
+    );
   }
   const expected = `expected "<public key> <signature>": canonical base64 of a raw ${KEY_BYTES}-byte Ed25519 public key and of a ${SIG_BYTES}-byte signature`;
   return parts.map((part, index) => {

@@ -91,7 +91,7 @@ function checkKeyringSetup(keyring: Keyring, setup: Pick<KeyringSetup, 'registry
       retired
         ? `signing key ${setup.key.keyid} was retired by a key rotation; this registry signs with ${keyring.active.join(', ')} now`
         : `the keyring already signs with ${keyring.active.join(', ')}, not with the given key ${setup.key.keyid}: ` +
-          'to move to that key, announce it with plughub keys rotate --signing-key FILE',
+            'to move to that key, announce it with plughub keys rotate --signing-key FILE',
     );
   }
 }

@@ -46,7 +46,6 @@ const MAX_LATEST_CHARS = 256;
 /** Longest stretch of layout work between two yields to the event loop, in ms. */
 const SLICE_MS = 4;
 
-
 /** A list cut into pages, with the digest of all of it (what its signature's version follows). */
 export interface ListLayout {
   /** The signed rows of each page (at least one page, maybe empty). */

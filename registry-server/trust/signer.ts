@@ -132,12 +132,18 @@ export class Signer {
 
   /** The signed envelope of a plugin document. */
   document(name: string, snapshot: DocumentSnapshot, options: SignOptions = {}): Promise<SignedAnswer> {
-    return this.#signed(`plugin:${name}`, snapshot.etag, DOCUMENT_PAYLOAD_TYPE, options, (base): DocumentPayload => ({
-      type: 'document',
-      ...base,
-      name,
-      document: parseDocument(snapshot.bytes),
-    }));
+    return this.#signed(
+      `plugin:${name}`,
+      snapshot.etag,
+      DOCUMENT_PAYLOAD_TYPE,
+      options,
+      (base): DocumentPayload => ({
+        type: 'document',
+        ...base,
+        name,
+        document: parseDocument(snapshot.bytes),
+      }),
+    );
   }
 
   /** The signed envelope of the plugin list's first page (the whole list when it fits one page). */
@@ -172,7 +178,13 @@ export class Signer {
     const keyids = loaded.keyring.active.join(',');
     const source = `${layout.source}@${version}`;
     const cached = this.#pages.get(page);
-    if (options.force !== true && cached !== undefined && cached.source === source && cached.keyids === keyids && cached.answer.expiresAt - this.#now() > this.#renewMs) {
+    if (
+      options.force !== true &&
+      cached !== undefined &&
+      cached.source === source &&
+      cached.keyids === keyids &&
+      cached.answer.expiresAt - this.#now() > this.#renewMs
+    ) {
       return cached.answer;
     }
     const key = `${source}#${page}#${keyids}#${options.ttlMs ?? ''}`;
@@ -242,18 +254,19 @@ export class Signer {
     const usable = (record: SignedRecord | undefined): boolean =>
       record !== undefined && good(record.source, record.keyids.join(','), Date.parse(record.expires));
     const stored = await this.#store.readRecord(key);
-    const record: SignedRecord = stored !== undefined && usable(stored)
-      ? stored
-      : await this.#store.withLock(key, async () => {
-        const current = await this.#store.readRecord(key);
-        if (current !== undefined && usable(current)) return current;
-        const version = (current?.version ?? 0) + 1;
-        const expires = new Date(now + (options.ttlMs ?? this.#ttlMs)).toISOString();
-        const envelope = await signEnvelope(payloadType, build({ registry: loaded.keyring.registry, version, expires }), loaded.signers);
-        const next: SignedRecord = { version, source, expires, keyids: loaded.keyring.active, envelope: JSON.stringify(envelope) };
-        await this.#store.writeRecord(key, next);
-        return next;
-      });
+    const record: SignedRecord =
+      stored !== undefined && usable(stored)
+        ? stored
+        : await this.#store.withLock(key, async () => {
+            const current = await this.#store.readRecord(key);
+            if (current !== undefined && usable(current)) return current;
+            const version = (current?.version ?? 0) + 1;
+            const expires = new Date(now + (options.ttlMs ?? this.#ttlMs)).toISOString();
+            const envelope = await signEnvelope(payloadType, build({ registry: loaded.keyring.registry, version, expires }), loaded.signers);
+            const next: SignedRecord = { version, source, expires, keyids: loaded.keyring.active, envelope: JSON.stringify(envelope) };
+            await this.#store.writeRecord(key, next);
+            return next;
+          });
     const answer =
       cached !== undefined && cached.answer.version === record.version && cached.source === record.source
         ? cached.answer

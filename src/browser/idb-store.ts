@@ -105,7 +105,6 @@ export function whenDone<T>(store: IDBObjectStore, result: () => T): Promise<T> 
   const transaction = store.transaction;
   return new Promise<T>((resolve, reject) => {
     transaction.oncomplete = () => resolve(result());
-    transaction.onerror = transaction.onabort = () =>
-      reject(transaction.error ?? new DOMException('IndexedDB transaction aborted', 'AbortError'));
+    transaction.onerror = transaction.onabort = () => reject(transaction.error ?? new DOMException('IndexedDB transaction aborted', 'AbortError'));
   });
 }

@@ -80,7 +80,11 @@ export function createBrowserWorkerSpawner(options: BrowserWorkerSpawnerOptions 
         if (!revoked) URL.revokeObjectURL(url);
         revoked = true;
       };
-      const listeners = { message: [] as Array<(message: unknown) => void>, error: [] as Array<(error: unknown) => void>, exit: [] as Array<(code: number) => void> };
+      const listeners = {
+        message: [] as Array<(message: unknown) => void>,
+        error: [] as Array<(error: unknown) => void>,
+        exit: [] as Array<(code: number) => void>,
+      };
       let stopped = false;
       worker.addEventListener('message', (event: MessageEvent) => {
         revoke();

@@ -15,5 +15,4 @@ export class Base64Error extends PlughubError {
 registerErrorName('Base64Error');
 
 /** Type guard for Base64Error (also across realms). */
-export const isBase64Error = (e: unknown): e is Base64Error =>
-  typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'Base64Error';
+export const isBase64Error = (e: unknown): e is Base64Error => typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'Base64Error';

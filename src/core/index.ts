@@ -81,18 +81,18 @@ export {
   timingSafeEqual,
   verifyIntegrity,
 } from './integrity.js';
-export {
-  type BlobCache,
-  type CachedBlobInfo,
-  type CachedDocument,
-  type DocumentCache,
-  type FetchLike,
-  type ModuleLoader,
-  type ModuleNamespace,
-  type ModuleSource,
-  type PruneResult,
-  type StoredKeyChain,
-  type TrustStore,
+export type {
+  BlobCache,
+  CachedBlobInfo,
+  CachedDocument,
+  DocumentCache,
+  FetchLike,
+  ModuleLoader,
+  ModuleNamespace,
+  ModuleSource,
+  PruneResult,
+  StoredKeyChain,
+  TrustStore,
 } from './ports.js';
 export {
   createMemoryBlobCache,

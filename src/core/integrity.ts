@@ -34,7 +34,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const TOKEN = /^([A-Za-z0-9]+)-([^?]*)(?:\?.*)?$/;
 
 function isHashAlgorithm(value: string): value is HashAlgorithm {
-  return Object.prototype.hasOwnProperty.call(ALGORITHMS, value);
+  return Object.hasOwn(ALGORITHMS, value);
 }
 
 /** `hello@1.2.0: ` (or `hello: `, or nothing) for the start of a message. */
@@ -58,25 +58,22 @@ export function parseIntegrity(integrity: string, details: ErrorDetails = {}): I
   if (typeof integrity !== 'string') {
     throw new IntegrityError(`${prefix(details)}integrity must be a string`, details);
   }
-  const tokens = integrity.trim().split(/\s+/).filter((token) => token.length > 0);
+  const tokens = integrity
+    .trim()
+    .split(/\s+/)
+    .filter((token) => token.length > 0);
   if (tokens.length === 0) {
     throw new IntegrityError(`${prefix(details)}integrity string is empty`, details);
   }
   return tokens.map((token) => {
     const match = TOKEN.exec(token);
     if (!match) {
-      throw new IntegrityError(
-        `${prefix(details)}malformed integrity "${shorten(token)}" (expected <algorithm>-<base64>)`,
-        details,
-      );
+      throw new IntegrityError(`${prefix(details)}malformed integrity "${shorten(token)}" (expected <algorithm>-<base64>)`, details);
     }
     const algorithm = (match[1] ?? '').toLowerCase();
     const digest = match[2] ?? '';
     if (!isHashAlgorithm(algorithm)) {
-      throw new IntegrityError(
-        `${prefix(details)}unsupported integrity algorithm "${shorten(match[1] ?? '')}" (supported: sha256, sha384, sha512)`,
-        details,
-      );
+      throw new IntegrityError(`${prefix(details)}unsupported integrity algorithm "${shorten(match[1] ?? '')}" (supported: sha256, sha384, sha512)`, details);
     }
     if (digest.length === 0 || !BASE64.test(digest)) {
       throw new IntegrityError(`${prefix(details)}malformed base64 digest in "${shorten(token)}"`, details);

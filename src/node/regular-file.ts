@@ -186,5 +186,8 @@ export async function removeRefusedEntry(error: CacheFileError, instead: string)
 export function blockedWriteError(error: unknown, path: string, what: string, details: ErrorDetails = {}): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') return error;
-  return new CacheFileError(`${path} is a directory that could not be removed; cannot store ${what} there (${code})`, path, 'not-regular', { ...details, cause: error });
+  return new CacheFileError(`${path} is a directory that could not be removed; cannot store ${what} there (${code})`, path, 'not-regular', {
+    ...details,
+    cause: error,
+  });
 }

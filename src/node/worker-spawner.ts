@@ -33,11 +33,9 @@ let entryUrl: URL | undefined;
 /** The worker's entry: the runtime and the line that starts it, as a data: URL (built once). */
 function workerEntry(): URL {
   if (!entryUrl) {
-    const source = [
-      "import { parentPort } from 'node:worker_threads';",
-      WORKER_RUNTIME_SOURCE,
-      `${WORKER_RUNTIME_GLOBAL}.runPluginWorker(parentPort);`,
-    ].join('\n');
+    const source = ["import { parentPort } from 'node:worker_threads';", WORKER_RUNTIME_SOURCE, `${WORKER_RUNTIME_GLOBAL}.runPluginWorker(parentPort);`].join(
+      '\n',
+    );
     entryUrl = new URL(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
   }
   return entryUrl;

@@ -17,13 +17,15 @@ async function source(code: string, name = 'hello', version = '1.2.3'): Promise<
 }
 
 /** Imports blob: URLs by reading the Blob back and importing it as data: (what a browser allowing blob: does). */
-const blobCapable = (seen: string[]) => async (url: string): Promise<ModuleNamespace> => {
-  seen.push(url.slice(0, 5));
-  if (!url.startsWith('blob:')) return import(/* @vite-ignore */ url);
-  const blob = blobs.get(url);
-  if (!blob) throw new TypeError(`Failed to fetch dynamically imported module: ${url}`);
-  return import(/* @vite-ignore */ moduleDataUrl(new Uint8Array(await blob.arrayBuffer())));
-};
+const blobCapable =
+  (seen: string[]) =>
+  async (url: string): Promise<ModuleNamespace> => {
+    seen.push(url.slice(0, 5));
+    if (!url.startsWith('blob:')) return import(/* @vite-ignore */ url);
+    const blob = blobs.get(url);
+    if (!blob) throw new TypeError(`Failed to fetch dynamically imported module: ${url}`);
+    return import(/* @vite-ignore */ moduleDataUrl(new Uint8Array(await blob.arrayBuffer())));
+  };
 const blobs = new Map<string, Blob>();
 
 afterEach(() => {

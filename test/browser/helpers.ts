@@ -27,8 +27,7 @@ export function browserSetup() {
     retry: 0,
     fetch: (input, init) => (online ? registry.fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline'))),
   });
-  const host = (options: Omit<BrowserHostOptions, 'registry' | 'indexedDB' | 'IDBKeyRange'> = {}) =>
-    createPluginHost({ registry: client, ...idb, ...options });
+  const host = (options: Omit<BrowserHostOptions, 'registry' | 'indexedDB' | 'IDBKeyRange'> = {}) => createPluginHost({ registry: client, ...idb, ...options });
   return {
     registry,
     idb,

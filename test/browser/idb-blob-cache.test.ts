@@ -89,7 +89,10 @@ describe('IndexedDB BlobCache', () => {
     const idb = freshIndexedDb('shared-name');
     await new Promise<void>((resolve) => {
       const request = idb.indexedDB.open('shared-name');
-      request.onsuccess = () => (request.result.close(), resolve());
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
     });
     const cache = createIndexedDbBlobCache(idb);
     const bytes = bytesOf('repaired');

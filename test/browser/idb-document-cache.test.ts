@@ -46,11 +46,7 @@ describe('IndexedDB DocumentCache', () => {
     const idb = freshIndexedDb();
     const documents = createIndexedDbDocumentCache(idb);
     await openCacheStore(idb).use('readwrite', (objects) => {
-      objects.put({ registry: 'https://a.example', name: 'hello', fetchedAt: 1, document: { name: 'other' } }, [
-        'document',
-        'https://a.example',
-        'hello',
-      ]);
+      objects.put({ registry: 'https://a.example', name: 'hello', fetchedAt: 1, document: { name: 'other' } }, ['document', 'https://a.example', 'hello']);
       return new Promise((resolve) => (objects.transaction.oncomplete = resolve));
     });
     expect(await documents.get('https://a.example', 'hello')).toBeUndefined();

@@ -33,7 +33,9 @@ describe('a poisoned IndexedDB trust store', () => {
     const anchor = `1:${trusted.keyid}`;
     const key = { keyid: attacker.keyid, publicKey: attacker.publicKey };
     const expires = new Date(Date.now() + 365 * DAY).toISOString();
-    const keysEnvelope = await signEnvelope(KEYS_PAYLOAD_TYPE, { type: 'keys', registry: registryId, version: 7, expires, keys: [key], threshold: 1 }, [attacker.signing]);
+    const keysEnvelope = await signEnvelope(KEYS_PAYLOAD_TYPE, { type: 'keys', registry: registryId, version: 7, expires, keys: [key], threshold: 1 }, [
+      attacker.signing,
+    ]);
     const raw = openCacheStore(idb);
     await raw.use('readwrite', async (objects) => {
       // The key set as the store kept it before, and a keys chain as it keeps it now.
@@ -49,9 +51,18 @@ describe('a poisoned IndexedDB trust store', () => {
       name: 'hello',
       distTags: { latest: '6.6.6' },
       modified: new Date().toISOString(),
-      versions: { '6.6.6': { manifest, dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` }, publishedAt: new Date().toISOString(), yanked: false } },
+      versions: {
+        '6.6.6': {
+          manifest,
+          dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` },
+          publishedAt: new Date().toISOString(),
+          yanked: false,
+        },
+      },
     };
-    const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, { type: 'document', registry: registryId, version: 99, expires, name: 'hello', document }, [attacker.signing]);
+    const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, { type: 'document', registry: registryId, version: 99, expires, name: 'hello', document }, [
+      attacker.signing,
+    ]);
     await createIndexedDbDocumentCache(idb).put({ registry: registry.url, name: 'hello', document: document as never, envelope, fetchedAt: Date.now() });
 
     setOnline(false);
@@ -64,7 +75,11 @@ describe('a poisoned IndexedDB trust store', () => {
   it('round-trips a key chain and treats a record that is not one as absent', async () => {
     const idb = freshIndexedDb();
     const store = createIndexedDbTrustStore(idb);
-    const chain = { anchor: '1:ab', registry: 'plughub:x', envelopes: [{ payloadType: KEYS_PAYLOAD_TYPE, payload: '{}', signatures: [{ keyid: 'ab', sig: 'cd' }] }] };
+    const chain = {
+      anchor: '1:ab',
+      registry: 'plughub:x',
+      envelopes: [{ payloadType: KEYS_PAYLOAD_TYPE, payload: '{}', signatures: [{ keyid: 'ab', sig: 'cd' }] }],
+    };
     expect(await store.getKeyChain('http://a.test')).toBeUndefined();
     await store.putKeyChain('http://a.test', chain);
     expect(await store.getKeyChain('http://a.test')).toEqual(chain);

@@ -72,15 +72,18 @@ function pageUrl(path: PagePath = '/index.html', target: TestRegistry = registry
 
 describe('the example host page in Chromium', () => {
   it('loads a plugin from a registry on another origin, runs it with context values and shows the result', () =>
-    withPage(async (page) => {
-      await openHost(page, pageUrl());
-      const outcome = await runPlugin(page, 'greeter@^1', { who: 'Chromium' });
-      expect(outcome).toMatchObject({ status: 'done', error: '', result: 'Hello, Chromium! (greeter@1.0.0 via blob)' });
-      expect(await logLines(page)).toContain('plugin: greeting Chromium');
-      expect(await page.textContent('#plugins')).toContain('greeter@1.0.0 (sha256-');
-      const cached = await page.evaluate(() => window.plughubExample.host.cache.list());
-      expect(cached.map((entry) => entry.size)).toEqual([new TextEncoder().encode(GREETER).byteLength]);
-    }, { console: true }));
+    withPage(
+      async (page) => {
+        await openHost(page, pageUrl());
+        const outcome = await runPlugin(page, 'greeter@^1', { who: 'Chromium' });
+        expect(outcome).toMatchObject({ status: 'done', error: '', result: 'Hello, Chromium! (greeter@1.0.0 via blob)' });
+        expect(await logLines(page)).toContain('plugin: greeting Chromium');
+        expect(await page.textContent('#plugins')).toContain('greeter@1.0.0 (sha256-');
+        const cached = await page.evaluate(() => window.plughubExample.host.cache.list());
+        expect(cached.map((entry) => entry.size)).toEqual([new TextEncoder().encode(GREETER).byteLength]);
+      },
+      { console: true },
+    ));
 
   it('runs a cached plugin again from IndexedDB after a reload with the registry stopped', () =>
     withPage(async (page) => {
@@ -106,7 +109,10 @@ describe('the example host page in Chromium', () => {
             open.onsuccess = () => {
               const transaction = open.result.transaction('cache', 'readwrite');
               transaction.objectStore('cache').put(new TextEncoder().encode('export default { execute: () => "evil" };'), ['blob', sri]);
-              transaction.oncomplete = () => (open.result.close(), resolve());
+              transaction.oncomplete = () => {
+                open.result.close();
+                resolve();
+              };
               transaction.onerror = () => reject(transaction.error);
             };
           }),
@@ -121,18 +127,21 @@ describe('the example host page in Chromium', () => {
     }));
 
   it("runs a plugin in a module worker with load(…, { isolation: 'worker' }), its host calls reaching the page", () =>
-    withPage(async (page) => {
-      await openHost(page, pageUrl());
-      expect((await runPlugin(page, 'where', { who: 'page' })).result).toBe('page');
-      const isolated = await page.evaluate(async () => {
-        const { host } = window.plughubExample;
-        await host.unload('where');
-        const plugin = await host.load('where@^1', { isolation: 'worker' });
-        return { isolation: plugin.isolation, realm: await host.execute('where', { values: { who: 'isolated' } }) };
-      });
-      expect(isolated).toEqual({ isolation: 'worker', realm: 'worker' });
-      expect(await logLines(page)).toContain('plugin: running in worker for isolated');
-    }, { console: true }));
+    withPage(
+      async (page) => {
+        await openHost(page, pageUrl());
+        expect((await runPlugin(page, 'where', { who: 'page' })).result).toBe('page');
+        const isolated = await page.evaluate(async () => {
+          const { host } = window.plughubExample;
+          await host.unload('where');
+          const plugin = await host.load('where@^1', { isolation: 'worker' });
+          return { isolation: plugin.isolation, realm: await host.execute('where', { values: { who: 'isolated' } }) };
+        });
+        expect(isolated).toEqual({ isolation: 'worker', realm: 'worker' });
+        expect(await logLines(page)).toContain('plugin: running in worker for isolated');
+      },
+      { console: true },
+    ));
 
   it('prunes the least recently used bundles from IndexedDB down to a size, and they download again when needed', () =>
     withPage(async (page) => {
@@ -159,7 +168,9 @@ describe('the example host page in Chromium', () => {
       expect(outcome.status).toBe('failed');
       expect(outcome.code).toBe('E_INTEGRITY');
       expect(outcome.error).toMatch(
-        new RegExp(`^IntegrityError: tampered@1\\.0\\.0: sha256 of ${registry.url}/v1/blobs/sha256/[0-9a-f]{64} does not match \\(expected ${tampered.dist.integrity.replace(/[+/=]/g, '\\$&')}, got sha256-`),
+        new RegExp(
+          `^IntegrityError: tampered@1\\.0\\.0: sha256 of ${registry.url}/v1/blobs/sha256/[0-9a-f]{64} does not match \\(expected ${tampered.dist.integrity.replace(/[+/=]/g, '\\$&')}, got sha256-`,
+        ),
       );
       const integrity = tampered.dist.integrity;
       expect(await page.evaluate((sri) => window.plughubExample.host.cache.has(sri), integrity)).toBe(false);
@@ -194,7 +205,8 @@ describe('the example host page in Chromium', () => {
       const outcome = await runPlugin(page, `${name}@1.0.0`);
       expect(outcome).toMatchObject({ status: 'failed', code: 'E_LOAD' });
       expect(outcome.error).toMatch(message);
-    }));
+    }),
+  );
 });
 
 describe('the example host page under other Content-Security-Policies', () => {

@@ -69,7 +69,11 @@ describe('isolation: module Web Workers in Chromium', () => {
           await window.isolation.load('host-caller', hostCaller);
           await window.isolation.load('greeter', greeter);
           const greeted = await window.isolation.run('greeter', { values: { who: 'Chromium' } });
-          const echoed = await window.isolation.run('echo', { values: { who: 'chromium', values: { when: new Date(0), list: [1, 2] } }, label: 'GET /echo', timeoutMs: 5_000 });
+          const echoed = await window.isolation.run('echo', {
+            values: { who: 'chromium', values: { when: new Date(0), list: [1, 2] } },
+            label: 'GET /echo',
+            timeoutMs: 5_000,
+          });
           const when = echoed.ok ? (echoed.value as { values: { when: unknown } }).values.when : undefined;
           const called = await window.isolation.run('host-caller', { values: { key: 'k' } });
           return { echoed, isDate: when instanceof Date, called, logs: window.isolation.logs, greeted, notes: window.isolation.notes };
@@ -140,7 +144,8 @@ describe('isolation: module Web Workers in Chromium', () => {
       expect(outcome.marked).toBe(message);
       expect(outcome.next).toEqual({ ok: true, value: 'alive, call 1' });
       expect(outcome.workers).toEqual({ spawned: 2, terminated: 1 });
-    }));
+    }),
+  );
 
   it("cancellation reaches a cooperative plugin: its signal aborts with the caller's reason and it can still call the host", () =>
     withPage(async (page) => {

@@ -25,11 +25,7 @@ let cacheDir: string;
 beforeAll(async () => {
   registry = await startRegistry();
   await registry.publish('digest', '2.1.0', DIGEST);
-  [pages, browser, cacheDir] = await Promise.all([
-    serveHostPage([registry.url]),
-    launchChromium(),
-    mkdtemp(join(tmpdir(), 'plughub-node-cache-')),
-  ]);
+  [pages, browser, cacheDir] = await Promise.all([serveHostPage([registry.url]), launchChromium(), mkdtemp(join(tmpdir(), 'plughub-node-cache-'))]);
 });
 
 afterAll(async () => {

@@ -35,7 +35,8 @@ async function exportFiles(signing: ConstructorParameters<typeof Signer>[0]): Pr
     await exportRegistry({ storage: server.storage, signer: new Signer(signing, Date.now), out, ttlMs: 24 * 60 * 60 * 1000 });
     const files = new Map<string, Uint8Array>();
     for (const entry of await readdir(out, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile()) files.set(`/${relative(out, join(entry.parentPath, entry.name)).split('\\').join('/')}`, await readFile(join(entry.parentPath, entry.name)));
+      if (entry.isFile())
+        files.set(`/${relative(out, join(entry.parentPath, entry.name)).split('\\').join('/')}`, await readFile(join(entry.parentPath, entry.name)));
     }
     return files;
   } finally {

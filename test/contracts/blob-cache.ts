@@ -109,9 +109,7 @@ export function testBlobCache(name: string, factory: () => Promise<BlobCacheFixt
         const result = await cache.prune({ maxBytes: 32 });
         expect(result.removed).toEqual([old.integrity]);
         expect(result.freedBytes).toBe(16);
-        expect((await cache.list()).map((entry) => entry.integrity).sort()).toEqual(
-          [used.integrity, fresh.integrity].sort(),
-        );
+        expect((await cache.list()).map((entry) => entry.integrity).sort()).toEqual([used.integrity, fresh.integrity].sort());
         const all = await cache.prune({ maxBytes: 0 });
         expect(all.removed).toHaveLength(2);
         expect(await cache.list()).toEqual([]);

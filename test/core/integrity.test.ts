@@ -14,8 +14,7 @@ import {
 const abc = new TextEncoder().encode('abc');
 const SHA256_ABC = 'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=';
 const SHA384_ABC = 'sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn';
-const SHA512_ABC =
-  'sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==';
+const SHA512_ABC = 'sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==';
 const SHA256_EMPTY = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 const SHA384_EMPTY = 'sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb';
 
@@ -46,9 +45,7 @@ describe('computeIntegrity', () => {
 
 describe('parseIntegrity', () => {
   it('parses one hash', () => {
-    expect(parseIntegrity(SHA256_ABC)).toEqual([
-      { algorithm: 'sha256', digest: 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=' },
-    ]);
+    expect(parseIntegrity(SHA256_ABC)).toEqual([{ algorithm: 'sha256', digest: 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=' }]);
   });
 
   it('parses several whitespace-separated hashes and ignores ?options', () => {
@@ -116,9 +113,7 @@ describe('checkIntegrity and verifyIntegrity', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IntegrityError);
     const integrityError = error as IntegrityError;
-    expect(integrityError.message).toBe(
-      `hello@1.2.0: sha256 of ${url} does not match (expected ${SHA256_ABC}, got ${SHA256_EMPTY})`,
-    );
+    expect(integrityError.message).toBe(`hello@1.2.0: sha256 of ${url} does not match (expected ${SHA256_ABC}, got ${SHA256_EMPTY})`);
     expect(integrityError.expected).toBe(SHA256_ABC);
     expect(integrityError.actual).toBe(SHA256_EMPTY);
     expect(integrityError.plugin).toBe('hello');
@@ -127,9 +122,7 @@ describe('checkIntegrity and verifyIntegrity', () => {
   });
 
   it('leaves out what it does not know', async () => {
-    await expect(verifyIntegrity(new Uint8Array(0), SHA256_ABC)).rejects.toThrow(
-      `sha256 does not match (expected ${SHA256_ABC}, got ${SHA256_EMPTY})`,
-    );
+    await expect(verifyIntegrity(new Uint8Array(0), SHA256_ABC)).rejects.toThrow(`sha256 does not match (expected ${SHA256_ABC}, got ${SHA256_EMPTY})`);
     await expect(verifyIntegrity(new Uint8Array(0), SHA256_ABC)).rejects.toThrow(/^sha256 does not match/);
   });
 

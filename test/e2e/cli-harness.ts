@@ -5,14 +5,7 @@
  * 127.0.0.1 port 0 with an admin token, closed in afterEach.
  */
 import { afterEach } from 'vitest';
-import {
-  createMemoryStorage,
-  createMemoryTokenStore,
-  createRegistry,
-  serveNode,
-  type NodeServer,
-  type RegistryLimits,
-} from '../../registry-server/index.js';
+import { createMemoryStorage, createMemoryTokenStore, createRegistry, serveNode, type NodeServer, type RegistryLimits } from '../../registry-server/index.js';
 import type { CliIO } from '../../src/node/cli/command.js';
 import { runCli } from '../../src/node/cli/main.js';
 

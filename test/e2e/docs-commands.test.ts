@@ -75,7 +75,9 @@ async function runDoc(doc: Doc): Promise<void> {
 
 describe('the commands the docs show', () => {
   it('use `sh` for commands (run here) and another language for anything else', () => {
-    const unrun = docs.flatMap((doc) => doc.fences.filter((fence) => UNRUN_SHELLS.has(fence.language)).map((fence) => `${doc.path}:${fence.line} (${fence.language})`));
+    const unrun = docs.flatMap((doc) =>
+      doc.fences.filter((fence) => UNRUN_SHELLS.has(fence.language)).map((fence) => `${doc.path}:${fence.line} (${fence.language})`),
+    );
     expect(unrun, 'shell blocks the docs test would not run').toEqual([]);
   });
 
@@ -89,13 +91,18 @@ describe('the commands the docs show', () => {
     const problems: string[] = [];
     const quiet = { variable: () => undefined, substitute: async () => '' };
     for (const doc of docs) {
-      for (const span of inlineCode(doc).filter(({ text }) => /^(npm (ci|start|test|run)\b|npm link$|npx (tsx|vitest|tsc) |node (scripts|bench)\/|[A-Z_]+=\S+ npx )/.test(text))) {
+      for (const span of inlineCode(doc).filter(({ text }) =>
+        /^(npm (ci|start|test|run)\b|npm link$|npx (tsx|vitest|tsc) |node (scripts|bench)\/|[A-Z_]+=\S+ npx )/.test(text),
+      )) {
         try {
           for (const pipeline of parseLine(span.text)) {
             for (const command of pipeline.commands) {
               const argv = await Promise.all(command.words.map((word) => expandWord(word, quiet)));
               if (!isRepositoryCommand(argv)) throw new Error(`not a repository command: ${argv.join(' ')}`);
-              checkRepositoryCommand(argv, command.assignments.map(({ name }) => name));
+              checkRepositoryCommand(
+                argv,
+                command.assignments.map(({ name }) => name),
+              );
             }
           }
         } catch (error) {

@@ -87,7 +87,7 @@ export class DocShell implements ShellControl {
   async save(name: string, body: string): Promise<void> {
     const path = resolve(this.cwd, name);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, await this.mapPorts(body.endsWith('\n') ? body : body + '\n'));
+    await writeFile(path, await this.mapPorts(body.endsWith('\n') ? body : `${body}\n`));
     this.transcript.push(`(saved ${name})`);
   }
 
@@ -141,7 +141,10 @@ export class DocShell implements ShellControl {
     }
     if (argv[0] === 'export') return this.export(argv.slice(1));
     if (isRepositoryCommand(argv)) {
-      checkRepositoryCommand(argv, assigned.map(([name]) => name));
+      checkRepositoryCommand(
+        argv,
+        assigned.map(([name]) => name),
+      );
       return { code: 0, stdout: '', stderr: '' };
     }
     const program = PROGRAMS[argv[0]!];

@@ -13,7 +13,8 @@ import { ROOT } from './spawn.js';
 const docs = await readDocs();
 
 /** Inline code that names a file or folder of this repository. */
-const REPOSITORY_PATH = /^(src\/(core|node|browser)|registry-server|test|bench|scripts|examples|docs|\.ci)(\/[\w.@*-]*)*\/?$|^(package\.json|vitest\.config\.ts|tsconfig(\.core)?\.json|rollup\.config\.mjs|README\.md|CONTRIBUTING\.md|CHANGELOG\.md|\.editorconfig)$/;
+const REPOSITORY_PATH =
+  /^(src\/(core|node|browser)|registry-server|test|bench|scripts|examples|docs|\.ci)(\/[\w.@*-]*)*\/?$|^(package\.json|vitest\.config\.ts|tsconfig(\.core)?\.json|rollup\.config\.mjs|README\.md|CONTRIBUTING\.md|CHANGELOG\.md|\.editorconfig)$/;
 
 /** GitHub's anchor for a heading text. */
 function slug(heading: string): string {

@@ -56,7 +56,7 @@ const plughubProgram: Program = async (invocation, shell) => {
   if (args[0] !== 'serve') return plughub(args, invocation);
   const server = await startRegistry(args, invocation);
   shell.listen(onFreePort(args, '--port', 4873).port, server);
-  return ok(server.banner.join('\n') + '\n');
+  return ok(`${server.banner.join('\n')}\n`);
 };
 
 const nodeProgram: Program = async (invocation) => {
@@ -94,7 +94,7 @@ const npmProgram: Program = async (invocation) => {
   const command = invocation.argv.slice(1).join(' ');
   if (command === 'init -y') {
     const name = basename(invocation.cwd);
-    await writeFile(join(invocation.cwd, 'package.json'), JSON.stringify({ name, version: '1.0.0' }, null, 2) + '\n');
+    await writeFile(join(invocation.cwd, 'package.json'), `${JSON.stringify({ name, version: '1.0.0' }, null, 2)}\n`);
     return ok();
   }
   if (command === 'link plughub') {
@@ -132,7 +132,7 @@ const pythonProgram: Program = async (invocation, shell) => {
   if (args[0] !== '-m' || args[1] !== 'http.server') usage(invocation);
   const server = await startStaticServer(args, invocation);
   shell.listen(shownStaticPort(args), server);
-  return ok(server.banner.join('\n') + '\n');
+  return ok(`${server.banner.join('\n')}\n`);
 };
 
 /** The programs by name. */

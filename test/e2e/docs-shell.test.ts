@@ -30,7 +30,15 @@ describe('parsing a docs line', () => {
       'http://127.0.0.1:4873/v1/plugins?q=a&limit=1',
       '<plughub keys show>',
     ]);
-    expect(await words(`plughub run hello --set text="the cat" --set 'o={"a":1}' # a comment`)).toEqual(['plughub', 'run', 'hello', '--set', 'text=the cat', '--set', 'o={"a":1}']);
+    expect(await words(`plughub run hello --set text="the cat" --set 'o={"a":1}' # a comment`)).toEqual([
+      'plughub',
+      'run',
+      'hello',
+      '--set',
+      'text=the cat',
+      '--set',
+      'o={"a":1}',
+    ]);
   });
 
   it('splits lists, pipelines, negations, assignments and redirections', () => {

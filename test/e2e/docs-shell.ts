@@ -155,7 +155,7 @@ function tokenize(line: string): Token[] {
       word.push(part);
       i = next;
     } else {
-      if ((char === '*' || char === '?' || char === '[') || (char === '~' && !word)) {
+      if (char === '*' || char === '?' || char === '[' || (char === '~' && !word)) {
         throw new Error(`unquoted "${char}" (the shell would expand it) in: ${line}`);
       }
       text(char, false);

@@ -58,11 +58,15 @@ describe('the README walkthrough', () => {
     expect(variables.get('PLUGHUB_TOKEN')).toMatch(/^plh_[A-Za-z0-9_-]{43}$/);
     expect(variables.get('PLUGHUB_REGISTRY')).toBe(`http://127.0.0.1:${registry.port}`);
 
-    expect(outputs.get('plughub init hello')!.stdout).toContain('created hello in hello: plugin.json, package.json, README.md, .gitignore, src/index.ts, tsconfig.json');
+    expect(outputs.get('plughub init hello')!.stdout).toContain(
+      'created hello in hello: plugin.json, package.json, README.md, .gitignore, src/index.ts, tsconfig.json',
+    );
     expect(outputs.get('plughub init greet --js')!.stdout).toContain('created greet in greet: plugin.json, package.json, README.md, .gitignore, src/index.js');
     expect(outputs.get('plughub build')!.stdout).toBe('built greet@0.1.0: dist/index.js (314 B)\n');
     expect(readme).toContain('`built hello@0.1.0: dist/index.js (314 B)`');
-    expect(outputs.get('plughub publish')!.stdout).toMatch(new RegExp(`^published greet@0\\.1\\.0 to http://127\\.0\\.0\\.1:${registry.port}\\n  integrity  sha256-`));
+    expect(outputs.get('plughub publish')!.stdout).toMatch(
+      new RegExp(`^published greet@0\\.1\\.0 to http://127\\.0\\.0\\.1:${registry.port}\\n  integrity  sha256-`),
+    );
 
     const hello = outputs.get('plughub run hello --set who=Ada')!.stdout.trim();
     const greet = outputs.get('plughub run greet@^0.1 --set who=Grace')!.stdout.trim();
@@ -76,7 +80,7 @@ describe('the README walkthrough', () => {
     expect(info.stdout).toMatch(/\n0\.1\.0 +latest +\S+ +314 B\n/);
 
     const page = `http://127.0.0.1:${shell.server(8080)!.port}`;
-    expect(await (await fetch(`${page}/`)).text()).toBe(fences.find((fence) => fence.saveAs === 'index.html')!.body + '\n');
+    expect(await (await fetch(`${page}/`)).text()).toBe(`${fences.find((fence) => fence.saveAs === 'index.html')!.body}\n`);
     const app = await (await fetch(`${page}/app.js`)).text();
     expect(app).toContain('createPluginHost');
     expect(app, 'the page bundle imports nothing from Node').not.toMatch(/from\s*["']node:/);
@@ -123,9 +127,19 @@ describe('bad inputs, as a user meets them', () => {
   it('publish without a token (401), republish (409), run of a plugin that does not exist', { timeout: 60_000 }, async () => {
     expect((await plughub(['init', 'solo', '--js'], { cwd: root, env })).code).toBe(0);
     const dir = join(root, 'solo');
-    await fails(['publish'], /^plughub: cannot publish solo@0\.1\.0 to http:\/\/127\.0\.0\.1:\d+: PUT \S+\/v1\/plugins\/solo\/0\.1\.0 failed: 401 Unauthorized \(E_UNAUTHORIZED: .+\); pass --token TOKEN or set PLUGHUB_TOKEN/, { PLUGHUB_TOKEN: undefined }, dir);
+    await fails(
+      ['publish'],
+      /^plughub: cannot publish solo@0\.1\.0 to http:\/\/127\.0\.0\.1:\d+: PUT \S+\/v1\/plugins\/solo\/0\.1\.0 failed: 401 Unauthorized \(E_UNAUTHORIZED: .+\); pass --token TOKEN or set PLUGHUB_TOKEN/,
+      { PLUGHUB_TOKEN: undefined },
+      dir,
+    );
     expect((await plughub(['publish'], { cwd: dir, env })).code).toBe(0);
-    await fails(['publish'], /^plughub: cannot publish solo@0\.1\.0 .+ 409 Conflict \(E_VERSION_EXISTS: solo@0\.1\.0 is already published.+\); a published version never changes/, {}, dir);
+    await fails(
+      ['publish'],
+      /^plughub: cannot publish solo@0\.1\.0 .+ 409 Conflict \(E_VERSION_EXISTS: solo@0\.1\.0 is already published.+\); a published version never changes/,
+      {},
+      dir,
+    );
     await fails(['run', 'missing-plugin'], /^plughub: GET http:\/\/127\.0\.0\.1:\d+\/v1\/plugins\/missing-plugin failed: 404 Not Found \(E_NOT_FOUND: .+\)\n$/);
     await fails(['run', 'solo@^2'], 'plughub: solo: no version matches "^2" (available: 0.1.0)\n');
   });

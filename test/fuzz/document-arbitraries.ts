@@ -109,11 +109,13 @@ export function documentOf(recipe: DocumentRecipe): Record<string, unknown> {
 
 /** A plugin list: rows close to valid, with changes. */
 export const listArb: fc.Arbitrary<{ total: Hostile; rows: [string, Hostile][][] }> = fc.record({
-  total: fc.oneof(fc.nat().map((n) => json(n)), hostileArb),
-  rows: fc.array(
-    fc.array(fc.tuple(fc.oneof(fc.constantFrom('name', 'description', 'latest', 'modified'), keyArb), hostileArb), { maxLength: 4 }),
-    { maxLength: 4 },
+  total: fc.oneof(
+    fc.nat().map((n) => json(n)),
+    hostileArb,
   ),
+  rows: fc.array(fc.array(fc.tuple(fc.oneof(fc.constantFrom('name', 'description', 'latest', 'modified'), keyArb), hostileArb), { maxLength: 4 }), {
+    maxLength: 4,
+  }),
 });
 
 /** The plugin list a list recipe stands for. */

@@ -63,7 +63,9 @@ describe('fuzz: registry documents', () => {
     );
   });
 
-  it('decodeCachedDocument never throws on a stored record, and keeps only records of the plugin and registry asked for', { timeout: fuzzTimeout(RUNS) }, () => {
+  it('decodeCachedDocument never throws on a stored record, and keeps only records of the plugin and registry asked for', {
+    timeout: fuzzTimeout(RUNS),
+  }, () => {
     const REGISTRY_URL = 'https://registry.test';
     const recordArb = fc.oneof(
       { weight: 1, arbitrary: hostileArb.map(materialize) },

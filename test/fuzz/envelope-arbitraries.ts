@@ -74,18 +74,17 @@ function payloadArb(type: 'document' | 'keys', body: fc.Arbitrary<[string, Hosti
       ),
     )
     .map(([own, changes]) => ({
-      fields: [
-        ['type', json(type)],
-        ['registry', json(REGISTRY)],
-        ['version', json(1)],
-        ['expires', json(EXPIRES_FUTURE)],
-        ...own,
-        ...changes,
-      ] as [string, Hostile][],
+      fields: [['type', json(type)], ['registry', json(REGISTRY)], ['version', json(1)], ['expires', json(EXPIRES_FUTURE)], ...own, ...changes] as [
+        string,
+        Hostile,
+      ][],
     }));
   return fc.oneof(
     { weight: 8, arbitrary: fieldsArb },
-    { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('null', '[]', '1', '"x"', '{}', '{"type":"document"')).map((text) => ({ text })) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('null', '[]', '1', '"x"', '{}', '{"type":"document"')).map((text) => ({ text })),
+    },
     { weight: 1, arbitrary: hostileArb.map((hostile) => ({ hostile })) },
   );
 }
@@ -118,7 +117,11 @@ export const keysEnvelopeArb: fc.Arbitrary<EnvelopeRecipe & { keysVersion: numbe
     envelopeArb('keys', fc.constant([])),
     fc.nat({ max: 6 }),
     keyListArb,
-    fc.oneof({ weight: 4, arbitrary: fc.constant(json(1)) }, { weight: 1, arbitrary: fc.constantFrom(json(2), json(0), json(-1), json(3)) }, { weight: 1, arbitrary: hostileArb }),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(json(1)) },
+      { weight: 1, arbitrary: fc.constantFrom(json(2), json(0), json(-1), json(3)) },
+      { weight: 1, arbitrary: hostileArb },
+    ),
   )
   .map(([recipe, keysVersion, keys, threshold]) => ({ ...recipe, keysVersion, keys, threshold }));
 
@@ -180,7 +183,18 @@ export function keysEnvelope(recipe: EnvelopeRecipe & { keysVersion: number; key
 
 /** A valid keys envelope of `version` listing the trusted key, signed by it (a registry that answers any version asked). */
 export async function validKeysEnvelope(version: number, keys: TestKeys, registry = REGISTRY): Promise<Envelope> {
-  const payload = JSON.stringify({ type: 'keys', registry, version, expires: EXPIRES_FUTURE, keys: [{ keyid: keys.trusted.keyid, publicKey: keys.trusted.publicKey }], threshold: 1 });
+  const payload = JSON.stringify({
+    type: 'keys',
+    registry,
+    version,
+    expires: EXPIRES_FUTURE,
+    keys: [{ keyid: keys.trusted.keyid, publicKey: keys.trusted.publicKey }],
+    threshold: 1,
+  });
   const type = 'application/vnd.plughub.keys+json';
-  return { payloadType: type, payload, signatures: [{ keyid: keys.trusted.keyid, sig: await signBytes(keys.trusted.privateKey, signatureInput(type, payload)) }] };
+  return {
+    payloadType: type,
+    payload,
+    signatures: [{ keyid: keys.trusted.keyid, sig: await signBytes(keys.trusted.privateKey, signatureInput(type, payload)) }],
+  };
 }

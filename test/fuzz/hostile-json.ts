@@ -38,7 +38,11 @@ export const SPECIAL_KEYS = [
 ] as const;
 
 /** An object key: a special one or any string. */
-export const keyArb: fc.Arbitrary<string> = fc.oneof(fc.constantFrom(...SPECIAL_KEYS), fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 4 }));
+export const keyArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...SPECIAL_KEYS),
+  fc.string({ maxLength: 8 }),
+  fc.string({ unit: 'binary', maxLength: 4 }),
+);
 
 /** Deep nesting, mostly far past what a recursive parser or JSON.stringify survives. */
 export const deepArb: fc.Arbitrary<Hostile> = fc.record({
@@ -50,7 +54,10 @@ export const deepArb: fc.Arbitrary<Hostile> = fc.record({
 /** A string of up to ~600,000 characters. */
 export const hugeArb: fc.Arbitrary<Hostile> = fc.record({
   kind: fc.constant('huge' as const),
-  unit: fc.oneof(fc.constantFrom('a', ' ', '\u0000', 'é', '\u{1F600}', '/', '.', '1.', '||', '~', '<', '@', '%'), fc.string({ unit: 'binary', minLength: 1, maxLength: 3 })),
+  unit: fc.oneof(
+    fc.constantFrom('a', ' ', '\u0000', 'é', '\u{1F600}', '/', '.', '1.', '||', '~', '<', '@', '%'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }),
+  ),
   times: fc.integer({ min: 1000, max: 200_000 }),
 });
 

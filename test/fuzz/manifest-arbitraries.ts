@@ -40,27 +40,40 @@ const text = (arb: fc.Arbitrary<string>): fc.Arbitrary<Hostile> => arb.map((valu
 const keys = (entries: fc.Arbitrary<[string, Hostile][]>): fc.Arbitrary<Hostile> => entries.map((list) => ({ kind: 'keys' as const, entries: list }));
 
 const sourceArb = keys(
-  fc.tuple(
-    fc.oneof({ weight: 8, arbitrary: fc.constant(json('esm')) }, { weight: 1, arbitrary: hostileArb }),
-    fc.oneof({ weight: 4, arbitrary: fc.constant(json('dist/index.js')) }, { weight: 4, arbitrary: text(pathArb) }, { weight: 1, arbitrary: hostileArb }),
-  ).map(([mode, path]) => [['mode', mode], ['path', path]]),
+  fc
+    .tuple(
+      fc.oneof({ weight: 8, arbitrary: fc.constant(json('esm')) }, { weight: 1, arbitrary: hostileArb }),
+      fc.oneof({ weight: 4, arbitrary: fc.constant(json('dist/index.js')) }, { weight: 4, arbitrary: text(pathArb) }, { weight: 1, arbitrary: hostileArb }),
+    )
+    .map(([mode, path]) => [
+      ['mode', mode],
+      ['path', path],
+    ]),
 );
 
 const dependenciesArb = keys(fc.array(fc.tuple(nameArb, text(rangeArb)), { maxLength: 4 }));
 
 const routeArb = keys(
-  fc.tuple(
-    fc.oneof(text(fc.constantFrom('/', '/a', '/items/:id', 'no-slash', '/with space')), text(fc.string({ maxLength: 12 }))),
-    text(fc.constantFrom('GET', 'get', 'POST', 'TRACE', '')),
-    text(fc.string({ maxLength: 12 })),
-  ).map(([route, method, label]) => [['route', route], ['method', method], ['label', label]]),
+  fc
+    .tuple(
+      fc.oneof(text(fc.constantFrom('/', '/a', '/items/:id', 'no-slash', '/with space')), text(fc.string({ maxLength: 12 }))),
+      text(fc.constantFrom('GET', 'get', 'POST', 'TRACE', '')),
+      text(fc.string({ maxLength: 12 })),
+    )
+    .map(([route, method, label]) => [
+      ['route', route],
+      ['method', method],
+      ['label', label],
+    ]),
 );
 
 const httpServicesArb = keys(
-  fc.tuple(
-    fc.option(text(fc.string({ maxLength: 8 })), { nil: undefined }),
-    fc.array(routeArb, { maxLength: 3 }).map((items): Hostile => ({ kind: 'list', items })),
-  ).map(([driver, routes]) => [...(driver === undefined ? [] : [['driver', driver] as [string, Hostile]]), ['routes', routes]]),
+  fc
+    .tuple(
+      fc.option(text(fc.string({ maxLength: 8 })), { nil: undefined }),
+      fc.array(routeArb, { maxLength: 3 }).map((items): Hostile => ({ kind: 'list', items })),
+    )
+    .map(([driver, routes]) => [...(driver === undefined ? [] : [['driver', driver] as [string, Hostile]]), ['routes', routes]]),
 );
 
 const emailArb = text(fc.oneof(fc.emailAddress(), fc.string({ maxLength: 12 })));
@@ -99,7 +112,16 @@ export function manifestOf(recipe: ManifestRecipe): Record<string, unknown> {
     ['name', json(recipe.name)],
     ['version', json(recipe.version)],
     ['description', json(`The ${recipe.name} plugin`)],
-    ['source', { kind: 'keys', entries: [['mode', json('esm')], ['path', json('dist/index.js')]] }],
+    [
+      'source',
+      {
+        kind: 'keys',
+        entries: [
+          ['mode', json('esm')],
+          ['path', json('dist/index.js')],
+        ],
+      },
+    ],
   ]);
   for (const [key, value] of recipe.changes) fields.set(key, value);
   return objectOf([...fields].filter((entry): entry is [string, Hostile] => entry[1].kind !== 'omit'));

@@ -93,7 +93,15 @@ function paxBody(body: PaxBody): Uint8Array {
 
 /** One part of a tar-ish stream. */
 export type TarPart =
-  | { kind: 'header'; name: string; type: string; size: string; contentLength: number; overrides: { field: FieldName; value: string | Uint8Array }[]; badChecksum: boolean }
+  | {
+      kind: 'header';
+      name: string;
+      type: string;
+      size: string;
+      contentLength: number;
+      overrides: { field: FieldName; value: string | Uint8Array }[];
+      badChecksum: boolean;
+    }
   | { kind: 'pax'; type: 'x' | 'g'; body: PaxBody }
   | { kind: 'gnu'; type: 'L' | 'K'; name: string | DeepPath }
   | { kind: 'file'; path: string | DeepPath; content: string }
@@ -114,8 +122,18 @@ const tarPartArb: fc.Arbitrary<TarPart> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('pax' as const), type: fc.constantFrom('x' as const, 'g' as const), body: paxBodyArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('gnu' as const), type: fc.constantFrom('L' as const, 'K' as const), name: fc.oneof(pathArb, deepPathArb) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('file' as const), path: fc.oneof(fc.constantFrom('plugin.json', 'dist/index.js'), pathArb, deepPathArb), content: fc.string({ maxLength: 64 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('gnu' as const), type: fc.constantFrom('L' as const, 'K' as const), name: fc.oneof(pathArb, deepPathArb) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('file' as const),
+      path: fc.oneof(fc.constantFrom('plugin.json', 'dist/index.js'), pathArb, deepPathArb),
+      content: fc.string({ maxLength: 64 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('block' as const), bytes: fc.uint8Array({ minLength: BLOCK, maxLength: BLOCK }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'zero' as const }) },
 );
@@ -205,10 +223,24 @@ export type Mutation =
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('byte' as const), at: fc.nat(), value: fc.nat({ max: 255 }), fixChecksum: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('field' as const), header: fc.nat({ max: 8 }) }).chain((m) => fieldValueArb.map((f) => ({ ...m, ...f }))) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('field' as const), header: fc.nat({ max: 8 }) }).chain((m) => fieldValueArb.map((f) => ({ ...m, ...f }))),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), remove: fc.nat({ max: 1024 }), insert: fc.uint8Array({ maxLength: 600 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('pax' as const), before: fc.nat({ max: 8 }), type: fc.constantFrom('x' as const, 'g' as const), body: paxBodyArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), remove: fc.nat({ max: 1024 }), insert: fc.uint8Array({ maxLength: 600 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('pax' as const),
+      before: fc.nat({ max: 8 }),
+      type: fc.constantFrom('x' as const, 'g' as const),
+      body: paxBodyArb,
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({

@@ -55,7 +55,16 @@ const BASE_FILES: PlgFile[][] = [
     { path: 'dist/index.js', content: 'export function execute() { return 1; }\n' },
   ],
   [
-    { path: 'plugin.json', content: JSON.stringify({ name: '@acme/deep', version: '2.1.0-beta.1', description: 'x', source: { mode: 'esm', path: 'lib/main.js' }, dependencies: { hello: '^1.0.0' } }) },
+    {
+      path: 'plugin.json',
+      content: JSON.stringify({
+        name: '@acme/deep',
+        version: '2.1.0-beta.1',
+        description: 'x',
+        source: { mode: 'esm', path: 'lib/main.js' },
+        dependencies: { hello: '^1.0.0' },
+      }),
+    },
     { path: 'lib/main.js', content: 'export const execute = () => 2;\n' },
     { path: `assets/${'long-directory-name/'.repeat(8)}ünïcode.txt`, content: 'long path in a pax header' },
     { path: 'README.md', content: '# deep\n' },

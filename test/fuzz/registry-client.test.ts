@@ -49,7 +49,11 @@ interface ListPage {
 const listPageArb: fc.Arbitrary<ListPage> = fc.record({
   enveloped: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   page: fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: hostileArb }),
-  pages: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1024, 1025, 2 ** 53, -1) }, { weight: 1, arbitrary: hostileArb }),
+  pages: fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) },
+    { weight: 1, arbitrary: fc.constantFrom(0, 1024, 1025, 2 ** 53, -1) },
+    { weight: 1, arbitrary: hostileArb },
+  ),
   version: fc.nat({ max: 2 }),
   rows: listArb,
 });
@@ -112,8 +116,7 @@ async function bodyBytes(body: Body): Promise<Uint8Array | { breaks: Uint8Array 
       plugins: listOf(rows).plugins,
     };
     value = enveloped ? { payloadType: 'application/vnd.plughub.plugin-list+json', payload: jsonText(payload), signatures: [] } : payload;
-  }
-  else if ('entry' in body) {
+  } else if ('entry' in body) {
     value = {
       manifest: { name: DOCUMENT_NAME, version: body.entry.version, source: { mode: 'esm', path: 'dist/index.js' } },
       dist: { integrity: 'sha256-AAAA', size: 10, url: '/v1/blobs/sha256/00' },
@@ -129,13 +132,17 @@ async function bodyBytes(body: Body): Promise<Uint8Array | { breaks: Uint8Array 
 function bodyStream(bytes: Uint8Array | { breaks: Uint8Array } | 'stalls', signal: AbortSignal): ReadableStream<Uint8Array> {
   let sent = false;
   let control: ReadableStreamDefaultController<Uint8Array> | undefined;
-  signal.addEventListener('abort', () => {
-    try {
-      control?.error(signal.reason);
-    } catch {
-      // The stream already ended.
-    }
-  }, { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      try {
+        control?.error(signal.reason);
+      } catch {
+        // The stream already ended.
+      }
+    },
+    { once: true },
+  );
   return new ReadableStream<Uint8Array>({
     start(controller) {
       control = controller;

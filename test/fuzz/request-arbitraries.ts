@@ -38,7 +38,10 @@ const signatureTokenArb = fc.oneof(
 
 /** An author signature header: `<key> <signature>` pairs, comma-separated, sometimes malformed or too many. */
 const authorSignatureHeaderArb: fc.Arbitrary<string> = fc
-  .array(fc.array(signatureTokenArb, { minLength: 1, maxLength: 3 }).map((tokens) => tokens.join(' ')), { minLength: 1, maxLength: 18 })
+  .array(
+    fc.array(signatureTokenArb, { minLength: 1, maxLength: 3 }).map((tokens) => tokens.join(' ')),
+    { minLength: 1, maxLength: 18 },
+  )
   .map((pairs) => pairs.join(', '));
 
 /** A path segment: text sent percent-encoded or raw, or the name of the n-th plugin published before in the case. */
@@ -72,7 +75,12 @@ const bodyArb: fc.Arbitrary<BodyRecipe> = fc.oneof(
       pinned: fc.oneof({ weight: 8, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
       extra: fc.oneof(
         { weight: 2, arbitrary: fc.constant<PackageRecipe['extra']>([]) },
-        { weight: 1, arbitrary: fc.array(fc.record({ path: pathArb, content: fc.string({ maxLength: 16 }), type: fc.constantFrom('0', '0', '0', '5', '2') }), { maxLength: 2 }) },
+        {
+          weight: 1,
+          arbitrary: fc.array(fc.record({ path: pathArb, content: fc.string({ maxLength: 16 }), type: fc.constantFrom('0', '0', '0', '5', '2') }), {
+            maxLength: 2,
+          }),
+        },
       ),
     }),
   },
@@ -128,7 +136,10 @@ export const requestArb: fc.Arbitrary<RequestRecipe> = fc.oneof(
       kind: fc.constant('yank' as const),
       method: fc.constantFrom('POST' as const, 'DELETE' as const),
       name: segmentRecipeArb,
-      version: fc.oneof(segmentRecipeArb, validVersionArb.map((text): Segment => ({ text, raw: true }))),
+      version: fc.oneof(
+        segmentRecipeArb,
+        validVersionArb.map((text): Segment => ({ text, raw: true })),
+      ),
       token: fc.constantFrom('admin' as const, 'none' as const),
     }),
   },
@@ -136,7 +147,10 @@ export const requestArb: fc.Arbitrary<RequestRecipe> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('read' as const),
-      method: fc.oneof({ weight: 6, arbitrary: fc.constant('GET') }, { weight: 1, arbitrary: fc.constantFrom('HEAD', 'OPTIONS', 'DELETE', 'PATCH', 'PUT', 'POST') }),
+      method: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('GET') },
+        { weight: 1, arbitrary: fc.constantFrom('HEAD', 'OPTIONS', 'DELETE', 'PATCH', 'PUT', 'POST') },
+      ),
       path: READ_PATHS,
       query: fc.array(fc.tuple(fc.constantFrom('limit', 'offset', 'q', 'x', 'limit'), segmentRecipeArb), { maxLength: 3 }),
       envelope: fc.boolean(),
@@ -168,7 +182,10 @@ function headerText(value: unknown): string {
   } catch {
     text = 'unserializable';
   }
-  return text.slice(0, 4096).replace(/[^\x20-\x7e]/g, '?').trim();
+  return text
+    .slice(0, 4096)
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
 }
 
 /** The .plg bytes of a publish body, for `name@version`. */
@@ -190,9 +207,16 @@ export function toRequest(recipe: RequestRecipe, published: readonly string[], a
     if (recipe.kind === 'publish') {
       const headers: Record<string, string> = { ...tokenHeader(recipe.token) };
       if (recipe.contentType !== undefined) headers['content-type'] = recipe.contentType;
-      if (recipe.authorSignature !== undefined) headers['plughub-author-signature'] = headerText(typeof recipe.authorSignature === 'string' ? recipe.authorSignature : materialize(recipe.authorSignature));
+      if (recipe.authorSignature !== undefined)
+        headers['plughub-author-signature'] = headerText(
+          typeof recipe.authorSignature === 'string' ? recipe.authorSignature : materialize(recipe.authorSignature),
+        );
       const body = bodyBytes(recipe.body, recipe.name, recipe.version);
-      return new Request(`${ORIGIN}/v1/plugins/${percentEncode(recipe.name)}/${percentEncode(recipe.version)}`, { method: 'PUT', headers, body: new Uint8Array(body) });
+      return new Request(`${ORIGIN}/v1/plugins/${percentEncode(recipe.name)}/${percentEncode(recipe.version)}`, {
+        method: 'PUT',
+        headers,
+        body: new Uint8Array(body),
+      });
     }
     if (recipe.kind === 'yank') {
       const url = `${ORIGIN}/v1/plugins/${segmentText(recipe.name, published)}/${segmentText(recipe.version, published)}/yank`;

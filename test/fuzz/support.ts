@@ -6,7 +6,7 @@
  * accepts the input or refuses it with a PlughubError, within a time limit;
  * any other exception, a hang or a slow case fails the property.
  */
-import * as fc from 'fast-check';
+import type * as fc from 'fast-check';
 import { isPlughubError, type PlughubError } from '../../src/core/errors/index.js';
 
 /** The longest one case may take, in milliseconds, before it counts as a hang. */

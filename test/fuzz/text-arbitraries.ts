@@ -14,10 +14,47 @@ export function rarely<T>(arb: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T |
 
 /** Names the registry must accept or refuse carefully. */
 const NAME_EDGES = [
-  'hello', 'hello.', 'hello-', 'hello~', 'hello_', '~', '-', '.', '_', '..', 'a..b', '.hello', '_hello', 'Hello', 'hello world',
-  '__proto__', 'constructor', 'prototype', 'hasOwnProperty', '@', '@/', '@scope', '@scope/', '@/name', '@scope/name', '@scope/name/x',
-  '@scope./name', '@-scope/name', '@scope/-name', '@scope/name.', '@sc@pe/name', 'a/b', 'a'.repeat(214), 'a'.repeat(215),
-  `@${'s'.repeat(100)}/${'n'.repeat(112)}`, 'hello\u0000', 'hellо', 'ℌello', 'ﬁle', 'İ', 'a\u0301',
+  'hello',
+  'hello.',
+  'hello-',
+  'hello~',
+  'hello_',
+  '~',
+  '-',
+  '.',
+  '_',
+  '..',
+  'a..b',
+  '.hello',
+  '_hello',
+  'Hello',
+  'hello world',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  '@',
+  '@/',
+  '@scope',
+  '@scope/',
+  '@/name',
+  '@scope/name',
+  '@scope/name/x',
+  '@scope./name',
+  '@-scope/name',
+  '@scope/-name',
+  '@scope/name.',
+  '@sc@pe/name',
+  'a/b',
+  'a'.repeat(214),
+  'a'.repeat(215),
+  `@${'s'.repeat(100)}/${'n'.repeat(112)}`,
+  'hello\u0000',
+  'hellо',
+  'ℌello',
+  'ﬁle',
+  'İ',
+  'a\u0301',
 ];
 
 /** Plugin-name-like strings. */
@@ -47,12 +84,12 @@ export const versionArb: fc.Arbitrary<string> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.constantFrom('v', '=', ' ', 'V', '==', 'v='), fc.nat({ max: 9 }), fc.nat({ max: 9 }), fc.nat({ max: 9 })).map(
-      ([prefix, a, b, c]) => `${prefix}${a}.${b}.${c}`,
-    ),
+    arbitrary: fc
+      .tuple(fc.constantFrom('v', '=', ' ', 'V', '==', 'v='), fc.nat({ max: 9 }), fc.nat({ max: 9 }), fc.nat({ max: 9 }))
+      .map(([prefix, a, b, c]) => `${prefix}${a}.${b}.${c}`),
   },
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
-  { weight: 1, arbitrary: fc.constantFrom('1.0.0-' + 'a'.repeat(300), '1.'.repeat(200) + '1', `${'9'.repeat(300)}.0.0`, '') },
+  { weight: 1, arbitrary: fc.constantFrom(`1.0.0-${'a'.repeat(300)}`, `${'1.'.repeat(200)}1`, `${'9'.repeat(300)}.0.0`, '') },
 );
 
 const partialVersion = fc.oneof(
@@ -100,7 +137,26 @@ export function repeatedText(text: string | Repeated): string {
   return typeof text === 'string' ? text : text.repeat.repeat(text.times);
 }
 
-const SEGMENT_EDGES = ['..', '.', '', 'a', 'A', 'plugin.json', 'PLUGIN.JSON', 'dist', 'index.js', 'e\u0301', '\u00e9', '\u0000', '\\', 'C:', 'İ', 'ß', 'ẞ', ' '];
+const SEGMENT_EDGES = [
+  '..',
+  '.',
+  '',
+  'a',
+  'A',
+  'plugin.json',
+  'PLUGIN.JSON',
+  'dist',
+  'index.js',
+  'e\u0301',
+  '\u00e9',
+  '\u0000',
+  '\\',
+  'C:',
+  'İ',
+  'ß',
+  'ẞ',
+  ' ',
+];
 
 /** One path segment. */
 export const segmentArb: fc.Arbitrary<string> = fc.oneof(
@@ -114,7 +170,11 @@ export const pathArb: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .tuple(fc.constantFrom('', '', './', '/', 'C:/', '././', './C:/', './c:'), fc.array(segmentArb, { minLength: 1, maxLength: 6 }), fc.constantFrom('', '', '/'))
+      .tuple(
+        fc.constantFrom('', '', './', '/', 'C:/', '././', './C:/', './c:'),
+        fc.array(segmentArb, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom('', '', '/'),
+      )
       .map(([prefix, segments, suffix]) => `${prefix}${segments.join('/')}${suffix}`),
   },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },

@@ -50,7 +50,10 @@ function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${sortedJson(record[key])}`).join(',')}}`;
+    return `{${Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${sortedJson(record[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -101,13 +104,17 @@ describe('fuzz: signed metadata', () => {
           else {
             let input: Uint8Array;
             try {
-              input = plan === 'v1' ? legacyAuthorSignatureInput(DOCUMENT_NAME, version, entry.dist.integrity) : authorSignatureInput(DOCUMENT_NAME, version, entry.dist.integrity, entry.manifest);
+              input =
+                plan === 'v1'
+                  ? legacyAuthorSignatureInput(DOCUMENT_NAME, version, entry.dist.integrity)
+                  : authorSignatureInput(DOCUMENT_NAME, version, entry.dist.integrity, entry.manifest);
             } catch {
               input = new Uint8Array(0);
             }
             const key = plan === 'v2-other' ? keys.other : keys.trusted;
             const signature = { keyid: key.keyid, sig: await signBytes(key.privateKey, input) };
-            signatures = typeof plan === 'object' ? Array.from({ length: plan.copies }, () => ({ keyid: key.keyid, sig: 'AAAA' })).concat([signature]) : [signature];
+            signatures =
+              typeof plan === 'object' ? Array.from({ length: plan.copies }, () => ({ keyid: key.keyid, sig: 'AAAA' })).concat([signature]) : [signature];
           }
           await acceptOrRefuse(() => checkAuthorSignatures(DOCUMENT_NAME, version, { ...entry, authorSignatures: signatures }, configured().keys));
         }
@@ -149,12 +156,15 @@ describe('fuzz: signed metadata', () => {
     );
     await fc.assert(
       fc.asyncProperty(storedArb, async (stored) => {
-        const value = 'hostile' in stored
-          ? materialize(stored.hostile)
-          : { anchor: 'fuzz', registry: REGISTRY, envelopes: await Promise.all(stored.links.map((link) => keysEnvelope(link, keys))) };
+        const value =
+          'hostile' in stored
+            ? materialize(stored.hostile)
+            : { anchor: 'fuzz', registry: REGISTRY, envelopes: await Promise.all(stored.links.map((link) => keysEnvelope(link, keys))) };
         const chain = neverThrows(() => decodeStoredKeyChain(value));
         if (chain === undefined) return;
-        const outcome = await acceptOrRefuse(() => replayKeyChain(configured(), chain.envelopes, { registry: REGISTRY, minThreshold: 1 }, 'https://registry.test/v1/keys'));
+        const outcome = await acceptOrRefuse(() =>
+          replayKeyChain(configured(), chain.envelopes, { registry: REGISTRY, minThreshold: 1 }, 'https://registry.test/v1/keys'),
+        );
         if (!outcome.accepted || !('links' in stored) || stored.links.length === 0) return;
         const first = stored.links[0]!;
         const trustedSigned = first.replaced === undefined && (first.signers === 'trusted' || first.signers === 'both');

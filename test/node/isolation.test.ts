@@ -11,13 +11,31 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, DeadlineExceededError, IntegrityError, PluginExecutionError, PluginLoadError, UnloadedError, UsageError } from '../../src/core/errors/index.js';
+import {
+  CancelledError,
+  DeadlineExceededError,
+  IntegrityError,
+  PluginExecutionError,
+  PluginLoadError,
+  UnloadedError,
+  UsageError,
+} from '../../src/core/errors/index.js';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import { createIsolatedInstance, type IsolatedInstance, type IsolatedInstanceInit } from '../../src/core/isolation/isolated-instance.js';
 import type { WorkerSpawner } from '../../src/core/isolation/types.js';
 import { parseManifest } from '../../src/core/plugin/manifest.js';
 import { createNodeWorkerSpawner } from '../../src/node/worker-spawner.js';
-import { COOPERATIVE, CRASHES_BY_REJECTION, CRASHES_IN_TIMER, ECHO, HOST_CALLER, LOOPS, MISBEHAVES, STATEFUL, crashing } from '../contracts/isolation-plugins.js';
+import {
+  COOPERATIVE,
+  CRASHES_BY_REJECTION,
+  CRASHES_IN_TIMER,
+  ECHO,
+  HOST_CALLER,
+  LOOPS,
+  MISBEHAVES,
+  STATEFUL,
+  crashing,
+} from '../contracts/isolation-plugins.js';
 
 /** Every worker started, and whether it has been terminated. */
 const workers: Array<{ terminated: boolean }> = [];
@@ -258,7 +276,9 @@ describe('isolation: worker_threads', () => {
     const bytes = new TextEncoder().encode(ECHO);
     const wrong = await computeIntegrity(new TextEncoder().encode('something else'));
     const manifest = parseManifest({ name: 'echo', version: '1.0.0', source: { mode: 'esm', path: 'index.js' } });
-    await expect(createIsolatedInstance({ manifest, integrity: wrong, bytes, origin: { kind: 'local', location: 'x' }, spawner })).rejects.toThrow(IntegrityError);
+    await expect(createIsolatedInstance({ manifest, integrity: wrong, bytes, origin: { kind: 'local', location: 'x' }, spawner })).rejects.toThrow(
+      IntegrityError,
+    );
     expect(workers).toHaveLength(5);
   });
 

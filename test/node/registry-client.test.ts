@@ -177,8 +177,6 @@ describe('registry client over node:http', () => {
     expect(isRegistryError(error)).toBe(true);
     if (!isRegistryError(error)) return;
     expect(error.unreachable).toBe(true);
-    expect(error.message).toMatch(
-      new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/v1/plugins/hello failed: registry unreachable \\(.*ECONNREFUSED`),
-    );
+    expect(error.message).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/v1/plugins/hello failed: registry unreachable \\(.*ECONNREFUSED`));
   });
 });

@@ -49,7 +49,12 @@ export async function startRegistry(): Promise<TestRegistry> {
     client,
     async publish(name, version, source, manifest = {}) {
       const json = { name, version, source: { mode: 'esm', path: 'dist/index.js' }, ...manifest };
-      const plg = await collectBytes(packPlg([{ path: 'plugin.json', content: JSON.stringify(json) }, { path: 'dist/index.js', content: source }]));
+      const plg = await collectBytes(
+        packPlg([
+          { path: 'plugin.json', content: JSON.stringify(json) },
+          { path: 'dist/index.js', content: source },
+        ]),
+      );
       return client.publish(name, version, plg, { token });
     },
     async tamperBlob(hex, text) {

@@ -39,7 +39,9 @@ describe('Node host with the registry server', () => {
       const host = await nodeHost({ registry: registry.client });
       const error = (await host.load('hello').catch((e: unknown) => e)) as IntegrityError;
       expect(isIntegrityError(error)).toBe(true);
-      expect(error.message).toMatch(/^hello@1\.0\.0: sha256 of http:\/\/127\.0\.0\.1:\d+\/v1\/blobs\/sha256\/[0-9a-f]{64} does not match \(expected sha256-.*, got sha256-.*\)$/);
+      expect(error.message).toMatch(
+        /^hello@1\.0\.0: sha256 of http:\/\/127\.0\.0\.1:\d+\/v1\/blobs\/sha256\/[0-9a-f]{64} does not match \(expected sha256-.*, got sha256-.*\)$/,
+      );
       expect(error.expected).toBe(entry.dist.integrity);
       expect(await host.cache.list()).toEqual([]);
       expect(host.get('hello')).toBeUndefined();
@@ -99,9 +101,7 @@ describe('Node host with the registry server', () => {
 
       const error = (await host.upgrade('hello').catch((e: unknown) => e)) as IntegrityError;
       expect(isIntegrityError(error)).toBe(true);
-      expect(error.message).toBe(
-        `hello@1.1.0: sha256 of ${registry.url}${v2.dist.url} does not match (expected ${forged}, got ${v2.dist.integrity})`,
-      );
+      expect(error.message).toBe(`hello@1.1.0: sha256 of ${registry.url}${v2.dist.url} does not match (expected ${forged}, got ${v2.dist.integrity})`);
       expect(host.get('hello')!.version).toBe('1.0.0');
       expect(await host.execute('hello')).toMatchObject({ tag: 'v1' });
       expect((await host.cache.list()).map((b) => b.integrity)).toEqual([host.get('hello')!.integrity]);

@@ -57,9 +57,17 @@ describe('readRegularFile', () => {
     await writeFile(join(dir, 'real'), 'data');
     await symlink(join(dir, 'real'), join(dir, 'link'));
     const folder = await refusal(readRegularFile(join(dir, 'folder')));
-    expect(folder).toMatchObject({ code: 'E_CACHE_FILE', problem: 'not-regular', message: `${join(dir, 'folder')} is a directory, not a regular file; refusing to read it` });
+    expect(folder).toMatchObject({
+      code: 'E_CACHE_FILE',
+      problem: 'not-regular',
+      message: `${join(dir, 'folder')} is a directory, not a regular file; refusing to read it`,
+    });
     const link = await refusal(readRegularFile(join(dir, 'link')));
-    expect(link).toMatchObject({ code: 'E_CACHE_FILE', problem: 'symlink', message: `${join(dir, 'link')} is a symbolic link, not a regular file; refusing to read it` });
+    expect(link).toMatchObject({
+      code: 'E_CACHE_FILE',
+      problem: 'symlink',
+      message: `${join(dir, 'link')} is a symbolic link, not a regular file; refusing to read it`,
+    });
   });
 
   it('refuses a file larger than maxBytes', async () => {
@@ -124,7 +132,9 @@ describe('readRegularFile', () => {
     await expect(readRegularFile(join(dir, 'fifo'))).rejects.toMatchObject({ code: 'ENOENT' });
 
     const kept = await removeRefusedEntry(full, 'asking the registry instead');
-    expect(kept.message).toBe(`${join(dir, 'full')} is a directory, not a regular file; refusing to read it (could not remove it; asking the registry instead)`);
+    expect(kept.message).toBe(
+      `${join(dir, 'full')} is a directory, not a regular file; refusing to read it (could not remove it; asking the registry instead)`,
+    );
     expect(await readRegularFileUtf8(join(dir, 'full', 'x'))).toBe('x');
   });
 

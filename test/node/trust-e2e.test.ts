@@ -68,7 +68,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(statics.map((s) => new Promise((resolve) => (s.closeAllConnections(), s.close(resolve)))));
+  await Promise.all(
+    statics.map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
   await server?.close();
   await storage?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -79,7 +79,14 @@ async function plant(world: Awaited<ReturnType<typeof rotatedWorld>>, options: {
     name: 'hello',
     distTags: { latest: '6.6.6' },
     modified: new Date().toISOString(),
-    versions: { '6.6.6': { manifest, dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` }, publishedAt: new Date().toISOString(), yanked: false } },
+    versions: {
+      '6.6.6': {
+        manifest,
+        dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` },
+        publishedAt: new Date().toISOString(),
+        yanked: false,
+      },
+    },
   };
   const expires = new Date(t.state.now + 3650 * DAY).toISOString();
   const payload = { type: 'document', registry: t.state.registryId, version: 99, expires, name: 'hello', document };

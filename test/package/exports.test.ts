@@ -46,7 +46,9 @@ describe('package exports', () => {
         .filter((file) => file !== './package.json'),
     );
     expect([...mapped].sort()).toEqual(Object.keys(entries).sort());
-    const built = readdirSync(`${root}dist`).filter((file) => file.endsWith('.js')).map((file) => file.slice(0, -3));
+    const built = readdirSync(`${root}dist`)
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => file.slice(0, -3));
     expect(built.sort()).toEqual(Object.keys(entries).sort());
   });
 

@@ -28,7 +28,12 @@ const encoder = new TextEncoder();
 const MiB = 1024 * 1024;
 
 /** Sends a request and checks the refusal: status, code, no stack trace, and nothing stored changed. */
-async function expectRefused(registry: TestRegistry, request: Request, status: number, code: string): Promise<{ code: string; message: string; [key: string]: unknown }> {
+async function expectRefused(
+  registry: TestRegistry,
+  request: Request,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string; [key: string]: unknown }> {
   const before = await fingerprint(registry.directory!);
   const response = await registry.fetch(request);
   expect(response.status).toBe(status);
@@ -211,8 +216,7 @@ describe('refused publishes leave storage unchanged', () => {
 
   it('a yank or restore without a token, with an unknown one, or with a token for other names', async () => {
     const registry = await seeded();
-    const yank = (method: string, headers: Record<string, string> = {}) =>
-      new Request(`${ORIGIN}${pluginPath('hello', '1.0.0')}/yank`, { method, headers });
+    const yank = (method: string, headers: Record<string, string> = {}) => new Request(`${ORIGIN}${pluginPath('hello', '1.0.0')}/yank`, { method, headers });
     const { token } = await registry.tokens.create({ admin: false, publish: ['other'] });
     for (const method of ['POST', 'DELETE']) {
       const anonymous = await expectRefused(registry, yank(method), 401, 'E_UNAUTHORIZED');
@@ -240,9 +244,17 @@ describe('refused publishes leave storage unchanged', () => {
     for (const version of ['v2', '2.0', '2.0.0+build', '01.0.0']) {
       await expectRefused(registry, publishRequest('hello', version, bytes, { token }), 400, 'E_BAD_REQUEST');
     }
-    const badName = new Request(`${ORIGIN}/v1/plugins/Hello/2.0.0`, { method: 'PUT', body: bytes as Uint8Array<ArrayBuffer>, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' } });
+    const badName = new Request(`${ORIGIN}/v1/plugins/Hello/2.0.0`, {
+      method: 'PUT',
+      body: bytes as Uint8Array<ArrayBuffer>,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+    });
     await expectRefused(registry, badName, 400, 'E_BAD_REQUEST');
-    const traversal = new Request(`${ORIGIN}/v1/plugins/..%2F..%2Fetc/2.0.0`, { method: 'PUT', body: bytes as Uint8Array<ArrayBuffer>, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' } });
+    const traversal = new Request(`${ORIGIN}/v1/plugins/..%2F..%2Fetc/2.0.0`, {
+      method: 'PUT',
+      body: bytes as Uint8Array<ArrayBuffer>,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+    });
     await expectRefused(registry, traversal, 400, 'E_BAD_REQUEST');
   });
 

@@ -17,7 +17,9 @@ describe.each(['fs', 'memory'] as const)('parallel publishes (%s storage)', (dri
     const registry = await testRegistry({ driver });
     const packages = await Promise.all(versions(20).map((version) => pluginPackage('hello', version)));
     const statuses = await Promise.all(
-      versions(20).map((version, i) => registry.fetch(publishRequest('hello', version, packages[i]!.bytes, { token: registry.adminToken })).then((r) => r.status)),
+      versions(20).map((version, i) =>
+        registry.fetch(publishRequest('hello', version, packages[i]!.bytes, { token: registry.adminToken })).then((r) => r.status),
+      ),
     );
     expect(statuses).toEqual(Array(20).fill(201));
     const document = parsePluginDocument(await (await get(registry, pluginPath('hello'))).json(), 'hello');

@@ -160,7 +160,7 @@ describe('maxConnections', () => {
 });
 
 describe('maxConnectionsPerAddress', () => {
-  it('closes a client\'s connection past its own cap at once, while other clients connect', async () => {
+  it("closes a client's connection past its own cap at once, while other clients connect", async () => {
     const registry = await servedRegistry({ driver: 'memory' }, { maxConnectionsPerAddress: 3 });
     const own = [await openSocket(registry.url, '127.0.0.2'), await openSocket(registry.url, '127.0.0.2'), await openSocket(registry.url, '127.0.0.2')];
     for (const socket of own) expect(await rawGet(socket, '/healthz')).toBe('HTTP/1.1 200 OK');
@@ -174,16 +174,9 @@ describe('maxConnectionsPerAddress', () => {
   });
 
   it('counts an IPv4 address as it is (also IPv4-mapped) and an IPv6 address as its /64', () => {
-    expect(['10.0.0.1', '::ffff:10.0.0.1', '2001:db8:1:2:3:4:5:6', '2001:0db8:1:2::9', '2001:db8:1:3::1', '::1', 'fe80::1%eth0', undefined].map(addressKey)).toEqual([
-      '10.0.0.1',
-      '10.0.0.1',
-      '2001:db8:1:2::/64',
-      '2001:db8:1:2::/64',
-      '2001:db8:1:3::/64',
-      '0:0:0:0::/64',
-      'fe80:0:0:0::/64',
-      'unknown',
-    ]);
+    expect(
+      ['10.0.0.1', '::ffff:10.0.0.1', '2001:db8:1:2:3:4:5:6', '2001:0db8:1:2::9', '2001:db8:1:3::1', '::1', 'fe80::1%eth0', undefined].map(addressKey),
+    ).toEqual(['10.0.0.1', '10.0.0.1', '2001:db8:1:2::/64', '2001:db8:1:2::/64', '2001:db8:1:3::/64', '0:0:0:0::/64', 'fe80:0:0:0::/64', 'unknown']);
   });
 
   it('defaults to 64 connections per address', async () => {
@@ -208,7 +201,10 @@ describe('accept errors', () => {
   it('keeps serving with 300 sockets open against 256 descriptors, capped at 150, and serves new ones once they close', { timeout: 60_000 }, async () => {
     const { url } = await lowLimitServer(256, 150);
     const { open, closed } = await flood(url, 300);
-    await until(() => closed() === 150, () => `the server closed ${closed()} sockets, not 150`);
+    await until(
+      () => closed() === 150,
+      () => `the server closed ${closed()} sockets, not 150`,
+    );
     for (const socket of open().slice(0, 5)) expect(await rawGet(socket, '/healthz')).toBe('HTTP/1.1 200 OK');
     for (const socket of open()) socket.destroy();
     expect(await healthSoon(url)).toBe(200);
@@ -217,7 +213,10 @@ describe('accept errors', () => {
   it('does not crash when the descriptors run out (no cap), and serves again once the sockets close', { timeout: 60_000 }, async () => {
     const { url, child } = await lowLimitServer(256, 1000);
     const { open, closed } = await flood(url, 300);
-    await until(() => closed() > 0, () => 'the server closed none of 300 sockets');
+    await until(
+      () => closed() > 0,
+      () => 'the server closed none of 300 sockets',
+    );
     for (const socket of open()) socket.destroy();
     expect(await healthSoon(url)).toBe(200);
     expect(child.exitCode).toBeNull();
@@ -255,7 +254,10 @@ async function lowLimitServer(descriptors: number, maxConnections: number): Prom
  */
 async function flood(url: string, count: number): Promise<{ open(): Socket[]; closed(): number }> {
   const sockets = await Promise.all(Array.from({ length: count }, (_, i) => openSocket(url, `127.0.0.${2 + Math.floor(i / 50)}`)));
-  return { open: () => sockets.filter((socket) => !socket.closed && !socket.readableEnded), closed: () => sockets.filter((socket) => socket.closed || socket.readableEnded).length };
+  return {
+    open: () => sockets.filter((socket) => !socket.closed && !socket.readableEnded),
+    closed: () => sockets.filter((socket) => socket.closed || socket.readableEnded).length,
+  };
 }
 
 /** Polls `condition` every 20 ms until it holds; fails after 10 s with `why()`. */

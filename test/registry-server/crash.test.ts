@@ -52,7 +52,9 @@ describe('crash safety', () => {
     expect(retry.status).toBe(201);
   });
 
-  it('a publisher killed between writing the document and committing it leaves a temp file that a restart removes, and no version', { timeout: 60_000 }, async () => {
+  it('a publisher killed between writing the document and committing it leaves a temp file that a restart removes, and no version', {
+    timeout: 60_000,
+  }, async () => {
     const directory = await tempDir();
     const child = spawnTypeScript('test/registry-server/fixtures/stall-before-commit.ts', [directory]);
     const [, temp] = await child.waitForLine(/^stalled (.+)$/);
@@ -72,7 +74,10 @@ describe('crash safety', () => {
     const child = spawnTypeScript('test/registry-server/fixtures/publish-loop.ts', [directory]);
     await child.waitForLine(new RegExp(`^published 1\\.0\\.${count - 1}$`));
     await kill(child);
-    const published = child.output().match(/^published \S+$/gm)!.map((line) => line.slice('published '.length));
+    const published = child
+      .output()
+      .match(/^published \S+$/gm)!
+      .map((line) => line.slice('published '.length));
 
     const { storage, registry, token } = await restart(directory);
     expect(await readdir(join(directory, 'tmp'))).toEqual([]);

@@ -36,7 +36,7 @@ describe('versions per document', () => {
     const error = await errorOf(response);
     expect([response.status, error.code]).toEqual([413, 'E_TOO_LARGE']);
     expect(error.message).toMatch(/many already has 1000 versions, the most one plugin may have/);
-    expect(error['limit']).toBe(MAX_DOCUMENT_VERSIONS);
+    expect(error.limit).toBe(MAX_DOCUMENT_VERSIONS);
     expect(await fingerprint(registry.directory!)).toEqual(before);
   });
 });

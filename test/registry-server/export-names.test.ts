@@ -20,7 +20,11 @@ describe('exportRegistry and the name index.html', () => {
     await publish(registry, 'index.html', '1.0.0');
     const out = await tempDir();
     const exported = exportRegistry({ storage: registry.storage, signer: new Signer({ store: registry.trust }), out, ttlMs: 30 * 86_400_000 });
-    await expect(exported).rejects.toMatchObject({ code: 'E_EXPORT_NAME', plugin: 'index.html', message: expect.stringMatching(/index\.html.*v1\/plugins\/index\.html/) });
+    await expect(exported).rejects.toMatchObject({
+      code: 'E_EXPORT_NAME',
+      plugin: 'index.html',
+      message: expect.stringMatching(/index\.html.*v1\/plugins\/index\.html/),
+    });
     expect(await readdir(out)).toEqual([]);
   });
 

@@ -40,9 +40,7 @@ describe('filesystem lock under stress', () => {
     const lost: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const counter = join(root, `counter-${round}`);
-      await Promise.all(
-        Array.from({ length: CHANGES }, (_, i) => instances[i % 2]!.withLock('counter', () => incrementCounter(counter))),
-      );
+      await Promise.all(Array.from({ length: CHANGES }, (_, i) => instances[i % 2]!.withLock('counter', () => incrementCounter(counter))));
       const value = Number(await readFile(counter, 'utf8'));
       if (value !== CHANGES) lost.push(`round ${round}: ${value} of ${CHANGES}`);
     }
@@ -59,9 +57,7 @@ describe('filesystem lock under stress', () => {
     for (let round = 0; round < rounds; round++) {
       const name = `stress-${round}`;
       await Promise.all(
-        Array.from({ length: CHANGES }, (_, i) =>
-          storages[i % 2]!.updateDocument(name, (current) => addVersionEntry(current, name, `1.0.${i}`)),
-        ),
+        Array.from({ length: CHANGES }, (_, i) => storages[i % 2]!.updateDocument(name, (current) => addVersionEntry(current, name, `1.0.${i}`))),
       );
       const count = await versionCount(directory, name);
       if (count !== CHANGES) lost.push(`round ${round}: ${count} of ${CHANGES} versions`);
@@ -90,9 +86,7 @@ describe('filesystem lock under stress', () => {
     await Promise.all(children.map((child) => child.waitForLine(/^ready$/)));
     const storage = createFsStorage(directory);
     onCleanup(() => storage.close());
-    await Promise.all(
-      Array.from({ length: each }, (_, i) => storage.updateDocument('shared', (current) => addVersionEntry(current, 'shared', `1.0.${i}`))),
-    );
+    await Promise.all(Array.from({ length: each }, (_, i) => storage.updateDocument('shared', (current) => addVersionEntry(current, 'shared', `1.0.${i}`))));
     await Promise.all(children.map((child) => child.waitForLine(/^done$/)));
     expect(await versionCount(directory, 'shared')).toBe(3 * each);
   });

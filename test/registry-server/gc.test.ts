@@ -134,7 +134,10 @@ describe('plughub gc', () => {
     expect(await expectEveryDocumentBlob(registry, registry.storage)).toBe(1);
 
     const bad = await cli(['gc', '--data', data, '--grace', '10s'], { cwd: '/' });
-    expect([bad.code, bad.stderr]).toEqual([1, 'plughub: --grace must be a duration of at least 1m such as 30d, 48h, 90m (got "10s") (see plughub gc --help)\n']);
+    expect([bad.code, bad.stderr]).toEqual([
+      1,
+      'plughub: --grace must be a duration of at least 1m such as 30d, 48h, 90m (got "10s") (see plughub gc --help)\n',
+    ]);
   });
 });
 
@@ -149,7 +152,14 @@ describe('collectGarbage on the memory driver', () => {
       name: 'hello',
       distTags: {},
       modified: new Date().toISOString(),
-      versions: { '1.0.0': { manifest: { name: 'hello', version: '1.0.0' }, dist: { integrity: 'x', size: 4, url: `/v1/blobs/sha256/${sha256Hex(keep)}` }, publishedAt: '', yanked: false } },
+      versions: {
+        '1.0.0': {
+          manifest: { name: 'hello', version: '1.0.0' },
+          dist: { integrity: 'x', size: 4, url: `/v1/blobs/sha256/${sha256Hex(keep)}` },
+          publishedAt: '',
+          yanked: false,
+        },
+      },
     }));
     const later = Date.now() + 2 * HOUR;
     expect((await collectGarbage(storage, { now: () => Date.now() })).deleted).toEqual([]);

@@ -122,7 +122,9 @@ describe('readPlg refuses', () => {
   it(`paths longer than ${MAX_PATH_LENGTH} characters or deeper than ${MAX_PATH_DEPTH} segments, and accepts both at the limit`, async () => {
     const longest = `${'d/'.repeat(10)}${'x'.repeat(MAX_PATH_LENGTH - 20)}`;
     const deepest = `${'d/'.repeat(MAX_PATH_DEPTH - 1)}f`;
-    const accepted = await readPlg(bytesToStream(await craftedPlg([...validEntries('hello', '1.0.0'), ...[longest, deepest].map((path) => ({ path, content: encoder.encode('x') }))])));
+    const accepted = await readPlg(
+      bytesToStream(await craftedPlg([...validEntries('hello', '1.0.0'), ...[longest, deepest].map((path) => ({ path, content: encoder.encode('x') }))])),
+    );
     expect([...accepted.files.keys()]).toContain(longest);
     expect([...accepted.files.keys()]).toContain(deepest);
     for (const path of [`${longest}y`, `d/${deepest}`, `${'a/'.repeat(5_000)}f`]) {
@@ -199,7 +201,8 @@ describe('readPlg limits, checked while streaming', () => {
     const limit = DEFAULT_PLG_LIMITS.maxManifestBytes;
     const json = JSON.stringify(manifest('hello', '1.0.0'));
     const [, bundle] = validEntries('hello', '1.0.0');
-    const withManifest = (bytes: number) => craftedPlg([{ path: './plugin.json', content: encoder.encode(json.padEnd(bytes, ' ')) }, bundle!, { path: 'big', content: new Uint8Array(256 * 1024) }]);
+    const withManifest = (bytes: number) =>
+      craftedPlg([{ path: './plugin.json', content: encoder.encode(json.padEnd(bytes, ' ')) }, bundle!, { path: 'big', content: new Uint8Array(256 * 1024) }]);
     const error = await refusal(await withManifest(limit + 1));
     expect(isSizeLimitError(error) && error.limit).toBe(limit);
     expect((error as Error).message).toMatch(/plugin\.json/);
@@ -235,6 +238,11 @@ describe('readPlg limits, checked while streaming', () => {
 describe('packPlg', () => {
   it('refuses unsafe and duplicate paths', () => {
     expect(() => packPlg([{ path: '../x', content: 'x' }])).toThrow(/unsafe path/);
-    expect(() => packPlg([{ path: 'a', content: 'x' }, { path: 'A', content: 'y' }])).toThrow(/twice/);
+    expect(() =>
+      packPlg([
+        { path: 'a', content: 'x' },
+        { path: 'A', content: 'y' },
+      ]),
+    ).toThrow(/twice/);
   });
 });

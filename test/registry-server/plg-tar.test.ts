@@ -71,7 +71,12 @@ describe('tar writer and reader', () => {
   });
 
   it('skips the content of entries the consumer does not read', async () => {
-    const tar = await collectBytes(writeTar([{ path: 'a', content: encoder.encode('a'.repeat(3000)) }, { path: 'b', content: encoder.encode('b') }]));
+    const tar = await collectBytes(
+      writeTar([
+        { path: 'a', content: encoder.encode('a'.repeat(3000)) },
+        { path: 'b', content: encoder.encode('b') },
+      ]),
+    );
     const paths: string[] = [];
     for await (const entry of readTar([tar])) paths.push(entry.path);
     expect(paths).toEqual(['a', 'b']);
@@ -88,7 +93,10 @@ describe('tar writer and reader', () => {
       await run('tar', [`--format=${format}`, '-cf', archive, '-C', join(dir, 'src'), '.']);
       const entries = await entriesOf(new Uint8Array(await readFile(archive)));
       const files = entries.filter(({ entry }) => entry.type === 'file').map(({ entry, text }) => [entry.path, text]);
-      expect(files.sort()).toEqual([[`./dist/${longName}`, 'long'], ['./plugin.json', '{}']]);
+      expect(files.sort()).toEqual([
+        [`./dist/${longName}`, 'long'],
+        ['./plugin.json', '{}'],
+      ]);
     }
     const ours = join(dir, 'ours.tar');
     await writeFile(ours, await collectBytes(writeTar([{ path: `dir/${longName}`, content: encoder.encode('x') }])));

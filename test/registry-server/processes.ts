@@ -60,9 +60,7 @@ export function spawnTypeScript(file: string, args: string[]): Child {
       }
       return new Promise((resolve, reject) => {
         waiters.push({ pattern, resolve });
-        void exited.then(({ code, signal }) =>
-          reject(new Error(`child exited (${code ?? signal}) before printing ${pattern}:\n${text}`)),
-        );
+        void exited.then(({ code, signal }) => reject(new Error(`child exited (${code ?? signal}) before printing ${pattern}:\n${text}`)));
       });
     },
   };

@@ -37,10 +37,7 @@ export interface ServedRegistry extends TestRegistry {
 }
 
 /** A test registry (see testRegistry) served on port 0 for the current test. */
-export async function servedRegistry(
-  options: Parameters<typeof testRegistry>[0] = {},
-  serveOptions: ServeNodeOptions = {},
-): Promise<ServedRegistry> {
+export async function servedRegistry(options: Parameters<typeof testRegistry>[0] = {}, serveOptions: ServeNodeOptions = {}): Promise<ServedRegistry> {
   const registry = await testRegistry(options);
   const { server, handled } = await serve(registry, serveOptions);
   const sockets: Socket[] = [];

@@ -69,7 +69,10 @@ describe('registry over a socket', () => {
       'content-type': 'application/gzip',
     });
     let answered = false;
-    void response.then(() => (answered = true), () => (answered = true));
+    void response.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     request.write(bytes);
     let sent = bytes.byteLength;
     while (!answered && sent < 8 * MiB) {
@@ -151,7 +154,13 @@ describe('node:http bridge', () => {
     let seen: { url: string; method: string; type: string | null; body: string; isRequest: boolean } | undefined;
     const { server } = await serve({
       async fetch(request) {
-        seen = { url: request.url, method: request.method, type: request.headers.get('content-type'), body: await request.text(), isRequest: request instanceof Request };
+        seen = {
+          url: request.url,
+          method: request.method,
+          type: request.headers.get('content-type'),
+          body: await request.text(),
+          isRequest: request instanceof Request,
+        };
         return new Response(null, { status: 204 });
       },
     });

@@ -111,7 +111,10 @@ export function testStorage(name: string, create: () => Promise<RegistryStorage>
       const storage = await create();
       for (const bad of ['..', '../x', '@acme/../x', 'a/b', 'Hello', '', '.hidden', '@acme%2Fx', 'x\0y']) {
         await expect(storage.getDocument(bad), bad).rejects.toThrow(TypeError);
-        await expect(storage.updateDocument(bad, () => undefined), bad).rejects.toThrow(TypeError);
+        await expect(
+          storage.updateDocument(bad, () => undefined),
+          bad,
+        ).rejects.toThrow(TypeError);
       }
     });
 
@@ -122,7 +125,12 @@ export function testStorage(name: string, create: () => Promise<RegistryStorage>
       await storage.putBlob('sha256', hex, bundle);
       await storage.putBlob('sha256', hex, bundle);
       expect(await storage.getBlob('sha256', hex)).toEqual(bundle);
-      for (const [algorithm, address] of [['sha256', hex.toUpperCase()], ['sha256', '../../etc/passwd'], ['md5', hex], ['sha256', hex.slice(1)]]) {
+      for (const [algorithm, address] of [
+        ['sha256', hex.toUpperCase()],
+        ['sha256', '../../etc/passwd'],
+        ['md5', hex],
+        ['sha256', hex.slice(1)],
+      ]) {
         await expect(storage.getBlob(algorithm!, address!)).rejects.toThrow(TypeError);
         await expect(storage.putBlob(algorithm!, address!, bundle)).rejects.toThrow(TypeError);
       }

@@ -19,7 +19,7 @@ describe('key rotation', () => {
     const registry = await trustRegistry({ signing: { revalidateMs: 0 } });
     await publish(registry, 'hello', '1.0.0');
     const before = await currentKeys(registry);
-    const oldDocument = JSON.parse((await (await getEnvelope(registry, pluginPath('hello'))).json() as Envelope).payload);
+    const oldDocument = JSON.parse(((await (await getEnvelope(registry, pluginPath('hello'))).json()) as Envelope).payload);
     await rotateKeyring(registry.trust, { ttlMs: 7 * 86_400_000, now: Date.now() });
 
     const two = (await (await get(registry, '/v1/keys/2')).json()) as Envelope;
@@ -51,7 +51,7 @@ describe('exportRegistry', () => {
     const signer = new Signer({ store: registry.trust });
     const ttlMs = 30 * 86_400_000;
     const result = await exportRegistry({ storage: registry.storage, signer, out, ttlMs });
-    const blobs = [entry.dist.url.slice(1), (await (await get(registry, pluginPath('plain'))).json() as any).versions['2.0.0'].dist.url.slice(1)].sort();
+    const blobs = [entry.dist.url.slice(1), ((await (await get(registry, pluginPath('plain'))).json()) as any).versions['2.0.0'].dist.url.slice(1)].sort();
     expect(result.files).toEqual(
       [
         'v1/index',
@@ -118,7 +118,10 @@ describe('exportRegistry and markup', () => {
     for (const file of ['v1/plugins/index.html', 'v1/keys/index.html']) {
       const window = new Window({ settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true } });
       const page = new window.DOMParser().parseFromString(await readFile(join(out, file), 'utf8'), 'text/html');
-      expect([...page.querySelectorAll('*')].map((element) => element.tagName), file).toEqual(['HTML', 'HEAD', 'BODY']);
+      expect(
+        [...page.querySelectorAll('*')].map((element) => element.tagName),
+        file,
+      ).toEqual(['HTML', 'HEAD', 'BODY']);
       await window.happyDOM.close();
     }
   });

@@ -35,9 +35,7 @@ export interface TrustRegistry {
 }
 
 /** Creates a signing registry over a temp data directory (default) or memory. */
-export async function trustRegistry(
-  options: { driver?: 'fs' | 'memory'; now?: () => number; signing?: Partial<SigningOptions> } = {},
-): Promise<TrustRegistry> {
+export async function trustRegistry(options: { driver?: 'fs' | 'memory'; now?: () => number; signing?: Partial<SigningOptions> } = {}): Promise<TrustRegistry> {
   if (options.driver === 'memory') {
     const storage = createMemoryStorage();
     const tokens = createMemoryTokenStore();
@@ -65,7 +63,12 @@ export function getEnvelope(registry: Pick<TrustRegistry, 'fetch'>, path: string
 /** True when `sig` (base64) is a valid Ed25519 signature of the envelope by `publicKey` (base64 raw). */
 export async function signatureVerifies(envelope: Envelope, publicKey: string, sig: string): Promise<boolean> {
   const key = await crypto.subtle.importKey('raw', new Uint8Array(base64ToBytes(publicKey)), { name: 'Ed25519' }, false, ['verify']);
-  return crypto.subtle.verify({ name: 'Ed25519' }, key, new Uint8Array(base64ToBytes(sig)), new Uint8Array(signatureInput(envelope.payloadType, envelope.payload)));
+  return crypto.subtle.verify(
+    { name: 'Ed25519' },
+    key,
+    new Uint8Array(base64ToBytes(sig)),
+    new Uint8Array(signatureInput(envelope.payloadType, envelope.payload)),
+  );
 }
 
 /** Expects every listed key to have a verifying signature on the envelope; resolves to the parsed payload. */

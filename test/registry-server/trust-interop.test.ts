@@ -74,7 +74,12 @@ describe('server and host together', () => {
     const options = { registry: url, trustedKeys: [keys[0]!.publicKey], hostVersion: '2.1.0', authorKeys: { '*': [author.publicKey] } };
     const loaded = createPluginHost({ ...options, cacheDir: await tempDir() });
     expect((await loaded.load('app')).version).toBe('1.0.0');
-    expect(loaded.list().map((plugin) => plugin.name).sort()).toEqual(['app', 'lib']);
+    expect(
+      loaded
+        .list()
+        .map((plugin) => plugin.name)
+        .sort(),
+    ).toEqual(['app', 'lib']);
     await loaded.close();
     const other = await generateSigningKey();
     const refused = createPluginHost({ ...options, cacheDir: await tempDir(), authorKeys: { app: [author.publicKey], '*': [other.publicKey] } });

@@ -49,7 +49,9 @@ describe.each(['fs', 'memory'] as const)('signed documents (%s)', (driver) => {
     expect(await versionOf()).toBe(1);
     await publish(registry, 'hello', '1.1.0');
     expect(await versionOf()).toBe(2);
-    const yank = await registry.fetch(new Request(`${ORIGIN}${pluginPath('hello', '1.1.0')}/yank`, { method: 'POST', headers: { authorization: `Bearer ${registry.adminToken}` } }));
+    const yank = await registry.fetch(
+      new Request(`${ORIGIN}${pluginPath('hello', '1.1.0')}/yank`, { method: 'POST', headers: { authorization: `Bearer ${registry.adminToken}` } }),
+    );
     expect(yank.status).toBe(200);
     const envelope = await signedDocument(registry, 'hello');
     const payload = await expectSignedBy(envelope, (await currentKeys(registry)).keys);
@@ -99,7 +101,9 @@ describe.each(['fs', 'memory'] as const)('signed documents (%s)', (driver) => {
     await publish(registry, 'hello', '1.0.0');
     const first = await getEnvelope(registry, pluginPath('hello'));
     const etag = first.headers.get('etag')!;
-    const again = await registry.fetch(new Request(`${ORIGIN}${pluginPath('hello')}`, { headers: { accept: 'application/vnd.plughub.envelope+json', 'if-none-match': etag } }));
+    const again = await registry.fetch(
+      new Request(`${ORIGIN}${pluginPath('hello')}`, { headers: { accept: 'application/vnd.plughub.envelope+json', 'if-none-match': etag } }),
+    );
     expect(again.status).toBe(304);
     const plain = await get(registry, pluginPath('hello'), { 'if-none-match': etag });
     expect(plain.status).toBe(200);
@@ -118,7 +122,10 @@ describe('keys routes', () => {
   });
 
   it('caches /v1/keys briefly and /v1/keys/:version for good, whichever is asked first', async () => {
-    for (const order of [['/v1/keys', '/v1/keys/1'], ['/v1/keys/1', '/v1/keys']]) {
+    for (const order of [
+      ['/v1/keys', '/v1/keys/1'],
+      ['/v1/keys/1', '/v1/keys'],
+    ]) {
       const registry = await trustRegistry();
       const cacheControl: Record<string, string | null> = {};
       for (const path of order) cacheControl[path] = (await get(registry, path)).headers.get('cache-control');
@@ -134,7 +141,11 @@ describe('keys routes', () => {
     const before = JSON.parse((await signedDocument(registry, 'hello')).payload);
     const storage = createFsStorage(registry.directory!);
     onCleanup(() => storage.close());
-    const restarted = createRegistry({ storage, tokens: createFileTokenStore(registry.directory!), signing: { store: createFsSigningStore(registry.directory!) } });
+    const restarted = createRegistry({
+      storage,
+      tokens: createFileTokenStore(registry.directory!),
+      signing: { store: createFsSigningStore(registry.directory!) },
+    });
     const { keys } = await currentKeys(registry);
     expect((await currentKeys(restarted)).keys).toEqual(keys);
     const after = await expectSignedBy(await signedDocument(restarted, 'hello'), keys);
@@ -172,7 +183,9 @@ describe('author signatures', () => {
     const registry = await trustRegistry({ driver: 'memory' });
     const { bytes, bundle } = await pluginPackage('hello', '1.0.0');
     const { key, header } = await authorHeader('hello', '1.0.0', bundle);
-    const response = await registry.fetch(publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } }));
+    const response = await registry.fetch(
+      publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } }),
+    );
     expect(response.status).toBe(201);
     const entry = (await response.json()) as { authorSignatures: { keyid: string; sig: string }[] };
     expect(entry.authorSignatures).toEqual([{ keyid: key.keyid, sig: header.split(' ')[1] }]);
@@ -184,7 +197,8 @@ describe('author signatures', () => {
     const registry = await trustRegistry({ driver: 'memory' });
     const manifestExtra = { engines: { host: '^1' }, dependencies: { zeta: '^2', alpha: '~1.2' } };
     const { bytes, bundle } = await pluginPackage('hello', '1.0.0', { manifestExtra });
-    const request = (header: string) => publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } });
+    const request = (header: string) =>
+      publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } });
     // Signed without the dependencies: the registry could have added them.
     const bare = await registry.fetch(request((await authorHeader('hello', '1.0.0', bundle, '{"engines":{"host":"^1"}}')).header));
     expect(bare.status).toBe(422);
@@ -198,7 +212,9 @@ describe('author signatures', () => {
     const registry = await trustRegistry({ driver: 'memory' });
     const { bytes, bundle } = await pluginPackage('hello', '1.0.0');
     for (const { header } of [await authorHeader('hello', '2.0.0', bundle), await authorHeader('hello', '1.0.0', bundle, '{}', true)]) {
-      const response = await registry.fetch(publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } }));
+      const response = await registry.fetch(
+        publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': header } }),
+      );
       expect(response.status).toBe(422);
       expect((await errorOf(response)).message).toMatch(/plughub-author-v2/);
     }
@@ -231,7 +247,9 @@ describe('author signatures', () => {
           if (pulls === 64) controller.close();
         },
       });
-      const response = await registry.fetch(publishRequest('hello', '1.0.0', body, { token: registry.adminToken, headers: { 'plughub-author-signature': value } }));
+      const response = await registry.fetch(
+        publishRequest('hello', '1.0.0', body, { token: registry.adminToken, headers: { 'plughub-author-signature': value } }),
+      );
       expect(response.status, value).toBe(400);
       const error = await errorOf(response);
       expect(error.code).toBe('E_BAD_REQUEST');
@@ -245,7 +263,9 @@ describe('author signatures', () => {
     const registry = await trustRegistry({ driver: 'memory' });
     const { bytes, bundle } = await pluginPackage('hello', '1.0.0');
     const { header } = await authorHeader('hello', '1.0.0', bundle);
-    const response = await registry.fetch(publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': Array(17).fill(header).join(', ') } }));
+    const response = await registry.fetch(
+      publishRequest('hello', '1.0.0', bytes, { token: registry.adminToken, headers: { 'plughub-author-signature': Array(17).fill(header).join(', ') } }),
+    );
     expect(response.status).toBe(400);
     expect((await errorOf(response)).code).toBe('E_BAD_REQUEST');
   });

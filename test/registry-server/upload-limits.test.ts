@@ -97,7 +97,10 @@ describe('stalled uploads', () => {
     expect(Math.max(...bombs.map((bytes) => bytes.byteLength))).toBeLessThan(32 * 1024);
     const baseline = await bufferBytes();
     const uploads = bombs.map((bytes, i) => stalledUpload(registry, 'hello', `1.0.${i}`, bytes));
-    await serverReadAll(registry, uploads.map(({ socket }) => socket));
+    await serverReadAll(
+      registry,
+      uploads.map(({ socket }) => socket),
+    );
     expect(await peakGrowth(baseline)).toBeLessThan(8 * MiB);
     for (const { request } of uploads) request.destroy();
   });
@@ -108,14 +111,19 @@ describe('stalled uploads', () => {
     const noise = crypto.getRandomValues(new Uint8Array(64 * 1024));
     const files = Array.from({ length: 64 }, (_, i) => ({ path: `noise/${i}.bin`, content: noise.map((byte) => byte ^ i) }));
     const noisyPackage = (version: string) =>
-      plg([{ path: 'plugin.json', content: JSON.stringify(manifest('hello', version)) }, { path: 'dist/index.js', content: bundleText('hello', version) }, ...files]);
-    const packages = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => noisyPackage(`1.0.${i}`)),
-    );
+      plg([
+        { path: 'plugin.json', content: JSON.stringify(manifest('hello', version)) },
+        { path: 'dist/index.js', content: bundleText('hello', version) },
+        ...files,
+      ]);
+    const packages = await Promise.all(Array.from({ length: 6 }, (_, i) => noisyPackage(`1.0.${i}`)));
     expect(packages[0]!.byteLength).toBeGreaterThan(4 * MiB - 64 * 1024);
     const baseline = await bufferBytes();
     const uploads = packages.map((bytes, i) => stalledUpload(registry, 'hello', `1.0.${i}`, bytes));
-    await serverReadAll(registry, uploads.map(({ socket }) => socket));
+    await serverReadAll(
+      registry,
+      uploads.map(({ socket }) => socket),
+    );
     expect(await peakGrowth(baseline)).toBeLessThan(6 * MiB);
     expect(await readdir(directory)).toEqual([]);
     for (const { request } of uploads) request.destroy();
@@ -187,6 +195,13 @@ describe('uploads per token', () => {
   });
 
   it('defaults to 4 uploads per token, 60 s per upload, 16 KiB per 10 s, 64 KiB in memory', () => {
-    expect(DEFAULT_UPLOAD_LIMITS).toEqual({ timeoutMs: 60_000, windowMs: 10_000, minBytes: 16 * 1024, perToken: 4, memoryBytes: 64 * 1024, memoryTotalBytes: 64 * MiB });
+    expect(DEFAULT_UPLOAD_LIMITS).toEqual({
+      timeoutMs: 60_000,
+      windowMs: 10_000,
+      minBytes: 16 * 1024,
+      perToken: 4,
+      memoryBytes: 64 * 1024,
+      memoryTotalBytes: 64 * MiB,
+    });
   });
 });

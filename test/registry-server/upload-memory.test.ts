@@ -68,7 +68,7 @@ describe('upload bodies held in memory, all together', () => {
     const registry = await registryWith({});
     const first = heldUpload(registry, 'first', '1.0.0', await noisyPackage('first', '1.0.0', 200 * KiB));
     first.send(180 * KiB);
-    await until(first.read, 'the registry took the first upload\'s bytes');
+    await until(first.read, "the registry took the first upload's bytes");
     const second = heldUpload(registry, 'second', '1.0.0', await noisyPackage('second', '1.0.0', 120 * KiB));
     second.send(100 * KiB);
     second.end();
@@ -89,7 +89,7 @@ describe('upload bodies held in memory, all together', () => {
     const registry = await registryWith({ uploadSpool: createFsUploadSpool(await tempDir()), uploads: { memoryBytes: 512 * KiB } });
     const first = heldUpload(registry, 'first', '1.0.0', await noisyPackage('first', '1.0.0', 200 * KiB));
     first.send(180 * KiB);
-    await until(first.read, 'the registry took the first upload\'s bytes');
+    await until(first.read, "the registry took the first upload's bytes");
     const second = heldUpload(registry, 'second', '1.0.0', await noisyPackage('second', '1.0.0', 120 * KiB));
     second.end();
     expect((await second.response).status).toBe(201);

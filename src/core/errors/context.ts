@@ -31,8 +31,7 @@ export class UnloadedError extends PlughubError {
 export const isCancelledError = (e: unknown): e is CancelledError => hasName(e, 'CancelledError');
 
 /** Type guard for DeadlineExceededError. */
-export const isDeadlineExceededError = (e: unknown): e is DeadlineExceededError =>
-  hasName(e, 'DeadlineExceededError');
+export const isDeadlineExceededError = (e: unknown): e is DeadlineExceededError => hasName(e, 'DeadlineExceededError');
 
 /** Type guard for UnloadedError. */
 export const isUnloadedError = (e: unknown): e is UnloadedError => hasName(e, 'UnloadedError');

@@ -39,12 +39,10 @@ export class DependencyCycleError extends PlughubError {
 export const isPluginLoadError = (e: unknown): e is PluginLoadError => hasName(e, 'PluginLoadError');
 
 /** Type guard for PluginExecutionError. */
-export const isPluginExecutionError = (e: unknown): e is PluginExecutionError =>
-  hasName(e, 'PluginExecutionError');
+export const isPluginExecutionError = (e: unknown): e is PluginExecutionError => hasName(e, 'PluginExecutionError');
 
 /** Type guard for NotLoadedError. */
 export const isNotLoadedError = (e: unknown): e is NotLoadedError => hasName(e, 'NotLoadedError');
 
 /** Type guard for DependencyCycleError. */
-export const isDependencyCycleError = (e: unknown): e is DependencyCycleError =>
-  hasName(e, 'DependencyCycleError');
+export const isDependencyCycleError = (e: unknown): e is DependencyCycleError => hasName(e, 'DependencyCycleError');

@@ -20,10 +20,7 @@ export class RegistryError extends PlughubError {
   readonly serverCode?: string;
   /** True when the registry could not be reached at all. */
   readonly unreachable: boolean;
-  constructor(
-    message: string,
-    details: ErrorDetails & { method: string; status?: number; serverCode?: string; unreachable?: boolean },
-  ) {
+  constructor(message: string, details: ErrorDetails & { method: string; status?: number; serverCode?: string; unreachable?: boolean }) {
     super(message, details, 'E_REGISTRY');
     this.method = details.method;
     if (details.status !== undefined) this.status = details.status;

@@ -159,11 +159,10 @@ export function createApiScope<Api>(api: Api, onError: (error: unknown) => void 
     const real = value;
     const isFunction = typeof real === 'function';
     // A stand-in target, so that a frozen API's non-configurable properties can still be wrapped.
-    const target: object = isFunction
-      ? Object.prototype.hasOwnProperty.call(real, 'prototype')
-        ? function () {}
-        : () => {}
-      : {};
+    // A class or plain function needs a constructible stand-in (`new` on the wrapper), an arrow or method a non-constructible one.
+    // biome-ignore lint/complexity/useArrowFunction: an arrow function cannot be a `new` target
+    const constructible = function () {};
+    const target: object = isFunction ? (Object.hasOwn(real, 'prototype') ? constructible : () => {}) : {};
     const wrapper: object = new Proxy(target, {
       get: (_target, key) => expose(Reflect.get(real, key, real), false),
       has: (_target, key) => Reflect.has(real, key),
@@ -190,8 +189,8 @@ export function createApiScope<Api>(api: Api, onError: (error: unknown) => void 
       },
       construct: (_target, args: unknown[], newTarget): object => {
         const call = hostArguments(args);
-        const constructor = real as new (...values: unknown[]) => object;
-        return Reflect.construct(constructor, call.args, newTarget === wrapper ? constructor : newTarget);
+        const realClass = real as new (...values: unknown[]) => object;
+        return Reflect.construct(realClass, call.args, newTarget === wrapper ? realClass : newTarget);
       },
     });
     wrappers.set(real, wrapper);

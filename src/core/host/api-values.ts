@@ -59,9 +59,9 @@ const platformPrototypes = new WeakMap<object, boolean>();
 
 /** True when `prototype` belongs to a global class (`globalThis[name] === constructor`). */
 function isGlobalClassPrototype(prototype: object): boolean {
-  const constructor = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown;
-  if (typeof constructor !== 'function' || constructor.name === '') return false;
-  return (globalThis as Record<string, unknown>)[constructor.name] === constructor;
+  const owner = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown;
+  if (typeof owner !== 'function' || owner.name === '') return false;
+  return (globalThis as Record<string, unknown>)[owner.name] === owner;
 }
 
 /**
@@ -124,4 +124,3 @@ export function undoOf(value: unknown): (() => unknown) | undefined {
   }
   return undefined;
 }
-

@@ -38,11 +38,7 @@ function registryOf(options: HostOptions<unknown>): RegistryClient | undefined {
 }
 
 /** The registry client and the plugin source a host loads through. */
-export function composeSource<Api>(
-  options: HostOptions<Api>,
-  cache: BlobCache,
-  log: Logger,
-): { registry: RegistryClient | undefined; source: PluginSource } {
+export function composeSource<Api>(options: HostOptions<Api>, cache: BlobCache, log: Logger): { registry: RegistryClient | undefined; source: PluginSource } {
   const registry = registryOf(options as HostOptions<unknown>);
   const trust =
     registry && options.trustedKeys

@@ -36,7 +36,18 @@ import { checkCompatibility } from '../plugin/index.js';
 export type { AutoUpdateOptions } from './autoupdate.js';
 export type { ExecuteInit } from '../plugin/index.js';
 export type { PluginOrigin } from '../plugin/index.js';
-export type { HostEvents, HostOptions, HostPhase, LoadedPlugin, LocalBundle, PluginHost, SwapReason, UpdateFailure, UpdateReport, UpdatedPlugin } from './types.js';
+export type {
+  HostEvents,
+  HostOptions,
+  HostPhase,
+  LoadedPlugin,
+  LocalBundle,
+  PluginHost,
+  SwapReason,
+  UpdateFailure,
+  UpdateReport,
+  UpdatedPlugin,
+} from './types.js';
 
 /** Creates a plugin host from ports; see HostOptions for the defaults. */
 export function createHost<Api = unknown>(options: HostOptions<Api> = {}): PluginHost<Api> {
@@ -152,7 +163,10 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   async function unload(name: string, unloadOptions: { force?: boolean } = {}): Promise<void> {
     const dependents = unloadOptions.force ? [] : table.dependentsOf(name);
     if (dependents.length > 0) {
-      throw new UsageError(`${name}: ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it; unload ${dependents.length === 1 ? 'it' : 'them'} first, or pass { force: true }`, { plugin: name });
+      throw new UsageError(
+        `${name}: ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it; unload ${dependents.length === 1 ? 'it' : 'them'} first, or pass { force: true }`,
+        { plugin: name },
+      );
     }
     return table.exclusive(name, async () => {
       const entry = requireLoaded(name);

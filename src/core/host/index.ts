@@ -7,6 +7,6 @@
  * execute, calling the other folders for each step.
  */
 export { createHost, type AutoUpdateOptions, type HostEvents, type HostOptions, type LoadedPlugin, type LocalBundle, type PluginHost } from './create.js';
-export { type HostPhase, type SwapReason, type UpdatedPlugin, type UpdateFailure, type UpdateReport } from './types.js';
+export type { HostPhase, SwapReason, UpdatedPlugin, UpdateFailure, UpdateReport } from './types.js';
 export { createApiScope, tracked, untracked, type ApiScope } from './api-scope.js';
 export * from './events.js';

@@ -117,7 +117,10 @@ export class PluginInstance<Api = unknown> {
       label: 'deactivate',
     });
     try {
-      return await raceSignal(Promise.resolve().then(() => this.#definition.deactivate!(ctx)), ctx.signal);
+      return await raceSignal(
+        Promise.resolve().then(() => this.#definition.deactivate!(ctx)),
+        ctx.signal,
+      );
     } catch (error) {
       throw this.#failure('deactivate', error);
     } finally {

@@ -127,7 +127,11 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
     const dependencies = missing.length === 0 ? [] : await planLoad(source, missing, planOptions(signal));
     if (dependencies.some((dependency) => dependency.name === step.name)) {
       const details = { plugin: step.name, version: step.version };
-      throw new DependencyCycleError(`dependency cycle: ${step.name}@${step.version} needs, through its dependencies, ${step.name} itself`, [step.name, step.name], details);
+      throw new DependencyCycleError(
+        `dependency cycle: ${step.name}@${step.version} needs, through its dependencies, ${step.name} itself`,
+        [step.name, step.name],
+        details,
+      );
     }
     const bundles = await fetchPlan(source, [...dependencies, step], signal, (planned) => bundle(planned, signal));
     for (const dependency of dependencies) await install(dependency, bundles.get(dependency.name)!);

@@ -75,7 +75,9 @@ export async function planLoad(
     if (planned.has(current)) return agree(current, currentRange, chain);
     if (chain.length > 0 && options.isSatisfied(current, currentRange)) return;
     if (planned.size + chain.length >= MAX_PLAN_PLUGINS) {
-      throw new ResolveError(`${chain[0] ?? current}: the load plan would hold more than ${MAX_PLAN_PLUGINS} plugins (at ${current})`, [], { plugin: chain[0] ?? current });
+      throw new ResolveError(`${chain[0] ?? current}: the load plan would hold more than ${MAX_PLAN_PLUGINS} plugins (at ${current})`, [], {
+        plugin: chain[0] ?? current,
+      });
     }
     const { document, stale } = await source.document(current, options.signal);
     const resolved = resolveVersion(document, currentRange, options);

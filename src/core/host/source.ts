@@ -121,17 +121,14 @@ export function createPluginSource(init: {
         if (!registryDown(error)) throw error;
         const failure = error as RegistryError;
         if (!cached) {
-          throw new RegistryError(
-            `${name}: the registry at ${client.url} is unreachable and this plugin is not cached (${failure.message})`,
-            {
-              method: failure.method,
-              ...(failure.status !== undefined ? { status: failure.status } : {}),
-              url: failure.url ?? client.documentUrl(name),
-              plugin: name,
-              unreachable: failure.unreachable,
-              cause: error,
-            },
-          );
+          throw new RegistryError(`${name}: the registry at ${client.url} is unreachable and this plugin is not cached (${failure.message})`, {
+            method: failure.method,
+            ...(failure.status !== undefined ? { status: failure.status } : {}),
+            url: failure.url ?? client.documentUrl(name),
+            plugin: name,
+            unreachable: failure.unreachable,
+            cause: error,
+          });
         }
         const document = await fromCache(cached, client.documentUrl(name), true);
         log.warn(`${name}: registry unreachable, using the cached document (${failure.message})`);

@@ -79,7 +79,10 @@ export function swap<Api>(
       await discard(context, next, 'not needed');
       const details = { plugin: name, version: expected.instance.version };
       if (!serving) throw new NotLoadedError(`${name} was unloaded before its ${reason} to ${next.instance.version} was ready`, details);
-      throw new PluginLoadError(`${name}: ${serving.instance.id} replaced ${expected.instance.id} before the ${reason} to ${next.instance.version} was ready`, details);
+      throw new PluginLoadError(
+        `${name}: ${serving.instance.id} replaced ${expected.instance.id} before the ${reason} to ${next.instance.version} was ready`,
+        details,
+      );
     }
     const open = table.hold(name);
     try {
@@ -121,12 +124,7 @@ export function swap<Api>(
  * call's deadline and signal count from now, also while it waits, and it
  * runs on whatever version serves once the gate opens.
  */
-export async function executeAfter<T>(
-  gate: Promise<void>,
-  init: ExecuteInit,
-  run: (init: ExecuteInit) => Promise<T>,
-  label: string,
-): Promise<T> {
+export async function executeAfter<T>(gate: Promise<void>, init: ExecuteInit, run: (init: ExecuteInit) => Promise<T>, label: string): Promise<T> {
   const waiting = createContext({
     ...(init.signal ? { signal: init.signal } : {}),
     ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),

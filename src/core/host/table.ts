@@ -52,10 +52,10 @@ export class PluginTable<Api = unknown> {
   /** The error of a load of `name@range` refused because the version serving `name` does not satisfy it. */
   conflict(name: string, range: string): PluginLoadError {
     const current = this.#serving.get(name)!.instance;
-    return new PluginLoadError(
-      `${name}@${range}: ${current.id} is already loaded and does not satisfy "${range}" (unload it or call upgrade)`,
-      { plugin: name, version: current.version },
-    );
+    return new PluginLoadError(`${name}@${range}: ${current.id} is already loaded and does not satisfy "${range}" (unload it or call upgrade)`, {
+      plugin: name,
+      version: current.version,
+    });
   }
 
   names(): string[] {

@@ -92,7 +92,7 @@ export interface LocalBundle {
 }
 
 /** The host's public API. */
-export interface PluginHost<Api = unknown> {
+export interface PluginHost<_Api = unknown> {
   readonly registry: RegistryClient | undefined;
   /** Loads `name`, `name@range`, `name@tag` or `name@x.y.z` (and its dependencies first). */
   load(spec: string, options?: LoadOptions): Promise<LoadedPlugin>;

@@ -38,7 +38,7 @@ function* levels(holder: object): Generator<object> {
 function lookup(holder: unknown, key: string): { found: true; value: unknown } | { found: false } {
   if (FORBIDDEN.has(key) || (typeof holder !== 'object' && typeof holder !== 'function') || holder === null) return { found: false };
   for (const level of levels(holder)) {
-    if (Object.prototype.hasOwnProperty.call(level, key)) return { found: true, value: (holder as Record<string, unknown>)[key] };
+    if (Object.hasOwn(level, key)) return { found: true, value: (holder as Record<string, unknown>)[key] };
   }
   return { found: false };
 }
@@ -47,7 +47,14 @@ function lookup(holder: unknown, key: string): { found: true; value: unknown } |
 function walkable(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as object | null;
   if (proto === null || proto === Object.prototype) return true;
-  return !(Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof Date || value instanceof Map || value instanceof Set || value instanceof RegExp);
+  return !(
+    Array.isArray(value) ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Date ||
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof RegExp
+  );
 }
 
 /**
@@ -114,7 +121,7 @@ export async function callHostApi(api: unknown, path: readonly string[], args: u
   if (!Array.isArray(path) || !path.every((segment) => typeof segment === 'string')) {
     throw new UsageError('a host call needs a path of property names');
   }
-  let holder: unknown = undefined;
+  let holder: unknown;
   let value: unknown = api;
   for (const [index, segment] of path.entries()) {
     const step = lookup(value, segment);

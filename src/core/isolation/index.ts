@@ -5,7 +5,7 @@
  * `isolation: 'worker'`; runtime-source.ts is the worker's bundled runtime
  * (built by scripts/build-worker-runtime.mjs).
  */
-export { type IsolatedWorker, type Isolation, type LoadedInstance, type WorkerModuleScheme, type WorkerPort, type WorkerSpawner } from './types.js';
+export type { IsolatedWorker, Isolation, LoadedInstance, WorkerModuleScheme, WorkerPort, WorkerSpawner } from './types.js';
 export { createIsolatedInstance, IsolatedInstance, type IsolatedInstanceInit } from './isolated-instance.js';
 export { CallContexts, raceSignal } from './signals.js';
 export { runPluginWorker } from './worker-runtime.js';

@@ -22,7 +22,7 @@ import { importFailure, moduleDataUrl } from '../plugin/loader.js';
 import { pluginFromModule, type PluginDefinition } from '../plugin/definition.js';
 import type { ModuleNamespace } from '../ports.js';
 import { hostApiStubs, hostPath } from './host-api.js';
-import { isLogLevel, isMessage, type HostMessage, type LogLevel, type WorkerMessage } from './protocol.js';
+import { isMessage, type HostMessage, type LogLevel, type WorkerMessage } from './protocol.js';
 import { raceSignal } from './signals.js';
 import type { WorkerModuleScheme, WorkerPort } from './types.js';
 import { describeError, fromWireError, toWireError } from './wire-error.js';
@@ -86,13 +86,15 @@ export function runPluginWorker(port: WorkerPort): void {
   /** ctx.host: stubs in the shape of the host's API (set on load). */
   let host: unknown;
 
-  const forward = (level: LogLevel) => (...args: unknown[]) => {
-    try {
-      post({ type: 'log', level, args });
-    } catch {
-      post({ type: 'log', level, args: args.map((arg) => (typeof arg === 'object' && arg !== null ? describeError(arg) : String(arg))) });
-    }
-  };
+  const forward =
+    (level: LogLevel) =>
+    (...args: unknown[]) => {
+      try {
+        post({ type: 'log', level, args });
+      } catch {
+        post({ type: 'log', level, args: args.map((arg) => (typeof arg === 'object' && arg !== null ? describeError(arg) : String(arg))) });
+      }
+    };
   const log: Logger = { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };
 
   async function load(message: LoadMessage): Promise<void> {
@@ -185,12 +187,27 @@ export function runPluginWorker(port: WorkerPort): void {
         ...(message.deadline !== undefined ? { deadline: message.deadline } : {}),
         ...(message.label !== undefined ? { label: message.label } : {}),
       };
-      void respond(message.id, 'execute', () => createContext(init), (ctx) => hooks.execute(ctx));
+      void respond(
+        message.id,
+        'execute',
+        () => createContext(init),
+        (ctx) => hooks.execute(ctx),
+      );
     } else if (message.type === 'activate') {
-      void respond(message.id, 'activate', () => base.withValues({}), (ctx) => hooks.activate?.(ctx, message.state));
+      void respond(
+        message.id,
+        'activate',
+        () => base.withValues({}),
+        (ctx) => hooks.activate?.(ctx, message.state),
+      );
     } else if (message.type === 'deactivate') {
       const init = { host, log, plugin, deadline: message.deadline, label: 'deactivate' };
-      void respond(message.id, 'deactivate', () => createContext(init), (ctx) => hooks.deactivate?.(ctx));
+      void respond(
+        message.id,
+        'deactivate',
+        () => createContext(init),
+        (ctx) => hooks.deactivate?.(ctx),
+      );
     }
   }
 

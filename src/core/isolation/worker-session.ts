@@ -225,7 +225,9 @@ export class WorkerSession {
       const error = fromWireError(message.error);
       const { id, details } = this.#init;
       const failure =
-        error instanceof PluginLoadError ? error : new PluginLoadError(`${id}: loading failed in the worker: ${describeError(error)}`, { ...details, cause: error });
+        error instanceof PluginLoadError
+          ? error
+          : new PluginLoadError(`${id}: loading failed in the worker: ${describeError(error)}`, { ...details, cause: error });
       void this.stop(failure);
     } else if (message.type === 'done') {
       const pending = this.#requests.get(message.id);

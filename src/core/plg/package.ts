@@ -74,8 +74,7 @@ export async function readPlg(
     error instanceof PlughubError ? error : new PackageError('the upload was interrupted', 'E_BAD_ARCHIVE', { cause: error }),
   );
   const compressed = guarded.pipeThrough(byteLimit(limits.maxPackageBytes, 'the compressed package', latch)).pipeThrough(coalesce(READ_BLOCK_BYTES));
-  const unpacked = gunzip(compressed, latch)
-    .pipeThrough(byteLimit(limits.maxUnpackedBytes, 'the unpacked package', latch));
+  const unpacked = gunzip(compressed, latch).pipeThrough(byteLimit(limits.maxUnpackedBytes, 'the unpacked package', latch));
   let files: Map<string, Uint8Array>;
   try {
     files = await collectEntries(unpacked, limits);
@@ -95,11 +94,9 @@ async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<
     if (entry.type !== 'file' && entry.type !== 'directory') {
       const what = entry.type === 'unknown' ? 'an entry of an unknown type' : `a ${entry.type.replace('-', ' ')}`;
       const target = entry.linkTarget === undefined ? '' : ` to ${shownPath(entry.linkTarget)}`;
-      throw new PackageError(
-        `${shownPath(entry.path)} is ${what}${target}: a package holds only regular files and directories`,
-        'E_UNSAFE_ENTRY',
-        { entry: entry.path },
-      );
+      throw new PackageError(`${shownPath(entry.path)} is ${what}${target}: a package holds only regular files and directories`, 'E_UNSAFE_ENTRY', {
+        entry: entry.path,
+      });
     }
     const path = normalizeEntryPath(entry.path);
     if (path === '') {
@@ -109,7 +106,10 @@ async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<
     paths.add(path, entry.type === 'directory');
     if (entry.type === 'directory') continue;
     if (path === 'plugin.json' && entry.size > limits.maxManifestBytes) {
-      throw new SizeLimitError(`plugin.json: ${entry.size} bytes exceed the limit of ${limits.maxManifestBytes} bytes for plugin.json`, limits.maxManifestBytes);
+      throw new SizeLimitError(
+        `plugin.json: ${entry.size} bytes exceed the limit of ${limits.maxManifestBytes} bytes for plugin.json`,
+        limits.maxManifestBytes,
+      );
     }
     const chunks: Uint8Array[] = [];
     for await (const chunk of entry.content()) chunks.push(chunk.slice());
@@ -127,9 +127,11 @@ function checkContents(files: Map<string, Uint8Array>, strictManifest: boolean):
   try {
     manifestJson = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
   } catch (error) {
-    throw new ManifestError(`plugin.json is not valid JSON: ${(error as Error).message}`, [
-      { path: '(root)', message: `not valid JSON: ${(error as Error).message}` },
-    ], { cause: error });
+    throw new ManifestError(
+      `plugin.json is not valid JSON: ${(error as Error).message}`,
+      [{ path: '(root)', message: `not valid JSON: ${(error as Error).message}` }],
+      { cause: error },
+    );
   }
   const manifest = parseManifest(manifestJson, {}, { strict: strictManifest });
   const bundlePath = normalizeEntryPath(manifest.source.path);
@@ -178,4 +180,3 @@ function rank(path: string): number {
 export function bytesToStream(bytes: Uint8Array | Iterable<Uint8Array>): ReadableStream<Uint8Array> {
   return streamFrom(bytes instanceof Uint8Array ? [bytes] : bytes);
 }
-

@@ -86,11 +86,16 @@ export class EntryPathSet {
       return;
     }
     if (previous.kind !== 'implied') {
-      const how = previous.path === path ? 'twice' : `twice, as ${JSON.stringify(previous.path)} and ${JSON.stringify(path)} (paths must differ in more than letter case)`;
+      const how =
+        previous.path === path
+          ? 'twice'
+          : `twice, as ${JSON.stringify(previous.path)} and ${JSON.stringify(path)} (paths must differ in more than letter case)`;
       throw new PackageError(`the package holds ${JSON.stringify(path)} ${how}`, 'E_DUPLICATE_ENTRY', { entry: path });
     }
     if (!directory) {
-      throw new PackageError(`${JSON.stringify(path)} is a file, but ${JSON.stringify(previous.path)} uses it as a directory`, 'E_UNSAFE_ENTRY', { entry: path });
+      throw new PackageError(`${JSON.stringify(path)} is a file, but ${JSON.stringify(previous.path)} uses it as a directory`, 'E_UNSAFE_ENTRY', {
+        entry: path,
+      });
     }
     previous.kind = 'directory';
     previous.path = path;

@@ -110,11 +110,7 @@ export function coalesce(minBytes: number): TransformStream<Uint8Array, Uint8Arr
  * Wraps a stream so that an error reading it (an upload the client aborted) is
  * recorded in the latch as `wrap(error)` before it travels down the pipe.
  */
-export function guardSource(
-  source: ReadableStream<Uint8Array>,
-  latch: ErrorLatch,
-  wrap: (error: unknown) => unknown,
-): ReadableStream<Uint8Array> {
+export function guardSource(source: ReadableStream<Uint8Array>, latch: ErrorLatch, wrap: (error: unknown) => unknown): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>(
     {

@@ -14,16 +14,7 @@ import { SizeLimitError } from '../errors/index.js';
 import { PackageError } from './errors.js';
 import { shownPath } from './paths.js';
 import { iterateBytes, type ByteSource } from './streams.js';
-import {
-  BLOCK_SIZE,
-  TarFormatError,
-  decodeHeader,
-  decodePaxRecords,
-  isZeroBlock,
-  paddingFor,
-  type RawTarHeader,
-  type TarEntryType,
-} from './tar-format.js';
+import { BLOCK_SIZE, TarFormatError, decodeHeader, decodePaxRecords, isZeroBlock, paddingFor, type RawTarHeader, type TarEntryType } from './tar-format.js';
 
 /** One entry of a tar archive, as its headers describe it. */
 export interface TarEntry {

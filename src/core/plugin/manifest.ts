@@ -13,13 +13,7 @@
 import semver from 'semver';
 import * as z from 'zod';
 import { ManifestError, type ErrorDetails, type ManifestIssue } from '../errors/index.js';
-import {
-  MANIFEST_FIELD_LIMITS,
-  MANIFEST_READ_LIMITS,
-  MAX_MANIFEST_JSON_BYTES,
-  checkManifestShape,
-  checkUnknownFields,
-} from './manifest-limits.js';
+import { MANIFEST_FIELD_LIMITS, MANIFEST_READ_LIMITS, MAX_MANIFEST_JSON_BYTES, checkManifestShape, checkUnknownFields } from './manifest-limits.js';
 import { validatePluginName } from './name.js';
 
 export { parsePluginSpec, validatePluginName } from './name.js';
@@ -137,22 +131,25 @@ function schemaWith(LIMITS: FieldLimits) {
       }),
     }),
     engines: z.object({ host: semverRange.optional() }).optional(),
-    dependencies: z.record(z.string(), z.string()).superRefine((dependencies, ctx) => {
-      const entries = Object.entries(dependencies);
-      if (entries.length > LIMITS.dependencies) {
-        ctx.addIssue({ code: 'custom', message: `must hold at most ${LIMITS.dependencies} entries` });
-        return;
-      }
-      for (const [name, range] of entries) {
-        const reason = validatePluginName(name);
-        if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `plugin name ${reason}`, path: [name] });
-        if (range.length > LIMITS.range) {
-          ctx.addIssue({ code: 'custom', message: `must be at most ${LIMITS.range} characters`, path: [name] });
-        } else if (range.trim().length === 0 || semver.validRange(range) === null) {
-          ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range`, path: [name] });
+    dependencies: z
+      .record(z.string(), z.string())
+      .superRefine((dependencies, ctx) => {
+        const entries = Object.entries(dependencies);
+        if (entries.length > LIMITS.dependencies) {
+          ctx.addIssue({ code: 'custom', message: `must hold at most ${LIMITS.dependencies} entries` });
+          return;
         }
-      }
-    }).optional(),
+        for (const [name, range] of entries) {
+          const reason = validatePluginName(name);
+          if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `plugin name ${reason}`, path: [name] });
+          if (range.length > LIMITS.range) {
+            ctx.addIssue({ code: 'custom', message: `must be at most ${LIMITS.range} characters`, path: [name] });
+          } else if (range.trim().length === 0 || semver.validRange(range) === null) {
+            ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range`, path: [name] });
+          }
+        }
+      })
+      .optional(),
     http_services: httpServicesSchema.optional(),
   });
 }
@@ -245,8 +242,7 @@ export function parseManifest(input: unknown, details: ErrorDetails = {}, option
     issues = toIssues(result.error);
   }
   const known = identify(input, details);
-  const who =
-    known.plugin === undefined ? '' : known.version === undefined ? `${known.plugin}: ` : `${known.plugin}@${known.version}: `;
+  const who = known.plugin === undefined ? '' : known.version === undefined ? `${known.plugin}: ` : `${known.plugin}@${known.version}: `;
   const where = details.url === undefined ? '' : ` (${details.url})`;
   const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
   throw new ManifestError(`${who}plugin.json is invalid${where}: ${list}`, issues, known);

@@ -66,12 +66,10 @@ function incompatible(name: string, version: string, required: string, hostVersi
   const tooLong = required.length > MAX_HOST_RANGE_LENGTH;
   const problem = tooLong ? ` (longer than ${MAX_HOST_RANGE_LENGTH} characters)` : semver.validRange(required) === null ? ` (not a valid semver range)` : '';
   const shown = tooLong ? `${required.slice(0, 64)}…` : required;
-  return new CompatibilityError(
-    `${name}@${version} needs host ${shown}${problem}, this host is ${hostVersion}${extra}`,
-    required,
-    hostVersion,
-    { plugin: name, version },
-  );
+  return new CompatibilityError(`${name}@${version} needs host ${shown}${problem}, this host is ${hostVersion}${extra}`, required, hostVersion, {
+    plugin: name,
+    version,
+  });
 }
 
 /**
@@ -81,10 +79,7 @@ function incompatible(name: string, version: string, required: string, hostVersi
  *
  * @example checkCompatibility(manifest, '1.4.0') // hello@1.2.0 needs host ^2.0.0, this host is 1.4.0
  */
-export function checkCompatibility(
-  manifest: { name: string; version: string; engines?: { host?: string } },
-  hostVersion: string,
-): void {
+export function checkCompatibility(manifest: { name: string; version: string; engines?: { host?: string } }, hostVersion: string): void {
   const host = requireHostVersion(hostVersion);
   const required = manifest.engines?.host;
   if (!isCompatible(required, host)) throw incompatible(manifest.name, manifest.version, required!, host);
@@ -132,11 +127,7 @@ function accept(document: PluginDocument, version: string, options: ResolveOptio
  *
  * @example resolveVersion(document, '^1.2', { hostVersion: '2.0.0' }).version // '1.4.1'
  */
-export function resolveVersion(
-  document: PluginDocument,
-  range: string,
-  options: ResolveOptions = {},
-): ResolvedVersion {
+export function resolveVersion(document: PluginDocument, range: string, options: ResolveOptions = {}): ResolvedVersion {
   const name = document.name;
   const all = publishedVersions(document);
   if (all.length === 0) throw new ResolveError(`${name} has no published versions`, [], { plugin: name });
@@ -153,7 +144,7 @@ export function resolveVersion(
 
   const tags = document.distTags;
   const latestUnusable = request === 'latest' && tags.latest !== undefined && !usable(document, tags.latest, options);
-  if (Object.prototype.hasOwnProperty.call(tags, request) && !latestUnusable) {
+  if (Object.hasOwn(tags, request) && !latestUnusable) {
     const target = tags[request]!;
     const entry = document.versions[target];
     if (entry === undefined) {
@@ -170,15 +161,10 @@ export function resolveVersion(
   else if (semver.validRange(request) === null) {
     const known = Object.keys(tags);
     const hint = known.length === 0 ? '' : `; dist-tags: ${known.join(', ')}`;
-    throw new ResolveError(
-      `${name}: "${request}" is neither a valid semver range nor a dist-tag${hint}`,
-      available,
-      { plugin: name },
-    );
+    throw new ResolveError(`${name}: "${request}" is neither a valid semver range nor a dist-tag${hint}`, available, { plugin: name });
   }
 
-  const satisfying = (version: string): boolean =>
-    semver.satisfies(version, effective, { includePrerelease: options.includePrerelease === true });
+  const satisfying = (version: string): boolean => semver.satisfies(version, effective, { includePrerelease: options.includePrerelease === true });
   const matches = all.filter((version) => !document.versions[version]!.yanked && satisfying(version));
   if (matches.length === 0) {
     const yanked = all.filter((version) => document.versions[version]!.yanked && satisfying(version));

@@ -24,7 +24,7 @@
 import { parsePluginDocument, parsePluginList, versionEntrySchema } from './document.js';
 import { DocumentError } from '../errors/index.js';
 import { createRegistryTransport, discard, readBody, unwrap, type Call } from './transport.js';
-import type { DocumentResult, ListResult, RegistryClient, RegistryClientOptions } from './types.js';
+import type { DocumentResult, RegistryClient, RegistryClientOptions } from './types.js';
 import { encodeName, normalizeBase, resolveBlobUrl } from './urls.js';
 import { readSignedList } from './list.js';
 import { ENVELOPE_MEDIA_TYPE, isEnvelope } from '../trust/index.js';
@@ -53,8 +53,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const origin = new URL(base).origin;
   const { send, readJson } = createRegistryTransport(options, origin);
 
-  const accept = (signed: boolean | undefined) =>
-    (signed ?? options.signed) ? ENVELOPE_MEDIA_TYPE : 'application/json';
+  const accept = (signed: boolean | undefined) => ((signed ?? options.signed) ? ENVELOPE_MEDIA_TYPE : 'application/json');
 
   const client: RegistryClient = {
     url: base,
@@ -136,7 +135,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         if (!entry || entry.manifest.name !== name || entry.manifest.version !== version) {
           const problem = parsed.success ? `it describes ${entry?.manifest.name}@${entry?.manifest.version}` : issues(parsed.error);
           throw new DocumentError(`${name}@${version}: PUT ${url} answered with an unusable version entry (${problem})`, {
-            url, plugin: name, version,
+            url,
+            plugin: name,
+            version,
           });
         }
         return entry;

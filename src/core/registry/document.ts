@@ -70,17 +70,15 @@ export function parsePluginDocument(input: unknown, expectedName: string, detail
     });
   }
   if (result.data.name !== expectedName) {
-    throw new DocumentError(
-      `${expectedName}: registry answered with the document of "${result.data.name}"${where}`,
-      { ...details, plugin: expectedName },
-    );
+    throw new DocumentError(`${expectedName}: registry answered with the document of "${result.data.name}"${where}`, { ...details, plugin: expectedName });
   }
   for (const [version, entry] of Object.entries(result.data.versions)) {
     if (entry.manifest.name !== expectedName || entry.manifest.version !== version) {
-      throw new DocumentError(
-        `${expectedName}@${version}: version entry carries the manifest of ${entry.manifest.name}@${entry.manifest.version}${where}`,
-        { ...details, plugin: expectedName, version },
-      );
+      throw new DocumentError(`${expectedName}@${version}: version entry carries the manifest of ${entry.manifest.name}@${entry.manifest.version}${where}`, {
+        ...details,
+        plugin: expectedName,
+        version,
+      });
     }
   }
   return result.data;

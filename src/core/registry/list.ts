@@ -83,7 +83,11 @@ async function readPages(
     if (next.page !== page) throw new DocumentError(`${where} answered with page ${next.page} of the signed plugin list, not page ${page}`, { url: where });
     chars += answer.envelope.payload.length;
     if (chars > MAX_SIGNED_LIST_CHARS) {
-      throw new SizeLimitError(`the signed plugin list (${url}) takes more than ${MAX_SIGNED_LIST_CHARS} characters by page ${page} of ${info.pages}`, MAX_SIGNED_LIST_CHARS, { url: where });
+      throw new SizeLimitError(
+        `the signed plugin list (${url}) takes more than ${MAX_SIGNED_LIST_CHARS} characters by page ${page} of ${info.pages}`,
+        MAX_SIGNED_LIST_CHARS,
+        { url: where },
+      );
     }
     for (const row of rowsOf(answer.body, where)) plugins.push(row);
     envelopes.push(answer.envelope);
@@ -98,16 +102,17 @@ function rowsOf(body: unknown, url: string): PluginSummary[] {
 /** `page`, `pages` and `version` of a page's payload; undefined for a list of one page (no `pages`). */
 function pageInfo(body: unknown, url: string): PageInfo | undefined {
   const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (record['pages'] === undefined && record['page'] === undefined) return undefined;
+  if (record.pages === undefined && record.page === undefined) return undefined;
   const { page, pages } = record;
-  const valid = (value: unknown, min: number, max: number): value is number => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+  const valid = (value: unknown, min: number, max: number): value is number =>
+    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
   if (!valid(pages, 1, MAX_SIGNED_LIST_PAGES) || !valid(page, 0, pages - 1)) {
     throw new DocumentError(
       `the signed plugin list (${url}) says it is page ${shown(page)} of ${shown(pages)}: expected whole numbers, at most ${MAX_SIGNED_LIST_PAGES} pages`,
       { url },
     );
   }
-  return { page, pages, version: record['version'] };
+  return { page, pages, version: record.version };
 }
 
 /** A value of a hostile payload, shown short: a number or a string cut to 40 characters, else its kind (never serialized: it may be nested arbitrarily deep). */

@@ -22,9 +22,19 @@ const MiB = 1024 * 1024;
 const ERROR_BODY_LIMIT = 64 * 1024;
 const RETRY_STATUS = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** One HTTP exchange: what to send, and what the error messages should name. */
@@ -114,7 +124,10 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
       return JSON.parse(new TextDecoder().decode(bytes));
     } catch (error) {
       throw new DocumentError(`${call.method} ${call.url}: answer is not JSON (${describe(error)})`, {
-        url: call.url, plugin: call.plugin, version: call.version, cause: error,
+        url: call.url,
+        plugin: call.plugin,
+        version: call.version,
+        cause: error,
       });
     }
   }
@@ -129,7 +142,9 @@ export function unwrap(call: Call, value: unknown): { body: unknown; envelope?: 
     return { body: JSON.parse(value.payload), envelope: value };
   } catch (error) {
     throw new DocumentError(`${call.method} ${call.url}: the envelope's payload is not JSON (${describe(error)})`, {
-      url: call.url, plugin: call.plugin, cause: error,
+      url: call.url,
+      plugin: call.plugin,
+      cause: error,
     });
   }
 }
@@ -154,7 +169,14 @@ function redirected(call: Call, response: Response): RedirectError {
   return new RedirectError(
     `${prefix}${call.method} ${call.url} was redirected (${status}) to ${where}; a write never follows a redirect ` +
       `(the token would not go along), so nothing was written`,
-    { method: call.method, status: response.status, url: call.url, plugin: call.plugin, version: call.version, ...(location !== undefined ? { location } : {}) },
+    {
+      method: call.method,
+      status: response.status,
+      url: call.url,
+      plugin: call.plugin,
+      version: call.version,
+      ...(location !== undefined ? { location } : {}),
+    },
   );
 }
 
@@ -162,7 +184,11 @@ function redirected(call: Call, response: Response): RedirectError {
 function failure(call: Call, what: string, extra: { status?: number; serverCode?: string; unreachable?: boolean; cause?: unknown }) {
   const prefix = call.prefix === undefined ? '' : `${call.prefix}: `;
   return new RegistryError(`${prefix}${call.method} ${call.url} failed: ${what}`, {
-    method: call.method, url: call.url, plugin: call.plugin, version: call.version, ...extra,
+    method: call.method,
+    url: call.url,
+    plugin: call.plugin,
+    version: call.version,
+    ...extra,
   });
 }
 
@@ -184,8 +210,12 @@ async function httpFailure(call: Call, response: Response, signal: AbortSignal):
 
 /** Reads a body up to `limit` bytes: refuses a larger Content-Length, and cancels the stream once it passes the limit. */
 export async function readBody(
-  call: Call, response: Response, signal: AbortSignal, limit: number,
-  onProgress?: (received: number, total?: number) => void, expected?: number,
+  call: Call,
+  response: Response,
+  signal: AbortSignal,
+  limit: number,
+  onProgress?: (received: number, total?: number) => void,
+  expected?: number,
 ): Promise<Uint8Array> {
   const where = `${call.prefix === undefined ? '' : `${call.prefix}: `}${call.method} ${call.url}`;
   const details = { url: call.url, plugin: call.plugin, version: call.version };
@@ -219,7 +249,11 @@ export async function readBody(
   }
   if (chunks.length === 1 && chunks[0]) return chunks[0];
   const out = new Uint8Array(received);
-  chunks.reduce((offset, chunk) => (out.set(chunk, offset), offset + chunk.byteLength), 0);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
   return out;
 }
 
@@ -229,11 +263,17 @@ function linkSignal(caller: AbortSignal | undefined, ms: number) {
   let timedOut = false;
   const onAbort = (): void => controller.abort(caller?.reason);
   caller?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error(`timed out after ${ms} ms`));
-  }, Math.min(ms, 2_147_483_647));
-  const dispose = (): void => (clearTimeout(timer), caller?.removeEventListener('abort', onAbort));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      controller.abort(new Error(`timed out after ${ms} ms`));
+    },
+    Math.min(ms, 2_147_483_647),
+  );
+  const dispose = (): void => {
+    clearTimeout(timer);
+    caller?.removeEventListener('abort', onAbort);
+  };
   return { signal: controller.signal, timedOut: () => timedOut, dispose };
 }
 

@@ -28,9 +28,7 @@ export interface RegistryClientOptions {
 }
 
 /** The answer of getDocument: a fresh document, or 304 when the ETag still matches. */
-export type DocumentResult =
-  | { status: 200; document: PluginDocument; etag?: string; url: string; envelope?: Envelope }
-  | { status: 304; url: string };
+export type DocumentResult = { status: 200; document: PluginDocument; etag?: string; url: string; envelope?: Envelope } | { status: 304; url: string };
 
 /** Options of RegistryClient.download; `plugin` and `version` are named in errors. */
 export interface DownloadOptions {

@@ -171,11 +171,7 @@ export async function signBytes(privateKey: CryptoKey, bytes: Uint8Array): Promi
  * Serializes a payload object to JSON text and signs it with every key given.
  * The payload text in the envelope is exactly the text that was signed.
  */
-export async function signEnvelope(
-  payloadType: string,
-  payloadObject: unknown,
-  keys: readonly SigningKey[],
-): Promise<Envelope> {
+export async function signEnvelope(payloadType: string, payloadObject: unknown, keys: readonly SigningKey[]): Promise<Envelope> {
   const payload = JSON.stringify(payloadObject);
   const input = signatureInput(payloadType, payload);
   const signatures: EnvelopeSignature[] = [];
@@ -208,7 +204,7 @@ export async function importPublicKey(publicKeyBase64: string): Promise<CryptoKe
 export function isEnvelope(value: unknown): value is Envelope {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return typeof record['payloadType'] === 'string' && typeof record['payload'] === 'string';
+  return typeof record.payloadType === 'string' && typeof record.payload === 'string';
 }
 
 /** A copy backed by a plain ArrayBuffer, as `crypto.subtle` requires under strict lib types. */

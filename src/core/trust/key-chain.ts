@@ -98,7 +98,8 @@ async function step(envelope: unknown, trusted: TrustedKeySet, init: LinkRules, 
   if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw new SignatureError(`keys version ${payload.version} (${url}) lists no key`, { url });
   const keys = await normalizeKeys(payload.keys);
   const threshold = Math.max(init.minThreshold, Number.isSafeInteger(payload.threshold) ? payload.threshold : 1);
-  if (threshold > keys.length) throw new SignatureError(`keys version ${payload.version} (${url}) needs ${threshold} signatures from ${keys.length} key(s)`, { url });
+  if (threshold > keys.length)
+    throw new SignatureError(`keys version ${payload.version} (${url}) needs ${threshold} signatures from ${keys.length} key(s)`, { url });
   const next = { keys, threshold };
   // A renewal after a renewal: the last link added nothing the one before it did not say, and the
   // keys that signed this link are the keys that signed the last one, so this link takes its place.
@@ -124,8 +125,15 @@ function sameKeySet(a: { keys: readonly PublicKeyEntry[]; threshold: number }, b
  * with the set the chain leads to; throws a SignatureError at the first
  * link that does not verify, an ExpiredError for an expired last link.
  */
-export async function replayKeyChain(configured: TrustedKeySet, envelopes: readonly unknown[], rules: LinkRules, url: string, now?: number): Promise<TrustedKeySet> {
-  if (envelopes.length > MAX_KEY_CHAIN_LINKS) throw new SignatureError(`${url}: a stored key chain of ${envelopes.length} links is longer than ${MAX_KEY_CHAIN_LINKS}`, { url });
+export async function replayKeyChain(
+  configured: TrustedKeySet,
+  envelopes: readonly unknown[],
+  rules: LinkRules,
+  url: string,
+  now?: number,
+): Promise<TrustedKeySet> {
+  if (envelopes.length > MAX_KEY_CHAIN_LINKS)
+    throw new SignatureError(`${url}: a stored key chain of ${envelopes.length} links is longer than ${MAX_KEY_CHAIN_LINKS}`, { url });
   let trusted = configured;
   for (const [index, envelope] of envelopes.entries()) {
     const next = await step(envelope, trusted, rules, url, index === envelopes.length - 1 ? now : undefined);
@@ -147,7 +155,11 @@ export function decodeStoredKeyChain(value: unknown): StoredKeyChain | undefined
   if (typeof raw !== 'object' || raw === null || typeof raw.anchor !== 'string' || !Array.isArray(raw.envelopes)) return undefined;
   if (raw.envelopes.length > MAX_KEY_CHAIN_LINKS || !raw.envelopes.every(isEnvelope)) return undefined;
   if (raw.registry !== undefined && typeof raw.registry !== 'string') return undefined;
-  const envelopes = raw.envelopes.map(({ payloadType, payload, signatures }) => ({ payloadType, payload, signatures: Array.isArray(signatures) ? signatures : [] }));
+  const envelopes = raw.envelopes.map(({ payloadType, payload, signatures }) => ({
+    payloadType,
+    payload,
+    signatures: Array.isArray(signatures) ? signatures : [],
+  }));
   return { anchor: raw.anchor, ...(raw.registry !== undefined ? { registry: raw.registry } : {}), envelopes };
 }
 
@@ -201,10 +213,10 @@ export async function followKeyChain(init: ChainInit): Promise<TrustedKeySet> {
       trusted = next;
     } catch (error) {
       if (isExpiredError(error)) throw error;
-      throw new SignatureError(
-        `key rotation chain broken at keys version ${version} (trusted keys version ${trusted.keysVersion}): ${describe(error)}`,
-        { url, cause: error },
-      );
+      throw new SignatureError(`key rotation chain broken at keys version ${version} (trusted keys version ${trusted.keysVersion}): ${describe(error)}`, {
+        url,
+        cause: error,
+      });
     }
   }
   return trusted;

@@ -105,7 +105,10 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
       if (!Number.isSafeInteger(minThreshold) || minThreshold < 1) throw new SignatureError(`threshold must be a positive integer, got ${minThreshold}`);
       const keys = await normalizeKeys(options.trustedKeys);
       if (keys.length < minThreshold) throw new SignatureError(`threshold ${minThreshold} needs at least that many trustedKeys, got ${keys.length}`);
-      const anchor = `${minThreshold}:${keys.map((key) => key.keyid).sort().join(',')}`;
+      const anchor = `${minThreshold}:${keys
+        .map((key) => key.keyid)
+        .sort()
+        .join(',')}`;
       return { keys, threshold: minThreshold, keysVersion: 0, anchor, chain: [], ...(options.registryId ? { registry: options.registryId } : {}) };
     })();
     configured.catch(() => (configured = undefined));
@@ -171,9 +174,14 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
     const start = refusal ? { ...(await base()), ...(set.registry !== undefined ? { registry: set.registry } : {}) } : set;
     const next = await followKeyChain({ current: start, fetchKeys, registry: options.registryId ?? start.registry, minThreshold, url: keysUrl, now: now() });
     if (seen !== undefined && next.keysVersion < seen) {
-      throw new RollbackError(`${keysUrl}: the registry's newest keys version is ${next.keysVersion}, older than keys version ${seen} already seen (rollback)`, seen, next.keysVersion, {
-        url: keysUrl,
-      });
+      throw new RollbackError(
+        `${keysUrl}: the registry's newest keys version is ${next.keysVersion}, older than keys version ${seen} already seen (rollback)`,
+        seen,
+        next.keysVersion,
+        {
+          url: keysUrl,
+        },
+      );
     }
     if (next !== set) return save(next);
     await raiseKeysSeen(next.keysVersion, seen);
@@ -240,7 +248,10 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
     return rotating;
   }
 
-  async function open<P extends Payload>(envelope: Envelope | undefined, expect: { payloadType: string; type: P['type']; name?: string; url: string; offline?: boolean }): Promise<P> {
+  async function open<P extends Payload>(
+    envelope: Envelope | undefined,
+    expect: { payloadType: string; type: P['type']; name?: string; url: string; offline?: boolean },
+  ): Promise<P> {
     const details = { url: expect.url, ...(expect.name !== undefined ? { plugin: expect.name } : {}) };
     const attempt = (set: TrustedKeySet) =>
       openEnvelope<P>(envelope, {
@@ -279,15 +290,19 @@ export function createTrustGuard(registryUrl: string, options: TrustOptions, fet
     const seen = await store.getVersion(payload.registry, key);
     if (seen !== undefined && payload.version < seen) {
       const what = expect.name ?? expect.type;
-      throw new RollbackError(`${what} (${expect.url}): signed version ${payload.version} is older than version ${seen} already seen (rollback)`, seen, payload.version, details);
+      throw new RollbackError(
+        `${what} (${expect.url}): signed version ${payload.version} is older than version ${seen} already seen (rollback)`,
+        seen,
+        payload.version,
+        details,
+      );
     }
     await store.raiseVersion(payload.registry, key, payload.version);
     return payload;
   }
 
   return {
-    document: (name, envelope, where) =>
-      open<DocumentPayload>(envelope, { payloadType: DOCUMENT_PAYLOAD_TYPE, type: 'document', name, ...where }),
+    document: (name, envelope, where) => open<DocumentPayload>(envelope, { payloadType: DOCUMENT_PAYLOAD_TYPE, type: 'document', name, ...where }),
     list: (envelope, url) => open<ListPayload>(envelope, { payloadType: LIST_PAYLOAD_TYPE, type: 'list', url }),
   };
 }

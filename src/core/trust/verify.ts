@@ -59,7 +59,8 @@ export async function normalizeKeys(input: readonly TrustedKeyInput[]): Promise<
     } catch (error) {
       throw new SignatureError(`trusted key ${describeValue(given.publicKey)} is not base64`, { cause: error });
     }
-    if (raw.byteLength !== 32) throw new SignatureError(`trusted key ${describeValue(given.publicKey)} is ${raw.byteLength} bytes, not a raw 32-byte Ed25519 key`);
+    if (raw.byteLength !== 32)
+      throw new SignatureError(`trusted key ${describeValue(given.publicKey)} is ${raw.byteLength} bytes, not a raw 32-byte Ed25519 key`);
     const keyid = await keyIdOf(raw);
     if (given.keyid !== undefined && given.keyid !== keyid) {
       throw new SignatureError(`trusted key ${describeValue(given.publicKey)} has keyid ${keyid}, not ${describeValue(given.keyid)}`);
@@ -120,7 +121,10 @@ export function hasUnknownSigner(envelope: Envelope, keys: readonly PublicKeyEnt
  * SignatureError saying what is wrong (no envelope, no signature, no trusted
  * signer, a trusted signer whose signature does not verify, too few).
  */
-export async function checkSignatures(envelope: unknown, expect: Pick<EnvelopeExpectation, 'payloadType' | 'keys' | 'threshold' | 'details'>): Promise<Envelope> {
+export async function checkSignatures(
+  envelope: unknown,
+  expect: Pick<EnvelopeExpectation, 'payloadType' | 'keys' | 'threshold' | 'details'>,
+): Promise<Envelope> {
   const where = describeWhere(expect.details);
   if (!isEnvelope(envelope)) throw new SignatureError(`${where}: the registry answered unsigned metadata, and this host requires signatures`, expect.details);
   if (envelope.payloadType !== expect.payloadType) {
@@ -156,13 +160,22 @@ export async function openEnvelope<P extends Payload>(envelope: unknown, expect:
   }
   if (typeof payload !== 'object' || payload === null) throw new SignatureError(`${where}: the signed payload is not an object`, expect.details);
   if (payload.type !== expect.type) {
-    throw new SignatureError(`${where}: signed payload is of type ${JSON.stringify(payload.type)}, not ${JSON.stringify(expect.type)} (mix-and-match)`, expect.details);
+    throw new SignatureError(
+      `${where}: signed payload is of type ${JSON.stringify(payload.type)}, not ${JSON.stringify(expect.type)} (mix-and-match)`,
+      expect.details,
+    );
   }
   if (typeof payload.registry !== 'string' || (expect.registry !== undefined && payload.registry !== expect.registry)) {
-    throw new SignatureError(`${where}: signed by registry ${JSON.stringify(payload.registry)}, not ${JSON.stringify(expect.registry)} (mix-and-match)`, expect.details);
+    throw new SignatureError(
+      `${where}: signed by registry ${JSON.stringify(payload.registry)}, not ${JSON.stringify(expect.registry)} (mix-and-match)`,
+      expect.details,
+    );
   }
   if (expect.name !== undefined && payload.name !== expect.name) {
-    throw new SignatureError(`${where}: the signed payload is the document of ${JSON.stringify(payload.name)}, not ${JSON.stringify(expect.name)} (mix-and-match)`, expect.details);
+    throw new SignatureError(
+      `${where}: the signed payload is the document of ${JSON.stringify(payload.name)}, not ${JSON.stringify(expect.name)} (mix-and-match)`,
+      expect.details,
+    );
   }
   if (!Number.isSafeInteger(payload.version) || (payload.version as number) < 0) {
     throw new SignatureError(`${where}: the signed payload has no valid version`, expect.details);

@@ -60,8 +60,7 @@ function decode(text: string, registry: string, name: string): CachedDocument | 
 export function createFsDocumentCache(dir: string, options: FsDocumentCacheOptions = {}): FsDocumentCache {
   const root = join(dir, 'documents');
   const limits = { maxBytes: options.maxEntryBytes ?? DEFAULT_MAX_DOCUMENT_FILE_BYTES, timeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS };
-  const pathOf = (registry: string, name: string) =>
-    join(root, `${createHash('sha256').update(`${registry}\n${name}`).digest('hex')}.json`);
+  const pathOf = (registry: string, name: string) => join(root, `${createHash('sha256').update(`${registry}\n${name}`).digest('hex')}.json`);
 
   return {
     dir,

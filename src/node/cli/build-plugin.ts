@@ -75,7 +75,10 @@ export async function buildPlugin(project: PluginProject): Promise<BuildResult> 
     import('rollup-plugin-esbuild'),
   ]);
   const tsconfig = join(project.dir, 'tsconfig.json');
-  const hasTsconfig = await stat(tsconfig).then((info) => info.isFile(), () => false);
+  const hasTsconfig = await stat(tsconfig).then(
+    (info) => info.isFile(),
+    () => false,
+  );
   const warnings: string[] = [];
   const where = (path: string | undefined) => (path ? relative(project.dir, path) || path : project.dir);
   let bundle;
@@ -100,7 +103,10 @@ export async function buildPlugin(project: PluginProject): Promise<BuildResult> 
       ],
       onLog(level, log: RollupLog, handler) {
         if (log.code === 'UNRESOLVED_IMPORT') {
-          handler('error', { ...log, message: `${where(log.id)} imports "${log.exporter}", which cannot be resolved (${unresolvedHint(log.exporter ?? '', project.dir)})` });
+          handler('error', {
+            ...log,
+            message: `${where(log.id)} imports "${log.exporter}", which cannot be resolved (${unresolvedHint(log.exporter ?? '', project.dir)})`,
+          });
           return;
         }
         if (level === 'warn' && !QUIET.has(log.code ?? '')) warnings.push(`${log.id ? `${where(log.id)}: ` : ''}${log.message}`);
@@ -109,7 +115,10 @@ export async function buildPlugin(project: PluginProject): Promise<BuildResult> 
     await mkdir(dirname(project.bundlePath), { recursive: true });
     const output = await bundle.write({ file: project.bundlePath, format: 'es', inlineDynamicImports: true, sourcemap: false });
     if (output.output.length > 1) {
-      const extra = output.output.slice(1).map((item) => item.fileName).join(', ');
+      const extra = output.output
+        .slice(1)
+        .map((item) => item.fileName)
+        .join(', ');
       warnings.push(`the build also wrote ${extra}; only ${project.manifest.source.path} is packed`);
     }
   } catch (error) {

@@ -32,7 +32,12 @@ export function formatTable(header: string[], rows: string[][]): string[] {
   // Cells are made terminal-safe before the widths are measured, so columns stay aligned.
   const all = [header, ...rows].map((row) => row.map(terminalLine));
   const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
-  return all.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  return all.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;

@@ -30,7 +30,10 @@ export interface PluginProject {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isFile(), () => false);
+  return stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
 }
 
 /** The first existing entry candidate of `dir`, or undefined. */

@@ -97,7 +97,13 @@ async function scan(dir: string): Promise<{ folders: string[]; packages: string[
         failed.push(failure(path, new PluginLoadError(`${path} is a symbolic link; loadDir does not follow links out of ${dir}`)));
       }
     } else if (entry.isDirectory()) {
-      if (await lstat(join(path, 'plugin.json')).then(() => true, () => false)) folders.push(path);
+      if (
+        await lstat(join(path, 'plugin.json')).then(
+          () => true,
+          () => false,
+        )
+      )
+        folders.push(path);
     } else if (entry.isFile() && entry.name.endsWith('.plg')) {
       packages.push(path);
     }
@@ -133,7 +139,15 @@ export async function discover(base: string, options: LoadDirOptions = {}): Prom
     const first = byName.get(found.parsed.name);
     if (first) {
       const id = `${found.parsed.name}@${found.parsed.version}`;
-      failed.push(failure(found.location, new PluginLoadError(`${id}: ${found.parsed.name} is also in ${first.location}; only that one is loaded`, { plugin: found.parsed.name, version: found.parsed.version })));
+      failed.push(
+        failure(
+          found.location,
+          new PluginLoadError(`${id}: ${found.parsed.name} is also in ${first.location}; only that one is loaded`, {
+            plugin: found.parsed.name,
+            version: found.parsed.version,
+          }),
+        ),
+      );
     } else {
       byName.set(found.parsed.name, found);
     }

@@ -27,12 +27,7 @@ export type PagePath = keyof typeof PAGE_POLICIES;
 
 /** The example page's Content-Security-Policy for a registry origin. */
 function pagePolicy(registryOrigins: string[], scriptSources: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'self' ${scriptSources}`.trim(),
-    `connect-src ${registryOrigins.join(' ')}`,
-    "style-src 'self'",
-  ].join('; ');
+  return ["default-src 'none'", `script-src 'self' ${scriptSources}`.trim(), `connect-src ${registryOrigins.join(' ')}`, "style-src 'self'"].join('; ');
 }
 
 /** Bundles examples/browser-host/main.js with plughub/browser (resolved through package.json exports). */

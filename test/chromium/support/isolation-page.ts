@@ -73,7 +73,11 @@ const spawner: WorkerSpawner = {
   spawn(): IsolatedWorker {
     const worker = inner.spawn();
     counts.spawned += 1;
-    return { ...worker, terminate: () => ((counts.terminated += 1), worker.terminate()) };
+    const terminate = () => {
+      counts.terminated += 1;
+      return worker.terminate();
+    };
+    return { ...worker, terminate };
   },
 };
 

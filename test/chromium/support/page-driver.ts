@@ -21,22 +21,16 @@ export async function openHost(page: Page, url: string): Promise<void> {
 
 /** Waits until the status output shows one of `states`. */
 export async function waitForStatus(page: Page, states: string[]): Promise<string> {
-  const handle = await page.waitForFunction(
-    (wanted) => {
-      const status = document.getElementById('status')?.textContent ?? '';
-      return wanted.includes(status) ? status : undefined;
-    },
-    states,
-  );
+  const handle = await page.waitForFunction((wanted) => {
+    const status = document.getElementById('status')?.textContent ?? '';
+    return wanted.includes(status) ? status : undefined;
+  }, states);
   return (await handle.jsonValue()) as string;
 }
 
 /** Waits until the page's log has a line containing `text`. */
 export async function waitForLog(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (wanted) => [...document.querySelectorAll('#log li')].some((item) => item.textContent?.includes(wanted)),
-    text,
-  );
+  await page.waitForFunction((wanted) => [...document.querySelectorAll('#log li')].some((item) => item.textContent?.includes(wanted)), text);
 }
 
 /** The lines of the page's log. */

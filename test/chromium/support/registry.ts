@@ -39,7 +39,11 @@ export async function startRegistry(options: { signing?: SigningOptions } = {}):
   const { token } = await tokens.create({ admin: true, publish: [] });
   // Blobs are cached in memory once read; keep none so that a tampered file is served as it is on disk.
   const storage = createFsStorage(dataDir, { blobCacheBytes: 1 });
-  const server = await serveNode(createRegistry({ storage, tokens, uploads: { perToken: 64 }, ...(options.signing ? { signing: options.signing } : {}) }), { port: 0, host: '127.0.0.1', closeGraceMs: 500 });
+  const server = await serveNode(createRegistry({ storage, tokens, uploads: { perToken: 64 }, ...(options.signing ? { signing: options.signing } : {}) }), {
+    port: 0,
+    host: '127.0.0.1',
+    closeGraceMs: 500,
+  });
   const client = createRegistryClient({ url: server.url, token, retry: 0 });
   let running = true;
 

@@ -103,7 +103,11 @@ describe('createApiScope', () => {
       formatter: () => (value: number) => `#${value}`,
       handle: () => ({ close: () => (closed += 1) }),
       channel: () => tracked({ close: () => (closed += 1) }),
-      debounce: (fn: () => void) => untracked(() => ((called += 1), fn())),
+      debounce: (fn: () => void) =>
+        untracked(() => {
+          called += 1;
+          return fn();
+        }),
     };
     const scope = createApiScope(api);
     expect(scope.api.formatter()(3)).toBe('#3');

@@ -94,7 +94,9 @@ describe('host: load and execute', () => {
   it('refuses a module without an execute function, naming what it exports', async () => {
     const { registry, host: makeHost } = setup();
     await publish(registry, 'shapeless', '1.0.0', `export const run = () => 1; export default { name: 'x' };`);
-    const error = await makeHost().load('shapeless').catch((e: unknown) => e);
+    const error = await makeHost()
+      .load('shapeless')
+      .catch((e: unknown) => e);
     expect(isPluginLoadError(error)).toBe(true);
     expect((error as Error).message).toBe(
       'shapeless@1.0.0: the module has no execute function (it exports default, run); export default definePlugin({ execute }) or export function execute(ctx)',
@@ -104,7 +106,9 @@ describe('host: load and execute', () => {
   it('reports a bundle that throws at import as PluginLoadError with the cause', async () => {
     const { registry, host: makeHost } = setup();
     await publish(registry, 'boom', '2.0.0', `throw new Error('kaboom'); export function execute() {}`);
-    const error = await makeHost().load('boom').catch((e: unknown) => e);
+    const error = await makeHost()
+      .load('boom')
+      .catch((e: unknown) => e);
     expect(isPluginLoadError(error)).toBe(true);
     expect((error as Error).message).toBe('boom@2.0.0: import failed: Error: kaboom');
   });
@@ -131,7 +135,12 @@ describe('host: load and execute', () => {
 
   it("follows the caller's signal", async () => {
     const { registry, host: makeHost } = setup();
-    await publish(registry, 'waiter', '1.0.0', `export function execute(ctx) { return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))); }`);
+    await publish(
+      registry,
+      'waiter',
+      '1.0.0',
+      `export function execute(ctx) { return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))); }`,
+    );
     const host = makeHost();
     await host.load('waiter');
     const controller = new AbortController();

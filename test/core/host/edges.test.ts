@@ -62,10 +62,15 @@ describe('host edges', () => {
 
   it("counts a call's deadline from the call, also while it waits for a handover", async () => {
     const { registry, host: makeHost } = setup();
-    await publish(registry, 'handover', '1.0.0', `export default {
+    await publish(
+      registry,
+      'handover',
+      '1.0.0',
+      `export default {
       execute() { return 'v1'; },
       deactivate() { return new Promise((resolve) => { globalThis.__finishDeactivate = resolve; globalThis.__deactivating(); }); },
-    };`);
+    };`,
+    );
     const host = makeHost();
     await host.load('handover@^1');
     await publish(registry, 'handover', '1.0.1', `export function execute() { return 'v2'; }`);

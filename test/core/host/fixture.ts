@@ -16,17 +16,8 @@ export function pluginSource(body: string): string {
 }
 
 /** Publishes `name@version` with the given module source and manifest extras. */
-export function publish(
-  registry: RegistryDouble,
-  name: string,
-  version: string,
-  body: string,
-  manifest: Record<string, unknown> = {},
-) {
-  return registry.publish(
-    { name, version, source: { mode: 'esm', path: 'index.js' }, ...manifest },
-    pluginSource(body),
-  );
+export function publish(registry: RegistryDouble, name: string, version: string, body: string, manifest: Record<string, unknown> = {}) {
+  return registry.publish({ name, version, source: { mode: 'esm', path: 'index.js' }, ...manifest }, pluginSource(body));
 }
 
 /** A registry double plus a factory for hosts that share (or not) its caches. */
@@ -35,7 +26,6 @@ export function setup() {
   const cache = createMemoryBlobCache();
   const documents = createMemoryDocumentCache();
   const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 });
-  const host = <Api = unknown>(options: HostOptions<Api> = {}) =>
-    createHost<Api>({ registry: client, cache, documents, ...options });
+  const host = <Api = unknown>(options: HostOptions<Api> = {}) => createHost<Api>({ registry: client, cache, documents, ...options });
   return { registry, cache, documents, client, host };
 }

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isCompatibilityError,
-  isDependencyCycleError,
-  isRegistryError,
-  isResolveError,
-} from '../../../src/core/errors/index.js';
+import { isCompatibilityError, isDependencyCycleError, isRegistryError, isResolveError } from '../../../src/core/errors/index.js';
 import { createHost } from '../../../src/core/host/create.js';
 import { createRegistryClient } from '../../../src/core/registry/client.js';
 import { publish, setup } from './fixture.js';
 
-const documentRequests = (requests: Request[], name: string) =>
-  requests.filter((r) => new URL(r.url).pathname === `/v1/plugins/${encodeURIComponent(name)}`);
+const documentRequests = (requests: Request[], name: string) => requests.filter((r) => new URL(r.url).pathname === `/v1/plugins/${encodeURIComponent(name)}`);
 
 describe('host: resolution against the registry', () => {
   it('picks the highest matching version, honouring yanks and tags', async () => {
@@ -28,7 +22,9 @@ describe('host: resolution against the registry', () => {
     const { registry, host: makeHost } = setup();
     await publish(registry, 'few', '1.0.0', `export function execute() {}`);
     await publish(registry, 'few', '1.5.0', `export function execute() {}`);
-    const error = await makeHost().load('few@^3').catch((e: unknown) => e);
+    const error = await makeHost()
+      .load('few@^3')
+      .catch((e: unknown) => e);
     expect(isResolveError(error)).toBe(true);
     expect((error as Error).message).toBe('few: no version matches "^3" (available: 1.0.0, 1.5.0)');
   });
@@ -38,7 +34,9 @@ describe('host: resolution against the registry', () => {
     await publish(registry, 'needs', '1.0.0', `export function execute() { return 1; }`, { engines: { host: '^1.0.0' } });
     await publish(registry, 'needs', '1.1.0', `export function execute() { return 2; }`, { engines: { host: '^2.0.0' } });
     expect((await makeHost({ hostVersion: '1.4.0' }).load('needs@^1')).version).toBe('1.0.0');
-    const error = await makeHost({ hostVersion: '3.0.0' }).load('needs@^1').catch((e: unknown) => e);
+    const error = await makeHost({ hostVersion: '3.0.0' })
+      .load('needs@^1')
+      .catch((e: unknown) => e);
     expect(isCompatibilityError(error)).toBe(true);
     expect((error as Error).message).toContain('3.0.0');
     expect((error as Error).message).toContain('needs@1.1.0');
@@ -56,7 +54,9 @@ describe('host: resolution against the registry', () => {
 
   it('fails with a RegistryError for a plugin the registry does not have', async () => {
     const { host: makeHost } = setup();
-    const error = await makeHost().load('missing').catch((e: unknown) => e);
+    const error = await makeHost()
+      .load('missing')
+      .catch((e: unknown) => e);
     expect(isRegistryError(error)).toBe(true);
     expect(error).toMatchObject({ status: 404, plugin: 'missing' });
   });
@@ -75,9 +75,7 @@ describe('host: offline', () => {
     expect(await host.execute('cached')).toBe('from cache');
     const error = await host.load('never-seen').catch((e: unknown) => e);
     expect(isRegistryError(error)).toBe(true);
-    expect((error as Error).message).toMatch(
-      /^never-seen: the registry at http:\/\/registry\.test is unreachable and this plugin is not cached/,
-    );
+    expect((error as Error).message).toMatch(/^never-seen: the registry at http:\/\/registry\.test is unreachable and this plugin is not cached/);
   });
 });
 
@@ -113,7 +111,12 @@ describe('host: dependencies', () => {
     host.on('loaded', ({ plugin }) => order.push(plugin.name));
     await host.load('top');
     expect(order).toEqual(['base', 'left', 'right', 'top']);
-    expect(host.list().map((p) => p.name).sort()).toEqual(['base', 'left', 'right', 'top']);
+    expect(
+      host
+        .list()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['base', 'left', 'right', 'top']);
   });
 
   it("loads a local bundle's dependencies from the registry first", async () => {

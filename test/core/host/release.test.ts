@@ -38,11 +38,16 @@ describe('host: unload releases what a plugin registered through ctx.host', () =
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const { registry, host: makeHost } = setup();
     const { api, active } = timerApi();
-    await publish(registry, 'leaky', '1.0.0', `const t = (globalThis.__ticks ??= {});
+    await publish(
+      registry,
+      'leaky',
+      '1.0.0',
+      `const t = (globalThis.__ticks ??= {});
       export default {
         activate(ctx) { ctx.host.every(10, () => { t.leaky = (t.leaky ?? 0) + 1; }); },
         execute(ctx) { ctx.host.every(5, () => { t.leaky = (t.leaky ?? 0) + 1; }); return 'started'; },
-      };`);
+      };`,
+    );
     const host = makeHost({ api });
     await host.load('leaky');
     expect(await host.execute('leaky')).toBe('started');
@@ -61,13 +66,24 @@ describe('host: unload releases what a plugin registered through ctx.host', () =
     const listeners = new Set<() => void>();
     let channels = 0;
     const api = {
-      on: (listener: () => void) => (listeners.add(listener), () => listeners.delete(listener)),
-      openChannel: () => ((channels += 1), tracked({ close: () => (channels -= 1) })),
+      on: (listener: () => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      openChannel: () => {
+        channels += 1;
+        return tracked({ close: () => (channels -= 1) });
+      },
     };
-    await publish(registry, 'listener', '1.0.0', `export default {
+    await publish(
+      registry,
+      'listener',
+      '1.0.0',
+      `export default {
         activate(ctx) { ctx.host.on(() => {}); ctx.host.openChannel(); globalThis.__listenerSignal = ctx.signal; },
         execute() {},
-      };`);
+      };`,
+    );
     const host = makeHost({ api });
     await host.load('listener');
     const signal = (globalThis as { __listenerSignal?: AbortSignal }).__listenerSignal!;

@@ -53,9 +53,9 @@ describe('host.loadBundle with replace', () => {
     const errors: HostEvents['error'][] = [];
     host.on('error', (event) => errors.push(event));
     await expect(host.loadBundle(bundle('1.0.1', 'export default {'), { replace: true })).rejects.toThrow(/local@1\.0\.1: import failed/);
-    await expect(host.loadBundle(bundle('1.0.2', `export default { activate() { throw new Error('no'); }, execute() {} };`), { replace: true })).rejects.toThrow(
-      'local@1.0.2: activate failed: no',
-    );
+    await expect(
+      host.loadBundle(bundle('1.0.2', `export default { activate() { throw new Error('no'); }, execute() {} };`), { replace: true }),
+    ).rejects.toThrow('local@1.0.2: activate failed: no');
     expect(await host.execute('local')).toBe(2);
     expect(host.get('local')!.version).toBe('1.0.0');
     expect(errors).toMatchObject([

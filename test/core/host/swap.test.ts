@@ -31,10 +31,18 @@ describe('host: upgrade under concurrent calls', () => {
         },
         ${hooks}
       };`;
-    await publish(registry, 'busy', '1.0.0', module('1.0.0', `deactivate() {
+    await publish(
+      registry,
+      'busy',
+      '1.0.0',
+      module(
+        '1.0.0',
+        `deactivate() {
       h.deactivating();
       return new Promise((resolve) => { h.finishDeactivate = resolve; });
-    },`));
+    },`,
+      ),
+    );
     const host = makeHost();
     await host.load('busy@^1');
     await publish(registry, 'busy', '1.1.0', module('1.1.0', `activate(ctx, state) { h.activatedWith = state; },`));
@@ -80,8 +88,13 @@ describe('host: upgrade edge cases', () => {
     await publish(registry, 'clumsy', '1.0.0', `export default { execute() { return 1; }, deactivate() { throw new Error('oops'); } };`);
     const host = makeHost();
     await host.load('clumsy@^1');
-    await publish(registry, 'clumsy', '1.0.1', `let got = 'unset';
-      export default { activate(ctx, state) { got = state; }, execute() { return got === undefined ? 'no state' : got; } };`);
+    await publish(
+      registry,
+      'clumsy',
+      '1.0.1',
+      `let got = 'unset';
+      export default { activate(ctx, state) { got = state; }, execute() { return got === undefined ? 'no state' : got; } };`,
+    );
     const errors: HostEvents['error'][] = [];
     host.on('error', (event) => errors.push(event));
     expect((await host.upgrade('clumsy')).version).toBe('1.0.1');
@@ -98,7 +111,9 @@ describe('host: upgrade edge cases', () => {
     const errors: HostEvents['error'][] = [];
     host.on('error', (event) => errors.push(event));
     const unreachable = await publish(registry, 'sturdy', '1.0.1', `export function execute() { return 'v2'; }`);
-    const off = registry.intercept((request) => (new URL(request.url).pathname === unreachable.dist.url ? new Response('{"error":{"code":"E","message":"down"}}', { status: 503 }) : undefined));
+    const off = registry.intercept((request) =>
+      new URL(request.url).pathname === unreachable.dist.url ? new Response('{"error":{"code":"E","message":"down"}}', { status: 503 }) : undefined,
+    );
     await expect(host.upgrade('sturdy')).rejects.toThrow(/503/);
     off();
     registry.yank('sturdy', '1.0.1');
@@ -119,7 +134,12 @@ describe('host: upgrade edge cases', () => {
     await host.load('app@^1');
     await publish(registry, 'app', '1.1.0', `export function execute() { return 'with helper'; }`, { dependencies: { helper: '^2' } });
     await host.upgrade('app');
-    expect(host.list().map((p) => `${p.name}@${p.version}`).sort()).toEqual(['app@1.1.0', 'helper@2.0.0']);
+    expect(
+      host
+        .list()
+        .map((p) => `${p.name}@${p.version}`)
+        .sort(),
+    ).toEqual(['app@1.1.0', 'helper@2.0.0']);
   });
 
   it('skips newer versions the host cannot run and never moves to a lower version', async () => {
@@ -153,7 +173,12 @@ describe('host: upgrade edge cases', () => {
     await publish(registry, 'gone', '1.0.0', `export function execute() {}`);
     const host = makeHost();
     await host.load('gone@^1');
-    const entry = await publish(registry, 'gone', '1.0.1', `globalThis.__goneActivated = false; export default { activate() { globalThis.__goneActivated = true; }, execute() {} };`);
+    const entry = await publish(
+      registry,
+      'gone',
+      '1.0.1',
+      `globalThis.__goneActivated = false; export default { activate() { globalThis.__goneActivated = true; }, execute() {} };`,
+    );
     let unloading: Promise<void> | undefined;
     registry.intercept((request) => {
       if (new URL(request.url).pathname === entry.dist.url) unloading ??= host.unload('gone');
@@ -169,10 +194,15 @@ describe('host: upgrade edge cases', () => {
 
   it('aborts the calls a replaced version still runs when the host closes during the grace period', async () => {
     const { registry, host: makeHost } = setup();
-    await publish(registry, 'lingering', '1.0.0', `export function execute(ctx) {
+    await publish(
+      registry,
+      'lingering',
+      '1.0.0',
+      `export function execute(ctx) {
       globalThis.__lingeringStarted();
       return new Promise((resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
-    }`);
+    }`,
+    );
     const host = makeHost();
     await host.load('lingering@^1');
     const started = new Promise<void>((resolve) => ((globalThis as { __lingeringStarted?: () => void }).__lingeringStarted = resolve));

@@ -42,7 +42,9 @@ describe('host.checkUpdates', () => {
     });
     await publish(registry, 'fresh', '1.1.0', `export function execute() { return 'fresh 2'; }`);
     const bad = await publish(registry, 'tampered', '1.0.1', `export function execute() { return 'tampered 2'; }`);
-    registry.intercept((request) => (new URL(request.url).pathname === bad.dist.url ? new Response('export function execute() { return "evil"; }') : undefined));
+    registry.intercept((request) =>
+      new URL(request.url).pathname === bad.dist.url ? new Response('export function execute() { return "evil"; }') : undefined,
+    );
     const errors: HostEvents['error'][] = [];
     host.on('error', (event) => errors.push(event));
     const checked = nextCheck(host);

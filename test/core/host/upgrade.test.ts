@@ -6,14 +6,24 @@ import { publish, setup } from './fixture.js';
 describe('host: upgrade', () => {
   it('moves to the newest version in range and hands state from deactivate to activate', async () => {
     const { registry, host: makeHost } = setup();
-    await publish(registry, 'counter', '1.0.0', `let count = 0;
-      export default { activate(ctx, state) {}, execute() { return ++count; }, deactivate() { return { count }; } };`);
+    await publish(
+      registry,
+      'counter',
+      '1.0.0',
+      `let count = 0;
+      export default { activate(ctx, state) {}, execute() { return ++count; }, deactivate() { return { count }; } };`,
+    );
     const host = makeHost();
     await host.load('counter@^1');
     await host.execute('counter');
     await host.execute('counter');
-    await publish(registry, 'counter', '1.1.0', `let count = 0;
-      export default { activate(ctx, state) { count = state.count * 100; }, execute() { return ++count; } };`);
+    await publish(
+      registry,
+      'counter',
+      '1.1.0',
+      `let count = 0;
+      export default { activate(ctx, state) { count = state.count * 100; }, execute() { return ++count; } };`,
+    );
     await publish(registry, 'counter', '2.0.0', `export function execute() { return 'too new'; }`);
     const upgrades: HostEvents['upgraded'][] = [];
     host.on('upgraded', (event) => upgrades.push(event));
@@ -27,13 +37,18 @@ describe('host: upgrade', () => {
 
   it('lets calls in flight finish on the old version, then aborts it', async () => {
     const { registry, host: makeHost } = setup();
-    await publish(registry, 'slowpoke', '1.0.0', `export function execute(ctx) {
+    await publish(
+      registry,
+      'slowpoke',
+      '1.0.0',
+      `export function execute(ctx) {
       return new Promise((resolve, reject) => {
         globalThis.__finishOld = () => resolve('old');
         ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
         globalThis.__oldStarted();
       });
-    }`);
+    }`,
+    );
     const host = makeHost();
     const old = await host.load('slowpoke@^1');
     const started = new Promise<void>((resolve) => ((globalThis as { __oldStarted?: () => void }).__oldStarted = resolve));
@@ -51,8 +66,13 @@ describe('host: upgrade', () => {
 
   it('keeps the old version serving when the new one fails to activate', async () => {
     const { registry, host: makeHost } = setup();
-    await publish(registry, 'stable', '1.0.0', `let state;
-      export default { activate(ctx, s) { state = s; }, execute() { return 'v1 ' + JSON.stringify(state ?? null); }, deactivate() { return 'kept'; } };`);
+    await publish(
+      registry,
+      'stable',
+      '1.0.0',
+      `let state;
+      export default { activate(ctx, s) { state = s; }, execute() { return 'v1 ' + JSON.stringify(state ?? null); }, deactivate() { return 'kept'; } };`,
+    );
     const host = makeHost();
     await host.load('stable@^1');
     await publish(registry, 'stable', '1.1.0', `export default { activate() { throw new Error('cannot start'); }, execute() { return 'v2'; } };`);

@@ -112,7 +112,12 @@ describe('ctx.host across a worker boundary', () => {
       return 'answer';
     }) as { db: { get(...args: unknown[]): Promise<unknown>; put?: () => void }; version: string; missing?: () => void };
     expect(await host.db.get('k', 1)).toBe('answer');
-    expect(sent).toEqual([[['db', 'get'], ['k', 1]]]);
+    expect(sent).toEqual([
+      [
+        ['db', 'get'],
+        ['k', 1],
+      ],
+    ]);
     expect(host.version).toBe('1.2.0');
     expect(host.missing?.()).toBeUndefined();
     expect(host.db.put).toBeUndefined();

@@ -5,13 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createContext, prefixedLogger, silentLogger, type Logger } from '../../../src/core/plugin/context.js';
-import {
-  UnloadedError,
-  isCancelledError,
-  isDeadlineExceededError,
-  isUnloadedError,
-  isUsageError,
-} from '../../../src/core/errors/index.js';
+import { UnloadedError, isCancelledError, isDeadlineExceededError, isUnloadedError, isUsageError } from '../../../src/core/errors/index.js';
 
 const plugin = { name: 'hello', version: '1.2.0' };
 

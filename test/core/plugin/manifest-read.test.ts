@@ -31,7 +31,7 @@ describe('parseManifest on the read path', () => {
     const manifest = parseManifest({ ...valid, ...LEGACY_FIELDS }, {}, { strict: false });
     expect(manifest.description).toHaveLength(301);
     expect(manifest.maintainers).toHaveLength(40);
-    expect(manifest['notes']).toHaveLength(10 * 1024);
+    expect(manifest.notes).toHaveLength(10 * 1024);
     expect(() => parseManifest({ ...valid, ...LEGACY_FIELDS })).toThrow(/unknown fields \(notes\) take \d+ bytes: at most 8192 are allowed/);
     const { notes: _, ...listed } = LEGACY_FIELDS;
     expect(() => parseManifest({ ...valid, ...listed }, {}, { strict: true })).toThrow(
@@ -47,9 +47,18 @@ describe('parseManifest on the read path', () => {
     expect(readIssues({ notes: 'n'.repeat(MANIFEST_READ_LIMITS.jsonBytes) })[0]?.message).toMatch(/at most 1048576 are allowed/);
     const dependencies = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`dep${i}`, '^1']));
     expect(readIssues({ dependencies })).toContainEqual({ path: 'dependencies', message: 'must hold at most 256 entries' });
-    expect(readIssues({ engines: { host: `>=1.0.0 ${'<2 '.repeat(100)}` } })).toContainEqual({ path: 'engines.host', message: 'must be at most 256 characters' });
-    expect(readIssues({ dependencies: { lib: `>=1.0.0 ${'<2 '.repeat(100)}` } })).toContainEqual({ path: 'dependencies.lib', message: 'must be at most 256 characters' });
-    expect(readIssues({ source: { mode: 'esm', path: `${'a/'.repeat(512)}x.js` } })).toContainEqual({ path: 'source.path', message: 'must be at most 1024 characters' });
+    expect(readIssues({ engines: { host: `>=1.0.0 ${'<2 '.repeat(100)}` } })).toContainEqual({
+      path: 'engines.host',
+      message: 'must be at most 256 characters',
+    });
+    expect(readIssues({ dependencies: { lib: `>=1.0.0 ${'<2 '.repeat(100)}` } })).toContainEqual({
+      path: 'dependencies.lib',
+      message: 'must be at most 256 characters',
+    });
+    expect(readIssues({ source: { mode: 'esm', path: `${'a/'.repeat(512)}x.js` } })).toContainEqual({
+      path: 'source.path',
+      message: 'must be at most 1024 characters',
+    });
   });
 });
 

@@ -50,8 +50,8 @@ describe('parseManifest: valid manifests', () => {
 
   it('keeps unknown top-level fields without interpreting them', () => {
     const manifest = parseManifest({ ...valid, keywords: ['x'], future: { nested: true } });
-    expect(manifest['keywords']).toEqual(['x']);
-    expect(manifest['future']).toEqual({ nested: true });
+    expect(manifest.keywords).toEqual(['x']);
+    expect(manifest.future).toEqual({ nested: true });
   });
 
   it('accepts http_services with a driver and no routes, and a name of exactly 214 characters', () => {
@@ -108,12 +108,9 @@ describe('parseManifest: every rule refuses a bad example', () => {
     expect(pathsOf({ maintainers: 'ada@example.com' })).toEqual(['maintainers']);
   });
 
-  it.each(['ftp://example.com/hello', 'javascript:alert(1)', 'file:///etc/passwd', 'example.com', 'https:'])(
-    'home %s',
-    (home) => {
-      expect(issuesOf({ home })).toEqual([{ path: 'home', message: 'must be an http(s) URL' }]);
-    },
-  );
+  it.each(['ftp://example.com/hello', 'javascript:alert(1)', 'file:///etc/passwd', 'example.com', 'https:'])('home %s', (home) => {
+    expect(issuesOf({ home })).toEqual([{ path: 'home', message: 'must be an http(s) URL' }]);
+  });
 
   it.each([
     ['/abs/index.js', 'not an absolute one'],
@@ -126,22 +123,16 @@ describe('parseManifest: every rule refuses a bad example', () => {
     ['', 'must not be empty'],
     ['dist//index.js', 'empty segments'],
   ])('source.path %j', (path, reason) => {
-    expect(issuesOf({ source: { mode: 'esm', path } })).toEqual([
-      { path: 'source.path', message: expect.stringContaining(reason) },
-    ]);
+    expect(issuesOf({ source: { mode: 'esm', path } })).toEqual([{ path: 'source.path', message: expect.stringContaining(reason) }]);
   });
 
   it('source.mode other than esm, and a missing source', () => {
-    expect(issuesOf({ source: { mode: 'local_so', path: 'x.so' } })).toEqual([
-      { path: 'source.mode', message: 'must be "esm"' },
-    ]);
+    expect(issuesOf({ source: { mode: 'local_so', path: 'x.so' } })).toEqual([{ path: 'source.mode', message: 'must be "esm"' }]);
     expect(issuesOf({ source: undefined })).toEqual([{ path: 'source', message: 'is required' }]);
   });
 
   it('engines.host that is not a semver range', () => {
-    expect(issuesOf({ engines: { host: 'the newest' } })).toEqual([
-      { path: 'engines.host', message: '"the newest" is not a valid semver range' },
-    ]);
+    expect(issuesOf({ engines: { host: 'the newest' } })).toEqual([{ path: 'engines.host', message: '"the newest" is not a valid semver range' }]);
     expect(pathsOf({ engines: { host: '' } })).toEqual(['engines.host']);
   });
 
@@ -244,24 +235,18 @@ describe('parseManifest: the error lists every problem', () => {
   });
 
   it('reports missing required fields', () => {
-    expect(() => parseManifest({})).toThrow(
-      'plugin.json is invalid: name: is required; version: is required; source: is required',
-    );
+    expect(() => parseManifest({})).toThrow('plugin.json is invalid: name: is required; version: is required; source: is required');
   });
 
   it('prefixes the message with the plugin, version and URL when known', () => {
-    expect(() => parseManifest({ ...valid, home: 'ftp://x' })).toThrow(
-      /^hello@1\.2\.0: plugin\.json is invalid: home: must be an http\(s\) URL$/,
-    );
+    expect(() => parseManifest({ ...valid, home: 'ftp://x' })).toThrow(/^hello@1\.2\.0: plugin\.json is invalid: home: must be an http\(s\) URL$/);
     expect(() => parseManifest({ ...bad, name: 'hello' })).toThrow(/^hello: plugin\.json is invalid: version:/);
     const url = 'file:///plugins/hello/plugin.json';
     try {
       parseManifest({ ...valid, source: {} }, { plugin: 'greeter', url });
     } catch (e) {
       const error = e as ManifestError;
-      expect(error.message).toBe(
-        `greeter@1.2.0: plugin.json is invalid (${url}): source.mode: must be "esm"; source.path: is required`,
-      );
+      expect(error.message).toBe(`greeter@1.2.0: plugin.json is invalid (${url}): source.mode: must be "esm"; source.path: is required`);
       expect(error.plugin).toBe('greeter');
       expect(error.version).toBe('1.2.0');
       expect(error.url).toBe(url);
@@ -340,9 +325,12 @@ describe('prototype keys', () => {
     ['in a known nested object', '{"source": {"mode": "esm", "path": "dist/index.js", "__proto__": null}}', 'source.__proto__'],
   ])('refuses a raw key %s', (_label, patchText, path) => {
     const input = { ...valid, ...(JSON.parse(patchText) as Record<string, unknown>) };
-    const key = path.split('.').pop()!.replace(/^.*\]\./, '');
+    const key = path
+      .split('.')
+      .pop()!
+      .replace(/^.*\]\./, '');
     expect(issuesOf(input)).toEqual([{ path, message: `the key "${key}" is not allowed in plugin.json` }]);
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 
@@ -356,7 +344,7 @@ describe('nesting depth and sizes', () => {
 
   it('accepts nesting up to 16 levels and refuses deeper with an iterative check (no stack overflow at 5,000)', () => {
     // The root object is level 1, `extra`'s value level 2.
-    expect(parseManifest({ ...valid, extra: nested(15) })['extra']).toEqual(nested(15));
+    expect(parseManifest({ ...valid, extra: nested(15) }).extra).toEqual(nested(15));
     const [issue] = issuesOf({ extra: nested(16) });
     expect(issue?.message).toBe('is nested deeper than 16 levels');
     expect(issue?.path).toMatch(/^extra(\[0\]|\.a){15}$/);
@@ -366,7 +354,7 @@ describe('nesting depth and sizes', () => {
 
   it('refuses a cyclic object as too deep instead of looping', () => {
     const cyclic: Record<string, unknown> = { ...valid };
-    cyclic['self'] = cyclic;
+    cyclic.self = cyclic;
     expect(issuesOf(cyclic)[0]?.message).toBe('is nested deeper than 16 levels');
   });
 
@@ -391,8 +379,18 @@ describe('nesting depth and sizes', () => {
       'http_services.routes',
       'must hold at most 64 entries',
     ],
-    ['a route', { http_services: { driver: 'fetch', routes: [{ route: `/${'a'.repeat(1024)}`, method: 'GET', label: 'r' }] } }, 'http_services.routes[0].route', 'must be at most 1024 characters'],
-    ['a route label', { http_services: { driver: 'fetch', routes: [{ route: '/a', method: 'GET', label: 'l'.repeat(129) }] } }, 'http_services.routes[0].label', 'must be at most 128 characters'],
+    [
+      'a route',
+      { http_services: { driver: 'fetch', routes: [{ route: `/${'a'.repeat(1024)}`, method: 'GET', label: 'r' }] } },
+      'http_services.routes[0].route',
+      'must be at most 1024 characters',
+    ],
+    [
+      'a route label',
+      { http_services: { driver: 'fetch', routes: [{ route: '/a', method: 'GET', label: 'l'.repeat(129) }] } },
+      'http_services.routes[0].label',
+      'must be at most 128 characters',
+    ],
     ['the driver', { http_services: { driver: 'd'.repeat(129) } }, 'http_services.driver', 'must be at most 128 characters'],
   ])('refuses a too long or too large %s', (_label, patch, path, message) => {
     expect(issuesOf(patch)).toContainEqual({ path, message });

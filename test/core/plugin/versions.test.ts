@@ -8,11 +8,7 @@ interface VersionSpec {
   host?: string;
 }
 
-function documentOf(
-  versions: Record<string, VersionSpec>,
-  distTags: Record<string, string> = {},
-  name = 'hello',
-): PluginDocument {
+function documentOf(versions: Record<string, VersionSpec>, distTags: Record<string, string> = {}, name = 'hello'): PluginDocument {
   const entries: PluginDocument['versions'] = {};
   for (const [version, spec] of Object.entries(versions)) {
     entries[version] = {
@@ -82,17 +78,8 @@ describe('resolveVersion: ranges', () => {
   it('lists the available versions when nothing matches', () => {
     const error = caught(() => resolve('^5'));
     expect(error).toBeInstanceOf(ResolveError);
-    expect(error.message).toBe(
-      'hello: no version matches "^5" (available: 1.0.0, 1.2.0, 1.4.0-beta.1, 2.0.0, 2.1.0-rc.1, 3.0.0-alpha.0)',
-    );
-    expect((error as ResolveError).available).toEqual([
-      '1.0.0',
-      '1.2.0',
-      '1.4.0-beta.1',
-      '2.0.0',
-      '2.1.0-rc.1',
-      '3.0.0-alpha.0',
-    ]);
+    expect(error.message).toBe('hello: no version matches "^5" (available: 1.0.0, 1.2.0, 1.4.0-beta.1, 2.0.0, 2.1.0-rc.1, 3.0.0-alpha.0)');
+    expect((error as ResolveError).available).toEqual(['1.0.0', '1.2.0', '1.4.0-beta.1', '2.0.0', '2.1.0-rc.1', '3.0.0-alpha.0']);
     expect((error as ResolveError).plugin).toBe('hello');
     expect(isResolveError(error)).toBe(true);
   });
@@ -104,15 +91,11 @@ describe('resolveVersion: ranges', () => {
 
   it('says when yanked versions or prereleases would have matched', () => {
     expect(() => resolve('~1.3.0')).toThrow(/; yanked: 1\.3\.0$/);
-    expect(() => resolve('>2.0.0')).toThrow(
-      /; prereleases 2\.1\.0-rc\.1, 3\.0\.0-alpha\.0 match with includePrerelease$/,
-    );
+    expect(() => resolve('>2.0.0')).toThrow(/; prereleases 2\.1\.0-rc\.1, 3\.0\.0-alpha\.0 match with includePrerelease$/);
   });
 
   it('refuses a request that is neither a range nor a tag', () => {
-    expect(() => resolve('newest')).toThrow(
-      'hello: "newest" is neither a valid semver range nor a dist-tag; dist-tags: latest, next, old, gone',
-    );
+    expect(() => resolve('newest')).toThrow('hello: "newest" is neither a valid semver range nor a dist-tag; dist-tags: latest, next, old, gone');
     expect(() => resolve('^^1')).toThrow(ResolveError);
   });
 });
@@ -200,9 +183,7 @@ describe('resolveVersion: host compatibility', () => {
   it('checks exact versions and explicit tags against the host too', () => {
     expect(() => resolveVersion(hosted, '1.2.0', { hostVersion: '1.4.0' })).toThrow(CompatibilityError);
     const tagged = { ...hosted, distTags: { latest: '2.0.0', stable: '2.0.0' } };
-    expect(() => resolveVersion(tagged, 'stable', { hostVersion: '2.0.0' })).toThrow(
-      'hello@2.0.0 needs host >=3, this host is 2.0.0',
-    );
+    expect(() => resolveVersion(tagged, 'stable', { hostVersion: '2.0.0' })).toThrow('hello@2.0.0 needs host >=3, this host is 2.0.0');
   });
 
   it('falls back from a latest tag the host cannot run to the newest usable version below it', () => {
@@ -244,9 +225,7 @@ describe('checkCompatibility', () => {
   });
 
   it('throws CompatibilityError naming plugin, version, range and host', () => {
-    const error = caught(() =>
-      checkCompatibility({ name: 'hello', version: '1.2.0', engines: { host: '^2.0.0' } }, '1.4.0'),
-    );
+    const error = caught(() => checkCompatibility({ name: 'hello', version: '1.2.0', engines: { host: '^2.0.0' } }, '1.4.0'));
     expect(error).toBeInstanceOf(CompatibilityError);
     expect(error.message).toBe('hello@1.2.0 needs host ^2.0.0, this host is 1.4.0');
     expect((error as CompatibilityError).code).toBe('E_COMPATIBILITY');

@@ -6,14 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRegistryClient, type RegistryClientOptions } from '../../../src/core/registry/client.js';
-import {
-  CancelledError,
-  isDocumentError,
-  isRegistryError,
-  isSizeLimitError,
-  isUsageError,
-  type RegistryError,
-} from '../../../src/core/errors/index.js';
+import { CancelledError, isDocumentError, isRegistryError, isSizeLimitError, isUsageError, type RegistryError } from '../../../src/core/errors/index.js';
 import { createRegistryDouble, type RegistryDoubleOptions } from './double.js';
 
 const hello = { name: 'hello', version: '1.2.0', description: 'Says hello', source: { mode: 'esm', path: 'index.js' } };
@@ -114,9 +107,7 @@ describe('getDocument', () => {
   it('turns a 404 into a RegistryError with the server code, without retrying', async () => {
     const { registry, api } = setup();
     const error = await registryError(api.getDocument('hello'));
-    expect(error.message).toBe(
-      'GET http://registry.test/v1/plugins/hello failed: 404 Not Found (not_found: plugin "hello" is not published)',
-    );
+    expect(error.message).toBe('GET http://registry.test/v1/plugins/hello failed: 404 Not Found (not_found: plugin "hello" is not published)');
     expect(error).toMatchObject({ method: 'GET', status: 404, serverCode: 'not_found', unreachable: false, plugin: 'hello' });
     expect(registry.requests).toHaveLength(1);
   });
@@ -152,9 +143,7 @@ describe('getDocument', () => {
       },
     });
     const error = await registryError(api.getDocument('hello'));
-    expect(error.message).toBe(
-      'GET http://registry.test/v1/plugins/hello failed: registry unreachable (fetch failed: connect ECONNREFUSED 127.0.0.1:9)',
-    );
+    expect(error.message).toBe('GET http://registry.test/v1/plugins/hello failed: registry unreachable (fetch failed: connect ECONNREFUSED 127.0.0.1:9)');
     expect(error.unreachable).toBe(true);
     expect(error.status).toBeUndefined();
     expect(calls).toBe(3);
@@ -253,7 +242,7 @@ describe('list of a signed list in pages', () => {
     const result = await api.list({ q: '', verify: async (envelope, url) => void verified.push(`${url} ${envelope === undefined ? 'unsigned' : 'signed'}`) });
     expect(result.plugins.map((p) => p.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(result.total).toBe(5);
-    expect(result['envelopes']).toHaveLength(3);
+    expect(result.envelopes).toHaveLength(3);
     expect(reads).toEqual(['/v1/plugins', '/v1/list/1', '/v1/list/2']);
     expect(verified).toEqual(['http://registry.test/v1/plugins?q= signed', 'http://registry.test/v1/list/1 signed', 'http://registry.test/v1/list/2 signed']);
   });
@@ -304,15 +293,11 @@ describe('download', () => {
     const { registry, api } = setup();
     const { stream, state } = countingStream(100, 1024);
     registry.intercept(() => new Response(stream));
-    const error = await rejection(
-      api.download({ url: '/v1/blobs/sha256/ab12', size: 4096 }, { plugin: 'hello', version: '1.2.0' }),
-    );
+    const error = await rejection(api.download({ url: '/v1/blobs/sha256/ab12', size: 4096 }, { plugin: 'hello', version: '1.2.0' }));
     expect(isSizeLimitError(error)).toBe(true);
     if (!isSizeLimitError(error)) return;
     expect(error.limit).toBe(4096);
-    expect(error.message).toBe(
-      'hello@1.2.0: GET http://registry.test/v1/blobs/sha256/ab12: body exceeds the limit of 4096 bytes (aborted after 5120 bytes)',
-    );
+    expect(error.message).toBe('hello@1.2.0: GET http://registry.test/v1/blobs/sha256/ab12: body exceeds the limit of 4096 bytes (aborted after 5120 bytes)');
     expect(error).toMatchObject({ plugin: 'hello', version: '1.2.0', url: 'http://registry.test/v1/blobs/sha256/ab12' });
     expect(state.pulled).toBeLessThan(10);
     expect(state.cancelled).toBe(true);
@@ -392,9 +377,7 @@ describe('publish and yank', () => {
     expect(denied).toMatchObject({ method: 'PUT', status: 401, serverCode: 'unauthorized', plugin: 'hello', version: '1.2.0' });
     await registry.publish(hello, bundle);
     const conflict = await registryError(api.publish('hello', '1.2.0', new Uint8Array(1), { token: 't' }));
-    expect(conflict.message).toBe(
-      'PUT http://registry.test/v1/plugins/hello/1.2.0 failed: 409 Conflict (version_exists: hello@1.2.0 is already published)',
-    );
+    expect(conflict.message).toBe('PUT http://registry.test/v1/plugins/hello/1.2.0 failed: 409 Conflict (version_exists: hello@1.2.0 is already published)');
   });
 
   it('never retries a PUT', async () => {
@@ -415,12 +398,7 @@ describe('publish and yank', () => {
     answer = await api.getDocument('hello');
     expect(answer.status === 200 && answer.document.versions['1.2.0']?.yanked).toBe(false);
     const calls = registry.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`);
-    expect(calls).toEqual([
-      'POST /v1/plugins/hello/1.2.0/yank',
-      'GET /v1/plugins/hello',
-      'DELETE /v1/plugins/hello/1.2.0/yank',
-      'GET /v1/plugins/hello',
-    ]);
+    expect(calls).toEqual(['POST /v1/plugins/hello/1.2.0/yank', 'GET /v1/plugins/hello', 'DELETE /v1/plugins/hello/1.2.0/yank', 'GET /v1/plugins/hello']);
     const missing = await registryError(api.yank('hello', '9.9.9'));
     expect(missing).toMatchObject({ method: 'POST', status: 404, serverCode: 'not_found' });
   });

@@ -161,9 +161,7 @@ export function createRegistryDouble(options: RegistryDoubleOptions = {}): Regis
   async function put(request: Request, name: string, version: string): Promise<Response> {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (entryOf(name, version)) return problem(409, 'version_exists', `${name}@${version} is already published`);
-    const unpacked = options.unpack
-      ? await options.unpack(bytes)
-      : { manifest: { name, version, source: { mode: 'esm', path: 'index.js' } }, bundle: bytes };
+    const unpacked = options.unpack ? await options.unpack(bytes) : { manifest: { name, version, source: { mode: 'esm', path: 'index.js' } }, bundle: bytes };
     if (unpacked.manifest.name !== name || unpacked.manifest.version !== version) {
       return problem(400, 'manifest_mismatch', `the package holds ${unpacked.manifest.name}@${unpacked.manifest.version}`);
     }
@@ -179,7 +177,7 @@ export function createRegistryDouble(options: RegistryDoubleOptions = {}): Regis
     const etag = `"${base64(digest).slice(0, 22)}"`;
     const headers = { etag, 'cache-control': 'public, max-age=30' };
     const match = request.headers.get('if-none-match');
-    if (match !== null && match.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+    if (match?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
       return new Response(null, { status: 304, headers });
     }
     return new Response(body, { headers: { ...headers, 'content-type': 'application/json' } });
@@ -202,8 +200,7 @@ export function createRegistryDouble(options: RegistryDoubleOptions = {}): Regis
   }
 
   const fetch: FetchLike = async (input, init) => {
-    const request =
-      input instanceof Request && (init === undefined || Object.keys(init).length === 0) ? input : new Request(input, init);
+    const request = input instanceof Request && (init === undefined || Object.keys(init).length === 0) ? input : new Request(input, init);
     requests.push(request);
     const signal = request.signal;
     if (signal?.aborted) throw signal.reason;
@@ -225,8 +222,7 @@ export function createRegistryDouble(options: RegistryDoubleOptions = {}): Regis
   return {
     url,
     fetch,
-    publish: (manifest, bundle, opts) =>
-      store(manifest, typeof bundle === 'string' ? new TextEncoder().encode(bundle) : bundle, opts),
+    publish: (manifest, bundle, opts) => store(manifest, typeof bundle === 'string' ? new TextEncoder().encode(bundle) : bundle, opts),
     yank(name, version, yanked = true) {
       const entry = entryOf(name, version);
       if (!entry) throw new Error(`registry double: ${name}@${version} is not published`);

@@ -10,13 +10,7 @@
  * Every "evil" plugin records at import and at activate that it ran.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  DOCUMENT_PAYLOAD_TYPE,
-  authorSignatureInput,
-  legacyAuthorSignatureInput,
-  signBytes,
-  signEnvelope,
-} from '../../../src/core/trust/envelope.js';
+import { DOCUMENT_PAYLOAD_TYPE, authorSignatureInput, legacyAuthorSignatureInput, signBytes, signEnvelope } from '../../../src/core/trust/envelope.js';
 import { canonicalJson } from '../../../src/core/trust/canonical-json.js';
 import { createMemoryTrustStore } from '../../../src/core/trust/memory-trust-store.js';
 import { MAX_PLAN_PLUGINS } from '../../../src/core/host/plan.js';
@@ -70,7 +64,11 @@ describe('authorKeys and the load plan', () => {
     await publish(t.registry, 'evil', '1.0.0', evil('evil'));
     await publish(t.registry, '@acme/app', '2.0.0', HELLO, { dependencies: { evil: '^1' } });
     const host = t.host();
-    await expect(host.load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', code: 'E_SIGNATURE', message: expect.stringContaining('@acme/app@2.0.0') });
+    await expect(host.load('@acme/app')).rejects.toMatchObject({
+      name: 'SignatureError',
+      code: 'E_SIGNATURE',
+      message: expect.stringContaining('@acme/app@2.0.0'),
+    });
     expect(ran).toEqual([]);
     expect(host.list()).toEqual([]);
     expect(t.blobRequests()).toEqual([]);
@@ -121,11 +119,17 @@ describe('authorKeys and the load plan', () => {
     await publish(t.registry, '@acme/app', '1.0.0', HELLO, { dependencies: { lib: '^1' } });
     await t.serve('@acme/app', { '1.0.0': [t.author] });
     const policy = { '*': [libAuthor.publicKey], '@acme/*': [t.author.publicKey] };
-    await expect(t.host({ authorKeys: policy }).load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', message: expect.stringContaining('lib@1.0.0') });
+    await expect(t.host({ authorKeys: policy }).load('@acme/app')).rejects.toMatchObject({
+      name: 'SignatureError',
+      message: expect.stringContaining('lib@1.0.0'),
+    });
     expect(ran).toEqual([]);
     // Signed by the key of '@acme/*', not of '*': still refused for lib.
     await t.serve('lib', { '1.0.0': [t.author] });
-    await expect(t.host({ authorKeys: policy }).load('@acme/app')).rejects.toMatchObject({ name: 'SignatureError', message: expect.stringContaining('lib@1.0.0') });
+    await expect(t.host({ authorKeys: policy }).load('@acme/app')).rejects.toMatchObject({
+      name: 'SignatureError',
+      message: expect.stringContaining('lib@1.0.0'),
+    });
     expect(ran).toEqual([]);
     await t.serve('lib', { '1.0.0': [libAuthor] });
     expect((await t.host({ authorKeys: policy }).load('@acme/app')).version).toBe('1.0.0');
@@ -154,7 +158,7 @@ describe('authorKeys and the load plan', () => {
     await publish(t.registry, 'broken', '1.0.0', HELLO);
     await publish(t.registry, '@acme/app', '1.0.0', HELLO, { dependencies: { lib: '^1', broken: '^1' } });
     await t.serve('@acme/app', { '1.0.0': [t.author] });
-    await t.serve('broken', {}, (versions) => void (versions['1.0.0']!.dist.integrity = 'sha256-' + 'A'.repeat(43) + '='));
+    await t.serve('broken', {}, (versions) => void (versions['1.0.0']!.dist.integrity = `sha256-${'A'.repeat(43)}=`));
     await expect(t.host().load('@acme/app')).rejects.toMatchObject({ name: 'IntegrityError' });
     expect(ran).toEqual([]);
   });

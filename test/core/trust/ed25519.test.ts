@@ -8,14 +8,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifyEd25519 } from '../../../src/core/trust/ed25519.js';
-import {
-  LIST_PAYLOAD_TYPE,
-  base64ToBytes,
-  generateSigningKey,
-  importSigningKey,
-  signBytes,
-  signEnvelope,
-} from '../../../src/core/trust/envelope.js';
+import { LIST_PAYLOAD_TYPE, base64ToBytes, generateSigningKey, importSigningKey, signBytes, signEnvelope } from '../../../src/core/trust/envelope.js';
 import { checkSignatures, normalizeKeys } from '../../../src/core/trust/verify.js';
 
 const realCrypto = globalThis.crypto;
@@ -59,9 +52,7 @@ async function vectors() {
 const RFC8032_TEST1 = {
   publicKey: hex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'),
   message: new Uint8Array(0),
-  signature: hex(
-    'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
-  ),
+  signature: hex('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'),
 };
 
 afterEach(() => {

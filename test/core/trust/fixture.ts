@@ -76,7 +76,15 @@ export async function signedSetup() {
     const seen = versions.get(name);
     const version = seen?.text === text ? seen.version : (seen?.version ?? 0) + 1;
     versions.set(name, { text, version });
-    const payload = { type: 'document', registry: state.registryId, version, expires: new Date(state.now + state.lifetimeMs).toISOString(), name, document, ...extra };
+    const payload = {
+      type: 'document',
+      registry: state.registryId,
+      version,
+      expires: new Date(state.now + state.lifetimeMs).toISOString(),
+      name,
+      document,
+      ...extra,
+    };
     return signEnvelope(DOCUMENT_PAYLOAD_TYPE, payload, signers);
   }
 

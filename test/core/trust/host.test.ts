@@ -20,8 +20,7 @@ async function world() {
   const t = await signedSetup();
   await publish(t.registry, 'hello', '1.0.0', HELLO);
   const trustStore = createMemoryTrustStore();
-  const host = (extra: Parameters<typeof t.host>[0] = {}) =>
-    t.host({ trustedKeys: [t.key.publicKey], trustStore, now: () => t.state.now, ...extra });
+  const host = (extra: Parameters<typeof t.host>[0] = {}) => t.host({ trustedKeys: [t.key.publicKey], trustStore, now: () => t.state.now, ...extra });
   /** Asserts nothing was downloaded or cached for `name`. */
   async function nothingCached(name = 'hello') {
     expect(t.blobRequests()).toEqual([]);
@@ -81,7 +80,10 @@ describe('a host with trustedKeys', () => {
     const t = await world();
     const second = await testKey();
     const host = t.host({ trustedKeys: [t.key.publicKey, second.publicKey], threshold: 2 });
-    await expect(host.load('hello')).rejects.toMatchObject({ code: 'E_SIGNATURE', message: expect.stringContaining('1 valid trusted signature(s), 2 required') });
+    await expect(host.load('hello')).rejects.toMatchObject({
+      code: 'E_SIGNATURE',
+      message: expect.stringContaining('1 valid trusted signature(s), 2 required'),
+    });
     await t.nothingCached();
     t.state.signers = [t.key.signing, second.signing];
     expect((await host.load('hello')).version).toBe('1.0.0');
@@ -102,7 +104,10 @@ describe('a host with trustedKeys', () => {
     await t.nothingCached();
     restore();
     const elsewhere = t.host({ registryId: 'plughub:another-registry' });
-    await expect(elsewhere.load('hello')).rejects.toMatchObject({ code: 'E_SIGNATURE', message: expect.stringMatching(/signed by registry .* not "plughub:another-registry"/) });
+    await expect(elsewhere.load('hello')).rejects.toMatchObject({
+      code: 'E_SIGNATURE',
+      message: expect.stringMatching(/signed by registry .* not "plughub:another-registry"/),
+    });
     await t.nothingCached();
   });
 
@@ -134,7 +139,9 @@ describe('a host with trustedKeys', () => {
 
   it('refuses a blob that does not match a correctly signed integrity, and caches nothing of it', async () => {
     const t = await world();
-    t.registry.intercept((request) => (new URL(request.url).pathname.startsWith('/v1/blobs/') ? new Response('export default { execute: () => "evil" };') : undefined));
+    t.registry.intercept((request) =>
+      new URL(request.url).pathname.startsWith('/v1/blobs/') ? new Response('export default { execute: () => "evil" };') : undefined,
+    );
     await expect(t.host().load('hello')).rejects.toMatchObject({ code: 'E_INTEGRITY' });
     expect(await t.cache.list()).toEqual([]);
   });
@@ -142,8 +149,26 @@ describe('a host with trustedKeys', () => {
   it('aborts a document over the size limit while streaming and caches nothing', async () => {
     const t = await world();
     let pulled = 0;
-    t.serve('hello', () => new Response(new ReadableStream({ pull(controller) { pulled += 1; controller.enqueue(new Uint8Array(1024).fill(32)); } })));
-    const host = createHost({ registry: t.registry.url, fetch: t.registry.fetch, maxDocumentBytes: 4096, trustedKeys: [t.key.publicKey], documents: t.documents, cache: t.cache });
+    t.serve(
+      'hello',
+      () =>
+        new Response(
+          new ReadableStream({
+            pull(controller) {
+              pulled += 1;
+              controller.enqueue(new Uint8Array(1024).fill(32));
+            },
+          }),
+        ),
+    );
+    const host = createHost({
+      registry: t.registry.url,
+      fetch: t.registry.fetch,
+      maxDocumentBytes: 4096,
+      trustedKeys: [t.key.publicKey],
+      documents: t.documents,
+      cache: t.cache,
+    });
     await expect(host.load('hello')).rejects.toMatchObject({ name: 'SizeLimitError', code: 'E_TOO_LARGE' });
     expect(pulled).toBeLessThan(10);
     await t.nothingCached();

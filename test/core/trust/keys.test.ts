@@ -18,13 +18,15 @@ async function world() {
   const t = await signedSetup();
   await publish(t.registry, 'hello', '1.0.0', HELLO);
   const trustStore = createMemoryTrustStore();
-  const host = (extra: Parameters<typeof t.host>[0] = {}) =>
-    t.host({ trustedKeys: [t.key.publicKey], trustStore, now: () => t.state.now, ...extra });
+  const host = (extra: Parameters<typeof t.host>[0] = {}) => t.host({ trustedKeys: [t.key.publicKey], trustStore, now: () => t.state.now, ...extra });
   /** Publishes keys version n+1 whose `expires` passed a day ago (signed as of 366 days ago). */
   async function publishExpiredKeys(keys: TestKey[], signedBy: TestKey[]) {
     const now = t.state.now;
     t.state.now = now - 366 * DAY;
-    await t.publishKeys(keys, signedBy.map((k) => k.signing));
+    await t.publishKeys(
+      keys,
+      signedBy.map((k) => k.signing),
+    );
     t.state.now = now;
   }
   return { ...t, trustStore, host, publishExpiredKeys };

@@ -37,8 +37,14 @@ describe('registry client and signed answers', () => {
       signEnvelope(
         LIST_PAYLOAD_TYPE,
         {
-          type: 'list', registry: t.state.registryId, version, expires: new Date(Date.now() + 60_000).toISOString(),
-          plugins: [{ name: 'alpha', modified: 'x' }, { name: 'beta', modified: 'x', description: 'Second' }],
+          type: 'list',
+          registry: t.state.registryId,
+          version,
+          expires: new Date(Date.now() + 60_000).toISOString(),
+          plugins: [
+            { name: 'alpha', modified: 'x' },
+            { name: 'beta', modified: 'x', description: 'Second' },
+          ],
         },
         [t.key.signing],
       );
@@ -58,7 +64,10 @@ describe('registry client and signed answers', () => {
   it("refuses a tampered signed list through list's verify hook, before it is read", async () => {
     const t = await signedSetup();
     const payload = {
-      type: 'list', registry: t.state.registryId, version: 1, expires: new Date(Date.now() + 60_000).toISOString(),
+      type: 'list',
+      registry: t.state.registryId,
+      version: 1,
+      expires: new Date(Date.now() + 60_000).toISOString(),
       plugins: [{ name: 'alpha', modified: 'x', description: 'Greets' }],
     };
     const signed = await signEnvelope(LIST_PAYLOAD_TYPE, payload, [t.key.signing]);

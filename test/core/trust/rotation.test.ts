@@ -64,7 +64,9 @@ describe('key rotation', () => {
 describe('author signatures', () => {
   /** Serves `name`'s document with author signatures by `authors` on its 1.0.0 entry. */
   async function serveSigned(t: Awaited<ReturnType<typeof world>>, name: string, authors: TestKey[], integrityOverride?: string) {
-    const base = JSON.parse((await t.signDocument(name)).payload) as { document: { versions: Record<string, { manifest: unknown; dist: { integrity: string }; authorSignatures?: unknown }> } };
+    const base = JSON.parse((await t.signDocument(name)).payload) as {
+      document: { versions: Record<string, { manifest: unknown; dist: { integrity: string }; authorSignatures?: unknown }> };
+    };
     const entry = base.document.versions['1.0.0']!;
     const input = authorSignatureInput(name, '1.0.0', integrityOverride ?? entry.dist.integrity, entry.manifest);
     entry.authorSignatures = await Promise.all(authors.map(async (a) => ({ keyid: a.keyid, sig: await signBytes(a.signing.privateKey, input) })));

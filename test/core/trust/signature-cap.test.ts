@@ -47,12 +47,18 @@ describe('signatures examined per envelope', () => {
     const expires = new Date(Date.now() + 86_400_000).toISOString();
     const links: Envelope[] = [];
     for (let version = 1; version <= 4; version += 1) {
-      const link = await signEnvelope(KEYS_PAYLOAD_TYPE, { type: 'keys', registry: REGISTRY, version, expires, keys: [{ keyid: key.keyid, publicKey: key.publicKey }], threshold: 1 }, [key.signing]);
+      const link = await signEnvelope(
+        KEYS_PAYLOAD_TYPE,
+        { type: 'keys', registry: REGISTRY, version, expires, keys: [{ keyid: key.keyid, publicKey: key.publicKey }], threshold: 1 },
+        [key.signing],
+      );
       links.push(padded(link, key, 2000));
     }
     const configured = { keys: [{ keyid: key.keyid, publicKey: key.publicKey }], threshold: 1, keysVersion: 0, anchor: `1:${key.keyid}`, chain: [] };
     const verify = vi.spyOn(globalThis.crypto.subtle, 'verify');
-    await expect(replayKeyChain(configured, links, { registry: REGISTRY, minThreshold: 1 }, 'https://registry.test/v1/keys')).rejects.toMatchObject({ name: 'SignatureError' });
+    await expect(replayKeyChain(configured, links, { registry: REGISTRY, minThreshold: 1 }, 'https://registry.test/v1/keys')).rejects.toMatchObject({
+      name: 'SignatureError',
+    });
     expect(verify.mock.calls.length).toBeLessThanOrEqual(MAX_ENVELOPE_SIGNATURES);
   });
 });

@@ -50,7 +50,7 @@ describe('filesystem document cache', () => {
     const cache = createFsDocumentCache(dir);
     for (const name of ['@acme/hello', '../../escape', '..']) {
       const path = cache.pathOf(registry, name);
-      expect(path.startsWith(join(dir, 'documents') + '/')).toBe(true);
+      expect(path.startsWith(`${join(dir, 'documents')}/`)).toBe(true);
       expect(path).toMatch(/\/[0-9a-f]{64}\.json$/);
     }
     await cache.put(entry('@acme/hello'));
@@ -83,7 +83,10 @@ describe('filesystem document cache', () => {
     expect(refused.map((error) => error.message)).toEqual([
       `${path} is a directory, not a regular file; refusing to read it (could not remove it; asking the registry instead)`,
     ]);
-    const error = await cache.put(entry('hello')).then(() => undefined, (failure: unknown) => failure);
+    const error = await cache.put(entry('hello')).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
     expect(isCacheFileError(error)).toBe(true);
     expect(error).toMatchObject({ path, plugin: 'hello', problem: 'not-regular' });
     expect((error as Error).message).toBe(`${path} is a directory that could not be removed; cannot store the document of hello there (EISDIR)`);

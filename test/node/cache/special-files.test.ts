@@ -105,10 +105,15 @@ describe('special files planted in the cache', () => {
     const { registry, cacheDir, blobPath } = await cachedOnce();
     await plantDirectory(blobPath, true);
     const { host, warnings } = await watchedHost(registry.url, cacheDir);
-    const error = await within(host.load('hello@^1')).then(() => undefined, (failure: unknown) => failure);
+    const error = await within(host.load('hello@^1')).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
     expect(isCacheFileError(error)).toBe(true);
     expect((error as Error).message).toBe(`${blobPath} is a directory that could not be removed; cannot store the blob there (EISDIR)`);
-    expect(warnings.join('\n')).toContain(`${blobPath} is a directory, not a regular file; refusing to read it (could not remove it; treating it as not cached)`);
+    expect(warnings.join('\n')).toContain(
+      `${blobPath} is a directory, not a regular file; refusing to read it (could not remove it; treating it as not cached)`,
+    );
   });
 
   it('a FIFO in place of the document while the registry is down: the load fails fast as not cached', async () => {
@@ -133,7 +138,12 @@ describe('special files planted in the cache', () => {
     const refused: string[] = [];
     const documents = createFsDocumentCache(dir, { maxEntryBytes: 16, onRefused: (error) => refused.push(error.message) });
     const path = documents.pathOf('http://registry.test', 'hello');
-    await createFsDocumentCache(dir).put({ registry: 'http://registry.test', name: 'hello', fetchedAt: 1, document: { name: 'hello', distTags: {}, modified: '2026-01-01T00:00:00.000Z', versions: {} } });
+    await createFsDocumentCache(dir).put({
+      registry: 'http://registry.test',
+      name: 'hello',
+      fetchedAt: 1,
+      document: { name: 'hello', distTags: {}, modified: '2026-01-01T00:00:00.000Z', versions: {} },
+    });
     expect(await documents.get('http://registry.test', 'hello')).toBeUndefined();
     expect(refused).toEqual([expect.stringContaining(`${path} has`)]);
     await expect(lstat(path)).rejects.toMatchObject({ code: 'ENOENT' }); // removed

@@ -43,7 +43,10 @@ async function plant(cacheDir: string, url: string, trusted: TestKey, registry: 
   const expires = new Date(Date.now() + 365 * DAY).toISOString();
   const keysEnvelope = await signEnvelope(KEYS_PAYLOAD_TYPE, { type: 'keys', registry, version: 7, expires, keys: [key], threshold: 1 }, [attacker.signing]);
   await mkdir(join(cacheDir, 'trust', 'key-chains'), { recursive: true });
-  await writeFile(join(cacheDir, 'trust', 'key-chains', `${sha256(url)}.json`), JSON.stringify({ url, chain: { anchor, registry, envelopes: [keysEnvelope] } }));
+  await writeFile(
+    join(cacheDir, 'trust', 'key-chains', `${sha256(url)}.json`),
+    JSON.stringify({ url, chain: { anchor, registry, envelopes: [keysEnvelope] } }),
+  );
   // The document and the bundle it names.
   const bytes = new TextEncoder().encode(`globalThis.__plantedRan.push('imported');
     export default { activate() { globalThis.__plantedRan.push('activated'); }, execute: () => 'planted' };`);
@@ -54,7 +57,14 @@ async function plant(cacheDir: string, url: string, trusted: TestKey, registry: 
     name: 'hello',
     distTags: { latest: '6.6.6' },
     modified: new Date().toISOString(),
-    versions: { '6.6.6': { manifest, dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` }, publishedAt: new Date().toISOString(), yanked: false } },
+    versions: {
+      '6.6.6': {
+        manifest,
+        dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` },
+        publishedAt: new Date().toISOString(),
+        yanked: false,
+      },
+    },
   };
   const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, { type: 'document', registry, version: 99, expires, name: 'hello', document }, [attacker.signing]);
   await createFsDocumentCache(cacheDir).put({ registry: url, name: 'hello', document: document as never, envelope, fetchedAt: Date.now() });

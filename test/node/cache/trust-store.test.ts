@@ -53,7 +53,10 @@ describe('filesystem TrustStore', () => {
     expect(await again.getVersion('plughub:x', 'document hello')).toBe(7);
     expect(await again.getKeyChain('http://a.test')).toEqual(CHAIN);
     const [chainFile] = await readdir(join(dir, 'trust', 'key-chains'));
-    await writeFile(join(dir, 'trust', 'key-chains', chainFile!), JSON.stringify({ url: 'http://a.test', chain: { anchor: '1:ab', envelopes: [{ payloadType: 1 }] } }));
+    await writeFile(
+      join(dir, 'trust', 'key-chains', chainFile!),
+      JSON.stringify({ url: 'http://a.test', chain: { anchor: '1:ab', envelopes: [{ payloadType: 1 }] } }),
+    );
     expect(await again.getKeyChain('http://a.test')).toBeUndefined();
     const [file] = await readdir(join(dir, 'trust', 'versions'));
     await writeFile(join(dir, 'trust', 'versions', file!), '{ not json');

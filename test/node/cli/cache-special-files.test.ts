@@ -24,10 +24,12 @@ function within<T>(promise: Promise<T>, ms = 8_000): Promise<T> {
 async function cachedHello() {
   const registry = await inProcessRegistry();
   const manifest = { name: 'hello', version: '1.0.0', source: { mode: 'esm', path: 'dist/index.js' } };
-  const plg = await collectBytes(packPlg([
-    { path: 'plugin.json', content: JSON.stringify(manifest) },
-    { path: 'dist/index.js', content: 'export async function execute() { return "hi"; }\n' },
-  ]));
+  const plg = await collectBytes(
+    packPlg([
+      { path: 'plugin.json', content: JSON.stringify(manifest) },
+      { path: 'dist/index.js', content: 'export async function execute() { return "hi"; }\n' },
+    ]),
+  );
   await createRegistryClient({ url: registry.url, retry: 0 }).publish('hello', '1.0.0', plg, { token: registry.token });
   const cwd = await tempDir();
   const cacheDir = join(cwd, 'cache');

@@ -22,7 +22,15 @@ describe('sizes and tables', () => {
   });
 
   it('aligns table columns', () => {
-    expect(formatTable(['NAME', 'V'], [['a', '1.0.0'], ['longer', '2']])).toEqual(['NAME    V', 'a       1.0.0', 'longer  2']);
+    expect(
+      formatTable(
+        ['NAME', 'V'],
+        [
+          ['a', '1.0.0'],
+          ['longer', '2'],
+        ],
+      ),
+    ).toEqual(['NAME    V', 'a       1.0.0', 'longer  2']);
   });
 
   it('names .plg files without the scope markers', () => {
@@ -34,7 +42,14 @@ describe('sizes and tables', () => {
 describe('--set values', () => {
   it('parses JSON when the value is JSON, else keeps the string', () => {
     expect(parseValues(['n=3', 'b=true', 'z=null', 's=Ada', 'q="3"', 'o={"a":1}', 'eq=a=b', 'empty='])).toEqual({
-      n: 3, b: true, z: null, s: 'Ada', q: '3', o: { a: 1 }, eq: 'a=b', empty: '',
+      n: 3,
+      b: true,
+      z: null,
+      s: 'Ada',
+      q: '3',
+      o: { a: 1 },
+      eq: 'a=b',
+      empty: '',
     });
     expect(() => parseValues(['=x'])).toThrow('--set "=x" is not key=value');
   });

@@ -28,7 +28,7 @@ describe('dispatcher', () => {
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: 'plughub: unknown command "frobnicate" (see plughub --help)\n' });
   });
 
-  it('prints each command\'s usage on --help', async () => {
+  it("prints each command's usage on --help", async () => {
     const cwd = await tempDir();
     for (const name of ['init', 'build', 'pack', 'publish', 'info', 'search', 'yank', 'run', 'cache']) {
       const result = await cli([name, '--help'], { cwd });
@@ -70,8 +70,8 @@ describe('plughub init', () => {
     const cwd = await tempDir();
     expect((await cli(['init', '@acme/greet', '--js', '--json'], { cwd })).code).toBe(0);
     const dir = join(cwd, 'greet');
-    expect((await readdir(join(dir, 'src')))).toEqual(['index.js']);
-    expect((await readdir(dir))).not.toContain('tsconfig.json');
+    expect(await readdir(join(dir, 'src'))).toEqual(['index.js']);
+    expect(await readdir(dir)).not.toContain('tsconfig.json');
     expect((await cli(['build'], { cwd: dir })).stdout).toBe('built @acme/greet@0.1.0: dist/index.js (314 B)\n');
     const ran = await cli(['run', './greet', '--set', 'who="42"'], { cwd, env: { PLUGHUB_CACHE_DIR: join(cwd, 'cache') } });
     expect(ran.stdout).toBe('{"greeting":"hello, 42!","plugin":"@acme/greet@0.1.0"}\n');

@@ -33,10 +33,12 @@ describe('plughub publish', () => {
     const dir = await project('hello', '1.0.0');
     const published = await cli(['publish'], { cwd: dir, env });
     expect(published.code).toBe(0);
-    expect(published.stdout).toMatch(new RegExp(
-      `^published hello@1\\.0\\.0 to ${registry.url}\\n  integrity  sha256-[A-Za-z0-9+/]+=*\\n  size       \\d+ B \\(package \\d+ B\\)\\n` +
-        `  bundle     ${registry.url}/v1/blobs/sha256/[0-9a-f]{64}\\n  document   ${registry.url}/v1/plugins/hello\\n$`,
-    ));
+    expect(published.stdout).toMatch(
+      new RegExp(
+        `^published hello@1\\.0\\.0 to ${registry.url}\\n  integrity  sha256-[A-Za-z0-9+/]+=*\\n  size       \\d+ B \\(package \\d+ B\\)\\n` +
+          `  bundle     ${registry.url}/v1/blobs/sha256/[0-9a-f]{64}\\n  document   ${registry.url}/v1/plugins/hello\\n$`,
+      ),
+    );
     const json = await cli(['publish', dir, '--json', '--registry', registry.url], { cwd: dir, env: { ...env, PLUGHUB_REGISTRY: 'http://127.0.0.1:9' } });
     expect(json.code).toBe(1);
     expect(json.stderr).toContain('hello@1.0.0 is already published');
@@ -59,7 +61,11 @@ describe('plughub publish', () => {
     const base = `${registry.url}/v1/plugins/hello/1.0.0`;
     const noToken = await cli(['publish'], { cwd: dir, env: { ...env, PLUGHUB_TOKEN: undefined } });
     expect(noToken.code).toBe(1);
-    expect(noToken.stderr).toMatch(new RegExp(`^plughub: cannot publish hello@1\\.0\\.0 to ${registry.url}: PUT ${base} failed: 401 Unauthorized \\(.+\\); pass --token TOKEN or set PLUGHUB_TOKEN .+\\n$`));
+    expect(noToken.stderr).toMatch(
+      new RegExp(
+        `^plughub: cannot publish hello@1\\.0\\.0 to ${registry.url}: PUT ${base} failed: 401 Unauthorized \\(.+\\); pass --token TOKEN or set PLUGHUB_TOKEN .+\\n$`,
+      ),
+    );
     const wrong = await cli(['publish', '--token', registry.otherToken], { cwd: dir, env });
     expect(wrong.stderr).toMatch(/failed: 403 Forbidden \(.+\); this token may not publish or yank that plugin\n$/);
     expect((await cli(['publish'], { cwd: dir, env })).code).toBe(0);
@@ -82,7 +88,9 @@ describe('plughub publish', () => {
     const dir = await project('hello', '1.0.0');
     expect((await cli(['publish'], { cwd: dir, env: {} })).stderr).toBe('plughub: no registry given: pass --registry URL or set PLUGHUB_REGISTRY\n');
     await writeFile(join(cwd, 'notes.txt'), 'x');
-    expect((await cli(['publish', 'notes.txt'], { cwd, env })).stderr).toBe(`plughub: ${join(cwd, 'notes.txt')} is not a .plg file (give a plugin project folder or a .plg file)\n`);
+    expect((await cli(['publish', 'notes.txt'], { cwd, env })).stderr).toBe(
+      `plughub: ${join(cwd, 'notes.txt')} is not a .plg file (give a plugin project folder or a .plg file)\n`,
+    );
     await writeFile(join(cwd, 'broken.plg'), 'not gzip');
     expect((await cli(['publish', 'broken.plg'], { cwd, env })).stderr).toMatch(new RegExp(`^plughub: ${join(cwd, 'broken.plg')}: .+\\n$`));
     const closed = await inProcessRegistry();
@@ -94,7 +102,10 @@ describe('plughub publish', () => {
   it('checks a .plg locally and uploads nothing when its plugin.json or its bundle is wrong', async () => {
     const { env, cwd } = await setup();
     const source = { mode: 'esm', path: 'index.js' };
-    await writeFile(join(cwd, 'bad-version.plg'), await plgBytes({ 'plugin.json': JSON.stringify({ name: 'hello', version: 'one', source }), 'index.js': 'export default {};' }));
+    await writeFile(
+      join(cwd, 'bad-version.plg'),
+      await plgBytes({ 'plugin.json': JSON.stringify({ name: 'hello', version: 'one', source }), 'index.js': 'export default {};' }),
+    );
     await writeFile(join(cwd, 'no-bundle.plg'), await plgBytes({ 'plugin.json': JSON.stringify({ name: 'hello', version: '1.0.0', source }) }));
     expect(await cli(['publish', 'bad-version.plg'], { cwd, env })).toEqual({
       code: 1,
@@ -133,7 +144,9 @@ describe('plughub info, search and yank', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('hello — Hello 1.0.0.\ntags: latest=1.1.0\n');
     expect(text.stdout).toMatch(/VERSION +TAGS +YANKED +PUBLISHED +SIZE\n2\.0\.0-beta\.1 +\S+ +\d+ B\n1\.1\.0 +latest +\S+ +\d+ B\n1\.0\.0 +\S+/);
-    expect(text.stdout).toMatch(/hello@~1\.0 resolves to 1\.0\.0\n  integrity  sha256-\S+\n  size       \d+ B\n  published  \S+\n  bundle     http:\/\/127\.0\.0\.1:\d+\/v1\/blobs\/sha256\/[0-9a-f]{64}\n$/);
+    expect(text.stdout).toMatch(
+      /hello@~1\.0 resolves to 1\.0\.0\n {2}integrity {2}sha256-\S+\n {2}size {7}\d+ B\n {2}published {2}\S+\n {2}bundle {5}http:\/\/127\.0\.0\.1:\d+\/v1\/blobs\/sha256\/[0-9a-f]{64}\n$/,
+    );
     const json = JSON.parse((await cli(['info', 'hello', '--json'], { cwd, env })).stdout);
     expect(json).toMatchObject({ name: 'hello', range: 'latest', distTags: { latest: '1.1.0' }, resolved: { version: '1.1.0', yanked: false } });
     expect(json.versions.map((v: { version: string }) => v.version)).toEqual(['2.0.0-beta.1', '1.1.0', '1.0.0']);
@@ -160,7 +173,11 @@ describe('plughub info, search and yank', () => {
     expect((await cli(['run', 'hello@1.1.0'], { cwd, env: { ...env, PLUGHUB_CACHE_DIR: join(cwd, 'other-cache') } })).stdout).toBe(
       '{"version":"1.1.0","who":null}\n',
     );
-    expect(JSON.parse((await cli(['yank', 'hello@1.1.0', '--undo', '--json'], { cwd, env })).stdout)).toEqual({ name: 'hello', version: '1.1.0', yanked: false });
+    expect(JSON.parse((await cli(['yank', 'hello@1.1.0', '--undo', '--json'], { cwd, env })).stdout)).toEqual({
+      name: 'hello',
+      version: '1.1.0',
+      yanked: false,
+    });
     expect(JSON.parse((await cli(['info', 'hello@^1', '--json'], { cwd, env })).stdout).resolved.version).toBe('1.1.0');
     expect((await cli(['yank', 'hello@^1'], { cwd, env })).stderr).toBe('plughub: "hello@^1" does not name one exact version (write hello@1.2.3)\n');
     expect((await cli(['yank', 'hello@1.0.0'], { cwd, env: { ...env, PLUGHUB_TOKEN: undefined } })).stderr).toMatch(/401 Unauthorized .*; pass --token/);

@@ -46,7 +46,12 @@ async function hostileRegistry(): Promise<string> {
     publishedAt: `2026-01-01T00:00:00.000Z${ERASE}`,
     yanked: false,
   };
-  const document = { name: 'hello', distTags: { latest: '1.0.0', [`beta${OSC52}`]: '1.0.0' }, modified: '2026-01-01T00:00:00.000Z', versions: { '1.0.0': entry } };
+  const document = {
+    name: 'hello',
+    distTags: { latest: '1.0.0', [`beta${OSC52}`]: '1.0.0' },
+    modified: '2026-01-01T00:00:00.000Z',
+    versions: { '1.0.0': entry },
+  };
   const list = { total: 1, plugins: [{ name: 'hello', latest: '1.0.0', description: PAYLOAD, modified: '2026-01-01T00:00:00.000Z' }] };
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://x');
@@ -139,10 +144,22 @@ describe('the CLI prints registry text safely', () => {
     await createFsBlobCache(cacheDir).put(integrity, bytes);
     const version = `1.0.0${ERASE}${OSC52}`;
     await createFsDocumentCache(cacheDir).put({
-      registry: 'http://registry.test', name: 'hello', fetchedAt: 1,
-      document: { name: 'hello', distTags: {}, modified: '2026-01-01T00:00:00.000Z', versions: {
-        [version]: { manifest: { name: 'hello', version }, dist: { integrity, size: bytes.byteLength, url: '/b' }, publishedAt: '2026-01-01T00:00:00.000Z', yanked: false },
-      } },
+      registry: 'http://registry.test',
+      name: 'hello',
+      fetchedAt: 1,
+      document: {
+        name: 'hello',
+        distTags: {},
+        modified: '2026-01-01T00:00:00.000Z',
+        versions: {
+          [version]: {
+            manifest: { name: 'hello', version },
+            dist: { integrity, size: bytes.byteLength, url: '/b' },
+            publishedAt: '2026-01-01T00:00:00.000Z',
+            yanked: false,
+          },
+        },
+      },
     });
     const ls = await cli(['cache', 'ls'], { cwd, env: { PLUGHUB_CACHE_DIR: cacheDir } });
     expect(ls.stdout).not.toMatch(UNSAFE);

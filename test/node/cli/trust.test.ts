@@ -70,17 +70,26 @@ describe('plughub keys', () => {
 });
 
 describe('plughub publish --sign-key', () => {
-  it("adds an author signature over name, version, integrity, dependencies and engines to the version entry", async () => {
+  it('adds an author signature over name, version, integrity, dependencies and engines to the version entry', async () => {
     const registry = await inProcessRegistry();
     const dir = await tempDir();
     await writeTree(dir, {
-      'plugin.json': JSON.stringify({ name: 'hello', version: '1.0.0', source: { mode: 'esm', path: 'dist/index.js' }, engines: { host: '>=1' }, dependencies: { zeta: '^2', alpha: '1.x' } }),
+      'plugin.json': JSON.stringify({
+        name: 'hello',
+        version: '1.0.0',
+        source: { mode: 'esm', path: 'dist/index.js' },
+        engines: { host: '>=1' },
+        dependencies: { zeta: '^2', alpha: '1.x' },
+      }),
       'src/index.js': 'export async function execute() { return 1; }\n',
     });
     expect((await cli(['keys', 'generate', '--out', 'author.json'], { cwd: dir })).code).toBe(0);
     const key = JSON.parse(await readFile(join(dir, 'author.json'), 'utf8')) as { keyid: string; publicKey: string; privateKey: string };
     expect((await stat(join(dir, 'author.json'))).mode & 0o777).toBe(0o600);
-    const published = await cli(['publish', '--sign-key', 'author.json', '--json'], { cwd: dir, env: { PLUGHUB_REGISTRY: registry.url, PLUGHUB_TOKEN: registry.token } });
+    const published = await cli(['publish', '--sign-key', 'author.json', '--json'], {
+      cwd: dir,
+      env: { PLUGHUB_REGISTRY: registry.url, PLUGHUB_TOKEN: registry.token },
+    });
     expect(published.code, published.stderr).toBe(0);
     const { integrity } = JSON.parse(published.stdout) as { integrity: string };
     const document = (await (await fetch(`${registry.url}/v1/plugins/hello`)).json()) as any;
@@ -107,9 +116,15 @@ describe('plughub export', () => {
     expect(exported.code, exported.stderr).toBe(0);
     const result = JSON.parse(exported.stdout) as { files: string[]; plugins: number; blobs: number; expires: string };
     expect(result).toMatchObject({ plugins: 1, blobs: 1 });
-    expect(result.files.filter((file) => !file.startsWith('v1/blobs/'))).toEqual(
-      ['v1/index', 'v1/keys/1', 'v1/keys/2', 'v1/keys/index.html', 'v1/plugins/@acme%2Fhello', 'v1/plugins/@acme/hello', 'v1/plugins/index.html'],
-    );
+    expect(result.files.filter((file) => !file.startsWith('v1/blobs/'))).toEqual([
+      'v1/index',
+      'v1/keys/1',
+      'v1/keys/2',
+      'v1/keys/index.html',
+      'v1/plugins/@acme%2Fhello',
+      'v1/plugins/@acme/hello',
+      'v1/plugins/index.html',
+    ]);
     const { keys } = await show(data);
     const envelope = JSON.parse(await readFile(join(out, 'v1/plugins/@acme/hello'), 'utf8')) as Envelope;
     const payload = await expectSignedBy(envelope, keys);

@@ -84,7 +84,14 @@ describe('writes answered with a redirect', () => {
     const client = createRegistryClient({ url: registry.url, token: 'secret', retry: 0 });
     const error = await client.publish('hello', '1.0.0', new Uint8Array([1, 2, 3])).catch((e: unknown) => e);
     expect(isRedirectError(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'E_REDIRECT', method: 'PUT', status: 307, plugin: 'hello', version: '1.0.0', location: `${elsewhere.url}/v1/plugins/hello/1.0.0` });
+    expect(error).toMatchObject({
+      code: 'E_REDIRECT',
+      method: 'PUT',
+      status: 307,
+      plugin: 'hello',
+      version: '1.0.0',
+      location: `${elsewhere.url}/v1/plugins/hello/1.0.0`,
+    });
     expect(elsewhere.seen).toEqual([]);
   });
 
@@ -125,9 +132,17 @@ describe('the answer to a yank', () => {
     const env = { PLUGHUB_REGISTRY: registry.url, PLUGHUB_TOKEN: registry.token };
     const { collectBytes, packPlg } = await import('../../../src/core/plg/index.js');
     const manifest = { name: 'hello', version: '1.0.0', source: { mode: 'esm', path: 'dist/index.js' } };
-    const plg = await collectBytes(packPlg([{ path: 'plugin.json', content: JSON.stringify(manifest) }, { path: 'dist/index.js', content: 'export {};\n' }]));
+    const plg = await collectBytes(
+      packPlg([
+        { path: 'plugin.json', content: JSON.stringify(manifest) },
+        { path: 'dist/index.js', content: 'export {};\n' },
+      ]),
+    );
     await createRegistryClient({ url: registry.url, retry: 0 }).publish('hello', '1.0.0', plg, { token: registry.token });
-    expect(await cli(['yank', 'hello@1.0.0', '--json'], { cwd, env })).toMatchObject({ code: 0, stdout: '{\n  "name": "hello",\n  "version": "1.0.0",\n  "yanked": true\n}\n' });
+    expect(await cli(['yank', 'hello@1.0.0', '--json'], { cwd, env })).toMatchObject({
+      code: 0,
+      stdout: '{\n  "name": "hello",\n  "version": "1.0.0",\n  "yanked": true\n}\n',
+    });
     expect(await cli(['yank', 'hello@1.0.0', '--undo'], { cwd, env })).toMatchObject({ code: 0, stdout: 'restored hello@1.0.0: ranges resolve to it again\n' });
   });
 });

@@ -83,7 +83,8 @@ describe('host.loadDir', () => {
 
   it('loads local dependencies first and reports cycles, missing and failed dependencies', async () => {
     const base = await tempDir();
-    const dep = (name: string, deps: Record<string, string>) => folder(name, manifest(name, '1.0.0', { dependencies: deps }), { 'dist/index.js': pluginSource(name) });
+    const dep = (name: string, deps: Record<string, string>) =>
+      folder(name, manifest(name, '1.0.0', { dependencies: deps }), { 'dist/index.js': pluginSource(name) });
     await writeTree(base, {
       ...dep('a-user', { 'z-lib': '^1.0.0' }),
       ...folder('z-lib', manifest('z-lib', '1.2.0'), { 'dist/index.js': pluginSource('z-lib') }),
@@ -124,7 +125,10 @@ describe('host.loadDir', () => {
   it('applies size limits to bundles in folders and to .plg files', async () => {
     const base = await tempDir();
     await writeTree(base, folder('big', manifest('big'), { 'dist/index.js': `${pluginSource('big')}// ${'x'.repeat(2000)}` }));
-    await writeFile(join(base, 'big-package.plg'), await plgBytes({ 'plugin.json': JSON.stringify(manifest('big-package')), 'dist/index.js': pluginSource('x') }));
+    await writeFile(
+      join(base, 'big-package.plg'),
+      await plgBytes({ 'plugin.json': JSON.stringify(manifest('big-package')), 'dist/index.js': pluginSource('x') }),
+    );
     const h = await host();
     const { loaded, failed } = await h.loadDir(base, { maxBundleBytes: 1000, plgLimits: { maxPackageBytes: 100 } });
     expect(loaded).toEqual([]);

@@ -142,7 +142,12 @@ describe('host.loadDir with watch', () => {
     expect((await change).added.map((p) => p.name).sort()).toEqual(['app', 'lib']);
     expect(reports.flatMap((r) => r.failed)).toEqual([]);
     await watched.close();
-    expect(host.list().map((p) => p.name).sort()).toEqual(['app', 'lib']);
+    expect(
+      host
+        .list()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['app', 'lib']);
     await host.close();
   });
 

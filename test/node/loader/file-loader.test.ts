@@ -31,7 +31,7 @@ describe('file loader', () => {
     const c = await loader.import({ name: 'p', version: '2.0.0', ...v2 });
     expect(c).not.toBe(a);
     const run = async (ns: Record<string, unknown>) =>
-      ((ns.default as { execute: (ctx: unknown) => Promise<{ tag: string }> }).execute({ get: () => undefined })).then((r) => r.tag);
+      (ns.default as { execute: (ctx: unknown) => Promise<{ tag: string }> }).execute({ get: () => undefined }).then((r) => r.tag);
     expect([await run(a), await run(c)]).toEqual(['v1', 'v2']);
   });
 

@@ -15,19 +15,4 @@ import { serve } from './serve.js';
 import { token } from './token.js';
 import { yank } from './yank.js';
 
-export const commands: Command[] = [
-  init,
-  build,
-  pack,
-  publish,
-  info,
-  search,
-  yank,
-  run,
-  cache,
-  serve,
-  token,
-  keys,
-  exportCommand,
-  gc,
-];
+export const commands: Command[] = [init, build, pack, publish, info, search, yank, run, cache, serve, token, keys, exportCommand, gc];

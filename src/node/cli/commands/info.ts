@@ -24,7 +24,7 @@ that the range (default: latest) resolves to.
 /** The `info` command. */
 export const info: Command = {
   name: 'info',
-  summary: 'show a plugin\'s versions and what a range resolves to',
+  summary: "show a plugin's versions and what a range resolves to",
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('info', argv, { ...registryOption, json: { type: 'boolean' } });
@@ -36,18 +36,27 @@ export const info: Command = {
     const answer = await client.getDocument(name).catch((error: unknown) => {
       if (isRegistryError(error) && error.status === 404) {
         throw new RegistryError(`${name} is not published on ${client.url} (${error.message})`, {
-          method: 'GET', status: 404, url: client.documentUrl(name), plugin: name, cause: error,
+          method: 'GET',
+          status: 404,
+          url: client.documentUrl(name),
+          plugin: name,
+          cause: error,
         });
       }
       throw error;
     });
     if (answer.status !== 200) throw new RegistryError(`${name}: ${client.url} answered 304 to a request without an ETag`, { method: 'GET', plugin: name });
     const { document } = answer;
-    const tagsOf = (version: string) => Object.entries(document.distTags).filter(([, v]) => v === version).map(([tag]) => tag);
-    const versions = Object.keys(document.versions).sort(semver.rcompare).map((version) => {
-      const entry = document.versions[version]!;
-      return { version, tags: tagsOf(version), yanked: entry.yanked, publishedAt: entry.publishedAt, size: entry.dist.size };
-    });
+    const tagsOf = (version: string) =>
+      Object.entries(document.distTags)
+        .filter(([, v]) => v === version)
+        .map(([tag]) => tag);
+    const versions = Object.keys(document.versions)
+      .sort(semver.rcompare)
+      .map((version) => {
+        const entry = document.versions[version]!;
+        return { version, tags: tagsOf(version), yanked: entry.yanked, publishedAt: entry.publishedAt, size: entry.dist.size };
+      });
     let failure: unknown;
     let resolved;
     try {
@@ -65,7 +74,11 @@ export const info: Command = {
       const rows = versions.map((row) => [row.version, row.tags.join(','), row.yanked ? 'yanked' : '', row.publishedAt, formatBytes(row.size)]);
       printLines(io, [
         `${name}${description ? ` — ${description}` : ''}`,
-        `tags: ${Object.entries(document.distTags).map(([tag, version]) => `${tag}=${version}`).join(' ') || '(none)'}`,
+        `tags: ${
+          Object.entries(document.distTags)
+            .map(([tag, version]) => `${tag}=${version}`)
+            .join(' ') || '(none)'
+        }`,
         '',
         ...formatTable(['VERSION', 'TAGS', 'YANKED', 'PUBLISHED', 'SIZE'], rows),
         ...(resolved

@@ -46,8 +46,6 @@ export const pack: Command = {
       return;
     }
     const built = packed.built ? ` (built ${displayPath(packed.built.path, io.cwd)})` : '';
-    printLines(io, [
-      `packed ${name}@${version}${built}: ${displayPath(out, io.cwd)} (${formatBytes(packed.bytes.byteLength)}; ${packed.files.join(', ')})`,
-    ]);
+    printLines(io, [`packed ${name}@${version}${built}: ${displayPath(out, io.cwd)} (${formatBytes(packed.bytes.byteLength)}; ${packed.files.join(', ')})`]);
   },
 };

@@ -90,7 +90,7 @@ function limitsFrom(values: { 'max-package'?: string; 'max-file'?: string; 'max-
 function logger(io: CliIO): (entry: RegistryLogEntry) => void {
   return (entry) => {
     const detail = entry.level === 'error' && entry.error instanceof Error && entry.error.stack ? `\n${entry.error.stack}` : '';
-    io.stderr.write(terminalText(`${new Date().toISOString()} ${entry.level} ${entry.message}${detail}`) + '\n');
+    io.stderr.write(`${terminalText(`${new Date().toISOString()} ${entry.level} ${entry.message}${detail}`)}\n`);
   };
 }
 
@@ -160,7 +160,12 @@ export const serve: Command = {
       }
       const trust = createFsSigningStore(directory);
       const hadKeys = (await trust.readKeyring()) !== undefined;
-      const setup = { ttlMs: KEYS_TTL_MS, now: Date.now(), ...(key !== undefined ? { key } : {}), ...(registryId !== undefined ? { registry: registryId } : {}) };
+      const setup = {
+        ttlMs: KEYS_TTL_MS,
+        now: Date.now(),
+        ...(key !== undefined ? { key } : {}),
+        ...(registryId !== undefined ? { registry: registryId } : {}),
+      };
       const { keyring } = await ensureKeyring(trust, setup).catch((error: Error) => {
         throw new Error(`${directory}: ${error.message}`, { cause: error });
       });

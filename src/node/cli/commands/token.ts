@@ -54,7 +54,13 @@ async function list(io: CliIO, directory: string, json: boolean): Promise<void> 
     printLines(io, [`no tokens in ${directory}`]);
     return;
   }
-  printLines(io, formatTable(['ID', 'CREATED', 'SCOPES'], tokens.map((t) => [t.id, t.createdAt, describeScopes(t.scopes)])));
+  printLines(
+    io,
+    formatTable(
+      ['ID', 'CREATED', 'SCOPES'],
+      tokens.map((t) => [t.id, t.createdAt, describeScopes(t.scopes)]),
+    ),
+  );
 }
 
 async function revoke(io: CliIO, directory: string, id: string | undefined): Promise<number> {
