@@ -85,6 +85,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (route === 'GET /v1/blobs/sha256/abcd') return void res.writeHead(200).end(Buffer.from([1, 2, 3, 4]));
   if (route === 'PUT /v1/plugins/hello/1.3.0') return send(res, 201, documentOf('hello', '1.3.0').versions['1.3.0']);
+  if (route === 'PUT /v1/plugins/hello/1.4.0' || route === 'PUT /v1/plugins/hello/1.5.0') {
+    const tries = seen.filter((r) => r.method === 'PUT' && r.path === path).length;
+    if (tries === 1)
+      return send(res, 429, { error: { code: 'E_TOO_MANY_UPLOADS', message: 'token tok already has 4 uploads in flight' } }, { 'retry-after': '1' });
+    return send(res, 201, documentOf('hello', path.split('/')[4]!).versions[path.split('/')[4]!]);
+  }
   if (route === 'PUT /v1/plugins/hello/busy') return send(res, 503, { error: { code: 'busy', message: 'try later' } });
   if (route === 'POST /v1/plugins/hello/1.2.0/yank' || route === 'DELETE /v1/plugins/hello/1.2.0/yank') {
     return send(res, 200, { ...documentOf('hello').versions['1.2.0'], yanked: method === 'POST' });
@@ -158,6 +164,26 @@ describe('registry client over node:http', () => {
     const error = await client.publish('hello', 'busy', new Uint8Array(1)).catch((e: unknown) => e);
     expect(isRegistryError(error) && error.serverCode).toBe('busy');
     expect(seen.filter((r) => r.path === '/v1/plugins/hello/busy')).toHaveLength(1);
+  });
+
+  it('publishes bytes again after a 429, once its Retry-After has passed; a streamed body gets the 429 as an error', async () => {
+    const bytes = new TextEncoder().encode('the package');
+    const started = Date.now();
+    const entry = await client.publish('hello', '1.4.0', bytes);
+    expect(entry.manifest.version).toBe('1.4.0');
+    const puts = seen.filter((r) => r.method === 'PUT' && r.path === '/v1/plugins/hello/1.4.0');
+    expect(puts.map((r) => r.body.toString())).toEqual(['the package', 'the package']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+    const error = await client.publish('hello', '1.5.0', body).catch((e: unknown) => e);
+    expect(isRegistryError(error) && [error.status, error.serverCode]).toEqual([429, 'E_TOO_MANY_UPLOADS']);
+    expect(seen.filter((r) => r.path === '/v1/plugins/hello/1.5.0')).toHaveLength(1);
   });
 
   it('yanks and unyanks, answering the version entry in its new state', async () => {

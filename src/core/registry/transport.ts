@@ -77,6 +77,35 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
   const maxDocumentBytes = options.maxDocumentBytes ?? 8 * MiB;
   const backoff = options.retryDelayMs ?? 300;
 
+  const delay = (attempt: number) => backoff * 2 ** (attempt - 1);
+  const readRetry = (call: Call) => ({
+    limit: call.retry ?? options.retry ?? 2,
+    methods: ['get'],
+    statusCodes: RETRY_STATUS,
+    afterStatusCodes: [429, 503],
+    maxRetryAfter: timeoutMs,
+    delay,
+  });
+  /**
+   * A write is retried only when the registry refused it before doing
+   * anything (429, after its Retry-After) and its body can be sent again
+   * (bytes or a Blob, not a stream): never after a 5xx, a time-out or a lost
+   * connection, which may have written it.
+   */
+  const writeRetry = (call: Call) => {
+    const replayable = call.body === undefined || call.body instanceof Uint8Array || call.body instanceof Blob;
+    if (!replayable) return { limit: 0 };
+    return {
+      limit: call.retry ?? options.retry ?? 2,
+      methods: [call.method.toLowerCase()],
+      statusCodes: [429],
+      afterStatusCodes: [429],
+      maxRetryAfter: timeoutMs,
+      delay,
+      shouldRetry: ({ error }: { error: unknown }) => (isHTTPError(error) && error.response.status === 429 ? undefined : false),
+    };
+  };
+
   async function send<T>(call: Call, consume: (response: Response, signal: AbortSignal) => Promise<T>): Promise<T> {
     if (call.signal?.aborted) throw call.signal.reason;
     const link = linkSignal(call.signal, timeoutMs);
@@ -94,14 +123,7 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
         // A write sees the redirect itself (3xx, or an opaque redirect with status 0 in a browser) and refuses it below.
         ...(write ? { redirect: 'manual' as const } : {}),
         throwHttpErrors: (status) => status !== 304 && !(write && isRedirectStatus(status)),
-        retry: {
-          limit: call.retry ?? options.retry ?? 2,
-          methods: ['get'],
-          statusCodes: RETRY_STATUS,
-          afterStatusCodes: [429, 503],
-          maxRetryAfter: timeoutMs,
-          delay: (attempt) => backoff * 2 ** (attempt - 1),
-        },
+        retry: write ? writeRetry(call) : readRetry(call),
         hooks: { beforeRetry: [({ error }) => void (isHTTPError(error) && discard(error.response))] },
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });

@@ -14,7 +14,7 @@ export interface RegistryClientOptions {
   fetch?: FetchLike;
   /** Bearer token sent to the registry's own origin (never to a CDN serving blobs). */
   token?: string;
-  /** Retries of a failed GET; default 2. */
+  /** Retries of a failed GET, and of a write with a bytes or Blob body the registry refused with 429; default 2. */
   retry?: number;
   /** First retry delay in ms, doubled for each further retry; default 300. */
   retryDelayMs?: number;
@@ -108,7 +108,11 @@ export interface RegistryClient {
    * bytes arrive (SizeLimitError); `maxBytes` defaults to `dist.size`, else 64 MiB.
    */
   download(dist: { url: string; size?: number }, options?: DownloadOptions): Promise<Uint8Array>;
-  /** PUT /v1/plugins/:name/:version with a `.plg` body (application/gzip); never retried, never redirected (RedirectError). */
+  /**
+   * PUT /v1/plugins/:name/:version with a `.plg` body (application/gzip);
+   * never redirected (RedirectError); retried only after a 429 (its
+   * Retry-After) and only with a bytes or Blob body, never a stream.
+   */
   publish(name: string, version: string, body: PackageBody, options?: { token?: string; signal?: AbortSignal }): Promise<VersionEntry>;
   /**
    * POST …/yank, or DELETE …/yank with `undo`; never retried, never redirected (RedirectError).
