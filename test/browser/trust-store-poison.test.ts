@@ -13,9 +13,8 @@ import { createIndexedDbBlobCache } from '../../src/browser/idb-blob-cache.js';
 import { createIndexedDbDocumentCache } from '../../src/browser/idb-document-cache.js';
 import { openCacheStore } from '../../src/browser/idb-store.js';
 import { createIndexedDbTrustStore } from '../../src/browser/idb-trust-store.js';
-import { computeIntegrity } from '../../src/core/integrity.js';
 import { DOCUMENT_PAYLOAD_TYPE, KEYS_PAYLOAD_TYPE, signEnvelope } from '../../src/core/trust/envelope.js';
-import { testKey } from '../core/trust/fixture.js';
+import { plantedVersion, testKey } from '../core/trust/fixture.js';
 import { browserSetup, freshIndexedDb } from './helpers.js';
 
 const ran: string[] = [];
@@ -42,24 +41,8 @@ describe('a poisoned IndexedDB trust store', () => {
       objects.put({ keys: [key], threshold: 1, keysVersion: 7, anchor, registry: registryId }, ['trust-keys', registry.url]);
       objects.put({ anchor, registry: registryId, envelopes: [keysEnvelope] }, ['trust-key-chain', registry.url]);
     });
-    const bytes = new TextEncoder().encode(`globalThis.__plantedRan.push('imported');
-      export default { activate() { globalThis.__plantedRan.push('activated'); }, execute: () => 'planted' };`);
-    const integrity = await computeIntegrity(bytes);
+    const { bytes, integrity, document } = await plantedVersion('__plantedRan');
     await createIndexedDbBlobCache(idb).put(integrity, bytes);
-    const manifest = { name: 'hello', version: '6.6.6', source: { mode: 'esm', path: 'index.js' } };
-    const document = {
-      name: 'hello',
-      distTags: { latest: '6.6.6' },
-      modified: new Date().toISOString(),
-      versions: {
-        '6.6.6': {
-          manifest,
-          dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` },
-          publishedAt: new Date().toISOString(),
-          yanked: false,
-        },
-      },
-    };
     const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, { type: 'document', registry: registryId, version: 99, expires, name: 'hello', document }, [
       attacker.signing,
     ]);

@@ -17,12 +17,11 @@ import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeIntegrity } from '../../src/core/integrity.js';
 import { DOCUMENT_PAYLOAD_TYPE, signEnvelope } from '../../src/core/trust/envelope.js';
 import { createFsBlobCache } from '../../src/node/cache/blob-cache.js';
 import { createFsDocumentCache } from '../../src/node/cache/document-cache.js';
 import { publish } from '../core/host/fixture.js';
-import { signedSetup, testKey } from '../core/trust/fixture.js';
+import { plantedVersion, signedSetup, testKey } from '../core/trust/fixture.js';
 import { nodeHost, tempDir } from './helpers.js';
 
 const ran: string[] = [];
@@ -70,24 +69,8 @@ async function plant(world: Awaited<ReturnType<typeof rotatedWorld>>, options: {
   const stored = JSON.parse(await readFile(chainFile, 'utf8')) as { url: string; chain: { envelopes: unknown[] } };
   await writeFile(chainFile, JSON.stringify({ ...stored, chain: { ...stored.chain, envelopes: stored.chain.envelopes.slice(0, -1) } }));
   if (!options.keepKeysSeen) await rm(join(cacheDir, 'trust', 'versions', `${sha256(`${t.state.registryId}\nkeys`)}.json`), { force: true });
-  const bytes = new TextEncoder().encode(`globalThis.__retiredRan.push('imported');
-    export default { activate() { globalThis.__retiredRan.push('activated'); }, execute: () => 'planted' };`);
-  const integrity = await computeIntegrity(bytes);
+  const { bytes, integrity, document } = await plantedVersion('__retiredRan');
   await createFsBlobCache(cacheDir).put(integrity, bytes);
-  const manifest = { name: 'hello', version: '6.6.6', source: { mode: 'esm', path: 'index.js' } };
-  const document = {
-    name: 'hello',
-    distTags: { latest: '6.6.6' },
-    modified: new Date().toISOString(),
-    versions: {
-      '6.6.6': {
-        manifest,
-        dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` },
-        publishedAt: new Date().toISOString(),
-        yanked: false,
-      },
-    },
-  };
   const expires = new Date(t.state.now + 3650 * DAY).toISOString();
   const payload = { type: 'document', registry: t.state.registryId, version: 99, expires, name: 'hello', document };
   const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, payload, [retired.signing]);

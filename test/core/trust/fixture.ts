@@ -18,6 +18,7 @@ import {
   type GeneratedSigningKey,
   type SigningKey,
 } from '../../../src/core/trust/envelope.js';
+import { computeIntegrity } from '../../../src/core/integrity.js';
 import type { TrustStore } from '../../../src/core/ports.js';
 import { setup } from '../host/fixture.js';
 
@@ -142,4 +143,30 @@ export async function signedSetup() {
     /** Requests for blobs so far (to show nothing was downloaded). */
     blobRequests: () => base.registry.requests.filter((r) => new URL(r.url).pathname.startsWith('/v1/blobs/')),
   };
+}
+
+/**
+ * What an attacker plants for `hello@6.6.6`: a bundle that pushes 'imported'
+ * and 'activated' to `globalThis[marker]` when it runs, its integrity, and a
+ * document naming it (the caller signs and caches it as its attack needs).
+ */
+export async function plantedVersion(marker: string) {
+  const bytes = new TextEncoder().encode(`globalThis.${marker}.push('imported');
+    export default { activate() { globalThis.${marker}.push('activated'); }, execute: () => 'planted' };`);
+  const integrity = await computeIntegrity(bytes);
+  const manifest = { name: 'hello', version: '6.6.6', source: { mode: 'esm', path: 'index.js' } };
+  const document = {
+    name: 'hello',
+    distTags: { latest: '6.6.6' },
+    modified: new Date().toISOString(),
+    versions: {
+      '6.6.6': {
+        manifest,
+        dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` },
+        publishedAt: new Date().toISOString(),
+        yanked: false,
+      },
+    },
+  };
+  return { bytes, integrity, document };
 }

@@ -13,13 +13,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeIntegrity } from '../../../src/core/integrity.js';
 import { DOCUMENT_PAYLOAD_TYPE, KEYS_PAYLOAD_TYPE, signEnvelope } from '../../../src/core/trust/envelope.js';
 import { createFsBlobCache } from '../../../src/node/cache/blob-cache.js';
 import { createFsDocumentCache } from '../../../src/node/cache/document-cache.js';
 import { createFsTrustStore } from '../../../src/node/cache/trust-store.js';
 import { publish } from '../../core/host/fixture.js';
-import { signedSetup, testKey, type TestKey } from '../../core/trust/fixture.js';
+import { plantedVersion, signedSetup, testKey, type TestKey } from '../../core/trust/fixture.js';
 import { nodeHost, tempDir } from '../helpers.js';
 
 const ran: string[] = [];
@@ -48,24 +47,8 @@ async function plant(cacheDir: string, url: string, trusted: TestKey, registry: 
     JSON.stringify({ url, chain: { anchor, registry, envelopes: [keysEnvelope] } }),
   );
   // The document and the bundle it names.
-  const bytes = new TextEncoder().encode(`globalThis.__plantedRan.push('imported');
-    export default { activate() { globalThis.__plantedRan.push('activated'); }, execute: () => 'planted' };`);
-  const integrity = await computeIntegrity(bytes);
+  const { bytes, integrity, document } = await plantedVersion('__plantedRan');
   await createFsBlobCache(cacheDir).put(integrity, bytes);
-  const manifest = { name: 'hello', version: '6.6.6', source: { mode: 'esm', path: 'index.js' } };
-  const document = {
-    name: 'hello',
-    distTags: { latest: '6.6.6' },
-    modified: new Date().toISOString(),
-    versions: {
-      '6.6.6': {
-        manifest,
-        dist: { integrity, size: bytes.byteLength, url: `/v1/blobs/sha256/${integrity}` },
-        publishedAt: new Date().toISOString(),
-        yanked: false,
-      },
-    },
-  };
   const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, { type: 'document', registry, version: 99, expires, name: 'hello', document }, [attacker.signing]);
   await createFsDocumentCache(cacheDir).put({ registry: url, name: 'hello', document: document as never, envelope, fetchedAt: Date.now() });
 }
