@@ -8,10 +8,10 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isSizeLimitError } from '../../src/core/errors/index.js';
-import { BLOCK_SIZE, MAX_EXTENSION_BYTES, collectBytes, isPackageError, readTar, streamFrom, writeTar, type TarEntry } from '../../src/core/plg/index.js';
-import { encodeHeader, encodePaxRecords, paddingFor } from '../../src/core/plg/tar-format.js';
-import { tempDir } from './helpers.js';
+import { isSizeLimitError } from '../../../src/core/errors/index.js';
+import { BLOCK_SIZE, MAX_EXTENSION_BYTES, collectBytes, isPackageError, readTar, streamFrom, writeTar, type TarEntry } from '../../../src/core/plg/index.js';
+import { encodeHeader, encodePaxRecords, paddingFor } from '../../../src/core/plg/tar-format.js';
+import { tempDir } from '../../registry-server/helpers.js';
 
 const run = promisify(execFile);
 const encoder = new TextEncoder();

@@ -5,7 +5,7 @@
  */
 import { constants, createGzip } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { isManifestError, isSizeLimitError } from '../../src/core/errors/index.js';
+import { isManifestError, isSizeLimitError } from '../../../src/core/errors/index.js';
 import {
   DEFAULT_PLG_LIMITS,
   MAX_PATH_DEPTH,
@@ -18,8 +18,8 @@ import {
   streamFrom,
   writeTar,
   type TarWriteEntry,
-} from '../../src/core/plg/index.js';
-import { craftedPlg, manifest, plg, validEntries } from './helpers.js';
+} from '../../../src/core/plg/index.js';
+import { craftedPlg, manifest, plg, validEntries } from '../../registry-server/helpers.js';
 
 const encoder = new TextEncoder();
 const MiB = 1024 * 1024;
