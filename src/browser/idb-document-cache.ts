@@ -7,7 +7,7 @@
  * reported absent: the next fetch replaces it. A signed document keeps its
  * envelope, which the host verifies again on use.
  */
-import { decodeCachedDocument } from '../core/registry/index.js';
+import { cachedDocumentRecord, decodeCachedDocument } from '../core/registry/index.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
 import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
 
@@ -53,14 +53,7 @@ export function createIndexedDbDocumentCache(options: IndexedDbOptions = {}): In
     },
 
     put(entry) {
-      const stored: CachedDocument = {
-        registry: entry.registry,
-        name: entry.name,
-        document: entry.document,
-        ...(entry.etag !== undefined ? { etag: entry.etag } : {}),
-        ...(entry.envelope !== undefined ? { envelope: entry.envelope } : {}),
-        fetchedAt: entry.fetchedAt,
-      };
+      const stored = cachedDocumentRecord(entry);
       return store.use('readwrite', (objects) => {
         objects.put(stored, key(entry.registry, entry.name));
         return whenDone(objects, () => undefined);

@@ -1,6 +1,6 @@
 /**
- * Reading a cached plugin document back from a DocumentCache's storage (a
- * JSON file in Node, an IndexedDB record in browsers). Apart from
+ * A cached plugin document as a DocumentCache stores it (a JSON file in
+ * Node, an IndexedDB record in browsers), and reading it back. Apart from
  * document.ts, the format, so that the format depends on nothing but zod:
  * the cache entry's shape is a port (ports.ts) and its envelope is the trust
  * format (trust/envelope.ts), and both of those refer to the document.
@@ -31,4 +31,16 @@ export function decodeCachedDocument(value: unknown, registry: string, name: str
   } catch {
     return undefined;
   }
+}
+
+/** The record a DocumentCache stores for `entry`: exactly its fields, none of what a caller may have added. */
+export function cachedDocumentRecord(entry: CachedDocument): CachedDocument {
+  return {
+    registry: entry.registry,
+    name: entry.name,
+    document: entry.document,
+    ...(entry.etag !== undefined ? { etag: entry.etag } : {}),
+    ...(entry.envelope !== undefined ? { envelope: entry.envelope } : {}),
+    fetchedAt: entry.fetchedAt,
+  };
 }

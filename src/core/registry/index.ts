@@ -7,4 +7,4 @@
  */
 export * from './client.js';
 export * from './document.js';
-export { decodeCachedDocument } from './cached-document.js';
+export { cachedDocumentRecord, decodeCachedDocument } from './cached-document.js';

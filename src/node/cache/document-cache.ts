@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeCachedDocument } from '../../core/registry/index.js';
+import { cachedDocumentRecord, decodeCachedDocument } from '../../core/registry/index.js';
 import { isCacheFileError, type CacheFileError } from '../../core/errors/index.js';
 import type { CachedDocument, DocumentCache } from '../../core/ports.js';
 import { writeFileAtomic } from '../atomic-write.js';
@@ -84,14 +84,7 @@ export function createFsDocumentCache(dir: string, options: FsDocumentCacheOptio
     },
 
     async put(entry) {
-      const stored: CachedDocument = {
-        registry: entry.registry,
-        name: entry.name,
-        document: entry.document,
-        ...(entry.etag !== undefined ? { etag: entry.etag } : {}),
-        ...(entry.envelope !== undefined ? { envelope: entry.envelope } : {}),
-        fetchedAt: entry.fetchedAt,
-      };
+      const stored = cachedDocumentRecord(entry);
       const path = pathOf(entry.registry, entry.name);
       try {
         // No fsync: a document lost or emptied by a power cut reads as absent and is fetched again.
