@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; license: string };
 let dir: string;
 let tarball: string;
 
@@ -147,6 +147,13 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
+  it('carries the MIT license text its package.json names', async () => {
+    expect(pkg.license).toBe('MIT');
+    const license = await readFile(join(dir, 'node_modules', 'plughub', 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License\n/);
+    expect(license).toContain('Permission is hereby granted, free of charge');
+  });
+
   it('passes publint with nothing to report', async () => {
     const { code, output } = await runNode([await binOf('publint'), 'run', tarball, '--strict'], dir);
     expect(output).toContain('All good!');
