@@ -8,20 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addVersion, createFsStorage, type FsStorageOptions, type RegistryLogEntry } from '../../registry-server/index.js';
-import type { PluginDocument } from '../../src/core/registry/document.js';
-import { onCleanup, sha256Hex, tempDir } from './helpers.js';
-
-function documentOf(name: string, description = `The ${name} plugin`): PluginDocument {
-  const hex = sha256Hex(new TextEncoder().encode(name));
-  const entry = {
-    manifest: { name, version: '1.0.0', description, source: { mode: 'esm', path: 'index.js' } },
-    dist: { integrity: `sha256-${Buffer.from(hex, 'hex').toString('base64')}`, size: 1, url: `/v1/blobs/sha256/${hex}` },
-    publishedAt: new Date(0).toISOString(),
-    yanked: false,
-  };
-  return addVersion(undefined, name, '1.0.0', entry, Date.parse('2024-01-01T00:00:00Z'));
-}
+import { createFsStorage, type FsStorageOptions, type RegistryLogEntry } from '../../registry-server/index.js';
+import { documentOf, onCleanup, tempDir } from './helpers.js';
 
 /** Writes `document.json` of a plugin directory by hand, as damage or an older version would leave it. */
 async function plantDocument(data: string, directory: string, content: string | Uint8Array): Promise<void> {

@@ -4,29 +4,20 @@
  * and from child processes, and not one of them lost. `npm test` runs a
  * bounded number of rounds; set PLUGHUB_STRESS_ROUNDS for more (e.g. 500).
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PluginDocument } from '../../src/core/registry/document.js';
 import { FileLocks } from '../../registry-server/fs/lock.js';
 import { createFsStorage } from '../../registry-server/index.js';
 import { addVersionEntry, incrementCounter } from './fixtures/lock-work.js';
-import { onCleanup, tempDir } from './helpers.js';
+import { lockDirectories, onCleanup, tempDir } from './helpers.js';
 import { spawnTypeScript } from './processes.js';
 
 /** Rounds of each stress test; one round is CHANGES concurrent changes. */
 const ROUNDS = Math.max(1, Number(process.env.PLUGHUB_STRESS_ROUNDS) || 20);
 const CHANGES = 20;
 const TIMEOUT = 20_000 + ROUNDS * 400;
-
-async function lockDirectories(): Promise<{ root: string; locks: string; temp: string }> {
-  const root = await tempDir();
-  const locks = join(root, 'locks');
-  const temp = join(root, 'tmp');
-  await mkdir(locks);
-  await mkdir(temp);
-  return { root, locks, temp };
-}
 
 async function versionCount(directory: string, name: string): Promise<number> {
   const document = JSON.parse(await readFile(join(directory, 'plugins', name, 'document.json'), 'utf8')) as PluginDocument;

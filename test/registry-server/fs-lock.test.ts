@@ -13,19 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { FileLocks, LockTimeoutError } from '../../registry-server/fs/lock.js';
 import { ownOwner, type LockOwner } from '../../registry-server/fs/lock-owner.js';
 import { incrementCounter } from './fixtures/lock-work.js';
-import { tempDir } from './helpers.js';
+import { lockDirectories } from './helpers.js';
 import { spawnTypeScript, type Child } from './processes.js';
 
 const WAITERS = 8;
-
-async function lockDirectories(): Promise<{ root: string; locks: string; temp: string }> {
-  const root = await tempDir();
-  const locks = join(root, 'locks');
-  const temp = join(root, 'tmp');
-  await mkdir(locks);
-  await mkdir(temp);
-  return { root, locks, temp };
-}
 
 /** A child holding the lock `held` (see fixtures/lock-holder.ts), once it says so. */
 async function startHolder(locks: string, temp: string, marker: string, staleMs: number, hold: number | 'forever'): Promise<Child> {

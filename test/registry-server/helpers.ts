@@ -6,12 +6,14 @@
  * directory to prove that a refused request changed nothing.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach } from 'vitest';
 import { collectBytes, gzip, packPlg, writeTar, type PlgFile, type TarWriteEntry } from '../../src/core/plg/index.js';
+import type { PluginDocument } from '../../src/core/registry/document.js';
 import {
+  addVersion,
   createFileTokenStore,
   createFsStorage,
   createMemoryStorage,
@@ -189,4 +191,26 @@ export async function errorOf(response: Response): Promise<{ code: string; messa
     throw new Error(`not an error body: ${JSON.stringify(body)}`);
   }
   return body.error;
+}
+
+/** A document of `name` with one version, 1.0.0, as storage holds it (its blob need not exist). */
+export function documentOf(name: string, description = `The ${name} plugin`): PluginDocument {
+  const hex = sha256Hex(new TextEncoder().encode(name));
+  const entry = {
+    manifest: { name, version: '1.0.0', description, source: { mode: 'esm', path: 'index.js' } },
+    dist: { integrity: `sha256-${Buffer.from(hex, 'hex').toString('base64')}`, size: 1, url: `/v1/blobs/sha256/${hex}` },
+    publishedAt: new Date(0).toISOString(),
+    yanked: false,
+  };
+  return addVersion(undefined, name, '1.0.0', entry, Date.parse('2024-01-01T00:00:00Z'));
+}
+
+/** A temp data directory with the `locks/` and `tmp/` folders the file locks use. */
+export async function lockDirectories(): Promise<{ root: string; locks: string; temp: string }> {
+  const root = await tempDir();
+  const locks = join(root, 'locks');
+  const temp = join(root, 'tmp');
+  await mkdir(locks);
+  await mkdir(temp);
+  return { root, locks, temp };
 }

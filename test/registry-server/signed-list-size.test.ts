@@ -12,12 +12,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Signer, addVersion, exportRegistry, type RegistryStorage } from '../../registry-server/index.js';
+import { Signer, exportRegistry, type RegistryStorage } from '../../registry-server/index.js';
 import { MAX_SIGNED_LIST_PAGE_BYTES, signedDescription, signedRow } from '../../registry-server/trust/list-pages.js';
-import type { PluginDocument } from '../../src/core/registry/document.js';
 import { createRegistryClient, type RegistryClient } from '../../src/core/registry/client.js';
 import { createTrustGuard } from '../../src/core/trust/trust-guard.js';
-import { ORIGIN, publish, sha256Hex, tempDir } from './helpers.js';
+import { documentOf, ORIGIN, publish, tempDir } from './helpers.js';
 import { currentKeys, getEnvelope, staticServer, trustRegistry, type TrustRegistry } from './trust-helpers.js';
 
 const PLUGINS = 4000;
@@ -27,17 +26,6 @@ const MiB = 1024 * 1024;
 /** A name of 214 characters, the longest allowed, distinct per `index`. */
 function longName(index: number): string {
   return `${'n'.repeat(208)}-${String(index).padStart(5, '0')}`;
-}
-
-function documentOf(name: string, description: string): PluginDocument {
-  const hex = sha256Hex(new TextEncoder().encode(name));
-  const entry = {
-    manifest: { name, version: '1.0.0', description, source: { mode: 'esm', path: 'index.js' } },
-    dist: { integrity: `sha256-${Buffer.from(hex, 'hex').toString('base64')}`, size: 1, url: `/v1/blobs/sha256/${hex}` },
-    publishedAt: new Date(0).toISOString(),
-    yanked: false,
-  };
-  return addVersion(undefined, name, '1.0.0', entry, Date.parse('2024-01-01T00:00:00Z'));
 }
 
 /** Stores `count` hostile plugins straight into the storage, as that many publishes would. */
