@@ -1,14 +1,15 @@
 /**
  * The programs the docs' shell lines may run, each run for real: the
  * plughub CLI (through tsx, from the sources), `node` on a file the docs
- * saved, `cd`, `mkdir`, `cp`, `npm init -y`, `npm link plughub` (a package
+ * saved, `cd`, `mkdir`, `cp`, `npm init -y`, `npm install --save-dev esbuild`
+ * (the repository's esbuild, linked), `npm link plughub` (a package
  * pointing at the sources), `curl` (failing on an HTTP status of 400 or more,
  * as `--fail` would), `jq`, `npx esbuild`, and in the background `plughub
  * serve` and `python3 -m http.server`. A program not listed here is unknown:
  * the docs test fails on it, so no command reaches the docs without being run.
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { shownStaticPort, startRegistry, startStaticServer, onFreePort, type Background } from './docs-background.js';
 import { linkPlughub, node, plughub, ROOT, type Finished } from './spawn.js';
@@ -101,6 +102,13 @@ const npmProgram: Program = async (invocation) => {
     await linkPlughub(invocation.cwd);
     return ok();
   }
+  if (command === 'install --save-dev esbuild') {
+    // The repository's own esbuild, linked where an install would put it (no download in tests).
+    await mkdir(join(invocation.cwd, 'node_modules', '.bin'), { recursive: true });
+    await symlink(join(ROOT, 'node_modules', 'esbuild'), join(invocation.cwd, 'node_modules', 'esbuild'), 'dir');
+    await symlink(join(ROOT, 'node_modules', 'esbuild', 'bin', 'esbuild'), join(invocation.cwd, 'node_modules', '.bin', 'esbuild'));
+    return ok();
+  }
   return usage(invocation);
 };
 
@@ -124,7 +132,10 @@ const jqProgram: Program = (invocation) => execute('jq', invocation.argv.slice(1
 
 const npxProgram: Program = async (invocation) => {
   if (invocation.argv[1] !== 'esbuild') usage(invocation);
-  return execute(join(ROOT, 'node_modules', '.bin', 'esbuild'), invocation.argv.slice(2), invocation);
+  // As npx does: the project's own esbuild when it installed one, else the repository's (a command run in a clone).
+  const installed = join(invocation.cwd, 'node_modules', '.bin', 'esbuild');
+  const esbuild = (await stat(installed).catch(() => undefined)) ? installed : join(ROOT, 'node_modules', '.bin', 'esbuild');
+  return execute(esbuild, invocation.argv.slice(2), invocation);
 };
 
 const pythonProgram: Program = async (invocation, shell) => {
