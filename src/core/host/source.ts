@@ -11,8 +11,8 @@
  * offline — and only the verified envelope is cached. With `authorKeys`,
  * `checkAuthor` refuses a version without the author signature its name
  * requires; the host calls it for every plugin of a load plan before it
- * fetches any bundle, and `bundle` calls it again before it takes a bundle
- * from the cache or downloads it.
+ * fetches any bundle (host/plan.ts `fetchPlan`, the only caller of
+ * `bundle`), so `bundle` does not check again.
  */
 import type { Logger } from '../plugin/index.js';
 import { parsePluginDocument, type PluginDocument, type VersionEntry } from '../registry/index.js';
@@ -35,7 +35,7 @@ export interface PluginSource {
   document(name: string, signal?: AbortSignal): Promise<FetchedDocument>;
   /** Refuses `name@version` when `authorKeys` require an author signature it does not carry (SignatureError). */
   checkAuthor(name: string, version: string, entry: VersionEntry): Promise<void>;
-  /** The bytes of `name@version`, verified against `entry.dist.integrity`. */
+  /** The bytes of `name@version` from the cache or downloaded, verified against `entry.dist.integrity`; `checkAuthor` ran before. */
   bundle(name: string, version: string, entry: VersionEntry, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
@@ -142,7 +142,6 @@ export function createPluginSource(init: {
 
     async bundle(name, version, entry, signal) {
       const { integrity } = entry.dist;
-      await authors?.(name, version, entry);
       const cached = await cache.get(integrity);
       let corrupted = false;
       if (cached) {
