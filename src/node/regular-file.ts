@@ -22,7 +22,8 @@ export const DEFAULT_READ_TIMEOUT_MS = 5_000;
 /** The largest file read by default. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-const CHUNK = 64 * 1024;
+/** Bytes asked for per read, so that an abort or time-out is seen between reads. */
+const CHUNK = 1024 * 1024;
 const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
 /** Options of readRegularFile. */
@@ -73,20 +74,24 @@ async function readBounded(path: string, maxBytes: number, signal: AbortSignal):
     const info = await handle.stat();
     if (!info.isFile()) throw notRegular(path, entryKind(info));
     if (info.size > maxBytes) throw tooLarge(path, maxBytes, info.size);
-    const chunks: Buffer[] = [];
+    // One buffer of the size fstat gave (one byte more, to see a file that grew), read into in steps so an abort is seen.
+    let buffer = Buffer.allocUnsafe(info.size + 1);
     let total = 0;
     for (;;) {
       signal.throwIfAborted();
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes + 1 - total));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, total);
+      if (total === buffer.byteLength) {
+        if (total > maxBytes) throw tooLarge(path, maxBytes, total);
+        const grown = Buffer.allocUnsafe(Math.min(buffer.byteLength * 2, maxBytes + 1));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const { bytesRead } = await handle.read(buffer, total, Math.min(CHUNK, buffer.byteLength - total), total);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > maxBytes) throw tooLarge(path, maxBytes, total);
-      chunks.push(bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead));
     }
+    if (total > maxBytes) throw tooLarge(path, maxBytes, total);
     signal.throwIfAborted();
-    const out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, total);
   } finally {
     await handle.close().catch(() => undefined);
   }
