@@ -27,7 +27,7 @@ changes: publishing the same name and version again is refused.
   --registry URL   the registry (default: $PLUGHUB_REGISTRY)
   --token TOKEN    a token allowed to publish the plugin (default: $PLUGHUB_TOKEN)
   --sign-key FILE  sign the version with an author key file (plughub keys generate)
-  --json           print { name, version, integrity, size, url, document } as JSON
+  --json           print { name, version, integrity, size, url, document, publishedAt } as JSON
 `;
 
 /** The package to upload: its bytes and who it is. */
