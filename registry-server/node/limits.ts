@@ -31,6 +31,15 @@ export interface ConnectionLimits {
   keepAliveTimeoutMs: number;
   /** A socket with no traffic either way is closed after this time, also one that stops reading a response (default 30 000). */
   idleTimeoutMs: number;
+  /**
+   * A response must be sent within this time, plus the time its body takes
+   * at `minSendBytesPerSecond` when its size is known (default 60 000): a
+   * client that reads a blob a window at a time cannot hold its connection
+   * for ever; the socket is closed when the time is up.
+   */
+  sendTimeoutMs: number;
+  /** The slowest a client may read a response past `sendTimeoutMs` (default 65 536: a 64 MiB bundle gets 17 minutes more). */
+  minSendBytesPerSecond: number;
   /** Most sockets open at once (default: 1000, fewer when the file-descriptor limit needs it; see defaultMaxConnections). */
   maxConnections: number;
   /**
@@ -39,6 +48,11 @@ export interface ConnectionLimits {
    * the proxy's address: raise it to maxConnections there.
    */
   maxConnectionsPerAddress: number;
+}
+
+/** How long sending a response of `bytes` (undefined: not known) may take. */
+export function sendDeadlineMs(limits: Pick<ConnectionLimits, 'sendTimeoutMs' | 'minSendBytesPerSecond'>, bytes: number | undefined): number {
+  return limits.sendTimeoutMs + Math.ceil(((bytes ?? 0) / limits.minSendBytesPerSecond) * 1000);
 }
 
 /** Default of ConnectionLimits.maxConnectionsPerAddress. */
@@ -51,6 +65,8 @@ export function defaultConnectionLimits(): ConnectionLimits {
     requestTimeoutMs: 120_000,
     keepAliveTimeoutMs: 5000,
     idleTimeoutMs: 30_000,
+    sendTimeoutMs: 60_000,
+    minSendBytesPerSecond: 64 * 1024,
     maxConnections: defaultMaxConnections(),
     maxConnectionsPerAddress: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   };

@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jsonResponse, preparedParts } from '../http/responses.js';
-import { checkConnectionLimits, defaultConnectionLimits, limitConnections, serverTimeouts, type ConnectionLimits } from './limits.js';
+import { checkConnectionLimits, defaultConnectionLimits, limitConnections, sendDeadlineMs, serverTimeouts, type ConnectionLimits } from './limits.js';
 import { NodeRequest } from './request.js';
 import type { RegistryLogEntry } from '../options.js';
 
@@ -63,7 +63,7 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
   const host = options.host ?? '127.0.0.1';
   const limits = checkConnectionLimits({ ...defaultConnectionLimits(), ...definedLimits(options) });
   let origin = '';
-  const server = createServer(serverTimeouts(limits), (req, res) => void handle(handler, req, res, origin));
+  const server = createServer(serverTimeouts(limits), (req, res) => void handle(handler, req, res, origin, limits));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 4873, host, () => {
@@ -90,7 +90,16 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
 }
 
 function definedLimits(options: ServeNodeOptions): Partial<ConnectionLimits> {
-  const keys = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'idleTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress'] as const;
+  const keys = [
+    'headersTimeoutMs',
+    'requestTimeoutMs',
+    'keepAliveTimeoutMs',
+    'idleTimeoutMs',
+    'sendTimeoutMs',
+    'minSendBytesPerSecond',
+    'maxConnections',
+    'maxConnectionsPerAddress',
+  ] as const;
   return Object.fromEntries(keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
 }
 
@@ -98,7 +107,7 @@ function logToConsole(entry: RegistryLogEntry): void {
   console.error(`plughub server: ${entry.message}`);
 }
 
-async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {
+async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string, limits: ConnectionLimits): Promise<void> {
   let response: Response;
   const url = requestUrl(origin, req.url ?? '/');
   if (url !== undefined) {
@@ -110,6 +119,10 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
   } else {
     response = bridgeError(400, 'E_BAD_REQUEST', 'the request target must be a path');
   }
+  const parts = preparedParts(response);
+  const length = parts ? (parts.body?.byteLength ?? 0) : Number(response.headers.get('content-length') ?? Number.NaN);
+  const deadline = setTimeout(() => res.destroy(), sendDeadlineMs(limits, Number.isFinite(length) ? length : undefined));
+  res.once('close', () => clearTimeout(deadline));
   try {
     await writeResponse(response, req, res);
   } catch {

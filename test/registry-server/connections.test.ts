@@ -112,6 +112,28 @@ describe('idle connections', () => {
   });
 });
 
+describe('slow readers', () => {
+  it('closes a connection whose client stops reading a response, once sendTimeoutMs (and the allowance for its size) is up', async () => {
+    const registry = await servedRegistry({ driver: 'memory' }, { sendTimeoutMs: 400, minSendBytesPerSecond: 1024 * 1024 * 1024 });
+    const bytes = new Uint8Array(16 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 65_536) crypto.getRandomValues(bytes.subarray(i, i + 65_536));
+    const hex = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
+    await registry.storage.putBlob('sha256', hex, bytes);
+    const accepted = once(registry.server.server, 'connection') as Promise<[Socket]>;
+    const socket = await openSocket(registry.url);
+    const [served] = await accepted;
+    socket.pause();
+    socket.write(`GET /v1/blobs/sha256/${hex} HTTP/1.1\r\nHost: registry.test\r\n\r\n`);
+    const started = performance.now();
+    // The client never reads: the server's side of the connection must close on its own.
+    await once(served, 'close');
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(350);
+    expect(elapsed).toBeLessThan(5000);
+    expect(await health(registry.url)).toBe(200);
+  });
+});
+
 describe('maxConnections', () => {
   it('closes connection N+1 at once while the first N are all in a request, and serves new ones once they close', async () => {
     const registry = await servedRegistry({ driver: 'memory' }, { maxConnections: 3 });
