@@ -1,5 +1,5 @@
 /**
- * plugin.json, the manifest every plugin carries: a zod 4 schema that follows
+ * plugin.json, the manifest every plugin carries: a zod/mini schema that follows
  * the table in docs/design.md, `parseManifest()` that reports every problem with
  * its JSON path in one ManifestError, and (from name.ts) the helpers
  * the CLI and the host use for plugin names and `name@range` specs. Unknown
@@ -11,9 +11,10 @@
  * published before the bounds load.
  */
 import semver from 'semver';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ManifestError, type ErrorDetails, type ManifestIssue } from '../errors/index.js';
 import { MANIFEST_FIELD_LIMITS, MANIFEST_READ_LIMITS, MAX_MANIFEST_JSON_BYTES, checkManifestShape, checkUnknownFields } from './manifest-limits.js';
+import { englishMessage } from '../zod.js';
 import { validatePluginName } from './name.js';
 
 export { parsePluginSpec, validatePluginName } from './name.js';
@@ -62,95 +63,109 @@ const READ_FIELD_LIMITS: FieldLimits = {
 
 /** A string of at most `max` characters (any string when `max` is Infinity). */
 function bounded(max: number) {
-  return Number.isFinite(max) ? z.string().max(max, { error: `must be at most ${max} characters` }) : z.string();
+  return Number.isFinite(max) ? z.string().check(z.maxLength(max, { error: `must be at most ${max} characters` })) : z.string();
 }
 
 /** An array of at most `max` entries of `item` (any number when `max` is Infinity). */
-function boundedArray<T extends z.ZodType>(item: T, max: number) {
-  return Number.isFinite(max) ? z.array(item).max(max, { error: `must hold at most ${max} entries` }) : z.array(item);
+function boundedArray<T extends z.core.SomeType>(item: T, max: number) {
+  return Number.isFinite(max) ? z.array(item).check(z.maxLength(max, { error: `must hold at most ${max} entries` })) : z.array(item);
 }
 
-const pluginName = z.string().superRefine((name, ctx) => {
-  const reason = validatePluginName(name);
-  if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
-});
+const pluginName = z.string().check(
+  z.superRefine((name, ctx) => {
+    const reason = validatePluginName(name);
+    if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
+  }),
+);
 
-const versionString = z.string().superRefine((version, ctx) => {
-  const valid = semver.valid(version);
-  if (valid === null) {
-    ctx.addIssue({ code: 'custom', message: `"${version}" is not a valid semver version (such as 1.2.3)` });
-  } else if (version.includes('+')) {
-    ctx.addIssue({ code: 'custom', message: `"${version}" must not carry build metadata (+…): write ${valid}` });
-  } else if (valid !== version) {
-    ctx.addIssue({ code: 'custom', message: `"${version}" must be written ${valid}` });
-  }
-});
+const versionString = z.string().check(
+  z.superRefine((version, ctx) => {
+    const valid = semver.valid(version);
+    if (valid === null) {
+      ctx.addIssue({ code: 'custom', message: `"${version}" is not a valid semver version (such as 1.2.3)` });
+    } else if (version.includes('+')) {
+      ctx.addIssue({ code: 'custom', message: `"${version}" must not carry build metadata (+…): write ${valid}` });
+    } else if (valid !== version) {
+      ctx.addIssue({ code: 'custom', message: `"${version}" must be written ${valid}` });
+    }
+  }),
+);
 
 /** The schema of plugin.json with the field bounds `LIMITS` (names as in MANIFEST_FIELD_LIMITS). */
 function schemaWith(LIMITS: FieldLimits) {
-  const semverRange = bounded(LIMITS.range).superRefine((range, ctx) => {
-    if (range.length > LIMITS.range) return;
-    if (range.trim().length === 0 || semver.validRange(range) === null) {
-      ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range` });
-    }
-  });
+  const semverRange = bounded(LIMITS.range).check(
+    z.superRefine((range, ctx) => {
+      if (range.length > LIMITS.range) return;
+      if (range.trim().length === 0 || semver.validRange(range) === null) {
+        ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range` });
+      }
+    }),
+  );
 
   const routeSchema = z.object({
-    route: bounded(LIMITS.route).regex(/^\/\S*$/, { error: 'must start with "/" and contain no spaces' }),
-    method: z
-      .string()
-      .transform((method) => method.toUpperCase())
-      .pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` })),
-    label: bounded(LIMITS.label).min(1, { error: 'must not be empty' }),
+    route: bounded(LIMITS.route).check(z.regex(/^\/\S*$/, { error: 'must start with "/" and contain no spaces' })),
+    method: z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((method: string) => method.toUpperCase()),
+      ),
+      z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }),
+    ),
+    label: bounded(LIMITS.label).check(z.minLength(1, { error: 'must not be empty' })),
   });
 
   const httpServicesSchema = z
     .object({
-      driver: bounded(LIMITS.label).min(1, { error: 'must not be empty' }).optional(),
-      routes: boundedArray(routeSchema, LIMITS.routes).optional(),
+      driver: z.optional(bounded(LIMITS.label).check(z.minLength(1, { error: 'must not be empty' }))),
+      routes: z.optional(boundedArray(routeSchema, LIMITS.routes)),
     })
-    .refine((services) => !(Array.isArray(services.routes) && services.routes.length > 0) || !!services.driver, {
-      error: 'is required when routes are present',
-      path: ['driver'],
-      // Run even when a route is invalid, so that every problem is reported at once.
-      when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-    });
+    .check(
+      z.refine((services) => !(Array.isArray(services.routes) && services.routes.length > 0) || !!services.driver, {
+        error: 'is required when routes are present',
+        path: ['driver'],
+        // Run even when a route is invalid, so that every problem is reported at once.
+        when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+      }),
+    );
 
   return z.looseObject({
     name: pluginName,
     version: versionString,
-    description: bounded(LIMITS.description).optional(),
-    maintainers: boundedArray(bounded(LIMITS.maintainer).pipe(z.email({ error: 'must be an e-mail address' })), LIMITS.maintainers).optional(),
-    home: bounded(LIMITS.home).refine(isHttpUrl, { error: 'must be an http(s) URL' }).optional(),
-    license: bounded(LIMITS.license).min(1, { error: 'must not be empty' }).optional(),
+    description: z.optional(bounded(LIMITS.description)),
+    maintainers: z.optional(boundedArray(z.pipe(bounded(LIMITS.maintainer), z.email({ error: 'must be an e-mail address' })), LIMITS.maintainers)),
+    home: z.optional(bounded(LIMITS.home).check(z.refine(isHttpUrl, { error: 'must be an http(s) URL' }))),
+    license: z.optional(bounded(LIMITS.license).check(z.minLength(1, { error: 'must not be empty' }))),
     source: z.object({
       mode: z.literal('esm', { error: 'must be "esm"' }),
-      path: bounded(LIMITS.sourcePath).superRefine((path, ctx) => {
-        const reason = describeSourcePath(path);
-        if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
-      }),
+      path: bounded(LIMITS.sourcePath).check(
+        z.superRefine((path, ctx) => {
+          const reason = describeSourcePath(path);
+          if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
+        }),
+      ),
     }),
-    engines: z.object({ host: semverRange.optional() }).optional(),
-    dependencies: z
-      .record(z.string(), z.string())
-      .superRefine((dependencies, ctx) => {
-        const entries = Object.entries(dependencies);
-        if (entries.length > LIMITS.dependencies) {
-          ctx.addIssue({ code: 'custom', message: `must hold at most ${LIMITS.dependencies} entries` });
-          return;
-        }
-        for (const [name, range] of entries) {
-          const reason = validatePluginName(name);
-          if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `plugin name ${reason}`, path: [name] });
-          if (range.length > LIMITS.range) {
-            ctx.addIssue({ code: 'custom', message: `must be at most ${LIMITS.range} characters`, path: [name] });
-          } else if (range.trim().length === 0 || semver.validRange(range) === null) {
-            ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range`, path: [name] });
+    engines: z.optional(z.object({ host: z.optional(semverRange) })),
+    dependencies: z.optional(
+      z.record(z.string(), z.string()).check(
+        z.superRefine((dependencies, ctx) => {
+          const entries = Object.entries(dependencies);
+          if (entries.length > LIMITS.dependencies) {
+            ctx.addIssue({ code: 'custom', message: `must hold at most ${LIMITS.dependencies} entries` });
+            return;
           }
-        }
-      })
-      .optional(),
-    http_services: httpServicesSchema.optional(),
+          for (const [name, range] of entries) {
+            const reason = validatePluginName(name);
+            if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `plugin name ${reason}`, path: [name] });
+            if (range.length > LIMITS.range) {
+              ctx.addIssue({ code: 'custom', message: `must be at most ${LIMITS.range} characters`, path: [name] });
+            } else if (range.trim().length === 0 || semver.validRange(range) === null) {
+              ctx.addIssue({ code: 'custom', message: `"${range}" is not a valid semver range`, path: [name] });
+            }
+          }
+        }),
+      ),
+    ),
+    http_services: z.optional(httpServicesSchema),
   });
 }
 
@@ -174,7 +189,7 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out.length === 0 ? '(root)' : out;
 }
 
-function toIssues(error: z.ZodError): ManifestIssue[] {
+function toIssues(error: z.core.$ZodError): ManifestIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 
@@ -236,7 +251,7 @@ export function parseManifest(input: unknown, details: ErrorDetails = {}, option
   }
   if (issues.length === 0) {
     const result = (strict ? manifestSchema : readSchema).safeParse(input, {
-      error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
+      error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : englishMessage(issue)),
     });
     if (result.success) return result.data;
     issues = toIssues(result.error);

@@ -28,6 +28,7 @@ import type { DocumentResult, RegistryClient, RegistryClientOptions } from './ty
 import { encodeName, normalizeBase, resolveBlobUrl } from './urls.js';
 import { readSignedList } from './list.js';
 import { ENVELOPE_MEDIA_TYPE, isEnvelope } from '../trust/index.js';
+import { englishMessage } from '../zod.js';
 
 export type {
   DocumentResult,
@@ -130,7 +131,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const call: Call = { method: 'PUT', url, signal: opts.signal, body: body as BodyInit, token: opts.token, plugin: name, version };
       call.headers = { 'content-type': 'application/gzip', accept: 'application/json' };
       return send(call, async (response, signal) => {
-        const parsed = versionEntrySchema.safeParse(await readJson(call, response, signal));
+        const parsed = versionEntrySchema.safeParse(await readJson(call, response, signal), { error: englishMessage });
         const entry = parsed.success ? parsed.data : undefined;
         if (!entry || entry.manifest.name !== name || entry.manifest.version !== version) {
           const problem = parsed.success ? `it describes ${entry?.manifest.name}@${entry?.manifest.version}` : issues(parsed.error);
@@ -150,7 +151,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const call: Call = { method, url, signal: opts.signal, token: opts.token, plugin: name, version, headers: { accept: 'application/json' } };
       const yanked = !opts.undo;
       return send(call, async (response, signal) => {
-        const parsed = versionEntrySchema.safeParse(await readJson(call, response, signal));
+        const parsed = versionEntrySchema.safeParse(await readJson(call, response, signal), { error: englishMessage });
         const entry = parsed.success ? parsed.data : undefined;
         if (!entry || entry.manifest.name !== name || entry.manifest.version !== version || entry.yanked !== yanked) {
           const found = !parsed.success

@@ -1,17 +1,18 @@
 /**
  * The plugin document the registry serves at GET /v1/plugins/:name: every
  * published version with its manifest, its bundle's integrity, size and URL,
- * and the dist-tags. Parsed with zod so that a malformed answer is refused
+ * and the dist-tags. Parsed with zod/mini so that a malformed answer is refused
  * with a DocumentError instead of being trusted.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DocumentError, type ErrorDetails } from '../errors/index.js';
+import { englishMessage } from '../zod.js';
 
 /** Where a version's bundle is and what it must hash to. */
 export const distSchema = z.object({
-  integrity: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  url: z.string().min(1),
+  integrity: z.string().check(z.minLength(1)),
+  size: z.number().check(z.int(), z.nonnegative()),
+  url: z.string().check(z.minLength(1)),
 });
 
 /** One published version. The manifest is validated with parseManifest when the version is loaded. */
@@ -19,13 +20,13 @@ export const versionEntrySchema = z.looseObject({
   manifest: z.looseObject({ name: z.string(), version: z.string() }),
   dist: distSchema,
   publishedAt: z.string(),
-  yanked: z.boolean().default(false),
+  yanked: z._default(z.boolean(), false),
 });
 
 /** The whole document of one plugin. */
 export const pluginDocumentSchema = z.looseObject({
-  name: z.string().min(1),
-  distTags: z.record(z.string(), z.string()).default({}),
+  name: z.string().check(z.minLength(1)),
+  distTags: z._default(z.record(z.string(), z.string()), {}),
   modified: z.string(),
   versions: z.record(z.string(), versionEntrySchema),
 });
@@ -37,21 +38,21 @@ export type PluginDocument = z.infer<typeof pluginDocumentSchema>;
 /** One row of GET /v1/plugins. */
 export const pluginSummarySchema = z.looseObject({
   name: z.string(),
-  description: z.string().optional(),
-  latest: z.string().optional(),
+  description: z.optional(z.string()),
+  latest: z.optional(z.string()),
   modified: z.string(),
 });
 
 /** The answer of GET /v1/plugins. */
 export const pluginListSchema = z.looseObject({
-  total: z.number().int().nonnegative(),
+  total: z.number().check(z.int(), z.nonnegative()),
   plugins: z.array(pluginSummarySchema),
 });
 
 export type PluginSummary = z.infer<typeof pluginSummarySchema>;
 export type PluginList = z.infer<typeof pluginListSchema>;
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
@@ -61,7 +62,7 @@ function describe(error: z.ZodError): string {
  * document whose `name` is not the plugin that was asked for.
  */
 export function parsePluginDocument(input: unknown, expectedName: string, details: ErrorDetails = {}): PluginDocument {
-  const result = pluginDocumentSchema.safeParse(input);
+  const result = pluginDocumentSchema.safeParse(input, { error: englishMessage });
   const where = details.url ? ` (${details.url})` : '';
   if (!result.success) {
     throw new DocumentError(`${expectedName}: invalid registry document${where}: ${describe(result.error)}`, {
@@ -86,7 +87,7 @@ export function parsePluginDocument(input: unknown, expectedName: string, detail
 
 /** Validates the answer of GET /v1/plugins. */
 export function parsePluginList(input: unknown, details: ErrorDetails = {}): PluginList {
-  const result = pluginListSchema.safeParse(input);
+  const result = pluginListSchema.safeParse(input, { error: englishMessage });
   if (!result.success) {
     const where = details.url ? ` (${details.url})` : '';
     throw new DocumentError(`invalid plugin list${where}: ${describe(result.error)}`, details);
