@@ -3,7 +3,7 @@
  * add a version, yank or restore one, pick `distTags.latest`, and summarize
  * a document for the plugin list. Storage drivers and routes share them.
  */
-import semver from 'semver';
+import * as semver from '../src/core/semver.js';
 import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/registry/index.js';
 import { MANIFEST_FIELD_LIMITS } from '../src/core/plugin/index.js';
 

@@ -3,7 +3,7 @@
  * URL-encoded, `@acme%2Fhello`), versions (exact semver, as plugin.json
  * writes them) and the list's query parameters. Bad values are 400s.
  */
-import semver from 'semver';
+import * as semver from '../../src/core/semver.js';
 import type { Context } from 'hono';
 import { validatePluginName } from '../../src/core/plugin/index.js';
 import { HttpError } from '../http/errors.js';

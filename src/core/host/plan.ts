@@ -17,7 +17,7 @@
  * on the word of a plugin that is then refused.
  */
 import type { VersionEntry } from '../registry/index.js';
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { DependencyCycleError, ResolveError } from '../errors/index.js';
 import { parseManifest, type Manifest } from '../plugin/index.js';
 import type { PluginSource } from './source.js';

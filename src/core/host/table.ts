@@ -6,7 +6,7 @@
  * whichever version serves), and the set of retired versions still finishing
  * their calls after an upgrade or reload.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { PluginLoadError } from '../errors/index.js';
 import type { ApiScope } from './api-scope.js';
 import type { LoadedInstance } from '../isolation/index.js';

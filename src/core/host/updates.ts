@@ -8,7 +8,7 @@
  * `checkUpdates()` does that for every plugin loaded from the registry and
  * reports what moved and what failed, without throwing for one plugin.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { isNotLoadedError, NotLoadedError, PluginLoadError } from '../errors/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import type { PlannedLoad } from './plan.js';

@@ -10,7 +10,7 @@
  * manifest (`{ strict: false }`) checks only what keeps it safe, so versions
  * published before the bounds load.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import * as z from 'zod/mini';
 import { ManifestError, type ErrorDetails, type ManifestIssue } from '../errors/index.js';
 import { MANIFEST_FIELD_LIMITS, MANIFEST_READ_LIMITS, MAX_MANIFEST_JSON_BYTES, checkManifestShape, checkUnknownFields } from './manifest-limits.js';

@@ -3,7 +3,7 @@
  * (in plugin.json, as a dependency, in a spec) and the parser of the specs
  * the CLI and the host accept. Re-exported by manifest.ts.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { UsageError } from '../errors/index.js';
 
 const MAX_NAME_LENGTH = 214;

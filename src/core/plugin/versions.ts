@@ -8,7 +8,7 @@
  * does not satisfy are skipped, and a CompatibilityError says so when nothing
  * else is left. Failures are ResolveErrors that list what is available.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import type { PluginDocument, VersionEntry } from '../registry/index.js';
 import { CompatibilityError, ResolveError, UsageError } from '../errors/index.js';
 

@@ -5,7 +5,7 @@
  * failure of the plugins concerned. One plugin's failure never stops the
  * others.
  */
-import semver from 'semver';
+import * as semver from '../../core/semver.js';
 import { DependencyCycleError, PluginLoadError } from '../../core/errors/index.js';
 import type { LoadedPlugin, PluginHost } from '../../core/host/index.js';
 import { failure } from './failure.js';

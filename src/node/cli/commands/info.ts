@@ -3,7 +3,7 @@
  * versions with their tags and yanked flags, and the version the range (by
  * default `latest`) resolves to, with its integrity, size and publish time.
  */
-import semver from 'semver';
+import * as semver from '../../../core/semver.js';
 import { isRegistryError, RegistryError } from '../../../core/errors/index.js';
 import { parsePluginSpec } from '../../../core/plugin/index.js';
 import { resolveVersion } from '../../../core/plugin/index.js';

@@ -6,7 +6,7 @@
  * with the version entry in the new state: a redirect (the token would not
  * follow it) or any other answer is an error.
  */
-import semver from 'semver';
+import * as semver from '../../../core/semver.js';
 import { UsageError } from '../../../core/errors/index.js';
 import { parsePluginSpec } from '../../../core/plugin/index.js';
 import { atMost, usageError } from '../args.js';
