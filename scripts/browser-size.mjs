@@ -4,8 +4,10 @@
  * all its dependencies by esbuild (browser platform, ESM, minified, tree-shaken
  * as an app importing `createPluginHost` only would be, and as one importing
  * everything), then gzip -9. Prints the sizes and the share of each package;
- * `--json` prints them as JSON (test/chromium/bundle-size.test.ts uses it to
- * keep the README's figure honest). Run `npm run build` first.
+ * `--json` prints them as JSON, with the dependency modules bundled
+ * (test/chromium/bundle-size.test.ts uses it to keep the README's figure
+ * honest, and to check that zod and semver come in by their small entry
+ * points). Run `npm run build` first.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +32,14 @@ async function measure(contents) {
   });
   const bytes = result.outputFiles[0].contents;
   const packages = {};
+  const modules = [];
   for (const [input, { bytesInOutput }] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
     const name = match ? match[1] : 'plughub';
     packages[name] = (packages[name] ?? 0) + bytesInOutput;
+    if (match && bytesInOutput > 0) modules.push(input.slice(match.index + 'node_modules/'.length));
   }
-  return { minified: bytes.byteLength, gzipped: gzipSync(bytes, { level: 9 }).byteLength, packages };
+  return { minified: bytes.byteLength, gzipped: gzipSync(bytes, { level: 9 }).byteLength, packages, modules: modules.sort() };
 }
 
 /** Sizes of plughub/browser for an app using only createPluginHost, and for one using every export. */
