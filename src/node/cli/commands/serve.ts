@@ -3,8 +3,10 @@
  * runs the registry server on a data directory (filesystem storage and token
  * store), with optional upload limits and public URL. On an empty directory
  * it creates an admin token and prints it once, and a signing key (see
- * `plughub keys show`), once the port is bound (a busy port creates nothing) — or takes the operator's (`--signing-key FILE`, a
+ * `plughub keys show`) — or takes the operator's (`--signing-key FILE`, a
  * key file of `plughub keys generate`) and identity (`--registry-id ID`);
+ * both once the port is bound, so a busy port creates nothing, and the key
+ * first, so a key that cannot be set up fails before a token is shown;
  * documents and lists are served signed to hosts that ask for envelopes.
  * Prints `listening on
  * http://HOST:PORT` (the real port with --port 0) and runs until SIGINT or
@@ -187,10 +189,6 @@ export const serve: Command = {
         },
       );
       try {
-        const first = await tokens.createFirst({ admin: true, publish: [] });
-        if (first !== undefined) {
-          io.stdout.write(`created admin token ${first.info.id} for ${directory} (shown only this once):\n${first.token}\n`);
-        }
         const hadKeys = (await trust.readKeyring()) !== undefined;
         const keys = {
           ttlMs: KEYS_TTL_MS,
@@ -201,6 +199,11 @@ export const serve: Command = {
         const { keyring } = await ensureKeyring(trust, keys).catch((error: Error) => {
           throw new Error(`${directory}: ${error.message}`, { cause: error });
         });
+        // The token last: a key that cannot be set up fails the start before a token is shown.
+        const first = await tokens.createFirst({ admin: true, publish: [] });
+        if (first !== undefined) {
+          io.stdout.write(`created admin token ${first.info.id} for ${directory} (shown only this once):\n${first.token}\n`);
+        }
         if (!hadKeys) io.stdout.write(`created signing key ${keyring.active.join(', ')} for ${directory} (registry ${keyring.registry})\n`);
         setup.open(true);
       } catch (error) {
