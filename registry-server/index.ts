@@ -30,6 +30,7 @@ export { addVersion, latestVersion, setYanked, summarize, blobPath } from './doc
 export { MAX_DOCUMENT_BYTES, MAX_DOCUMENT_VERSIONS } from './publish.js';
 export { HttpError, type RegistryErrorCode } from './http/errors.js';
 export { serveNode, type ConnectionLimits, type FetchHandler, type NodeServer, type ServeNodeOptions } from './node/serve.js';
+export { isListenError, ListenError } from './node/listen-error.js';
 export { Signer, type SigningOptions, type SignedAnswer, type SignedListPage, type SignOptions } from './trust/signer.js';
 export { MAX_SIGNED_LIST_PAGE_BYTES, SIGNED_DESCRIPTION_BYTES, SIGNED_DESCRIPTION_CHARS } from './trust/list-pages.js';
 export { createMemorySigningStore, type Keyring, type KeyRecord, type SignedRecord, type SigningStore } from './trust/store.js';

@@ -54,7 +54,7 @@ function hasVersion(bytes: Uint8Array, version: string): boolean {
 }
 
 function versionExists(name: string, version: string): HttpError {
-  return new HttpError(409, 'E_VERSION_EXISTS', `${name}@${version} is already published, and a published version never changes: publish a new version`);
+  return new HttpError(409, 'E_VERSION_EXISTS', `${name}@${version} is already published, and a published version never changes`);
 }
 
 /**

@@ -5,3 +5,4 @@
  * limits.ts holds the connection caps (per server and per client address).
  */
 export { serveNode, type ConnectionLimits, type FetchHandler, type NodeServer, type ServeNodeOptions } from './serve.js';
+export { isListenError, ListenError } from './listen-error.js';

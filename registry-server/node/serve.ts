@@ -8,12 +8,14 @@
  * closes the connection after a short linger instead of reading the rest.
  * Connections are limited in time and number, in all and per client address,
  * a full server making room by closing the connection idle the longest
- * (limits.ts); an error accepting one is logged, not thrown.
+ * (limits.ts); an error accepting one is logged, not thrown. A port in use
+ * is a ListenError naming the address (listen-error.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jsonResponse, preparedParts } from '../http/responses.js';
 import { checkConnectionLimits, defaultConnectionLimits, limitConnections, sendDeadlineMs, serverTimeouts, type ConnectionLimits } from './limits.js';
+import { ListenError } from './listen-error.js';
 import { NodeRequest } from './request.js';
 import type { RegistryLogEntry } from '../options.js';
 
@@ -53,7 +55,9 @@ const LINGER_MS = 2000;
 const PLAIN_TARGET = /^(?!.*\/\.\.?(?:[/?#]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
 
 /**
- * Serves `handler` over HTTP.
+ * Serves `handler` over HTTP. Rejects with a ListenError naming the address
+ * when it cannot listen (the port in use, a privileged port, a host that is
+ * not this machine's).
  * @example
  * const server = await serveNode(createRegistry({ storage, tokens }), { port: 0 });
  * console.log(`listening on ${server.url}`);
@@ -64,10 +68,12 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
   const limits = checkConnectionLimits({ ...defaultConnectionLimits(), ...definedLimits(options) });
   let origin = '';
   const server = createServer(serverTimeouts(limits), (req, res) => void handle(handler, req, res, origin, limits));
+  const requestedPort = options.port ?? 4873;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 4873, host, () => {
-      server.off('error', reject);
+    const refused = (error: Error) => reject(new ListenError(host, requestedPort, error));
+    server.once('error', refused);
+    server.listen(requestedPort, host, () => {
+      server.off('error', refused);
       resolve();
     });
   });

@@ -136,7 +136,7 @@ describe('bad inputs, as a user meets them', () => {
     expect((await plughub(['publish'], { cwd: dir, env })).code).toBe(0);
     await fails(
       ['publish'],
-      /^plughub: cannot publish solo@0\.1\.0 .+ 409 Conflict \(E_VERSION_EXISTS: solo@0\.1\.0 is already published.+\); a published version never changes/,
+      /^plughub: cannot publish solo@0\.1\.0 .+ 409 Conflict \(E_VERSION_EXISTS: solo@0\.1\.0 is already published, and a published version never changes\); raise "version" in plugin\.json to publish a new one\n$/,
       {},
       dir,
     );

@@ -1,71 +1,116 @@
 /**
  * The `plughub` command line: dispatches to one command per file in
- * ./commands. Errors print as one line (`plughub: <message>`) with exit code
- * 1; `--debug` adds the stack trace and causes. Error messages often carry a
- * registry's own text, so they are printed terminal-safe (terminal-text.ts).
+ * ./commands. `plughub`, `plughub --help` and `plughub help [command]` print
+ * help (with no arguments on stderr, exit 1, as a mistake); `-v`,
+ * `--version` and `plughub version` print the version. Errors print as one
+ * line (`plughub: <message>`) on stderr with exit code 1; `--debug` adds
+ * the stack trace and causes; under `--json` a JSON error object is printed
+ * on stdout too, and nothing else (error-report.ts). Error messages often
+ * carry a registry's own text, so they are printed terminal-safe
+ * (terminal-text.ts).
  */
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { isPlughubError } from '../../core/errors/index.js';
 import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';
-import { terminalLine, terminalText } from './terminal-text.js';
+import { describeError, jsonErrorText } from './error-report.js';
+import { terminalLine } from './terminal-text.js';
+import { UsageError } from '../../core/errors/index.js';
 
 function overview(): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  const width = Math.max(...commands.map((c) => c.name.length), 14);
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     'usage: plughub <command> [options]',
     '',
     'commands:',
     ...lines,
+    `  ${'help [command]'.padEnd(width)}  show this help, or a command's usage`,
+    `  ${'version'.padEnd(width)}  print the version of plughub`,
     '',
-    'global options: --help (any command), --debug (stack traces on errors)',
+    'global options:',
+    '  -h, --help      show the help (of a command: plughub <command> --help)',
+    '  -v, --version   print the version of plughub',
+    '  --json          machine-readable output; errors print {"error":{"code","message",…}} on stdout',
+    '  --debug         stack traces and causes on errors',
     '',
   ].join('\n');
 }
 
-/** The error as printed: one terminal-safe line, or with `debug` the stacks and causes (line breaks kept). */
-function describeError(error: unknown, debug: boolean): string {
-  if (debug) {
-    const parts: string[] = [];
-    let current: unknown = error;
-    while (current !== undefined) {
-      parts.push(current instanceof Error ? (current.stack ?? String(current)) : String(current));
-      current = current instanceof Error ? current.cause : undefined;
-      if (current !== undefined) parts.push('caused by:');
-    }
-    return terminalText(parts.join('\n'));
-  }
-  if (isPlughubError(error)) return terminalLine(error.message);
-  return terminalLine(error instanceof Error ? error.message : String(error));
+function usageOf(command: Command): string {
+  return command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`;
 }
 
-/** Runs the CLI with the given arguments; resolves to the exit code. */
+function unknownCommand(name: string): string {
+  return `plughub: unknown command "${terminalLine(name)}" (see plughub --help)\n`;
+}
+
+/** `--json` among a command's options (before a `--` that ends them). */
+function wantsJson(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/**
+ * Runs the CLI with the given arguments; resolves to the exit code.
+ *
+ * @example await runCli(['info', 'hello', '--json'], { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+ */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const debug = argv.includes('--debug');
   const args = argv.filter((arg) => arg !== '--debug');
   const [name, ...rest] = args;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(overview());
-    return name === undefined ? 1 : 0;
+  if (name === undefined) {
+    io.stderr.write(overview());
+    return 1;
   }
-  if (name === '--version') {
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    io.stdout.write(overview());
+    return 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
+  const json = wantsJson(rest);
+  const command: Command | undefined = commands.find((c) => c.name === (name === 'help' ? rest[0] : name));
   if (!command) {
-    io.stderr.write(`plughub: unknown command "${terminalLine(name)}" (see plughub --help)\n`);
+    const unknown = name === 'help' ? (rest[0] ?? '') : name;
+    if (json) io.stdout.write(jsonErrorText(new UsageError(`unknown command "${unknown}" (see plughub --help)`)));
+    io.stderr.write(unknownCommand(unknown));
     return 1;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+  if (name === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(usageOf(command));
     return 0;
   }
+  return json ? runJson(command, rest, io, debug) : runPlain(command, rest, io, debug);
+}
+
+async function runPlain(command: Command, args: string[], io: CliIO, debug: boolean): Promise<number> {
   try {
-    return (await command.run(rest, io)) ?? 0;
+    return (await command.run(args, io)) ?? 0;
   } catch (error) {
+    io.stderr.write(`plughub: ${describeError(error, debug)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * Runs a command under `--json`: what it prints on stdout is held until it
+ * succeeds, so a failure prints the JSON error object alone (a command that
+ * printed a partial answer before failing, such as info, prints nothing of
+ * it). stderr (logs, the error line) is not held.
+ */
+async function runJson(command: Command, args: string[], io: CliIO, debug: boolean): Promise<number> {
+  const held: string[] = [];
+  const stdout = { write: (chunk: string) => held.push(chunk), isTTY: io.stdout.isTTY ?? false };
+  try {
+    const code = (await command.run(args, { ...io, stdout })) ?? 0;
+    io.stdout.write(held.join(''));
+    return code;
+  } catch (error) {
+    io.stdout.write(jsonErrorText(error));
     io.stderr.write(`plughub: ${describeError(error, debug)}\n`);
     return 1;
   }

@@ -1,8 +1,11 @@
 /**
- * A progress bar for long downloads and uploads, drawn on stderr only when
- * stderr is a terminal: piped or captured output gets nothing, so scripts and
- * `--json` consumers never see control characters. It also wraps fetch and
- * byte streams so the registry client's transfers can report to it.
+ * A progress bar for long downloads and uploads, drawn on stderr only where
+ * a person watches a terminal that can redraw a line (progressWanted): not
+ * when stderr is piped or captured, not on a `TERM=dumb` terminal, not
+ * under CI (logs keep every redraw), and not with `--no-progress`. So
+ * scripts, CI logs and `--json` consumers never see control characters.
+ * It also wraps fetch and byte streams so the registry client's transfers
+ * can report to it.
  */
 import type { FetchLike } from '../../core/ports.js';
 import type { CliIO } from './command.js';
@@ -23,16 +26,37 @@ const INTERVAL_MS = 80;
 
 const silent: Progress = { update() {}, done() {} };
 
+/** The option definition of commands that show progress: `--no-progress` turns the bar off. */
+export const progressOption = { 'no-progress': { type: 'boolean' } } as const;
+
+/** True when CI names a continuous-integration run: set and not empty, `false` or `0` (the convention of most CI tools). */
+function underCi(env: CliIO['env']): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+}
+
 /**
- * A progress bar labelled `label` on the terminal, or a no-op when stderr is
- * not a TTY.
+ * Whether to draw a progress bar: stderr is a terminal, TERM is not `dumb`
+ * (a terminal that cannot erase a line), CI is not set, and the command was
+ * not given `--no-progress` (`disabled`). NO_COLOR is not consulted: the bar
+ * has no colour, and NO_COLOR asks for no colour, not for no progress.
+ *
+ * @example progressWanted({ ...io, env: { CI: 'true' } }) // false
+ */
+export function progressWanted(io: CliIO, disabled = false): boolean {
+  return !disabled && io.stderr.isTTY === true && io.env.TERM !== 'dumb' && !underCi(io.env);
+}
+
+/**
+ * A progress bar labelled `label` on the terminal, or a no-op when no bar
+ * is wanted (progressWanted; `disabled` is `--no-progress`).
  *
  * @example
  * const progress = createProgress(io, 'downloading hello@1.0.0');
  * progress.update(512, 2048); progress.done();
  */
-export function createProgress(io: CliIO, label: string): Progress {
-  if (!io.stderr.isTTY) return silent;
+export function createProgress(io: CliIO, label: string, disabled = false): Progress {
+  if (!progressWanted(io, disabled)) return silent;
   const safeLabel = terminalLine(label); // the label may name what a registry said; only the bar's own escapes are drawn
   let drawn = false;
   let last = 0;
@@ -89,19 +113,20 @@ export function streamWithProgress(bytes: Uint8Array, progress: Progress): Reada
 
 /**
  * A fetch that reports the body of every blob download (`/v1/blobs/…`) to
- * a progress bar labelled by `label(url)`, on a terminal; otherwise the plain
+ * a progress bar labelled by `label(url)` when a bar is wanted
+ * (progressWanted; `disabled` is `--no-progress`); otherwise the plain
  * global fetch. Used by `plughub run`, whose downloads happen inside the host.
  */
-export function fetchWithProgress(io: CliIO, label: (url: string) => string): FetchLike {
+export function fetchWithProgress(io: CliIO, label: (url: string) => string, disabled = false): FetchLike {
   const base: FetchLike = (input, init) => fetch(input, init);
-  if (!io.stderr.isTTY) return base;
+  if (!progressWanted(io, disabled)) return base;
   return async (input, init) => {
     const response = await base(input, init);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (!response.ok || !response.body || !new URL(url).pathname.includes('/v1/blobs/')) return response;
     const header = response.headers.get('content-length');
     const total = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
-    const progress = createProgress(io, label(url));
+    const progress = createProgress(io, label(url), disabled);
     let received = 0;
     const counted = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({

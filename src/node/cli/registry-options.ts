@@ -42,7 +42,7 @@ export function registryClient(
 const HINTS: Record<number, string> = {
   401: "pass --token TOKEN or set PLUGHUB_TOKEN (the registry's admin creates one with: plughub token create --publish NAME --data DIR)",
   403: 'this token may not publish or yank that plugin',
-  409: 'a published version never changes: raise "version" in plugin.json',
+  409: 'raise "version" in plugin.json to publish a new one',
   413: 'the package is larger than the registry accepts',
   422: 'the registry refused the package',
 };

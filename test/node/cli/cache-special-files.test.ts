@@ -57,7 +57,7 @@ describe('CLI with special files in the cache', () => {
     await plantFifo(documentPath);
     const ls = await within(cli(['cache', 'ls'], { cwd, env }));
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toMatch(/^INTEGRITY +SIZE +LAST USED +PLUGIN\nsha256-\S+ +\d+ B +\S+\n\n1 bundle/);
+    expect(ls.stdout).toMatch(/^INTEGRITY +SIZE +LAST USED +PLUGIN\nsha256-\S+ +\d+ B +\S+ +\(no registry document\)\n\n1 bundle/);
     await plantFifo(blobPath);
     const verified = await within(cli(['cache', 'verify'], { cwd, env }));
     expect(verified.stdout).toBe(`checked 0 bundles in ${cacheDir}: 0 corrupt\n  removed FIFO in place of a bundle (${blobPath})\n`);

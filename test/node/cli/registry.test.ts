@@ -71,8 +71,11 @@ describe('plughub publish', () => {
     expect((await cli(['publish'], { cwd: dir, env })).code).toBe(0);
     const again = await cli(['publish'], { cwd: dir, env });
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/failed: 409 Conflict \(.+\); a published version never changes: raise "version" in plugin\.json\n$/);
+    expect(again.stderr).toMatch(/failed: 409 Conflict \(E_VERSION_EXISTS: [^)]+\); raise "version" in plugin\.json to publish a new one\n$/);
     expect(again.stderr.split('\n')).toHaveLength(2);
+    // The advice is given once: the registry says why, the CLI says what to do.
+    expect(again.stderr.match(/never changes/g)).toHaveLength(1);
+    expect(again.stderr.match(/raise/g)).toHaveLength(1);
   });
 
   it('says when the package is larger than the registry accepts (413)', async () => {
@@ -145,7 +148,7 @@ describe('plughub info, search and yank', () => {
     expect(text.stdout).toContain('hello — Hello 1.0.0.\ntags: latest=1.1.0\n');
     expect(text.stdout).toMatch(/VERSION +TAGS +YANKED +PUBLISHED +SIZE\n2\.0\.0-beta\.1 +\S+ +\d+ B\n1\.1\.0 +latest +\S+ +\d+ B\n1\.0\.0 +\S+/);
     expect(text.stdout).toMatch(
-      /hello@~1\.0 resolves to 1\.0\.0\n {2}integrity {2}sha256-\S+\n {2}size {7}\d+ B\n {2}published {2}\S+\n {2}bundle {5}http:\/\/127\.0\.0\.1:\d+\/v1\/blobs\/sha256\/[0-9a-f]{64}\n$/,
+      /hello@~1\.0 resolves to 1\.0\.0\n {2}integrity {2}sha256-\S+\n {2}size {7}\d+ B\n {2}published {2}\S+\n {2}bundle {5}http:\/\/127\.0\.0\.1:\d+\/v1\/blobs\/sha256\/[0-9a-f]{64}\n {2}engines {4}any host\n {2}depends on nothing\n$/,
     );
     const json = JSON.parse((await cli(['info', 'hello', '--json'], { cwd, env })).stdout);
     expect(json).toMatchObject({ name: 'hello', range: 'latest', distTags: { latest: '1.1.0' }, resolved: { version: '1.1.0', yanked: false } });

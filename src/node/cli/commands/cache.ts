@@ -2,7 +2,8 @@
  * `plughub cache ls|verify|prune`: the local bundle cache of Node hosts (the
  * filesystem BlobCache under PLUGHUB_CACHE_DIR or ~/.cache/plughub). `ls`
  * lists the cached bundles with the plugin versions the cached registry
- * documents say they are; `verify` re-hashes every bundle and removes corrupt
+ * documents say they are (a bundle loaded from a folder or a .plg, which no
+ * document lists, is marked so and explained); `verify` re-hashes every bundle and removes corrupt
  * ones and whatever is not a regular file under a bundle's name (a FIFO,
  * directory or link someone planted); `prune` removes the least recently
  * used until the cache fits a size. Cache files are read as regular files
@@ -20,7 +21,9 @@ import { formatBytes, formatTable, parseCount, parseSize, printJson, printLines 
 
 const usage = `usage: plughub cache <ls|verify|prune> [options]
 
-  ls                  list cached bundles (integrity, size, last use, plugin versions)
+  ls                  list cached bundles (integrity, size, last use, and the plugin
+                      versions the cached registry documents say they are; a
+                      bundle run from a folder or .plg is named by none)
   verify              re-hash every cached bundle; remove corrupt ones and leftovers
   prune --max-size S  remove least recently used bundles until the cache is at most
                       S (50MB, 1GB, or bytes); --max-bytes N is the same in bytes
@@ -57,6 +60,11 @@ async function pluginsByIntegrity(cacheDir: string): Promise<Map<string, string[
   return byIntegrity;
 }
 
+/** The PLUGIN of a bundle no cached registry document lists, and why. */
+const UNNAMED = '(no registry document)';
+const UNNAMED_WHY =
+  'no cached registry document lists: loaded from a plugin folder or a .plg file (plughub run ./dir), or no longer in the cached document of its registry';
+
 async function list(io: CliIO, dir: string, json: boolean): Promise<void> {
   const cache = createFsBlobCache(dir);
   const blobs = (await cache.list()).sort((a, b) => b.lastUsed - a.lastUsed);
@@ -69,9 +77,14 @@ async function list(io: CliIO, dir: string, json: boolean): Promise<void> {
   }
   const table = formatTable(
     ['INTEGRITY', 'SIZE', 'LAST USED', 'PLUGIN'],
-    rows.map((row) => [row.integrity, formatBytes(row.size), row.lastUsed, row.plugins.join(', ')]),
+    rows.map((row) => [row.integrity, formatBytes(row.size), row.lastUsed, row.plugins.join(', ') || UNNAMED]),
   );
-  printLines(io, [...(rows.length > 0 ? [...table, ''] : []), `${rows.length} bundle${rows.length === 1 ? '' : 's'}, ${formatBytes(total)} in ${dir}`]);
+  const unnamed = rows.filter((row) => row.plugins.length === 0).length;
+  printLines(io, [
+    ...(rows.length > 0 ? [...table, ''] : []),
+    `${rows.length} bundle${rows.length === 1 ? '' : 's'}, ${formatBytes(total)} in ${dir}`,
+    ...(unnamed > 0 ? [`${UNNAMED}: ${unnamed === 1 ? 'a bundle' : `${unnamed} bundles`} that ${UNNAMED_WHY}`] : []),
+  ]);
 }
 
 async function verify(io: CliIO, dir: string, json: boolean): Promise<void> {

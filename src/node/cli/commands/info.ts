@@ -1,7 +1,8 @@
 /**
  * `plughub info <name>[@range]`: what the registry knows of a plugin — its
  * versions with their tags and yanked flags, and the version the range (by
- * default `latest`) resolves to, with its integrity, size and publish time.
+ * default `latest`) resolves to, with its integrity, size, publish time,
+ * `engines` (the host versions it runs on) and `dependencies`.
  */
 import * as semver from '../../../core/semver.js';
 import { isRegistryError, RegistryError } from '../../../core/errors/index.js';
@@ -15,11 +16,24 @@ import { registryClient, registryOption } from '../registry-options.js';
 const usage = `usage: plughub info <name>[@range] [--registry URL] [--json]
 
 Shows a plugin's versions, dist-tags and yanked versions, and the version
-that the range (default: latest) resolves to.
+that the range (default: latest) resolves to, with its engines (the host
+versions it runs on) and dependencies.
 
   --registry URL   the registry (default: $PLUGHUB_REGISTRY)
   --json           print the versions and the resolved version as JSON
 `;
+
+/** The string entries of a manifest field that should map names to ranges (`engines`, `dependencies`); others are left out. */
+function stringEntries(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/** `a@^1, b@~2` (with `separator` `@`), or `empty` when there are none. */
+function describeRanges(ranges: Record<string, string>, separator: string, empty: string): string {
+  const entries = Object.entries(ranges);
+  return entries.length === 0 ? empty : entries.map(([name, range]) => `${name}${separator}${range}`).join(', ');
+}
 
 /** The `info` command. */
 export const info: Command = {
@@ -38,6 +52,7 @@ export const info: Command = {
         throw new RegistryError(`${name} is not published on ${client.url} (${error.message})`, {
           method: 'GET',
           status: 404,
+          ...(error.serverCode !== undefined ? { serverCode: error.serverCode } : {}),
           url: client.documentUrl(name),
           plugin: name,
           cause: error,
@@ -62,7 +77,9 @@ export const info: Command = {
     try {
       const { version, entry } = resolveVersion(document, range);
       const { integrity, size } = entry.dist;
-      resolved = { version, integrity, size, publishedAt: entry.publishedAt, yanked: entry.yanked, url: client.blobUrl(entry.dist) };
+      const engines = stringEntries(entry.manifest.engines);
+      const dependencies = stringEntries(entry.manifest.dependencies);
+      resolved = { version, integrity, size, publishedAt: entry.publishedAt, yanked: entry.yanked, url: client.blobUrl(entry.dist), engines, dependencies };
     } catch (error) {
       failure = error;
     }
@@ -89,6 +106,8 @@ export const info: Command = {
               `  size       ${formatBytes(resolved.size)}`,
               `  published  ${resolved.publishedAt}`,
               `  bundle     ${resolved.url}`,
+              `  engines    ${describeRanges(resolved.engines, ' ', 'any host')}`,
+              `  depends on ${describeRanges(resolved.dependencies, '@', 'nothing')}`,
             ]
           : []),
       ]);

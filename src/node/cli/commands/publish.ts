@@ -13,12 +13,12 @@ import { atMost } from '../args.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { formatBytes, printJson, printLines } from '../output.js';
 import { packProject } from '../pack-project.js';
-import { createProgress, streamWithProgress } from '../progress.js';
+import { createProgress, progressOption, progressWanted, streamWithProgress } from '../progress.js';
 import { readProject } from '../project.js';
 import { explainRegistryError, registryClient, registryOption, tokenOption } from '../registry-options.js';
 import { authorSignatureHeader } from '../author-signature.js';
 
-const usage = `usage: plughub publish [dir|file.plg] [--registry URL] [--token TOKEN] [--sign-key FILE]... [--json]
+const usage = `usage: plughub publish [dir|file.plg] [--registry URL] [--token TOKEN] [--sign-key FILE]... [--json] [--no-progress]
 
 Publishes a plugin version. A folder (default: the current one) is built and
 packed first; a .plg file is uploaded as it is. A published version never
@@ -28,6 +28,7 @@ changes: publishing the same name and version again is refused.
   --token TOKEN    a token allowed to publish the plugin (default: $PLUGHUB_TOKEN)
   --sign-key FILE  sign the version with an author key file (plughub keys generate)
   --json           print { name, version, integrity, size, url, document, publishedAt } as JSON
+  --no-progress    draw no upload progress bar (none is drawn off a terminal, under CI or TERM=dumb)
 `;
 
 /** The package to upload: its bytes and who it is. */
@@ -59,14 +60,16 @@ export const publish: Command = {
       ...tokenOption,
       json: { type: 'boolean' },
       'sign-key': { type: 'string', multiple: true },
+      ...progressOption,
     });
     atMost('publish', positionals, 1);
     const keyFiles = values['sign-key'] ?? [];
     const { name, version, bytes } = await readPackage(positionals[0] ?? '.', io);
     const headers = keyFiles.length > 0 ? await authorSignatureHeader(io, keyFiles, bytes) : undefined;
     const client = registryClient(io, values, headers);
-    const progress = createProgress(io, `uploading ${name}@${version}`);
-    const body = io.stderr.isTTY ? streamWithProgress(bytes, progress) : bytes;
+    const noProgress = values['no-progress'] === true;
+    const progress = createProgress(io, `uploading ${name}@${version}`, noProgress);
+    const body = progressWanted(io, noProgress) ? streamWithProgress(bytes, progress) : bytes;
     let entry;
     try {
       entry = await client.publish(name, version, body);

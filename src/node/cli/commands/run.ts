@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { format } from 'node:util';
+import semver from 'semver';
 import { UsageError } from '../../../core/errors/index.js';
 import type { Logger } from '../../../core/plugin/index.js';
 import type { LocalBundle } from '../../../core/host/index.js';
@@ -22,7 +23,7 @@ import { buildPlugin } from '../build-plugin.js';
 import { atMost, usageError } from '../args.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { parseCount } from '../output.js';
-import { fetchWithProgress } from '../progress.js';
+import { fetchWithProgress, progressOption } from '../progress.js';
 import { needsBuild, readBundle, readProject } from '../project.js';
 import { optionalRegistryUrl, registryOption } from '../registry-options.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
@@ -39,8 +40,15 @@ cached.
                      when it is JSON (3, true, {"a":1}, "quoted"), else a string
   --label L          the context label (an HTTP route label)
   --timeout ms       abort the call after ms milliseconds
+  --host-version V   the host API version (semver) the plugin's engines.host
+                     must accept; on the registry, versions it does not accept
+                     are skipped (default: not checked)
   --registry URL     the registry (default: $PLUGHUB_REGISTRY)
   --cache-dir DIR    the cache (default: $PLUGHUB_CACHE_DIR, else ~/.cache/plughub)
+  --json             accepted for symmetry: the result is always printed as JSON
+                     (and an error, with --json, as a JSON error object)
+  --no-progress      draw no download progress bar (none is drawn off a
+                     terminal, under CI or TERM=dumb)
 `;
 
 /** Parses `--set key=value` options into context values. */
@@ -59,6 +67,14 @@ export function parseValues(pairs: string[]): Record<string, unknown> {
     values[pair.slice(0, equals)] = value;
   }
   return values;
+}
+
+/** The `--host-version` value as a semver version (`v1.2.0` is `1.2.0`); a UsageError when it is not one. */
+function parseHostVersion(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const version = semver.valid(text.trim());
+  if (version === null) throw usageError('run', `--host-version must be a semver version such as 1.4.0, not "${text}"`);
+  return version;
 }
 
 /** True when the target names a local folder or package rather than a registry spec. */
@@ -112,12 +128,16 @@ export const run: Command = {
       label: { type: 'string' },
       timeout: { type: 'string' },
       'cache-dir': { type: 'string' },
+      'host-version': { type: 'string' },
+      json: { type: 'boolean' },
+      ...progressOption,
     });
     const [target] = positionals;
     if (target === undefined) throw usageError('run', 'missing <name>[@range], <dir> or <file.plg>');
     atMost('run', positionals, 1);
     const context = parseValues(values.set ?? []);
     const timeoutMs = values.timeout === undefined ? undefined : parseCount(values.timeout, '--timeout', { min: 1 });
+    const hostVersion = parseHostVersion(values['host-version']);
     const local = isPath(target);
     const registry = optionalRegistryUrl(io, values.registry);
     if (!local && registry === undefined) {
@@ -132,7 +152,8 @@ export const run: Command = {
         ...(values['cache-dir'] ? { cacheDir: resolve(io.cwd, values['cache-dir']) } : {}),
         env: io.env,
         log: stderrLogger(io),
-        fetch: fetchWithProgress(io, () => `downloading ${target}`),
+        fetch: fetchWithProgress(io, () => `downloading ${target}`, values['no-progress'] === true),
+        ...(hostVersion !== undefined ? { hostVersion } : {}),
       });
       const name = local ? await loadLocal(host, target, io) : (await host.load(target)).name;
       const result = await host.execute(name, {

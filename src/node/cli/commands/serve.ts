@@ -5,6 +5,8 @@
  * it creates an admin token and prints it once, and a signing key (see
  * `plughub keys show`) — or takes the operator's (`--signing-key FILE`, a
  * key file of `plughub keys generate`) and identity (`--registry-id ID`);
+ * both once the port is bound, so a busy port creates nothing, and the key
+ * first, so a key that cannot be set up fails before a token is shown;
  * documents and lists are served signed to hosts that ask for envelopes.
  * Prints `listening on
  * http://HOST:PORT` (the real port with --port 0) and runs until SIGINT or
@@ -112,6 +114,21 @@ function untilStopped(): { stopped: Promise<string>; cancel(): void } {
   return { stopped, cancel };
 }
 
+/** What requests wait on until the server is set up: `open(true)` lets them through, `open(false)` (a failed start) answers 503. */
+function gate(): { ready: Promise<boolean>; open(started: boolean): void } {
+  let open: (started: boolean) => void = () => {};
+  const ready = new Promise<boolean>((resolve) => {
+    open = resolve;
+  });
+  return { ready, open };
+}
+
+/** The answer to a request that arrived while a start failed. */
+function notStarted(): Response {
+  const body = { error: { code: 'E_UNAVAILABLE', message: 'the registry failed to start' } };
+  return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+}
+
 /** The `serve` command. */
 export const serve: Command = {
   name: 'serve',
@@ -154,33 +171,46 @@ export const serve: Command = {
     const { stopped, cancel } = untilStopped();
     try {
       await storage.check();
-      const first = await tokens.createFirst({ admin: true, publish: [] });
-      if (first !== undefined) {
-        io.stdout.write(`created admin token ${first.info.id} for ${directory} (shown only this once):\n${first.token}\n`);
-      }
       const trust = createFsSigningStore(directory);
-      const hadKeys = (await trust.readKeyring()) !== undefined;
-      const setup = {
-        ttlMs: KEYS_TTL_MS,
-        now: Date.now(),
-        ...(key !== undefined ? { key } : {}),
-        ...(registryId !== undefined ? { registry: registryId } : {}),
-      };
-      const { keyring } = await ensureKeyring(trust, setup).catch((error: Error) => {
-        throw new Error(`${directory}: ${error.message}`, { cause: error });
-      });
-      if (!hadKeys) io.stdout.write(`created signing key ${keyring.active.join(', ')} for ${directory} (registry ${keyring.registry})\n`);
-      const signing = { store: trust };
       const uploads = perToken === undefined ? {} : { uploads: { perToken } };
       const uploadSpool = createFsUploadSpool();
+      const signing = { store: trust };
       const registry = createRegistry({ storage, tokens, limits, signing, log, uploadSpool, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
-      const server = await serveNode(registry, {
-        port,
-        host: values.host,
-        log,
-        ...(maxConnections === undefined ? {} : { maxConnections }),
-        ...(maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress }),
-      });
+      // Bind first: a busy port must fail before a token that is shown only once, or a key, is created.
+      const setup = gate();
+      const server = await serveNode(
+        { fetch: async (request) => ((await setup.ready) ? registry.fetch(request) : notStarted()) },
+        {
+          port,
+          host: values.host,
+          log,
+          ...(maxConnections === undefined ? {} : { maxConnections }),
+          ...(maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress }),
+        },
+      );
+      try {
+        const hadKeys = (await trust.readKeyring()) !== undefined;
+        const keys = {
+          ttlMs: KEYS_TTL_MS,
+          now: Date.now(),
+          ...(key !== undefined ? { key } : {}),
+          ...(registryId !== undefined ? { registry: registryId } : {}),
+        };
+        const { keyring } = await ensureKeyring(trust, keys).catch((error: Error) => {
+          throw new Error(`${directory}: ${error.message}`, { cause: error });
+        });
+        // The token last: a key that cannot be set up fails the start before a token is shown.
+        const first = await tokens.createFirst({ admin: true, publish: [] });
+        if (first !== undefined) {
+          io.stdout.write(`created admin token ${first.info.id} for ${directory} (shown only this once):\n${first.token}\n`);
+        }
+        if (!hadKeys) io.stdout.write(`created signing key ${keyring.active.join(', ')} for ${directory} (registry ${keyring.registry})\n`);
+        setup.open(true);
+      } catch (error) {
+        setup.open(false);
+        await server.close();
+        throw error;
+      }
       io.stdout.write(`listening on ${server.url}\n`);
       const signal = await stopped;
       io.stderr.write(`${signal}: closing the server\n`);
