@@ -12,8 +12,12 @@ import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import esbuild from 'rollup-plugin-esbuild';
 import { dts } from 'rollup-plugin-dts';
+import { writePluginTypes } from './scripts/build-plugin-types.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+// `plughub init` writes the plugin API's declarations into new projects (src/node/cli/plugin-types.ts): regenerate them from the sources first.
+await writePluginTypes();
 
 /** Entry name (dist/<name>.js) → source file. */
 export const entries = {

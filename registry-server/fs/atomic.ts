@@ -1,14 +1,14 @@
 /**
- * Crash-safe file writes for the filesystem driver and the token store:
- * write a temp file in the data directory's `tmp/`, fsync it, rename it over
- * the target, fsync the target's directory. A reader sees the old file or the
- * new one, never a part; a crash leaves at most a temp file, which
- * `cleanTempFiles` removes at the next start.
+ * The registry's side of crash-safe writes (the write itself is
+ * src/node/atomic-write.ts): temporary files go to the data directory's
+ * `tmp/`, named so that `cleanTempFiles` can tell at the next start whose
+ * files are left over, and a file written that way is only ever replaced by
+ * a rename, so its stats say whether it changed.
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import type { AtomicWriteOptions } from '../../src/node/atomic-write.js';
 
 /** Tells this process's temp files from those of an earlier process that had the same pid. */
 export const PROCESS_TAG = randomBytes(4).toString('hex');
@@ -21,54 +21,13 @@ export function tempFileName(): string {
   return `${process.pid}-${PROCESS_TAG}-${randomBytes(8).toString('hex')}.tmp`;
 }
 
-/** Flushes a directory's entries (a rename, a new file) to disk. */
-export async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
- * Creates a directory (and its parents) and, when it was new, syncs its
- * parent so that the new entry survives a crash.
+ * Options for writeFileAtomic that put its temporary file in `tempDirectory`
+ * (the data directory's `tmp/`, on the same filesystem as the target).
+ * @example await writeFileAtomic(target, bytes, { ...inTemp(paths.temp), mode: 0o600 })
  */
-export async function ensureDirectory(directory: string): Promise<void> {
-  const created = await mkdir(directory, { recursive: true });
-  if (created !== undefined) await syncDirectory(dirname(directory));
-}
-
-/**
- * Writes `bytes` to `target` atomically and durably, through a temp file in
- * `tempDirectory` (which must be on the same filesystem). `mode` sets the
- * permissions of the new file (default 0o644); `beforeRename` runs between
- * the durable temp file and the rename (a fault-injection point for tests).
- */
-export async function writeFileAtomic(
-  tempDirectory: string,
-  target: string,
-  bytes: Uint8Array,
-  mode = 0o644,
-  beforeRename?: (temp: string, target: string) => Promise<void>,
-): Promise<void> {
-  const temp = join(tempDirectory, tempFileName());
-  const handle = await open(temp, 'wx', mode);
-  try {
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await beforeRename?.(temp, target);
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(dirname(target));
+export function inTemp(tempDirectory: string): Pick<AtomicWriteOptions, 'tempPath'> {
+  return { tempPath: join(tempDirectory, tempFileName()) };
 }
 
 /** True when two stats describe the same version of a file (written by writeFileAtomic: only ever replaced by rename). */

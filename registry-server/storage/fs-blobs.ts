@@ -10,7 +10,8 @@
  */
 import { lstat, readFile, readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomic } from '../../src/node/atomic-write.js';
+import { inTemp } from '../fs/atomic.js';
 import type { FileLocks } from '../fs/lock.js';
 import { SizedLru } from './lru.js';
 import { assertBlobAddress } from './snapshot.js';
@@ -62,7 +63,7 @@ export class FsBlobs {
         );
         if (touched) return;
       }
-      await writeFileAtomic(this.#temp, path, bytes);
+      await writeFileAtomic(path, bytes, inTemp(this.#temp));
     });
   }
 

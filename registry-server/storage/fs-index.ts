@@ -24,7 +24,8 @@ import { join } from 'node:path';
 import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
 import { validatePluginName } from '../../src/core/plugin/index.js';
 import { cutDescription, summarize } from '../documents.js';
-import { sameFile, writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomic } from '../../src/node/atomic-write.js';
+import { inTemp, sameFile } from '../fs/atomic.js';
 import type { FileLocks } from '../fs/lock.js';
 import type { RegistryLogEntry } from '../options.js';
 import { readDataFile, readProblem } from './fs-read.js';
@@ -151,7 +152,7 @@ export class FsIndex {
       bytes.set(chunk, offset);
       offset += chunk.byteLength;
     }
-    await writeFileAtomic(this.#options.temp, this.#options.file, bytes);
+    await writeFileAtomic(this.#options.file, bytes, inTemp(this.#options.temp));
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
     if (info !== undefined) this.#cached = { info, list: sortedSummaries(index) };
   }

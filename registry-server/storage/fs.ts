@@ -31,7 +31,8 @@ import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs'
 import { readdir, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { PluginDocument } from '../../src/core/registry/index.js';
-import { ensureDirectory, sameFile, tempFileName, writeFileAtomic } from '../fs/atomic.js';
+import { ensureDirectory, writeFileAtomic } from '../../src/node/atomic-write.js';
+import { inTemp, sameFile, tempFileName } from '../fs/atomic.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
 import type { RegistryLogEntry } from '../options.js';
@@ -218,7 +219,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
         const { document, snapshot } = await asPrepared(next);
         if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
         await ensureDirectory(join(paths.plugins, pluginDirectoryName(name)));
-        await writeFileAtomic(paths.temp, path, snapshot.bytes, undefined, options.beforeDocumentCommit);
+        await writeFileAtomic(path, snapshot.bytes, { ...inTemp(paths.temp), beforeRename: options.beforeDocumentCommit });
         commits++;
         documents.delete(name);
         await index.update(name, summarize(document));
@@ -260,7 +261,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     async check() {
       await ready;
       const probe = join(paths.temp, tempFileName());
-      await writeFileAtomic(paths.temp, probe, new TextEncoder().encode('ok'));
+      await writeFileAtomic(probe, new TextEncoder().encode('ok'), inTemp(paths.temp));
       await rm(probe, { force: true });
       await readdir(paths.plugins);
     },

@@ -9,7 +9,8 @@
 import { mkdirSync, statSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { sameFile, writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomic } from '../../src/node/atomic-write.js';
+import { inTemp, sameFile } from '../fs/atomic.js';
 import { FileLocks } from '../fs/lock.js';
 import { findToken, newTokenRecord, tokenInfo } from './secrets.js';
 import type { TokenInfo, TokenRecord, TokenScopes, TokenStore } from './types.js';
@@ -60,7 +61,7 @@ export function createFileTokenStore(directory: string): FileTokenStore {
       const next = update(await read());
       if (next === undefined) return;
       const body: TokensFile = { version: 1, tokens: next };
-      await writeFileAtomic(temp, file, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`), 0o600);
+      await writeFileAtomic(file, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`), { ...inTemp(temp), mode: 0o600 });
       cached = undefined;
     });
   }

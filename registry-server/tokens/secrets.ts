@@ -5,7 +5,8 @@
  * only, so any runtime can verify tokens. Also the record of a new token and
  * its info, which every token store shares.
  */
-import { bytesToBase64, bytesToHex } from '../../src/core/base64.js';
+import { bytesToBase64 } from '../../src/core/base64.js';
+import { bytesToHex } from '../../src/core/hex.js';
 import { timingSafeEqual } from '../../src/core/integrity.js';
 import type { TokenInfo, TokenRecord, TokenScopes } from './types.js';
 

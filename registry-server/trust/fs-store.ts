@@ -12,7 +12,8 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomic } from '../../src/node/atomic-write.js';
+import { inTemp } from '../fs/atomic.js';
 import { FileLocks } from '../fs/lock.js';
 import { pluginDirectoryName } from '../storage/fs.js';
 import type { SignedRecord, SigningStore } from './store.js';
@@ -53,20 +54,20 @@ export function createFsSigningStore(directory: string): SigningStore {
       return readText(join(paths.keys, 'keyring.json'));
     },
     async writeKeyring(keyring) {
-      await writeFileAtomic(paths.temp, join(paths.keys, 'keyring.json'), encoder.encode(`${JSON.stringify(keyring, null, 2)}\n`), 0o600);
+      await writeFileAtomic(join(paths.keys, 'keyring.json'), encoder.encode(`${JSON.stringify(keyring, null, 2)}\n`), { ...inTemp(paths.temp), mode: 0o600 });
     },
     readKeysEnvelope(version) {
       return readText(join(paths.versions, `${version}.json`));
     },
     async writeKeysEnvelope(version, envelope) {
-      await writeFileAtomic(paths.temp, join(paths.versions, `${version}.json`), encoder.encode(envelope));
+      await writeFileAtomic(join(paths.versions, `${version}.json`), encoder.encode(envelope), inTemp(paths.temp));
     },
     async readRecord(key) {
       const text = await readText(recordPath(key));
       return text === undefined ? undefined : (JSON.parse(text) as SignedRecord);
     },
     async writeRecord(key, record) {
-      await writeFileAtomic(paths.temp, recordPath(key), encoder.encode(JSON.stringify(record)));
+      await writeFileAtomic(recordPath(key), encoder.encode(JSON.stringify(record)), inTemp(paths.temp));
     },
     withLock(name, work) {
       return locks.withLock(`trust-${name.replace(/[^A-Za-z0-9@._-]/g, '_')}`, work);

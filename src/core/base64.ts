@@ -1,7 +1,7 @@
 /**
  * Byte encodings shared by core: standard base64 (with padding), built on
- * `btoa`/`atob` so that it runs in Node, browsers and workers alike, and
- * lowercase hex. Used for data: URLs of modules, SRI digests, and Ed25519
+ * `btoa`/`atob` so that it runs in Node, browsers and workers alike (hex is
+ * in hex.ts). Used for data: URLs of modules, SRI digests, and Ed25519
  * keys and signatures. Decoding never lets `atob`'s DOMException out: text
  * that is not base64 is a Base64Error (a PlughubError), and
  * `canonicalBase64ToBytes` is the checked variant for hostile input.
@@ -50,11 +50,4 @@ export function canonicalBase64ToBytes(text: string, byteLength?: number): Uint8
   const bytes = base64ToBytes(text);
   if (byteLength !== undefined && bytes.byteLength !== byteLength) return undefined;
   return bytesToBase64(bytes) === text ? bytes : undefined;
-}
-
-/** Lowercase hex of bytes. */
-export function bytesToHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }

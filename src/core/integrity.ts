@@ -8,7 +8,8 @@
  * constant time. Hex helpers map an integrity to the content-addressed blob
  * URL `/v1/blobs/<algo>/<hex>` and back.
  */
-import { base64ToBytes, bytesToBase64, bytesToHex } from './base64.js';
+import { base64ToBytes, bytesToBase64 } from './base64.js';
+import { bytesToHex, hexToBytes } from './hex.js';
 import { IntegrityError, type ErrorDetails } from './errors/index.js';
 
 /** The hash algorithms SRI allows, weakest first. */
@@ -201,10 +202,9 @@ export function hexToIntegrity(algorithm: HashAlgorithm, hex: string): string {
     throw new IntegrityError(`unsupported integrity algorithm "${shorten(String(algorithm))}"`);
   }
   const length = ALGORITHMS[algorithm].bytes * 2;
-  if (typeof hex !== 'string' || hex.length !== length || !/^[0-9a-fA-F]*$/.test(hex)) {
+  const bytes = typeof hex === 'string' && hex.length === length ? hexToBytes(hex) : undefined;
+  if (bytes === undefined) {
     throw new IntegrityError(`invalid ${algorithm} hex digest "${shorten(String(hex))}" (expected ${length} hex digits)`);
   }
-  const bytes = new Uint8Array(length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return `${algorithm}-${bytesToBase64(bytes)}`;
 }

@@ -20,6 +20,8 @@ import { isEnvelope, type Envelope } from '../trust/index.js';
 
 const MiB = 1024 * 1024;
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** The longest delay a timer holds (2^31 - 1 ms); a longer time-out waits this long. */
+const MAX_TIMER_MS = 2_147_483_647;
 const RETRY_STATUS = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -279,7 +281,13 @@ export async function readBody(
   return out;
 }
 
-/** Follows the caller's signal and adds a timer; `dispose` clears both. */
+/**
+ * Follows the caller's signal and adds a timer; `dispose` clears both. Not
+ * AbortSignal.any / AbortSignal.timeout: the caller's signal is often the
+ * host's lifetime signal, on which Node 20's AbortSignal.any keeps an entry
+ * per call (and happy-dom's a listener) for good, and Node fires an
+ * AbortSignal.timeout above 2^31 - 1 ms after 1 ms (docs/design.md).
+ */
 function linkSignal(caller: AbortSignal | undefined, ms: number) {
   const controller = new AbortController();
   let timedOut = false;
@@ -290,7 +298,7 @@ function linkSignal(caller: AbortSignal | undefined, ms: number) {
       timedOut = true;
       controller.abort(new Error(`timed out after ${ms} ms`));
     },
-    Math.min(ms, 2_147_483_647),
+    Math.min(ms, MAX_TIMER_MS),
   );
   const dispose = (): void => {
     clearTimeout(timer);

@@ -16,9 +16,11 @@
  * const ok = await verifyEd25519(publicKeyRaw, signature, signatureInput(type, payload));
  */
 
+import { bytesToHex, hexToBytes } from '../hex.js';
+
 const ED25519 = { name: 'Ed25519' } as const;
 /** Public key of RFC 8032 test vector 1: a valid point, used only to probe support. */
-const PROBE_KEY = hexToBytes('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+const PROBE_KEY = hexToBytes('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')!;
 
 /** Per SubtleCrypto: whether it supports Ed25519 (settles once). */
 const support = new WeakMap<SubtleCrypto, Promise<boolean>>();
@@ -99,18 +101,6 @@ function loadNoble(): Promise<typeof import('@noble/ed25519')> {
     noble.catch(() => (noble = undefined));
   }
   return noble;
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
-
-function bytesToHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }
 
 /** A copy backed by a plain ArrayBuffer, as `crypto.subtle` requires under strict lib types. */

@@ -11,7 +11,8 @@
  * const privateKey = await importSigningKey(key.privateKeyPkcs8);
  * const envelope = await signEnvelope(DOCUMENT_PAYLOAD_TYPE, payload, [{ keyid: key.keyid, privateKey }]);
  */
-import { base64ToBytes, bytesToBase64, bytesToHex } from '../base64.js';
+import { base64ToBytes, bytesToBase64 } from '../base64.js';
+import { bytesToHex } from '../hex.js';
 import type { PluginDocument, PluginSummary } from '../registry/document.js';
 import { canonicalJson } from './canonical-json.js';
 

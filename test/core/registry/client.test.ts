@@ -178,6 +178,37 @@ describe('getDocument', () => {
     expect(error.unreachable).toBe(true);
   });
 
+  it('leaves no listener on a long-lived caller signal once its calls are done (a host passes its lifetime signal to every call)', async () => {
+    const { registry, api } = setup();
+    await registry.publish(hello, bundle);
+    const lifetime = new AbortController().signal;
+    let listening = 0;
+    const add = lifetime.addEventListener.bind(lifetime);
+    const remove = lifetime.removeEventListener.bind(lifetime);
+    lifetime.addEventListener = (...args: Parameters<AbortSignal['addEventListener']>) => {
+      listening++;
+      add(...args);
+    };
+    lifetime.removeEventListener = (...args: Parameters<AbortSignal['removeEventListener']>) => {
+      listening--;
+      remove(...args);
+    };
+    for (let i = 0; i < 20; i++) await api.getDocument('hello', { signal: lifetime });
+    await rejection(api.getDocument('missing', { signal: lifetime }));
+    expect(listening).toBe(0);
+  });
+
+  it('caps a timeoutMs above the 2^31 - 1 ms a timer holds, instead of timing out after 1 ms', async () => {
+    const { registry, api } = setup({ timeoutMs: 3_000_000_000 });
+    await registry.publish(hello, bundle);
+    registry.intercept(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return undefined;
+    });
+    const answer = await api.getDocument('hello');
+    expect(answer.status === 200 && answer.document.name).toBe('hello');
+  });
+
   it('rejects with the caller’s reason when the caller aborts', async () => {
     const { registry, api } = setup();
     registry.intercept(() => new Promise<undefined>(() => {}));

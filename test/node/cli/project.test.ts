@@ -55,7 +55,7 @@ describe('plughub init', () => {
     expect(created.code).toBe(0);
     expect(created.stdout).toContain('created hello in hello');
     const dir = join(cwd, 'hello');
-    expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'README.md', 'package.json', 'plugin.json', 'src', 'tsconfig.json']);
+    expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'README.md', 'package.json', 'plugin.json', 'src', 'tsconfig.json', 'types']);
     expect(JSON.parse(await readFile(join(dir, 'plugin.json'), 'utf8'))).toMatchObject({
       name: 'hello',
       version: '0.1.0',

@@ -1,8 +1,10 @@
 /**
  * `plughub init <name> [dir] [--js]`: creates a plugin project — plugin.json,
- * src/index.ts (or src/index.js with --js) using definePlugin, a README —
- * in `dir` (default: the name without its scope). Refuses an invalid name
- * and a folder that is not empty.
+ * src/index.ts (or src/index.js with --js) using definePlugin, a README, and
+ * for TypeScript a tsconfig.json and the plugin API's declarations, so that
+ * the project type-checks with no install (templates.ts) — in `dir`
+ * (default: the name without its scope). Refuses an invalid name and a
+ * folder that is not empty.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -16,7 +18,9 @@ import { projectFiles } from '../templates.js';
 
 const usage = `usage: plughub init <name> [dir] [--js] [--json]
 
-Creates a plugin project in dir (default: ./<name>, without a @scope/).
+Creates a plugin project in dir (default: ./<name>, without a @scope/). A
+TypeScript project carries the plugin API's types (types/plughub.d.ts), so
+tsc --noEmit checks it with no install.
 
   <name>   the plugin name: lowercase, optional @scope/, a-z 0-9 - . _ ~
   --js     write plain JavaScript (src/index.js) instead of TypeScript
