@@ -82,7 +82,9 @@ try {
     process.stdout.write(`${JSON.stringify(Object.fromEntries(results.map(({ profile, ...rest }) => [profile, rest])), null, 2)}\n`);
   } else {
     for (const { profile, bytes, count } of results) {
-      process.stdout.write(`${profile.padEnd(8)}  ${(bytes / 1e6).toFixed(1).padStart(5)} MB  ${String(count).padStart(3)} packages  (npm i plughub${extras[profile].map((name) => ` ${name}`).join('')})\n`);
+      process.stdout.write(
+        `${profile.padEnd(8)}  ${(bytes / 1e6).toFixed(1).padStart(5)} MB  ${String(count).padStart(3)} packages  (npm i plughub${extras[profile].map((name) => ` ${name}`).join('')})\n`,
+      );
     }
   }
 } finally {

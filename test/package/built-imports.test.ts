@@ -77,7 +77,11 @@ describe('package.json', () => {
     }
     const asked = Object.fromEntries(Object.entries(OPTIONAL_PACKAGES).map(([name, { range }]) => [name, range]));
     expect(asked).toEqual(pkg.peerDependencies);
-    expect(Object.entries(OPTIONAL_PACKAGES).filter(([, { dev }]) => !dev).map(([name]) => name)).toEqual(['hono']);
+    expect(
+      Object.entries(OPTIONAL_PACKAGES)
+        .filter(([, { dev }]) => !dev)
+        .map(([name]) => name),
+    ).toEqual(['hono']);
   });
 });
 

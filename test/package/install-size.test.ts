@@ -66,7 +66,10 @@ describe('npm install of plughub for a host', () => {
     expect(stated, 'README "## Install" states "**N MB** in N packages"').not.toBeNull();
     const [, megabytes, packages] = stated ?? [];
     const actual = measured.bytes / 1e6;
-    expect(Math.abs(actual - Number(megabytes)) / actual, `README says ${megabytes} MB, the install measures ${actual.toFixed(1)} MB: update README.md`).toBeLessThanOrEqual(0.1);
+    expect(
+      Math.abs(actual - Number(megabytes)) / actual,
+      `README says ${megabytes} MB, the install measures ${actual.toFixed(1)} MB: update README.md`,
+    ).toBeLessThanOrEqual(0.1);
     expect(Number(packages)).toBe(measured.count);
   });
 
