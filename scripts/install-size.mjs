@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // What `npm i plughub` costs each kind of user. Packs this repository (run
 // `npm run build` first), then installs the tarball into an empty project per
-// profile and measures its node_modules (bytes of the files, and packages):
+// profile and measures its node_modules (the bytes of its files, a hard link
+// once, and its packages):
 //
 //   host      plughub alone: the library for a Node or browser host
 //   author    plughub and the toolchain of `plughub build` (its optional peers)
@@ -32,13 +33,19 @@ const extras = {
   operator: ['hono'],
 };
 
-/** Sums the sizes of the files under `dir` (links count as themselves, not followed). */
-async function bytesUnder(dir) {
+/** Sums the sizes of the files under `dir`, as `du -sb` does: links count as themselves (not followed), a hard-linked file once. */
+async function bytesUnder(dir, seen = new Set()) {
   let total = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await bytesUnder(path);
-    else total += (await lstat(path)).size;
+    if (entry.isDirectory()) {
+      total += await bytesUnder(path, seen);
+      continue;
+    }
+    const { dev, ino, size } = await lstat(path);
+    if (seen.has(`${dev}:${ino}`)) continue;
+    seen.add(`${dev}:${ino}`);
+    total += size;
   }
   return total;
 }

@@ -5,8 +5,9 @@
  * costs and brings: only the host's dependencies, the size the README states
  * under "## Install", a CLI whose commands that need no toolchain work, and
  * `plughub build` and `plughub serve` that fail with one line naming the
- * missing packages and the npm command that installs them. Needs `npm run
- * build` (npm test builds first).
+ * missing packages and the npm command that installs them. The author
+ * profile (plughub and the build toolchain) costs what the README says and
+ * builds a TypeScript plugin. Needs `npm run build` (npm test builds first).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,14 +28,35 @@ const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
 const specs = (...names: string[]) => names.map((name) => `${name}@${pkg.peerDependencies[name]}`).join(' ');
 let dir: string;
 let project: string;
-let measured: { bytes: number; count: number; packages: Record<string, string> };
+let measured: Install;
 
-/** Runs the installed `plughub` in the host project; resolves to its exit code and output. */
-async function plughub(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const bin = join(project, 'node_modules/.bin/plughub');
+/** What scripts/install-size.mjs measured of one profile's install. */
+interface Install {
+  bytes: number;
+  count: number;
+  packages: Record<string, string>;
+}
+
+/** Installs a profile of scripts/install-size.mjs into `dir`/`profile` and returns its measure. */
+async function install(profile: 'host' | 'author'): Promise<Install> {
+  const args = [join(root, 'scripts/install-size.mjs'), '--json', '--profile', profile, '--dir', join(dir, profile)];
+  const { stdout } = await exec(process.execPath, args);
+  return (JSON.parse(stdout) as Record<string, Install>)[profile] as Install;
+}
+
+/** The README's "## Install" section. */
+async function installSection(): Promise<string> {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Install\n');
+  return readme.slice(start, readme.indexOf('\n## ', start + 1));
+}
+
+/** Runs the installed `plughub` in a project (the host's unless given); resolves to its exit code and output. */
+async function plughub(args: string[], cwd = project): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = join(cwd, 'node_modules/.bin/plughub');
   const env = { ...process.env, PLUGHUB_CACHE_DIR: join(dir, 'cache'), PLUGHUB_REGISTRY: '', NO_COLOR: '1' };
   try {
-    const { stdout, stderr } = await exec(bin, args, { cwd: project, env });
+    const { stdout, stderr } = await exec(bin, args, { cwd, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code?: number; stdout?: string; stderr?: string };
@@ -45,8 +67,7 @@ async function plughub(args: string[]): Promise<{ code: number; stdout: string; 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plughub-host-install-'));
   project = join(dir, 'host');
-  const { stdout } = await exec(process.execPath, [join(root, 'scripts/install-size.mjs'), '--json', '--profile', 'host', '--dir', project]);
-  measured = (JSON.parse(stdout) as { host: typeof measured }).host;
+  measured = await install('host');
 }, 120_000);
 
 afterAll(async () => {
@@ -60,9 +81,7 @@ describe('npm install of plughub for a host', () => {
   });
 
   it('costs what the README says under "## Install", within 10%', async () => {
-    const readme = await readFile(join(root, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## Install\n'));
-    const stated = /\*\*([\d.]+) MB\*\* in (\d+) packages/.exec(section);
+    const stated = /\*\*([\d.]+) MB\*\* in (\d+) packages/.exec(await installSection());
     expect(stated, 'README "## Install" states "**N MB** in N packages"').not.toBeNull();
     const [, megabytes, packages] = stated ?? [];
     const actual = measured.bytes / 1e6;
@@ -125,5 +144,33 @@ await host.close();
         `npm i ${specs('hono')} in the project that has plughub, or npm i -g ${specs('hono')} beside a global plughub\n`,
     );
     expect(existsSync(join(project, 'registry-data'))).toBe(false);
+  });
+});
+
+describe('npm install of plughub with the build toolchain, for a plugin author', () => {
+  let author: string;
+  let measuredAuthor: Install;
+  beforeAll(async () => {
+    author = join(dir, 'author');
+    measuredAuthor = await install('author');
+  }, 120_000);
+
+  it('costs what the README says under "## Install", within 10%', async () => {
+    const section = await installSection();
+    const stated = /\(([\d.]+) MB in (\d+) packages with plughub[;)]/.exec(section.slice(section.indexOf('A plugin author')));
+    expect(stated, 'README "## Install" states "(N MB in N packages with plughub" for an author').not.toBeNull();
+    const [, megabytes, packages] = stated ?? [];
+    const actual = measuredAuthor.bytes / 1e6;
+    expect(Math.abs(actual - Number(megabytes)) / actual, `README says ${megabytes} MB, the install measures ${actual.toFixed(1)} MB`).toBeLessThanOrEqual(0.1);
+    expect(Number(packages)).toBe(measuredAuthor.count);
+  });
+
+  it('builds and runs a TypeScript plugin project', async () => {
+    expect((await plughub(['init', 'typed', './typed'], author)).code).toBe(0);
+    const build = await plughub(['build', './typed'], author);
+    expect(build.stderr).toBe('');
+    expect(build.code).toBe(0);
+    const run = await plughub(['run', './typed', '--set', 'who=author'], author);
+    expect(JSON.parse(run.stdout)).toEqual({ greeting: 'hello, author!', plugin: 'typed@0.1.0' });
   });
 });
