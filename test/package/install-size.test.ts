@@ -145,6 +145,20 @@ await host.close();
     );
     expect(existsSync(join(project, 'registry-data'))).toBe(false);
   });
+  it('names an optional package that is installed but fails to load, with its error', async () => {
+    const hono = join(project, 'node_modules/hono');
+    await mkdir(hono);
+    await writeFile(join(hono, 'package.json'), JSON.stringify({ name: 'hono', version: '4.13.19', type: 'module', exports: './index.js' }));
+    await writeFile(join(hono, 'index.js'), "throw new Error('a broken install');\n");
+    try {
+      const { code, stderr } = await plughub(['serve', '--port', '0', '--data', './registry-data']);
+      expect(code).toBe(1);
+      expect(stderr).toBe('plughub: plughub serve: hono is installed but failed to load: a broken install\n');
+      expect(existsSync(join(project, 'registry-data'))).toBe(false);
+    } finally {
+      await rm(hono, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('npm install of plughub with the build toolchain, for a plugin author', () => {
