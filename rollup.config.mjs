@@ -38,6 +38,19 @@ function typeChunkOf(id) {
   return relative(root, id).split(sep).join('/').startsWith('src/core/') ? 'shared' : undefined;
 }
 
+/**
+ * The registry's request handler: registry-server/registry.ts and its routes,
+ * the only modules that import hono. They go into a chunk of their own, which
+ * dist/server.js imports and the CLI loads only for `plughub serve`, so that
+ * the other commands, which import storage and token helpers from the same
+ * index, run without hono installed. Loading them has no side effects (they
+ * define constants and functions), which rollup is told: else it would keep a
+ * bare import of their chunk in dist/cli.js for `new TextEncoder()`.
+ */
+function isRegistryHandler(id) {
+  return /^registry-server\/(registry\.ts$|routes\/)/.test(relative(root, id).split(sep).join('/'));
+}
+
 /** Which entries' declarations an entry's declarations may import: only those of its own platform. */
 const typeHosts = { core: [], browser: ['core'], node: ['core', 'server'], server: ['core', 'node'] };
 
@@ -97,6 +110,9 @@ export default [
   {
     input: entries,
     external,
+    // The dependencies have no side effects on import: an import of one whose
+    // bindings are all shaken off is dropped, not left as `import 'zod'`.
+    treeshake: { moduleSideEffects: (id, external) => !external && !isRegistryHandler(id) },
     plugins: [
       esbuild({
         target: 'es2022',
@@ -109,6 +125,11 @@ export default [
       format: 'esm',
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
+      // No bare `import './chunks/x.js'` for a chunk's own imports: the package
+      // is "sideEffects": false, so bundlers would warn that they ignore them.
+      hoistTransitiveImports: false,
+      manualChunks: (id) => (isRegistryHandler(id) ? 'registry' : undefined),
+      onlyExplicitManualChunks: true,
       banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
     },
   },

@@ -14,6 +14,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Plugin, RollupError, RollupLog } from 'rollup';
 import { PlughubError, registerErrorName } from '../../core/errors/index.js';
+import { importOptionalPackages } from './optional-packages.js';
 import type { PluginProject } from './project.js';
 
 /** What a build wrote. */
@@ -68,11 +69,12 @@ export async function buildPlugin(project: PluginProject): Promise<BuildResult> 
   if (!project.entry) {
     throw new BuildError(`${id}: ${project.dir} has no src/index.ts, src/index.mts, src/index.js or src/index.mjs to build`, details);
   }
-  const [{ rollup }, { nodeResolve }, { default: commonjs }, { default: esbuild }] = await Promise.all([
-    import('rollup'),
-    import('@rollup/plugin-node-resolve'),
-    import('@rollup/plugin-commonjs'),
-    import('rollup-plugin-esbuild'),
+  const [{ rollup }, { nodeResolve }, { default: commonjs }, { default: esbuild }] = await importOptionalPackages(`building ${id} (plughub build)`, [
+    'rollup',
+    '@rollup/plugin-node-resolve',
+    '@rollup/plugin-commonjs',
+    'rollup-plugin-esbuild',
+    'esbuild',
   ]);
   const tsconfig = join(project.dir, 'tsconfig.json');
   const hasTsconfig = await stat(tsconfig).then(

@@ -18,7 +18,6 @@ import {
   createFsStorage,
   createFsSigningStore,
   ensureKeyring,
-  createRegistry,
   createFsUploadSpool,
   serveNode,
   type RegistryLimits,
@@ -28,6 +27,7 @@ import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
 import { dataOption, KEYS_TTL_MS } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { importOptionalPackages } from '../optional-packages.js';
 import { parseCount, parseSize } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 
@@ -64,6 +64,12 @@ it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTE
   --registry-id ID       the registry identity signed into every document
                          (first start; default plughub:<keyid>; never changes)
 `;
+
+/** The registry's request handler, which needs hono: loaded when the command runs, so that the other commands do not. */
+async function loadRegistry(): Promise<typeof import('../../../../registry-server/registry.js')> {
+  await importOptionalPackages('plughub serve', ['hono']);
+  return import('../../../../registry-server/registry.js');
+}
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -151,6 +157,7 @@ export const serve: Command = {
       'registry-id': { type: 'string' },
     });
     atMost('serve', positionals, 0);
+    const { createRegistry } = await loadRegistry();
     const port = parsePort(values.port);
     const limits = limitsFrom(values);
     const perToken = values['uploads-per-token'] === undefined ? undefined : parseCount(values['uploads-per-token'], '--uploads-per-token', { min: 1 });
