@@ -9,6 +9,7 @@
  * bundle needs nothing of plughub either.
  */
 import { PLUGIN_TYPES } from './plugin-types.js';
+import { OPTIONAL_PACKAGES } from './optional-packages.js';
 
 /** What the templates need to know. */
 export interface TemplateInput {
@@ -68,8 +69,11 @@ const TYPES_HEADER = `/**
  */
 `;
 
-/** What `plughub build` needs besides plughub itself (optional peer dependencies of the package). */
-const BUILD_TOOLS = 'rollup @rollup/plugin-node-resolve @rollup/plugin-commonjs rollup-plugin-esbuild esbuild';
+/** What `plughub build` needs besides plughub itself: the optional peer dependencies authors install, with their ranges. */
+const BUILD_TOOLS = Object.entries(OPTIONAL_PACKAGES)
+  .filter(([, optional]) => optional.dev)
+  .map(([name, optional]) => `${name}@${optional.range}`)
+  .join(' ');
 
 function readme({ name, javascript }: TemplateInput): string {
   const source = javascript ? 'src/index.js' : 'src/index.ts';

@@ -73,7 +73,14 @@ describe('a project plughub init creates', () => {
     expect(readme).not.toMatch(/npm install (--save-dev )?plughub\b/);
     expect(readme).toContain('npx tsc --noEmit');
     expect(readme).toContain('`npm ci && npm run build && npm link` puts the `plughub` command on your\nPATH');
-    expect(readme).toContain('npm install --save-dev rollup @rollup/plugin-node-resolve @rollup/plugin-commonjs rollup-plugin-esbuild esbuild');
+    const peers = JSON.parse(await readFile(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).peerDependencies as Record<
+      string,
+      string
+    >;
+    const toolchain = ['rollup', '@rollup/plugin-node-resolve', '@rollup/plugin-commonjs', 'rollup-plugin-esbuild', 'esbuild'].map(
+      (name) => `${name}@${peers[name]}`,
+    );
+    expect(readme).toContain(`npm install --save-dev ${toolchain.join(' ')}`);
   });
 
   it('with --js, carries no declarations and no tsconfig', async () => {
