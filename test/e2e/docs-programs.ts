@@ -41,8 +41,12 @@ function execute(file: string, args: string[], invocation: Invocation): Promise<
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdin.end(invocation.stdin ?? '');
   return new Promise((resolvePromise, reject) => {
+    // A program that exits without reading its input closes the pipe (EPIPE); what it printed and its code still count.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
+    child.stdin.end(invocation.stdin ?? '');
     child.once('error', reject);
     child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
   });
