@@ -19,6 +19,11 @@
  *   right after close (as the host's unload does) runs first, within its
  *   timeout. Terminating the worker frees everything the plugin allocated.
  * - ctx.host calls become messages dispatched to `api` by path (host-api.ts).
+ * - ctx.plugins: each request carries the dependencies its call may use
+ *   (`links`, pinned for the call) and the session serves the worker's
+ *   calls of them; `callApi` lets dependents call this plugin's exported
+ *   `api` in its worker (an abort stops waiting for the answer, and never
+ *   terminates the worker, as the API function cannot see the abort).
  */
 import { createContext, prefixedLogger, silentLogger, type Logger, type PluginContext } from '../plugin/index.js';
 import { PluginExecutionError, UnloadedError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
@@ -26,13 +31,13 @@ import type { ExecuteInit } from '../plugin/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import { verifyIntegrity } from '../integrity.js';
 import type { Manifest } from '../plugin/index.js';
-import { callHostApi, describeHostApi } from './host-api.js';
-import type { PluginHooks } from './protocol.js';
+import { callHostApi, describeHostApi, type ApiNode } from './host-api.js';
+import type { PluginHooks, WireDependencies } from './protocol.js';
 import { InFlight } from '../plugin/index.js';
 import { CallContexts, raceSignal } from './signals.js';
-import type { LoadedInstance, WorkerSpawner } from './types.js';
-import { describeError } from './wire-error.js';
-import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
+import type { CallDependencies, DependencyLinks, LoadedInstance, WorkerSpawner } from './types.js';
+import { describeError, toWireError } from './wire-error.js';
+import { WorkerSession, isWorkerLoss, type CallLink, type RequestBody } from './worker-session.js';
 
 /** What createIsolatedInstance needs: what preparePlugin takes, with a spawner in place of cache and loader. */
 export interface IsolatedInstanceInit<Api = unknown> {
@@ -52,6 +57,17 @@ export interface IsolatedInstanceInit<Api = unknown> {
   loadTimeoutMs?: number;
   /** Called when a loaded worker crashes, exits, or is terminated because a request hung. */
   onCrash?: (error: PluginExecutionError) => void;
+  /** What the plugin's `ctx.plugins` reaches (host/dependencies.ts); without it every name is refused. */
+  links?: DependencyLinks;
+}
+
+/** The dependencies of one call as a request carries them (errors made cloneable). */
+function wireDependencies(dependencies: CallDependencies): WireDependencies {
+  const wire: WireDependencies = {};
+  for (const [name, shape] of Object.entries(dependencies.describe())) {
+    wire[name] = 'error' in shape ? { error: toWireError(shape.error) } : shape;
+  }
+  return wire;
 }
 
 /** A plugin version running in a worker; see the module comment. */
@@ -90,7 +106,50 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     this.#log = prefixedLogger(this.id, init.log ?? silentLogger);
     this.#graceMs = init.graceMs ?? 100;
     this.#root = createContext({ plugin: init.manifest });
-    this.#calls = new CallContexts(this.#root, init.manifest);
+    this.#calls = new CallContexts(this.#root, init.manifest, init.links);
+  }
+
+  /** In a worker, the exported `api` is not in the host's realm: dependents use apiShape and callApi. */
+  get exports(): undefined {
+    return undefined;
+  }
+
+  /** The shape of the exported `api`, as the worker reported it when the module loaded. */
+  get apiShape(): ApiNode | undefined {
+    return this.#hooks.api;
+  }
+
+  /** Counts as a call in flight until the returned function is called (once). */
+  hold(): () => void {
+    this.#running.enter();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#running.leave();
+    };
+  }
+
+  /**
+   * Calls a method of the exported `api` in the worker (a dependent's call).
+   * `signal` stops the wait; the call itself runs to its end in the worker.
+   */
+  async callApi(path: string[], args: unknown[], signal?: AbortSignal): Promise<unknown> {
+    if (this.closed) throw this.#root.signal.reason;
+    const release = this.hold();
+    try {
+      const session = await (signal ? raceSignal(this.#ensureSession(), signal) : this.#ensureSession());
+      let sent: { promise: Promise<unknown> };
+      try {
+        sent = session.request({ type: 'api-call', path, args });
+      } catch (error) {
+        const message = `${this.id}: the arguments of its api ${path.join('.')}() cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;
+        throw new UsageError(message, { ...this.#details, cause: error });
+      }
+      return await (signal ? raceSignal(sent.promise, signal) : sent.promise);
+    } finally {
+      release();
+    }
   }
 
   /** `name@version`, for messages. */
@@ -126,7 +185,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
    */
   async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
-    const { ctx, dispose } = this.#calls.open(init);
+    const { ctx, dispose, dependencies } = this.#calls.open(init);
     this.#running.enter();
     try {
       ctx.throwIfAborted();
@@ -136,8 +195,10 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
         ...(init.values !== undefined ? { values: init.values } : {}),
         ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
         ...(init.label !== undefined ? { label: init.label } : {}),
+        ...(dependencies ? { plugins: wireDependencies(dependencies) } : {}),
       };
-      return (await this.#request(session, body, ctx.signal, 'the values of execute')) as T;
+      const link = dependencies ? { dependencies, signal: ctx.signal, deadline: ctx.deadline } : undefined;
+      return (await this.#request(session, body, ctx.signal, 'the values of execute', link)) as T;
     } catch (error) {
       if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
       if (isPlughubError(error)) throw error;
@@ -152,12 +213,25 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   async activate(state?: unknown): Promise<void> {
     try {
       const session = await this.#ensureSession(false);
-      if (this.#hooks.activate) {
-        await this.#request(session, { type: 'activate', ...(state !== undefined ? { state } : {}) }, this.#root.signal, 'the state for activate');
-      }
+      if (this.#hooks.activate) await this.#activateIn(session, state, 'the state for activate');
       this.#activated = true;
     } catch (error) {
       throw this.#failure('activate', error);
+    }
+  }
+
+  /** Sends `activate` (with the dependencies it may use, released once it has answered). */
+  async #activateIn(session: WorkerSession, state: unknown, what: string): Promise<void> {
+    const dependencies = this.#init.links?.open();
+    try {
+      const body: RequestBody = {
+        type: 'activate',
+        ...(state !== undefined ? { state } : {}),
+        ...(dependencies ? { plugins: wireDependencies(dependencies) } : {}),
+      };
+      await this.#request(session, body, this.#root.signal, what, dependencies ? { dependencies, signal: this.#root.signal } : undefined);
+    } finally {
+      dependencies?.release();
     }
   }
 
@@ -178,13 +252,17 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     const current = this.#session;
     if (this.closed && (!current || current.stopped)) return undefined;
     const ctx = createContext({ plugin: this.manifest, timeoutMs, label: 'deactivate' });
+    const dependencies = this.#init.links?.open();
     try {
       const session = current && !current.stopped && !this.#starting ? current : await this.#ensureSession();
-      return await this.#request(session, { type: 'deactivate', deadline: ctx.deadline! }, ctx.signal, 'deactivate');
+      const body: RequestBody = { type: 'deactivate', deadline: ctx.deadline!, ...(dependencies ? { plugins: wireDependencies(dependencies) } : {}) };
+      const link = dependencies ? { dependencies, signal: ctx.signal, deadline: ctx.deadline } : undefined;
+      return await this.#request(session, body, ctx.signal, 'deactivate', link);
     } catch (error) {
       throw this.#failure('deactivate', error);
     } finally {
       ctx.cancel();
+      dependencies?.release();
     }
   }
 
@@ -201,10 +279,10 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   }
 
   /** Sends a request and waits for its answer or for `signal`; an abort abandons it (cancel, then grace). */
-  async #request(session: WorkerSession, body: RequestBody, signal: AbortSignal, what: string): Promise<unknown> {
+  async #request(session: WorkerSession, body: RequestBody, signal: AbortSignal, what: string, link?: CallLink): Promise<unknown> {
     let sent: { id: number; promise: Promise<unknown> };
     try {
-      sent = session.request(body);
+      sent = session.request(body, link);
     } catch (error) {
       const message = `${this.id}: ${what} cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;
       throw new UsageError(message, { ...this.#details, cause: error });
@@ -262,9 +340,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     void session.terminated.then(() => this.#sessions.delete(session));
     try {
       this.#hooks = await raceSignal(session.ready, this.#root.signal);
-      if (reactivate && this.#hooks.activate) {
-        await this.#request(session, { type: 'activate' }, this.#root.signal, 'activate');
-      }
+      if (reactivate && this.#hooks.activate) await this.#activateIn(session, undefined, 'activate');
     } catch (error) {
       void session.stop(error);
       throw error;

@@ -5,9 +5,10 @@
  * the host — whether it runs in-process (PluginInstance) or in a worker
  * (IsolatedInstance).
  */
-import type { ExecuteInit } from '../plugin/index.js';
+import type { DependencyProvider, ExecuteInit } from '../plugin/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import type { Manifest } from '../plugin/index.js';
+import type { ApiNode } from './host-api.js';
 
 /** How a worker imports the plugin's bytes: a `blob:` URL (browsers) or a `data:` URL (anywhere). */
 export type WorkerModuleScheme = 'blob' | 'data';
@@ -75,4 +76,35 @@ export interface LoadedInstance {
   idle(graceMs: number): Promise<void>;
   /** After close: resolves once nothing of the version runs any more (IsolatedInstance: its worker has terminated). */
   whenStopped?(): Promise<void>;
+  /** The shape of the plugin's exported `api` (undefined when it exports none), as a worker learns it. */
+  readonly apiShape: ApiNode | undefined;
+  /** The exported `api` itself, when the version runs in the host's realm (undefined in a worker). */
+  readonly exports: object | undefined;
+  /** Calls the method at `path` of the exported `api` with structured-clone `args`; rejects when `signal` aborts. */
+  callApi(path: string[], args: unknown[], signal?: AbortSignal): Promise<unknown>;
+  /** Counts as a call in flight (an upgrade waits for it) until the returned function is called. */
+  hold(): () => void;
+}
+
+/** A dependency as a call of a worker-isolated dependent sees it: the version and its API's shape, or why it is unusable. */
+export type DependencyShape = { version: string; api?: ApiNode } | { error: unknown };
+
+/**
+ * The host side of `ctx.plugins` for one plugin version (host/dependencies.ts):
+ * `open()` gives what one call of it may use, until that call releases it.
+ */
+export interface DependencyLinks {
+  open(): CallDependencies;
+}
+
+/** What one call of a dependent may use of its dependencies; released when the call ends. */
+export interface CallDependencies {
+  /** Backs `ctx.plugins` of an in-process call. */
+  readonly provider: DependencyProvider;
+  /** For a call in a worker: every declared dependency, pinned for the call. */
+  describe(): Record<string, DependencyShape>;
+  /** For a call in a worker: calls the exported API of dependency `name` (the version pinned for the call). */
+  call(name: string, path: string[], args: unknown[], signal: AbortSignal): Promise<unknown>;
+  /** Ends the call: its API objects stop working, what it registered through them is undone. */
+  release(): void;
 }

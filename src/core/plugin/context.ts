@@ -7,6 +7,10 @@
  * DeadlineExceededError, or the parent's own reason unchanged (so an
  * UnloadedError set on a plugin's root context reaches every child).
  *
+ * `ctx.plugins` reaches the plugins the context's plugin declares in its
+ * `dependencies` (the host supplies a DependencyProvider; a context without
+ * one refuses every name).
+ *
  * A child listens to its parent's signal until it aborts itself; call
  * `cancel()` on a child you are done with to release it early (Go's
  * `defer cancel()`), which matters under a long-lived parent.
@@ -44,6 +48,8 @@ export interface PluginContext<Api = unknown> {
   readonly host: Api;
   /** A logger scoped to the plugin. */
   readonly log: Logger;
+  /** The plugins this plugin declares in its `dependencies`: their exported API and their entry. */
+  readonly plugins: PluginDependencies;
   /** Aborts this context and its children with `reason`, or a CancelledError when none is given. */
   cancel(reason?: unknown): void;
   /** A child that inherits everything and adds (or shadows) `values`; the parent is not changed. */
@@ -52,6 +58,41 @@ export interface PluginContext<Api = unknown> {
   withTimeout(ms: number): PluginContext<Api>;
   /** Throws `signal.reason` when the signal has aborted. */
   throwIfAborted(): void;
+}
+
+/**
+ * `ctx.plugins`: what a plugin may use of the plugins it declares in its
+ * `dependencies`, at the versions the host loaded for them. Any other name
+ * is refused with a UsageError that names both plugins.
+ */
+export interface PluginDependencies {
+  /**
+   * The API the dependency `name` exports (its `api`), for this call: in the
+   * host's realm the object itself behind the rules of `ctx.host`; across a
+   * worker boundary stubs whose methods return promises of structured clones.
+   * It stops working when the call that got it ends.
+   * @example const md = ctx.plugins.get<{ render(text: string): string }>('md-render'); await md.render('# hi')
+   */
+  get<T = unknown>(name: string): T;
+  /**
+   * Runs the dependency's `execute` with `init.values`, a signal that aborts
+   * with this context's or `init.signal`, and the earlier of this context's
+   * deadline and `init.timeoutMs`.
+   * @example await ctx.plugins.execute('md-render', { values: { text: '# hi' } })
+   */
+  execute<T = unknown>(name: string, init?: ExecuteInit): Promise<T>;
+}
+
+/** The calling context, as a DependencyProvider sees it: what a dependency call derives from. */
+export interface DependencyCaller {
+  readonly signal: AbortSignal;
+  readonly deadline?: number | undefined;
+}
+
+/** What backs `ctx.plugins`: each method also receives the context that called it. */
+export interface DependencyProvider {
+  get(name: string, caller: DependencyCaller): unknown;
+  execute(name: string, init: ExecuteInit, caller: DependencyCaller): Promise<unknown>;
 }
 
 /** What `createContext` needs; everything is optional. */
@@ -67,6 +108,8 @@ export interface ContextInit<Api = unknown> {
   /** Default: silentLogger. */
   log?: Logger;
   plugin?: ContextPlugin;
+  /** What backs `ctx.plugins` (default: every name refused). */
+  plugins?: DependencyProvider;
 }
 
 /** The longest delay setTimeout accepts; longer deadlines re-arm the timer. */
@@ -121,6 +164,7 @@ export function createContext<Api = unknown>(init: ContextInit<Api> = {}): Plugi
     plugin: init.plugin,
     host: init.host as Api,
     log: init.log ?? silentLogger,
+    plugins: init.plugins,
   });
 }
 
@@ -138,6 +182,16 @@ interface ContextState<Api> {
   plugin: ContextPlugin | undefined;
   host: Api;
   log: Logger;
+  plugins: DependencyProvider | undefined;
+}
+
+/** The provider of a context without dependencies: every name is undeclared. */
+function undeclared(who: string, plugin: ContextPlugin | undefined): DependencyProvider {
+  const refuse = (name: string): never => {
+    const details = plugin ? { plugin: plugin.name, version: plugin.version } : {};
+    throw new UsageError(`${who}: ctx.plugins: ${String(name)} is not among its dependencies (declare it in plugin.json "dependencies")`, details);
+  };
+  return { get: refuse, execute: async (name) => refuse(name) };
 }
 
 class Context<Api> implements PluginContext<Api> {
@@ -147,6 +201,8 @@ class Context<Api> implements PluginContext<Api> {
   readonly plugin: ContextPlugin | undefined;
   readonly host: Api;
   readonly log: Logger;
+  readonly plugins: PluginDependencies;
+  readonly #provider: DependencyProvider | undefined;
   readonly #parent: Context<Api> | undefined;
   readonly #values: Map<string, unknown>;
   readonly #controller = new AbortController();
@@ -162,6 +218,12 @@ class Context<Api> implements PluginContext<Api> {
     this.plugin = state.plugin;
     this.host = state.host;
     this.log = state.log;
+    this.#provider = state.plugins;
+    const provider = state.plugins ?? undeclared(this.#who(), this.plugin);
+    this.plugins = {
+      get: <T>(name: string) => provider.get(name, this) as T,
+      execute: <T>(name: string, init: ExecuteInit = {}) => provider.execute(name, init, this) as Promise<T>,
+    };
 
     const parentSignal = state.parentSignal;
     if (parentSignal?.aborted) {
@@ -230,6 +292,7 @@ class Context<Api> implements PluginContext<Api> {
       plugin: this.plugin,
       host: this.host,
       log: this.log,
+      plugins: this.#provider,
     });
   }
 
