@@ -156,6 +156,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     const started = Date.now();
     events.emit('loading', { name, range: version });
     try {
+      if (current) table.refuseBreakingDependents(name, version, 'reload');
       await loads.loadDependencies(manifest);
       const integrity = await computeIntegrity(bundle.bytes, 'sha256');
       await cache.put(integrity, bundle.bytes);
