@@ -94,7 +94,8 @@ function openCall<Api>(init: DependencyLinksInit<Api>, declared: Readonly<Record
     if (ended.signal.aborted) {
       throw new UsageError(`${who}: the API of ${instance.id} was used after the call that got it ended; call ctx.plugins.get in each call`, details);
     }
-    if (instance.closed) throw new UnloadedError(`${instance.id} is no longer loaded (${who} used its API)`, { plugin: instance.name, version: instance.version });
+    if (instance.closed)
+      throw new UnloadedError(`${instance.id} is no longer loaded (${who} used its API)`, { plugin: instance.name, version: instance.version });
   }
 
   function apiOf(name: string, instance: LoadedInstance): unknown {
@@ -126,7 +127,8 @@ function openCall<Api>(init: DependencyLinksInit<Api>, declared: Readonly<Record
     async execute(name, options, caller: DependencyCaller) {
       const range = rangeOf(name, 'ctx.plugins.execute');
       assertOpen(name, 'ctx.plugins.execute');
-      if (typeof options !== 'object' || options === null) throw new UsageError(`${who}: ctx.plugins.execute(${JSON.stringify(name)}, init): init must be an object`, details);
+      if (typeof options !== 'object' || options === null)
+        throw new UsageError(`${who}: ctx.plugins.execute(${JSON.stringify(name)}, init): init must be an object`, details);
       serving(name, range);
       const signal = joinSignals(options.signal ? [caller.signal, options.signal] : [caller.signal]);
       const remaining = caller.deadline === undefined ? undefined : Math.max(0, caller.deadline - Date.now());

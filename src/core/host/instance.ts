@@ -74,13 +74,7 @@ export class PluginInstance<Api = unknown> {
 
   /** Counts as a call in flight until the returned function is called (once). */
   hold(): () => void {
-    this.#running.enter();
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.#running.leave();
-    };
+    return this.#running.hold();
   }
 
   /** `name@version`, for messages. */

@@ -95,5 +95,15 @@ export async function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Prom
     await instance.start();
     return instance;
   }
-  return preparePlugin<Api>({ manifest, integrity, bytes, origin, cache: init.cache, loader: init.loader, api, log, ...(init.links ? { links: init.links } : {}) });
+  return preparePlugin<Api>({
+    manifest,
+    integrity,
+    bytes,
+    origin,
+    cache: init.cache,
+    loader: init.loader,
+    api,
+    log,
+    ...(init.links ? { links: init.links } : {}),
+  });
 }

@@ -32,12 +32,13 @@ import type { PluginOrigin } from '../plugin/index.js';
 import { verifyIntegrity } from '../integrity.js';
 import type { Manifest } from '../plugin/index.js';
 import { callHostApi, describeHostApi, type ApiNode } from './host-api.js';
-import type { PluginHooks, WireDependencies } from './protocol.js';
+import type { PluginHooks } from './protocol.js';
 import { InFlight } from '../plugin/index.js';
 import { CallContexts, raceSignal } from './signals.js';
 import type { CallDependencies, DependencyLinks, LoadedInstance, WorkerSpawner } from './types.js';
-import { describeError, toWireError } from './wire-error.js';
-import { WorkerSession, isWorkerLoss, type CallLink, type RequestBody } from './worker-session.js';
+import { describeError } from './wire-error.js';
+import type { CallLink } from './host-answers.js';
+import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
 
 /** What createIsolatedInstance needs: what preparePlugin takes, with a spawner in place of cache and loader. */
 export interface IsolatedInstanceInit<Api = unknown> {
@@ -59,15 +60,6 @@ export interface IsolatedInstanceInit<Api = unknown> {
   onCrash?: (error: PluginExecutionError) => void;
   /** What the plugin's `ctx.plugins` reaches (host/dependencies.ts); without it every name is refused. */
   links?: DependencyLinks;
-}
-
-/** The dependencies of one call as a request carries them (errors made cloneable). */
-function wireDependencies(dependencies: CallDependencies): WireDependencies {
-  const wire: WireDependencies = {};
-  for (const [name, shape] of Object.entries(dependencies.describe())) {
-    wire[name] = 'error' in shape ? { error: toWireError(shape.error) } : shape;
-  }
-  return wire;
 }
 
 /** A plugin version running in a worker; see the module comment. */
@@ -121,13 +113,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
 
   /** Counts as a call in flight until the returned function is called (once). */
   hold(): () => void {
-    this.#running.enter();
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.#running.leave();
-    };
+    return this.#running.hold();
   }
 
   /**
@@ -195,10 +181,8 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
         ...(init.values !== undefined ? { values: init.values } : {}),
         ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
         ...(init.label !== undefined ? { label: init.label } : {}),
-        ...(dependencies ? { plugins: wireDependencies(dependencies) } : {}),
       };
-      const link = dependencies ? { dependencies, signal: ctx.signal, deadline: ctx.deadline } : undefined;
-      return (await this.#request(session, body, ctx.signal, 'the values of execute', link)) as T;
+      return (await this.#request(session, body, ctx.signal, 'the values of execute', dependencies, ctx.deadline)) as T;
     } catch (error) {
       if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
       if (isPlughubError(error)) throw error;
@@ -224,12 +208,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   async #activateIn(session: WorkerSession, state: unknown, what: string): Promise<void> {
     const dependencies = this.#init.links?.open();
     try {
-      const body: RequestBody = {
-        type: 'activate',
-        ...(state !== undefined ? { state } : {}),
-        ...(dependencies ? { plugins: wireDependencies(dependencies) } : {}),
-      };
-      await this.#request(session, body, this.#root.signal, what, dependencies ? { dependencies, signal: this.#root.signal } : undefined);
+      await this.#request(session, { type: 'activate', ...(state !== undefined ? { state } : {}) }, this.#root.signal, what, dependencies);
     } finally {
       dependencies?.release();
     }
@@ -255,9 +234,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     const dependencies = this.#init.links?.open();
     try {
       const session = current && !current.stopped && !this.#starting ? current : await this.#ensureSession();
-      const body: RequestBody = { type: 'deactivate', deadline: ctx.deadline!, ...(dependencies ? { plugins: wireDependencies(dependencies) } : {}) };
-      const link = dependencies ? { dependencies, signal: ctx.signal, deadline: ctx.deadline } : undefined;
-      return await this.#request(session, body, ctx.signal, 'deactivate', link);
+      return await this.#request(session, { type: 'deactivate', deadline: ctx.deadline! }, ctx.signal, 'deactivate', dependencies, ctx.deadline);
     } catch (error) {
       throw this.#failure('deactivate', error);
     } finally {
@@ -278,10 +255,21 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     await Promise.all([...this.#sessions].map((session) => session.terminated));
   }
 
-  /** Sends a request and waits for its answer or for `signal`; an abort abandons it (cancel, then grace). */
-  async #request(session: WorkerSession, body: RequestBody, signal: AbortSignal, what: string, link?: CallLink): Promise<unknown> {
+  /**
+   * Sends a request (with the dependencies its call may use) and waits for
+   * its answer or for `signal`; an abort abandons it (cancel, then grace).
+   */
+  async #request(
+    session: WorkerSession,
+    body: RequestBody,
+    signal: AbortSignal,
+    what: string,
+    dependencies?: CallDependencies,
+    deadline?: number,
+  ): Promise<unknown> {
     let sent: { id: number; promise: Promise<unknown> };
     try {
+      const link: CallLink | undefined = dependencies ? { dependencies, signal, deadline } : undefined;
       sent = session.request(body, link);
     } catch (error) {
       const message = `${this.id}: ${what} cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;

@@ -73,7 +73,15 @@ export type WorkerMessage =
   | ({ type: 'done'; id: number } & Outcome)
   | { type: 'host-call'; id: number; path: string[]; args: unknown[] }
   | { type: 'plugin-call'; id: number; call: number; name: string; path: string[]; args: unknown[] }
-  | { type: 'plugin-execute'; id: number; call: number; name: string; values?: Record<string, unknown> | Map<string, unknown>; deadline?: number; label?: string }
+  | {
+      type: 'plugin-execute';
+      id: number;
+      call: number;
+      name: string;
+      values?: Record<string, unknown> | Map<string, unknown>;
+      deadline?: number;
+      label?: string;
+    }
   | { type: 'plugin-cancel'; id: number; reason: WireError }
   | { type: 'log'; level: LogLevel; args: unknown[] };
 

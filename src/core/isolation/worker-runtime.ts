@@ -19,13 +19,14 @@
  * (scripts/build-worker-runtime.mjs → runtime-source.ts) that the spawners
  * start; a host with its own worker file may call runPluginWorker directly.
  */
-import { createContext, type ContextPlugin, type DependencyProvider, type Logger, type PluginContext } from '../plugin/context.js';
+import { createContext, type ContextPlugin, type Logger, type PluginContext } from '../plugin/context.js';
 import { PluginExecutionError, UsageError, type ErrorDetails } from '../errors/index.js';
 import { importFailure, moduleDataUrl } from '../plugin/loader.js';
 import { pluginFromModule, type PluginDefinition } from '../plugin/definition.js';
 import type { ModuleNamespace } from '../ports.js';
 import { callHostApi, describeHostApi, hostApiStubs, hostPath } from './host-api.js';
-import { isMessage, type HostMessage, type LogLevel, type WireDependencies, type WorkerMessage } from './protocol.js';
+import { isMessage, type HostMessage, type LogLevel, type WorkerMessage } from './protocol.js';
+import { workerDependencies, type AskHost } from './worker-dependencies.js';
 import { raceSignal } from './signals.js';
 import type { WorkerModuleScheme, WorkerPort } from './types.js';
 import { describeError, fromWireError, toWireError } from './wire-error.js';
@@ -75,7 +76,7 @@ export function runPluginWorker(port: WorkerPort): void {
   const details = (): ErrorDetails => (plugin ? { plugin: plugin.name, version: plugin.version } : {});
 
   /** Posts a message the host answers with `host-result`; `what` names the call in a clone error. */
-  const askHost = (make: (id: number) => WorkerMessage, what: string): { id: number; promise: Promise<unknown> } => {
+  const askHost: AskHost = (make, what) => {
     const id = ++nextHostCall;
     const promise = new Promise((resolve, reject) => {
       try {
@@ -89,72 +90,9 @@ export function runPluginWorker(port: WorkerPort): void {
     });
     return { id, promise };
   };
-  const callHost = (path: string[], args: unknown[]): Promise<unknown> => askHost((id) => ({ type: 'host-call', id, path, args }), `${hostPath(path)}()`).promise;
+  const callHost = (path: string[], args: unknown[]): Promise<unknown> =>
+    askHost((id) => ({ type: 'host-call', id, path, args }), `${hostPath(path)}()`).promise;
 
-  /** `ctx.plugins` for request `call`: the dependencies the host described for it, usable until `end()`. */
-  function dependencies(call: number, shapes: WireDependencies | undefined): { provider: DependencyProvider; end(): void } {
-    let ended = false;
-    const apis = new Map<string, unknown>();
-    const declared = (plugin?.dependencies ?? {}) as Record<string, string>;
-    function described(name: string, what: string) {
-      const shape = typeof name === 'string' && Object.hasOwn(declared, name) ? shapes?.[name] : undefined;
-      if (!shape) {
-        const list = Object.keys(declared).join(', ') || 'none';
-        throw new UsageError(`${who()}: ${what}: ${String(name)} is not among the dependencies ${who()} declares (${list})`, details());
-      }
-      if (ended) throw new UsageError(`${who()}: ${what}(${JSON.stringify(name)}) after the call it belongs to ended`, details());
-      if ('error' in shape) throw fromWireError(shape.error);
-      return shape;
-    }
-    const provider: DependencyProvider = {
-      get(name) {
-        const shape = described(name, 'ctx.plugins.get');
-        if (apis.has(name)) return apis.get(name);
-        if (!shape.api) throw new UsageError(`${who()}: ctx.plugins.get(${JSON.stringify(name)}): ${name}@${shape.version} exports no api (export const api = { … })`, details());
-        const root = `ctx.plugins.get(${JSON.stringify(name)})`;
-        const api = hostApiStubs(shape.api, (path, args) => {
-          if (ended) return Promise.reject(new UsageError(`${who()}: the API of ${name}@${shape.version} was used after the call that got it ended; call ctx.plugins.get in each call`, details()));
-          return askHost((id) => ({ type: 'plugin-call', id, call, name, path, args }), `${hostPath(path, root)}()`).promise;
-        });
-        apis.set(name, api);
-        return api;
-      },
-      async execute(name, init, caller) {
-        described(name, 'ctx.plugins.execute');
-        if (typeof init !== 'object' || init === null) throw new UsageError(`${who()}: ctx.plugins.execute(${JSON.stringify(name)}, init): init must be an object`, details());
-        const own = init.timeoutMs === undefined ? undefined : Date.now() + init.timeoutMs;
-        const deadline = caller.deadline === undefined ? own : own === undefined ? caller.deadline : Math.min(caller.deadline, own);
-        const signal = init.signal ? AbortSignal.any([caller.signal, init.signal]) : caller.signal;
-        signal.throwIfAborted();
-        const sent = askHost(
-          (id) => ({
-            type: 'plugin-execute',
-            id,
-            call,
-            name,
-            ...(init.values !== undefined ? { values: init.values } : {}),
-            ...(deadline !== undefined ? { deadline } : {}),
-            ...(init.label !== undefined ? { label: init.label } : {}),
-          }),
-          `ctx.plugins.execute(${JSON.stringify(name)})`,
-        );
-        const onAbort = () => post({ type: 'plugin-cancel', id: sent.id, reason: toWireError(signal.reason) });
-        signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          return await raceSignal(sent.promise, signal);
-        } finally {
-          signal.removeEventListener('abort', onAbort);
-        }
-      },
-    };
-    return {
-      provider,
-      end: () => {
-        ended = true;
-        apis.clear();
-      },
-    };
-  }
   /** ctx.host: stubs in the shape of the host's API (set on load). */
   let host: unknown;
 
@@ -264,7 +202,7 @@ export function runPluginWorker(port: WorkerPort): void {
       );
       return;
     }
-    const { provider, end } = dependencies(message.id, message.plugins);
+    const { provider, end } = workerDependencies({ call: message.id, shapes: message.plugins, plugin, askHost, post });
     if (message.type === 'execute') {
       const init = {
         signal: base.signal,

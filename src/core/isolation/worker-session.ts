@@ -8,15 +8,14 @@
  * terminated. A worker that throws an uncaught error or exits by itself
  * stops the session too: every request still pending is rejected with an
  * error that names the plugin and the cause. A request may carry the
- * dependencies of its call (`CallLink`): the session serves the worker's
- * `plugin-call` and `plugin-execute` messages of that request from them, and
- * refuses them once the request has been answered. A stopped session never starts
+ * dependencies of its call (`CallLink`): the worker's `host-call`,
+ * `plugin-call` and `plugin-execute` messages are answered by host-answers.ts. A stopped session never starts
  * again; the instance (isolated-instance.ts) starts a new one.
  */
-import { PluginExecutionError, PluginLoadError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
-import { hostPath } from './host-api.js';
-import { isLogLevel, isMessage, type HostMessage, type LogLevel, type Outcome, type PluginHooks, type RequestMessage, type WorkerMessage } from './protocol.js';
-import type { CallDependencies, IsolatedWorker, WorkerSpawner } from './types.js';
+import { PluginExecutionError, PluginLoadError, isPlughubError, type ErrorDetails } from '../errors/index.js';
+import { HostAnswers, wireDependencies, type CallLink } from './host-answers.js';
+import { isLogLevel, isMessage, type HostMessage, type LogLevel, type PluginHooks, type RequestMessage, type WorkerMessage } from './protocol.js';
+import type { IsolatedWorker, WorkerSpawner } from './types.js';
 import { describeError, fromWireError, toWireError } from './wire-error.js';
 
 /** A request without its id (the session numbers them). */
@@ -34,13 +33,6 @@ export interface SessionInit {
   onLog(level: LogLevel, args: unknown[]): void;
   /** The loaded worker crashed, exited, or was terminated because a request hung. */
   onCrash(error: PluginExecutionError): void;
-}
-
-/** The host side of one request's call: its dependencies, signal and deadline, for the worker's ctx.plugins. */
-export interface CallLink {
-  dependencies: CallDependencies;
-  signal: AbortSignal;
-  deadline?: number | undefined;
 }
 
 interface Pending {
@@ -80,9 +72,18 @@ export class WorkerSession {
   #loadTimer: ReturnType<typeof setTimeout> | undefined;
   #settleReady: { resolve(hooks: PluginHooks): void; reject(error: unknown): void } = { resolve: noop, reject: noop };
   #markTerminated: () => void = noop;
+  readonly #answers: HostAnswers;
 
   constructor(init: SessionInit) {
     this.#init = init;
+    this.#answers = new HostAnswers({
+      id: init.id,
+      details: init.details,
+      onHostCall: init.onHostCall,
+      linkOf: (call) => (typeof call === 'number' ? this.#requests.get(call)?.link : undefined),
+      send: (message) => this.#worker?.postMessage(message),
+      stopped: () => this.#stopped !== undefined,
+    });
     this.ready = new Promise((resolve, reject) => (this.#settleReady = { resolve, reject }));
     this.ready.catch(noop);
     this.terminated = new Promise((resolve) => (this.#markTerminated = resolve));
@@ -122,13 +123,14 @@ export class WorkerSession {
   }
 
   /**
-   * Sends a request; the promise settles with the worker's answer. Throws
-   * (synchronously) the DataCloneError of a message that cannot be cloned.
+   * Sends a request (with the dependencies its call may use, from `link`);
+   * the promise settles with the worker's answer. Throws (synchronously)
+   * the DataCloneError of a message that cannot be cloned.
    */
   request(body: RequestBody, link?: CallLink): { id: number; promise: Promise<unknown> } {
     if (this.#stopped) return { id: -1, promise: Promise.reject(this.#stopped.reason) };
     const id = ++this.#nextId;
-    this.#worker!.postMessage({ ...body, id });
+    this.#worker!.postMessage({ ...body, ...(link ? { plugins: wireDependencies(link.dependencies) } : {}), id });
     const promise = new Promise((resolve, reject) => this.#requests.set(id, { hook: body.type, link, resolve, reject }));
     promise.catch(noop);
     this.#keepAlive();
@@ -250,69 +252,10 @@ export class WorkerSession {
       else pending.reject(fromWireError(message.error));
       this.#keepAlive();
       this.#maybeRetire();
-    } else if (message.type === 'host-call') {
-      const { path, args } = message;
-      void this.#answer(message.id, hostPath(path), () => this.#init.onHostCall(path, Array.isArray(args) ? args : []));
-    } else if (message.type === 'plugin-call') {
-      const { name, path, args } = message;
-      const link = this.#link(message.call);
-      void this.#answer(message.id, `ctx.plugins.get(${JSON.stringify(name)})`, () =>
-        link().dependencies.call(name, Array.isArray(path) ? path : [], Array.isArray(args) ? args : [], link().signal),
-      );
-    } else if (message.type === 'plugin-execute') {
-      this.#pluginExecute(message);
-    } else if (message.type === 'plugin-cancel') {
-      this.#executions.get(message.id)?.abort(fromWireError(message.reason));
+    } else if (this.#answers.handle(message)) {
+      return;
     } else if (message.type === 'log') {
       if (isLogLevel(message.level)) this.#init.onLog(message.level, Array.isArray(message.args) ? message.args : [message.args]);
-    }
-  }
-
-  /** Dependency executions the worker started, by id, so that `plugin-cancel` can abort them. */
-  readonly #executions = new Map<number, AbortController>();
-
-  /** The link of request `call`, looked up when used: a UsageError once that request has been answered. */
-  #link(call: unknown): () => CallLink {
-    return () => {
-      const link = typeof call === 'number' ? this.#requests.get(call)?.link : undefined;
-      if (!link) throw new UsageError(`${this.#init.id}: ctx.plugins used outside a call that is running`, this.#init.details);
-      return link;
-    };
-  }
-
-  #pluginExecute(message: Extract<WorkerMessage, { type: 'plugin-execute' }>): void {
-    const { id, name } = message;
-    const controller = new AbortController();
-    this.#executions.set(id, controller);
-    const link = this.#link(message.call);
-    void this.#answer(id, `ctx.plugins.execute(${JSON.stringify(name)})`, async () => {
-      try {
-        const { dependencies, signal, deadline } = link();
-        const asked = typeof message.deadline === 'number' ? message.deadline : undefined;
-        const earliest = deadline === undefined ? asked : asked === undefined ? deadline : Math.min(deadline, asked);
-        const caller = { signal: AbortSignal.any([signal, controller.signal]), deadline: earliest };
-        const init = { ...(message.values !== undefined ? { values: message.values } : {}), ...(typeof message.label === 'string' ? { label: message.label } : {}) };
-        return await dependencies.provider.execute(name, init, caller);
-      } finally {
-        this.#executions.delete(id);
-      }
-    });
-  }
-
-  /** Runs a call the worker asked for and sends back its result or error; `what` names it in a clone error. */
-  async #answer(id: number, what: string, run: () => Promise<unknown>): Promise<void> {
-    let outcome: Outcome;
-    try {
-      outcome = { ok: true, value: await run() };
-    } catch (error) {
-      outcome = { ok: false, error: toWireError(error) };
-    }
-    if (this.#stopped) return;
-    try {
-      this.#worker?.postMessage({ type: 'host-result', id, ...outcome } satisfies HostMessage);
-    } catch (error) {
-      const message = `${this.#init.id}: ${what} returned a value that cannot be sent to the worker (only structured-clone values cross): ${describeError(error)}`;
-      this.#post({ type: 'host-result', id, ok: false, error: toWireError(new UsageError(message, this.#init.details)) });
     }
   }
 }

@@ -16,6 +16,7 @@
  * `defer cancel()`), which matters under a long-lived parent.
  */
 import { CancelledError, DeadlineExceededError, UsageError } from '../errors/index.js';
+import { refusingProvider, type DependencyProvider, type ExecuteInit, type PluginDependencies } from './dependencies.js';
 
 /** A console-like logger; `ctx.log` is scoped to the plugin. */
 export interface Logger {
@@ -58,41 +59,6 @@ export interface PluginContext<Api = unknown> {
   withTimeout(ms: number): PluginContext<Api>;
   /** Throws `signal.reason` when the signal has aborted. */
   throwIfAborted(): void;
-}
-
-/**
- * `ctx.plugins`: what a plugin may use of the plugins it declares in its
- * `dependencies`, at the versions the host loaded for them. Any other name
- * is refused with a UsageError that names both plugins.
- */
-export interface PluginDependencies {
-  /**
-   * The API the dependency `name` exports (its `api`), for this call: in the
-   * host's realm the object itself behind the rules of `ctx.host`; across a
-   * worker boundary stubs whose methods return promises of structured clones.
-   * It stops working when the call that got it ends.
-   * @example const md = ctx.plugins.get<{ render(text: string): string }>('md-render'); await md.render('# hi')
-   */
-  get<T = unknown>(name: string): T;
-  /**
-   * Runs the dependency's `execute` with `init.values`, a signal that aborts
-   * with this context's or `init.signal`, and the earlier of this context's
-   * deadline and `init.timeoutMs`.
-   * @example await ctx.plugins.execute('md-render', { values: { text: '# hi' } })
-   */
-  execute<T = unknown>(name: string, init?: ExecuteInit): Promise<T>;
-}
-
-/** The calling context, as a DependencyProvider sees it: what a dependency call derives from. */
-export interface DependencyCaller {
-  readonly signal: AbortSignal;
-  readonly deadline?: number | undefined;
-}
-
-/** What backs `ctx.plugins`: each method also receives the context that called it. */
-export interface DependencyProvider {
-  get(name: string, caller: DependencyCaller): unknown;
-  execute(name: string, init: ExecuteInit, caller: DependencyCaller): Promise<unknown>;
 }
 
 /** What `createContext` needs; everything is optional. */
@@ -185,15 +151,6 @@ interface ContextState<Api> {
   plugins: DependencyProvider | undefined;
 }
 
-/** The provider of a context without dependencies: every name is undeclared. */
-function undeclared(who: string, plugin: ContextPlugin | undefined): DependencyProvider {
-  const refuse = (name: string): never => {
-    const details = plugin ? { plugin: plugin.name, version: plugin.version } : {};
-    throw new UsageError(`${who}: ctx.plugins: ${String(name)} is not among its dependencies (declare it in plugin.json "dependencies")`, details);
-  };
-  return { get: refuse, execute: async (name) => refuse(name) };
-}
-
 class Context<Api> implements PluginContext<Api> {
   readonly signal: AbortSignal;
   readonly deadline: number | undefined;
@@ -219,7 +176,7 @@ class Context<Api> implements PluginContext<Api> {
     this.host = state.host;
     this.log = state.log;
     this.#provider = state.plugins;
-    const provider = state.plugins ?? undeclared(this.#who(), this.plugin);
+    const provider = state.plugins ?? refusingProvider(this.#who(), this.plugin);
     this.plugins = {
       get: <T>(name: string) => provider.get(name, this) as T,
       execute: <T>(name: string, init: ExecuteInit = {}) => provider.execute(name, init, this) as Promise<T>,
@@ -343,12 +300,4 @@ function minDeadline(a: number | undefined, b: number | undefined): number | und
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
-}
-
-/** What a caller passes to execute: values, cancellation, deadline, label. */
-export interface ExecuteInit {
-  values?: Record<string, unknown> | Map<string, unknown>;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  label?: string;
 }

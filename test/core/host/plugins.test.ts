@@ -90,12 +90,17 @@ describe('ctx.plugins.get', () => {
   it('takes the api from definePlugin({ api }) and refuses an api that is not an object', async () => {
     const { registry, host: makeHost } = setup();
     await publish(registry, 'defined', '1.0.0', `export default { execute() {}, api: { twice: (n) => n * 2 } };`);
-    await publish(registry, 'user', '1.0.0', `export function execute(ctx) { return ctx.plugins.get('defined').twice(21); }`, { dependencies: { defined: '^1' } });
+    await publish(registry, 'user', '1.0.0', `export function execute(ctx) { return ctx.plugins.get('defined').twice(21); }`, {
+      dependencies: { defined: '^1' },
+    });
     await publish(registry, 'broken', '1.0.0', `export const api = 42; export function execute() {}`);
     const host = makeHost();
     await host.load('user');
     await expect(host.execute('user')).resolves.toBe(42);
-    await expect(host.load('broken')).rejects.toMatchObject({ name: 'PluginLoadError', message: 'broken@1.0.0: export api is number, expected an object of functions' });
+    await expect(host.load('broken')).rejects.toMatchObject({
+      name: 'PluginLoadError',
+      message: 'broken@1.0.0: export api is number, expected an object of functions',
+    });
     await host.close();
   });
 });
