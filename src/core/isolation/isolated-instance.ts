@@ -26,7 +26,7 @@
  *   terminates the worker, as the API function cannot see the abort).
  */
 import { createContext, prefixedLogger, silentLogger, type Logger, type PluginContext } from '../plugin/index.js';
-import { PluginExecutionError, UnloadedError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
+import { PluginExecutionError, UnloadedError, isPlughubError, type ErrorDetails } from '../errors/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import { verifyIntegrity } from '../integrity.js';
@@ -36,8 +36,6 @@ import type { PluginHooks } from './protocol.js';
 import { InFlight } from '../plugin/index.js';
 import { CallContexts, raceSignal } from './signals.js';
 import type { CallDependencies, DependencyLinks, LoadedInstance, WorkerSpawner } from './types.js';
-import { describeError } from './wire-error.js';
-import type { CallLink } from './host-answers.js';
 import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
 
 /** What createIsolatedInstance needs: what preparePlugin takes, with a spawner in place of cache and loader. */
@@ -125,14 +123,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     const release = this.hold();
     try {
       const session = await (signal ? raceSignal(this.#ensureSession(), signal) : this.#ensureSession());
-      let sent: { promise: Promise<unknown> };
-      try {
-        sent = session.request({ type: 'api-call', path, args });
-      } catch (error) {
-        const message = `${this.id}: the arguments of its api ${path.join('.')}() cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;
-        throw new UsageError(message, { ...this.#details, cause: error });
-      }
-      return await (signal ? raceSignal(sent.promise, signal) : sent.promise);
+      return await session.send({ type: 'api-call', path, args }, { what: `the arguments of its api ${path.join('.')}()`, ...(signal ? { signal } : {}) });
     } finally {
       release();
     }
@@ -255,34 +246,9 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     await Promise.all([...this.#sessions].map((session) => session.terminated));
   }
 
-  /**
-   * Sends a request (with the dependencies its call may use) and waits for
-   * its answer or for `signal`; an abort abandons it (cancel, then grace).
-   */
-  async #request(
-    session: WorkerSession,
-    body: RequestBody,
-    signal: AbortSignal,
-    what: string,
-    dependencies?: CallDependencies,
-    deadline?: number,
-  ): Promise<unknown> {
-    let sent: { id: number; promise: Promise<unknown> };
-    try {
-      const link: CallLink | undefined = dependencies ? { dependencies, signal, deadline } : undefined;
-      sent = session.request(body, link);
-    } catch (error) {
-      const message = `${this.id}: ${what} cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;
-      throw new UsageError(message, { ...this.#details, cause: error });
-    }
-    const onAbort = () => session.abandon(sent.id, signal.reason, this.#graceMs);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await raceSignal(sent.promise, signal);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+  /** Sends a request (with the dependencies its call may use) and waits for its answer or for `signal` (see WorkerSession.send). */
+  #request(session: WorkerSession, body: RequestBody, signal: AbortSignal, what: string, dependencies?: CallDependencies, deadline?: number) {
+    return session.send(body, { signal, what, graceMs: this.#graceMs, ...(dependencies ? { link: { dependencies, signal, deadline } } : {}) });
   }
 
   /**

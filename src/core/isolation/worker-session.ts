@@ -12,7 +12,8 @@
  * `plugin-call` and `plugin-execute` messages are answered by host-answers.ts. A stopped session never starts
  * again; the instance (isolated-instance.ts) starts a new one.
  */
-import { PluginExecutionError, PluginLoadError, isPlughubError, type ErrorDetails } from '../errors/index.js';
+import { PluginExecutionError, PluginLoadError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
+import { raceSignal } from './signals.js';
 import { HostAnswers, wireDependencies, type CallLink } from './host-answers.js';
 import { isLogLevel, isMessage, type HostMessage, type LogLevel, type PluginHooks, type RequestMessage, type WorkerMessage } from './protocol.js';
 import type { IsolatedWorker, WorkerSpawner } from './types.js';
@@ -135,6 +136,35 @@ export class WorkerSession {
     promise.catch(noop);
     this.#keepAlive();
     return { id, promise };
+  }
+
+  /**
+   * Sends a request and waits for its answer or for `signal`. With
+   * `graceMs`, an abort abandons the request (see abandon: the worker may be
+   * terminated); without, it only stops the wait (an exported api function
+   * cannot see an abort, so its worker is never terminated for one). A body
+   * that cannot be cloned is a UsageError naming `what`.
+   */
+  async send(body: RequestBody, options: { signal?: AbortSignal; what: string; graceMs?: number; link?: CallLink }): Promise<unknown> {
+    const { signal, graceMs } = options;
+    let sent: { id: number; promise: Promise<unknown> };
+    try {
+      sent = this.request(body, options.link);
+    } catch (error) {
+      const message = `${this.#init.id}: ${options.what} cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;
+      throw new UsageError(message, { ...this.#init.details, cause: error });
+    }
+    if (!signal) return sent.promise;
+    const onAbort = () => {
+      if (graceMs !== undefined) this.abandon(sent.id, signal.reason, graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await raceSignal(sent.promise, signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
