@@ -176,6 +176,91 @@ describe('ctx.plugins through upgrades', () => {
   });
 });
 
+describe('ctx.plugins and the lifecycle of the dependency', () => {
+  it('lets a call finish on the version it got while an upgrade retires it', async () => {
+    const { registry, host: makeHost } = await withApp();
+    await publish(
+      registry,
+      'slow-app',
+      '1.0.0',
+      `export async function execute(ctx) {
+        const md = ctx.plugins.get('md-render');
+        await ctx.host.park();
+        return md.render('late');
+      }`,
+      { dependencies: { 'md-render': '^1' } },
+    );
+    let resume!: () => void;
+    let parked!: () => void;
+    const isParked = new Promise<void>((resolve) => (parked = resolve));
+    const api = { park: () => new Promise<void>((resolve) => ((resume = resolve), parked())) };
+    const host = makeHost({ api });
+    await host.load('slow-app');
+    const retired: string[] = [];
+    host.on('retired', ({ name, version }) => retired.push(`${name}@${version}`));
+    const running = host.execute('slow-app');
+    await isParked;
+    await publish(registry, 'md-render', '1.1.0', MD_RENDER('h3'));
+    await host.upgrade('md-render');
+    expect(retired).toEqual([]);
+    const retiredNow = new Promise<void>((resolve) => host.on('retired', () => resolve()));
+    resume();
+    await expect(running).resolves.toBe('<h1>late</h1>');
+    await retiredNow;
+    expect(retired).toEqual(['md-render@1.0.0']);
+    await host.close();
+  });
+
+  it('says which dependency is missing after a forced unload', async () => {
+    const { host: makeHost } = await withApp();
+    const host = makeHost();
+    await host.load('app');
+    await host.unload('md-render', { force: true });
+    await expect(host.execute('app')).rejects.toMatchObject({ name: 'NotLoadedError', message: 'app@1.0.0 requires md-render@^1: md-render is not loaded' });
+    await host.close();
+  });
+
+  it("refuses a reload of a dependency to a version outside a loaded dependent's range", async () => {
+    const { host: makeHost } = setup();
+    const host = makeHost();
+    const bundle = (name: string, version: string, code: string, manifest: Record<string, unknown> = {}) => ({
+      manifest: { name, version, source: { mode: 'esm', path: 'index.js' }, ...manifest },
+      bytes: new TextEncoder().encode(code),
+      location: `test/${name}`,
+    });
+    await host.loadBundle(bundle('lib', '1.0.0', `export const api = { v: () => 1 }; export function execute() {}`));
+    await host.loadBundle(bundle('user', '1.0.0', `export function execute(ctx) { return ctx.plugins.get('lib').v(); }`, { dependencies: { lib: '^1' } }));
+    await expect(host.loadBundle(bundle('lib', '2.0.0', `export const api = { v: () => 2 }; export function execute() {}`), { replace: true })).rejects.toThrow(
+      'lib: the reload to 2.0.0 is refused: user@1.0.0 requires lib@^1',
+    );
+    await host.loadBundle(bundle('lib', '1.0.1', `export const api = { v: () => 101 }; export function execute() {}`), { replace: true });
+    await expect(host.execute('user')).resolves.toBe(101);
+    await host.close();
+  });
+
+  it('gives activate and deactivate the dependencies too', async () => {
+    const { registry, host: makeHost } = await withApp();
+    await publish(
+      registry,
+      'hooked',
+      '1.0.0',
+      `let rendered;
+      export default {
+        activate(ctx) { rendered = ctx.plugins.get('md-render').render('on'); },
+        execute() { return rendered; },
+        deactivate(ctx) { globalThis.__offRendered = ctx.plugins.get('md-render').render('off'); },
+      };`,
+      { dependencies: { 'md-render': '^1' } },
+    );
+    const host = makeHost();
+    await host.load('hooked');
+    await expect(host.execute('hooked')).resolves.toBe('<h1>on</h1>');
+    await host.unload('hooked');
+    expect((globalThis as { __offRendered?: string }).__offRendered).toBe('<h1>off</h1>');
+    await host.close();
+  });
+});
+
 describe('dependency resolution errors and engines', () => {
   it('names the plugin and version that asked for a dependency no version satisfies', async () => {
     const { registry, host: makeHost } = setup();
