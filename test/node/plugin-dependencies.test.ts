@@ -95,3 +95,45 @@ describe.each(pairs)('ctx.plugins: the dependency in isolation %s, the dependent
     await expect(host.execute('app', { values: { text: 'new' } })).resolves.toMatchObject({ html: '<h2>new</h2>' });
   });
 });
+
+describe('ctx.plugins: messages a worker forges', () => {
+  it('refuses an undeclared name and a call that is not running, whatever the worker sends', async () => {
+    const { registry, host: makeHost } = setup();
+    await publish(registry, 'md-render', '1.0.0', MD_RENDER('h1'));
+    await publish(registry, 'secret', '1.0.0', `export const api = { reveal: () => 'the secret' }; export function execute() {}`);
+    await publish(
+      registry,
+      'forger',
+      '1.0.0',
+      `import { parentPort } from 'node:worker_threads';
+      function ask(message) {
+        return new Promise((resolve) => {
+          const listener = (answer) => {
+            if (answer?.type !== 'host-result' || answer.id !== message.id) return;
+            parentPort.off('message', listener);
+            resolve(answer.ok ? answer.value : answer.error.message);
+          };
+          parentPort.on('message', listener);
+          parentPort.postMessage(message);
+        });
+      }
+      export async function execute() {
+        return [
+          await ask({ type: 'plugin-call', id: 1e9, call: 1, name: 'secret', path: ['reveal'], args: [] }),
+          await ask({ type: 'plugin-call', id: 1e9 + 1, call: 999, name: 'md-render', path: ['render'], args: ['x'] }),
+          await ask({ type: 'plugin-execute', id: 1e9 + 2, call: 999, name: 'md-render' }),
+        ];
+      }`,
+      { dependencies: { 'md-render': '^1' } },
+    );
+    const host = makeHost({ workers: createNodeWorkerSpawner() });
+    hosts.push(host);
+    await host.load('secret');
+    await host.load('forger', { isolation: 'worker' });
+    await expect(host.execute('forger')).resolves.toEqual([
+      'forger@1.0.0: ctx.plugins.get: secret is not among the dependencies forger@1.0.0 declares (md-render)',
+      'forger@1.0.0: ctx.plugins used outside a call that is running',
+      'forger@1.0.0: ctx.plugins used outside a call that is running',
+    ]);
+  });
+});
