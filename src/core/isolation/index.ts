@@ -9,6 +9,7 @@ export type {
   CallDependencies,
   DependencyLinks,
   DependencyShape,
+  IsolatedInstanceInit,
   IsolatedWorker,
   Isolation,
   LoadedInstance,
@@ -17,7 +18,7 @@ export type {
   WorkerSpawner,
 } from './types.js';
 export { callHostApi, describeHostApi, hostApiStubs, type ApiNode } from './host-api.js';
-export { createIsolatedInstance, IsolatedInstance, type IsolatedInstanceInit } from './isolated-instance.js';
+export { createIsolatedInstance, IsolatedInstance } from './isolated-instance.js';
 export { CallContexts, raceSignal } from './signals.js';
 export { runPluginWorker } from './worker-runtime.js';
 export { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from './runtime-source.js';

@@ -35,30 +35,10 @@ import { callHostApi, describeHostApi, type ApiNode } from './host-api.js';
 import type { PluginHooks } from './protocol.js';
 import { InFlight } from '../plugin/index.js';
 import { CallContexts, raceSignal } from './signals.js';
-import type { CallDependencies, DependencyLinks, LoadedInstance, WorkerSpawner } from './types.js';
-import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
+import type { CallDependencies, IsolatedInstanceInit, LoadedInstance } from './types.js';
 
-/** What createIsolatedInstance needs: what preparePlugin takes, with a spawner in place of cache and loader. */
-export interface IsolatedInstanceInit<Api = unknown> {
-  manifest: Manifest;
-  integrity: string;
-  /** The bundle; verified against `integrity` by createIsolatedInstance, then sent to every worker the instance starts. */
-  bytes: Uint8Array;
-  origin: PluginOrigin;
-  spawner: WorkerSpawner;
-  /** The host API; the plugin's `ctx.host.a.b(...)` calls `api.a.b(...)`. */
-  api?: Api;
-  /** The host's logger; the plugin's `ctx.log` lines arrive prefixed with `[name@version]`. */
-  log?: Logger;
-  /** How long an aborted request may take to answer before the worker is terminated (default 100 ms). */
-  graceMs?: number;
-  /** How long a worker may take to import the module (default 10 s). */
-  loadTimeoutMs?: number;
-  /** Called when a loaded worker crashes, exits, or is terminated because a request hung. */
-  onCrash?: (error: PluginExecutionError) => void;
-  /** What the plugin's `ctx.plugins` reaches (host/dependencies.ts); without it every name is refused. */
-  links?: DependencyLinks;
-}
+export type { IsolatedInstanceInit } from './types.js';
+import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
 
 /** A plugin version running in a worker; see the module comment. */
 export class IsolatedInstance<Api = unknown> implements LoadedInstance {

@@ -3,9 +3,11 @@
  * worker (worker_threads in Node, a module Web Worker in browsers), what the
  * worker side listens on, and the surface every loaded plugin version offers
  * the host — whether it runs in-process (PluginInstance) or in a worker
- * (IsolatedInstance).
+ * (IsolatedInstance), with what createIsolatedInstance needs and what backs
+ * `ctx.plugins` (DependencyLinks).
  */
-import type { DependencyProvider, ExecuteInit } from '../plugin/index.js';
+import type { DependencyProvider, ExecuteInit, Logger } from '../plugin/index.js';
+import type { PluginExecutionError } from '../errors/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import type { Manifest } from '../plugin/index.js';
 import type { ApiNode } from './host-api.js';
@@ -107,4 +109,26 @@ export interface CallDependencies {
   call(name: string, path: string[], args: unknown[], signal: AbortSignal): Promise<unknown>;
   /** Ends the call: its API objects stop working, what it registered through them is undone. */
   release(): void;
+}
+
+/** What createIsolatedInstance needs: what preparePlugin takes, with a spawner in place of cache and loader. */
+export interface IsolatedInstanceInit<Api = unknown> {
+  manifest: Manifest;
+  integrity: string;
+  /** The bundle; verified against `integrity` by createIsolatedInstance, then sent to every worker the instance starts. */
+  bytes: Uint8Array;
+  origin: PluginOrigin;
+  spawner: WorkerSpawner;
+  /** The host API; the plugin's `ctx.host.a.b(...)` calls `api.a.b(...)`. */
+  api?: Api;
+  /** The host's logger; the plugin's `ctx.log` lines arrive prefixed with `[name@version]`. */
+  log?: Logger;
+  /** How long an aborted request may take to answer before the worker is terminated (default 100 ms). */
+  graceMs?: number;
+  /** How long a worker may take to import the module (default 10 s). */
+  loadTimeoutMs?: number;
+  /** Called when a loaded worker crashes, exits, or is terminated because a request hung. */
+  onCrash?: (error: PluginExecutionError) => void;
+  /** What the plugin's `ctx.plugins` reaches (host/dependencies.ts); without it every name is refused. */
+  links?: DependencyLinks;
 }
