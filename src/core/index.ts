@@ -106,6 +106,8 @@ export {
   createContext,
   createDataUrlLoader,
   definePlugin,
+  type DependencyCaller,
+  type DependencyProvider,
   type ExecuteInit,
   importFailure,
   isExactVersion,
@@ -125,6 +127,7 @@ export {
   parsePluginSpec,
   type PluginContext,
   type PluginDefinition,
+  type PluginDependencies,
   pluginFromModule,
   type PluginOrigin,
   prefixedLogger,
@@ -132,6 +135,7 @@ export {
   type ResolveOptions,
   resolveVersion,
   silentLogger,
+  type SkippedVersion,
   validatePluginName,
 } from './plugin/index.js';
 export {

@@ -56,6 +56,12 @@ export interface ApiScope<Api> {
   release(): Promise<void>;
 }
 
+/** Options of createApiScope. */
+export interface ApiScopeOptions {
+  /** Runs before every call through the scope (apply and construct); what it throws, the call throws (ctx.plugins refuses a call that ended). */
+  beforeCall?: () => void;
+}
+
 /**
  * Wraps `api` for one plugin version. `onError` receives what a disposer
  * threw or rejected with.
@@ -65,7 +71,8 @@ export interface ApiScope<Api> {
  * // ctx.host = scope.api; ... when the version closes:
  * await scope.release();
  */
-export function createApiScope<Api>(api: Api, onError: (error: unknown) => void = () => {}): ApiScope<Api> {
+export function createApiScope<Api>(api: Api, onError: (error: unknown) => void = () => {}, options: ApiScopeOptions = {}): ApiScope<Api> {
+  const beforeCall = options.beforeCall ?? (() => {});
   /** Real object → its wrapper, and back. */
   const wrappers = new WeakMap<object, object>();
   const reals = new WeakMap<object, object>();
@@ -183,11 +190,13 @@ export function createApiScope<Api>(api: Api, onError: (error: unknown) => void 
       setPrototypeOf: () => false,
       preventExtensions: () => false,
       apply: (_target, thisArg, args: unknown[]) => {
+        beforeCall();
         const self = isObject(thisArg) ? (reals.get(thisArg) ?? thisArg) : thisArg;
         const call = hostArguments(args);
         return adopt(Reflect.apply(real as AnyFunction, self, call.args), call.gaveCallback, self);
       },
       construct: (_target, args: unknown[], newTarget): object => {
+        beforeCall();
         const call = hostArguments(args);
         const realClass = real as new (...values: unknown[]) => object;
         return Reflect.construct(realClass, call.args, newTarget === wrapper ? realClass : newTarget);

@@ -17,6 +17,7 @@ import { NotLoadedError, UnloadedError, UsageError } from '../errors/index.js';
 import { IsolationChoices, prepareInstance } from './isolation.js';
 import type { Isolation } from '../isolation/index.js';
 import { createApiScope } from './api-scope.js';
+import { createDependencyLinks } from './dependencies.js';
 import { startAutoUpdate } from './autoupdate.js';
 import type { ExecuteInit } from '../plugin/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
@@ -83,6 +84,12 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   async function prepare(manifest: Manifest, integrity: string, bytes: Uint8Array, origin: PluginOrigin): Promise<PluginEntry<Api>> {
     const id = `${manifest.name}@${manifest.version}`;
     const scope = createApiScope(options.api as Api, (error) => log.warn(`${id}: undoing what it registered through ctx.host failed:`, error));
+    const links = createDependencyLinks<Api>({
+      manifest,
+      table,
+      execute: (name, init) => execute(name, init),
+      onError: (error) => log.warn(`${id}: undoing what it registered through ctx.plugins failed:`, error),
+    });
     try {
       const instance = await prepareInstance<Api>({
         manifest,
@@ -95,6 +102,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
         loader,
         api: scope.api,
         log,
+        ...(links ? { links } : {}),
         ...(options.isolationGraceMs !== undefined ? { graceMs: options.isolationGraceMs } : {}),
         onCrash: (error) => events.emit('error', { name: manifest.name, version: manifest.version, phase: 'execute', error }),
       });
@@ -111,6 +119,13 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     const entry = table.get(name);
     if (!entry) throw new NotLoadedError(`${name} is not loaded`, { plugin: name });
     return entry;
+  }
+
+  /** Runs the version serving `name`; a call made while a swap hands over waits for it (host.execute, ctx.plugins.execute). */
+  async function execute<T = unknown>(name: string, init?: ExecuteInit): Promise<T> {
+    const gate = table.gate(name);
+    if (!gate) return requireLoaded(name).instance.execute<T>(init);
+    return executeAfter(gate, init ?? {}, (ready) => requireLoaded(name).instance.execute<T>(ready), name);
   }
 
   /** Loads and upgrades still running: close() waits for them before it unloads what they loaded. */
@@ -141,6 +156,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     const started = Date.now();
     events.emit('loading', { name, range: version });
     try {
+      if (current) table.refuseBreakingDependents(name, version, 'reload');
       await loads.loadDependencies(manifest);
       const integrity = await computeIntegrity(bundle.bytes, 'sha256');
       await cache.put(integrity, bundle.bytes);
@@ -229,11 +245,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     list() {
       return table.entries().map(view);
     },
-    async execute<T = unknown>(name: string, init?: ExecuteInit) {
-      const gate = table.gate(name);
-      if (!gate) return requireLoaded(name).instance.execute<T>(init);
-      return executeAfter(gate, init ?? {}, (ready) => requireLoaded(name).instance.execute<T>(ready), name);
-    },
+    execute,
     async upgrade(name, upgradeOptions) {
       assertOpen(name);
       return track(updater.upgrade(name, upgradeOptions));

@@ -7,7 +7,7 @@
 import { createContext, prefixedLogger, type ExecuteInit, type Logger, type PluginContext } from '../plugin/index.js';
 import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from '../errors/index.js';
 import { InFlight } from '../plugin/index.js';
-import { CallContexts, raceSignal } from '../isolation/index.js';
+import { CallContexts, callHostApi, describeHostApi, raceSignal, type ApiNode, type DependencyLinks } from '../isolation/index.js';
 import { pluginFromModule } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
 import type { Manifest } from '../plugin/index.js';
@@ -26,6 +26,8 @@ export class PluginInstance<Api = unknown> {
   readonly #root: PluginContext<Api>;
   readonly #calls: CallContexts<Api>;
   readonly #running = new InFlight();
+  readonly #links: DependencyLinks | undefined;
+  #apiShape: { node: ApiNode | undefined } | undefined;
 
   constructor(init: {
     manifest: Manifest;
@@ -34,6 +36,7 @@ export class PluginInstance<Api = unknown> {
     origin: PluginOrigin;
     api: Api;
     log: Logger;
+    links?: DependencyLinks;
   }) {
     this.manifest = init.manifest;
     this.name = init.manifest.name;
@@ -42,7 +45,36 @@ export class PluginInstance<Api = unknown> {
     this.origin = init.origin;
     this.#definition = init.definition;
     this.#root = createContext<Api>({ host: init.api, log: init.log, plugin: init.manifest });
-    this.#calls = new CallContexts(this.#root, init.manifest);
+    this.#links = init.links;
+    this.#calls = new CallContexts(this.#root, init.manifest, init.links);
+  }
+
+  /** The plugin's exported `api`, when it has one. */
+  get exports(): object | undefined {
+    return this.#definition.api;
+  }
+
+  /** The shape of the exported `api`, described once. */
+  get apiShape(): ApiNode | undefined {
+    this.#apiShape ??= { node: describeHostApi(this.#definition.api) };
+    return this.#apiShape.node;
+  }
+
+  /** Calls a method of the exported `api` by path (a worker-isolated dependent's call), counted as a call in flight. */
+  async callApi(path: string[], args: unknown[], signal?: AbortSignal): Promise<unknown> {
+    if (this.closed) throw this.#root.signal.reason;
+    const release = this.hold();
+    try {
+      const work = callHostApi(this.#definition.api, path, args);
+      return await (signal ? raceSignal(work, signal) : work);
+    } finally {
+      release();
+    }
+  }
+
+  /** Counts as a call in flight until the returned function is called (once). */
+  hold(): () => void {
+    return this.#running.hold();
   }
 
   /** `name@version`, for messages. */
@@ -89,11 +121,21 @@ export class PluginInstance<Api = unknown> {
   /** Calls the plugin's activate hook (if any) with the state handed over by a previous version. */
   async activate(state?: unknown): Promise<void> {
     if (!this.#definition.activate) return;
-    const ctx = this.#root.withValues({});
+    const dependencies = this.#links?.open();
+    const ctx = createContext<Api>({
+      host: this.#root.host,
+      log: this.#root.log,
+      plugin: this.manifest,
+      signal: this.#root.signal,
+      ...(dependencies ? { plugins: dependencies.provider } : {}),
+    });
     try {
       await this.#definition.activate(ctx, state);
     } catch (error) {
       throw this.#failure('activate', error);
+    } finally {
+      // The context lives as long as the version (the plugin may keep its signal); the dependencies only for the call.
+      dependencies?.release();
     }
   }
 
@@ -109,12 +151,14 @@ export class PluginInstance<Api = unknown> {
    */
   async deactivate(timeoutMs: number): Promise<unknown> {
     if (!this.#definition.deactivate) return undefined;
+    const dependencies = this.#links?.open();
     const ctx = createContext<Api>({
       host: this.#root.host,
       log: this.#root.log,
       plugin: this.manifest,
       timeoutMs,
       label: 'deactivate',
+      ...(dependencies ? { plugins: dependencies.provider } : {}),
     });
     try {
       return await raceSignal(
@@ -125,6 +169,7 @@ export class PluginInstance<Api = unknown> {
       throw this.#failure('deactivate', error);
     } finally {
       ctx.cancel();
+      dependencies?.release();
     }
   }
 
@@ -161,6 +206,7 @@ export async function preparePlugin<Api>(init: {
   loader: ModuleLoader;
   api: Api;
   log: Logger;
+  links?: DependencyLinks;
 }): Promise<PluginInstance<Api>> {
   const { manifest, integrity, bytes } = init;
   const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
@@ -182,5 +228,6 @@ export async function preparePlugin<Api>(init: {
     origin: init.origin,
     api: init.api,
     log: prefixedLogger(`${manifest.name}@${manifest.version}`, init.log),
+    ...(init.links ? { links: init.links } : {}),
   });
 }

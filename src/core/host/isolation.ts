@@ -10,7 +10,7 @@ import { UsageError, type PluginExecutionError } from '../errors/index.js';
 import { preparePlugin } from './instance.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import { IsolatedInstance } from '../isolation/index.js';
-import type { Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
+import type { DependencyLinks, Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
 import type { Manifest } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
 
@@ -66,6 +66,8 @@ export interface PrepareInstanceInit<Api> {
   loader: ModuleLoader;
   api: Api;
   log: Logger;
+  /** What `ctx.plugins` reaches (undefined: the plugin declares no dependencies). */
+  links?: DependencyLinks;
   graceMs?: number;
   onCrash: (error: PluginExecutionError) => void;
 }
@@ -86,11 +88,22 @@ export async function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Prom
       spawner: init.choices.spawner(`${manifest.name}@${manifest.version}`),
       api,
       log,
+      ...(init.links ? { links: init.links } : {}),
       ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),
       onCrash: init.onCrash,
     });
     await instance.start();
     return instance;
   }
-  return preparePlugin<Api>({ manifest, integrity, bytes, origin, cache: init.cache, loader: init.loader, api, log });
+  return preparePlugin<Api>({
+    manifest,
+    integrity,
+    bytes,
+    origin,
+    cache: init.cache,
+    loader: init.loader,
+    api,
+    log,
+    ...(init.links ? { links: init.links } : {}),
+  });
 }

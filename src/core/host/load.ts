@@ -54,11 +54,19 @@ export interface RegistryLoads<Api> {
 export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoads<Api> {
   const { table, events, source } = context;
   const loading = new Map<string, Promise<PluginEntry<Api>>>();
-  const planOptions = (signal?: AbortSignal) => ({
+  const planOptions = (signal?: AbortSignal, requestedBy?: string) => ({
     ...context.resolveOptions,
     ...(signal ? { signal } : {}),
+    ...(requestedBy ? { requestedBy } : {}),
     isSatisfied: (name: string, range: string) => table.satisfies(name, range),
   });
+
+  /** Says, in a debug line, which newer versions of a step the host's version refused. */
+  function logSkipped(step: PlannedLoad): void {
+    if (!step.skipped) return;
+    const skipped = step.skipped.map(({ version, reason }) => `${version} (${reason})`).join(', ');
+    context.log.debug(`${step.name}@${step.range}: skipped ${skipped}; loading ${step.version}`);
+  }
 
   /** The dependencies of `manifest` that no serving version satisfies, as [name, range] pairs. */
   const unmetDependencies = (manifest: Manifest): Array<[string, string]> =>
@@ -95,17 +103,21 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
 
   /** Imports and activates one planned version from its checked bytes, once per name even when several loads ask at the same time. */
   function install(step: PlannedLoad, bytes: Uint8Array): Promise<PluginEntry<Api>> {
-    const { name, range } = step;
+    const { name, range, requestedBy } = step;
     const existing = table.get(name);
-    if (existing) return table.satisfies(name, range) ? Promise.resolve(existing) : Promise.reject(table.conflict(name, range));
+    if (existing) return table.satisfies(name, range) ? Promise.resolve(existing) : Promise.reject(table.conflict(name, range, requestedBy));
     const pending = loading.get(name);
-    if (pending) return pending.then((entry) => (table.satisfies(name, range) ? entry : Promise.reject(table.conflict(name, range))));
+    if (pending) return pending.then((entry) => (table.satisfies(name, range) ? entry : Promise.reject(table.conflict(name, range, requestedBy))));
     const started = Date.now();
     const work = (async () => {
       const origin: PluginOrigin = { kind: 'registry', registry: source.registry!.url, range };
+      logSkipped(step);
       const prepared = await context.prepare(step.manifest, step.entry.dist.integrity, bytes, origin);
       const entry = await commit(prepared, range);
-      if (entry === prepared) events.emit('loaded', { plugin: context.view(entry), durationMs: Date.now() - started });
+      if (entry === prepared) {
+        const plugin = context.view(entry);
+        events.emit('loaded', { plugin, durationMs: Date.now() - started, ...(step.skipped ? { skipped: step.skipped } : {}) });
+      }
       return entry;
     })();
     loading.set(name, work);
@@ -124,7 +136,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
 
   async function loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array> {
     const missing = unmetDependencies(step.manifest);
-    const dependencies = missing.length === 0 ? [] : await planLoad(source, missing, planOptions(signal));
+    const dependencies = missing.length === 0 ? [] : await planLoad(source, missing, planOptions(signal, `${step.name}@${step.version}`));
     if (dependencies.some((dependency) => dependency.name === step.name)) {
       const details = { plugin: step.name, version: step.version };
       throw new DependencyCycleError(
@@ -160,10 +172,11 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
     async loadDependencies(manifest, signal) {
       const missing = unmetDependencies(manifest);
       if (missing.length === 0) return;
+      const requestedBy = `${manifest.name}@${manifest.version}`;
       for (const [name, range] of missing) {
-        if (table.has(name)) throw table.conflict(name, range);
+        if (table.has(name)) throw table.conflict(name, range, requestedBy);
       }
-      await run(await planLoad(source, missing, planOptions(signal)), signal);
+      await run(await planLoad(source, missing, planOptions(signal, requestedBy)), signal);
     },
   };
 }

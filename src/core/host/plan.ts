@@ -15,13 +15,17 @@
  * verified against its integrity. A plugin whose check fails stops the
  * load before a single module of the plan runs, so a dependency cannot run
  * on the word of a plugin that is then refused.
+ *
+ * A dependency that cannot be resolved is reported with the plugin and
+ * version that asked for it: `app@1.0.0 requires md-render@^2: no version
+ * matches (available: 0.1.0)`.
  */
 import type { VersionEntry } from '../registry/index.js';
 import * as semver from '../semver.js';
-import { DependencyCycleError, ResolveError } from '../errors/index.js';
+import { DependencyCycleError, isRegistryError, ResolveError } from '../errors/index.js';
 import { parseManifest, type Manifest } from '../plugin/index.js';
 import type { PluginSource } from './source.js';
-import { resolveVersion, type ResolveOptions } from '../plugin/index.js';
+import { resolveVersion, type ResolveOptions, type SkippedVersion } from '../plugin/index.js';
 
 /** One plugin version to load, with the range it was asked for. */
 export interface PlannedLoad {
@@ -32,6 +36,10 @@ export interface PlannedLoad {
   manifest: Manifest;
   /** True when the document came from the cache because the registry was down. */
   stale: boolean;
+  /** The plugin (`name@version`) whose dependencies asked for this one; absent for a requested plugin. */
+  requestedBy?: string;
+  /** Newer versions in the range that the host's version refused (`engines.host`). */
+  skipped?: SkippedVersion[];
 }
 
 /** The most plugins one load plan may hold (a hostile registry could otherwise chain documents without end). */
@@ -42,7 +50,8 @@ export const MAX_PLAN_PLUGINS = 256;
  * tree into one plan; returns the loads in order (dependencies first, each
  * requested plugin after what it needs), each name once. `isSatisfied(name,
  * range)` lets the caller skip dependencies it already has (never a
- * requested plugin). Throws ResolveError for a plan of more than
+ * requested plugin). `requestedBy` names the plugin whose dependencies
+ * `wanted` are (a local bundle, a new version of an upgrade). Throws ResolveError for a plan of more than
  * MAX_PLAN_PLUGINS plugins.
  */
 export async function planLoad(
@@ -53,15 +62,19 @@ export async function planLoad(
   const ordered: PlannedLoad[] = [];
   /** Each planned name with the version chosen and who asked for it with which range. */
   const planned = new Map<string, { version: string; range: string; by: string }>();
+  /** The version chosen for each plugin being visited or planned, to name who asked. */
+  const chosen = new Map<string, string>();
+  const label = (name: string) => `${name}@${chosen.get(name)}`;
 
   /** Refuses a second dependent whose range the version already chosen for `current` does not satisfy. */
   function agree(current: string, currentRange: string, chain: string[]): void {
-    const chosen = planned.get(current)!;
-    if (!semver.validRange(currentRange) || semver.satisfies(chosen.version, currentRange, { includePrerelease: true })) return;
-    const by = chain.at(-1) ?? 'the request';
+    const earlier = planned.get(current)!;
+    if (!semver.validRange(currentRange) || semver.satisfies(earlier.version, currentRange, { includePrerelease: true })) return;
+    const asker = chain.at(-1);
+    const by = asker === undefined ? 'the request' : label(asker);
     throw new ResolveError(
-      `${current}: ${chosen.by} needs "${chosen.range}" (resolved to ${chosen.version}) but ${by} needs "${currentRange}"`,
-      [chosen.version],
+      `${current}: ${earlier.by} needs "${earlier.range}" (resolved to ${earlier.version}) but ${by} needs "${currentRange}"`,
+      [earlier.version],
       { plugin: current },
     );
   }
@@ -79,15 +92,38 @@ export async function planLoad(
         plugin: chain[0] ?? current,
       });
     }
-    const { document, stale } = await source.document(current, options.signal);
-    const resolved = resolveVersion(document, currentRange, options);
+    const asker = chain.at(-1);
+    const requestedBy = asker === undefined ? options.requestedBy : label(asker);
+    const { document, stale } = await fetchDocument(current, currentRange, requestedBy);
+    const resolved = resolveVersion(document, currentRange, { ...options, ...(requestedBy ? { requestedBy } : {}) });
     const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version }, { strict: false });
+    chosen.set(current, resolved.version);
     for (const [dependency, dependencyRange] of Object.entries(manifest.dependencies ?? {})) {
       await visit(dependency, dependencyRange, [...chain, current]);
     }
     if (planned.has(current)) return agree(current, currentRange, chain);
-    planned.set(current, { version: resolved.version, range: currentRange, by: chain.at(-1) ?? 'the request' });
-    ordered.push({ name: current, range: currentRange, version: resolved.version, entry: resolved.entry, manifest, stale });
+    planned.set(current, { version: resolved.version, range: currentRange, by: requestedBy ?? 'the request' });
+    ordered.push({
+      name: current,
+      range: currentRange,
+      version: resolved.version,
+      entry: resolved.entry,
+      manifest,
+      stale,
+      ...(requestedBy ? { requestedBy } : {}),
+      ...(resolved.skipped ? { skipped: resolved.skipped } : {}),
+    });
+  }
+
+  /** The document of `name`; a dependency the registry does not have is named with the plugin that asked for it. */
+  async function fetchDocument(name: string, range: string, requestedBy: string | undefined) {
+    try {
+      return await source.document(name, options.signal);
+    } catch (error) {
+      if (requestedBy === undefined || !isRegistryError(error) || error.status !== 404) throw error;
+      const where = source.registry ? ` on ${source.registry.url}` : '';
+      throw new ResolveError(`${requestedBy} requires ${name}@${range}: ${name} is not published${where}`, [], { plugin: name, cause: error });
+    }
   }
 
   for (const [name, range] of wanted) await visit(name, range, []);

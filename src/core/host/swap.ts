@@ -7,7 +7,8 @@
  * on it, calls already running finish on the old one, and the old one's
  * contexts are aborted (and what it registered through `ctx.host` released)
  * once it is idle or after the grace period. If `activate` fails, the old
- * version gets its state back through `activate` and keeps serving.
+ * version gets its state back through `activate` and keeps serving. A new
+ * version that a loaded dependent's declared range refuses never swaps in.
  */
 import { createContext, type Logger } from '../plugin/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
@@ -83,6 +84,12 @@ export function swap<Api>(
         `${name}: ${serving.instance.id} replaced ${expected.instance.id} before the ${reason} to ${next.instance.version} was ready`,
         details,
       );
+    }
+    try {
+      table.refuseBreakingDependents(name, next.instance.version, reason);
+    } catch (error) {
+      await discard(context, next, 'not needed');
+      throw error;
     }
     const open = table.hold(name);
     try {

@@ -49,13 +49,37 @@ export class PluginTable<Api = unknown> {
     return semver.satisfies(current.instance.version, range, { includePrerelease: true });
   }
 
-  /** The error of a load of `name@range` refused because the version serving `name` does not satisfy it. */
-  conflict(name: string, range: string): PluginLoadError {
+  /**
+   * The error of a load of `name@range` refused because the version serving
+   * `name` does not satisfy it; `requestedBy` (`name@version`) is the
+   * plugin whose dependencies asked for it.
+   */
+  conflict(name: string, range: string, requestedBy?: string): PluginLoadError {
     const current = this.#serving.get(name)!.instance;
-    return new PluginLoadError(`${name}@${range}: ${current.id} is already loaded and does not satisfy "${range}" (unload it or call upgrade)`, {
+    const subject = requestedBy === undefined ? `${name}@${range}` : `${requestedBy} requires ${name}@${range}`;
+    return new PluginLoadError(`${subject}: ${current.id} is already loaded and does not satisfy "${range}" (unload it or call upgrade)`, {
       plugin: name,
       version: current.version,
     });
+  }
+
+  /**
+   * Refuses to let `version` serve `name` (an upgrade or a reload) while a
+   * serving plugin declares `name` with a range that `version` does not
+   * satisfy: a PluginLoadError naming each such dependent and its range.
+   */
+  refuseBreakingDependents(name: string, version: string, what: string): void {
+    const broken = this.entries().filter(({ instance }) => {
+      const range = instance.name === name ? undefined : instance.manifest.dependencies?.[name];
+      return range !== undefined && semver.validRange(range) !== null && !semver.satisfies(version, range, { includePrerelease: true });
+    });
+    if (broken.length === 0) return;
+    const needs = broken.map(({ instance }) => `${instance.id} requires ${name}@${instance.manifest.dependencies![name]}`).join(', ');
+    const current = this.#serving.get(name)?.instance;
+    throw new PluginLoadError(
+      `${name}: the ${what} to ${version} is refused: ${needs}; unload ${broken.length === 1 ? 'that plugin' : 'those plugins'} or upgrade ${broken.length === 1 ? 'it' : 'them'} to versions that accept ${name}@${version} first`,
+      { plugin: name, ...(current ? { version: current.version } : {}) },
+    );
   }
 
   names(): string[] {

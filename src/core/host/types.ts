@@ -10,7 +10,7 @@ import type { AutoUpdateOptions } from './autoupdate.js';
 import type { ExecuteInit } from '../plugin/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import type { Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
-import type { Manifest } from '../plugin/index.js';
+import type { Manifest, SkippedVersion } from '../plugin/index.js';
 import type { BlobCache, DocumentCache, FetchLike, ModuleLoader, TrustStore } from '../ports.js';
 import type { RegistryClient } from '../registry/index.js';
 import type { TrustedKeyInput } from '../trust/index.js';
@@ -166,10 +166,15 @@ export interface HostEvents {
   /** A load, upgrade or reload starts (`range` is the version for a local bundle). */
   loading: { name: string; range: string };
   activated: { plugin: LoadedPlugin; durationMs: number };
-  /** A new plugin is loaded and serving (not sent for upgrades and reloads: see `upgraded`). */
-  loaded: { plugin: LoadedPlugin; durationMs: number };
-  /** A new version serves in place of the old one, which finishes its calls in flight. */
-  upgraded: { name: string; from: string; to: string; reason: SwapReason; plugin: LoadedPlugin; durationMs: number };
+  /**
+   * A new plugin is loaded and serving (not sent for upgrades and reloads:
+   * see `upgraded`). `skipped` lists the newer versions its range matched
+   * that the host passed over because their `engines.host` refuses
+   * `hostVersion`, newest first, each with why (absent when none).
+   */
+  loaded: { plugin: LoadedPlugin; durationMs: number; skipped?: SkippedVersion[] };
+  /** A new version serves in place of the old one, which finishes its calls in flight; `skipped` as for `loaded`. */
+  upgraded: { name: string; from: string; to: string; reason: SwapReason; plugin: LoadedPlugin; durationMs: number; skipped?: SkippedVersion[] };
   deactivated: { name: string; version: string; durationMs: number };
   /**
    * A version replaced by an upgrade or reload has finished its calls (or its

@@ -61,14 +61,20 @@ export function createUpdater<Api>(context: UpdaterContext<Api>): Updater {
       const { document } = await source.document(name, signal);
       const resolved = resolveVersion(document, origin.range, context.resolveOptions);
       if (!semver.gt(resolved.version, instance.version)) return context.view(current);
+      table.refuseBreakingDependents(name, resolved.version, 'upgrade');
       const manifest = parseManifest(resolved.entry.manifest, { plugin: name, version: resolved.version }, { strict: false });
+      if (resolved.skipped) {
+        const skipped = resolved.skipped.map(({ version, reason }) => `${version} (${reason})`).join(', ');
+        context.log.debug(`${name}@${origin.range}: skipped ${skipped}; upgrading to ${resolved.version}`);
+      }
       events.emit('loading', { name, range: origin.range });
       const step = { name, range: origin.range, version: resolved.version, entry: resolved.entry, manifest, stale: false };
       const bytes = await context.loadUpgrade(step, signal);
       const next = await context.prepare(manifest, resolved.entry.dist.integrity, bytes, origin);
       const serving = await swap(context, current, next, 'upgrade', context.view);
       const plugin = context.view(serving);
-      events.emit('upgraded', { name, from: instance.version, to: plugin.version, reason: 'upgrade', plugin, durationMs: Date.now() - started });
+      const skipped = resolved.skipped ? { skipped: resolved.skipped } : {};
+      events.emit('upgraded', { name, from: instance.version, to: plugin.version, reason: 'upgrade', plugin, durationMs: Date.now() - started, ...skipped });
       return plugin;
     } catch (error) {
       events.emit('error', { name, version: instance.version, phase: 'upgrade', error });

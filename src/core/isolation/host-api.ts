@@ -108,29 +108,33 @@ export function hostApiStubs(node: ApiNode | undefined, call: HostCaller, path: 
   return target;
 }
 
-/** `ctx.host.a.b`, for messages. */
-export function hostPath(path: readonly string[]): string {
-  return ['ctx.host', ...path].join('.');
+/** `ctx.host.a.b` (or another root's path), for messages. */
+export function hostPath(path: readonly string[], root = 'ctx.host'): string {
+  return [root, ...path].join('.');
 }
 
 /**
  * Calls `api` along `path` with `args` and returns what the method returned
  * (awaited). Throws a UsageError when the path does not lead to a function.
+ * `root` names the API in messages (default `ctx.host`; a plugin's exported
+ * API is `ctx.plugins.get("name")`).
  */
-export async function callHostApi(api: unknown, path: readonly string[], args: unknown[]): Promise<unknown> {
+export async function callHostApi(api: unknown, path: readonly string[], args: unknown[], root = 'ctx.host'): Promise<unknown> {
   if (!Array.isArray(path) || !path.every((segment) => typeof segment === 'string')) {
-    throw new UsageError('a host call needs a path of property names');
+    throw new UsageError(`a call of ${root} needs a path of property names`);
   }
+  const hostPath = (at: readonly string[]) => [root, ...at].join('.');
+  const what = root === 'ctx.host' ? 'the host API' : root;
   let holder: unknown;
   let value: unknown = api;
   for (const [index, segment] of path.entries()) {
     const step = lookup(value, segment);
-    if (!step.found) throw new UsageError(`${hostPath(path.slice(0, index + 1))}: the host API has no ${JSON.stringify(segment)} here`);
+    if (!step.found) throw new UsageError(`${hostPath(path.slice(0, index + 1))}: ${what} has no ${JSON.stringify(segment)} here`);
     holder = value;
     value = step.value;
   }
   if (typeof value !== 'function') {
-    throw new UsageError(`${hostPath(path)} is ${value === undefined ? 'undefined' : typeof value}, not a function of the host API`);
+    throw new UsageError(`${hostPath(path)} is ${value === undefined ? 'undefined' : typeof value}, not a function of ${what}`);
   }
   return await (value as (...values: unknown[]) => unknown).apply(holder, args);
 }

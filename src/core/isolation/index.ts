@@ -5,8 +5,20 @@
  * `isolation: 'worker'`; runtime-source.ts is the worker's bundled runtime
  * (built by scripts/build-worker-runtime.mjs).
  */
-export type { IsolatedWorker, Isolation, LoadedInstance, WorkerModuleScheme, WorkerPort, WorkerSpawner } from './types.js';
-export { createIsolatedInstance, IsolatedInstance, type IsolatedInstanceInit } from './isolated-instance.js';
+export type {
+  CallDependencies,
+  DependencyLinks,
+  DependencyShape,
+  IsolatedInstanceInit,
+  IsolatedWorker,
+  Isolation,
+  LoadedInstance,
+  WorkerModuleScheme,
+  WorkerPort,
+  WorkerSpawner,
+} from './types.js';
+export { callHostApi, describeHostApi, hostApiStubs, type ApiNode } from './host-api.js';
+export { createIsolatedInstance, IsolatedInstance } from './isolated-instance.js';
 export { CallContexts, raceSignal } from './signals.js';
 export { runPluginWorker } from './worker-runtime.js';
 export { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from './runtime-source.js';

@@ -19,40 +19,26 @@
  *   right after close (as the host's unload does) runs first, within its
  *   timeout. Terminating the worker frees everything the plugin allocated.
  * - ctx.host calls become messages dispatched to `api` by path (host-api.ts).
+ * - ctx.plugins: each request carries the dependencies its call may use
+ *   (`links`, pinned for the call) and the session serves the worker's
+ *   calls of them; `callApi` lets dependents call this plugin's exported
+ *   `api` in its worker (an abort stops waiting for the answer, and never
+ *   terminates the worker, as the API function cannot see the abort).
  */
 import { createContext, prefixedLogger, silentLogger, type Logger, type PluginContext } from '../plugin/index.js';
-import { PluginExecutionError, UnloadedError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
+import { PluginExecutionError, UnloadedError, isPlughubError, type ErrorDetails } from '../errors/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import { verifyIntegrity } from '../integrity.js';
 import type { Manifest } from '../plugin/index.js';
-import { callHostApi, describeHostApi } from './host-api.js';
+import { callHostApi, describeHostApi, type ApiNode } from './host-api.js';
 import type { PluginHooks } from './protocol.js';
 import { InFlight } from '../plugin/index.js';
 import { CallContexts, raceSignal } from './signals.js';
-import type { LoadedInstance, WorkerSpawner } from './types.js';
-import { describeError } from './wire-error.js';
-import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
+import type { CallDependencies, IsolatedInstanceInit, LoadedInstance } from './types.js';
 
-/** What createIsolatedInstance needs: what preparePlugin takes, with a spawner in place of cache and loader. */
-export interface IsolatedInstanceInit<Api = unknown> {
-  manifest: Manifest;
-  integrity: string;
-  /** The bundle; verified against `integrity` by createIsolatedInstance, then sent to every worker the instance starts. */
-  bytes: Uint8Array;
-  origin: PluginOrigin;
-  spawner: WorkerSpawner;
-  /** The host API; the plugin's `ctx.host.a.b(...)` calls `api.a.b(...)`. */
-  api?: Api;
-  /** The host's logger; the plugin's `ctx.log` lines arrive prefixed with `[name@version]`. */
-  log?: Logger;
-  /** How long an aborted request may take to answer before the worker is terminated (default 100 ms). */
-  graceMs?: number;
-  /** How long a worker may take to import the module (default 10 s). */
-  loadTimeoutMs?: number;
-  /** Called when a loaded worker crashes, exits, or is terminated because a request hung. */
-  onCrash?: (error: PluginExecutionError) => void;
-}
+export type { IsolatedInstanceInit } from './types.js';
+import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
 
 /** A plugin version running in a worker; see the module comment. */
 export class IsolatedInstance<Api = unknown> implements LoadedInstance {
@@ -90,7 +76,37 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     this.#log = prefixedLogger(this.id, init.log ?? silentLogger);
     this.#graceMs = init.graceMs ?? 100;
     this.#root = createContext({ plugin: init.manifest });
-    this.#calls = new CallContexts(this.#root, init.manifest);
+    this.#calls = new CallContexts(this.#root, init.manifest, init.links);
+  }
+
+  /** In a worker, the exported `api` is not in the host's realm: dependents use apiShape and callApi. */
+  get exports(): undefined {
+    return undefined;
+  }
+
+  /** The shape of the exported `api`, as the worker reported it when the module loaded. */
+  get apiShape(): ApiNode | undefined {
+    return this.#hooks.api;
+  }
+
+  /** Counts as a call in flight until the returned function is called (once). */
+  hold(): () => void {
+    return this.#running.hold();
+  }
+
+  /**
+   * Calls a method of the exported `api` in the worker (a dependent's call).
+   * `signal` stops the wait; the call itself runs to its end in the worker.
+   */
+  async callApi(path: string[], args: unknown[], signal?: AbortSignal): Promise<unknown> {
+    if (this.closed) throw this.#root.signal.reason;
+    const release = this.hold();
+    try {
+      const session = await (signal ? raceSignal(this.#ensureSession(), signal) : this.#ensureSession());
+      return await session.send({ type: 'api-call', path, args }, { what: `the arguments of its api ${path.join('.')}()`, ...(signal ? { signal } : {}) });
+    } finally {
+      release();
+    }
   }
 
   /** `name@version`, for messages. */
@@ -126,7 +142,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
    */
   async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
-    const { ctx, dispose } = this.#calls.open(init);
+    const { ctx, dispose, dependencies } = this.#calls.open(init);
     this.#running.enter();
     try {
       ctx.throwIfAborted();
@@ -137,7 +153,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
         ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
         ...(init.label !== undefined ? { label: init.label } : {}),
       };
-      return (await this.#request(session, body, ctx.signal, 'the values of execute')) as T;
+      return (await this.#request(session, body, ctx.signal, 'the values of execute', dependencies, ctx.deadline)) as T;
     } catch (error) {
       if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
       if (isPlughubError(error)) throw error;
@@ -152,12 +168,20 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
   async activate(state?: unknown): Promise<void> {
     try {
       const session = await this.#ensureSession(false);
-      if (this.#hooks.activate) {
-        await this.#request(session, { type: 'activate', ...(state !== undefined ? { state } : {}) }, this.#root.signal, 'the state for activate');
-      }
+      if (this.#hooks.activate) await this.#activateIn(session, state, 'the state for activate');
       this.#activated = true;
     } catch (error) {
       throw this.#failure('activate', error);
+    }
+  }
+
+  /** Sends `activate` (with the dependencies it may use, released once it has answered). */
+  async #activateIn(session: WorkerSession, state: unknown, what: string): Promise<void> {
+    const dependencies = this.#init.links?.open();
+    try {
+      await this.#request(session, { type: 'activate', ...(state !== undefined ? { state } : {}) }, this.#root.signal, what, dependencies);
+    } finally {
+      dependencies?.release();
     }
   }
 
@@ -178,13 +202,15 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     const current = this.#session;
     if (this.closed && (!current || current.stopped)) return undefined;
     const ctx = createContext({ plugin: this.manifest, timeoutMs, label: 'deactivate' });
+    const dependencies = this.#init.links?.open();
     try {
       const session = current && !current.stopped && !this.#starting ? current : await this.#ensureSession();
-      return await this.#request(session, { type: 'deactivate', deadline: ctx.deadline! }, ctx.signal, 'deactivate');
+      return await this.#request(session, { type: 'deactivate', deadline: ctx.deadline! }, ctx.signal, 'deactivate', dependencies, ctx.deadline);
     } catch (error) {
       throw this.#failure('deactivate', error);
     } finally {
       ctx.cancel();
+      dependencies?.release();
     }
   }
 
@@ -200,23 +226,9 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     await Promise.all([...this.#sessions].map((session) => session.terminated));
   }
 
-  /** Sends a request and waits for its answer or for `signal`; an abort abandons it (cancel, then grace). */
-  async #request(session: WorkerSession, body: RequestBody, signal: AbortSignal, what: string): Promise<unknown> {
-    let sent: { id: number; promise: Promise<unknown> };
-    try {
-      sent = session.request(body);
-    } catch (error) {
-      const message = `${this.id}: ${what} cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;
-      throw new UsageError(message, { ...this.#details, cause: error });
-    }
-    const onAbort = () => session.abandon(sent.id, signal.reason, this.#graceMs);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await raceSignal(sent.promise, signal);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+  /** Sends a request (with the dependencies its call may use) and waits for its answer or for `signal` (see WorkerSession.send). */
+  #request(session: WorkerSession, body: RequestBody, signal: AbortSignal, what: string, dependencies?: CallDependencies, deadline?: number) {
+    return session.send(body, { signal, what, graceMs: this.#graceMs, ...(dependencies ? { link: { dependencies, signal, deadline } } : {}) });
   }
 
   /**
@@ -262,9 +274,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     void session.terminated.then(() => this.#sessions.delete(session));
     try {
       this.#hooks = await raceSignal(session.ready, this.#root.signal);
-      if (reactivate && this.#hooks.activate) {
-        await this.#request(session, { type: 'activate' }, this.#root.signal, 'activate');
-      }
+      if (reactivate && this.#hooks.activate) await this.#activateIn(session, undefined, 'activate');
     } catch (error) {
       void session.stop(error);
       throw error;

@@ -6,6 +6,7 @@
  */
 import { createContext, type ContextPlugin, type PluginContext } from '../plugin/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
+import type { CallDependencies, DependencyLinks } from './types.js';
 
 /**
  * Runs `work` and rejects as soon as `signal` aborts (with its reason),
@@ -35,25 +36,31 @@ export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T>
  * reason), and aborts with the root's reason when the version closes. The
  * open contexts are kept in a set and cancelled by `cancelAll`, rather than
  * each listening to the root signal, so that many concurrent calls do not
- * pile listeners onto one AbortSignal.
+ * pile listeners onto one AbortSignal. With `links`, each call gets the
+ * dependencies of its own (`ctx.plugins`), released when it ends.
  */
 export class CallContexts<Api = unknown> {
   readonly #open = new Set<PluginContext<Api>>();
   readonly #root: PluginContext<Api>;
   readonly #plugin: ContextPlugin;
 
-  constructor(root: PluginContext<Api>, plugin: ContextPlugin) {
+  readonly #links: DependencyLinks | undefined;
+
+  constructor(root: PluginContext<Api>, plugin: ContextPlugin, links?: DependencyLinks) {
     this.#root = root;
     this.#plugin = plugin;
+    this.#links = links;
   }
 
-  /** A context for one call; `dispose` detaches it from the caller's signal and releases it. */
-  open(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void } {
+  /** A context for one call; `dispose` detaches it from the caller's signal and releases it (and its dependencies). */
+  open(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void; dependencies: CallDependencies | undefined } {
     const root = this.#root;
+    const dependencies = this.#links?.open();
     const ctx = createContext<Api>({
       host: root.host,
       log: root.log,
       plugin: this.#plugin,
+      ...(dependencies ? { plugins: dependencies.provider } : {}),
       ...(init.values !== undefined ? { values: init.values } : {}),
       ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
       ...(init.label !== undefined ? { label: init.label } : {}),
@@ -66,10 +73,12 @@ export class CallContexts<Api = unknown> {
     else caller?.addEventListener('abort', onAbort, { once: true });
     return {
       ctx,
+      dependencies,
       dispose: () => {
         caller?.removeEventListener('abort', onAbort);
         this.#open.delete(ctx);
         ctx.cancel();
+        dependencies?.release();
       },
     };
   }

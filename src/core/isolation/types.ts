@@ -3,11 +3,14 @@
  * worker (worker_threads in Node, a module Web Worker in browsers), what the
  * worker side listens on, and the surface every loaded plugin version offers
  * the host — whether it runs in-process (PluginInstance) or in a worker
- * (IsolatedInstance).
+ * (IsolatedInstance), with what createIsolatedInstance needs and what backs
+ * `ctx.plugins` (DependencyLinks).
  */
-import type { ExecuteInit } from '../plugin/index.js';
+import type { DependencyProvider, ExecuteInit, Logger } from '../plugin/index.js';
+import type { PluginExecutionError } from '../errors/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import type { Manifest } from '../plugin/index.js';
+import type { ApiNode } from './host-api.js';
 
 /** How a worker imports the plugin's bytes: a `blob:` URL (browsers) or a `data:` URL (anywhere). */
 export type WorkerModuleScheme = 'blob' | 'data';
@@ -75,4 +78,57 @@ export interface LoadedInstance {
   idle(graceMs: number): Promise<void>;
   /** After close: resolves once nothing of the version runs any more (IsolatedInstance: its worker has terminated). */
   whenStopped?(): Promise<void>;
+  /** The shape of the plugin's exported `api` (undefined when it exports none), as a worker learns it. */
+  readonly apiShape: ApiNode | undefined;
+  /** The exported `api` itself, when the version runs in the host's realm (undefined in a worker). */
+  readonly exports: object | undefined;
+  /** Calls the method at `path` of the exported `api` with structured-clone `args`; rejects when `signal` aborts. */
+  callApi(path: string[], args: unknown[], signal?: AbortSignal): Promise<unknown>;
+  /** Counts as a call in flight (an upgrade waits for it) until the returned function is called. */
+  hold(): () => void;
+}
+
+/** A dependency as a call of a worker-isolated dependent sees it: the version and its API's shape, or why it is unusable. */
+export type DependencyShape = { version: string; api?: ApiNode } | { error: unknown };
+
+/**
+ * The host side of `ctx.plugins` for one plugin version (host/dependencies.ts):
+ * `open()` gives what one call of it may use, until that call releases it.
+ */
+export interface DependencyLinks {
+  open(): CallDependencies;
+}
+
+/** What one call of a dependent may use of its dependencies; released when the call ends. */
+export interface CallDependencies {
+  /** Backs `ctx.plugins` of an in-process call. */
+  readonly provider: DependencyProvider;
+  /** For a call in a worker: every declared dependency, pinned for the call. */
+  describe(): Record<string, DependencyShape>;
+  /** For a call in a worker: calls the exported API of dependency `name` (the version pinned for the call). */
+  call(name: string, path: string[], args: unknown[], signal: AbortSignal): Promise<unknown>;
+  /** Ends the call: its API objects stop working, what it registered through them is undone. */
+  release(): void;
+}
+
+/** What createIsolatedInstance needs: what preparePlugin takes, with a spawner in place of cache and loader. */
+export interface IsolatedInstanceInit<Api = unknown> {
+  manifest: Manifest;
+  integrity: string;
+  /** The bundle; verified against `integrity` by createIsolatedInstance, then sent to every worker the instance starts. */
+  bytes: Uint8Array;
+  origin: PluginOrigin;
+  spawner: WorkerSpawner;
+  /** The host API; the plugin's `ctx.host.a.b(...)` calls `api.a.b(...)`. */
+  api?: Api;
+  /** The host's logger; the plugin's `ctx.log` lines arrive prefixed with `[name@version]`. */
+  log?: Logger;
+  /** How long an aborted request may take to answer before the worker is terminated (default 100 ms). */
+  graceMs?: number;
+  /** How long a worker may take to import the module (default 10 s). */
+  loadTimeoutMs?: number;
+  /** Called when a loaded worker crashes, exits, or is terminated because a request hung. */
+  onCrash?: (error: PluginExecutionError) => void;
+  /** What the plugin's `ctx.plugins` reaches (host/dependencies.ts); without it every name is refused. */
+  links?: DependencyLinks;
 }

@@ -6,7 +6,10 @@
  * and deactivate each with a real PluginContext from createContext: values
  * and state arrive as structured clones, the deadline and label as the host
  * computed them, `ctx.host` has the shape of the host's API with stubs whose
- * calls become `host-call` messages, `ctx.log` is forwarded, and a `cancel` message aborts the call's
+ * calls become `host-call` messages, `ctx.plugins` reaches the dependencies
+ * the request carries (`plugin-call`, `plugin-execute`; refused once the
+ * request has ended), an `api-call` calls the plugin's own exported `api`,
+ * `ctx.log` is forwarded, and a `cancel` message aborts the call's
  * signal with the host's reason. Answers race the signal, so a call whose
  * context aborts is answered at once even when the plugin ignores the abort;
  * only a worker whose event loop is blocked stays silent (and the host then
@@ -21,8 +24,9 @@ import { PluginExecutionError, UsageError, type ErrorDetails } from '../errors/i
 import { importFailure, moduleDataUrl } from '../plugin/loader.js';
 import { pluginFromModule, type PluginDefinition } from '../plugin/definition.js';
 import type { ModuleNamespace } from '../ports.js';
-import { hostApiStubs, hostPath } from './host-api.js';
+import { callHostApi, describeHostApi, hostApiStubs, hostPath } from './host-api.js';
 import { isMessage, type HostMessage, type LogLevel, type WorkerMessage } from './protocol.js';
+import { workerDependencies, type AskHost } from './worker-dependencies.js';
 import { raceSignal } from './signals.js';
 import type { WorkerModuleScheme, WorkerPort } from './types.js';
 import { describeError, fromWireError, toWireError } from './wire-error.js';
@@ -71,18 +75,24 @@ export function runPluginWorker(port: WorkerPort): void {
   const who = () => (plugin ? `${plugin.name}@${plugin.version}` : 'plugin');
   const details = (): ErrorDetails => (plugin ? { plugin: plugin.name, version: plugin.version } : {});
 
-  const callHost = (path: string[], args: unknown[]): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const id = ++nextHostCall;
+  /** Posts a message the host answers with `host-result`; `what` names the call in a clone error. */
+  const askHost: AskHost = (make, what) => {
+    const id = ++nextHostCall;
+    const promise = new Promise((resolve, reject) => {
       try {
-        post({ type: 'host-call', id, path, args });
+        post(make(id));
       } catch (error) {
         const reason = `its arguments cannot be sent to the host (only structured-clone values cross, no functions): ${describeError(error)}`;
-        reject(new UsageError(`${who()}: ${hostPath(path)}(): ${reason}`, { ...details(), cause: error }));
+        reject(new UsageError(`${who()}: ${what}: ${reason}`, { ...details(), cause: error }));
         return;
       }
       hostCalls.set(id, { resolve, reject });
     });
+    return { id, promise };
+  };
+  const callHost = (path: string[], args: unknown[]): Promise<unknown> =>
+    askHost((id) => ({ type: 'host-call', id, path, args }), `${hostPath(path)}()`).promise;
+
   /** ctx.host: stubs in the shape of the host's API (set on load). */
   let host: unknown;
 
@@ -110,7 +120,8 @@ export function runPluginWorker(port: WorkerPort): void {
       }
       definition = pluginFromModule(namespace, details());
       root = createContext({ host, log, plugin });
-      post({ type: 'ready', hooks: { activate: !!definition.activate, deactivate: !!definition.deactivate } });
+      const api = describeHostApi(definition.api);
+      post({ type: 'ready', hooks: { activate: !!definition.activate, deactivate: !!definition.deactivate, ...(api ? { api } : {}) } });
     } catch (error) {
       post({ type: 'error', error: toWireError(error) });
     } finally {
@@ -118,8 +129,8 @@ export function runPluginWorker(port: WorkerPort): void {
     }
   }
 
-  /** Runs one request with its own context and posts the answer. */
-  async function respond(id: number, hook: string, makeContext: () => PluginContext, run: (ctx: PluginContext) => unknown) {
+  /** Runs one request with its own context and posts the answer; `end` runs once it has settled. */
+  async function respond(id: number, hook: string, makeContext: () => PluginContext, run: (ctx: PluginContext) => unknown, end?: () => void) {
     let ctx: PluginContext | undefined;
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
@@ -136,6 +147,7 @@ export function runPluginWorker(port: WorkerPort): void {
     } finally {
       running.delete(id);
       ctx?.cancel();
+      end?.();
     }
     if (outcome.ok) {
       try {
@@ -177,12 +189,27 @@ export function runPluginWorker(port: WorkerPort): void {
       post({ type: 'done', id: message.id, ok: false, error: toWireError(error) });
       return;
     }
+    if (message.type === 'api-call') {
+      const { path, args } = message;
+      void respond(
+        message.id,
+        'api',
+        () => base.withValues({}),
+        () => {
+          if (!hooks.api) throw new UsageError(`${who()} exports no api (export const api = { … })`, details());
+          return callHostApi(hooks.api, path, Array.isArray(args) ? args : [], `${who()} api`);
+        },
+      );
+      return;
+    }
+    const { provider, end } = workerDependencies({ call: message.id, shapes: message.plugins, plugin, askHost, post });
     if (message.type === 'execute') {
       const init = {
         signal: base.signal,
         host,
         log,
         plugin,
+        plugins: provider,
         ...(message.values !== undefined ? { values: message.values } : {}),
         ...(message.deadline !== undefined ? { deadline: message.deadline } : {}),
         ...(message.label !== undefined ? { label: message.label } : {}),
@@ -192,21 +219,24 @@ export function runPluginWorker(port: WorkerPort): void {
         'execute',
         () => createContext(init),
         (ctx) => hooks.execute(ctx),
+        end,
       );
     } else if (message.type === 'activate') {
       void respond(
         message.id,
         'activate',
-        () => base.withValues({}),
+        () => createContext({ signal: base.signal, host, log, plugin, plugins: provider }),
         (ctx) => hooks.activate?.(ctx, message.state),
+        end,
       );
     } else if (message.type === 'deactivate') {
-      const init = { host, log, plugin, deadline: message.deadline, label: 'deactivate' };
+      const init = { host, log, plugin, plugins: provider, deadline: message.deadline, label: 'deactivate' };
       void respond(
         message.id,
         'deactivate',
         () => createContext(init),
         (ctx) => hooks.deactivate?.(ctx),
+        end,
       );
     }
   }

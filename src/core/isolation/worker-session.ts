@@ -7,12 +7,15 @@
  * blocked (a busy loop cannot see its signal abort) and the worker is
  * terminated. A worker that throws an uncaught error or exits by itself
  * stops the session too: every request still pending is rejected with an
- * error that names the plugin and the cause. A stopped session never starts
+ * error that names the plugin and the cause. A request may carry the
+ * dependencies of its call (`CallLink`): the worker's `host-call`,
+ * `plugin-call` and `plugin-execute` messages are answered by host-answers.ts. A stopped session never starts
  * again; the instance (isolated-instance.ts) starts a new one.
  */
 import { PluginExecutionError, PluginLoadError, UsageError, isPlughubError, type ErrorDetails } from '../errors/index.js';
-import { hostPath } from './host-api.js';
-import { isLogLevel, isMessage, type HostMessage, type LogLevel, type Outcome, type PluginHooks, type RequestMessage, type WorkerMessage } from './protocol.js';
+import { raceSignal } from './signals.js';
+import { HostAnswers, wireDependencies, type CallLink } from './host-answers.js';
+import { isLogLevel, isMessage, type HostMessage, type LogLevel, type PluginHooks, type RequestMessage, type WorkerMessage } from './protocol.js';
 import type { IsolatedWorker, WorkerSpawner } from './types.js';
 import { describeError, fromWireError, toWireError } from './wire-error.js';
 
@@ -35,6 +38,7 @@ export interface SessionInit {
 
 interface Pending {
   hook: string;
+  link?: CallLink | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   grace?: ReturnType<typeof setTimeout>;
@@ -69,9 +73,18 @@ export class WorkerSession {
   #loadTimer: ReturnType<typeof setTimeout> | undefined;
   #settleReady: { resolve(hooks: PluginHooks): void; reject(error: unknown): void } = { resolve: noop, reject: noop };
   #markTerminated: () => void = noop;
+  readonly #answers: HostAnswers;
 
   constructor(init: SessionInit) {
     this.#init = init;
+    this.#answers = new HostAnswers({
+      id: init.id,
+      details: init.details,
+      onHostCall: init.onHostCall,
+      linkOf: (call) => (typeof call === 'number' ? this.#requests.get(call)?.link : undefined),
+      send: (message) => this.#worker?.postMessage(message),
+      stopped: () => this.#stopped !== undefined,
+    });
     this.ready = new Promise((resolve, reject) => (this.#settleReady = { resolve, reject }));
     this.ready.catch(noop);
     this.terminated = new Promise((resolve) => (this.#markTerminated = resolve));
@@ -111,17 +124,47 @@ export class WorkerSession {
   }
 
   /**
-   * Sends a request; the promise settles with the worker's answer. Throws
-   * (synchronously) the DataCloneError of a message that cannot be cloned.
+   * Sends a request (with the dependencies its call may use, from `link`);
+   * the promise settles with the worker's answer. Throws (synchronously)
+   * the DataCloneError of a message that cannot be cloned.
    */
-  request(body: RequestBody): { id: number; promise: Promise<unknown> } {
+  request(body: RequestBody, link?: CallLink): { id: number; promise: Promise<unknown> } {
     if (this.#stopped) return { id: -1, promise: Promise.reject(this.#stopped.reason) };
     const id = ++this.#nextId;
-    this.#worker!.postMessage({ ...body, id });
-    const promise = new Promise((resolve, reject) => this.#requests.set(id, { hook: body.type, resolve, reject }));
+    this.#worker!.postMessage({ ...body, ...(link ? { plugins: wireDependencies(link.dependencies) } : {}), id });
+    const promise = new Promise((resolve, reject) => this.#requests.set(id, { hook: body.type, link, resolve, reject }));
     promise.catch(noop);
     this.#keepAlive();
     return { id, promise };
+  }
+
+  /**
+   * Sends a request and waits for its answer or for `signal`. With
+   * `graceMs`, an abort abandons the request (see abandon: the worker may be
+   * terminated); without, it only stops the wait (an exported api function
+   * cannot see an abort, so its worker is never terminated for one). A body
+   * that cannot be cloned is a UsageError naming `what`.
+   */
+  async send(body: RequestBody, options: { signal?: AbortSignal; what: string; graceMs?: number; link?: CallLink }): Promise<unknown> {
+    const { signal, graceMs } = options;
+    let sent: { id: number; promise: Promise<unknown> };
+    try {
+      sent = this.request(body, options.link);
+    } catch (error) {
+      const message = `${this.#init.id}: ${options.what} cannot be sent to the worker (only structured-clone values cross, no functions): ${describeError(error)}`;
+      throw new UsageError(message, { ...this.#init.details, cause: error });
+    }
+    if (!signal) return sent.promise;
+    const onAbort = () => {
+      if (graceMs !== undefined) this.abandon(sent.id, signal.reason, graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await raceSignal(sent.promise, signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
@@ -239,27 +282,10 @@ export class WorkerSession {
       else pending.reject(fromWireError(message.error));
       this.#keepAlive();
       this.#maybeRetire();
-    } else if (message.type === 'host-call') {
-      void this.#answer(message.id, message.path, message.args);
+    } else if (this.#answers.handle(message)) {
+      return;
     } else if (message.type === 'log') {
       if (isLogLevel(message.level)) this.#init.onLog(message.level, Array.isArray(message.args) ? message.args : [message.args]);
-    }
-  }
-
-  /** Runs a host call and sends back its result or error. */
-  async #answer(id: number, path: string[], args: unknown[]): Promise<void> {
-    let outcome: Outcome;
-    try {
-      outcome = { ok: true, value: await this.#init.onHostCall(path, Array.isArray(args) ? args : []) };
-    } catch (error) {
-      outcome = { ok: false, error: toWireError(error) };
-    }
-    if (this.#stopped) return;
-    try {
-      this.#worker?.postMessage({ type: 'host-result', id, ...outcome } satisfies HostMessage);
-    } catch (error) {
-      const message = `${this.#init.id}: ${hostPath(path)} returned a value that cannot be sent to the worker (only structured-clone values cross): ${describeError(error)}`;
-      this.#post({ type: 'host-result', id, ok: false, error: toWireError(new UsageError(message, this.#init.details)) });
     }
   }
 }

@@ -7,11 +7,16 @@
  * DeadlineExceededError, or the parent's own reason unchanged (so an
  * UnloadedError set on a plugin's root context reaches every child).
  *
+ * `ctx.plugins` reaches the plugins the context's plugin declares in its
+ * `dependencies` (the host supplies a DependencyProvider; a context without
+ * one refuses every name).
+ *
  * A child listens to its parent's signal until it aborts itself; call
  * `cancel()` on a child you are done with to release it early (Go's
  * `defer cancel()`), which matters under a long-lived parent.
  */
 import { CancelledError, DeadlineExceededError, UsageError } from '../errors/index.js';
+import { refusingProvider, type DependencyProvider, type ExecuteInit, type PluginDependencies } from './dependencies.js';
 
 /** A console-like logger; `ctx.log` is scoped to the plugin. */
 export interface Logger {
@@ -44,6 +49,8 @@ export interface PluginContext<Api = unknown> {
   readonly host: Api;
   /** A logger scoped to the plugin. */
   readonly log: Logger;
+  /** The plugins this plugin declares in its `dependencies`: their exported API and their entry. */
+  readonly plugins: PluginDependencies;
   /** Aborts this context and its children with `reason`, or a CancelledError when none is given. */
   cancel(reason?: unknown): void;
   /** A child that inherits everything and adds (or shadows) `values`; the parent is not changed. */
@@ -67,6 +74,8 @@ export interface ContextInit<Api = unknown> {
   /** Default: silentLogger. */
   log?: Logger;
   plugin?: ContextPlugin;
+  /** What backs `ctx.plugins` (default: every name refused). */
+  plugins?: DependencyProvider;
 }
 
 /** The longest delay setTimeout accepts; longer deadlines re-arm the timer. */
@@ -121,6 +130,7 @@ export function createContext<Api = unknown>(init: ContextInit<Api> = {}): Plugi
     plugin: init.plugin,
     host: init.host as Api,
     log: init.log ?? silentLogger,
+    plugins: init.plugins,
   });
 }
 
@@ -138,6 +148,7 @@ interface ContextState<Api> {
   plugin: ContextPlugin | undefined;
   host: Api;
   log: Logger;
+  plugins: DependencyProvider | undefined;
 }
 
 class Context<Api> implements PluginContext<Api> {
@@ -147,6 +158,8 @@ class Context<Api> implements PluginContext<Api> {
   readonly plugin: ContextPlugin | undefined;
   readonly host: Api;
   readonly log: Logger;
+  readonly plugins: PluginDependencies;
+  readonly #provider: DependencyProvider | undefined;
   readonly #parent: Context<Api> | undefined;
   readonly #values: Map<string, unknown>;
   readonly #controller = new AbortController();
@@ -162,6 +175,12 @@ class Context<Api> implements PluginContext<Api> {
     this.plugin = state.plugin;
     this.host = state.host;
     this.log = state.log;
+    this.#provider = state.plugins;
+    const provider = state.plugins ?? refusingProvider(this.#who(), this.plugin);
+    this.plugins = {
+      get: <T>(name: string) => provider.get(name, this) as T,
+      execute: <T>(name: string, init: ExecuteInit = {}) => provider.execute(name, init, this) as Promise<T>,
+    };
 
     const parentSignal = state.parentSignal;
     if (parentSignal?.aborted) {
@@ -230,6 +249,7 @@ class Context<Api> implements PluginContext<Api> {
       plugin: this.plugin,
       host: this.host,
       log: this.log,
+      plugins: this.#provider,
     });
   }
 
@@ -280,12 +300,4 @@ function minDeadline(a: number | undefined, b: number | undefined): number | und
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
-}
-
-/** What a caller passes to execute: values, cancellation, deadline, label. */
-export interface ExecuteInit {
-  values?: Record<string, unknown> | Map<string, unknown>;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  label?: string;
 }

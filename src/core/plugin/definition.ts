@@ -2,6 +2,12 @@
  * The plugin module contract: what a plugin bundle exports and how the host
  * checks it. A plugin is an ES module whose default export (or whose named
  * exports) provide `execute(ctx)`, and optionally `activate` / `deactivate`.
+ *
+ * A plugin's exported API is its `api`: the `api` member of the default
+ * export (`definePlugin({ execute, api })`), else a named export `api`; an
+ * object (or function) whose methods the plugins that declare it in their
+ * `dependencies` call through `ctx.plugins.get(name)`. Nothing else the
+ * module exports is reachable by other plugins.
  */
 import type { PluginContext } from './context.js';
 import { PluginLoadError, type ErrorDetails } from '../errors/index.js';
@@ -15,6 +21,8 @@ export interface PluginDefinition<Api = unknown, Result = unknown, State = unkno
   activate?(ctx: PluginContext<Api>, state?: State): unknown;
   /** Called before unload or upgrade; what it returns is handed to the next version's `activate`. */
   deactivate?(ctx: PluginContext<Api>): State | Promise<State> | void | Promise<void>;
+  /** What dependent plugins reach through `ctx.plugins.get(name)`: an object of methods (and data). */
+  api?: object;
 }
 
 /**
@@ -67,11 +75,22 @@ export function pluginFromModule(namespace: ModuleNamespace, details: ErrorDetai
   }
   const activate = hookOf(source, 'activate', details, where);
   const deactivate = hookOf(source, 'deactivate', details, where);
+  const api = apiOf(source.api !== undefined ? source.api : namespace.api, details, source.api !== undefined ? where : 'export ');
   return {
     execute: execute as PluginDefinition['execute'],
     ...(activate ? { activate: activate as NonNullable<PluginDefinition['activate']> } : {}),
     ...(deactivate ? { deactivate: deactivate as NonNullable<PluginDefinition['deactivate']> } : {}),
+    ...(api ? { api } : {}),
   };
+}
+
+/** The exported API: undefined when there is none; an object or function, else a PluginLoadError. */
+function apiOf(api: unknown, details: ErrorDetails, where: string): object | undefined {
+  if (api === undefined) return undefined;
+  if (!isObject(api)) {
+    throw new PluginLoadError(`${label(details)}: ${where}api is ${api === null ? 'null' : typeof api}, expected an object of functions`, details);
+  }
+  return api;
 }
 
 /** Where a loaded plugin came from. */

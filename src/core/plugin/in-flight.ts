@@ -25,6 +25,17 @@ export class InFlight {
     if (this.#count === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
+  /** Notes that a call started; the returned function notes that it ended (once, however often it is called). */
+  hold(): () => void {
+    this.enter();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.leave();
+    };
+  }
+
   /** Resolves when no call is running, or after `graceMs`, whichever comes first. */
   idle(graceMs: number): Promise<void> {
     if (this.#count === 0) return Promise.resolve();

@@ -10,6 +10,7 @@ export * from './manifest.js';
 export { MANIFEST_FIELD_LIMITS } from './manifest-limits.js';
 export * from './versions.js';
 export * from './context.js';
+export * from './dependencies.js';
 export * from './definition.js';
 export { createDataUrlLoader, importFailure, memoizeByIntegrity, moduleDataUrl } from './loader.js';
 export { InFlight } from './in-flight.js';

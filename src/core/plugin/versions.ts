@@ -5,8 +5,10 @@
  * skipping yanked versions and (unless asked, or the range names one)
  * prereleases; an exact version is returned even when yanked, as the registry
  * still serves it. With a host version, versions whose `engines.host` the host
- * does not satisfy are skipped, and a CompatibilityError says so when nothing
- * else is left. Failures are ResolveErrors that list what is available.
+ * does not satisfy are skipped (the result lists the newer ones, with why),
+ * and a CompatibilityError says so when nothing else is left. Failures are
+ * ResolveErrors that list what is available; for a dependency, they name
+ * the plugin and version that asked (`requestedBy`).
  */
 import * as semver from '../semver.js';
 import type { PluginDocument, VersionEntry } from '../registry/index.js';
@@ -18,12 +20,23 @@ export interface ResolveOptions {
   includePrerelease?: boolean;
   /** The host API version: versions whose `engines.host` it does not satisfy are skipped. */
   hostVersion?: string;
+  /** The plugin (`name@version`) whose `dependencies` ask for this one; errors then read `a@1.0.0 requires b@^2: …`. */
+  requestedBy?: string;
+}
+
+/** A version newer than the one chosen that matched the request but that the host cannot run. */
+export interface SkippedVersion {
+  version: string;
+  /** Why: `needs host ^3.0.0, this host is 2.4.0`. */
+  reason: string;
 }
 
 /** The version resolveVersion chose, with its document entry. */
 export interface ResolvedVersion {
   version: string;
   entry: VersionEntry;
+  /** The newer versions that matched but whose `engines.host` refuses the host, newest first (absent when none). */
+  skipped?: SkippedVersion[];
 }
 
 /** The exact version a range names (`1.2.3`, `=1.2.3`, `v1.2.3`), or null. */
@@ -62,11 +75,16 @@ function requireHostVersion(hostVersion: string): string {
   return valid;
 }
 
-function incompatible(name: string, version: string, required: string, hostVersion: string, extra = ''): CompatibilityError {
+/** Why a version whose `engines.host` is `required` cannot run on `hostVersion`. */
+function hostProblem(required: string, hostVersion: string): string {
   const tooLong = required.length > MAX_HOST_RANGE_LENGTH;
   const problem = tooLong ? ` (longer than ${MAX_HOST_RANGE_LENGTH} characters)` : semver.validRange(required) === null ? ` (not a valid semver range)` : '';
   const shown = tooLong ? `${required.slice(0, 64)}…` : required;
-  return new CompatibilityError(`${name}@${version} needs host ${shown}${problem}, this host is ${hostVersion}${extra}`, required, hostVersion, {
+  return `needs host ${shown}${problem}, this host is ${hostVersion}`;
+}
+
+function incompatible(name: string, version: string, required: string, hostVersion: string, extra = '', asked = ''): CompatibilityError {
+  return new CompatibilityError(`${asked}${name}@${version} ${hostProblem(required, hostVersion)}${extra}`, required, hostVersion, {
     plugin: name,
     version,
   });
@@ -92,9 +110,9 @@ function publishedVersions(document: PluginDocument): string[] {
     .sort(semver.rcompare);
 }
 
-function notFound(name: string, message: string, available: string[], hint = ''): ResolveError {
+function notFound(name: string, message: string, available: string[], hint = '', subject = name): ResolveError {
   const list = available.length === 0 ? 'none' : available.join(', ');
-  return new ResolveError(`${name}: ${message} (available: ${list})${hint}`, available, { plugin: name });
+  return new ResolveError(`${subject}: ${message} (available: ${list})${hint}`, available, { plugin: name });
 }
 
 /** True when `version` is published, not yanked, and runs on the host (when one is given). */
@@ -105,13 +123,18 @@ function usable(document: PluginDocument, version: string, options: ResolveOptio
   return isCompatible(hostRangeOf(entry.manifest), requireHostVersion(options.hostVersion));
 }
 
+/** `a@1.0.0 requires b@^2: ` when a dependent asked, else nothing. */
+function askedBy(name: string, request: string, options: ResolveOptions): string {
+  return options.requestedBy === undefined ? '' : `${options.requestedBy} requires ${name}@${request}: `;
+}
+
 /** Returns the version if the host can run it, or throws CompatibilityError. */
-function accept(document: PluginDocument, version: string, options: ResolveOptions): ResolvedVersion {
+function accept(document: PluginDocument, version: string, options: ResolveOptions, request: string): ResolvedVersion {
   const entry = document.versions[version]!;
   if (options.hostVersion !== undefined) {
     const host = requireHostVersion(options.hostVersion);
     const required = hostRangeOf(entry.manifest);
-    if (!isCompatible(required, host)) throw incompatible(document.name, version, required!, host);
+    if (!isCompatible(required, host)) throw incompatible(document.name, version, required!, host, '', askedBy(document.name, request, options));
   }
   return { version, entry };
 }
@@ -129,17 +152,19 @@ function accept(document: PluginDocument, version: string, options: ResolveOptio
  */
 export function resolveVersion(document: PluginDocument, range: string, options: ResolveOptions = {}): ResolvedVersion {
   const name = document.name;
-  const all = publishedVersions(document);
-  if (all.length === 0) throw new ResolveError(`${name} has no published versions`, [], { plugin: name });
-  const available = all.filter((version) => !document.versions[version]!.yanked).reverse();
   const request = typeof range === 'string' ? range.trim() : '';
+  const asked = askedBy(name, request, options);
+  const subject = asked === '' ? name : asked.slice(0, -2);
+  const all = publishedVersions(document);
+  if (all.length === 0) throw new ResolveError(`${asked}${name} has no published versions`, [], { plugin: name });
+  const available = all.filter((version) => !document.versions[version]!.yanked).reverse();
 
   const exact = exactVersion(request);
   if (exact !== null) {
     if (document.versions[exact] === undefined) {
-      throw notFound(name, `version ${exact} is not published`, available);
+      throw notFound(name, `version ${exact} is not published`, available, '', subject);
     }
-    return accept(document, exact, options);
+    return accept(document, exact, options, request);
   }
 
   const tags = document.distTags;
@@ -148,12 +173,12 @@ export function resolveVersion(document: PluginDocument, range: string, options:
     const target = tags[request]!;
     const entry = document.versions[target];
     if (entry === undefined) {
-      throw notFound(name, `dist-tag "${request}" points at ${target}, which is not published`, available);
+      throw notFound(name, `dist-tag "${request}" points at ${target}, which is not published`, available, '', subject);
     }
     if (entry.yanked) {
-      throw notFound(name, `dist-tag "${request}" points at ${target}, which is yanked`, available);
+      throw notFound(name, `dist-tag "${request}" points at ${target}, which is yanked`, available, '', subject);
     }
-    return accept(document, target, options);
+    return accept(document, target, options, request);
   }
 
   let effective = request;
@@ -161,7 +186,7 @@ export function resolveVersion(document: PluginDocument, range: string, options:
   else if (semver.validRange(request) === null) {
     const known = Object.keys(tags);
     const hint = known.length === 0 ? '' : `; dist-tags: ${known.join(', ')}`;
-    throw new ResolveError(`${name}: "${request}" is neither a valid semver range nor a dist-tag${hint}`, available, { plugin: name });
+    throw new ResolveError(`${subject}: "${request}" is neither a valid semver range nor a dist-tag${hint}`, available, { plugin: name });
   }
 
   const satisfying = (version: string): boolean => semver.satisfies(version, effective, { includePrerelease: options.includePrerelease === true });
@@ -174,15 +199,18 @@ export function resolveVersion(document: PluginDocument, range: string, options:
     let hint = '';
     if (yanked.length > 0) hint += `; yanked: ${yanked.join(', ')}`;
     if (pre.length > 0) hint += `; prereleases ${pre.join(', ')} match with includePrerelease`;
-    throw notFound(name, `no version matches "${request}"`, available, hint);
+    throw notFound(name, asked === '' ? `no version matches "${request}"` : 'no version matches', available, hint, subject);
   }
 
-  if (options.hostVersion === undefined) return accept(document, matches[0]!, options);
+  if (options.hostVersion === undefined) return accept(document, matches[0]!, options, request);
   const host = requireHostVersion(options.hostVersion);
-  const compatible = matches.find((version) => isCompatible(hostRangeOf(document.versions[version]!.manifest), host));
-  if (compatible !== undefined) return accept(document, compatible, options);
+  const at = matches.findIndex((version) => isCompatible(hostRangeOf(document.versions[version]!.manifest), host));
+  if (at !== -1) {
+    const skipped = matches.slice(0, at).map((version) => ({ version, reason: hostProblem(hostRangeOf(document.versions[version]!.manifest)!, host) }));
+    return { ...accept(document, matches[at]!, options, request), ...(skipped.length > 0 ? { skipped } : {}) };
+  }
   const newest = matches[0]!;
   const required = hostRangeOf(document.versions[newest]!.manifest)!;
   const others = matches.length > 1 ? `; no version matching "${request}" runs on it` : '';
-  throw incompatible(name, newest, required, host, others);
+  throw incompatible(name, newest, required, host, others, asked);
 }

@@ -257,4 +257,23 @@ describe('createApiScope: what is wrapped', () => {
     await scope.release();
     expect(removed).toBe(0);
   });
+
+  it('runs beforeCall before every call and construction through the scope, and lets what it throws through', () => {
+    let open = true;
+    class Counter {
+      value = 0;
+    }
+    const api = { add: (a: number, b: number) => a + b, Counter, nested: { twice: (n: number) => n * 2 } };
+    const scope = createApiScope(api, undefined, {
+      beforeCall: () => {
+        if (!open) throw new Error('the call ended');
+      },
+    });
+    expect([scope.api.add(1, 2), scope.api.nested.twice(4), new scope.api.Counter().value]).toEqual([3, 8, 0]);
+    open = false;
+    expect(() => scope.api.add(1, 2)).toThrow('the call ended');
+    expect(() => scope.api.nested.twice(4)).toThrow('the call ended');
+    expect(() => new scope.api.Counter()).toThrow('the call ended');
+    expect(typeof scope.api.add).toBe('function');
+  });
 });

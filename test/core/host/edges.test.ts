@@ -33,7 +33,7 @@ describe('host edges', () => {
     const host = makeHost();
     const error = await host.load('app').catch((e: unknown) => e);
     expect(isResolveError(error)).toBe(true);
-    expect((error as Error).message).toBe('lib: a needs "^1" (resolved to 1.0.0) but b needs "^2"');
+    expect((error as Error).message).toBe('lib: a@1.0.0 needs "^1" (resolved to 1.0.0) but b@1.0.0 needs "^2"');
     expect(host.list()).toEqual([]);
   });
 

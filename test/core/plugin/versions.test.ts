@@ -100,6 +100,25 @@ describe('resolveVersion: ranges', () => {
   });
 });
 
+describe('resolveVersion: for a dependent (requestedBy)', () => {
+  it('names the plugin and version that asked, and the range it asked for', () => {
+    const options = { requestedBy: 'needs-newer@0.1.0' };
+    const render = documentOf({ '0.1.0': {}, '0.2.0': { yanked: true } }, { beta: '0.1.0' }, 'md-render');
+    expect(() => resolveVersion(render, '^2', options)).toThrow(
+      new ResolveError('needs-newer@0.1.0 requires md-render@^2: no version matches (available: 0.1.0)', ['0.1.0'], { plugin: 'md-render' }),
+    );
+    expect(() => resolveVersion(render, '0.3.0', options)).toThrow(
+      'needs-newer@0.1.0 requires md-render@0.3.0: version 0.3.0 is not published (available: 0.1.0)',
+    );
+    expect(() => resolveVersion(render, 'next', options)).toThrow(
+      'needs-newer@0.1.0 requires md-render@next: "next" is neither a valid semver range nor a dist-tag; dist-tags: beta',
+    );
+    expect(() => resolveVersion(documentOf({}, {}, 'md-render'), '^1', options)).toThrow(
+      'needs-newer@0.1.0 requires md-render@^1: md-render has no published versions',
+    );
+  });
+});
+
 describe('resolveVersion: exact versions', () => {
   it('returns an exact version, also a prerelease', () => {
     expect(resolve('1.0.0')).toBe('1.0.0');
@@ -191,6 +210,23 @@ describe('resolveVersion: host compatibility', () => {
     expect(resolveVersion(tagged, 'latest', { hostVersion: '1.4.0' }).version).toBe('1.1.0');
     expect(resolveVersion({ ...hosted, distTags: { latest: '2.0.0' } }, 'latest', { hostVersion: '2.0.0' }).version).toBe('1.3.0');
     expect(() => resolveVersion(tagged, 'latest', { hostVersion: '9.0.0' })).toThrow(CompatibilityError);
+  });
+
+  it('lists the newer matching versions it skipped for the host, with why', () => {
+    expect(resolveVersion(hosted, '~1.0 || ~1.1 || ~1.2', { hostVersion: '1.4.0' }).skipped).toEqual([
+      { version: '1.2.0', reason: 'needs host ^2.0.0, this host is 1.4.0' },
+    ]);
+    expect(resolveVersion(hosted, '^1', { hostVersion: '1.0.0' }).skipped).toBeUndefined();
+    expect(resolveVersion({ ...hosted, distTags: { latest: '2.0.0' } }, 'latest', { hostVersion: '2.0.0' }).skipped).toEqual([
+      { version: '2.0.0', reason: 'needs host >=3, this host is 2.0.0' },
+    ]);
+    expect(resolveVersion(hosted, '~1.0 || ~1.1 || ~1.2').skipped).toBeUndefined();
+  });
+
+  it('names the dependent that asked when nothing it accepts runs on the host', () => {
+    expect(() => resolveVersion(hosted, '^2', { hostVersion: '1.4.0', requestedBy: 'app@1.0.0' })).toThrow(
+      'app@1.0.0 requires hello@^2: hello@2.0.0 needs host >=3, this host is 1.4.0',
+    );
   });
 
   it('still prefers ResolveError when nothing matches the range at all', () => {
