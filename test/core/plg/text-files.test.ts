@@ -7,10 +7,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSizeLimitError } from '../../../src/core/errors/index.js';
-import { PACKAGE_TEXT_FILES, bytesToStream, collectBytes, gzip, isPackageError, packPlg, readPlg, streamFrom, writeTar } from '../../../src/core/plg/index.js';
+import {
+  PACKAGE_TEXT_FILES,
+  bytesToStream,
+  collectBytes,
+  gzip,
+  isPackageError,
+  packPlg,
+  readPlg,
+  streamFrom,
+  writeTar,
+  type PlgFile,
+} from '../../../src/core/plg/index.js';
 import { craftedPlg, plg, validEntries } from '../../registry-server/helpers.js';
 
 const encoder = new TextEncoder();
+
+/** plugin.json and the bundle of hello@1.0.0, as files to pack. */
+function baseFiles(): PlgFile[] {
+  return validEntries('hello', '1.0.0').map(({ path, content }) => ({ path, content: content ?? new Uint8Array() }));
+}
 
 async function refusal(bytes: Uint8Array): Promise<unknown> {
   return readPlg(bytesToStream(bytes)).then(
@@ -32,7 +48,7 @@ describe('package text files', () => {
 
   it('packs and reads back each one at its limit', async () => {
     const files = PACKAGE_TEXT_FILES.map(({ path, maxBytes }) => ({ path, content: 'é'.repeat(maxBytes / 2) }));
-    const read = await readPlg(bytesToStream(await plg([...validEntries('hello', '1.0.0'), ...files])));
+    const read = await readPlg(bytesToStream(await plg([...baseFiles(), ...files])));
     for (const { path, maxBytes } of PACKAGE_TEXT_FILES) expect(read.files.get(path)?.byteLength).toBe(maxBytes);
   });
 
@@ -41,7 +57,7 @@ describe('package text files', () => {
       const content = encoder.encode('x'.repeat(maxBytes + 1));
       let packError: unknown;
       try {
-        packPlg([...validEntries('hello', '1.0.0'), { path, content }]);
+        packPlg([...baseFiles(), { path, content }]);
       } catch (error) {
         packError = error;
       }
