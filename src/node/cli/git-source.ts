@@ -18,6 +18,8 @@ export interface GitSpec {
   url: string;
   /** The tag, branch or full commit hash after `#`. */
   ref: string;
+  /** The password and (for https) user name in the URL, hidden in messages. */
+  secrets: string[];
 }
 
 /** What a ref turned out to be. */
@@ -102,7 +104,8 @@ export function parseGitSpec(spec: string): GitSpec {
   try {
     url = new URL(location.slice(4));
   } catch {
-    throw new UsageError(`${shown} is not a valid URL`);
+    const hint = protocol === 'ssh:' ? ' (write git+ssh://git@host/owner/repo.git, with a "/" where scp-like URLs have ":")' : '';
+    throw new UsageError(`${shown} is not a valid URL${hint}`);
   }
   if (url.search !== '') throw new UsageError(`${shown}: a repository URL must not carry a query`);
   if (protocol === 'file:' && url.host !== '') throw new UsageError(`${shown}: a git+file:// URL names a local path (git+file:///path/to/repo)`);
@@ -113,9 +116,22 @@ export function parseGitSpec(spec: string): GitSpec {
   const problem = refProblem(ref);
   if (problem !== undefined) throw new UsageError(`${shown}: the ref ${JSON.stringify(ref.slice(0, 100))} ${problem}`);
   const fetchUrl = url.href;
+  const secrets = [url.password, safeDecode(url.password)];
   url.password = '';
-  if (protocol === 'https:') url.username = '';
-  return { fetchUrl, url: url.href, ref };
+  if (protocol === 'https:') {
+    secrets.push(url.username, safeDecode(url.username));
+    url.username = '';
+  }
+  return { fetchUrl, url: url.href, ref, secrets: secrets.filter((secret) => secret.length >= 3) };
+}
+
+/** A percent-decoded URL part, or the part itself when it does not decode. */
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 /** The environment git runs in: the caller's, without prompts, with ssh in batch mode and only https, ssh and file allowed. */
@@ -129,14 +145,21 @@ function gitEnv(env: Record<string, string | undefined>): Record<string, string 
   };
 }
 
-function git(args: readonly string[], cwd: string, options: GitRunOptions, what: string, timeoutMs = QUICK_TIMEOUT_MS, maxStdoutBytes = 1024 * 1024) {
+/** Hides the credentials of `spec.fetchUrl` in text git printed. */
+function redactor(spec: GitSpec): (text: string) => string {
+  return (text) => spec.secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(spec.fetchUrl).join(spec.url));
+}
+
+/** Runs git with the safe settings; `spec` hides its credentials in messages. */
+function git(args: readonly string[], cwd: string, options: GitRunOptions, what: string, timeoutMs = QUICK_TIMEOUT_MS, spec?: GitSpec) {
   return runProcess('git', [...GIT_CONFIG, ...args], {
     cwd,
     env: gitEnv(options.env),
     timeoutMs,
-    maxStdoutBytes,
+    maxStdoutBytes: 1024 * 1024,
     what,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(spec ? { redact: redactor(spec) } : {}),
   });
 }
 
@@ -150,7 +173,7 @@ export async function resolveRef(spec: GitSpec, cwd: string, allowBranch: boolea
   if (FULL_COMMIT.test(spec.ref.toLowerCase())) return { kind: 'commit', commit: spec.ref.toLowerCase() };
   const tag = `refs/tags/${spec.ref}`;
   const branch = `refs/heads/${spec.ref}`;
-  const { stdout } = await git(['ls-remote', '--', spec.fetchUrl, tag, branch], cwd, options, `git ls-remote ${spec.url}`);
+  const { stdout } = await git(['ls-remote', '--', spec.fetchUrl, tag, branch], cwd, options, `git ls-remote ${spec.url}`, QUICK_TIMEOUT_MS, spec);
   const refs = new Map<string, string>();
   for (const line of stdout.split('\n')) {
     const [hash, name] = line.split('\t');
@@ -187,7 +210,7 @@ export async function checkOut(spec: GitSpec, dir: string, allowBranch: boolean,
   const refspec = resolved.kind === 'tag' ? `refs/tags/${spec.ref}` : resolved.kind === 'branch' ? `refs/heads/${spec.ref}` : spec.ref.toLowerCase();
   let target = 'FETCH_HEAD';
   try {
-    await git(['fetch', '--quiet', '--no-tags', '--depth', '1', '--', spec.fetchUrl, refspec], dir, options, fetchWhat, fetchTimeout);
+    await git(['fetch', '--quiet', '--no-tags', '--depth', '1', '--', spec.fetchUrl, refspec], dir, options, fetchWhat, fetchTimeout, spec);
   } catch (error) {
     if (resolved.kind !== 'commit' || options.signal?.aborted) throw error;
     await git(
@@ -196,6 +219,7 @@ export async function checkOut(spec: GitSpec, dir: string, allowBranch: boolean,
       options,
       fetchWhat,
       fetchTimeout,
+      spec,
     );
     target = refspec;
     const has = await git(['cat-file', '-t', '--', target], dir, options, 'git cat-file').then(

@@ -21,6 +21,8 @@ export interface RunProcessOptions {
   signal?: AbortSignal;
   /** What it does, for messages: `git fetch of https://example.com/repo.git`. */
   what: string;
+  /** Applied to its stderr before a message quotes it (to hide credentials it may echo). */
+  redact?: (text: string) => string;
 }
 
 /** What a program printed on stdout, and the last lines of its stderr. */
@@ -111,7 +113,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         return;
       }
       const why = failure ?? (signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
-      const said = tail(stderr);
+      const said = tail(options.redact === undefined ? stderr : options.redact(stderr));
       reject(new BuildError(`${options.what}: ${why}${said === '' ? '' : `: ${said}`}`));
     });
   });

@@ -165,6 +165,19 @@ describe('plughub build git+file://…#ref', () => {
     expect(await gitTemps()).toEqual(temps);
   });
 
+  it('never prints the credentials of a URL, even when git fails on it', async () => {
+    const cwd = await tempDir();
+    const result = await cli(['build', 'git+https://ada:s3cret-token@127.0.0.1:9/acme/hello.git#v0.1.0'], { cwd, env: await environment() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('plughub: git ls-remote https://127.0.0.1:9/acme/hello.git: exited with code 128');
+    expect(result.stderr).not.toContain('s3cret-token');
+    expect(result.stderr).not.toContain('ada');
+    const scp = await cli(['build', 'git+ssh://git@example.com:acme/hello.git#v1'], { cwd });
+    expect(scp.stderr).toBe(
+      'plughub: "git+ssh://git@example.com:acme/hello.git" is not a valid URL (write git+ssh://git@host/owner/repo.git, with a "/" where scp-like URLs have ":")\n',
+    );
+  });
+
   it('refuses a project with package.json but no lockfile, and one with no plugin.json', async () => {
     const cwd = await tempDir();
     const env = await environment();
