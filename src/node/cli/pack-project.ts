@@ -9,11 +9,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readPlg, packPlg, bytesToStream, checkTextFileSize, type PlgFile } from '../../core/plg/index.js';
+import { readPlg, packPlg, bytesToStream, packageTextFile, type PlgFile } from '../../core/plg/index.js';
 import type { Manifest } from '../../core/plugin/index.js';
 import { buildPlugin, type BuildOptions, type BuildResult } from './build-plugin.js';
 import { needsBuild, projectId, readBundle, type PluginProject } from './project.js';
-import { UsageError } from '../../core/errors/index.js';
+import { SizeLimitError, UsageError } from '../../core/errors/index.js';
 
 /** When to build before packing: always, or when the bundle is missing or older than its sources. */
 export type BuildPolicy = 'always' | 'if-stale';
@@ -51,13 +51,11 @@ async function mtimeOf(path: string): Promise<number | undefined> {
 /** Reads a text file to pack, refusing one over its package limit before reading it whole. */
 async function readTextFile(project: PluginProject, path: string, file: string): Promise<Uint8Array> {
   const { size } = await stat(file);
-  try {
-    checkTextFileSize(path, size);
-  } catch (error) {
-    throw new UsageError(`${projectId(project)}: ${file} has ${size} bytes: ${(error as Error).message}; shorten it, or move it out of the project`, {
+  const max = packageTextFile(path)?.maxBytes ?? Number.POSITIVE_INFINITY;
+  if (size > max) {
+    throw new SizeLimitError(`${projectId(project)}: ${file} has ${size} bytes, more than the ${max} a package's ${path} may have: shorten it`, max, {
       plugin: project.manifest.name,
       version: project.manifest.version,
-      cause: error,
     });
   }
   return new Uint8Array(await readFile(file));
