@@ -119,6 +119,19 @@ describe('plughub build git+file://…#ref', () => {
     expect((await readdir(join(cwd, 'out'))).sort()).toEqual(['hello-0.1.0.js', 'hello-0.1.0.js.map', 'hello-0.1.0.plg']);
   });
 
+  it('builds a commit that is no branch or tag tip from a server that will not send it alone (protocol v0)', async () => {
+    const { dir: repo, commit: first } = await repository();
+    await writeTree(repo, { 'README.md': '# hello, again\n' });
+    git(repo, 'commit', '--quiet', '--all', '--message', 'a newer README');
+    const cwd = await tempDir();
+    const env = { ...(await environment()), GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.version', GIT_CONFIG_VALUE_0: '0' };
+    const built = await cli(['build', `git+file://${repo}#${first}`, '--json'], { cwd, env });
+    expect(built.code).toBe(0);
+    expect(JSON.parse(built.stdout).origin).toEqual({ type: 'git', url: `file://${repo}`, commit: first });
+    const plg = await readPlg(bytesToStream(new Uint8Array(await readFile(join(cwd, 'hello-0.1.0.plg')))));
+    expect(new TextDecoder().decode(plg.files.get('README.md'))).toBe('# hello\n');
+  });
+
   it('refuses a branch unless --allow-branch, and says so when it builds one', async () => {
     const { dir: repo, commit } = await repository();
     const cwd = await tempDir();
