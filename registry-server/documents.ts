@@ -1,7 +1,8 @@
 /**
  * Pure functions over plugin documents (the shape in src/core/registry/document.ts):
- * add a version, yank or restore one, pick `distTags.latest`, and summarize
- * a document for the plugin list. Storage drivers and routes share them.
+ * add a version, yank or restore one, pick `distTags.latest`, summarize
+ * a document for the plugin list, and find a text file kept with a version.
+ * Storage drivers and routes share them.
  */
 import * as semver from '../src/core/semver.js';
 import type { PluginDocument, PluginSummary, VersionEntry } from '../src/core/registry/index.js';
@@ -10,6 +11,31 @@ import { MANIFEST_FIELD_LIMITS } from '../src/core/plugin/index.js';
 /** The content-addressed URL of a blob, relative to the registry. */
 export function blobPath(hex: string): string {
   return `/v1/blobs/sha256/${hex}`;
+}
+
+/** A text file kept with a version (README.md, CHANGELOG.md, LICENSE): its blob's integrity, size and URL, as `dist` has them. */
+export interface VersionFile {
+  integrity: string;
+  size: number;
+  url: string;
+}
+
+/** A version entry as the registry stores it: `files` holds the package's text files, by path. */
+export type StoredVersionEntry = VersionEntry & { files?: Record<string, VersionFile> };
+
+const BLOB_URL = /^\/v1\/blobs\/sha256\/([0-9a-f]{64})$/;
+
+/**
+ * The blob digest (hex) of `file` kept with `version` in a document, or
+ * undefined when the version, or the file, or a well-formed reference to it
+ * is not there (a damaged document answers 404 rather than 500).
+ */
+export function versionFileHex(document: PluginDocument, version: string, file: string): string | undefined {
+  const entry = Object.hasOwn(document.versions ?? {}, version) ? (document.versions[version] as StoredVersionEntry) : undefined;
+  const files = entry?.files;
+  if (typeof files !== 'object' || files === null || !Object.hasOwn(files, file)) return undefined;
+  const url = (files[file] as { url?: unknown } | undefined)?.url;
+  return typeof url === 'string' ? BLOB_URL.exec(url)?.[1] : undefined;
 }
 
 /**

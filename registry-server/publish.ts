@@ -1,19 +1,20 @@
 /**
  * Publishing one version: unpack and check the `.plg` upload while it
  * streams (limits, entries, plugin.json), make sure it is the name and version
- * the URL says, compute the bundle's integrity on the server, then — under
- * the plugin's lock — refuse an existing version, build and serialize the
- * new document (refusing one over MAX_DOCUMENT_BYTES or with more than
- * MAX_DOCUMENT_VERSIONS versions), and only then store
- * the blob and commit the document. Everything that can refuse the upload
+ * the URL says, compute the integrity of the bundle and of the package's
+ * README.md, CHANGELOG.md and LICENSE on the server, then — under the
+ * plugin's lock — refuse an existing version, build and serialize the new
+ * document (refusing one over MAX_DOCUMENT_BYTES or with more than
+ * MAX_DOCUMENT_VERSIONS versions), and only then store the blobs (the text
+ * files are kept content-addressed like the bundle, referred to from the
+ * version's `files`) and commit the document. Everything that can refuse the upload
  * runs before the first write, so a refused publish leaves storage as it
  * was; only a crash between the blob and the commit leaves an orphan blob,
  * which garbage collection (storage/gc.ts) removes.
  */
-import type { VersionEntry } from '../src/core/registry/index.js';
 import { computeIntegrity, integrityToHex } from '../src/core/integrity.js';
-import { readPlg } from '../src/core/plg/index.js';
-import { addVersion, blobPath } from './documents.js';
+import { PACKAGE_TEXT_FILES, readPlg, type PlgPackage } from '../src/core/plg/index.js';
+import { addVersion, blobPath, type StoredVersionEntry, type VersionFile } from './documents.js';
 import { HttpError } from './http/errors.js';
 import type { ResolvedOptions } from './options.js';
 import { parseDocument, prepareDocument } from './storage/snapshot.js';
@@ -71,7 +72,7 @@ export async function publishVersion(
   version: string,
   body: ReadableStream<Uint8Array>,
   authorSignatures: readonly SentAuthorSignature[] = [],
-): Promise<VersionEntry> {
+): Promise<StoredVersionEntry> {
   const { storage, limits } = options;
   const stored = await storage.getDocument(name);
   if (stored !== undefined && stored.bytes.byteLength <= PRECHECK_DOCUMENT_BYTES && hasVersion(stored.bytes, version)) {
@@ -85,13 +86,15 @@ export async function publishVersion(
   const integrity = await computeIntegrity(plg.bundle);
   const { hex } = integrityToHex(integrity);
   const signatures = await verifyAuthorSignatures(authorSignatures, name, version, integrity, plg.manifestJson);
+  const textFiles = await textFilesOf(plg);
   const now = options.now();
-  const entry: VersionEntry = {
-    manifest: plg.manifestJson as VersionEntry['manifest'],
+  const entry: StoredVersionEntry = {
+    manifest: plg.manifestJson as StoredVersionEntry['manifest'],
     dist: { integrity, size: plg.bundle.byteLength, url: blobPath(hex) },
     publishedAt: new Date(now).toISOString(),
     yanked: false,
     ...(signatures.length > 0 ? { authorSignatures: signatures } : {}),
+    ...(textFiles.length > 0 ? { files: Object.fromEntries(textFiles.map(({ path, file }) => [path, file])) } : {}),
   };
   await storage.updateDocument(name, async (current) => {
     if (current?.versions[version] !== undefined) throw versionExists(name, version);
@@ -114,9 +117,23 @@ export async function publishVersion(
         { extra: { limit: MAX_DOCUMENT_BYTES } },
       );
     }
+    for (const text of textFiles) await storage.putBlob('sha256', text.hex, text.bytes);
     await storage.putBlob('sha256', hex, plg.bundle);
     return next;
   });
   options.log({ level: 'info', message: `published ${name}@${version} (${entry.dist.size} bytes, ${integrity})` });
   return entry;
+}
+
+/** The package's README.md, CHANGELOG.md and LICENSE (readPlg checked their size and encoding), with their blob references. */
+async function textFilesOf(plg: PlgPackage): Promise<{ path: string; file: VersionFile; hex: string; bytes: Uint8Array }[]> {
+  const found = [];
+  for (const { path } of PACKAGE_TEXT_FILES) {
+    const bytes = plg.files.get(path);
+    if (bytes === undefined) continue;
+    const integrity = await computeIntegrity(bytes);
+    const { hex } = integrityToHex(integrity);
+    found.push({ path, hex, bytes, file: { integrity, size: bytes.byteLength, url: blobPath(hex) } });
+  }
+  return found;
 }

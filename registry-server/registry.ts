@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { HttpError, toHttpError } from './http/errors.js';
 import { CORS_READ_HEADERS, bytesResponse, jsonResponse } from './http/responses.js';
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './options.js';
-import { getBlob, getDocument, health, listPlugins } from './routes/read.js';
+import { getBlob, getDocument, getVersionFile, health, listPlugins } from './routes/read.js';
 import { getKeys, getKeysVersion, getListPage } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
 import { isStoredDocumentError } from './storage/errors.js';
@@ -40,6 +40,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   app.get('/healthz', health(resolved));
   app.get('/v1/plugins', listPlugins(resolved));
   app.get('/v1/plugins/:name', getDocument(resolved));
+  app.get('/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
   app.get('/v1/blobs/:algorithm/:hex', getBlob(resolved));
   app.get('/v1/keys', getKeys(resolved));
   app.get('/v1/keys/:version', getKeysVersion(resolved));

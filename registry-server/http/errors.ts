@@ -25,6 +25,7 @@ export type RegistryErrorCode =
   | 'E_DUPLICATE_ENTRY'
   | 'E_MISSING_MANIFEST'
   | 'E_MISSING_BUNDLE'
+  | 'E_BAD_TEXT_FILE'
   | 'E_MANIFEST'
   | 'E_MISMATCH'
   | 'E_BAD_SIGNATURE'

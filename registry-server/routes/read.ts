@@ -1,16 +1,20 @@
 /**
  * The read routes, open to anyone: the plugin list and search, a plugin's
  * document (ETag, 304 on If-None-Match, one minute of caching), a blob
- * (immutable, cached for a year) and the health check. Every answer carries
+ * (immutable, cached for a year), a version's README.md, CHANGELOG.md or
+ * LICENSE (as text, immutable too) and the health check. Every answer carries
  * the CORS headers that let browsers on other origins read it.
  */
 import type { Context } from 'hono';
-import type { PluginSummary } from '../../src/core/registry/index.js';
+import { PACKAGE_TEXT_FILES } from '../../src/core/plg/index.js';
+import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
+import { versionFileHex } from '../documents.js';
 import { HttpError } from '../http/errors.js';
 import { requestHeader } from '../http/request-header.js';
 import { CORS_READ_HEADERS, bytesReader, jsonResponse } from '../http/responses.js';
 import type { ResolvedOptions } from '../options.js';
-import { integerQuery, pluginNameParam } from './params.js';
+import { parseDocument } from '../storage/snapshot.js';
+import { integerQuery, pluginNameParam, versionParam } from './params.js';
 import { envelopeReader, varyOf, wantsEnvelope } from './trust.js';
 
 const DOCUMENT_CACHE = 'public, max-age=60';
@@ -55,6 +59,45 @@ export function getBlob(options: ResolvedOptions) {
     const hex = c.req.param('hex') ?? '';
     const bytes = algorithm === 'sha256' && BLOB_HEX.test(hex) ? await options.storage.getBlob(algorithm, hex) : undefined;
     if (bytes === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no blob ${algorithm}/${hex.slice(0, 80)} is stored here`);
+    return reader(c.req.raw, bytes, `"sha256-${hex}"`);
+  };
+}
+
+/** What a text file route adds: no sniffing, and nothing a browser would run if the file were opened as a page. */
+const TEXT_FILE_HEADERS = {
+  'cache-control': BLOB_CACHE,
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; sandbox",
+};
+
+/**
+ * GET /v1/plugins/:name/:version/files/:file — README.md or CHANGELOG.md
+ * (text/markdown) or LICENSE (text/plain) as the version's package carried
+ * it, UTF-8. A version without that file, an unknown file name, plugin or
+ * version are 404s. A document is parsed once per stored snapshot.
+ */
+export function getVersionFile(options: ResolvedOptions) {
+  const readers = new Map(PACKAGE_TEXT_FILES.map((file) => [file.path, bytesReader(TEXT_FILE_HEADERS, file.contentType)]));
+  const parsed = new WeakMap<Uint8Array, PluginDocument>();
+  return async (c: Context): Promise<Response> => {
+    const name = pluginNameParam(c);
+    const version = versionParam(c);
+    const file = c.req.param('file') ?? '';
+    const reader = readers.get(file);
+    if (reader === undefined) {
+      const known = PACKAGE_TEXT_FILES.map((known) => known.path).join(', ');
+      throw new HttpError(404, 'E_NOT_FOUND', `${JSON.stringify(file.slice(0, 80))} is not a file a version keeps (${known})`);
+    }
+    const snapshot = await options.storage.getDocument(name);
+    if (snapshot === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no plugin named ${name} is published here`);
+    let document = parsed.get(snapshot.bytes);
+    if (document === undefined) {
+      document = parseDocument(snapshot.bytes);
+      parsed.set(snapshot.bytes, document);
+    }
+    const hex = versionFileHex(document, version, file);
+    const bytes = hex === undefined ? undefined : await options.storage.getBlob('sha256', hex);
+    if (hex === undefined || bytes === undefined) throw new HttpError(404, 'E_NOT_FOUND', `${name}@${version} has no ${file} here`);
     return reader(c.req.raw, bytes, `"sha256-${hex}"`);
   };
 }

@@ -2,7 +2,8 @@
  * The error a `.plg` package raises when its bytes are not a package plughub
  * accepts: not gzip, a corrupt or truncated tar, an entry that is not a
  * regular file or directory, an unsafe or duplicate path, no plugin.json, or
- * a manifest whose bundle is missing. Size limits raise the core
+ * a manifest whose bundle is missing, a README, CHANGELOG or LICENSE that is
+ * not UTF-8. Size limits raise the core
  * SizeLimitError instead, and an invalid plugin.json the core ManifestError.
  */
 import { PlughubError, registerErrorName, type ErrorDetails } from '../errors/index.js';
@@ -20,7 +21,9 @@ export type PackageErrorCode =
   /** No plugin.json at the root of the package. */
   | 'E_MISSING_MANIFEST'
   /** plugin.json names a bundle (`source.path`) the package does not hold. */
-  | 'E_MISSING_BUNDLE';
+  | 'E_MISSING_BUNDLE'
+  /** README.md, CHANGELOG.md or LICENSE is not UTF-8 text. */
+  | 'E_BAD_TEXT_FILE';
 
 /** A `.plg` package (or the tar inside it) that plughub refuses. */
 export class PackageError extends PlughubError {

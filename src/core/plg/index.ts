@@ -11,4 +11,5 @@ export { DEFAULT_PLG_LIMITS, bytesToStream, packPlg, readPlg, type PlgFile, type
 export { ErrorLatch, byteLimit, collectBytes, concatBytes, guardSource, iterateBytes, streamFrom, type ByteSource } from './streams.js';
 export { BLOCK_SIZE, type TarEntryType } from './tar-format.js';
 export { MAX_EXTENSION_BYTES, readTar, type TarEntry, type TarReadLimits } from './tar-reader.js';
+export { PACKAGE_TEXT_FILES, checkTextFile, checkTextFileSize, packageTextFile, type PackageTextFile } from './text-files.js';
 export { writeTar, type TarWriteEntry } from './tar-writer.js';

@@ -4,7 +4,9 @@
  * checked while the bytes flow (compressed size, each file, plugin.json, the
  * unpacked total, the entry count), refuses anything but regular files and
  * directories, unsafe and duplicate paths, validates plugin.json with the
- * core schema and checks that the bundle it names is there. `packPlg` writes
+ * core schema, checks that the bundle it names is there and that README.md,
+ * CHANGELOG.md and LICENSE, when present, are UTF-8 within their limits
+ * (text-files.ts). `packPlg` writes
  * one from files in memory (the CLI's `pack`, and tests).
  */
 import { ManifestError, PlughubError, SizeLimitError } from '../errors/index.js';
@@ -14,6 +16,7 @@ import { gunzip, gzip } from './gzip.js';
 import { EntryPathSet, normalizeEntryPath, shownPath } from './paths.js';
 import { ErrorLatch, byteLimit, coalesce, concatBytes, guardSource, streamFrom, type ByteSource } from './streams.js';
 import { readTar } from './tar-reader.js';
+import { checkTextFile, checkTextFileSize } from './text-files.js';
 import { writeTar, type TarWriteEntry } from './tar-writer.js';
 
 /** The size limits a package must stay within, in bytes (entries: a count). */
@@ -111,9 +114,12 @@ async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<
         limits.maxManifestBytes,
       );
     }
+    checkTextFileSize(path, entry.size);
     const chunks: Uint8Array[] = [];
     for await (const chunk of entry.content()) chunks.push(chunk.slice());
-    files.set(path, concatBytes(chunks, entry.size));
+    const content = concatBytes(chunks, entry.size);
+    checkTextFile(path, content);
+    files.set(path, content);
   }
   return files;
 }
@@ -155,8 +161,9 @@ export interface PlgFile {
 /**
  * Writes a `.plg` package stream from files: plugin.json first, then the rest
  * in path order, with directories implied (no directory entries) and fixed
- * timestamps so that the same files always give the same bytes. Paths are
- * checked with the same rules the reader applies.
+ * timestamps so that the same files always give the same bytes. Paths and
+ * the text files (README.md, CHANGELOG.md, LICENSE) are checked with the
+ * same rules the reader applies.
  */
 export function packPlg(files: Iterable<PlgFile>): ReadableStream<Uint8Array> {
   const paths = new EntryPathSet();
@@ -166,7 +173,9 @@ export function packPlg(files: Iterable<PlgFile>): ReadableStream<Uint8Array> {
     const path = normalizeEntryPath(file.path);
     if (path === '') throw new PackageError('a file to pack has an empty path', 'E_UNSAFE_ENTRY');
     paths.add(path, false);
-    entries.push({ path, content: typeof file.content === 'string' ? encoder.encode(file.content) : file.content });
+    const content = typeof file.content === 'string' ? encoder.encode(file.content) : file.content;
+    checkTextFile(path, content);
+    entries.push({ path, content });
   }
   entries.sort((a, b) => rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return gzip(writeTar(entries));

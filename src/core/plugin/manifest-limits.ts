@@ -36,6 +36,10 @@ export const MANIFEST_FIELD_LIMITS = Object.freeze({
   routes: 64,
   /** Each route's `route`. */
   route: 1024,
+  /** `origin.url`: the repository a version was built from. */
+  originUrl: 2048,
+  /** `origin.ref`: the tag (or branch) it was built at. */
+  originRef: 256,
 });
 
 /**

@@ -41,6 +41,23 @@ function describeSourcePath(path: string): string | undefined {
   return undefined;
 }
 
+/** The schemes a built-from repository may have (`origin.url`). */
+const ORIGIN_PROTOCOLS = new Set(['https:', 'http:', 'ssh:', 'git:', 'file:']);
+
+/** Why an `origin.url` is unusable, or undefined: it must be a repository URL with no password, no user for http(s), no query or fragment. */
+function describeOriginUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL';
+  }
+  if (!ORIGIN_PROTOCOLS.has(url.protocol)) return `must be an https, http, ssh, git or file URL, not ${url.protocol}`;
+  if (url.password !== '' || ((url.protocol === 'https:' || url.protocol === 'http:') && url.username !== '')) return 'must not carry credentials';
+  if (url.search !== '' || url.hash !== '') return 'must not carry a query or a fragment';
+  return undefined;
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -166,6 +183,19 @@ function schemaWith(LIMITS: FieldLimits) {
       ),
     ),
     http_services: z.optional(httpServicesSchema),
+    origin: z.optional(
+      z.object({
+        type: z.literal('git', { error: 'must be "git"' }),
+        url: bounded(LIMITS.originUrl).check(
+          z.superRefine((url, ctx) => {
+            const reason = describeOriginUrl(url);
+            if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
+          }),
+        ),
+        commit: z.string().check(z.regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, { error: 'must be a full commit hash (40 or 64 lowercase hex digits)' })),
+        ref: z.optional(bounded(LIMITS.originRef).check(z.minLength(1, { error: 'must not be empty' }))),
+      }),
+    ),
   });
 }
 

@@ -4,14 +4,17 @@
  * dependencies are inlined (node-resolve, CommonJS converted), TypeScript,
  * JSX and JSON imports are compiled by esbuild (no type checking), dynamic imports are inlined
  * so the bundle is a single file, and `node:` built-ins stay imports (such a
- * plugin runs in Node only). `definePlugin` imported from `plughub` or
+ * plugin runs in Node only). With `minify`, esbuild minifies the bundle
+ * (whose size before and after is reported); with `sourcemap`, a source map
+ * is written beside it as `<bundle>.map` (a stale one is removed when a build
+ * writes none). `definePlugin` imported from `plughub` or
  * `plughub/core` is replaced by an inline identity function, so a plugin
  * project does not need plughub installed to build. An import that cannot be
  * resolved fails the build with the file and the module it names.
  */
 import { builtinModules } from 'node:module';
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Plugin, RollupError, RollupLog } from 'rollup';
 import { PlughubError, registerErrorName } from '../../core/errors/index.js';
 import { importOptionalPackages } from './optional-packages.js';
@@ -23,8 +26,22 @@ export interface BuildResult {
   path: string;
   /** Its size in bytes. */
   bytes: number;
+  /** With `minify`: the size the bundle would have had without it. */
+  unminifiedBytes?: number;
+  /** With `sourcemap`: absolute path of the source map (`<bundle>.map`). */
+  sourcemapPath?: string;
   /** Rollup's warnings, one line each (unresolved imports are errors, not warnings). */
   warnings: string[];
+}
+
+/** How to build. */
+export interface BuildOptions {
+  /** Minify the bundle with esbuild (identifiers, whitespace, syntax). */
+  minify?: boolean;
+  /** Write a source map beside the bundle, as `<bundle>.map`, referred to by a `sourceMappingURL` comment. */
+  sourcemap?: boolean;
+  /** Write the bundle here instead of at the project's `source.path` (absolute). */
+  bundlePath?: string;
 }
 
 /** The plugin build failed; the message names the file, line and the problem. */
@@ -57,19 +74,19 @@ function isExternal(id: string): boolean {
 }
 
 /**
- * Builds the project's bundle at its `source.path`. Throws BuildError when
- * the project has no source entry, an import cannot be resolved, or the
- * source does not compile.
+ * Builds the project's bundle at its `source.path` (or `options.bundlePath`).
+ * Throws BuildError when the project has no source entry, an import cannot
+ * be resolved, or the source does not compile.
  *
- * @example const { path, bytes } = await buildPlugin(await readProject('.', process.cwd()));
+ * @example const { path, bytes } = await buildPlugin(await readProject('.', process.cwd()), { minify: true });
  */
-export async function buildPlugin(project: PluginProject): Promise<BuildResult> {
+export async function buildPlugin(project: PluginProject, options: BuildOptions = {}): Promise<BuildResult> {
   const id = `${project.manifest.name}@${project.manifest.version}`;
   const details = { plugin: project.manifest.name, version: project.manifest.version };
   if (!project.entry) {
     throw new BuildError(`${id}: ${project.dir} has no src/index.ts, src/index.mts, src/index.js or src/index.mjs to build`, details);
   }
-  const [{ rollup }, { nodeResolve }, { default: commonjs }, { default: esbuild }] = await importOptionalPackages(`building ${id} (plughub build)`, [
+  const [{ rollup }, { nodeResolve }, { default: commonjs }, { default: esbuild, minify: esbuildMinify }] = await importOptionalPackages(`building ${id} (plughub build)`, [
     'rollup',
     '@rollup/plugin-node-resolve',
     '@rollup/plugin-commonjs',
@@ -81,7 +98,11 @@ export async function buildPlugin(project: PluginProject): Promise<BuildResult> 
     (info) => info.isFile(),
     () => false,
   );
+  const bundlePath = options.bundlePath ?? project.bundlePath;
+  const sourcemap = options.sourcemap === true;
+  const mapPath = `${bundlePath}.map`;
   const warnings: string[] = [];
+  let unminifiedBytes: number | undefined;
   const where = (path: string | undefined) => (path ? relative(project.dir, path) || path : project.dir);
   let bundle;
   try {
@@ -98,7 +119,7 @@ export async function buildPlugin(project: PluginProject): Promise<BuildResult> 
           exclude: /node_modules[\\/].*\.[cm]?jsx?$/,
           loaders: { '.json': 'json' },
           target: 'es2022',
-          sourceMap: false,
+          sourceMap: sourcemap,
           minify: false,
           tsconfig: hasTsconfig ? tsconfig : false,
         }),
@@ -114,22 +135,38 @@ export async function buildPlugin(project: PluginProject): Promise<BuildResult> 
         if (level === 'warn' && !QUIET.has(log.code ?? '')) warnings.push(`${log.id ? `${where(log.id)}: ` : ''}${log.message}`);
       },
     });
-    await mkdir(dirname(project.bundlePath), { recursive: true });
-    const output = await bundle.write({ file: project.bundlePath, format: 'es', inlineDynamicImports: true, sourcemap: false });
-    if (output.output.length > 1) {
-      const extra = output.output
-        .slice(1)
-        .map((item) => item.fileName)
-        .join(', ');
-      warnings.push(`the build also wrote ${extra}; only ${project.manifest.source.path} is packed`);
+    const outputOptions = { file: bundlePath, format: 'es', inlineDynamicImports: true, sourcemap } as const;
+    if (options.minify === true) {
+      const plain = await bundle.generate({ ...outputOptions, sourcemap: false });
+      unminifiedBytes = plain.output.reduce((sum, item) => sum + (item.type === 'chunk' ? Buffer.byteLength(item.code) : 0), 0);
+    }
+    await mkdir(dirname(bundlePath), { recursive: true });
+    const output = await bundle.write({
+      ...outputOptions,
+      plugins: options.minify === true ? [esbuildMinify({ target: 'es2022', sourceMap: sourcemap })] : [],
+    });
+    if (!sourcemap) await rm(mapPath, { force: true });
+    const extra = output.output
+      .slice(1)
+      .map((item) => item.fileName)
+      .filter((name) => !(sourcemap && name === basename(mapPath)));
+    if (extra.length > 0) {
+      const extraNames = extra.join(', ');
+      warnings.push(`the build also wrote ${extraNames}; only ${project.manifest.source.path} is packed`);
     }
   } catch (error) {
     throw new BuildError(`${id}: build failed: ${describe(error as RollupError, where)}`, { ...details, cause: error });
   } finally {
     await bundle?.close();
   }
-  const { size } = await stat(project.bundlePath);
-  return { path: project.bundlePath, bytes: size, warnings };
+  const { size } = await stat(bundlePath);
+  return {
+    path: bundlePath,
+    bytes: size,
+    ...(unminifiedBytes !== undefined ? { unminifiedBytes } : {}),
+    ...(sourcemap ? { sourcemapPath: mapPath } : {}),
+    warnings,
+  };
 }
 
 /** What to do about a bare import that does not resolve. */

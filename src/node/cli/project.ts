@@ -2,13 +2,29 @@
  * A plugin project on disk, as `build`, `pack`, `publish` and `run` see it:
  * a folder with plugin.json (validated with the core schema), a source entry
  * (`src/index.ts`, `.mts`, `.js` or `.mjs`) when the bundle is built here,
- * the bundle at `source.path`, and an optional README. Errors name the folder
- * or file that is wrong and say what to do.
+ * the bundle at `source.path`, and the optional README.md, CHANGELOG.md and
+ * LICENSE (or LICENSE.md, LICENSE.txt) that a package carries. Errors name
+ * the folder or file that is wrong and say what to do.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ManifestError, UsageError } from '../../core/errors/index.js';
 import { parseManifest, type Manifest } from '../../core/plugin/index.js';
+
+/** Where each package text file is looked for in a project, in this order; the first found is packed under the package path. */
+const TEXT_FILE_CANDIDATES: readonly { path: string; candidates: readonly string[] }[] = [
+  { path: 'README.md', candidates: ['README.md'] },
+  { path: 'CHANGELOG.md', candidates: ['CHANGELOG.md'] },
+  { path: 'LICENSE', candidates: ['LICENSE', 'LICENSE.md', 'LICENSE.txt'] },
+];
+
+/** A text file of the project that goes into its package. */
+export interface ProjectTextFile {
+  /** Its path in the package: `README.md`, `CHANGELOG.md` or `LICENSE`. */
+  path: string;
+  /** Its absolute path on disk. */
+  file: string;
+}
 
 /** The source files `plughub build` looks for, in this order. */
 const ENTRY_CANDIDATES = ['src/index.ts', 'src/index.mts', 'src/index.js', 'src/index.mjs'] as const;
@@ -25,8 +41,8 @@ export interface PluginProject {
   entry?: string;
   /** Absolute path of the bundle (`source.path`). */
   bundlePath: string;
-  /** Absolute path of README.md, when present. */
-  readme?: string;
+  /** README.md, CHANGELOG.md and LICENSE, those the project has. */
+  textFiles: ProjectTextFile[];
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -43,6 +59,21 @@ async function findEntry(dir: string): Promise<string | undefined> {
     if (await isFile(path)) return path;
   }
   return undefined;
+}
+
+/** The project's text files to pack, each the first of its candidates that exists. */
+async function findTextFiles(dir: string): Promise<ProjectTextFile[]> {
+  const found: ProjectTextFile[] = [];
+  for (const { path, candidates } of TEXT_FILE_CANDIDATES) {
+    for (const candidate of candidates) {
+      const file = join(dir, candidate);
+      if (await isFile(file)) {
+        found.push({ path, file });
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 /**
@@ -74,7 +105,6 @@ export async function readProject(dir: string, cwd: string): Promise<PluginProje
   }
   const manifest = parseManifest(json, { url: manifestPath });
   const entry = await findEntry(folder);
-  const readme = join(folder, 'README.md');
   return {
     dir: folder,
     manifestPath,
@@ -82,7 +112,7 @@ export async function readProject(dir: string, cwd: string): Promise<PluginProje
     manifest,
     ...(entry ? { entry } : {}),
     bundlePath: resolve(folder, manifest.source.path),
-    ...((await isFile(readme)) ? { readme } : {}),
+    textFiles: await findTextFiles(folder),
   };
 }
 

@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { format } from 'node:util';
-import semver from 'semver';
+import * as semver from '../../../core/semver.js';
 import { UsageError } from '../../../core/errors/index.js';
 import type { Logger } from '../../../core/plugin/index.js';
 import type { LocalBundle } from '../../../core/host/index.js';
