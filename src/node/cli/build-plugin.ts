@@ -86,13 +86,10 @@ export async function buildPlugin(project: PluginProject, options: BuildOptions 
   if (!project.entry) {
     throw new BuildError(`${id}: ${project.dir} has no src/index.ts, src/index.mts, src/index.js or src/index.mjs to build`, details);
   }
-  const [{ rollup }, { nodeResolve }, { default: commonjs }, { default: esbuild, minify: esbuildMinify }] = await importOptionalPackages(`building ${id} (plughub build)`, [
-    'rollup',
-    '@rollup/plugin-node-resolve',
-    '@rollup/plugin-commonjs',
-    'rollup-plugin-esbuild',
-    'esbuild',
-  ]);
+  const [{ rollup }, { nodeResolve }, { default: commonjs }, { default: esbuild, minify: esbuildMinify }] = await importOptionalPackages(
+    `building ${id} (plughub build)`,
+    ['rollup', '@rollup/plugin-node-resolve', '@rollup/plugin-commonjs', 'rollup-plugin-esbuild', 'esbuild'],
+  );
   const tsconfig = join(project.dir, 'tsconfig.json');
   const hasTsconfig = await stat(tsconfig).then(
     (info) => info.isFile(),
