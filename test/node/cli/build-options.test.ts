@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesToStream, readPlg } from '../../../src/core/plg/index.js';
 import { bundleSizeNotes } from '../../../src/node/cli/bundle-size.js';
-import { cli } from '../../e2e/cli-harness.js';
+import { cli, inProcessRegistry } from '../../e2e/cli-harness.js';
 import { tempDir, writeTree } from '../helpers.js';
 
 const SOURCE = `import { definePlugin } from 'plughub';
@@ -124,5 +124,30 @@ describe('README.md, CHANGELOG.md and LICENSE in a package', () => {
     const latin1 = await cli(['pack'], { cwd: dir });
     expect(latin1).toMatchObject({ code: 1, stderr: "plughub: LICENSE is not UTF-8 text: a package's LICENSE must be\n" });
     expect(await readdir(dir)).not.toContain('demo-1.0.0.plg');
+  });
+});
+
+describe('plughub publish --minify / --sourcemap', () => {
+  it('publishes the folder built minified, with the map in the package only when asked; refuses them with a .plg', async () => {
+    const registry = await inProcessRegistry();
+    const env = { PLUGHUB_REGISTRY: registry.url, PLUGHUB_TOKEN: registry.token };
+    const dir = await project();
+    const plain = JSON.parse((await cli(['build', '--json'], { cwd: dir })).stdout) as { bytes: number };
+    const published = await cli(['publish', '--minify', '--sourcemap', '--json'], { cwd: dir, env });
+    expect(published.stderr).toBe('');
+    const { url } = JSON.parse(published.stdout) as { url: string };
+    const bundle = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    expect(bundle.byteLength).toBeLessThan(plain.bytes * 0.8);
+    expect(new TextDecoder().decode(bundle)).not.toContain('composeTheGreeting');
+    expect(await readFile(join(dir, 'dist/index.js.map'), 'utf8')).toContain('composeTheGreeting');
+    const packed = await cli(['pack', '--json'], { cwd: dir });
+    expect(JSON.parse(packed.stdout).files).toEqual(['plugin.json', 'dist/index.js']);
+    const refused = await cli(['publish', 'demo-1.0.0.plg', '--minify'], { cwd: dir, env });
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `plughub: ${join(dir, 'demo-1.0.0.plg')} is a package already built: --minify and --sourcemap apply to a folder\n`,
+    });
+    await registry.close();
   });
 });

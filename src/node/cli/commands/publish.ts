@@ -18,7 +18,7 @@ import { readProject } from '../project.js';
 import { explainRegistryError, registryClient, registryOption, tokenOption } from '../registry-options.js';
 import { authorSignatureHeader } from '../author-signature.js';
 
-const usage = `usage: plughub publish [dir|file.plg] [--registry URL] [--token TOKEN] [--sign-key FILE]... [--json] [--no-progress]
+const usage = `usage: plughub publish [dir|file.plg] [--registry URL] [--token TOKEN] [--sign-key FILE]... [--minify] [--sourcemap] [--json] [--no-progress]
 
 Publishes a plugin version. A folder (default: the current one) is built and
 packed first; a .plg file is uploaded as it is. A published version never
@@ -27,24 +27,33 @@ changes: publishing the same name and version again is refused.
   --registry URL   the registry (default: $PLUGHUB_REGISTRY)
   --token TOKEN    a token allowed to publish the plugin (default: $PLUGHUB_TOKEN)
   --sign-key FILE  sign the version with an author key file (plughub keys generate)
+  --minify         minify the bundle the folder is built into (as plughub build --minify)
+  --sourcemap      build a source map and publish it in the package beside the bundle
   --json           print { name, version, integrity, size, url, document, publishedAt } as JSON
   --no-progress    draw no upload progress bar (none is drawn off a terminal, under CI or TERM=dumb)
 `;
 
+/** How a folder is built before it is packed: `--minify`, `--sourcemap`. */
+interface FolderBuild {
+  minify: boolean;
+  sourcemap: boolean;
+}
+
 /** The package to upload: its bytes and who it is. */
-async function readPackage(target: string, io: CliIO): Promise<{ name: string; version: string; bytes: Uint8Array }> {
+async function readPackage(target: string, io: CliIO, folder: FolderBuild): Promise<{ name: string; version: string; bytes: Uint8Array }> {
   const path = resolve(io.cwd, target);
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new UsageError(`${path} does not exist (give a plugin project folder or a .plg file)`);
   if (info.isFile()) {
     if (!path.endsWith('.plg')) throw new UsageError(`${path} is not a .plg file (give a plugin project folder or a .plg file)`);
+    if (folder.minify || folder.sourcemap) throw new UsageError(`${path} is a package already built: --minify and --sourcemap apply to a folder`);
     const bytes = new Uint8Array(await readFile(path));
     const pkg = await readPlg(bytesToStream(bytes)).catch((error: Error) => {
       throw new UsageError(`${path}: ${error.message}`, { cause: error });
     });
     return { name: pkg.manifest.name, version: pkg.manifest.version, bytes };
   }
-  const packed = await packProject(await readProject(path, io.cwd), 'always');
+  const packed = await packProject(await readProject(path, io.cwd), 'always', { build: { minify: folder.minify }, packSourcemap: folder.sourcemap });
   for (const warning of packed.built?.warnings ?? []) io.stderr.write(`plughub publish: warning: ${warning}\n`);
   return { name: packed.manifest.name, version: packed.manifest.version, bytes: packed.bytes };
 }
@@ -60,11 +69,13 @@ export const publish: Command = {
       ...tokenOption,
       json: { type: 'boolean' },
       'sign-key': { type: 'string', multiple: true },
+      minify: { type: 'boolean' },
+      sourcemap: { type: 'boolean' },
       ...progressOption,
     });
     atMost('publish', positionals, 1);
     const keyFiles = values['sign-key'] ?? [];
-    const { name, version, bytes } = await readPackage(positionals[0] ?? '.', io);
+    const { name, version, bytes } = await readPackage(positionals[0] ?? '.', io, { minify: values.minify === true, sourcemap: values.sourcemap === true });
     const headers = keyFiles.length > 0 ? await authorSignatureHeader(io, keyFiles, bytes) : undefined;
     const client = registryClient(io, values, headers);
     const noProgress = values['no-progress'] === true;
