@@ -221,6 +221,10 @@ describe('plughub build git+file://…#ref', () => {
     expect(document.versions['0.1.0'].manifest.origin).toEqual({ type: 'git', url: `file://${repo}`, commit, ref: 'v0.1.0' });
     expect(Object.keys(document.versions['0.1.0'].files)).toEqual(['README.md', 'LICENSE']);
     expect(await (await fetch(`${registry.url}/v1/plugins/hello/0.1.0/files/README.md`)).text()).toBe('# hello\n');
+    const info = await cli(['info', 'hello'], { cwd, env });
+    expect(info.stdout).toContain(`\n  built from file://${repo} at ${commit} (v0.1.0)\n`);
+    const json = JSON.parse((await cli(['info', 'hello', '--json'], { cwd, env })).stdout);
+    expect(json.resolved.origin).toEqual({ type: 'git', url: `file://${repo}`, commit, ref: 'v0.1.0' });
   });
 
   it('on SIGINT ends npm and removes its temporary folder', async () => {

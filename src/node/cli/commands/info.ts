@@ -29,6 +29,14 @@ function stringEntries(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
+/** Where a version was built from, as its manifest's `origin` says (the registry does not vouch for it), when it is well formed. */
+function originOf(value: unknown): { type: 'git'; url: string; commit: string; ref?: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, url, commit, ref } = value as Record<string, unknown>;
+  if (type !== 'git' || typeof url !== 'string' || typeof commit !== 'string') return undefined;
+  return { type, url, commit, ...(typeof ref === 'string' ? { ref } : {}) };
+}
+
 /** `a@^1, b@~2` (with `separator` `@`), or `empty` when there are none. */
 function describeRanges(ranges: Record<string, string>, separator: string, empty: string): string {
   const entries = Object.entries(ranges);
@@ -79,7 +87,18 @@ export const info: Command = {
       const { integrity, size } = entry.dist;
       const engines = stringEntries(entry.manifest.engines);
       const dependencies = stringEntries(entry.manifest.dependencies);
-      resolved = { version, integrity, size, publishedAt: entry.publishedAt, yanked: entry.yanked, url: client.blobUrl(entry.dist), engines, dependencies };
+      const origin = originOf(entry.manifest.origin) ?? null;
+      resolved = {
+        version,
+        integrity,
+        size,
+        publishedAt: entry.publishedAt,
+        yanked: entry.yanked,
+        url: client.blobUrl(entry.dist),
+        engines,
+        dependencies,
+        origin,
+      };
     } catch (error) {
       failure = error;
     }
@@ -108,6 +127,9 @@ export const info: Command = {
               `  bundle     ${resolved.url}`,
               `  engines    ${describeRanges(resolved.engines, ' ', 'any host')}`,
               `  depends on ${describeRanges(resolved.dependencies, '@', 'nothing')}`,
+              ...(resolved.origin
+                ? [`  built from ${resolved.origin.url} at ${resolved.origin.commit}${resolved.origin.ref ? ` (${resolved.origin.ref})` : ''}`]
+                : []),
             ]
           : []),
       ]);
