@@ -51,6 +51,17 @@ function wantsJson(args: string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }
 
+/** Options a command takes that may also come before its name, as npm allows (`plughub --json info hello`). */
+const LEADING_OPTIONS = new Set(['--json', '--no-progress']);
+
+/** The arguments with such leading options moved after the command's name. */
+function commandFirst(args: string[]): string[] {
+  let first = 0;
+  while (first < args.length && LEADING_OPTIONS.has(args[first]!)) first += 1;
+  if (first === 0 || first === args.length) return args;
+  return [args[first]!, ...args.slice(0, first), ...args.slice(first + 1)];
+}
+
 /**
  * Runs the CLI with the given arguments; resolves to the exit code.
  *
@@ -58,7 +69,7 @@ function wantsJson(args: string[]): boolean {
  */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const debug = argv.includes('--debug');
-  const args = argv.filter((arg) => arg !== '--debug');
+  const args = commandFirst(argv.filter((arg) => arg !== '--debug'));
   const [name, ...rest] = args;
   if (name === undefined) {
     io.stderr.write(overview());

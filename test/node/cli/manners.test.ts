@@ -88,6 +88,15 @@ describe('errors under --json', () => {
     expect(jsonError(result.stdout)).toEqual({ code: 'E_USAGE', message: 'unknown command "nope" (see plughub --help)' });
   });
 
+  it('--json may come before the command, as with npm', async () => {
+    const before = await cli(['--json', 'info'], { cwd: await tempDir() });
+    const after = await cli(['info', '--json'], { cwd: await tempDir() });
+    expect(before).toEqual(after);
+    expect(jsonError(before.stdout)).toMatchObject({ code: 'E_USAGE' });
+    const unknown = await cli(['--json', 'nope'], { cwd: await tempDir() });
+    expect(jsonError(unknown.stdout)).toEqual({ code: 'E_USAGE', message: 'unknown command "nope" (see plughub --help)' });
+  });
+
   it('a registry error carries the plugin, URL, status and the registry’s code, and the partial answer is not printed', async () => {
     const registry = await inProcessRegistry();
     const cwd = await tempDir();
