@@ -81,7 +81,14 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
   const limits = checkConnectionLimits({ ...defaultConnectionLimits(), ...definedLimits(options) });
   let origin = '';
   const onResponse = options.onResponse;
-  const server = createServer(serverTimeouts(limits), (req, res) => void handle(handler, req, res, origin, limits, onResponse));
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
+  const server = createServer(serverTimeouts(limits), (req, res) => {
+    if (closing) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    void handle(handler, req, res, origin, limits, onResponse);
+  });
   const requestedPort = options.port ?? 4873;
   await new Promise<void>((resolve, reject) => {
     const refused = (error: Error) => reject(new ListenError(host, requestedPort, error));
@@ -102,11 +109,23 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
+        // A keep-alive connection busy with a request closes once its response is out, not at its idle timeout.
+        for (const res of inFlight) endAfterResponse(res);
         setTimeout(() => server.closeAllConnections(), grace).unref();
       }),
   };
+}
+
+/** Makes the connection of a response in flight close once the response is sent. */
+function endAfterResponse(res: ServerResponse): void {
+  if (!res.headersSent) {
+    res.shouldKeepAlive = false;
+    return;
+  }
+  res.once('finish', () => res.socket?.end());
 }
 
 function definedLimits(options: ServeNodeOptions): Partial<ConnectionLimits> {

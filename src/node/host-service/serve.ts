@@ -69,7 +69,6 @@ export async function startHostService(config: HostConfig, options: HostServiceO
   const loaded = new Promise<boolean>((resolve) => {
     ready = resolve;
   });
-  let closing = false;
   let server: NodeServer;
   try {
     server = await serveNode(
@@ -89,10 +88,6 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     await closeStream(accessFile);
     throw error;
   }
-  // Once the stop began, keep-alive connections end after their current response.
-  server.server.on('request', (_request, response) => {
-    if (closing) response.shouldKeepAlive = false;
-  });
   const offError = host.on('error', (event) => log.error(event.error instanceof Error ? event.error.message : `${event.name}: ${String(event.error)}`));
   const offWatch = host.on('watch', (change) => log.info(describeChange(change)));
   try {
@@ -111,7 +106,6 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     url: server.url,
     host,
     async close() {
-      closing = true;
       await server.close();
       offWatch();
       await host.close();
