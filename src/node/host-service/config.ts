@@ -42,6 +42,7 @@ export const hostConfigSchema = z.strictObject({
   grace: z.optional(durationSchema),
   accessLog: z.optional(z.string().check(z.minLength(1))),
   cacheDir: z.optional(z.string().check(z.minLength(1))),
+  isolation: z.optional(z.enum(['none', 'worker'])),
 });
 
 /** The fields of plughub.host.json as written. */
@@ -62,6 +63,8 @@ export interface HostConfig {
   /** The access log file, or undefined for stdout. */
   accessLog: string | undefined;
   cacheDir: string | undefined;
+  /** Where plugins run: in the service's thread (`none`) or each in a worker thread of its own. */
+  isolation: 'none' | 'worker';
 }
 
 /** The defaults of the fields a configuration may leave out. */
@@ -127,6 +130,7 @@ export interface HostFlags {
   graceMs?: number | undefined;
   accessLog?: string | undefined;
   cacheDir?: string | undefined;
+  isolation?: 'none' | 'worker' | undefined;
 }
 
 /**
@@ -150,6 +154,7 @@ export function resolveHostConfig(flags: HostFlags, file: { path: string; config
     graceMs: flags.graceMs ?? (graceText === undefined ? undefined : parseDuration(graceText)) ?? HOST_DEFAULTS.graceMs,
     accessLog: path(flags.accessLog, fromFile.accessLog),
     cacheDir: path(flags.cacheDir, fromFile.cacheDir),
+    isolation: flags.isolation ?? fromFile.isolation ?? 'none',
   };
   const where = file === undefined ? 'flags' : `flags and ${file.path}`;
   if (config.dir === undefined && config.load.length === 0) {

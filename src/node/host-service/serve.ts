@@ -57,6 +57,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     ...(config.registry !== undefined ? { registry: config.registry } : {}),
     ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
+    isolation: config.isolation,
     log: {
       debug: () => {},
       info: (...args) => log.info(format(...args)),

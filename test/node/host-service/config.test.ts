@@ -37,6 +37,7 @@ describe('plughub.host.json', () => {
       graceMs: 2000,
       accessLog: join(folder, 'logs/access.log'),
       cacheDir: undefined,
+      isolation: 'none',
     });
   });
 

@@ -19,7 +19,8 @@ import { watchStopSignals } from '../../host-service/shutdown.js';
 
 const usage = `usage: plughub host [--dir DIR [--watch]] [--registry URL --load NAME@RANGE ...]
                     [--port ${HOST_DEFAULTS.port}] [--listen ${HOST_DEFAULTS.listen}] [--grace 10s]
-                    [--access-log FILE] [--cache-dir DIR] [--config plughub.host.json]
+                    [--access-log FILE] [--cache-dir DIR] [--isolation worker]
+                    [--config plughub.host.json]
 
 Runs the plugin host service: loads plugins and serves the HTTP routes their
 plugin.json declares (http_services) on a port; a request no route matches
@@ -39,9 +40,11 @@ second signal exits at once.
                        10s, 500ms or 1m (default 10s)
   --access-log FILE    append access logs to FILE instead of stdout
   --cache-dir DIR      the cache (default: $PLUGHUB_CACHE_DIR, else ~/.cache/plughub)
+  --isolation worker   run each plugin in a worker thread of its own (default
+                       none: in the service's thread)
   --config FILE        read the configuration from a JSON file (fields dir,
                        watch, registry, load, port, listen, grace, accessLog,
-                       cacheDir); flags override its fields
+                       cacheDir, isolation); flags override its fields
 `;
 
 function parsePort(text: string): number {
@@ -54,6 +57,11 @@ function parseGrace(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw usageError('host', `--grace must be a duration such as 10s, 500ms or 1m, not "${text}"`);
   return ms;
+}
+
+function parseIsolation(text: string | undefined): 'none' | 'worker' | undefined {
+  if (text === undefined || text === 'none' || text === 'worker') return text;
+  throw usageError('host', `--isolation must be none or worker, not "${text}"`);
 }
 
 /** The service module, which needs hono: loaded when the command runs, so that the other commands do not. */
@@ -79,6 +87,7 @@ export const host: Command = {
       'access-log': { type: 'string' },
       'cache-dir': { type: 'string' },
       config: { type: 'string' },
+      isolation: { type: 'string' },
     });
     atMost('host', positionals, 0);
     const flags: HostFlags = {
@@ -91,6 +100,7 @@ export const host: Command = {
       graceMs: values.grace === undefined ? undefined : parseGrace(values.grace),
       accessLog: values['access-log'],
       cacheDir: values['cache-dir'],
+      isolation: parseIsolation(values.isolation),
     };
     const configPath = values.config === undefined ? undefined : resolve(io.cwd, values.config);
     const file = configPath === undefined ? undefined : { path: configPath, config: await readHostConfig(configPath) };
