@@ -43,6 +43,7 @@ async function start(config: Partial<HostConfig>, out = sink()): Promise<HostSer
     accessLog: undefined,
     cacheDir: await tempDir(),
     ...config,
+    isolation: config.isolation ?? 'none',
   };
   const service = await startHostService(full, { log: out.log, accessLogStream: out.accessLogStream, env: {} });
   services.push(service);
