@@ -23,7 +23,7 @@ export type { ConnectionLimits } from './limits.js';
 
 /** Anything with a fetch-style handler, such as the registry. */
 export interface FetchHandler {
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request): Response | Promise<Response>;
 }
 
 /** Where and how to listen, and the connection limits (each defaults as ConnectionLimits says). */
@@ -86,8 +86,10 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
   const server = createServer(serverTimeouts(limits), (req, res) => {
     if (closing) res.shouldKeepAlive = false;
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
-    void handle(handler, req, res, origin, limits, onResponse);
+    void handle(handler, req, res, origin, limits, (served) => {
+      inFlight.delete(res);
+      onResponse?.(served);
+    });
   });
   const requestedPort = options.port ?? 4873;
   await new Promise<void>((resolve, reject) => {
@@ -152,13 +154,16 @@ async function handle(
   res: ServerResponse,
   origin: string,
   limits: ConnectionLimits,
-  onResponse: ((served: ServedRequest) => void) | undefined,
+  done: (served: ServedRequest) => void,
 ): Promise<void> {
   const sent = { bytes: 0 };
-  if (onResponse !== undefined) {
-    const startedAt = Date.now();
-    res.once('close', () => onResponse({ request: req, status: res.headersSent ? res.statusCode : 0, bytes: sent.bytes, startedAt }));
-  }
+  const startedAt = Date.now();
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  // One listener for the end of the exchange, however it ends (sent, failed, or the client gone mid-handler).
+  res.once('close', () => {
+    clearTimeout(deadline);
+    done({ request: req, status: res.headersSent ? res.statusCode : 0, bytes: sent.bytes, startedAt });
+  });
   let response: Response;
   const url = requestUrl(origin, req.url ?? '/');
   if (url !== undefined) {
@@ -172,8 +177,7 @@ async function handle(
   }
   const parts = preparedParts(response);
   const length = parts ? (parts.body?.byteLength ?? 0) : Number(response.headers.get('content-length') ?? Number.NaN);
-  const deadline = setTimeout(() => res.destroy(), sendDeadlineMs(limits, Number.isFinite(length) ? length : undefined));
-  res.once('close', () => clearTimeout(deadline));
+  if (!res.destroyed) deadline = setTimeout(() => res.destroy(), sendDeadlineMs(limits, Number.isFinite(length) ? length : undefined));
   try {
     await writeResponse(response, req, res, sent);
   } catch {

@@ -43,10 +43,17 @@ export function escapeLogField(text: string): string {
   });
 }
 
-/** `[03/Dec/2026:10:41:36 +0000]`: the log's time, in UTC. */
+let cachedSecond = Number.NaN;
+let cachedTime = '';
+
+/** `[03/Dec/2026:10:41:36 +0000]`: the log's time, in UTC (formatted once a second). */
 function logTime(time: Date): string {
+  const second = Math.floor(time.getTime() / 1000);
+  if (second === cachedSecond) return cachedTime;
   const two = (value: number) => String(value).padStart(2, '0');
-  return `[${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000]`;
+  cachedSecond = second;
+  cachedTime = `[${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000]`;
+  return cachedTime;
 }
 
 /**
@@ -80,4 +87,41 @@ export function accessRecord(request: IncomingMessage, status: number, bytes: nu
     userAgent: header('user-agent'),
     time: new Date(startedAt),
   };
+}
+
+/** Where log lines go: stdout, a file stream. */
+export interface LogOutput {
+  write(chunk: string): unknown;
+}
+
+/**
+ * Collects the lines of one turn of the event loop and writes them in one
+ * write (a busy service writes its log in a few large writes, not one
+ * system call per request). `flush()` writes what is pending at once.
+ */
+export class AccessLogWriter {
+  readonly #out: LogOutput;
+  #pending: string[] = [];
+  #scheduled = false;
+
+  constructor(out: LogOutput) {
+    this.#out = out;
+  }
+
+  /** Queues one line (without its newline). */
+  line(text: string): void {
+    this.#pending.push(text);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes the queued lines now. */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0) return;
+    const text = `${this.#pending.join('\n')}\n`;
+    this.#pending = [];
+    this.#out.write(text);
+  }
 }

@@ -16,7 +16,7 @@ import { format } from 'node:util';
 import { serveNode, type NodeServer, type ServedRequest } from '../../../registry-server/node/index.js';
 import { createPluginHost, type NodePluginHost } from '../host.js';
 import type { DirChange } from '../discover/index.js';
-import { accessRecord, combinedLogLine } from './access-log.js';
+import { AccessLogWriter, accessRecord, combinedLogLine } from './access-log.js';
 import { createHostApp, type MountedPart } from './app.js';
 import type { HostConfig } from './config.js';
 
@@ -52,7 +52,7 @@ export interface HostService {
 export async function startHostService(config: HostConfig, options: HostServiceOptions): Promise<HostService> {
   const { log } = options;
   const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog);
-  const accessOut = accessFile ?? options.accessLogStream ?? process.stdout;
+  const accessLog = new AccessLogWriter(accessFile ?? options.accessLogStream ?? process.stdout);
   const host = createPluginHost({
     ...(config.registry !== undefined ? { registry: config.registry } : {}),
     ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
@@ -70,17 +70,19 @@ export async function startHostService(config: HostConfig, options: HostServiceO
   const loaded = new Promise<boolean>((resolve) => {
     ready = resolve;
   });
+  // Until the plugins are loaded requests wait for them; then they go straight to the app.
+  let handle: (request: Request) => Response | Promise<Response> = async (request) => ((await loaded) ? app.fetch(request) : unavailable());
   let server: NodeServer;
   try {
     server = await serveNode(
-      { fetch: async (request) => ((await loaded) ? app.fetch(request) : unavailable()) },
+      { fetch: (request) => handle(request) },
       {
         port: config.port,
         host: config.listen,
         closeGraceMs: config.graceMs,
         log: (entry) => log.error(entry.message),
         onResponse: (served: ServedRequest) => {
-          accessOut.write(`${combinedLogLine(accessRecord(served.request, served.status, served.bytes, served.startedAt))}\n`);
+          accessLog.line(combinedLogLine(accessRecord(served.request, served.status, served.bytes, served.startedAt)));
         },
       },
     );
@@ -93,6 +95,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
   const offWatch = host.on('watch', (change) => log.info(describeChange(change)));
   try {
     await loadPlugins(host, config, log);
+    handle = (request) => app.fetch(request);
     ready(true);
   } catch (error) {
     ready(false);
@@ -100,6 +103,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     offWatch();
     await server.close();
     await host.close();
+    accessLog.flush();
     await closeStream(accessFile);
     throw error;
   }
@@ -111,6 +115,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       offWatch();
       await host.close();
       offError();
+      accessLog.flush();
       await closeStream(accessFile);
     },
   };
