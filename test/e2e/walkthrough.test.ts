@@ -77,7 +77,8 @@ describe('the README walkthrough', () => {
     const service = shell.server(8081)!;
     const route = outputs.get(`curl http://127.0.0.1:${service.port}/api/plugin/notes/7`)!.stdout.trim();
     expect(route).toBe('{"note":"7","label":"notes.get"}');
-    expect(service.banner).toEqual([`listening on http://127.0.0.1:${service.port}`]);
+    expect(service.banner[0]).toBe(`listening on http://127.0.0.1:${service.port}`);
+    expect(service.banner[1]).toMatch(/^127\.0\.0\.1 - - \[.+\] "GET \/api\/plugin\/notes\/7 HTTP\/1\.1" 200 32 "-" "curl\/[^"]+"$/);
     expect(shown).toEqual([hello, greet, host, route]);
 
     const info = await plughub(['info', 'hello'], { cwd: root, env: shell.env });
