@@ -5,7 +5,7 @@
  * under a stream of concurrent requests, none of which may fail.
  */
 import { createServer } from 'node:net';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isListenError } from '../../../registry-server/node/index.js';
@@ -71,6 +71,26 @@ describe('plughub host over a socket', () => {
     const beta = await fetch(`${service.url}/api/plugin/beta`, { method: 'POST', body: '{}' });
     expect(beta.status).toBe(200);
     expect(await beta.json()).toMatchObject({ plugin: 'beta', label: 'beta.create' });
+  });
+
+  it('serves the routes of a plugin running in a worker thread', async () => {
+    const service = await start({ dir: await twoPlugins(), isolation: 'worker' });
+    const alpha = await fetch(`${service.url}/api/plugin/alpha/9`);
+    expect(alpha.status).toBe(200);
+    expect(await alpha.json()).toEqual({ plugin: 'alpha', tag: 'a1', label: 'alpha.get', params: { id: '9' } });
+  });
+
+  it('appends its access log to a file when told to', async () => {
+    const accessLog = join(await tempDir(), 'access.log');
+    await writeFile(accessLog, 'an earlier line\n');
+    const service = await start({ dir: await twoPlugins(), accessLog });
+    await (await fetch(`${service.url}/api/plugin/beta`)).arrayBuffer();
+    await service.close();
+    services.length = 0;
+    const lines = (await readFile(accessLog, 'utf8')).split('\n');
+    expect(lines[0]).toBe('an earlier line');
+    expect(lines[1]).toMatch(/"GET \/api\/plugin\/beta HTTP\/1\.1" 200 \d+ "-" "/);
+    expect(lines.slice(2)).toEqual(['']);
   });
 
   it('answers 404 for a path no route matches and 405 with Allow for a wrong method', async () => {
