@@ -12,6 +12,7 @@ import { isListenError } from '../../../registry-server/node/index.js';
 import type { HostConfig } from '../../../src/node/host-service/config.js';
 import { startHostService, type HostService } from '../../../src/node/host-service/serve.js';
 import { tempDir, writeTree } from '../helpers.js';
+import { startRegistry } from '../registry-fixture.js';
 import { routeManifest, routeModule, routePlugin } from './fixtures.js';
 
 const services: HostService[] = [];
@@ -91,6 +92,23 @@ describe('plughub host over a socket', () => {
     expect(lines[0]).toBe('an earlier line');
     expect(lines[1]).toMatch(/"GET \/api\/plugin\/beta HTTP\/1\.1" 200 \d+ "-" "/);
     expect(lines.slice(2)).toEqual(['']);
+  });
+
+  it('serves the routes of a plugin loaded from a registry beside those of a directory', async () => {
+    const registry = await startRegistry();
+    const routes = [{ route: '/api/plugin/remote/:id', method: 'GET', label: 'remote.get' }];
+    await registry.publish('remote', '1.2.0', routeModule('remote', 'r1'), { http_services: { driver: 'fetch', routes } });
+    const out = sink();
+    const service = await start({ dir: await twoPlugins(), registry: registry.url, load: ['remote@^1'] }, out);
+    expect(await (await fetch(`${service.url}/api/plugin/remote/5`)).json()).toEqual({ plugin: 'remote', tag: 'r1', label: 'remote.get', params: { id: '5' } });
+    expect(await (await fetch(`${service.url}/api/plugin/alpha/5`)).json()).toMatchObject({ plugin: 'alpha' });
+    expect(out.messages).toContain('loaded remote@1.2.0 from the registry');
+  });
+
+  it('fails the start when a registry plugin cannot load', async () => {
+    const registry = await startRegistry();
+    const error = await start({ registry: registry.url, load: ['absent@^1'] }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain('absent');
   });
 
   it('answers 404 for a path no route matches and 405 with Allow for a wrong method', async () => {
