@@ -13,6 +13,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { format } from 'node:util';
+import { PlughubError } from '../../core/errors/index.js';
 import { serveNode, type NodeServer, type ServedRequest } from '../../../registry-server/node/index.js';
 import { createPluginHost, type NodePluginHost } from '../host.js';
 import type { DirChange } from '../discover/index.js';
@@ -51,7 +52,7 @@ export interface HostService {
 /** Starts the service; rejects (and leaves nothing open) when it cannot listen or a registry plugin cannot load. */
 export async function startHostService(config: HostConfig, options: HostServiceOptions): Promise<HostService> {
   const { log } = options;
-  const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog);
+  const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog, log);
   const accessLog = new AccessLogWriter(accessFile ?? options.accessLogStream ?? process.stdout);
   const host = createPluginHost({
     ...(config.registry !== undefined ? { registry: config.registry } : {}),
@@ -91,15 +92,16 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     await closeStream(accessFile);
     throw error;
   }
-  const offError = host.on('error', (event) => log.error(event.error instanceof Error ? event.error.message : `${event.name}: ${String(event.error)}`));
   const offWatch = host.on('watch', (change) => log.info(describeChange(change)));
+  let offError = () => {};
   try {
     await loadPlugins(host, config, log);
+    // From now on (the first load reported its failures itself): what fails in a watched directory, or later.
+    offError = host.on('error', (event) => log.error(event.error instanceof Error ? event.error.message : `${event.name}: ${String(event.error)}`));
     handle = (request) => app.fetch(request);
     ready(true);
   } catch (error) {
     ready(false);
-    offError();
     offWatch();
     await server.close();
     await host.close();
@@ -150,9 +152,19 @@ function unavailable(): Response {
   return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
 }
 
-async function openAppend(file: string): Promise<WriteStream> {
+/** Opens the access log for appending; a write that fails later (a full disk) is reported once, not thrown. */
+async function openAppend(file: string, log: HostServiceLog): Promise<WriteStream> {
   const stream = createWriteStream(file, { flags: 'a' });
-  await once(stream, 'open');
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw new PlughubError(`cannot open the access log ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  let reported = false;
+  stream.on('error', (error) => {
+    if (!reported) log.error(`cannot write the access log ${file}: ${error.message}`);
+    reported = true;
+  });
   return stream;
 }
 
