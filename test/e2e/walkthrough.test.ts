@@ -37,7 +37,9 @@ describe('the README walkthrough', () => {
     await rm(root, { recursive: true, force: true });
   }, 30_000);
 
-  it('runs word for word: serve, token, init, build, publish, run, a Node host, a plugin serving routes and a page, in TypeScript and JavaScript', { timeout: 180_000 }, async () => {
+  it('runs word for word: serve, token, init, build, publish, run, a Node host, a plugin serving routes and a page, in TypeScript and JavaScript', {
+    timeout: 180_000,
+  }, async () => {
     const fences = await walkthrough();
     shell = new DocShell(root);
     for (const fence of fences) {
