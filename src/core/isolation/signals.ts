@@ -6,6 +6,7 @@
  */
 import { createContext, type ContextPlugin, type PluginContext } from '../plugin/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
+import { CancelledError } from '../errors/index.js';
 import type { CallDependencies, DependencyLinks } from './types.js';
 
 /**
@@ -45,6 +46,8 @@ export class CallContexts<Api = unknown> {
   readonly #plugin: ContextPlugin;
 
   readonly #links: DependencyLinks | undefined;
+  /** The reason a call's context aborts with once the call has ended: one error for every call, as building one per call costs a stack trace each. */
+  #ended: CancelledError | undefined;
 
   constructor(root: PluginContext<Api>, plugin: ContextPlugin, links?: DependencyLinks) {
     this.#root = root;
@@ -78,10 +81,15 @@ export class CallContexts<Api = unknown> {
       dispose: () => {
         caller?.removeEventListener('abort', onAbort);
         this.#open.delete(ctx);
-        ctx.cancel();
+        ctx.cancel((this.#ended ??= this.#callEnded()));
         dependencies?.release();
       },
     };
+  }
+
+  #callEnded(): CancelledError {
+    const { name, version } = this.#plugin;
+    return new CancelledError(`${name}@${version}: the call ended`, { plugin: name, version });
   }
 
   /** Aborts the root and every open call with `reason` (the version closed). */
