@@ -51,6 +51,23 @@ function isRegistryHandler(id) {
   return /^registry-server\/(registry\.ts$|routes\/)/.test(relative(root, id).split(sep).join('/'));
 }
 
+/**
+ * The running plugin host service (src/node/host-service/serve.ts and the
+ * web app it serves, app.ts, which imports hono): a chunk of its own that the
+ * CLI loads only for `plughub host`, once it has checked that hono is
+ * installed. The configuration and signal modules stay in dist/cli.js.
+ */
+function isHostService(id) {
+  return /^src\/node\/host-service\/(serve|app|access-log)\.ts$/.test(relative(root, id).split(sep).join('/'));
+}
+
+/** The chunk a module goes into, for the modules that must stay out of the entries (they import hono). */
+function onDemandChunk(id) {
+  if (isRegistryHandler(id)) return 'registry';
+  if (isHostService(id)) return 'host-service';
+  return undefined;
+}
+
 /** Which entries' declarations an entry's declarations may import: only those of its own platform. */
 const typeHosts = { core: [], browser: ['core'], node: ['core', 'server'], server: ['core', 'node'] };
 
@@ -128,7 +145,7 @@ export default [
       // No bare `import './chunks/x.js'` for a chunk's own imports: the package
       // is "sideEffects": false, so bundlers would warn that they ignore them.
       hoistTransitiveImports: false,
-      manualChunks: (id) => (isRegistryHandler(id) ? 'registry' : undefined),
+      manualChunks: onDemandChunk,
       onlyExplicitManualChunks: true,
       banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
     },

@@ -23,7 +23,7 @@ export type { ConnectionLimits } from './limits.js';
 
 /** Anything with a fetch-style handler, such as the registry. */
 export interface FetchHandler {
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request): Response | Promise<Response>;
 }
 
 /** Where and how to listen, and the connection limits (each defaults as ConnectionLimits says). */
@@ -36,6 +36,19 @@ export interface ServeNodeOptions extends Partial<ConnectionLimits> {
   closeGraceMs?: number;
   /** Receives errors of the server itself, such as EMFILE accepting a connection (default: console.error). */
   log?: (entry: RegistryLogEntry) => void;
+  /** Told of every request once its connection is done with it (sent, failed or cut): for access logs. */
+  onResponse?: (served: ServedRequest) => void;
+}
+
+/** A request the server is done with: what was asked, the status sent and how many body bytes went out. */
+export interface ServedRequest {
+  request: IncomingMessage;
+  /** The status sent (0 when the connection closed before the head was sent). */
+  status: number;
+  /** Body bytes written to the socket (headers not counted). */
+  bytes: number;
+  /** When the request arrived (ms since the epoch). */
+  startedAt: number;
 }
 
 /** A listening server. */
@@ -67,7 +80,17 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
   const host = options.host ?? '127.0.0.1';
   const limits = checkConnectionLimits({ ...defaultConnectionLimits(), ...definedLimits(options) });
   let origin = '';
-  const server = createServer(serverTimeouts(limits), (req, res) => void handle(handler, req, res, origin, limits));
+  const onResponse = options.onResponse;
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
+  const server = createServer(serverTimeouts(limits), (req, res) => {
+    if (closing) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    void handle(handler, req, res, origin, limits, (served) => {
+      inFlight.delete(res);
+      onResponse?.(served);
+    });
+  });
   const requestedPort = options.port ?? 4873;
   await new Promise<void>((resolve, reject) => {
     const refused = (error: Error) => reject(new ListenError(host, requestedPort, error));
@@ -88,11 +111,23 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
+        // A keep-alive connection busy with a request closes once its response is out, not at its idle timeout.
+        for (const res of inFlight) endAfterResponse(res);
         setTimeout(() => server.closeAllConnections(), grace).unref();
       }),
   };
+}
+
+/** Makes the connection of a response in flight close once the response is sent. */
+function endAfterResponse(res: ServerResponse): void {
+  if (!res.headersSent) {
+    res.shouldKeepAlive = false;
+    return;
+  }
+  res.once('finish', () => res.socket?.end());
 }
 
 function definedLimits(options: ServeNodeOptions): Partial<ConnectionLimits> {
@@ -113,7 +148,22 @@ function logToConsole(entry: RegistryLogEntry): void {
   console.error(`plughub server: ${entry.message}`);
 }
 
-async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string, limits: ConnectionLimits): Promise<void> {
+async function handle(
+  handler: FetchHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+  limits: ConnectionLimits,
+  done: (served: ServedRequest) => void,
+): Promise<void> {
+  const sent = { bytes: 0 };
+  const startedAt = Date.now();
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  // One listener for the end of the exchange, however it ends (sent, failed, or the client gone mid-handler).
+  res.once('close', () => {
+    clearTimeout(deadline);
+    done({ request: req, status: res.headersSent ? res.statusCode : 0, bytes: sent.bytes, startedAt });
+  });
   let response: Response;
   const url = requestUrl(origin, req.url ?? '/');
   if (url !== undefined) {
@@ -127,10 +177,9 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
   }
   const parts = preparedParts(response);
   const length = parts ? (parts.body?.byteLength ?? 0) : Number(response.headers.get('content-length') ?? Number.NaN);
-  const deadline = setTimeout(() => res.destroy(), sendDeadlineMs(limits, Number.isFinite(length) ? length : undefined));
-  res.once('close', () => clearTimeout(deadline));
+  if (!res.destroyed) deadline = setTimeout(() => res.destroy(), sendDeadlineMs(limits, Number.isFinite(length) ? length : undefined));
   try {
-    await writeResponse(response, req, res);
+    await writeResponse(response, req, res, sent);
   } catch {
     res.destroy();
   }
@@ -147,7 +196,8 @@ function requestUrl(origin: string, target: string): string | undefined {
   }
 }
 
-async function writeResponse(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Writes the response; `sent.bytes` counts the body bytes handed to the socket. */
+async function writeResponse(response: Response, req: IncomingMessage, res: ServerResponse, sent: { bytes: number }): Promise<void> {
   const uploadPending = req.method !== 'GET' && req.method !== 'HEAD' && !req.complete;
   const parts = preparedParts(response);
   let headers: Readonly<Record<string, string | string[]>> = parts ? parts.headers : collectHeaders(response.headers);
@@ -155,6 +205,7 @@ async function writeResponse(response: Response, req: IncomingMessage, res: Serv
   res.writeHead(response.status, headers as Record<string, string | string[]>);
   if (uploadPending) res.once('finish', () => linger(req));
   if (parts) {
+    sent.bytes += parts.body?.byteLength ?? 0;
     res.end(parts.body ?? undefined);
     return;
   }
@@ -172,6 +223,7 @@ async function writeResponse(response: Response, req: IncomingMessage, res: Serv
         return;
       }
       if (next.done) break;
+      sent.bytes += next.value.byteLength;
       if (!res.write(next.value)) {
         const drained = await Promise.race([new Promise<'drain'>((resolve) => res.once('drain', () => resolve('drain'))), gone]);
         if (drained === 'gone') {

@@ -1,6 +1,6 @@
 /**
- * The long-running commands of the docs — `plughub serve` and `python3 -m
- * http.server` — started in the background on a free port instead of the
+ * The long-running commands of the docs — `plughub serve`, `plughub host`
+ * and `python3 -m http.server` — started in the background on a free port instead of the
  * one the docs show (the docs test maps the shown port to the real one), and
  * stopped with SIGTERM when the test is done with them.
  */
@@ -26,6 +26,13 @@ export function onFreePort(args: string[], flag: string, fallback: number): { po
 /** Starts `plughub serve …` on a free port. */
 export async function startRegistry(args: string[], options: SpawnOptions): Promise<Background> {
   const free = onFreePort(args, '--port', 4873);
+  const server = await startServer(free.args, options);
+  return { port: Number(new URL(server.url).port), banner: server.banner, stop: () => server.stop() };
+}
+
+/** Starts `plughub host …` (the plugin host service, shown on 8080 by default) on a free port. */
+export async function startPluginHost(args: string[], options: SpawnOptions): Promise<Background> {
+  const free = onFreePort(args, '--port', 8080);
   const server = await startServer(free.args, options);
   return { port: Number(new URL(server.url).port), banner: server.banner, stop: () => server.stop() };
 }

@@ -5,13 +5,13 @@
  * (the repository's esbuild, linked), `npm link plughub` (a package
  * pointing at the sources), `curl` (failing on an HTTP status of 400 or more,
  * as `--fail` would), `jq`, `npx esbuild`, and in the background `plughub
- * serve` and `python3 -m http.server`. A program not listed here is unknown:
+ * serve`, `plughub host` and `python3 -m http.server`. A program not listed here is unknown:
  * the docs test fails on it, so no command reaches the docs without being run.
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { shownStaticPort, startRegistry, startStaticServer, onFreePort, type Background } from './docs-background.js';
+import { shownStaticPort, startPluginHost, startRegistry, startStaticServer, onFreePort, type Background } from './docs-background.js';
 import { linkPlughub, node, plughub, ROOT, type Finished } from './spawn.js';
 
 /** One command to run: its words after expansion, where, with what environment and input. */
@@ -58,6 +58,11 @@ function usage(invocation: Invocation): never {
 
 const plughubProgram: Program = async (invocation, shell) => {
   const args = invocation.argv.slice(1);
+  if (args[0] === 'host' && !args.includes('--help')) {
+    const service = await startPluginHost(args, invocation);
+    shell.listen(onFreePort(args, '--port', 8080).port, service);
+    return ok(`${service.banner.join('\n')}\n`);
+  }
   if (args[0] !== 'serve') return plughub(args, invocation);
   const server = await startRegistry(args, invocation);
   shell.listen(onFreePort(args, '--port', 4873).port, server);

@@ -37,7 +37,9 @@ describe('the README walkthrough', () => {
     await rm(root, { recursive: true, force: true });
   }, 30_000);
 
-  it('runs word for word: serve, token, init, build, publish, run, a Node host and a page, in TypeScript and JavaScript', { timeout: 180_000 }, async () => {
+  it('runs word for word: serve, token, init, build, publish, run, a Node host, a plugin serving routes and a page, in TypeScript and JavaScript', {
+    timeout: 180_000,
+  }, async () => {
     const fences = await walkthrough();
     shell = new DocShell(root);
     for (const fence of fences) {
@@ -47,7 +49,7 @@ describe('the README walkthrough', () => {
     const { outputs, variables } = shell;
     const section = fences.map((fence) => fence.body).join('\n');
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-    const shown = fences.filter((fence) => fence.language === 'json').map((fence) => fence.body.trim());
+    const shown = fences.filter((fence) => fence.language === 'json' && !fence.saveAs).map((fence) => fence.body.trim());
     const registry = shell.server(4873)!;
 
     expect(registry.banner[0]).toMatch(/^created admin token [0-9a-f]+ for .+plughub-data \(shown only this once\):$/);
@@ -74,7 +76,12 @@ describe('the README walkthrough', () => {
     expect(hello).toBe('{"greeting":"hello, Ada!","plugin":"hello@0.1.0"}');
     expect(greet).toBe('{"greeting":"hello, Grace!","plugin":"greet@0.1.0"}');
     expect(host).toBe('{"hello":{"greeting":"hello, Node!","plugin":"hello@0.1.0"},"greet":{"greeting":"hello, a host!","plugin":"greet@0.1.0"}}');
-    expect(shown).toEqual([hello, greet, host]);
+    const service = shell.server(8081)!;
+    const route = outputs.get(`curl http://127.0.0.1:${service.port}/api/plugin/notes/7`)!.stdout.trim();
+    expect(route).toBe('{"note":"7","label":"notes.get"}');
+    expect(service.banner[0]).toBe(`listening on http://127.0.0.1:${service.port}`);
+    expect(service.banner[1]).toMatch(/^127\.0\.0\.1 - - \[.+\] "GET \/api\/plugin\/notes\/7 HTTP\/1\.1" 200 32 "-" "curl\/[^"]+"$/);
+    expect(shown).toEqual([hello, greet, host, route]);
 
     const info = await plughub(['info', 'hello'], { cwd: root, env: shell.env });
     expect(info.stdout).toMatch(/\n0\.1\.0 +latest +\S+ +314 B\n/);

@@ -8,7 +8,7 @@
  * (a bare `import 'zod'` in a `"sideEffects": false` package is one). Needs
  * `npm run build` (npm test builds first).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Platform } from 'esbuild';
@@ -56,6 +56,13 @@ describe('the built entries', () => {
 
   it('dist/server.js loads hono, which its users install', () => {
     expect(staticPackages(join(root, 'dist/server.js'))).toContain('hono');
+  });
+
+  it('the plugin host service, which imports hono, is a chunk the CLI loads only for plughub host', () => {
+    const chunks = readdirSync(join(root, 'dist/chunks')).filter((name) => /^host-service-.*\.js$/.test(name));
+    expect(chunks).toHaveLength(1);
+    expect(staticPackages(join(root, 'dist/chunks', chunks[0]!))).toContain('hono');
+    expect(readFileSync(join(root, 'dist/cli.js'), 'utf8')).toContain(`import('./chunks/${chunks[0]}')`);
   });
 
   it('the CLI imports the toolchain and hono only when a command needs them', () => {

@@ -145,6 +145,15 @@ await host.close();
     );
     expect(existsSync(join(project, 'registry-data'))).toBe(false);
   });
+
+  it('says what to install when plughub host needs hono, before it listens', async () => {
+    const { code, stderr } = await plughub(['host', '--dir', './plugins', '--port', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'plughub: plughub host needs hono, which is not installed (installing plughub brings only what a host needs): ' +
+        `npm i ${specs('hono')} in the project that has plughub, or npm i -g ${specs('hono')} beside a global plughub\n`,
+    );
+  });
   it('names an optional package that is installed but fails to load, with its error', async () => {
     const hono = join(project, 'node_modules/hono');
     await mkdir(hono);

@@ -4,6 +4,7 @@ import { build } from './build.js';
 import { cache } from './cache.js';
 import { exportCommand } from './export.js';
 import { gc } from './gc.js';
+import { host } from './host.js';
 import { info } from './info.js';
 import { init } from './init.js';
 import { keys } from './keys.js';
@@ -15,4 +16,4 @@ import { serve } from './serve.js';
 import { token } from './token.js';
 import { yank } from './yank.js';
 
-export const commands: Command[] = [init, build, pack, publish, info, search, yank, run, cache, serve, token, keys, exportCommand, gc];
+export const commands: Command[] = [init, build, pack, publish, info, search, yank, run, host, cache, serve, token, keys, exportCommand, gc];

@@ -1,0 +1,130 @@
+/**
+ * `plughub host`: the plugin host service, a long-running process that loads
+ * a plugin directory (`--dir`, kept in step with it by `--watch`) and/or
+ * registry plugins (`--load name@range`) and serves the routes their
+ * plugin.json declares (`http_services`) on a port. The configuration may
+ * come from a file (`--config plughub.host.json`), each flag overriding its
+ * field. Access logs go to stdout (or `--access-log FILE`) in the Combined
+ * Log Format; what the service does goes to stderr. SIGTERM or SIGINT stops
+ * it gracefully (requests in flight finish within `--grace`, plugins are
+ * deactivated, exit 0); a second signal exits at once.
+ */
+import { resolve } from 'node:path';
+import { atMost, usageError } from '../args.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { importOptionalPackages } from '../optional-packages.js';
+import { terminalText } from '../terminal-text.js';
+import { HOST_DEFAULTS, parseDuration, readHostConfig, resolveHostConfig, type HostFlags } from '../../host-service/config.js';
+import { watchStopSignals } from '../../host-service/shutdown.js';
+
+const usage = `usage: plughub host [--dir DIR [--watch]] [--registry URL --load NAME@RANGE ...]
+                    [--port ${HOST_DEFAULTS.port}] [--listen ${HOST_DEFAULTS.listen}] [--grace 10s]
+                    [--access-log FILE] [--cache-dir DIR] [--isolation worker]
+                    [--config plughub.host.json]
+
+Runs the plugin host service: loads plugins and serves the HTTP routes their
+plugin.json declares (http_services) on a port; a request no route matches
+gets 404, a wrong method 405. Access logs (Combined Log Format) go to stdout,
+everything else to stderr. Stop with Ctrl-C (SIGINT) or SIGTERM: requests in
+flight finish within the grace period, then plugins are deactivated; a
+second signal exits at once.
+
+  --dir DIR            a plugin directory: folders with plugin.json, .plg files
+  --watch              keep serving the directory as it changes: new plugins
+                       load, changed ones are swapped in, removed ones unload
+  --registry URL       the registry for --load (default: $PLUGHUB_REGISTRY)
+  --load NAME@RANGE    a registry plugin to serve (repeatable)
+  --port PORT          port to listen on; 0 picks a free one (default ${HOST_DEFAULTS.port})
+  --listen ADDRESS     address to listen on (default ${HOST_DEFAULTS.listen}; 0.0.0.0 for all)
+  --grace DURATION     how long a stop waits for requests in flight, such as
+                       10s, 500ms or 1m (default 10s)
+  --access-log FILE    append access logs to FILE instead of stdout
+  --cache-dir DIR      the cache (default: $PLUGHUB_CACHE_DIR, else ~/.cache/plughub)
+  --isolation worker   run each plugin in a worker thread of its own (default
+                       none: in the service's thread)
+  --config FILE        read the configuration from a JSON file (fields dir,
+                       watch, registry, load, port, listen, grace, accessLog,
+                       cacheDir, isolation); flags override its fields
+`;
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw usageError('host', `--port must be a number from 0 to 65535, not "${text}"`);
+  return port;
+}
+
+function parseGrace(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw usageError('host', `--grace must be a duration such as 10s, 500ms or 1m, not "${text}"`);
+  return ms;
+}
+
+function parseIsolation(text: string | undefined): 'none' | 'worker' | undefined {
+  if (text === undefined || text === 'none' || text === 'worker') return text;
+  throw usageError('host', `--isolation must be none or worker, not "${text}"`);
+}
+
+/** The service module, which needs hono: loaded when the command runs, so that the other commands do not. */
+async function loadService(): Promise<typeof import('../../host-service/serve.js')> {
+  await importOptionalPackages('plughub host', ['hono']);
+  return import('../../host-service/serve.js');
+}
+
+/** The `host` command. */
+export const host: Command = {
+  name: 'host',
+  summary: 'serve the HTTP routes of plugins (the plugin host service)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('host', argv, {
+      dir: { type: 'string' },
+      watch: { type: 'boolean' },
+      registry: { type: 'string' },
+      load: { type: 'string', multiple: true },
+      port: { type: 'string' },
+      listen: { type: 'string' },
+      grace: { type: 'string' },
+      'access-log': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      config: { type: 'string' },
+      isolation: { type: 'string' },
+    });
+    atMost('host', positionals, 0);
+    const flags: HostFlags = {
+      dir: values.dir,
+      watch: values.watch,
+      registry: values.registry?.trim() || undefined,
+      load: values.load,
+      port: values.port === undefined ? undefined : parsePort(values.port),
+      listen: values.listen,
+      graceMs: values.grace === undefined ? undefined : parseGrace(values.grace),
+      accessLog: values['access-log'],
+      cacheDir: values['cache-dir'],
+      isolation: parseIsolation(values.isolation),
+    };
+    const configPath = values.config === undefined ? undefined : resolve(io.cwd, values.config);
+    const file = configPath === undefined ? undefined : { path: configPath, config: await readHostConfig(configPath) };
+    const config = resolveHostConfig(flags, file, io.cwd);
+    const { startHostService } = await loadService();
+    const log = (line: string) => io.stderr.write(`${terminalText(`${new Date().toISOString()} ${line}`)}\n`);
+    const signals = watchStopSignals((signal, code) => {
+      log(`${signal} again: exiting now`);
+      process.exit(code);
+    });
+    try {
+      const service = await startHostService(config, {
+        log: { info: log, error: log },
+        accessLogStream: io.stdout,
+        env: io.env,
+      });
+      io.stdout.write(`listening on ${service.url}\n`);
+      const signal = await signals.stopped;
+      log(`${signal}: closing (requests in flight have ${config.graceMs} ms to finish)`);
+      await service.close();
+      log('closed');
+    } finally {
+      signals.cancel();
+    }
+    return 0;
+  },
+};

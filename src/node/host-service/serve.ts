@@ -1,0 +1,174 @@
+/**
+ * Running the plugin host service: `startHostService(config)` binds the
+ * port first (a busy port fails before anything loads, with the registry's
+ * ListenError), then loads the plugin directory (watched when asked) and the
+ * registry plugins into a Node plugin host, and serves the service app
+ * (app.ts) through the registry's node:http bridge (timeouts, header and
+ * body bounds, connection caps, send deadline). Requests that arrive while
+ * plugins load wait for them. `close()` is the graceful stop: no new
+ * connections, requests in flight finish within the grace period and are
+ * then aborted (their `signal` fires), the plugins are deactivated
+ * (`host.close()`), the access log is flushed.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { format } from 'node:util';
+import { PlughubError } from '../../core/errors/index.js';
+import { serveNode, type NodeServer, type ServedRequest } from '../../../registry-server/node/index.js';
+import { createPluginHost, type NodePluginHost } from '../host.js';
+import type { DirChange } from '../discover/index.js';
+import { AccessLogWriter, accessRecord, combinedLogLine } from './access-log.js';
+import { createHostApp, type MountedPart } from './app.js';
+import type { HostConfig } from './config.js';
+
+/** Where the service reports what it does (besides the access log). */
+export interface HostServiceLog {
+  /** Startup, plugin loads, watch passes, shutdown. */
+  info(message: string): void;
+  /** Plugins that failed to load, listener errors. */
+  error(message: string): void;
+}
+
+/** What startHostService needs besides the configuration. */
+export interface HostServiceOptions {
+  log: HostServiceLog;
+  /** Where access log lines go when the configuration names no file (default process.stdout). */
+  accessLogStream?: { write(chunk: string): unknown };
+  /** The environment for the host's defaults (PLUGHUB_REGISTRY, PLUGHUB_CACHE_DIR). */
+  env?: Record<string, string | undefined>;
+  /** Parts mounted before the plugin routes (see app.ts). */
+  mounts?: MountedPart[];
+}
+
+/** A running service. */
+export interface HostService {
+  /** `http://HOST:PORT`, with the real port. */
+  url: string;
+  host: NodePluginHost;
+  /** The graceful stop (see the module comment); resolves when everything is closed. */
+  close(): Promise<void>;
+}
+
+/** Starts the service; rejects (and leaves nothing open) when it cannot listen or a registry plugin cannot load. */
+export async function startHostService(config: HostConfig, options: HostServiceOptions): Promise<HostService> {
+  const { log } = options;
+  const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog, log);
+  const accessLog = new AccessLogWriter(accessFile ?? options.accessLogStream ?? process.stdout);
+  const host = createPluginHost({
+    ...(config.registry !== undefined ? { registry: config.registry } : {}),
+    ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+    isolation: config.isolation,
+    log: {
+      debug: () => {},
+      info: (...args) => log.info(format(...args)),
+      warn: (...args) => log.error(format(...args)),
+      error: (...args) => log.error(format(...args)),
+    },
+  });
+  const app = createHostApp({ plugins: host, ...(options.mounts ? { mounts: options.mounts } : {}) });
+  let ready: (loaded: boolean) => void = () => {};
+  const loaded = new Promise<boolean>((resolve) => {
+    ready = resolve;
+  });
+  // Until the plugins are loaded requests wait for them; then they go straight to the app.
+  let handle: (request: Request) => Response | Promise<Response> = async (request) => ((await loaded) ? app.fetch(request) : unavailable());
+  let server: NodeServer;
+  try {
+    server = await serveNode(
+      { fetch: (request) => handle(request) },
+      {
+        port: config.port,
+        host: config.listen,
+        closeGraceMs: config.graceMs,
+        log: (entry) => log.error(entry.message),
+        onResponse: (served: ServedRequest) => {
+          accessLog.line(combinedLogLine(accessRecord(served.request, served.status, served.bytes, served.startedAt)));
+        },
+      },
+    );
+  } catch (error) {
+    await host.close();
+    await closeStream(accessFile);
+    throw error;
+  }
+  const offWatch = host.on('watch', (change) => log.info(describeChange(change)));
+  let offError = () => {};
+  try {
+    await loadPlugins(host, config, log);
+    // From now on (the first load reported its failures itself): what fails in a watched directory, or later.
+    offError = host.on('error', (event) => log.error(event.error instanceof Error ? event.error.message : `${event.name}: ${String(event.error)}`));
+    handle = (request) => app.fetch(request);
+    ready(true);
+  } catch (error) {
+    ready(false);
+    offWatch();
+    await server.close();
+    await host.close();
+    accessLog.flush();
+    await closeStream(accessFile);
+    throw error;
+  }
+  return {
+    url: server.url,
+    host,
+    async close() {
+      await server.close();
+      offWatch();
+      await host.close();
+      offError();
+      accessLog.flush();
+      await closeStream(accessFile);
+    },
+  };
+}
+
+async function loadPlugins(host: NodePluginHost, config: HostConfig, log: HostServiceLog): Promise<void> {
+  if (config.dir !== undefined) {
+    const result = config.watch ? await host.loadDir(config.dir, { watch: true }) : await host.loadDir(config.dir);
+    for (const plugin of result.loaded) log.info(`loaded ${plugin.name}@${plugin.version} from ${config.dir}`);
+    for (const { error } of result.failed) log.error(error.message);
+    if (config.watch) log.info(`watching ${config.dir}`);
+  }
+  for (const spec of config.load) {
+    const plugin = await host.load(spec);
+    log.info(`loaded ${plugin.name}@${plugin.version} from the registry`);
+  }
+}
+
+function describeChange(change: DirChange): string {
+  const parts = [
+    ...change.added.map((plugin) => `added ${plugin.name}@${plugin.version}`),
+    ...change.reloaded.map((entry) => `reloaded ${entry.name} ${entry.from} -> ${entry.to}`),
+    ...change.removed.map((entry) => `removed ${entry.name}@${entry.version}`),
+    ...change.failed.map((entry) => `failed ${entry.location}`),
+  ];
+  return `${change.dir}: ${parts.join(', ')}`;
+}
+
+/** The answer to requests that arrived while a start failed. */
+function unavailable(): Response {
+  const body = { error: { code: 'E_UNAVAILABLE', message: 'the plugin host failed to start' } };
+  return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+}
+
+/** Opens the access log for appending; a write that fails later (a full disk) is reported once, not thrown. */
+async function openAppend(file: string, log: HostServiceLog): Promise<WriteStream> {
+  const stream = createWriteStream(file, { flags: 'a' });
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw new PlughubError(`cannot open the access log ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  let reported = false;
+  stream.on('error', (error) => {
+    if (!reported) log.error(`cannot write the access log ${file}: ${error.message}`);
+    reported = true;
+  });
+  return stream;
+}
+
+async function closeStream(stream: WriteStream | undefined): Promise<void> {
+  if (stream === undefined) return;
+  await new Promise<void>((resolve) => stream.end(resolve));
+}
