@@ -13,6 +13,8 @@
  *   `plughub/core`.
  * - bundler-neutral: a worker without DOM or Node types and no custom
  *   condition gets the core types for `plughub`, as the runtime gets core.js.
+ * - service-worker: a service worker (ES2023 + WebWorker, no DOM) passes its
+ *   `self` to `servePluginRoutes` of `plughub/browser`.
  *
  * Needs `npm run build` (npm test builds first).
  */
@@ -113,6 +115,21 @@ import { createPluginHost } from 'plughub';
 export const sameCore: typeof core.createHost = createHost;
 export const plugin = definePlugin({ execute: () => 'ok' });
 export { createPluginHost };
+`,
+  },
+  'service-worker': {
+    compilerOptions: {
+      ...base,
+      module: 'preserve',
+      moduleResolution: 'bundler',
+      customConditions: ['browser'],
+      lib: ['ES2023', 'WebWorker'],
+      types: [],
+    },
+    source: `import { servePluginRoutes } from 'plughub/browser';
+
+declare const self: ServiceWorkerGlobalScope;
+export const routes = servePluginRoutes(self, { paths: ['/api/plugin/'], timeoutMs: 5000 });
 `,
   },
 };
