@@ -65,6 +65,8 @@ const ERROR_NAMES = new Set([
   'SignatureError',
   'RollbackError',
   'ExpiredError',
+  'RouteError',
+  'RouteConflictError',
 ]);
 
 /** Registers the name of a PlughubError subclass defined outside this file, for isPlughubError. */

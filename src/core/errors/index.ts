@@ -1,8 +1,8 @@
 /**
  * The one error hierarchy of plughub, split by area: base.ts (PlughubError,
  * isPlughubError, registerErrorName, UsageError), manifest.ts, integrity.ts,
- * registry.ts, host.ts, context.ts (the reasons a call aborts), trust.ts and
- * cache.ts. Every step of the load path (resolve, fetch, verify, cache,
+ * registry.ts, host.ts, context.ts (the reasons a call aborts), trust.ts,
+ * cache.ts and routes.ts. Every step of the load path (resolve, fetch, verify, cache,
  * import, execute) throws one of these; the class names, codes and type
  * guards are public API. Other folders import errors from here.
  */
@@ -14,3 +14,4 @@ export * from './host.js';
 export * from './context.js';
 export * from './trust.js';
 export * from './cache.js';
+export * from './routes.js';

@@ -33,6 +33,8 @@ import { createMemoryBlobCache } from '../memory.js';
 import { composeSource } from './compose.js';
 import { parseManifest, parsePluginSpec, type Manifest } from '../plugin/index.js';
 import { checkCompatibility } from '../plugin/index.js';
+import { compileRoutes } from '../routes/index.js';
+import { createRouteFetch } from './fetch.js';
 
 export type { AutoUpdateOptions } from './autoupdate.js';
 export type { ExecuteInit } from '../plugin/index.js';
@@ -83,6 +85,9 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   /** Imports verified bytes and checks the module's shape, with a ctx.host scope of its own; not yet active. */
   async function prepare(manifest: Manifest, integrity: string, bytes: Uint8Array, origin: PluginOrigin): Promise<PluginEntry<Api>> {
     const id = `${manifest.name}@${manifest.version}`;
+    // Routes are checked before anything is imported; they are claimed for good under the name's lock (load.ts, swap.ts).
+    const routes = compileRoutes(manifest);
+    table.routes.check(manifest.name, routes);
     const scope = createApiScope(options.api as Api, (error) => log.warn(`${id}: undoing what it registered through ctx.host failed:`, error));
     const links = createDependencyLinks<Api>({
       manifest,
@@ -104,9 +109,10 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
         log,
         ...(links ? { links } : {}),
         ...(options.isolationGraceMs !== undefined ? { graceMs: options.isolationGraceMs } : {}),
+        ...(options.maxRouteBodyBytes !== undefined ? { maxRouteBodyBytes: options.maxRouteBodyBytes } : {}),
         onCrash: (error) => events.emit('error', { name: manifest.name, version: manifest.version, phase: 'execute', error }),
       });
-      return { instance, scope };
+      return { instance, scope, routes };
     } catch (error) {
       await scope.release();
       throw error;
@@ -246,6 +252,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       return table.entries().map(view);
     },
     execute,
+    fetch: createRouteFetch({ table, log, timeoutMs: options.routeTimeoutMs ?? 30_000 }),
     async upgrade(name, upgradeOptions) {
       assertOpen(name);
       return track(updater.upgrade(name, upgradeOptions));

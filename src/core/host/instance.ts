@@ -7,7 +7,8 @@
 import { createContext, prefixedLogger, type ExecuteInit, type Logger, type PluginContext } from '../plugin/index.js';
 import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from '../errors/index.js';
 import { InFlight } from '../plugin/index.js';
-import { CallContexts, callHostApi, describeHostApi, raceSignal, type ApiNode, type DependencyLinks } from '../isolation/index.js';
+import { CallContexts, callHostApi, describeHostApi, raceSignal, type ApiNode, type DependencyLinks, type RouteCall } from '../isolation/index.js';
+import { toResponse } from '../routes/index.js';
 import { pluginFromModule } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
 import type { Manifest } from '../plugin/index.js';
@@ -112,6 +113,35 @@ export class PluginInstance<Api = unknown> {
       if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
       if (isPlughubError(error)) throw error;
       throw this.#failure('execute', error);
+    } finally {
+      dispose();
+      this.#running.leave();
+    }
+  }
+
+  /**
+   * Answers a request of one of the plugin's routes: its `fetch(request, ctx)`
+   * when it has one, else `execute(ctx)`; the result becomes a Response
+   * (routes/respond.ts). The call's context follows the request's signal.
+   */
+  async fetch(request: Request, route: RouteCall): Promise<Response> {
+    if (this.closed) throw this.#root.signal.reason;
+    const values = { params: route.params, query: new URL(request.url).searchParams };
+    const init: ExecuteInit = { label: route.label, values, request, signal: request.signal };
+    if (route.timeoutMs !== undefined) init.timeoutMs = route.timeoutMs;
+    const { ctx, dispose } = this.#calls.open(init);
+    this.#running.enter();
+    try {
+      const work = Promise.resolve().then(() => {
+        ctx.throwIfAborted();
+        const handler = this.#definition.fetch;
+        return handler ? handler(request, ctx) : this.#definition.execute(ctx);
+      });
+      return toResponse(await raceSignal(work, ctx.signal));
+    } catch (error) {
+      if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
+      if (isPlughubError(error)) throw error;
+      throw this.#failure(route.label, error);
     } finally {
       dispose();
       this.#running.leave();

@@ -69,6 +69,8 @@ export interface PrepareInstanceInit<Api> {
   /** What `ctx.plugins` reaches (undefined: the plugin declares no dependencies). */
   links?: DependencyLinks;
   graceMs?: number;
+  /** The body limit of a route call crossing to a worker. */
+  maxRouteBodyBytes?: number;
   onCrash: (error: PluginExecutionError) => void;
 }
 
@@ -90,6 +92,7 @@ export async function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Prom
       log,
       ...(init.links ? { links: init.links } : {}),
       ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),
+      ...(init.maxRouteBodyBytes !== undefined ? { maxRouteBodyBytes: init.maxRouteBodyBytes } : {}),
       onCrash: init.onCrash,
     });
     await instance.start();

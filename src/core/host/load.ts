@@ -95,8 +95,19 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
         if (range !== undefined && table.satisfies(name, range)) return existing;
         throw table.conflict(name, range ?? version);
       }
-      await activate(context, entry, context.view(entry));
-      table.set(name, entry);
+      let release: () => void;
+      try {
+        release = table.routes.claim(name, entry.routes);
+      } catch (error) {
+        await discard(context, entry, 'not loaded');
+        throw error;
+      }
+      try {
+        await activate(context, entry, context.view(entry));
+        table.set(name, entry);
+      } finally {
+        release();
+      }
       return entry;
     });
   }

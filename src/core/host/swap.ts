@@ -8,7 +8,10 @@
  * contexts are aborted (and what it registered through `ctx.host` released)
  * once it is idle or after the grace period. If `activate` fails, the old
  * version gets its state back through `activate` and keeps serving. A new
- * version that a loaded dependent's declared range refuses never swaps in.
+ * version that a loaded dependent's declared range refuses never swaps in,
+ * nor one whose routes overlap another plugin's. The new version's routes
+ * replace the old one's in the same step as the version (PluginTable.set):
+ * a request matched the old routes runs on the old version to its end.
  */
 import { createContext, type Logger } from '../plugin/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
@@ -85,8 +88,10 @@ export function swap<Api>(
         details,
       );
     }
+    let releaseRoutes: () => void;
     try {
       table.refuseBreakingDependents(name, next.instance.version, reason);
+      releaseRoutes = table.routes.claim(name, next.routes);
     } catch (error) {
       await discard(context, next, 'not needed');
       throw error;
@@ -113,6 +118,7 @@ export function swap<Api>(
       }
       table.set(name, next);
     } finally {
+      releaseRoutes();
       open();
     }
     const why = retiredAs(reason, next);

@@ -4,17 +4,20 @@
  * a per-name lock that serializes loads, swaps and unloads of one name, a
  * gate that holds new calls while a swap hands state over (they then run on
  * whichever version serves), and the set of retired versions still finishing
- * their calls after an upgrade or reload.
+ * their calls after an upgrade or reload. The routes of the serving
+ * versions (`routes`) change in the same step as the version serving a name.
  */
 import * as semver from '../semver.js';
 import { PluginLoadError } from '../errors/index.js';
 import type { ApiScope } from './api-scope.js';
 import type { LoadedInstance } from '../isolation/index.js';
+import { RouteTable, type PluginRoutes } from '../routes/index.js';
 
-/** A loaded version and the `ctx.host` scope it was given. */
+/** A loaded version, the `ctx.host` scope it was given, and its HTTP routes (compiled at load). */
 export interface PluginEntry<Api = unknown> {
   readonly instance: LoadedInstance;
   readonly scope: ApiScope<Api>;
+  readonly routes: PluginRoutes;
 }
 
 /** Which versions serve, which are retiring, and the per-name locks and gates. */
@@ -24,6 +27,8 @@ export class PluginTable<Api = unknown> {
   readonly #retired = new WeakMap<LoadedInstance, string>();
   readonly #locks = new Map<string, Promise<void>>();
   readonly #gates = new Map<string, Promise<void>>();
+  /** The HTTP routes of the serving versions; `set` and `delete` keep it in step. */
+  readonly routes = new RouteTable<PluginEntry<Api>>();
 
   get(name: string): PluginEntry<Api> | undefined {
     return this.#serving.get(name);
@@ -33,12 +38,16 @@ export class PluginTable<Api = unknown> {
     return this.#serving.has(name);
   }
 
+  /** Makes `entry` serve `name`, its routes replacing the previous version's in the same step. */
   set(name: string, entry: PluginEntry<Api>): void {
     this.#serving.set(name, entry);
+    this.routes.serve(name, entry.routes, entry);
   }
 
+  /** Stops serving `name` and its routes. */
   delete(name: string): void {
     this.#serving.delete(name);
+    this.routes.remove(name);
   }
 
   /** True when a version of `name` serves and satisfies `range` (any version, for a dist-tag). */

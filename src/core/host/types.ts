@@ -74,6 +74,10 @@ export interface HostOptions<Api = unknown> {
   trustStore?: TrustStore;
   /** The clock signed `expires` times are compared with (default Date.now). */
   now?: () => number;
+  /** The deadline of a route call served by `fetch`, until its handler returns (default 30 s; 504 after it). */
+  routeTimeoutMs?: number;
+  /** Upper bound on a request or response body crossing to or from a worker-isolated plugin's route (default 10 MiB; 413 over it). */
+  maxRouteBodyBytes?: number;
 }
 
 /** Per-load choices. */
@@ -106,6 +110,16 @@ export interface PluginHost<_Api = unknown> {
   list(): LoadedPlugin[];
   /** Runs the version serving `name`; a call made while a swap hands over waits for it and runs on the new version. */
   execute<T = unknown>(name: string, init?: ExecuteInit): Promise<T>;
+  /**
+   * Answers `request` from the routes of the loaded plugins (`http_services`):
+   * the matched route's plugin runs with `ctx.label`, `ctx.get('params')`,
+   * `ctx.get('query')` and `ctx.request`, and its result becomes the
+   * Response. Never rejects: no route is a 404, a wrong method a 405 with
+   * `Allow`, a failing plugin a 500, each with a JSON body
+   * `{ error: { code, message } }`.
+   * @example const response = await host.fetch(new Request('http://plugins.local/api/plugin/sample/42'));
+   */
+  fetch(request: Request): Promise<Response>;
   /** Moves a registry plugin to the newest version its range and the host allow; returns the version now serving. */
   upgrade(name: string, options?: { signal?: AbortSignal }): Promise<LoadedPlugin>;
   /** Upgrades every plugin loaded from the registry; reports what moved and what failed, never throws for one plugin. */

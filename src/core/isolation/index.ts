@@ -13,6 +13,7 @@ export type {
   IsolatedWorker,
   Isolation,
   LoadedInstance,
+  RouteCall,
   WorkerModuleScheme,
   WorkerPort,
   WorkerSpawner,

@@ -35,7 +35,8 @@ import { callHostApi, describeHostApi, type ApiNode } from './host-api.js';
 import type { PluginHooks } from './protocol.js';
 import { InFlight } from '../plugin/index.js';
 import { CallContexts, raceSignal } from './signals.js';
-import type { CallDependencies, IsolatedInstanceInit, LoadedInstance } from './types.js';
+import type { CallDependencies, IsolatedInstanceInit, LoadedInstance, RouteCall } from './types.js';
+import { DEFAULT_MAX_ROUTE_BODY_BYTES, requestToWire, responseFromWire, type WireResponse } from '../routes/wire.js';
 
 export type { IsolatedInstanceInit } from './types.js';
 import { WorkerSession, isWorkerLoss, type RequestBody } from './worker-session.js';
@@ -158,6 +159,43 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
       if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
       if (isPlughubError(error)) throw error;
       throw this.#failure('execute', error);
+    } finally {
+      dispose();
+      this.#running.leave();
+    }
+  }
+
+  /**
+   * Answers a route's request in the worker: the request crosses as data
+   * (its body read up to `maxRouteBodyBytes`, else a SizeLimitError), the
+   * worker runs `fetch(request, ctx)` or `execute(ctx)` and sends the
+   * response back as data (its body bounded the same way).
+   */
+  async fetch(request: Request, route: RouteCall): Promise<Response> {
+    if (this.closed) throw this.#root.signal.reason;
+    const limit = this.#init.maxRouteBodyBytes ?? DEFAULT_MAX_ROUTE_BODY_BYTES;
+    const init: ExecuteInit = { label: route.label, request, signal: request.signal };
+    if (route.timeoutMs !== undefined) init.timeoutMs = route.timeoutMs;
+    const { ctx, dispose, dependencies } = this.#calls.open(init);
+    this.#running.enter();
+    try {
+      ctx.throwIfAborted();
+      const wire = await raceSignal(requestToWire(request, limit, this.#details), ctx.signal);
+      const session = await raceSignal(this.#ensureSession(), ctx.signal);
+      const body: RequestBody = {
+        type: 'fetch',
+        request: wire,
+        label: route.label,
+        params: route.params,
+        maxBodyBytes: limit,
+        ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
+      };
+      const answer = await this.#request(session, body, ctx.signal, 'the request', dependencies, ctx.deadline);
+      return responseFromWire(answer as WireResponse);
+    } catch (error) {
+      if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
+      if (isPlughubError(error)) throw error;
+      throw this.#failure(route.label, error);
     } finally {
       dispose();
       this.#running.leave();

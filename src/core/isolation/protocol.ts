@@ -3,7 +3,8 @@
  * object that survives structured clone; errors travel as WireError (see
  * wire-error.ts) so that their class, code and plugin details survive too.
  *
- * host → worker: `load` (once, first), `execute`, `activate`, `deactivate`
+ * host → worker: `load` (once, first), `execute`, `fetch` (a route call: the
+ * request as data, answered by `done` with the response as data), `activate`, `deactivate`
  * (each with an id the answer repeats, and the dependencies the call may
  * use), `api-call` (a dependent calls the plugin's exported `api`, answered
  * by `done` too), `cancel` (an id's context aborts with the reason),
@@ -21,6 +22,7 @@ import type { ContextPlugin } from '../plugin/context.js';
 import type { ApiNode } from './host-api.js';
 import type { WorkerModuleScheme } from './types.js';
 import type { WireError } from './wire-error.js';
+import type { WireRequest } from '../routes/wire.js';
 
 /** The levels of ctx.log. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -60,6 +62,17 @@ export type HostMessage =
       label?: string;
       plugins?: WireDependencies;
     }
+  | {
+      type: 'fetch';
+      id: number;
+      request: WireRequest;
+      label: string;
+      params: Record<string, string>;
+      /** The limit of the response body the worker sends back. */
+      maxBodyBytes: number;
+      deadline?: number;
+      plugins?: WireDependencies;
+    }
   | { type: 'activate'; id: number; state?: unknown; plugins?: WireDependencies }
   | { type: 'deactivate'; id: number; deadline: number; plugins?: WireDependencies }
   | { type: 'api-call'; id: number; path: string[]; args: unknown[] }
@@ -86,7 +99,7 @@ export type WorkerMessage =
   | { type: 'log'; level: LogLevel; args: unknown[] };
 
 /** The requests that get a `done` answer. */
-export type RequestMessage = Extract<HostMessage, { type: 'execute' | 'activate' | 'deactivate' | 'api-call' }>;
+export type RequestMessage = Extract<HostMessage, { type: 'execute' | 'fetch' | 'activate' | 'deactivate' | 'api-call' }>;
 
 const LEVELS = new Set<string>(['debug', 'info', 'warn', 'error']);
 

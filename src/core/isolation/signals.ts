@@ -64,6 +64,7 @@ export class CallContexts<Api = unknown> {
       ...(init.values !== undefined ? { values: init.values } : {}),
       ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
       ...(init.label !== undefined ? { label: init.label } : {}),
+      ...(init.request !== undefined ? { request: init.request } : {}),
     });
     if (root.signal.aborted) ctx.cancel(root.signal.reason);
     else this.#open.add(ctx);

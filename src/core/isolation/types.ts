@@ -86,6 +86,22 @@ export interface LoadedInstance {
   callApi(path: string[], args: unknown[], signal?: AbortSignal): Promise<unknown>;
   /** Counts as a call in flight (an upgrade waits for it) until the returned function is called. */
   hold(): () => void;
+  /**
+   * Answers a request of one of the version's routes: runs its `fetch(request,
+   * ctx)` handler, else `execute(ctx)`, with the route's label, params and
+   * the query, and turns the result into a Response. Rejects like `execute`.
+   */
+  fetch(request: Request, route: RouteCall): Promise<Response>;
+}
+
+/** A call of a route: what `ctx` carries besides the request. */
+export interface RouteCall {
+  /** The route's label (`ctx.label`). */
+  label: string;
+  /** The decoded `:param` values (`ctx.get('params')`). */
+  params: Record<string, string>;
+  /** The call's time limit (its context's deadline). */
+  timeoutMs?: number;
 }
 
 /** A dependency as a call of a worker-isolated dependent sees it: the version and its API's shape, or why it is unusable. */
@@ -131,4 +147,6 @@ export interface IsolatedInstanceInit<Api = unknown> {
   onCrash?: (error: PluginExecutionError) => void;
   /** What the plugin's `ctx.plugins` reaches (host/dependencies.ts); without it every name is refused. */
   links?: DependencyLinks;
+  /** Upper bound on a route's request or response body crossing the worker boundary (default 10 MiB). */
+  maxRouteBodyBytes?: number;
 }

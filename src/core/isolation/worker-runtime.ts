@@ -9,7 +9,8 @@
  * calls become `host-call` messages, `ctx.plugins` reaches the dependencies
  * the request carries (`plugin-call`, `plugin-execute`; refused once the
  * request has ended), an `api-call` calls the plugin's own exported `api`,
- * `ctx.log` is forwarded, and a `cancel` message aborts the call's
+ * `ctx.log` is forwarded, a `fetch` (a route call) gets its Request back
+ * from data and sends its Response back as data (routes/wire.ts), and a `cancel` message aborts the call's
  * signal with the host's reason. Answers race the signal, so a call whose
  * context aborts is answered at once even when the plugin ignores the abort;
  * only a worker whose event loop is blocked stays silent (and the host then
@@ -30,6 +31,8 @@ import { workerDependencies, type AskHost } from './worker-dependencies.js';
 import { raceSignal } from './signals.js';
 import type { WorkerModuleScheme, WorkerPort } from './types.js';
 import { describeError, fromWireError, toWireError } from './wire-error.js';
+import { requestFromWire, responseToWire } from '../routes/wire.js';
+import { toResponse } from '../routes/respond.js';
 
 type LoadMessage = Extract<HostMessage, { type: 'load' }>;
 
@@ -219,6 +222,40 @@ export function runPluginWorker(port: WorkerPort): void {
         'execute',
         () => createContext(init),
         (ctx) => hooks.execute(ctx),
+        end,
+      );
+    } else if (message.type === 'fetch') {
+      const { request: wire, label, params, maxBodyBytes } = message;
+      const aborts = new AbortController();
+      const request = requestFromWire(wire, aborts.signal);
+      const values = { params, query: new URL(wire.url).searchParams };
+      const init = {
+        signal: base.signal,
+        host,
+        log,
+        plugin,
+        plugins: provider,
+        values,
+        label,
+        request,
+        ...(message.deadline !== undefined ? { deadline: message.deadline } : {}),
+      };
+      void respond(
+        message.id,
+        label,
+        () => {
+          const ctx = createContext(init);
+          ctx.signal.addEventListener('abort', () => aborts.abort(ctx.signal.reason), { once: true });
+          return ctx;
+        },
+        async (ctx) => {
+          const result = await (hooks.fetch ? hooks.fetch(request, ctx) : hooks.execute(ctx));
+          try {
+            return await responseToWire(toResponse(result), maxBodyBytes, details());
+          } catch (error) {
+            throw new PluginExecutionError(`${who()}: ${label}: ${describeError(error)}`, { ...details(), cause: error });
+          }
+        },
         end,
       );
     } else if (message.type === 'activate') {

@@ -43,6 +43,8 @@ export interface PluginContext<Api = unknown> {
   readonly deadline?: number;
   /** The HTTP route label this call serves, when it serves one. */
   readonly label?: string;
+  /** The HTTP request this call answers, when a route of the plugin matched it (`host.fetch`). */
+  readonly request?: Request;
   /** The plugin's own manifest. */
   readonly plugin?: ContextPlugin;
   /** The API object the host offers to plugins. */
@@ -70,6 +72,8 @@ export interface ContextInit<Api = unknown> {
   /** Epoch ms; with `timeoutMs` too, the earlier one wins. */
   deadline?: number;
   label?: string;
+  /** The HTTP request the context's call answers. */
+  request?: Request;
   host?: Api;
   /** Default: silentLogger. */
   log?: Logger;
@@ -127,6 +131,7 @@ export function createContext<Api = unknown>(init: ContextInit<Api> = {}): Plugi
     // Name the timeout in a DeadlineExceededError only when it, not init.deadline, set the deadline.
     timeoutMs: deadline === init.deadline ? undefined : timeoutMs,
     label: init.label,
+    request: init.request,
     plugin: init.plugin,
     host: init.host as Api,
     log: init.log ?? silentLogger,
@@ -145,6 +150,7 @@ interface ContextState<Api> {
   /** The duration named in a DeadlineExceededError; computed from the deadline when absent. */
   timeoutMs: number | undefined;
   label: string | undefined;
+  request: Request | undefined;
   plugin: ContextPlugin | undefined;
   host: Api;
   log: Logger;
@@ -155,6 +161,7 @@ class Context<Api> implements PluginContext<Api> {
   readonly signal: AbortSignal;
   readonly deadline: number | undefined;
   readonly label: string | undefined;
+  readonly request: Request | undefined;
   readonly plugin: ContextPlugin | undefined;
   readonly host: Api;
   readonly log: Logger;
@@ -172,6 +179,7 @@ class Context<Api> implements PluginContext<Api> {
     this.#values = state.values;
     this.deadline = state.deadline;
     this.label = state.label;
+    this.request = state.request;
     this.plugin = state.plugin;
     this.host = state.host;
     this.log = state.log;
@@ -246,6 +254,7 @@ class Context<Api> implements PluginContext<Api> {
       timerDeadline: own !== undefined && (this.deadline === undefined || own < this.deadline) ? own : undefined,
       timeoutMs,
       label: this.label,
+      request: this.request,
       plugin: this.plugin,
       host: this.host,
       log: this.log,

@@ -7,7 +7,9 @@
  * export (`definePlugin({ execute, api })`), else a named export `api`; an
  * object (or function) whose methods the plugins that declare it in their
  * `dependencies` call through `ctx.plugins.get(name)`. Nothing else the
- * module exports is reachable by other plugins.
+ * module exports is reachable by other plugins. A plugin that serves HTTP
+ * routes may also have a `fetch(request, ctx)` handler, found the same way
+ * (the default export's, else a named export `fetch`).
  */
 import type { PluginContext } from './context.js';
 import { PluginLoadError, type ErrorDetails } from '../errors/index.js';
@@ -23,6 +25,12 @@ export interface PluginDefinition<Api = unknown, Result = unknown, State = unkno
   deactivate?(ctx: PluginContext<Api>): State | Promise<State> | void | Promise<void>;
   /** What dependent plugins reach through `ctx.plugins.get(name)`: an object of methods (and data). */
   api?: object;
+  /**
+   * Answers the requests of the plugin's routes (`http_services`) in place
+   * of `execute`: full control of the Response. `ctx` carries the route's
+   * label, `ctx.get('params')`, `ctx.get('query')` and `ctx.request`.
+   */
+  fetch?(request: Request, ctx: PluginContext<Api>): unknown;
 }
 
 /**
@@ -75,12 +83,14 @@ export function pluginFromModule(namespace: ModuleNamespace, details: ErrorDetai
   }
   const activate = hookOf(source, 'activate', details, where);
   const deactivate = hookOf(source, 'deactivate', details, where);
+  const fetch = source.fetch !== undefined ? hookOf(source, 'fetch', details, where) : hookOf(namespace, 'fetch', details, 'export ');
   const api = apiOf(source.api !== undefined ? source.api : namespace.api, details, source.api !== undefined ? where : 'export ');
   return {
     execute: execute as PluginDefinition['execute'],
     ...(activate ? { activate: activate as NonNullable<PluginDefinition['activate']> } : {}),
     ...(deactivate ? { deactivate: deactivate as NonNullable<PluginDefinition['deactivate']> } : {}),
     ...(api ? { api } : {}),
+    ...(fetch ? { fetch: fetch as NonNullable<PluginDefinition['fetch']> } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ export interface ExecuteInit {
   signal?: AbortSignal;
   timeoutMs?: number;
   label?: string;
+  /** The HTTP request the call answers (`ctx.request`); `host.fetch` sets it for a route call. */
+  request?: Request;
 }
 
 /**

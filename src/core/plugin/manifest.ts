@@ -131,19 +131,11 @@ function schemaWith(LIMITS: FieldLimits) {
     label: bounded(LIMITS.label).check(z.minLength(1, { error: 'must not be empty' })),
   });
 
-  const httpServicesSchema = z
-    .object({
-      driver: z.optional(bounded(LIMITS.label).check(z.minLength(1, { error: 'must not be empty' }))),
-      routes: z.optional(boundedArray(routeSchema, LIMITS.routes)),
-    })
-    .check(
-      z.refine((services) => !(Array.isArray(services.routes) && services.routes.length > 0) || !!services.driver, {
-        error: 'is required when routes are present',
-        path: ['driver'],
-        // Run even when a route is invalid, so that every problem is reported at once.
-        when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-      }),
-    );
+  // `driver` defaults to "fetch"; which drivers a host mounts is checked when it loads the plugin (src/core/routes/compile.ts).
+  const httpServicesSchema = z.object({
+    driver: z.optional(bounded(LIMITS.label).check(z.minLength(1, { error: 'must not be empty' }))),
+    routes: z.optional(boundedArray(routeSchema, LIMITS.routes)),
+  });
 
   return z.looseObject({
     name: pluginName,

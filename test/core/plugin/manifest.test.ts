@@ -144,10 +144,9 @@ describe('parseManifest: every rule refuses a bad example', () => {
     expect(pathsOf({ dependencies: { greeter: 1 } })).toEqual(['dependencies.greeter']);
   });
 
-  it('http_services routes without a driver, and bad routes', () => {
-    expect(issuesOf({ http_services: { routes: [{ route: '/a', method: 'GET', label: 'a' }] } })).toEqual([
-      { path: 'http_services.driver', message: 'is required when routes are present' },
-    ]);
+  it('http_services routes without a driver (the default, "fetch"), and bad routes', () => {
+    const routes = [{ route: '/a', method: 'get', label: 'a' }];
+    expect(parseManifest({ ...valid, http_services: { routes } }).http_services).toEqual({ routes: [{ route: '/a', method: 'GET', label: 'a' }] });
     expect(pathsOf({ http_services: { driver: 'fetch', routes: [{ route: 'a', method: 'FETCH', label: '' }] } })).toEqual([
       'http_services.routes[0].route',
       'http_services.routes[0].method',
@@ -223,14 +222,10 @@ describe('parseManifest: the error lists every problem', () => {
           "message": "must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
           "path": "http_services.routes[0].method",
         },
-        {
-          "message": "is required when routes are present",
-          "path": "http_services.driver",
-        },
       ]
     `);
     expect(error.message).toMatchInlineSnapshot(
-      `"plugin.json is invalid: name: must be lowercase; version: "1.2" is not a valid semver version (such as 1.2.3); maintainers[1]: must be an e-mail address; home: must be an http(s) URL; source.mode: must be "esm"; source.path: must not contain ".." segments; engines.host: "soon" is not a valid semver range; dependencies.greeter: "whatever" is not a valid semver range; http_services.routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; http_services.driver: is required when routes are present"`,
+      `"plugin.json is invalid: name: must be lowercase; version: "1.2" is not a valid semver version (such as 1.2.3); maintainers[1]: must be an e-mail address; home: must be an http(s) URL; source.mode: must be "esm"; source.path: must not contain ".." segments; engines.host: "soon" is not a valid semver range; dependencies.greeter: "whatever" is not a valid semver range; http_services.routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"`,
     );
   });
 

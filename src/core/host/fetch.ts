@@ -1,0 +1,97 @@
+/**
+ * `host.fetch(request)`: answers a request from the routes of the loaded
+ * plugins (their `http_services`). The path is split and decoded once and
+ * matched against the routes that serve at that moment (routes/router.ts);
+ * the matched version is called in the same step, so it finishes the
+ * request even if an upgrade swaps it out meanwhile, and a request that
+ * arrives while a swap hands over waits for it and is matched again against
+ * the new version's routes. Answers:
+ *
+ * - no route for the path: 404; a route for the path but not the method:
+ *   405 with `Allow` (an OPTIONS request without a route of its own: 204
+ *   with `Allow`); HEAD without a HEAD route runs the GET route and drops
+ *   the body; a path longer than 8 KiB: 414; a malformed percent-escape: 400;
+ * - the handler's result as a Response (routes/respond.ts);
+ * - a plugin that throws: 500 (the error goes to the host's log, never to
+ *   the client); past the route's deadline: 504; a version unloaded during
+ *   the call: 503; a body over the limit of a worker-isolated plugin: 413.
+ *
+ * Every error answer is JSON, `{ "error": { "code", "message" } }`.
+ */
+import { isCancelledError, isDeadlineExceededError, isPluginExecutionError, isSizeLimitError, isUnloadedError } from '../errors/index.js';
+import { raceSignal } from '../isolation/index.js';
+import type { Logger } from '../plugin/index.js';
+import { errorResponse, splitRequestPath, withoutBody, type RouteMatch } from '../routes/index.js';
+import type { PluginEntry, PluginTable } from './table.js';
+
+/** What host.fetch needs from the host. */
+export interface RouteFetchContext<Api> {
+  table: PluginTable<Api>;
+  log: Logger;
+  /** The deadline of a route call, in ms (undefined: none). */
+  timeoutMs: number | undefined;
+}
+
+/** Builds `host.fetch` over the host's table (see the module comment). */
+export function createRouteFetch<Api>(context: RouteFetchContext<Api>): (request: Request) => Promise<Response> {
+  const { table } = context;
+  return async function fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const path = splitRequestPath(url.pathname);
+    const method = request.method.toUpperCase();
+    const shown = `${method} ${url.pathname.slice(0, 200)}`;
+    if (path === 'too-long') return errorResponse(414, 'E_URI_TOO_LONG', `the path of ${method} is longer than the 8 KiB a route may match`);
+    if (path === 'malformed') return errorResponse(400, 'E_BAD_REQUEST', `${shown}: the path has a malformed percent-escape`);
+    for (;;) {
+      const found = table.routes.lookup(method, path);
+      if (found.kind === 'none') return errorResponse(404, 'E_NOT_FOUND', `no route matches ${shown}`);
+      if (found.kind === 'method') {
+        const allow = allowed(found.allow);
+        if (method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } });
+        return errorResponse(405, 'E_METHOD_NOT_ALLOWED', `${shown}: the route does not accept ${method} (allowed: ${allow})`, { allow });
+      }
+      const gate = table.gate(found.match.owner);
+      if (!gate) return answer(context, found.match, request, method, shown);
+      // A swap is handing over: wait for it (or for the client to give up), then match against what serves now.
+      try {
+        await raceSignal(gate, request.signal);
+      } catch {
+        return errorResponse(503, 'E_CANCELLED', `${shown}: the request was aborted`);
+      }
+    }
+  };
+}
+
+/** The `Allow` header for the methods of a path: HEAD with GET, and OPTIONS, which host.fetch answers itself. */
+function allowed(methods: readonly string[]): string {
+  const set = new Set(methods);
+  if (set.has('GET')) set.add('HEAD');
+  set.add('OPTIONS');
+  return [...set].join(', ');
+}
+
+/** Calls the matched version (in this very step) and maps its failures to JSON errors. */
+async function answer<Api>(
+  context: RouteFetchContext<Api>,
+  match: RouteMatch<PluginEntry<Api>>,
+  request: Request,
+  method: string,
+  shown: string,
+): Promise<Response> {
+  const { instance } = match.target;
+  const { route } = match;
+  try {
+    const call = { label: route.label, params: match.params, ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}) };
+    const response = await instance.fetch(request, call);
+    return method === 'HEAD' && route.method !== 'HEAD' ? withoutBody(response) : response;
+  } catch (error) {
+    const who = `${instance.id} (${route.label})`;
+    if (isDeadlineExceededError(error)) return errorResponse(504, 'E_DEADLINE', `${shown}: ${who} did not answer in time`);
+    if (isUnloadedError(error)) return errorResponse(503, 'E_UNLOADED', `${shown}: ${who} was unloaded before it answered`);
+    if (isCancelledError(error) || request.signal.aborted) return errorResponse(503, 'E_CANCELLED', `${shown}: the request was aborted`);
+    if (isSizeLimitError(error)) return errorResponse(413, 'E_TOO_LARGE', `${shown}: ${(error as Error).message}`);
+    context.log.error(`${who}: ${shown} failed:`, error);
+    const code = isPluginExecutionError(error) ? 'E_EXECUTE' : 'E_INTERNAL';
+    return errorResponse(500, code, `${shown}: ${who} failed`);
+  }
+}
