@@ -110,7 +110,8 @@ async function answer(host: RouteServingHost, message: FetchMessage, port: Messa
         ? { type: 'error', status: 502, code: 'E_TOO_LARGE', message: `${what}: the response ${error.message}` }
         : { type: 'error', status: 500, code: errorCode(error), message: `${what}: ${describe(error)}` };
   }
-  if (!controller.signal.aborted) port.postMessage(reply, transfer);
+  // After the worker's abort its end is closed and this is dropped; after close() it tells the worker at once.
+  port.postMessage(reply, transfer);
   port.onmessage = null;
   port.close();
 }

@@ -176,6 +176,24 @@ describe('servePluginRoutes with connectServiceWorker', () => {
     await host.close();
   });
 
+  it('aborts the calls in flight when the page closes its connection, and the worker answers at once', async () => {
+    const host = await notesHost();
+    const page = new PageMessages();
+    const connection = connectServiceWorker(host, { container: page });
+    const worker = workerScope([clientOf('page-1', page)]);
+    const shared = globalThis as { notesAborted?: string; notesWaiting?: boolean };
+    shared.notesAborted = undefined;
+    shared.notesWaiting = false;
+    const answer = worker.request(new Request(`${ORIGIN}/api/plugin/wait`));
+    await expect.poll(() => shared.notesWaiting).toBe(true);
+    expect(connection.pending).toBe(1);
+    connection.close();
+    const response = await answer;
+    expect(response?.status).toBe(503);
+    expect(shared.notesAborted).toBe('the page stopped serving plugin routes');
+    await host.close();
+  });
+
   it('passes the caller’s abort on to the plugin', async () => {
     const host = await notesHost();
     const page = new PageMessages();

@@ -92,12 +92,14 @@ export { createFsStorage, createHost, createRegistry, loadDir, serveNode };
       types: [],
     },
     source: `import { createPluginHost, definePlugin } from 'plughub';
-import { createPluginHost as createBrowserHost, createIndexedDbBlobCache } from 'plughub/browser';
+import { connectServiceWorker, createPluginHost as createBrowserHost, createIndexedDbBlobCache } from 'plughub/browser';
 import { createHost, importPublicKey, type SigningKey } from 'plughub/core';
 
 // Under the browser condition, plughub is plughub/browser.
 export const sameHost: typeof createBrowserHost = createPluginHost;
 export const host = createBrowserHost({ registry: 'https://plugins.example', database: 'my-app' });
+// A page's host answers what the app's service worker relays.
+export const connection = connectServiceWorker(host);
 export const plugin = definePlugin({ execute: () => 'ok' });
 // The keys are the DOM's CryptoKey, both ways.
 export const publicKey: Promise<CryptoKey> = importPublicKey('');
