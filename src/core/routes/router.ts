@@ -71,11 +71,6 @@ export class RouteTable<T> {
     if (this.#serving.delete(owner)) this.#reindex();
   }
 
-  /** True when some owner serves routes. */
-  get size(): number {
-    return this.#exact.size + this.#wildcards.length;
-  }
-
   /** Finds the route for `method` and `path`; HEAD falls back to GET. */
   lookup(method: string, path: RequestPath): RouteLookup<T> {
     const candidates = this.#exact.get(path.segments.length);

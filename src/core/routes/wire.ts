@@ -39,10 +39,10 @@ export async function readLimitedBody(
   details: ErrorDetails,
 ): Promise<Uint8Array | undefined> {
   const length = declared !== null && /^\d+$/.test(declared.trim()) ? Number(declared) : undefined;
-  const tooLarge = (size: string) => new SizeLimitError(`${what} of ${size} exceeds the limit of ${limit} bytes`, limit, details);
+  const tooLarge = (size: string) => new SizeLimitError(`${what} exceeds the limit of ${limit} bytes (${size})`, limit, details);
   if (length !== undefined && length > limit) {
     void body?.cancel().catch(() => undefined);
-    throw tooLarge(`${length} bytes (Content-Length)`);
+    throw tooLarge(`Content-Length ${length}`);
   }
   if (!body) return undefined;
   const reader = body.getReader();
@@ -54,7 +54,7 @@ export async function readLimitedBody(
     received += value.byteLength;
     if (received > limit) {
       void reader.cancel().catch(() => undefined);
-      throw tooLarge(`more than ${received} bytes`);
+      throw tooLarge(`${received} bytes read`);
     }
     chunks.push(value);
   }
@@ -80,13 +80,7 @@ function headerPairs(headers: Headers): [string, string][] {
 
 /** A Request as plain data, its body read up to `limit` bytes. */
 export async function requestToWire(request: Request, limit: number, details: ErrorDetails): Promise<WireRequest> {
-  const body = await readLimitedBody(
-    request.body,
-    request.headers.get('content-length'),
-    limit,
-    `the body of ${request.method} ${new URL(request.url).pathname.slice(0, 200)}`,
-    details,
-  );
+  const body = await readLimitedBody(request.body, request.headers.get('content-length'), limit, 'the request body', details);
   return { method: request.method, url: request.url, headers: headerPairs(request.headers), ...(body && body.byteLength > 0 ? { body } : {}) };
 }
 
