@@ -186,7 +186,12 @@ function ask(client: ServiceWorkerClientLike, request: RelayedRequest, signal: A
     }
     signal.addEventListener('abort', onAbort, { once: true });
     const message: FetchMessage = { type: FETCH_MESSAGE, request, maxBodyBytes: settings.maxBodyBytes };
-    client.postMessage(message, [port2]);
+    try {
+      client.postMessage(message, [port2]);
+    } catch {
+      // A client that went away (or cannot take the message) is one that did not accept.
+      finish(undefined);
+    }
   });
 }
 

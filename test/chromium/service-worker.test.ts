@@ -6,12 +6,14 @@
  * the worker; after the app goes offline (no network, registry and page
  * server stopped) a reload opens the app from Cache Storage, the plugin loads
  * from IndexedDB and the same fetch is answered again. Also: `host.fetch` in
- * the page; a path the worker does not claim reaches the network; a page
+ * the page; a plugin in a module Web Worker answering through the service
+ * worker; a path the worker does not claim reaches the network; a page
  * without a host is answered by another page of the app that has one, and
  * with none open gets 503 JSON; a request body over the limit gets 413.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserPluginHost } from '../../src/browser/host.js';
 import { launchChromium, pageProblems } from './support/chromium.js';
 import { startRegistry, type TestRegistry } from './support/registry.js';
 import { EXAMPLE_PLUGIN, HELLO_TEXT, bundleServiceWorkerApp, serveServiceWorkerApp } from './support/service-worker-app.js';
@@ -19,7 +21,7 @@ import type { StaticServer } from './support/static-server.js';
 
 declare global {
   interface Window {
-    plughubServiceWorkerExample: { host: { fetch(request: Request): Promise<Response> } };
+    plughubServiceWorkerExample: { host: BrowserPluginHost };
   }
 }
 
@@ -138,6 +140,21 @@ describe('plugin routes through the Service Worker example', () => {
         return { status: response.status, body: await response.json() };
       });
       expect(answer).toEqual({ status: 200, body: { id: 'abc d', query: 'direct', served } });
+      expect(problems).toEqual([]);
+    }));
+
+  it('serves the routes of the plugin loaded into a module Web Worker (isolation: worker) through the service worker', () =>
+    withContext(async (context) => {
+      const { page, problems } = await openApp(context);
+      const isolation = await page.evaluate(async () => {
+        const { host } = window.plughubServiceWorkerExample;
+        await host.unload('sample-routes');
+        return (await host.load('sample-routes@^1', { isolation: 'worker' })).isolation;
+      });
+      expect(isolation).toBe('worker');
+      expect(JSON.parse((await pageFetch(page, '/api/plugin/sample/w?q=isolated')).body)).toEqual({ id: 'w', query: 'isolated', served });
+      const echoed = await pageFetch(page, '/api/plugin/sample/echo', { method: 'POST', body: 'across two hops' });
+      expect(JSON.parse(echoed.body)).toEqual({ echoed: 'across two hops', served });
       expect(problems).toEqual([]);
     }));
 
