@@ -106,6 +106,16 @@ function isHeaderPairs(value: unknown): value is Array<[string, string]> {
 
 const isBody = (value: unknown): value is ArrayBuffer | null => value === null || value instanceof ArrayBuffer;
 
+function isAbsoluteUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 16 * 1024) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `data` is a well-formed FetchMessage. */
 export function isFetchMessage(data: unknown): data is FetchMessage {
   const message = data as Partial<FetchMessage> | null;
@@ -115,7 +125,7 @@ export function isFetchMessage(data: unknown): data is FetchMessage {
     typeof message.maxBodyBytes === 'number' &&
     message.maxBodyBytes >= 0 &&
     typeof request?.method === 'string' &&
-    typeof request.url === 'string' &&
+    isAbsoluteUrl(request.url) &&
     isHeaderPairs(request.headers) &&
     isBody(request.body)
   );

@@ -89,7 +89,7 @@ export function connectServiceWorker(host: RouteServingHost, options: ConnectSer
 /** Runs one relayed request through `host.fetch` and posts the reply on `port`. */
 async function answer(host: RouteServingHost, message: FetchMessage, port: MessagePort, controller: AbortController): Promise<void> {
   const { request, maxBodyBytes } = message;
-  const what = `${request.method} ${new URL(request.url).pathname}`;
+  const what = `${request.method.slice(0, 20)} ${new URL(request.url).pathname.slice(0, 200)}`;
   port.onmessage = (event: MessageEvent) => {
     const data = event.data as { type?: unknown; reason?: unknown } | null;
     if (data?.type === 'abort') controller.abort(new DOMException(String(data.reason), 'AbortError'));

@@ -115,7 +115,7 @@ type Settings = Required<Omit<ServePluginRoutesOptions, 'paths'>>;
 /** Answers one claimed request from the first client that accepts it. */
 async function relay(scope: ServiceWorkerScopeLike, event: PluginRouteFetchEvent, settings: Settings): Promise<Response> {
   const { request } = event;
-  const what = `${request.method} ${new URL(request.url).pathname}`;
+  const what = `${request.method.slice(0, 20)} ${new URL(request.url).pathname.slice(0, 200)}`;
   let relayed: RelayedRequest;
   try {
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
@@ -149,6 +149,7 @@ async function candidates(scope: ServiceWorkerScopeLike, event: PluginRouteFetch
 function ask(client: ServiceWorkerClientLike, request: RelayedRequest, signal: AbortSignal, settings: Settings, what: string) {
   return new Promise<Response | undefined>((resolve) => {
     const { port1: port, port2 } = new MessageChannel();
+    let accepted = false;
     let timer = setTimeout(() => finish(undefined), settings.acceptTimeoutMs);
     const finish = (response: Response | undefined) => {
       clearTimeout(timer);
@@ -167,13 +168,16 @@ function ask(client: ServiceWorkerClientLike, request: RelayedRequest, signal: A
       if (!isPageReply(reply)) {
         giveUp('malformed reply', errorResponse(502, 'E_BAD_REPLY', `${what}: the page's plugin host sent a malformed reply`));
       } else if (reply.type === 'accepted') {
+        if (accepted) return;
+        accepted = true;
         clearTimeout(timer);
         timer = setTimeout(
           () => giveUp('timeout', errorResponse(504, 'E_TIMEOUT', `${what}: the page's plugin host did not answer within ${settings.timeoutMs} ms`)),
           settings.timeoutMs,
         );
       } else if (reply.type === 'error') {
-        finish(errorResponse(reply.status >= 400 && reply.status <= 599 ? reply.status : 502, reply.code, reply.message));
+        const code = /^E_[A-Z_]{1,40}$/.test(reply.code) ? reply.code : 'E_INTERNAL';
+        finish(errorResponse(reply.status >= 400 && reply.status <= 599 ? reply.status : 502, code, reply.message.slice(0, 2000)));
       } else if (reply.response.body && reply.response.body.byteLength > settings.maxBodyBytes) {
         finish(errorResponse(502, 'E_TOO_LARGE', `${what}: the response body is over the limit of ${settings.maxBodyBytes} bytes`));
       } else {

@@ -253,7 +253,7 @@ describe('servePluginRoutes with connectServiceWorker', () => {
     });
   });
 
-  it('ignores messages that are not relayed requests', async () => {
+  it('ignores messages that are not well-formed relayed requests', async () => {
     const page = new PageMessages();
     const calls: string[] = [];
     connectServiceWorker(
@@ -270,11 +270,18 @@ describe('servePluginRoutes with connectServiceWorker', () => {
     malformed.port1.onmessage = (event) => void replies.push(event.data);
     page.dispatchEvent(new MessageEvent('message', { data: { type: 'plughub:fetch', request: { method: 'GET' } }, ports: [malformed.port2] }));
     page.dispatchEvent(new MessageEvent('message', { data: 'hello' }));
+    const notUrl = new MessageChannel();
+    const notUrlReplies: unknown[] = [];
+    notUrl.port1.onmessage = (event) => void notUrlReplies.push(event.data);
+    const request = { method: 'GET', url: 'not a url', headers: [], body: null };
+    page.dispatchEvent(new MessageEvent('message', { data: { type: 'plughub:fetch', request, maxBodyBytes: 10 }, ports: [notUrl.port2] }));
     // Messages are answered in order: once a well-formed one is answered, the others were seen and ignored.
     const worker = workerScope([clientOf('page-1', page)]);
     expect(await (await worker.request(new Request(`${ORIGIN}/api/plugin/any`)))?.text()).toBe('x');
     expect(calls).toEqual([`${ORIGIN}/api/plugin/any`]);
     expect(replies).toEqual([]);
+    expect(notUrlReplies).toEqual([]);
     malformed.port1.close();
+    notUrl.port1.close();
   });
 });
