@@ -82,6 +82,16 @@ export async function execute(ctx) {
 }
 `;
 
+/** Version 1.0.0 waits for the host's `release()` before it answers; every version answers its version. */
+export const SLOW_FIRST = `export async function execute(ctx) {
+  if (ctx.plugin.version === '1.0.0') {
+    ctx.host.started();
+    await ctx.host.release();
+  }
+  return ctx.plugin.version;
+}
+`;
+
 const get = (host: PluginHost, path: string, init?: RequestInit) => host.fetch(new Request(`http://plugins.test${path}`, init));
 
 async function errorOf(response: Response): Promise<{ code: string; message: string }> {
@@ -285,6 +295,25 @@ export function describeRouteServing(title: string, isolation: Isolation, make: 
       expect((await get(target, '/go')).status).toBe(200);
     });
 
+    it('finishes a request on the version it matched when an upgrade swaps that version out', async () => {
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const target = await host({ api: { started: () => started(), release: () => released } });
+      const routes = [{ route: '/slow', method: 'GET', label: 'slow' }];
+      await load(target, routeBundle('slow', '1.0.0', SLOW_FIRST, routes));
+      const retired = new Promise<string>((resolve) => target.on('retired', ({ version }) => resolve(version)));
+      const pending = get(target, '/slow');
+      await running;
+      await load(target, routeBundle('slow', '2.0.0', SLOW_FIRST, routes), true);
+      expect(await (await get(target, '/slow')).text()).toBe('2.0.0');
+      release();
+      const response = await pending;
+      expect([response.status, await response.text()]).toEqual([200, '1.0.0']);
+      expect(await retired).toBe('1.0.0');
+    });
+
     it('swaps routes with the version under a stream of requests: none failed, none mixed', async () => {
       const target = await host();
       const v1 = routeBundle('versioned', '1.0.0', VERSIONED, [{ route: '/items/:id', method: 'GET', label: 'v1.get' }]);
@@ -293,6 +322,8 @@ export function describeRouteServing(title: string, isolation: Isolation, make: 
       const seen: Array<{ status: number; body: { version: string; label: string; params: string[] } | string; afterSwap: boolean }> = [];
       let swapped = false;
       let afterSwapCount = 0;
+      let warmedUp!: () => void;
+      const warm = new Promise<void>((resolve) => (warmedUp = resolve));
       const client = async () => {
         while (afterSwapCount < 40) {
           const afterSwap = swapped;
@@ -300,11 +331,12 @@ export function describeRouteServing(title: string, isolation: Isolation, make: 
           const body = response.status === 200 ? await response.json() : await response.text();
           seen.push({ status: response.status, body, afterSwap });
           if (afterSwap) afterSwapCount += 1;
+          // Let the stream run on version 1 first.
+          if (seen.length === 16) warmedUp();
         }
       };
       const clients = Array.from({ length: 8 }, client);
-      // Let the stream run on version 1 first.
-      while (seen.length < 16) await Promise.race([...clients, new Promise((resolve) => setTimeout(resolve, 1))]);
+      await warm;
       await load(target, v2, true).then(() => (swapped = true));
       await Promise.all(clients);
       expect(seen.filter((entry) => entry.status !== 200)).toEqual([]);

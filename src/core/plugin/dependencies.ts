@@ -12,7 +12,7 @@ export interface ExecuteInit {
   signal?: AbortSignal;
   timeoutMs?: number;
   label?: string;
-  /** The HTTP request the call answers (`ctx.request`); `host.fetch` sets it for a route call. */
+  /** The HTTP request the call answers (`ctx.request`); `host.fetch` sets it for a route call (a call that crosses to a worker carries it only then). */
   request?: Request;
 }
 

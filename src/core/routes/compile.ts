@@ -2,10 +2,11 @@
  * A plugin's `http_services`, compiled once when it loads: the driver
  * checked (`fetch`, the default, is the only one), every route's pattern
  * parsed (pattern.ts), and no two of its own routes with the same method
- * able to match the same path.
+ * able to match the same path. At most 64 routes, labels of at most 128
+ * characters (the bounds a publish applies), so the overlap checks stay small.
  */
 import { RouteConflictError, RouteError } from '../errors/index.js';
-import type { Manifest } from '../plugin/index.js';
+import { MANIFEST_FIELD_LIMITS, type Manifest } from '../plugin/index.js';
 import { parseRoutePattern, patternsOverlap, type RoutePattern } from './pattern.js';
 
 /** The drivers a host mounts routes with: `fetch`, routes served by `host.fetch(request)`. */
@@ -73,8 +74,19 @@ export function compileRoutes(manifest: Manifest): PluginRoutes {
       details,
     );
   }
+  const declared = services.routes ?? [];
+  // A host reads published manifests with looser bounds than a publish applies (manifest-limits.ts); routes it serves keep the publish bounds.
+  if (declared.length > MANIFEST_FIELD_LIMITS.routes) {
+    throw new RouteError(`${owner}: http_services declares ${declared.length} routes; a plugin may serve at most ${MANIFEST_FIELD_LIMITS.routes}`, details);
+  }
   const routes: CompiledRoute[] = [];
-  for (const route of services.routes ?? []) {
+  for (const route of declared) {
+    if (route.label.length > MANIFEST_FIELD_LIMITS.label) {
+      throw new RouteError(
+        `${owner}: the label of route ${route.method} ${route.route.slice(0, 120)} is longer than ${MANIFEST_FIELD_LIMITS.label} characters`,
+        details,
+      );
+    }
     const compiled = { method: route.method, pattern: parseRoutePattern(route.route, details), label: route.label };
     const clash = routes.find((other) => other.method === compiled.method && patternsOverlap(other.pattern, compiled.pattern));
     if (clash) throw routeConflict(owner, compiled, owner, clash, details);

@@ -149,3 +149,17 @@ describe('compileRoutes', () => {
     ).toHaveLength(2);
   });
 });
+
+describe('compileRoutes bounds', () => {
+  const manifestWith = (routes: unknown[]) => ({
+    ...parseManifest({ name: 'many', version: '1.0.0', source: { mode: 'esm', path: 'index.js' } }),
+    http_services: { routes },
+  });
+
+  it('refuses more routes than a publish allows, and an overlong label', () => {
+    const routes = Array.from({ length: 65 }, (_, i) => ({ route: `/r${i}`, method: 'GET', label: `r${i}` }));
+    expect(() => compileRoutes(manifestWith(routes) as never)).toThrow('many@1.0.0: http_services declares 65 routes; a plugin may serve at most 64');
+    expect(compileRoutes(manifestWith(routes.slice(0, 64)) as never).routes).toHaveLength(64);
+    expect(() => compileRoutes(manifestWith([{ route: '/a', method: 'GET', label: 'l'.repeat(129) }]) as never)).toThrow('is longer than 128 characters');
+  });
+});
