@@ -8,7 +8,7 @@
  * (resolve a version) → registry/ (fetch the document and bytes) → trust/
  * and integrity.ts (verify) → the caches of ports.ts (cache) → plugin/ or
  * isolation/ (import, execute). errors/ is the one error hierarchy; plg/
- * the package format. This file re-exports their index.ts files.
+ * the package format; routes/ the plugin HTTP routes `host.fetch` serves. This file re-exports their index.ts files.
  *
  * @example
  * import { createHost } from 'plughub/core';
@@ -195,11 +195,25 @@ export {
   type IsolatedWorker,
   type Isolation,
   type LoadedInstance,
+  type RouteCall,
   runPluginWorker,
   type WorkerModuleScheme,
   type WorkerPort,
   type WorkerSpawner,
 } from './isolation/index.js';
+export {
+  type CompiledRoute,
+  compileRoutes,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_SEGMENTS,
+  MAX_REQUEST_PATH_LENGTH,
+  type PatternSegment,
+  type PluginRoutes,
+  parseRoutePattern,
+  patternsOverlap,
+  ROUTE_DRIVERS,
+  type RoutePattern,
+} from './routes/index.js';
 export {
   AUTHOR_SIGNED_FIELDS,
   type AuthorCheck,
