@@ -19,3 +19,18 @@ export { createBlobUrlLoader, type BlobUrlLoaderOptions, type ModuleScheme } fro
 export { createBrowserWorkerSpawner, type BrowserWorkerSpawnerOptions } from './worker-spawner.js';
 export { DEFAULT_DATABASE, type IndexedDbOptions } from './idb-store.js';
 export { createIndexedDbTrustStore, type IndexedDbTrustStore } from './idb-trust-store.js';
+export {
+  servePluginRoutes,
+  type PluginRouteFetchEvent,
+  type PluginRoutesWorker,
+  type ServePluginRoutesOptions,
+  type ServiceWorkerClientLike,
+  type ServiceWorkerScopeLike,
+} from './service-worker.js';
+export {
+  connectServiceWorker,
+  type ConnectServiceWorkerOptions,
+  type RouteServingHost,
+  type ServiceWorkerConnection,
+  type ServiceWorkerMessages,
+} from './service-worker-page.js';

@@ -13,6 +13,8 @@
  *   `plughub/core`.
  * - bundler-neutral: a worker without DOM or Node types and no custom
  *   condition gets the core types for `plughub`, as the runtime gets core.js.
+ * - service-worker: a service worker (ES2023 + WebWorker, no DOM) passes its
+ *   `self` to `servePluginRoutes` of `plughub/browser`.
  *
  * Needs `npm run build` (npm test builds first).
  */
@@ -90,12 +92,14 @@ export { createFsStorage, createHost, createRegistry, loadDir, serveNode };
       types: [],
     },
     source: `import { createPluginHost, definePlugin } from 'plughub';
-import { createPluginHost as createBrowserHost, createIndexedDbBlobCache } from 'plughub/browser';
+import { connectServiceWorker, createPluginHost as createBrowserHost, createIndexedDbBlobCache } from 'plughub/browser';
 import { createHost, importPublicKey, type SigningKey } from 'plughub/core';
 
 // Under the browser condition, plughub is plughub/browser.
 export const sameHost: typeof createBrowserHost = createPluginHost;
 export const host = createBrowserHost({ registry: 'https://plugins.example', database: 'my-app' });
+// A page's host answers what the app's service worker relays.
+export const connection = connectServiceWorker(host);
 export const plugin = definePlugin({ execute: () => 'ok' });
 // The keys are the DOM's CryptoKey, both ways.
 export const publicKey: Promise<CryptoKey> = importPublicKey('');
@@ -113,6 +117,21 @@ import { createPluginHost } from 'plughub';
 export const sameCore: typeof core.createHost = createHost;
 export const plugin = definePlugin({ execute: () => 'ok' });
 export { createPluginHost };
+`,
+  },
+  'service-worker': {
+    compilerOptions: {
+      ...base,
+      module: 'preserve',
+      moduleResolution: 'bundler',
+      customConditions: ['browser'],
+      lib: ['ES2023', 'WebWorker'],
+      types: [],
+    },
+    source: `import { servePluginRoutes } from 'plughub/browser';
+
+declare const self: ServiceWorkerGlobalScope;
+export const routes = servePluginRoutes(self, { paths: ['/api/plugin/'], timeoutMs: 5000 });
 `,
   },
 };
