@@ -75,6 +75,7 @@ async function startService(dir: string, work: string, isolation: 'none' | 'work
     accessLog: join(work, `access-${isolation}.log`),
     cacheDir: join(work, 'cache'),
     isolation,
+    maxBodyBytes: 10 * 1024 * 1024,
   };
   const quiet = { info: () => {}, error: (line: string) => console.error(line) };
   return startHostService(config, { log: quiet, env: {} });

@@ -2,12 +2,13 @@
  * The plugin host service's web app: one hono app made of mounted parts.
  * The management API (`/api/v1`), metrics (`/metrics`) and the management
  * page (`/ui`) mount before the plugin routes, which take every other path:
- * a catch-all that hands the request to the host (`host.fetch`, which
+ * a catch-all that bounds the request's body (request-body.ts) and hands the request to the host (`host.fetch`, which
  * answers 404 or 405 itself when no plugin route matches). This module
  * imports hono; the CLI loads it only for `plughub host`, after checking
  * that hono is installed (cli/optional-packages.ts).
  */
 import { Hono } from 'hono';
+import { boundRequestBody } from './request-body.js';
 
 /** What answers the plugin routes: the plugin host. */
 export interface PluginRoutes {
@@ -30,7 +31,12 @@ export interface HostAppParts {
   plugins: PluginRoutes;
   /** Parts mounted before the plugin routes (default none). */
   mounts?: MountedPart[];
+  /** The largest request body a plugin route is given (default 10 MiB; 413 past it). */
+  maxBodyBytes?: number;
 }
+
+/** The default of `maxBodyBytes`: the host's bound on a body crossing to a worker-isolated plugin. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * The service's hono app: the mounted parts, then the plugin routes for any
@@ -46,6 +52,10 @@ export function createHostApp(parts: HostAppParts): Hono {
     app.all(`${part.path}/*`, handle);
   }
   const plugins = parts.plugins;
-  app.all('*', (context) => plugins.fetch(context.req.raw));
+  const maxBodyBytes = parts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.all('*', async (context) => {
+    const request = await boundRequestBody(context.req.raw, maxBodyBytes);
+    return request instanceof Response ? request : plugins.fetch(request);
+  });
   return app;
 }

@@ -25,6 +25,9 @@ export class HostConfigError extends PlughubError {
 }
 registerErrorName('HostConfigError');
 
+/** The highest `maxBodyBytes` a configuration may set (1 GiB): bodies are held in memory. */
+const MAX_BODY_BYTES_CEILING = 1024 * 1024 * 1024;
+
 /** The largest configuration file read. */
 const MAX_CONFIG_BYTES = 64 * 1024;
 const DURATION = /^(\d{1,9})(ms|s|m)$/;
@@ -43,6 +46,7 @@ export const hostConfigSchema = z.strictObject({
   accessLog: z.optional(z.string().check(z.minLength(1))),
   cacheDir: z.optional(z.string().check(z.minLength(1))),
   isolation: z.optional(z.enum(['none', 'worker'])),
+  maxBodyBytes: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_BODY_BYTES_CEILING))),
 });
 
 /** The fields of plughub.host.json as written. */
@@ -65,10 +69,12 @@ export interface HostConfig {
   cacheDir: string | undefined;
   /** Where plugins run: in the service's thread (`none`) or each in a worker thread of its own. */
   isolation: 'none' | 'worker';
+  /** The largest request body a plugin route is given, and that crosses to or from a worker (413 past it). */
+  maxBodyBytes: number;
 }
 
 /** The defaults of the fields a configuration may leave out. */
-export const HOST_DEFAULTS = { port: 8080, listen: '127.0.0.1', graceMs: 10_000 } as const;
+export const HOST_DEFAULTS = { port: 8080, listen: '127.0.0.1', graceMs: 10_000, maxBodyBytes: 10 * 1024 * 1024 } as const;
 
 /** Milliseconds of a duration such as `10s`, `500ms` or `1m`, or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
@@ -131,6 +137,7 @@ export interface HostFlags {
   accessLog?: string | undefined;
   cacheDir?: string | undefined;
   isolation?: 'none' | 'worker' | undefined;
+  maxBodyBytes?: number | undefined;
 }
 
 /**
@@ -155,6 +162,7 @@ export function resolveHostConfig(flags: HostFlags, file: { path: string; config
     accessLog: path(flags.accessLog, fromFile.accessLog),
     cacheDir: path(flags.cacheDir, fromFile.cacheDir),
     isolation: flags.isolation ?? fromFile.isolation ?? 'none',
+    maxBodyBytes: flags.maxBodyBytes ?? fromFile.maxBodyBytes ?? HOST_DEFAULTS.maxBodyBytes,
   };
   const where = file === undefined ? 'flags' : `flags and ${file.path}`;
   if (config.dir === undefined && config.load.length === 0) {

@@ -59,6 +59,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
     isolation: config.isolation,
+    maxRouteBodyBytes: config.maxBodyBytes,
     log: {
       debug: () => {},
       info: (...args) => log.info(format(...args)),
@@ -66,7 +67,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       error: (...args) => log.error(format(...args)),
     },
   });
-  const app = createHostApp({ plugins: host, ...(options.mounts ? { mounts: options.mounts } : {}) });
+  const app = createHostApp({ plugins: host, maxBodyBytes: config.maxBodyBytes, ...(options.mounts ? { mounts: options.mounts } : {}) });
   let ready: (loaded: boolean) => void = () => {};
   const loaded = new Promise<boolean>((resolve) => {
     ready = resolve;

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HostConfigError, parseDuration, readHostConfig, resolveHostConfig } from '../../../src/node/host-service/config.js';
+import { cli } from '../../e2e/cli-harness.js';
 import { tempDir } from '../helpers.js';
 
 async function configFile(content: string): Promise<string> {
@@ -38,6 +39,7 @@ describe('plughub.host.json', () => {
       accessLog: join(folder, 'logs/access.log'),
       cacheDir: undefined,
       isolation: 'none',
+      maxBodyBytes: 10 * 1024 * 1024,
     });
   });
 
@@ -45,15 +47,20 @@ describe('plughub.host.json', () => {
     const file = await configFile(JSON.stringify({ dir: 'plugins', port: 9000, listen: '0.0.0.0', load: ['a@1'] }));
     const config = resolveHostConfig({ dir: 'mine', port: 0, load: ['b@2'] }, { path: file, config: await readHostConfig(file) }, '/work');
     expect(config).toMatchObject({ dir: '/work/mine', port: 0, listen: '0.0.0.0', load: ['b@2'] });
+    const watched = await configFile(JSON.stringify({ dir: 'plugins', watch: true, maxBodyBytes: 4096 }));
+    const unwatched = resolveHostConfig({ watch: false, maxBodyBytes: 10 }, { path: watched, config: await readHostConfig(watched) }, '/work');
+    expect(unwatched).toMatchObject({ watch: false, maxBodyBytes: 10 });
+    expect(resolveHostConfig({}, { path: watched, config: await readHostConfig(watched) }, '/work').maxBodyBytes).toBe(4096);
   });
 
   it('names the file and the JSON path of every invalid field', async () => {
-    const error = await refusal(JSON.stringify({ dir: 'plugins', port: 70000, load: ['ok@1', 7], grace: 'soon' }));
+    const error = await refusal(JSON.stringify({ dir: 'plugins', port: 70000, load: ['ok@1', 7], grace: 'soon', maxBodyBytes: -1 }));
     expect(error.code).toBe('E_HOST_CONFIG');
     expect(error.message).toContain(`${error.file} is invalid: `);
     expect(error.message).toContain('port: Too big: expected number to be <=65535');
     expect(error.message).toContain('load[1]: Invalid input: expected string, received number');
     expect(error.message).toContain('grace: must be a duration such as "10s", "500ms" or "1m"');
+    expect(error.message).toContain('maxBodyBytes: Too small: expected number to be >=0');
   });
 
   it('refuses an unknown field (a typo must not pass silently)', async () => {
@@ -81,5 +88,16 @@ describe('plughub.host.json', () => {
       undefined,
       undefined,
     ]);
+  });
+});
+
+describe('plughub host flags', () => {
+  it('refuses a --max-body-bytes that is not a byte count, and --watch with --no-watch', async () => {
+    const cwd = await tempDir();
+    const size = await cli(['host', '--dir', '.', '--max-body-bytes', '10MB'], { cwd });
+    expect(size).toMatchObject({ code: 1, stdout: '' });
+    expect(size.stderr).toContain('--max-body-bytes must be a number of bytes from 0 to 1073741824 (1 GiB), not "10MB"');
+    const both = await cli(['host', '--dir', '.', '--watch', '--no-watch'], { cwd });
+    expect(both.stderr).toContain('--watch and --no-watch contradict each other');
   });
 });

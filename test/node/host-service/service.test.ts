@@ -43,6 +43,7 @@ async function start(config: Partial<HostConfig>, out = sink()): Promise<HostSer
     graceMs: 2000,
     accessLog: undefined,
     cacheDir: await tempDir(),
+    maxBodyBytes: 10 * 1024 * 1024,
     ...config,
     isolation: config.isolation ?? 'none',
   };
@@ -109,6 +110,35 @@ describe('plughub host over a socket', () => {
     const registry = await startRegistry();
     const error = await start({ registry: registry.url, load: ['absent@^1'] }).catch((caught: unknown) => caught);
     expect((error as Error).message).toContain('absent');
+  });
+
+  it('gives a plugin a request body up to maxBodyBytes and answers 413 past it without calling the plugin', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'echo/plugin.json': routeManifest('echo', '1.0.0', [{ route: '/api/plugin/echo', method: 'POST', label: 'echo' }]),
+      'echo/dist/index.js': `let calls = 0;
+export default { async execute(ctx) { calls += 1; return { bytes: (await ctx.request.arrayBuffer()).byteLength, calls }; } };
+`,
+    });
+    const service = await start({ dir, maxBodyBytes: 1000 });
+    const url = `${service.url}/api/plugin/echo`;
+    expect(await (await fetch(url, { method: 'POST', body: 'x'.repeat(1000) })).json()).toEqual({ bytes: 1000, calls: 1 });
+    const declared = await fetch(url, { method: 'POST', body: 'x'.repeat(1001) });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual({
+      error: { code: 'E_TOO_LARGE', message: 'the request body is larger than 1000 bytes, the most this service takes (maxBodyBytes)' },
+    });
+    const chunks = [new Uint8Array(600), new Uint8Array(600)];
+    const streamed = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(url, { method: 'POST', body: streamed, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await (await fetch(url, { method: 'POST', body: 'ok' })).json()).toEqual({ bytes: 2, calls: 2 });
   });
 
   it('answers 404 for a path no route matches and 405 with Allow for a wrong method', async () => {

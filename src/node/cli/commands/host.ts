@@ -20,6 +20,7 @@ import { watchStopSignals } from '../../host-service/shutdown.js';
 const usage = `usage: plughub host [--dir DIR [--watch]] [--registry URL --load NAME@RANGE ...]
                     [--port ${HOST_DEFAULTS.port}] [--listen ${HOST_DEFAULTS.listen}] [--grace 10s]
                     [--access-log FILE] [--cache-dir DIR] [--isolation worker]
+                    [--max-body-bytes N] [--no-watch]
                     [--config plughub.host.json]
 
 Runs the plugin host service: loads plugins and serves the HTTP routes their
@@ -32,6 +33,7 @@ second signal exits at once.
   --dir DIR            a plugin directory: folders with plugin.json, .plg files
   --watch              keep serving the directory as it changes: new plugins
                        load, changed ones are swapped in, removed ones unload
+  --no-watch           do not, though the configuration file says "watch": true
   --registry URL       the registry for --load (default: $PLUGHUB_REGISTRY)
   --load NAME@RANGE    a registry plugin to serve (repeatable)
   --port PORT          port to listen on; 0 picks a free one (default ${HOST_DEFAULTS.port})
@@ -42,9 +44,11 @@ second signal exits at once.
   --cache-dir DIR      the cache (default: $PLUGHUB_CACHE_DIR, else ~/.cache/plughub)
   --isolation worker   run each plugin in a worker thread of its own (default
                        none: in the service's thread)
+  --max-body-bytes N   the largest request body a plugin route is given; 413
+                       past it (default 10485760, 10 MiB)
   --config FILE        read the configuration from a JSON file (fields dir,
                        watch, registry, load, port, listen, grace, accessLog,
-                       cacheDir, isolation); flags override its fields
+                       cacheDir, isolation, maxBodyBytes); flags override its fields
 `;
 
 function parsePort(text: string): number {
@@ -57,6 +61,14 @@ function parseGrace(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw usageError('host', `--grace must be a duration such as 10s, 500ms or 1m, not "${text}"`);
   return ms;
+}
+
+function parseMaxBodyBytes(text: string): number {
+  const bytes = Number(text);
+  if (!/^\d{1,10}$/.test(text) || bytes > 1024 * 1024 * 1024) {
+    throw usageError('host', `--max-body-bytes must be a number of bytes from 0 to 1073741824 (1 GiB), not "${text}"`);
+  }
+  return bytes;
 }
 
 function parseIsolation(text: string | undefined): 'none' | 'worker' | undefined {
@@ -79,6 +91,8 @@ export const host: Command = {
     const { values, positionals } = parseCommandArgs('host', argv, {
       dir: { type: 'string' },
       watch: { type: 'boolean' },
+      'no-watch': { type: 'boolean' },
+      'max-body-bytes': { type: 'string' },
       registry: { type: 'string' },
       load: { type: 'string', multiple: true },
       port: { type: 'string' },
@@ -92,7 +106,7 @@ export const host: Command = {
     atMost('host', positionals, 0);
     const flags: HostFlags = {
       dir: values.dir,
-      watch: values.watch,
+      watch: values['no-watch'] === true ? false : values.watch,
       registry: values.registry?.trim() || undefined,
       load: values.load,
       port: values.port === undefined ? undefined : parsePort(values.port),
@@ -101,7 +115,9 @@ export const host: Command = {
       accessLog: values['access-log'],
       cacheDir: values['cache-dir'],
       isolation: parseIsolation(values.isolation),
+      maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : parseMaxBodyBytes(values['max-body-bytes']),
     };
+    if (values.watch === true && values['no-watch'] === true) throw usageError('host', '--watch and --no-watch contradict each other');
     const configPath = values.config === undefined ? undefined : resolve(io.cwd, values.config);
     const file = configPath === undefined ? undefined : { path: configPath, config: await readHostConfig(configPath) };
     const config = resolveHostConfig(flags, file, io.cwd);
