@@ -130,12 +130,15 @@ export class PluginInstance<Api = unknown> {
     const { ctx, dispose } = this.#calls.open(init);
     this.#running.enter();
     try {
-      const work = Promise.resolve().then(() => {
-        ctx.throwIfAborted();
-        const handler = this.#definition.fetch;
-        return handler ? handler(request, ctx) : this.#definition.execute(ctx);
-      });
-      return toResponse(await raceContext(work, ctx));
+      // The plugin runs a step later, as execute's does, and is not raced when it answers at once: nothing can abort in between.
+      await undefined;
+      ctx.throwIfAborted();
+      const handler = this.#definition.fetch;
+      const value = handler ? handler(request, ctx) : this.#definition.execute(ctx);
+      if (isPromiseLike(value)) return toResponse(await raceContext(Promise.resolve(value), ctx));
+      // A plugin that cancelled its own call (or whose request aborted) while it ran answers with the reason, as a race would.
+      ctx.throwIfAborted();
+      return toResponse(value);
     } catch (error) {
       throw this.#callFailure(ctx, route.label, error);
     } finally {
@@ -224,6 +227,11 @@ export class PluginInstance<Api = unknown> {
       cause,
     });
   }
+}
+
+/** True for a promise or any other thenable a plugin may return. */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**

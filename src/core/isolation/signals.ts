@@ -54,6 +54,14 @@ export function raceContext<T>(work: Promise<T>, ctx: PluginContext<unknown>): P
   });
 }
 
+/** Makes `ctx` abort with `signal`'s reason once it aborts (lazily for a context of createContext). */
+function followSignal(ctx: PluginContext<unknown>, signal: AbortSignal): void {
+  const state = contextAbortState(ctx);
+  if (state) state.follow(signal);
+  else if (signal.aborted) ctx.cancel(signal.reason);
+  else signal.addEventListener('abort', () => ctx.cancel(signal.reason), { once: true });
+}
+
 /**
  * The open call contexts of one plugin version. A call's context has the
  * root's host API and logger, aborts when the caller's signal does (with its
@@ -87,8 +95,6 @@ export class CallContexts<Api = unknown> {
       host: root.host,
       log: root.log,
       plugin: this.#plugin,
-      // The context follows the caller's signal itself, and stops listening to it once it aborts (at the latest on dispose).
-      signal: closed ? undefined : init.signal,
       plugins: dependencies?.provider,
       values: init.values,
       timeoutMs: init.timeoutMs,
@@ -96,7 +102,11 @@ export class CallContexts<Api = unknown> {
       request: init.request,
     });
     if (closed) ctx.cancel(root.signal.reason);
-    else this.#open.add(ctx);
+    else {
+      this.#open.add(ctx);
+      // The context follows the caller's signal, listening to it only once someone listens to the context (at the latest until dispose).
+      if (init.signal) followSignal(ctx, init.signal);
+    }
     return {
       ctx,
       dependencies,

@@ -158,7 +158,6 @@ class Context<Api> implements PluginContext<Api> {
   readonly #values: Map<string, unknown>;
   readonly #state = new AbortState();
   #plugins: PluginDependencies | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #release: () => void = noop;
 
   constructor(state: ContextState<Api>) {
@@ -271,13 +270,11 @@ class Context<Api> implements PluginContext<Api> {
       this.#abort(new DeadlineExceededError(message, deadline, this.#details()));
       return;
     }
-    this.#timer = setTimeout(() => this.#arm(deadline, ms), Math.min(remaining, MAX_TIMER_MS));
+    this.#state.setTimer(setTimeout(() => this.#arm(deadline, ms), Math.min(remaining, MAX_TIMER_MS)));
   }
 
   #abort(reason: unknown): void {
     if (this.#state.aborted) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#release();
     this.#release = noop;
     this.#state.abort(reason);

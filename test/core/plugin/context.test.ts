@@ -227,6 +227,32 @@ describe('the signal, made when read', () => {
   });
 });
 
+describe('following a signal lazily (the abort state of a call)', () => {
+  it('listens to the followed signal only once someone listens, and takes its reason when it aborted first', () => {
+    const controller = new AbortController();
+    const add = vi.spyOn(controller.signal, 'addEventListener');
+    const remove = vi.spyOn(controller.signal, 'removeEventListener');
+    const quiet = createContext();
+    contextAbortState(quiet)!.follow(controller.signal);
+    const heard = createContext();
+    const state = contextAbortState(heard)!;
+    state.follow(controller.signal);
+    expect(add).not.toHaveBeenCalled();
+    const reasons: unknown[] = [];
+    state.listen((reason) => reasons.push(reason));
+    expect(add).toHaveBeenCalledTimes(1);
+    const gone = new Error('the client went away');
+    controller.abort(gone);
+    expect(reasons).toEqual([gone]);
+    expect(remove).toHaveBeenCalledTimes(1);
+    expect(heard.signal.reason).toBe(gone);
+    // Never listened to, the other context still reports the abort, with the followed reason, however it is asked.
+    quiet.cancel();
+    expect(catchError(() => quiet.throwIfAborted())).toBe(gone);
+    expect(quiet.signal.reason).toBe(gone);
+  });
+});
+
 describe('deadlines', () => {
   it('aborts with DeadlineExceededError at the deadline, naming plugin, label and ms', () => {
     vi.useFakeTimers();
