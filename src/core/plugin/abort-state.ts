@@ -94,7 +94,10 @@ export class AbortState {
   /** Calls `listener` with the reason once this aborts (at once when it has); `unlisten` removes it. */
   listen(listener: (reason: unknown) => void): void {
     this.#pull();
-    if (this.#aborted) return listener(this.#reason);
+    if (this.#aborted) {
+      listener(this.#reason);
+      return;
+    }
     if (this.#listener === undefined) this.#listener = listener;
     else (this.#listeners ??= new Set()).add(listener);
     this.#attach();
