@@ -19,7 +19,7 @@
  * Every error answer is JSON, `{ "error": { "code", "message" } }`.
  */
 import { isCancelledError, isDeadlineExceededError, isPluginExecutionError, isSizeLimitError, isUnloadedError } from '../errors/index.js';
-import { raceSignal } from '../isolation/index.js';
+import { raceSignal, type RouteCall } from '../isolation/index.js';
 import type { Logger } from '../plugin/index.js';
 import { errorResponse, splitRequestPath, withoutBody, type RouteMatch } from '../routes/index.js';
 import type { PluginEntry, PluginTable } from './table.js';
@@ -36,30 +36,52 @@ export interface RouteFetchContext<Api> {
 export function createRouteFetch<Api>(context: RouteFetchContext<Api>): (request: Request) => Promise<Response> {
   const { table } = context;
   return async function fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const path = splitRequestPath(url.pathname);
+    const pathname = pathnameOf(request.url);
+    const path = splitRequestPath(pathname);
     const method = request.method.toUpperCase();
-    const shown = `${method} ${url.pathname.slice(0, 200)}`;
     if (path === 'too-long') return errorResponse(414, 'E_URI_TOO_LONG', `the path of ${method} is longer than the 8 KiB a route may match`);
-    if (path === 'malformed') return errorResponse(400, 'E_BAD_REQUEST', `${shown}: the path has a malformed percent-escape`);
+    if (path === 'malformed') return errorResponse(400, 'E_BAD_REQUEST', `${requestShown(method, pathname)}: the path has a malformed percent-escape`);
     for (;;) {
       const found = table.routes.lookup(method, path);
-      if (found.kind === 'none') return errorResponse(404, 'E_NOT_FOUND', `no route matches ${shown}`);
+      if (found.kind === 'none') return errorResponse(404, 'E_NOT_FOUND', `no route matches ${requestShown(method, pathname)}`);
       if (found.kind === 'method') {
         const allow = allowed(found.allow);
         if (method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } });
-        return errorResponse(405, 'E_METHOD_NOT_ALLOWED', `${shown}: the route does not accept ${method} (allowed: ${allow})`, { allow });
+        return errorResponse(405, 'E_METHOD_NOT_ALLOWED', `${requestShown(method, pathname)}: the route does not accept ${method} (allowed: ${allow})`, {
+          allow,
+        });
       }
       const gate = table.gate(found.match.owner);
-      if (!gate) return answer(context, found.match, request, method, shown);
+      if (!gate) return answer(context, found.match, request, method, pathname);
       // A swap is handing over: wait for it (or for the client to give up), then match against what serves now.
       try {
         await raceSignal(gate, request.signal);
       } catch {
-        return errorResponse(503, 'E_CANCELLED', `${shown}: the request was aborted`);
+        return errorResponse(503, 'E_CANCELLED', `${requestShown(method, pathname)}: the request was aborted`);
       }
     }
   };
+}
+
+/** The request as error messages name it: method and path (its first 200 characters). */
+function requestShown(method: string, pathname: string): string {
+  return `${method} ${pathname.slice(0, 200)}`;
+}
+
+/**
+ * The pathname of a Request's URL, as `new URL(url).pathname` gives it,
+ * without parsing the URL again: a Request's URL is already serialized, so
+ * after `scheme://authority` the path runs to the first `?` or `#`.
+ */
+function pathnameOf(url: string): string {
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return new URL(url).pathname;
+  const start = url.indexOf('/', scheme + 3);
+  if (start < 0) return new URL(url).pathname;
+  let end = url.indexOf('?', start);
+  const hash = url.indexOf('#', start);
+  if (end < 0 || (hash >= 0 && hash < end)) end = hash;
+  return end < 0 ? url.slice(start) : url.slice(start, end);
 }
 
 /** The `Allow` header for the methods of a path: HEAD with GET, and OPTIONS, which host.fetch answers itself. */
@@ -76,15 +98,17 @@ async function answer<Api>(
   match: RouteMatch<PluginEntry<Api>>,
   request: Request,
   method: string,
-  shown: string,
+  pathname: string,
 ): Promise<Response> {
   const { instance } = match.target;
   const { route } = match;
   try {
-    const call = { label: route.label, params: match.params, ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}) };
+    const call: RouteCall = { label: route.label, params: match.params };
+    if (context.timeoutMs !== undefined) call.timeoutMs = context.timeoutMs;
     const response = await instance.fetch(request, call);
     return method === 'HEAD' && route.method !== 'HEAD' ? withoutBody(response) : response;
   } catch (error) {
+    const shown = requestShown(method, pathname);
     const who = `${instance.id} (${route.label})`;
     if (isDeadlineExceededError(error)) return errorResponse(504, 'E_DEADLINE', `${shown}: ${who} did not answer in time`);
     if (isUnloadedError(error)) return errorResponse(503, 'E_UNLOADED', `${shown}: ${who} was unloaded before it answered`);

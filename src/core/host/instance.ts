@@ -4,10 +4,10 @@
  * upgrade or unload wait for calls in flight. Unloading aborts the root
  * context with an UnloadedError, so every context of the plugin aborts too.
  */
-import { createContext, prefixedLogger, type ExecuteInit, type Logger, type PluginContext } from '../plugin/index.js';
+import { contextAbortState, createContext, prefixedLogger, type ExecuteInit, type Logger, type PluginContext } from '../plugin/index.js';
 import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from '../errors/index.js';
 import { InFlight } from '../plugin/index.js';
-import { CallContexts, callHostApi, describeHostApi, raceSignal, type ApiNode, type DependencyLinks, type RouteCall } from '../isolation/index.js';
+import { CallContexts, callHostApi, describeHostApi, raceContext, raceSignal, type ApiNode, type DependencyLinks, type RouteCall } from '../isolation/index.js';
 import { toResponse } from '../routes/index.js';
 import { pluginFromModule } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
@@ -90,7 +90,7 @@ export class PluginInstance<Api = unknown> {
 
   /** True once the instance has been shut down. */
   get closed(): boolean {
-    return this.#root.signal.aborted;
+    return contextAbortState(this.#root)?.aborted ?? this.#root.signal.aborted;
   }
 
   /**
@@ -108,11 +108,9 @@ export class PluginInstance<Api = unknown> {
         ctx.throwIfAborted();
         return this.#definition.execute(ctx);
       });
-      return (await raceSignal(work, ctx.signal)) as T;
+      return (await raceContext(work, ctx)) as T;
     } catch (error) {
-      if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
-      if (isPlughubError(error)) throw error;
-      throw this.#failure('execute', error);
+      throw this.#callFailure(ctx, 'execute', error);
     } finally {
       dispose();
       this.#running.leave();
@@ -126,22 +124,23 @@ export class PluginInstance<Api = unknown> {
    */
   async fetch(request: Request, route: RouteCall): Promise<Response> {
     if (this.closed) throw this.#root.signal.reason;
-    const values = { params: route.params, query: new URL(request.url).searchParams };
+    const values = { params: route.params, query: queryOf(request.url) };
     const init: ExecuteInit = { label: route.label, values, request, signal: request.signal };
     if (route.timeoutMs !== undefined) init.timeoutMs = route.timeoutMs;
     const { ctx, dispose } = this.#calls.open(init);
     this.#running.enter();
     try {
-      const work = Promise.resolve().then(() => {
-        ctx.throwIfAborted();
-        const handler = this.#definition.fetch;
-        return handler ? handler(request, ctx) : this.#definition.execute(ctx);
-      });
-      return toResponse(await raceSignal(work, ctx.signal));
+      // The plugin runs a step later, as execute's does, and is not raced when it answers at once: nothing can abort in between.
+      await undefined;
+      ctx.throwIfAborted();
+      const handler = this.#definition.fetch;
+      const value = handler ? handler(request, ctx) : this.#definition.execute(ctx);
+      if (isPromiseLike(value)) return toResponse(await raceContext(Promise.resolve(value), ctx));
+      // A plugin that cancelled its own call (or whose request aborted) while it ran answers with the reason, as a race would.
+      ctx.throwIfAborted();
+      return toResponse(value);
     } catch (error) {
-      if (ctx.signal.aborted && (error === ctx.signal.reason || !isPlughubError(error))) throw ctx.signal.reason;
-      if (isPlughubError(error)) throw error;
-      throw this.#failure(route.label, error);
+      throw this.#callFailure(ctx, route.label, error);
     } finally {
       dispose();
       this.#running.leave();
@@ -210,6 +209,16 @@ export class PluginInstance<Api = unknown> {
     this.#calls.cancelAll(error);
   }
 
+  /** What a call that failed rejects with: the context's abort reason once it aborted (unless the plugin threw a PlughubError of its own), else the error. */
+  #callFailure(ctx: PluginContext<Api>, hook: string, error: unknown): unknown {
+    const state = contextAbortState(ctx);
+    const aborted = state ? state.aborted : ctx.signal.aborted;
+    const reason = state ? state.reason : ctx.signal.reason;
+    if (aborted && (error === reason || !isPlughubError(error))) return reason;
+    if (isPlughubError(error)) return error;
+    return this.#failure(hook, error);
+  }
+
   #failure(hook: string, cause: unknown): PluginExecutionError {
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new PluginExecutionError(`${this.id}: ${hook} failed: ${reason}`, {
@@ -218,6 +227,23 @@ export class PluginInstance<Api = unknown> {
       cause,
     });
   }
+}
+
+/** True for a promise or any other thenable a plugin may return. */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * The query of a request URL as `new URL(url).searchParams` gives it,
+ * without parsing the whole URL again (a Request's URL is already
+ * serialized, so its query needs no further encoding).
+ */
+function queryOf(url: string): URLSearchParams {
+  const start = url.indexOf('?');
+  if (start < 0) return new URLSearchParams();
+  const end = url.indexOf('#', start);
+  return new URLSearchParams(end < 0 ? url.slice(start + 1) : url.slice(start + 1, end));
 }
 
 /**

@@ -20,6 +20,6 @@ export type {
 } from './types.js';
 export { callHostApi, describeHostApi, hostApiStubs, type ApiNode } from './host-api.js';
 export { createIsolatedInstance, IsolatedInstance } from './isolated-instance.js';
-export { CallContexts, raceSignal } from './signals.js';
+export { CallContexts, raceContext, raceSignal } from './signals.js';
 export { runPluginWorker } from './worker-runtime.js';
 export { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from './runtime-source.js';

@@ -1,10 +1,11 @@
 /**
  * Signal plumbing shared by both sides of plugin isolation: racing work
- * against an AbortSignal, and the contexts of the calls on one version
- * (in-process or isolated), which follow the caller's signal and abort
- * together when the version closes.
+ * against an AbortSignal or a call's context, and the contexts of the calls
+ * on one version (in-process or isolated), which follow the caller's signal
+ * and abort together when the version closes. None of it makes a context's
+ * AbortSignal: that is made only if the plugin reads `ctx.signal`.
  */
-import { createContext, type ContextPlugin, type PluginContext } from '../plugin/index.js';
+import { contextAbortState, createContext, type ContextPlugin, type PluginContext } from '../plugin/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
 import { CancelledError } from '../errors/index.js';
 import type { CallDependencies, DependencyLinks } from './types.js';
@@ -29,6 +30,36 @@ export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T>
       },
     );
   });
+}
+
+/**
+ * Runs `work` and rejects as soon as `ctx` aborts (with its reason),
+ * whichever comes first, without making the context's AbortSignal.
+ */
+export function raceContext<T>(work: Promise<T>, ctx: PluginContext<unknown>): Promise<T> {
+  const state = contextAbortState(ctx);
+  if (!state) return raceSignal(work, ctx.signal);
+  return new Promise<T>((resolve, reject) => {
+    state.listen(reject);
+    work.then(
+      (value) => {
+        state.unlisten(reject);
+        resolve(value);
+      },
+      (error: unknown) => {
+        state.unlisten(reject);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Makes `ctx` abort with `signal`'s reason once it aborts (lazily for a context of createContext). */
+function followSignal(ctx: PluginContext<unknown>, signal: AbortSignal): void {
+  const state = contextAbortState(ctx);
+  if (state) state.follow(signal);
+  else if (signal.aborted) ctx.cancel(signal.reason);
+  else signal.addEventListener('abort', () => ctx.cancel(signal.reason), { once: true });
 }
 
 /**
@@ -59,27 +90,27 @@ export class CallContexts<Api = unknown> {
   open(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void; dependencies: CallDependencies | undefined } {
     const root = this.#root;
     const dependencies = this.#links?.open();
+    const closed = contextAbortState(root)?.aborted ?? root.signal.aborted;
     const ctx = createContext<Api>({
       host: root.host,
       log: root.log,
       plugin: this.#plugin,
-      ...(dependencies ? { plugins: dependencies.provider } : {}),
-      ...(init.values !== undefined ? { values: init.values } : {}),
-      ...(init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {}),
-      ...(init.label !== undefined ? { label: init.label } : {}),
-      ...(init.request !== undefined ? { request: init.request } : {}),
+      plugins: dependencies?.provider,
+      values: init.values,
+      timeoutMs: init.timeoutMs,
+      label: init.label,
+      request: init.request,
     });
-    if (root.signal.aborted) ctx.cancel(root.signal.reason);
-    else this.#open.add(ctx);
-    const caller = init.signal;
-    const onAbort = () => ctx.cancel(caller!.reason);
-    if (caller?.aborted) onAbort();
-    else caller?.addEventListener('abort', onAbort, { once: true });
+    if (closed) ctx.cancel(root.signal.reason);
+    else {
+      this.#open.add(ctx);
+      // The context follows the caller's signal, listening to it only once someone listens to the context (at the latest until dispose).
+      if (init.signal) followSignal(ctx, init.signal);
+    }
     return {
       ctx,
       dependencies,
       dispose: () => {
-        caller?.removeEventListener('abort', onAbort);
         this.#open.delete(ctx);
         ctx.cancel((this.#ended ??= this.#callEnded()));
         dependencies?.release();

@@ -13,10 +13,16 @@
  *
  * A child listens to its parent's signal until it aborts itself; call
  * `cancel()` on a child you are done with to release it early (Go's
- * `defer cancel()`), which matters under a long-lived parent.
+ * `defer cancel()`), which matters under a long-lived parent. A context
+ * makes its AbortSignal only when it is read (abort-state.ts): a call whose
+ * plugin never looks at `ctx.signal` never pays for one.
  */
 import { CancelledError, DeadlineExceededError, UsageError } from '../errors/index.js';
+import { AbortState } from './abort-state.js';
+import { silentLogger } from './logger.js';
 import { refusingProvider, type DependencyProvider, type ExecuteInit, type PluginDependencies } from './dependencies.js';
+
+export { prefixedLogger, silentLogger } from './logger.js';
 
 /** A console-like logger; `ctx.log` is scoped to the plugin. */
 export interface Logger {
@@ -87,23 +93,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const noop = (): void => {};
 
-/** A logger that drops everything. */
-export const silentLogger: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
-
-/**
- * A logger that puts `[prefix]` before every message and hands it to `sink`.
- * @example prefixedLogger('hello@1.2.0').info('ready') // console.info('[hello@1.2.0]', 'ready')
- */
-export function prefixedLogger(prefix: string, sink: Logger = console): Logger {
-  const tag = `[${prefix}]`;
-  return {
-    debug: (...args) => sink.debug(tag, ...args),
-    info: (...args) => sink.info(tag, ...args),
-    warn: (...args) => sink.warn(tag, ...args),
-    error: (...args) => sink.error(tag, ...args),
-  };
-}
-
 /**
  * Creates a root context.
  * @example
@@ -158,23 +147,20 @@ interface ContextState<Api> {
 }
 
 class Context<Api> implements PluginContext<Api> {
-  readonly signal: AbortSignal;
   readonly deadline: number | undefined;
   readonly label: string | undefined;
   readonly request: Request | undefined;
   readonly plugin: ContextPlugin | undefined;
   readonly host: Api;
   readonly log: Logger;
-  readonly plugins: PluginDependencies;
   readonly #provider: DependencyProvider | undefined;
   readonly #parent: Context<Api> | undefined;
   readonly #values: Map<string, unknown>;
-  readonly #controller = new AbortController();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #state = new AbortState();
+  #plugins: PluginDependencies | undefined;
   #release: () => void = noop;
 
   constructor(state: ContextState<Api>) {
-    this.signal = this.#controller.signal;
     this.#parent = state.parent;
     this.#values = state.values;
     this.deadline = state.deadline;
@@ -184,11 +170,6 @@ class Context<Api> implements PluginContext<Api> {
     this.host = state.host;
     this.log = state.log;
     this.#provider = state.plugins;
-    const provider = state.plugins ?? refusingProvider(this.#who(), this.plugin);
-    this.plugins = {
-      get: <T>(name: string) => provider.get(name, this) as T,
-      execute: <T>(name: string, init: ExecuteInit = {}) => provider.execute(name, init, this) as Promise<T>,
-    };
 
     const parentSignal = state.parentSignal;
     if (parentSignal?.aborted) {
@@ -204,6 +185,26 @@ class Context<Api> implements PluginContext<Api> {
       const ms = state.timeoutMs ?? Math.max(0, Math.round(state.timerDeadline - Date.now()));
       this.#arm(state.timerDeadline, ms);
     }
+  }
+
+  get signal(): AbortSignal {
+    return this.#state.signal;
+  }
+
+  get plugins(): PluginDependencies {
+    if (this.#plugins === undefined) {
+      const provider = this.#provider ?? refusingProvider(this.#who(), this.plugin);
+      this.#plugins = {
+        get: <T>(name: string) => provider.get(name, this) as T,
+        execute: <T>(name: string, init: ExecuteInit = {}) => provider.execute(name, init, this) as Promise<T>,
+      };
+    }
+    return this.#plugins;
+  }
+
+  /** The abort state of a context of createContext (onContextAbort and its siblings read it). */
+  static abortState(ctx: Context<unknown>): AbortState {
+    return ctx.#state;
   }
 
   get<T = unknown>(key: string): T | undefined {
@@ -222,7 +223,7 @@ class Context<Api> implements PluginContext<Api> {
   }
 
   cancel(reason?: unknown): void {
-    if (this.signal.aborted) return;
+    if (this.#state.aborted) return;
     this.#abort(reason === undefined ? new CancelledError(`${this.#who()}: context cancelled`, this.#details()) : reason);
   }
 
@@ -239,7 +240,7 @@ class Context<Api> implements PluginContext<Api> {
   }
 
   throwIfAborted(): void {
-    if (this.signal.aborted) throw this.signal.reason;
+    if (this.#state.aborted) throw this.#state.reason;
   }
 
   #child(values: Map<string, unknown>, timeoutMs: number | undefined): Context<Api> {
@@ -269,16 +270,14 @@ class Context<Api> implements PluginContext<Api> {
       this.#abort(new DeadlineExceededError(message, deadline, this.#details()));
       return;
     }
-    this.#timer = setTimeout(() => this.#arm(deadline, ms), Math.min(remaining, MAX_TIMER_MS));
+    this.#state.setTimer(setTimeout(() => this.#arm(deadline, ms), Math.min(remaining, MAX_TIMER_MS)));
   }
 
   #abort(reason: unknown): void {
-    if (this.signal.aborted) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (this.#state.aborted) return;
     this.#release();
     this.#release = noop;
-    this.#controller.abort(reason);
+    this.#state.abort(reason);
   }
 
   #who(): string {
@@ -289,6 +288,17 @@ class Context<Api> implements PluginContext<Api> {
   #details(): { plugin?: string; version?: string } {
     return this.plugin ? { plugin: this.plugin.name, version: this.plugin.version } : {};
   }
+}
+
+/**
+ * The abort state of `ctx`: for a context of createContext its own, which
+ * tells whether and why it aborted and calls listeners without making an
+ * AbortSignal (the host's call machinery uses it, so that a call whose
+ * plugin never reads `ctx.signal` never pays for one); for any other
+ * PluginContext, undefined (use its signal).
+ */
+export function contextAbortState(ctx: PluginContext<unknown>): AbortState | undefined {
+  return ctx instanceof Context ? Context.abortState(ctx) : undefined;
 }
 
 function checkKey(key: unknown): string {

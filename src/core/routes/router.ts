@@ -75,25 +75,25 @@ export class RouteTable<T> {
   lookup(method: string, path: RequestPath): RouteLookup<T> {
     const candidates = this.#exact.get(path.segments.length);
     let allow: Set<string> | undefined;
-    let fallback: RouteMatch<T> | undefined;
-    const consider = (served: Served<T>): RouteMatch<T> | undefined => {
-      const params = matchPattern(served.route, path);
-      if (!params) return undefined;
-      const routeMethod = served.route.method;
-      if (routeMethod === method) return { target: served.target, owner: served.owner, route: served.route, params };
-      if (method === 'HEAD' && routeMethod === 'GET') fallback = { target: served.target, owner: served.owner, route: served.route, params };
-      (allow ??= new Set()).add(routeMethod);
-      return undefined;
-    };
-    for (const served of candidates ?? []) {
-      const found = consider(served);
-      if (found) return { kind: 'match', match: found };
+    let fallback: Served<T> | undefined;
+    let fallbackParams: Record<string, string> | undefined;
+    // The exact routes of this length first, then the wildcards; no closure or list is made per lookup.
+    for (let list = candidates, pass = 0; pass < 2; list = this.#wildcards, pass++) {
+      if (list === undefined) continue;
+      for (const served of list) {
+        const params = matchPattern(served.route, path);
+        if (!params) continue;
+        const routeMethod = served.route.method;
+        if (routeMethod === method) return { kind: 'match', match: { target: served.target, owner: served.owner, route: served.route, params } };
+        if (method === 'HEAD' && routeMethod === 'GET') {
+          fallback = served;
+          fallbackParams = params;
+        }
+        (allow ??= new Set()).add(routeMethod);
+      }
     }
-    for (const served of this.#wildcards) {
-      const found = consider(served);
-      if (found) return { kind: 'match', match: found };
-    }
-    if (fallback) return { kind: 'match', match: fallback };
+    if (fallback && fallbackParams)
+      return { kind: 'match', match: { target: fallback.target, owner: fallback.owner, route: fallback.route, params: fallbackParams } };
     if (!allow) return { kind: 'none' };
     return { kind: 'method', allow: [...allow] };
   }

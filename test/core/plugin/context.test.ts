@@ -4,7 +4,7 @@
  * their parent listener and timer once they abort.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createContext, prefixedLogger, silentLogger, type Logger } from '../../../src/core/plugin/context.js';
+import { contextAbortState, createContext, prefixedLogger, silentLogger, type Logger } from '../../../src/core/plugin/context.js';
 import { UnloadedError, isCancelledError, isDeadlineExceededError, isUnloadedError, isUsageError } from '../../../src/core/errors/index.js';
 
 const plugin = { name: 'hello', version: '1.2.0' };
@@ -26,6 +26,26 @@ function catchError(fn: () => unknown): unknown {
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** Counts the AbortControllers made until `restore` is called. */
+function countAbortControllers(): { readonly count: number; restore(): void } {
+  const original = globalThis.AbortController;
+  const counter = { count: 0 };
+  globalThis.AbortController = class extends original {
+    constructor() {
+      super();
+      counter.count += 1;
+    }
+  };
+  return {
+    get count() {
+      return counter.count;
+    },
+    restore: () => {
+      globalThis.AbortController = original;
+    },
+  };
+}
 
 describe('values', () => {
   it('reads initial values from a record or a Map', () => {
@@ -156,6 +176,80 @@ describe('cancellation', () => {
     ctx.cancel();
     expect(remove).toHaveBeenCalledTimes(1);
     expect(remove.mock.calls[0]?.[1]).toBe(add.mock.calls[0]?.[1]);
+  });
+});
+
+describe('the signal, made when read', () => {
+  it('a signal first read after the abort is aborted with the reason, and stays the same signal', () => {
+    const ctx = createContext({ plugin });
+    const reason = new UnloadedError('hello@1.2.0: unloaded');
+    ctx.cancel(reason);
+    expect(catchError(() => ctx.throwIfAborted())).toBe(reason);
+    const signal = ctx.signal;
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(reason);
+    expect(ctx.signal).toBe(signal);
+  });
+
+  it('a context nobody reads the signal of makes no AbortController, and still aborts', () => {
+    const made = countAbortControllers();
+    try {
+      const ctx = createContext({ plugin, values: { a: 1 } });
+      const state = contextAbortState(ctx);
+      const heard: unknown[] = [];
+      state?.listen((reason) => heard.push(reason));
+      ctx.cancel();
+      expect(made.count).toBe(0);
+      expect(heard).toHaveLength(1);
+      expect(isCancelledError(heard[0])).toBe(true);
+      expect(state?.reason).toBe(heard[0]);
+      ctx.signal;
+      expect(made.count).toBe(1);
+    } finally {
+      made.restore();
+    }
+  });
+
+  it('abort listeners of the state are told once, after the signal, and can be removed', () => {
+    const ctx = createContext();
+    const state = contextAbortState(ctx)!;
+    const order: string[] = [];
+    ctx.signal.addEventListener('abort', () => order.push('signal'));
+    const removed = () => order.push('removed');
+    state.listen(() => order.push('first'));
+    state.listen(removed);
+    state.listen(() => order.push('third'));
+    state.unlisten(removed);
+    ctx.cancel();
+    ctx.cancel();
+    state.listen(() => order.push('late'));
+    expect(order).toEqual(['signal', 'first', 'third', 'late']);
+  });
+});
+
+describe('following a signal lazily (the abort state of a call)', () => {
+  it('listens to the followed signal only once someone listens, and takes its reason when it aborted first', () => {
+    const controller = new AbortController();
+    const add = vi.spyOn(controller.signal, 'addEventListener');
+    const remove = vi.spyOn(controller.signal, 'removeEventListener');
+    const quiet = createContext();
+    contextAbortState(quiet)!.follow(controller.signal);
+    const heard = createContext();
+    const state = contextAbortState(heard)!;
+    state.follow(controller.signal);
+    expect(add).not.toHaveBeenCalled();
+    const reasons: unknown[] = [];
+    state.listen((reason) => reasons.push(reason));
+    expect(add).toHaveBeenCalledTimes(1);
+    const gone = new Error('the client went away');
+    controller.abort(gone);
+    expect(reasons).toEqual([gone]);
+    expect(remove).toHaveBeenCalledTimes(1);
+    expect(heard.signal.reason).toBe(gone);
+    // Never listened to, the other context still reports the abort, with the followed reason, however it is asked.
+    quiet.cancel();
+    expect(catchError(() => quiet.throwIfAborted())).toBe(gone);
+    expect(quiet.signal.reason).toBe(gone);
   });
 });
 
