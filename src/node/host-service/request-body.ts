@@ -20,7 +20,8 @@ function tooLarge(maxBytes: number): Response {
  * @example const bounded = await boundRequestBody(request, 10 * 1024 * 1024); if (bounded instanceof Response) return bounded;
  */
 export async function boundRequestBody(request: Request, maxBytes: number): Promise<Request | Response> {
-  if (request.body === null) return request;
+  // GET and HEAD carry no body; asking for `body` would build the bridge's full Request for nothing.
+  if (request.method === 'GET' || request.method === 'HEAD' || request.body === null) return request;
   const declared = request.headers.get('content-length');
   if (declared !== null && /^\d{1,16}$/.test(declared) && Number(declared) > maxBytes) {
     await request.body.cancel().catch(() => undefined);
