@@ -2,7 +2,7 @@
  * The packages that only some commands need, loaded when such a command runs.
  * `npm i plughub` installs what a host needs (the library); the toolchain of
  * `plughub build` (rollup, its plugins, esbuild) and the web framework of
- * `plughub serve` (hono) are optional peer dependencies that authors and
+ * `plughub serve` and `plughub host` (hono) and their metrics library (prom-client) are optional peer dependencies that authors and
  * registry operators install beside plughub. A command that needs one that is
  * missing fails with MissingPackageError, whose message names the task (the
  * command, or the plugin being built), the packages and the npm command that
@@ -19,6 +19,7 @@ export const OPTIONAL_PACKAGES = {
   'rollup-plugin-esbuild': { range: '^6.2.1', dev: true, load: () => import('rollup-plugin-esbuild') },
   esbuild: { range: '^0.28.2', dev: true, load: () => import('esbuild') },
   hono: { range: '^4.13.19', dev: false, load: () => import('hono') },
+  'prom-client': { range: '^15.1.3', dev: false, load: () => import('prom-client') },
 } as const;
 
 /** The name of an optional package. */
