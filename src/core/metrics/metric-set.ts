@@ -95,6 +95,12 @@ abstract class LabelledMetric<Cell> {
     return cell;
   }
 
+  /** The cells to report: a metric without labels has its one series from the start (a counter that never moved reads 0). */
+  protected reported(): IterableIterator<Cell> {
+    if (this.labelNames.length === 0 && this.cells.size === 0) this.cell();
+    return this.cells.values();
+  }
+
   /** The snapshot of a counter or gauge (their cells are ValueCells). */
   protected valueSnapshot(this: LabelledMetric<ValueCell>, type: 'counter' | 'gauge'): ValueMetricSnapshot {
     return {
@@ -102,7 +108,7 @@ abstract class LabelledMetric<Cell> {
       help: this.help,
       type,
       labelNames: this.labelNames,
-      series: [...this.cells.values()].map((cell) => ({ labels: cell.labels, value: cell.value })),
+      series: [...this.reported()].map((cell) => ({ labels: cell.labels, value: cell.value })),
     };
   }
 
@@ -213,7 +219,7 @@ export class Histogram extends LabelledMetric<HistogramCell> {
       type: 'histogram',
       labelNames: this.labelNames,
       bounds: this.bounds,
-      series: [...this.cells.values()].map((cell) => {
+      series: [...this.reported()].map((cell) => {
         const buckets: number[] = [];
         let running = 0;
         for (let index = 0; index < this.bounds.length; index++) {
