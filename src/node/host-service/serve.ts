@@ -152,9 +152,10 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     host,
     async close() {
       state = 'stopping';
-      // Event streams never finish on their own: end them, so that the stop waits only for real requests.
+      // Event streams never finish on their own: end them once the server stops accepting, so that the stop waits only for real requests.
+      const closed = server.close();
       api?.close();
-      await server.close();
+      await closed;
       offWatch();
       await host.close();
       offError();

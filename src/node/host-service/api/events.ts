@@ -114,7 +114,8 @@ export class EventHub {
     request.signal.addEventListener('abort', forget, { once: true });
     return new Response(body, {
       status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+      // A stream's connection closes with it (a stop ending the stream then leaves no idle connection to wait for).
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' },
     });
   }
 
