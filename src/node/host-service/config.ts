@@ -215,7 +215,10 @@ export function resolveHostConfig(flags: HostFlags, file: { path: string; config
   }
   if (config.watch && config.dir === undefined) throw new HostConfigError('--watch needs a plugin directory (--dir or "dir")', file?.path);
   if (config.api?.readAccess === 'token' && config.api.tokens === undefined) {
-    throw new HostConfigError('reads that need a token ("api.readAccess": "token", --api-read token) need a token directory ("api.tokens", --api-tokens DIR)', file?.path);
+    throw new HostConfigError(
+      'reads that need a token ("api.readAccess": "token", --api-read token) need a token directory ("api.tokens", --api-tokens DIR)',
+      file?.path,
+    );
   }
   return config;
 }

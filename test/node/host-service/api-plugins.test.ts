@@ -185,7 +185,12 @@ describe('the management API: plugins', () => {
     const registry = await startRegistry();
     await registry.publish('hello', '1.0.0', routeModule('hello', 'h1'), helloRoutes);
     const tokens = await tokenDir();
-    const service = await startService({ registry: registry.url, load: ['hello@^1'], maxBodyBytes: 1000, api: { tokens: tokens.dir, readAccess: 'open', allowLoadFrom: [] } });
+    const service = await startService({
+      registry: registry.url,
+      load: ['hello@^1'],
+      maxBodyBytes: 1000,
+      api: { tokens: tokens.dir, readAccess: 'open', allowLoadFrom: [] },
+    });
     const call = apiCaller(service.url);
     const big = await call('POST', '/plugins/hello/execute', { values: { text: 'x'.repeat(2000) } }, tokens.admin);
     expect(big.status).toBe(413);

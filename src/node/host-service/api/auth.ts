@@ -44,7 +44,11 @@ export async function checkAccess(request: Request, access: ApiAccess): Promise<
   }
   const token = await requireToken(request, access.tokens);
   if (!read && !token.scopes.admin) {
-    throw new ApiError(403, 'E_FORBIDDEN', `token ${token.id} may not change the plugin host: changes need a token with the admin scope (plughub token create --admin)`);
+    throw new ApiError(
+      403,
+      'E_FORBIDDEN',
+      `token ${token.id} may not change the plugin host: changes need a token with the admin scope (plughub token create --admin)`,
+    );
   }
   return token;
 }

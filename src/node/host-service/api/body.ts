@@ -3,7 +3,7 @@
  * (413 past it, core's readLimitedBody), parsed, and checked against a
  * zod/mini schema; every problem is a 400 naming the field at fault.
  */
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { readLimitedBody } from '../../../core/routes/index.js';
 import { englishMessage } from '../../../core/zod.js';
 import { ApiError } from './errors.js';

@@ -23,7 +23,11 @@ export function lifecycleRoutes(app: Hono, context: ApiContext): void {
   app.post('/plugins/:name/upgrade', async (c) => {
     const before = loadedPlugin(host, nameParam(c.req.param('name')));
     if (before.origin.kind !== 'registry') {
-      throw new ApiError(409, 'E_NOT_REGISTRY', `${before.name}@${before.version} was loaded from ${before.origin.location}, not a registry: reload it instead`);
+      throw new ApiError(
+        409,
+        'E_NOT_REGISTRY',
+        `${before.name}@${before.version} was loaded from ${before.origin.location}, not a registry: reload it instead`,
+      );
     }
     const plugin = await host.upgrade(before.name, { signal: c.req.raw.signal });
     return jsonAnswer(200, { name: plugin.name, from: before.version, to: plugin.version, plugin: view(plugin) });

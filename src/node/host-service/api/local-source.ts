@@ -36,7 +36,11 @@ async function realDir(dir: string): Promise<string | undefined> {
  */
 export async function allowedLocation(path: string, allowed: readonly string[]): Promise<string> {
   if (allowed.length === 0) {
-    throw new ApiError(403, 'E_PATH_NOT_ALLOWED', 'loading local plugins through the API is off: the configuration allows no directory (api.allowLoadFrom, --api-allow-load-from DIR)');
+    throw new ApiError(
+      403,
+      'E_PATH_NOT_ALLOWED',
+      'loading local plugins through the API is off: the configuration allows no directory (api.allowLoadFrom, --api-allow-load-from DIR)',
+    );
   }
   const shown = JSON.stringify(path.slice(0, 300));
   const refused = () =>

@@ -10,9 +10,19 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const answer = (description: string, schema?: object) => ({ description, ...(schema ? { content: json(schema) } : {}) });
 const failure = (description: string) => answer(description, ref('Error'));
 
-const name = { name: 'name', in: 'path', required: true, description: 'The plugin name; a scoped name with its slash encoded: `@acme%2Fhello`', schema: { type: 'string' } };
+const name = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: 'The plugin name; a scoped name with its slash encoded: `@acme%2Fhello`',
+  schema: { type: 'string' },
+};
 const denied = { '401': failure('No token, or a token that is not valid'), '403': failure('A token without the admin scope') };
-const changeFailures = { ...denied, '404': failure('The plugin is not loaded (E_NOT_LOADED)'), '503': failure('The host is still loading its first plugins, or stopping') };
+const changeFailures = {
+  ...denied,
+  '404': failure('The plugin is not loaded (E_NOT_LOADED)'),
+  '503': failure('The host is still loading its first plugins, or stopping'),
+};
 const plugin = answer('The plugin', ref('Plugin'));
 const swap = answer('The version serving now', {
   type: 'object',
@@ -76,7 +86,10 @@ export const MANAGEMENT_OPENAPI = {
         security: [{ bearer: [] }],
         parameters: [{ name: 'force', in: 'query', required: false, description: 'Unload even when loaded plugins depend on it', schema: { type: 'boolean' } }],
         responses: {
-          '200': answer('Unloaded', { type: 'object', properties: { unloaded: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } } } }),
+          '200': answer('Unloaded', {
+            type: 'object',
+            properties: { unloaded: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } } },
+          }),
           ...changeFailures,
           '409': failure('Loaded plugins depend on it (E_HAS_DEPENDENTS)'),
         },
@@ -95,7 +108,12 @@ export const MANAGEMENT_OPENAPI = {
       post: {
         summary: 'Read a local plugin again from its folder or .plg file and swap it in',
         security: [{ bearer: [] }],
-        responses: { '200': swap, ...changeFailures, '409': failure('A registry plugin (E_NOT_LOCAL): upgrade it'), '422': failure('The new files do not load') },
+        responses: {
+          '200': swap,
+          ...changeFailures,
+          '409': failure('A registry plugin (E_NOT_LOCAL): upgrade it'),
+          '422': failure('The new files do not load'),
+        },
       },
     },
     '/plugins/{name}/execute': {
@@ -132,16 +150,25 @@ export const MANAGEMENT_OPENAPI = {
     },
     '/events': {
       get: {
-        summary: "The host's lifecycle events as Server-Sent Events (loading, activated, loaded, upgraded, deactivated, retired, unloaded, error, checked, watch)",
+        summary:
+          "The host's lifecycle events as Server-Sent Events (loading, activated, loaded, upgraded, deactivated, retired, unloaded, error, checked, watch)",
         parameters: [{ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }],
         responses: {
-          '200': { description: 'The stream: `id:`, `event:` and one `data:` line of JSON per event, heartbeat comments', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '200': {
+            description: 'The stream: `id:`, `event:` and one `data:` line of JSON per event, heartbeat comments',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
           '401': failure('Reads need a token'),
           '503': failure('Too many streams are open (E_TOO_MANY_STREAMS)'),
         },
       },
     },
-    '/config': { get: { summary: 'The effective configuration, credentials redacted', responses: { '200': answer('The configuration', { type: 'object' }), '401': failure('Reads need a token') } } },
+    '/config': {
+      get: {
+        summary: 'The effective configuration, credentials redacted',
+        responses: { '200': answer('The configuration', { type: 'object' }), '401': failure('Reads need a token') },
+      },
+    },
     '/health': { get: { summary: 'Liveness', responses: { '200': answer('The process answers', { type: 'object' }), '401': failure('Reads need a token') } } },
     '/ready': {
       get: {
@@ -159,7 +186,11 @@ export const MANAGEMENT_OPENAPI = {
         required: ['error'],
         properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
       },
-      Route: { type: 'object', required: ['method', 'pattern', 'label'], properties: { method: { type: 'string' }, pattern: { type: 'string' }, label: { type: 'string' } } },
+      Route: {
+        type: 'object',
+        required: ['method', 'pattern', 'label'],
+        properties: { method: { type: 'string' }, pattern: { type: 'string' }, label: { type: 'string' } },
+      },
       Plugin: {
         type: 'object',
         required: ['name', 'version', 'isolation', 'origin', 'routes', 'state', 'retiring', 'loadedAt', 'integrity', 'metrics'],

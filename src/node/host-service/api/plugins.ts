@@ -44,7 +44,8 @@ export function pluginRoutes(app: Hono, context: ApiContext): void {
     const body = await readJsonBody(c.req.raw, loadBody);
     if ('spec' in body) {
       const { name, range } = parsePluginSpec(body.spec);
-      if (host.registry === undefined) throw new ApiError(409, 'E_NO_REGISTRY', `cannot load ${body.spec}: this host has no registry (--registry URL or "registry")`);
+      if (host.registry === undefined)
+        throw new ApiError(409, 'E_NO_REGISTRY', `cannot load ${body.spec}: this host has no registry (--registry URL or "registry")`);
       const before = host.get(name);
       if (before !== undefined && validRange(range) !== null && !satisfies(before.version, range, { includePrerelease: true })) {
         throw new ApiError(409, 'E_CONFLICT', `${name}@${before.version} is loaded and does not satisfy "${range}": upgrade it, or unload it first`);
@@ -55,7 +56,11 @@ export function pluginRoutes(app: Hono, context: ApiContext): void {
     const found = await readAllowedPlugin(body.path, context.allowLoadFrom);
     const loaded = host.get(found.parsed.name);
     if (loaded !== undefined) {
-      throw new ApiError(409, 'E_CONFLICT', `${loaded.name}@${loaded.version} is loaded already: reload it (POST /api/v1/plugins/{name}/reload) or unload it first`);
+      throw new ApiError(
+        409,
+        'E_CONFLICT',
+        `${loaded.name}@${loaded.version} is loaded already: reload it (POST /api/v1/plugins/{name}/reload) or unload it first`,
+      );
     }
     return jsonAnswer(201, view(await host.loadBundle(found)));
   });
@@ -63,7 +68,8 @@ export function pluginRoutes(app: Hono, context: ApiContext): void {
   app.delete('/plugins/:name', async (c) => {
     const plugin = loadedPlugin(host, nameParam(c.req.param('name')));
     const force = c.req.query('force');
-    if (force !== undefined && force !== 'true' && force !== 'false') throw new ApiError(400, 'E_BAD_REQUEST', `force must be true or false, not ${JSON.stringify(force.slice(0, 40))}`);
+    if (force !== undefined && force !== 'true' && force !== 'false')
+      throw new ApiError(400, 'E_BAD_REQUEST', `force must be true or false, not ${JSON.stringify(force.slice(0, 40))}`);
     try {
       await host.unload(plugin.name, { force: force === 'true' });
     } catch (error) {
