@@ -14,7 +14,8 @@
  * plugins load (`/api/v1/ready` is a 503 until they are), and its event
  * streams end when the service stops.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { format } from 'node:util';
 import { PlughubError } from '../../core/errors/index.js';
@@ -199,6 +200,8 @@ function describeApi(url: string, config: HostConfig): string {
   const tokens = config.api?.tokens;
   const reads = config.api?.readAccess === 'token' ? 'reads need a token' : 'reads are open';
   const changes = tokens === undefined ? 'changes are refused (no token directory: --api-tokens DIR)' : `changes need an admin token of ${tokens}`;
+  const empty = tokens !== undefined && !existsSync(join(tokens, 'tokens.json'));
+  if (empty) return `management API at ${url}: ${reads}, ${changes}, which has no tokens yet (plughub token create --admin --data ${tokens})`;
   return `management API at ${url}: ${reads}, ${changes}`;
 }
 

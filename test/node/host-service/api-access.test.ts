@@ -54,6 +54,14 @@ describe('the management API: access', () => {
     expect((await call('DELETE', '/plugins/alpha', undefined, tokens.admin)).status).toBe(200);
   });
 
+  it('says at start when its token directory has no tokens yet', async () => {
+    const out = serviceLog();
+    const empty = await tempDir('plughub-api-tokens-');
+    const config = await testConfig({ dir: await pluginDir(), api: { tokens: empty, readAccess: 'open', allowLoadFrom: [] } });
+    closeAfterTest(await startHostService(config, { log: out.log, accessLogStream: { write: () => true }, env: {} }));
+    expect(out.messages.join('\n')).toContain(`which has no tokens yet (plughub token create --admin --data ${empty})`);
+  });
+
   it('refuses every change on loopback when no token directory is configured', async () => {
     const service = await startService({ dir: await pluginDir() });
     const call = apiCaller(service.url);

@@ -126,9 +126,13 @@ describe('the management API: events', () => {
     await again.cancel();
   });
 
-  it('refuses a stream past the bound on clients with 503', async () => {
+  it('refuses a stream past the bound on clients with 503, a HEAD taking no place', async () => {
     const { service } = await upgradeSetup({ maxClients: 1 });
+    const head = await fetch(`${service.url}/api/v1/events`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const first = await fetch(`${service.url}/api/v1/events`);
+    expect(first.status).toBe(200);
     const second = await fetch(`${service.url}/api/v1/events`);
     expect(second.status).toBe(503);
     expect((await second.json()).error.code).toBe('E_TOO_MANY_STREAMS');

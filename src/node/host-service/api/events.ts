@@ -32,6 +32,14 @@ export interface EventStreamLimits {
 /** The default bounds of the event stream. */
 export const DEFAULT_EVENT_LIMITS: EventStreamLimits = { maxClients: 16, heartbeatMs: 15_000, maxStreamMs: 50_000, replay: 256, maxQueued: 1000 };
 
+/** The headers of a stream; its connection closes with it (a stop ending the stream then leaves no idle connection to wait for). */
+export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-accel-buffering': 'no',
+  connection: 'close',
+});
+
 /** How long a client waits before it reconnects, sent as `retry:` (ms). */
 const RETRY_MS = 1000;
 
@@ -112,11 +120,7 @@ export class EventHub {
       { highWaterMark: 0 },
     );
     request.signal.addEventListener('abort', forget, { once: true });
-    return new Response(body, {
-      status: 200,
-      // A stream's connection closes with it (a stop ending the stream then leaves no idle connection to wait for).
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' },
-    });
+    return new Response(body, { status: 200, headers: EVENT_STREAM_HEADERS });
   }
 
   /** Ends every stream and stops following the host (the service is stopping). */

@@ -17,7 +17,7 @@ import type { ApiConfig, HostConfig } from '../config.js';
 import { checkAccess, isRead, type ApiAccess } from './auth.js';
 import type { ApiContext, ServiceState } from './context.js';
 import { ApiError, errorAnswer, jsonAnswer } from './errors.js';
-import { EventHub, type EventStreamLimits } from './events.js';
+import { EVENT_STREAM_HEADERS, EventHub, type EventStreamLimits } from './events.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { MANAGEMENT_OPENAPI } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
@@ -112,7 +112,8 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
   pluginRoutes(routes, context);
   lifecycleRoutes(routes, context);
   statusRoutes(routes, context);
-  routes.get('/events', (c) => events.open(c.req.raw));
+  // A HEAD gets the headers only: opening a stream whose body nobody reads would hold a client's place.
+  routes.get('/events', (c) => (c.req.raw.method === 'HEAD' ? new Response(null, { headers: EVENT_STREAM_HEADERS }) : events.open(c.req.raw)));
   routes.get('/openapi.json', () => jsonAnswer(200, MANAGEMENT_OPENAPI));
   routes.onError((error) => errorAnswer(error, log));
 
