@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTree } from '../helpers.js';
 import { startRegistry, type TestRegistry } from '../registry-fixture.js';
-import { apiCaller, EventFigures, startService, tokenDir } from './api-fixture.js';
+import { apiCaller, EventFigures, serviceLog, startService, tokenDir } from './api-fixture.js';
 import { routeManifest, routeModule, routePlugin } from './fixtures.js';
 
 const helloRoutes = { http_services: { routes: [{ route: '/api/plugin/hello/:id', method: 'GET', label: 'hello.get' }] } };
@@ -147,6 +147,35 @@ describe('the management API: plugins', () => {
     expect(local.status).toBe(409);
     expect(local.body.error.code).toBe('E_NOT_REGISTRY');
     expect((await call('POST', '/plugins/ghost/upgrade', undefined, tokens.admin)).status).toBe(404);
+  });
+
+  it('shows the old version as retiring while it finishes a call after an upgrade', async () => {
+    const registry = await startRegistry();
+    const slowRoutes = { http_services: { routes: [{ route: '/api/plugin/slow', method: 'GET', label: 'slow' }] } };
+    await registry.publish('slow', '1.0.0', routeModule('slow', 's1', 20_000), slowRoutes);
+    const tokens = await tokenDir();
+    let started: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const out = serviceLog((line) => {
+      if (line.includes('slow request started')) started();
+    });
+    const service = await startService(
+      { registry: registry.url, load: ['slow@^1'], api: { tokens: tokens.dir, readAccess: 'open', allowLoadFrom: [] } },
+      { log: out.log },
+    );
+    const call = apiCaller(service.url);
+    const client = new AbortController();
+    const request = fetch(`${service.url}/api/plugin/slow`, { signal: client.signal }).catch(() => undefined);
+    await inFlight;
+    await registry.publish('slow', '1.1.0', routeModule('slow', 's2'), slowRoutes);
+    expect((await call('POST', '/plugins/slow/upgrade', undefined, tokens.admin)).body).toMatchObject({ from: '1.0.0', to: '1.1.0' });
+    const shown = (await call('GET', '/plugins/slow')).body;
+    expect(shown).toMatchObject({ version: '1.1.0', state: 'serving', retiring: [{ version: '1.0.0' }] });
+    expect(new Date(shown.retiring[0].since).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    client.abort();
+    await request;
   });
 
   it('reloads a local plugin from its folder, and refuses to reload a registry plugin', async () => {
