@@ -81,10 +81,11 @@ export class EventHub {
     const limits = this.#limits;
     const clients = this.#clients;
     let client: Client | undefined;
-    let timers: Array<ReturnType<typeof setTimeout>> = [];
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
     const forget = () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers = [];
+      clearInterval(heartbeat);
+      clearTimeout(deadline);
       if (client !== undefined) clients.delete(client);
     };
     const body = new ReadableStream<Uint8Array>(
@@ -110,8 +111,8 @@ export class EventHub {
           clients.add(client);
           send(`retry: ${RETRY_MS}\n: plughub host events\n\n`);
           for (const record of missed) send(record);
-          timers.push(setInterval(() => send(': heartbeat\n\n'), limits.heartbeatMs));
-          timers.push(setTimeout(stop, limits.maxStreamMs));
+          heartbeat = setInterval(() => send(': heartbeat\n\n'), limits.heartbeatMs);
+          deadline = setTimeout(stop, limits.maxStreamMs);
         },
         cancel() {
           forget();
