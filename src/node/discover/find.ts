@@ -82,6 +82,12 @@ async function readPackage(file: string, limits: PlgLimits): Promise<FoundPlugin
   return { manifest: pkg.manifestJson, parsed: pkg.manifest, bytes: pkg.bundle, location: file };
 }
 
+/** Reads and validates one plugin: a folder with a plugin.json, or a .plg file (the same checks as for a directory's plugins). */
+export async function readPluginAt(location: string, options: LoadDirOptions = {}): Promise<FoundPlugin> {
+  if (location.endsWith('.plg')) return readPackage(location, { ...DEFAULT_PLG_LIMITS, ...options.plgLimits });
+  return readFolder(location, options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE);
+}
+
 /** Lists the plugin locations of `dir`: folders with a plugin.json and .plg files, in name order. */
 async function scan(dir: string): Promise<{ folders: string[]; packages: string[]; failed: LoadDirFailure[] }> {
   const folders: string[] = [];

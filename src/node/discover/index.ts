@@ -20,7 +20,7 @@ import type { LoadDirOptions, LoadDirResult } from './types.js';
 export { watchDir, type DirChange, type WatchedDir, type WatchHooks, type WatchOptions } from './watch.js';
 
 export { failure } from './failure.js';
-export { discover } from './find.js';
+export { discover, readPluginAt } from './find.js';
 export { inOrder, loadFound } from './load.js';
 export type {
   Discovered,

@@ -5,10 +5,12 @@
  * from a JSON file (`plughub.host.json`, validated with zod/mini: every
  * problem is reported with the file and its JSON path) and from flags, a flag
  * overriding the file's field. Paths in the file are relative to the file's
- * folder; paths in flags to the working directory.
+ * folder; paths in flags to the working directory. The `api` part configures
+ * the management API (`/api/v1`): its token directory, whether reads need a
+ * token, and the directories a local plugin may be loaded from.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { PlughubError, registerErrorName } from '../../core/errors/index.js';
 import { englishMessage } from '../../core/zod.js';
@@ -34,6 +36,13 @@ const DURATION = /^(\d{1,9})(ms|s|m)$/;
 
 const durationSchema = z.string().check(z.regex(DURATION, 'must be a duration such as "10s", "500ms" or "1m"'));
 
+/** The `api` part of plughub.host.json: the management API's tokens, read access and the directories local plugins may be loaded from. */
+const apiSchema = z.strictObject({
+  tokens: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  readAccess: z.optional(z.enum(['open', 'token'])),
+  allowLoadFrom: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(100))),
+});
+
 /** The schema of plughub.host.json. Unknown fields are refused (a typo must not pass silently). */
 export const hostConfigSchema = z.strictObject({
   dir: z.optional(z.string().check(z.minLength(1))),
@@ -47,6 +56,7 @@ export const hostConfigSchema = z.strictObject({
   cacheDir: z.optional(z.string().check(z.minLength(1))),
   isolation: z.optional(z.enum(['none', 'worker'])),
   maxBodyBytes: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_BODY_BYTES_CEILING))),
+  api: z.optional(apiSchema),
 });
 
 /** The fields of plughub.host.json as written. */
@@ -71,6 +81,22 @@ export interface HostConfig {
   isolation: 'none' | 'worker';
   /** The largest request body a plugin route is given, and that crosses to or from a worker (413 past it). */
   maxBodyBytes: number;
+  /** The management API's configuration (absent: the defaults of ApiConfig). */
+  api?: ApiConfig;
+}
+
+/** The management API's configuration (`api` in plughub.host.json, `--api-*` flags). */
+export interface ApiConfig {
+  /**
+   * The token directory (the one `plughub token --data DIR` manages, holding
+   * `tokens.json`), or undefined for none: then every change is refused, and
+   * on an address other than loopback the API is off.
+   */
+  tokens: string | undefined;
+  /** Whether reads need a token too (`token`) or not (`open`, the default). */
+  readAccess: 'open' | 'token';
+  /** Directories (absolute) under which `POST /api/v1/plugins {path}` may load a local plugin; none by default. */
+  allowLoadFrom: string[];
 }
 
 /** The defaults of the fields a configuration may leave out. */
@@ -138,6 +164,14 @@ export interface HostFlags {
   cacheDir?: string | undefined;
   isolation?: 'none' | 'worker' | undefined;
   maxBodyBytes?: number | undefined;
+  apiTokens?: string | undefined;
+  apiReadAccess?: 'open' | 'token' | undefined;
+  apiAllowLoadFrom?: string[] | undefined;
+}
+
+/** A token directory given as the path of its `tokens.json` stands for the directory. */
+function tokenDirectory(path: string | undefined): string | undefined {
+  return path !== undefined && basename(path) === 'tokens.json' ? dirname(path) : path;
 }
 
 /**
@@ -163,6 +197,14 @@ export function resolveHostConfig(flags: HostFlags, file: { path: string; config
     cacheDir: path(flags.cacheDir, fromFile.cacheDir),
     isolation: flags.isolation ?? fromFile.isolation ?? 'none',
     maxBodyBytes: flags.maxBodyBytes ?? fromFile.maxBodyBytes ?? HOST_DEFAULTS.maxBodyBytes,
+    api: {
+      tokens: tokenDirectory(path(flags.apiTokens, fromFile.api?.tokens)),
+      readAccess: flags.apiReadAccess ?? fromFile.api?.readAccess ?? 'open',
+      allowLoadFrom:
+        flags.apiAllowLoadFrom !== undefined
+          ? flags.apiAllowLoadFrom.map((dir) => resolve(cwd, dir))
+          : (fromFile.api?.allowLoadFrom ?? []).map((dir) => resolve(base, dir)),
+    },
   };
   const where = file === undefined ? 'flags' : `flags and ${file.path}`;
   if (config.dir === undefined && config.load.length === 0) {
@@ -172,5 +214,11 @@ export function resolveHostConfig(flags: HostFlags, file: { path: string; config
     );
   }
   if (config.watch && config.dir === undefined) throw new HostConfigError('--watch needs a plugin directory (--dir or "dir")', file?.path);
+  if (config.api?.readAccess === 'token' && config.api.tokens === undefined) {
+    throw new HostConfigError(
+      'reads that need a token ("api.readAccess": "token", --api-read token) need a token directory ("api.tokens", --api-tokens DIR)',
+      file?.path,
+    );
+  }
   return config;
 }

@@ -8,9 +8,14 @@
  * plugins load wait for them. `close()` is the graceful stop: no new
  * connections, requests in flight finish within the grace period and are
  * then aborted (their `signal` fires), the plugins are deactivated
- * (`host.close()`), the access log is flushed.
+ * (`host.close()`), the access log is flushed. The management API
+ * (api/index.ts) is mounted at `/api/v1`, on or off as the listen address
+ * and the token directory allow; it answers at once, also while the first
+ * plugins load (`/api/v1/ready` is a 503 until they are), and its event
+ * streams end when the service stops.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { format } from 'node:util';
 import { PlughubError } from '../../core/errors/index.js';
@@ -19,6 +24,8 @@ import { createPluginHost, type NodePluginHost } from '../host.js';
 import type { DirChange } from '../discover/index.js';
 import { AccessLogWriter, accessRecord, combinedLogLine } from './access-log.js';
 import { createHostApp, type MountedPart } from './app.js';
+import { API_PATH, apiAvailability, apiOffPart, createManagementApi, type ManagementApi, type PluginMetricsSource, type ServiceState } from './api/index.js';
+import type { EventStreamLimits } from './api/events.js';
 import type { HostConfig } from './config.js';
 
 /** Where the service reports what it does (besides the access log). */
@@ -38,6 +45,10 @@ export interface HostServiceOptions {
   env?: Record<string, string | undefined>;
   /** Parts mounted before the plugin routes (see app.ts). */
   mounts?: MountedPart[];
+  /** The figures of a plugin version the management API shows as its `metrics` (default: none). */
+  pluginMetrics?: PluginMetricsSource;
+  /** Bounds of the management API's event stream (heartbeat, clients …). */
+  apiEvents?: Partial<EventStreamLimits>;
 }
 
 /** A running service. */
@@ -67,13 +78,35 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       error: (...args) => log.error(format(...args)),
     },
   });
-  const app = createHostApp({ plugins: host, maxBodyBytes: config.maxBodyBytes, ...(options.mounts ? { mounts: options.mounts } : {}) });
+  let state: ServiceState = 'starting';
+  let api: ManagementApi | undefined;
+  const availability = apiAvailability(config);
+  try {
+    if (availability.on) {
+      api = createManagementApi({
+        host,
+        config,
+        state: () => state,
+        log: log.error,
+        ...(options.pluginMetrics ? { pluginMetrics: options.pluginMetrics } : {}),
+        ...(options.apiEvents ? { events: options.apiEvents } : {}),
+      });
+    } else log.error(availability.reason);
+  } catch (error) {
+    await host.close();
+    await closeStream(accessFile);
+    throw error;
+  }
+  const apiPart = api ?? apiOffPart(availability.on ? '' : availability.reason);
+  const mounts = [apiPart, ...(options.mounts ?? [])];
+  const app = createHostApp({ plugins: host, maxBodyBytes: config.maxBodyBytes, mounts });
   let ready: (loaded: boolean) => void = () => {};
   const loaded = new Promise<boolean>((resolve) => {
     ready = resolve;
   });
   // Until the plugins are loaded requests wait for them; then they go straight to the app.
-  let handle: (request: Request) => Response | Promise<Response> = async (request) => ((await loaded) ? app.fetch(request) : unavailable());
+  let handle: (request: Request) => Response | Promise<Response> = async (request) =>
+    isApiRequest(request) || (await loaded) ? app.fetch(request) : unavailable();
   let server: NodeServer;
   try {
     server = await serveNode(
@@ -89,10 +122,12 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       },
     );
   } catch (error) {
+    api?.close();
     await host.close();
     await closeStream(accessFile);
     throw error;
   }
+  if (api !== undefined) log.info(describeApi(`${server.url}${API_PATH}`, config));
   const offWatch = host.on('watch', (change) => log.info(describeChange(change)));
   let offError = () => {};
   try {
@@ -100,9 +135,12 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     // From now on (the first load reported its failures itself): what fails in a watched directory, or later.
     offError = host.on('error', (event) => log.error(event.error instanceof Error ? event.error.message : `${event.name}: ${String(event.error)}`));
     handle = (request) => app.fetch(request);
+    state = 'ready';
     ready(true);
   } catch (error) {
     ready(false);
+    state = 'stopping';
+    api?.close();
     offWatch();
     await server.close();
     await host.close();
@@ -114,7 +152,11 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     url: server.url,
     host,
     async close() {
-      await server.close();
+      state = 'stopping';
+      // Event streams never finish on their own: end them once the server stops accepting, so that the stop waits only for real requests.
+      const closed = server.close();
+      api?.close();
+      await closed;
       offWatch();
       await host.close();
       offError();
@@ -145,6 +187,22 @@ function describeChange(change: DirChange): string {
     ...change.failed.map((entry) => `failed ${entry.location}`),
   ];
   return `${change.dir}: ${parts.join(', ')}`;
+}
+
+/** True for a request to the management API, which answers while the first plugins load. */
+function isApiRequest(request: Request): boolean {
+  const path = new URL(request.url).pathname;
+  return path === API_PATH || path.startsWith(`${API_PATH}/`);
+}
+
+/** The start line about the management API: where it is and who may use it. */
+function describeApi(url: string, config: HostConfig): string {
+  const tokens = config.api?.tokens;
+  const reads = config.api?.readAccess === 'token' ? 'reads need a token' : 'reads are open';
+  const changes = tokens === undefined ? 'changes are refused (no token directory: --api-tokens DIR)' : `changes need an admin token of ${tokens}`;
+  const empty = tokens !== undefined && !existsSync(join(tokens, 'tokens.json'));
+  if (empty) return `management API at ${url}: ${reads}, ${changes}, which has no tokens yet (plughub token create --admin --data ${tokens})`;
+  return `management API at ${url}: ${reads}, ${changes}`;
 }
 
 /** The answer to requests that arrived while a start failed. */

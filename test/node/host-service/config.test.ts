@@ -40,6 +40,7 @@ describe('plughub.host.json', () => {
       cacheDir: undefined,
       isolation: 'none',
       maxBodyBytes: 10 * 1024 * 1024,
+      api: { tokens: undefined, readAccess: 'open', allowLoadFrom: [] },
     });
   });
 

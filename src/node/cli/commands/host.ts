@@ -7,7 +7,10 @@
  * field. Access logs go to stdout (or `--access-log FILE`) in the Combined
  * Log Format; what the service does goes to stderr. SIGTERM or SIGINT stops
  * it gracefully (requests in flight finish within `--grace`, plugins are
- * deactivated, exit 0); a second signal exits at once.
+ * deactivated, exit 0); a second signal exits at once. The management API
+ * (`/api/v1`) takes its tokens from `--api-tokens DIR` (a directory that
+ * `plughub token --data DIR` manages), `--api-read token` protects reads
+ * too, and `--api-allow-load-from DIR` lets it load local plugins from DIR.
  */
 import { resolve } from 'node:path';
 import { atMost, usageError } from '../args.js';
@@ -21,6 +24,8 @@ const usage = `usage: plughub host [--dir DIR [--watch]] [--registry URL --load 
                     [--port ${HOST_DEFAULTS.port}] [--listen ${HOST_DEFAULTS.listen}] [--grace 10s]
                     [--access-log FILE] [--cache-dir DIR] [--isolation worker]
                     [--max-body-bytes N] [--no-watch]
+                    [--api-tokens DIR] [--api-read open|token]
+                    [--api-allow-load-from DIR ...]
                     [--config plughub.host.json]
 
 Runs the plugin host service: loads plugins and serves the HTTP routes their
@@ -46,9 +51,21 @@ second signal exits at once.
                        none: in the service's thread)
   --max-body-bytes N   the largest request body a plugin route is given; 413
                        past it (default 10485760, 10 MiB)
+  --api-tokens DIR     the management API's token directory (plughub token
+                       create --admin --data DIR makes one); every change
+                       through /api/v1 needs an admin token of it
+  --api-read MODE      open (default): reads of /api/v1 need no token;
+                       token: they need one of the token directory
+  --api-allow-load-from DIR
+                       a directory under which the API may load local
+                       plugins (repeatable; none by default)
   --config FILE        read the configuration from a JSON file (fields dir,
                        watch, registry, load, port, listen, grace, accessLog,
-                       cacheDir, isolation, maxBodyBytes); flags override its fields
+                       cacheDir, isolation, maxBodyBytes, api); flags override its fields
+
+The management API (/api/v1) is on when the service listens on a loopback
+address, or elsewhere when a token directory is given; otherwise it is off
+(403) and the service says so at start.
 `;
 
 function parsePort(text: string): number {
@@ -69,6 +86,11 @@ function parseMaxBodyBytes(text: string): number {
     throw usageError('host', `--max-body-bytes must be a number of bytes from 0 to 1073741824 (1 GiB), not "${text}"`);
   }
   return bytes;
+}
+
+function parseReadAccess(text: string | undefined): 'open' | 'token' | undefined {
+  if (text === undefined || text === 'open' || text === 'token') return text;
+  throw usageError('host', `--api-read must be open or token, not "${text}"`);
 }
 
 function parseIsolation(text: string | undefined): 'none' | 'worker' | undefined {
@@ -102,6 +124,9 @@ export const host: Command = {
       'cache-dir': { type: 'string' },
       config: { type: 'string' },
       isolation: { type: 'string' },
+      'api-tokens': { type: 'string' },
+      'api-read': { type: 'string' },
+      'api-allow-load-from': { type: 'string', multiple: true },
     });
     atMost('host', positionals, 0);
     const flags: HostFlags = {
@@ -116,6 +141,9 @@ export const host: Command = {
       cacheDir: values['cache-dir'],
       isolation: parseIsolation(values.isolation),
       maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : parseMaxBodyBytes(values['max-body-bytes']),
+      apiTokens: values['api-tokens'],
+      apiReadAccess: parseReadAccess(values['api-read']),
+      apiAllowLoadFrom: values['api-allow-load-from'],
     };
     if (values.watch === true && values['no-watch'] === true) throw usageError('host', '--watch and --no-watch contradict each other');
     const configPath = values.config === undefined ? undefined : resolve(io.cwd, values.config);
