@@ -47,6 +47,7 @@ export const hostConfigSchema = z.strictObject({
   cacheDir: z.optional(z.string().check(z.minLength(1))),
   isolation: z.optional(z.enum(['none', 'worker'])),
   maxBodyBytes: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_BODY_BYTES_CEILING))),
+  metrics: z.optional(z.boolean()),
 });
 
 /** The fields of plughub.host.json as written. */
@@ -71,6 +72,8 @@ export interface HostConfig {
   isolation: 'none' | 'worker';
   /** The largest request body a plugin route is given, and that crosses to or from a worker (413 past it). */
   maxBodyBytes: number;
+  /** Whether `/metrics` serves the host's metrics as Prometheus text (true, or left out; false turns it off). It needs prom-client. */
+  metrics?: boolean;
 }
 
 /** The defaults of the fields a configuration may leave out. */
@@ -138,6 +141,7 @@ export interface HostFlags {
   cacheDir?: string | undefined;
   isolation?: 'none' | 'worker' | undefined;
   maxBodyBytes?: number | undefined;
+  metrics?: boolean | undefined;
 }
 
 /**
@@ -163,6 +167,7 @@ export function resolveHostConfig(flags: HostFlags, file: { path: string; config
     cacheDir: path(flags.cacheDir, fromFile.cacheDir),
     isolation: flags.isolation ?? fromFile.isolation ?? 'none',
     maxBodyBytes: flags.maxBodyBytes ?? fromFile.maxBodyBytes ?? HOST_DEFAULTS.maxBodyBytes,
+    metrics: flags.metrics ?? fromFile.metrics ?? true,
   };
   const where = file === undefined ? 'flags' : `flags and ${file.path}`;
   if (config.dir === undefined && config.load.length === 0) {

@@ -8,7 +8,10 @@
  * plugins load wait for them. `close()` is the graceful stop: no new
  * connections, requests in flight finish within the grace period and are
  * then aborted (their `signal` fires), the plugins are deactivated
- * (`host.close()`), the access log is flushed.
+ * (`host.close()`), the access log is flushed. Unless the configuration
+ * turns metrics off, `/metrics` serves the host's metrics and the service's
+ * requests counted by status class (metrics.ts, loaded only then: it needs
+ * prom-client).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -52,6 +55,7 @@ export interface HostService {
 /** Starts the service; rejects (and leaves nothing open) when it cannot listen or a registry plugin cannot load. */
 export async function startHostService(config: HostConfig, options: HostServiceOptions): Promise<HostService> {
   const { log } = options;
+  const metricsModule = config.metrics === false ? undefined : await import('./metrics.js');
   const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog, log);
   const accessLog = new AccessLogWriter(accessFile ?? options.accessLogStream ?? process.stdout);
   const host = createPluginHost({
@@ -67,7 +71,9 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       error: (...args) => log.error(format(...args)),
     },
   });
-  const app = createHostApp({ plugins: host, maxBodyBytes: config.maxBodyBytes, ...(options.mounts ? { mounts: options.mounts } : {}) });
+  const metrics = metricsModule?.createServiceMetrics(host);
+  const mounts = [...(options.mounts ?? []), ...(metrics ? [metrics.part] : [])];
+  const app = createHostApp({ plugins: host, maxBodyBytes: config.maxBodyBytes, mounts });
   let ready: (loaded: boolean) => void = () => {};
   const loaded = new Promise<boolean>((resolve) => {
     ready = resolve;
@@ -84,6 +90,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
         closeGraceMs: config.graceMs,
         log: (entry) => log.error(entry.message),
         onResponse: (served: ServedRequest) => {
+          metrics?.requests.count(served.status);
           accessLog.line(combinedLogLine(accessRecord(served.request, served.status, served.bytes, served.startedAt)));
         },
       },

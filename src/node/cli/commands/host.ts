@@ -7,7 +7,10 @@
  * field. Access logs go to stdout (or `--access-log FILE`) in the Combined
  * Log Format; what the service does goes to stderr. SIGTERM or SIGINT stops
  * it gracefully (requests in flight finish within `--grace`, plugins are
- * deactivated, exit 0); a second signal exits at once.
+ * deactivated, exit 0); a second signal exits at once. `/metrics` serves
+ * the host's metrics as Prometheus text (prom-client, an optional peer
+ * dependency, checked before anything starts) unless `--no-metrics` or the
+ * file's `"metrics": false` turns it off.
  */
 import { resolve } from 'node:path';
 import { atMost, usageError } from '../args.js';
@@ -20,7 +23,7 @@ import { watchStopSignals } from '../../host-service/shutdown.js';
 const usage = `usage: plughub host [--dir DIR [--watch]] [--registry URL --load NAME@RANGE ...]
                     [--port ${HOST_DEFAULTS.port}] [--listen ${HOST_DEFAULTS.listen}] [--grace 10s]
                     [--access-log FILE] [--cache-dir DIR] [--isolation worker]
-                    [--max-body-bytes N] [--no-watch]
+                    [--max-body-bytes N] [--no-watch] [--no-metrics]
                     [--config plughub.host.json]
 
 Runs the plugin host service: loads plugins and serves the HTTP routes their
@@ -28,7 +31,8 @@ plugin.json declares (http_services) on a port; a request no route matches
 gets 404, a wrong method 405. Access logs (Combined Log Format) go to stdout,
 everything else to stderr. Stop with Ctrl-C (SIGINT) or SIGTERM: requests in
 flight finish within the grace period, then plugins are deactivated; a
-second signal exits at once.
+second signal exits at once. GET /metrics answers the host's metrics as
+Prometheus text (loads, failures, calls, routes, workers; needs prom-client).
 
   --dir DIR            a plugin directory: folders with plugin.json, .plg files
   --watch              keep serving the directory as it changes: new plugins
@@ -46,9 +50,11 @@ second signal exits at once.
                        none: in the service's thread)
   --max-body-bytes N   the largest request body a plugin route is given; 413
                        past it (default 10485760, 10 MiB)
+  --no-metrics         do not serve /metrics (then prom-client is not needed)
   --config FILE        read the configuration from a JSON file (fields dir,
                        watch, registry, load, port, listen, grace, accessLog,
-                       cacheDir, isolation, maxBodyBytes); flags override its fields
+                       cacheDir, isolation, maxBodyBytes, metrics); flags
+                       override its fields
 `;
 
 function parsePort(text: string): number {
@@ -76,9 +82,10 @@ function parseIsolation(text: string | undefined): 'none' | 'worker' | undefined
   throw usageError('host', `--isolation must be none or worker, not "${text}"`);
 }
 
-/** The service module, which needs hono: loaded when the command runs, so that the other commands do not. */
-async function loadService(): Promise<typeof import('../../host-service/serve.js')> {
-  await importOptionalPackages('plughub host', ['hono']);
+/** The service module, which needs hono (and prom-client for /metrics): loaded when the command runs, so that the other commands do not. */
+async function loadService(metrics: boolean): Promise<typeof import('../../host-service/serve.js')> {
+  if (metrics) await importOptionalPackages('plughub host', ['hono', 'prom-client']);
+  else await importOptionalPackages('plughub host', ['hono']);
   return import('../../host-service/serve.js');
 }
 
@@ -92,6 +99,7 @@ export const host: Command = {
       dir: { type: 'string' },
       watch: { type: 'boolean' },
       'no-watch': { type: 'boolean' },
+      'no-metrics': { type: 'boolean' },
       'max-body-bytes': { type: 'string' },
       registry: { type: 'string' },
       load: { type: 'string', multiple: true },
@@ -116,12 +124,13 @@ export const host: Command = {
       cacheDir: values['cache-dir'],
       isolation: parseIsolation(values.isolation),
       maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : parseMaxBodyBytes(values['max-body-bytes']),
+      metrics: values['no-metrics'] === true ? false : undefined,
     };
     if (values.watch === true && values['no-watch'] === true) throw usageError('host', '--watch and --no-watch contradict each other');
     const configPath = values.config === undefined ? undefined : resolve(io.cwd, values.config);
     const file = configPath === undefined ? undefined : { path: configPath, config: await readHostConfig(configPath) };
     const config = resolveHostConfig(flags, file, io.cwd);
-    const { startHostService } = await loadService();
+    const { startHostService } = await loadService(config.metrics !== false);
     const log = (line: string) => io.stderr.write(`${terminalText(`${new Date().toISOString()} ${line}`)}\n`);
     const signals = watchStopSignals((signal, code) => {
       log(`${signal} again: exiting now`);
