@@ -118,18 +118,12 @@ export class VersionMeter implements InstanceMeter {
   }
 
   /** Runs `answer`, a request of the route labelled `route`, and counts it by the status it answered with, with its latency. */
-  async route(route: string, answer: () => Promise<Response>): Promise<Response> {
+  route(route: string, answer: () => Promise<Response>): Promise<Response> {
     const started = clock();
-    const response = await answer();
-    const cells = this.#routeCells(route);
-    let counted = cells.byStatus.get(response.status);
-    if (!counted) {
-      counted = this.#metrics.routeRequests.series({ ...cells.labels, status: String(response.status) });
-      cells.byStatus.set(response.status, counted);
-    }
-    counted.value += 1;
-    this.#metrics.routeDuration.record(cells.latency, since(started));
-    return response;
+    return answer().then((response) => {
+      this.#routed(route, response.status, started);
+      return response;
+    });
   }
 
   /** A worker of this version started again after the previous one was lost. */
@@ -150,6 +144,17 @@ export class VersionMeter implements InstanceMeter {
     const cell = (outcome: ExecutionOutcome) => this.#metrics.executions.series({ plugin, version, outcome });
     const outcomes = { ok: cell('ok'), error: cell('error'), cancelled: cell('cancelled'), deadline: cell('deadline') };
     return { outcomes, latency: this.#metrics.executionDuration.series({ plugin, version }) };
+  }
+
+  #routed(route: string, status: number, started: number): void {
+    const cells = this.#routeCells(route);
+    let counted = cells.byStatus.get(status);
+    if (!counted) {
+      counted = this.#metrics.routeRequests.series({ ...cells.labels, status: String(status) });
+      cells.byStatus.set(status, counted);
+    }
+    counted.value += 1;
+    this.#metrics.routeDuration.record(cells.latency, since(started));
   }
 
   #routeCells(route: string): RouteCells {
