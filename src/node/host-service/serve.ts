@@ -3,15 +3,14 @@
  * port first (a busy port fails before anything loads, with the registry's
  * ListenError), then loads the plugin directory (watched when asked) and the
  * registry plugins into a Node plugin host, and serves the service app
- * (app.ts) through the registry's node:http bridge (timeouts, header and
+ * (app.ts; with /metrics, metrics.ts, loaded only when the configuration
+ * does not turn metrics off, as it needs prom-client, and counting every
+ * answer by status class) through the registry's node:http bridge (timeouts, header and
  * body bounds, connection caps, send deadline). Requests that arrive while
  * plugins load wait for them. `close()` is the graceful stop: no new
  * connections, requests in flight finish within the grace period and are
  * then aborted (their `signal` fires), the plugins are deactivated
- * (`host.close()`), the access log is flushed. Unless the configuration
- * turns metrics off, `/metrics` serves the host's metrics and the service's
- * requests counted by status class (metrics.ts, loaded only then: it needs
- * prom-client).
+ * (`host.close()`), the access log is flushed.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
