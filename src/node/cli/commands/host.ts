@@ -7,10 +7,7 @@
  * field. Access logs go to stdout (or `--access-log FILE`) in the Combined
  * Log Format; what the service does goes to stderr. SIGTERM or SIGINT stops
  * it gracefully (requests in flight finish within `--grace`, plugins are
- * deactivated, exit 0); a second signal exits at once. `/metrics` serves
- * the host's metrics as Prometheus text (prom-client, an optional peer
- * dependency, checked before anything starts) unless `--no-metrics` or the
- * file's `"metrics": false` turns it off.
+ * deactivated, exit 0); a second signal exits at once.
  */
 import { resolve } from 'node:path';
 import { atMost, usageError } from '../args.js';
@@ -22,8 +19,8 @@ import { watchStopSignals } from '../../host-service/shutdown.js';
 
 const usage = `usage: plughub host [--dir DIR [--watch]] [--registry URL --load NAME@RANGE ...]
                     [--port ${HOST_DEFAULTS.port}] [--listen ${HOST_DEFAULTS.listen}] [--grace 10s]
-                    [--access-log FILE] [--cache-dir DIR] [--isolation worker]
-                    [--max-body-bytes N] [--no-watch] [--no-metrics]
+                    [--access-log FILE] [--no-metrics] [--cache-dir DIR] [--isolation worker]
+                    [--max-body-bytes N] [--no-watch]
                     [--config plughub.host.json]
 
 Runs the plugin host service: loads plugins and serves the HTTP routes their
@@ -45,16 +42,16 @@ Prometheus text (loads, failures, calls, routes, workers; needs prom-client).
   --grace DURATION     how long a stop waits for requests in flight, such as
                        10s, 500ms or 1m (default 10s)
   --access-log FILE    append access logs to FILE instead of stdout
+  --no-metrics         do not serve /metrics (the file's "metrics": false);
+                       then prom-client is not needed
   --cache-dir DIR      the cache (default: $PLUGHUB_CACHE_DIR, else ~/.cache/plughub)
   --isolation worker   run each plugin in a worker thread of its own (default
                        none: in the service's thread)
   --max-body-bytes N   the largest request body a plugin route is given; 413
                        past it (default 10485760, 10 MiB)
-  --no-metrics         do not serve /metrics (then prom-client is not needed)
   --config FILE        read the configuration from a JSON file (fields dir,
                        watch, registry, load, port, listen, grace, accessLog,
-                       cacheDir, isolation, maxBodyBytes, metrics); flags
-                       override its fields
+                       cacheDir, isolation, maxBodyBytes); flags override its fields
 `;
 
 function parsePort(text: string): number {
@@ -121,10 +118,10 @@ export const host: Command = {
       listen: values.listen,
       graceMs: values.grace === undefined ? undefined : parseGrace(values.grace),
       accessLog: values['access-log'],
+      metrics: values['no-metrics'] === true ? false : undefined,
       cacheDir: values['cache-dir'],
       isolation: parseIsolation(values.isolation),
       maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : parseMaxBodyBytes(values['max-body-bytes']),
-      metrics: values['no-metrics'] === true ? false : undefined,
     };
     if (values.watch === true && values['no-watch'] === true) throw usageError('host', '--watch and --no-watch contradict each other');
     const configPath = values.config === undefined ? undefined : resolve(io.cwd, values.config);
