@@ -37,10 +37,10 @@ describe('plughub.host.json', () => {
       listen: '127.0.0.1',
       graceMs: 2000,
       accessLog: join(folder, 'logs/access.log'),
+      metrics: true,
       cacheDir: undefined,
       isolation: 'none',
       maxBodyBytes: 10 * 1024 * 1024,
-      metrics: true,
     });
   });
 
