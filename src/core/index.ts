@@ -189,6 +189,35 @@ export {
   type UpdateReport,
 } from './host/index.js';
 export {
+  type CacheKind,
+  type CacheOutcome,
+  type ExecutionOutcome,
+  LOAD_FAILURE_REASONS,
+  loadFailureReason,
+  type LoadFailureReason,
+  type LoadPhase,
+} from './host/index.js';
+export {
+  Counter,
+  Gauge,
+  Histogram,
+  type HistogramCell,
+  type HistogramMetricSnapshot,
+  histogramQuantile,
+  type HistogramSeries,
+  type LabelValues,
+  LATENCY_BUCKETS,
+  type MetricOptions,
+  MetricSet,
+  type MetricSnapshot,
+  type MetricsSnapshot,
+  type MetricType,
+  OVERFLOW_LABEL,
+  type ValueCell,
+  type ValueMetricSnapshot,
+  type ValueSeries,
+} from './metrics/index.js';
+export {
   createIsolatedInstance,
   IsolatedInstance,
   type IsolatedInstanceInit,

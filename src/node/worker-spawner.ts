@@ -13,10 +13,15 @@
  * (e.g. `{ maxOldGenerationSizeMb: 64 }`) bounds a plugin's heap: one that
  * exceeds it crashes its own worker, not the host.
  *
+ * `heapUsed()` asks the worker for V8's figure of its own heap over a
+ * message port of its own (Node 20 has no `worker.getHeapStatistics()`),
+ * answered by the entry's bootstrap between the plugin's tasks; a worker
+ * busy for longer than a second leaves the question unanswered (undefined).
+ *
  * Isolation here is about failure and memory, not security: a worker shares
  * the process, its environment and its filesystem rights with the host.
  */
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from '../core/isolation/index.js';
 import type { IsolatedWorker, WorkerSpawner } from '../core/isolation/index.js';
 
@@ -30,12 +35,26 @@ export interface NodeWorkerSpawnerOptions {
 
 let entryUrl: URL | undefined;
 
+/** How long `heapUsed()` waits for the worker's answer. */
+const HEAP_ANSWER_MS = 1_000;
+
+/** The bootstrap's answer to heap questions on the port in `workerData` (kept from holding the worker's event loop open). */
+const HEAP_ANSWERS = [
+  "import { workerData } from 'node:worker_threads';",
+  "import { getHeapStatistics } from 'node:v8';",
+  'const heapPort = workerData && workerData.heapPort;',
+  'if (heapPort) { heapPort.on("message", (id) => heapPort.postMessage({ id, used: getHeapStatistics().used_heap_size })); heapPort.unref(); }',
+].join('\n');
+
 /** The worker's entry: the runtime and the line that starts it, as a data: URL (built once). */
 function workerEntry(): URL {
   if (!entryUrl) {
-    const source = ["import { parentPort } from 'node:worker_threads';", WORKER_RUNTIME_SOURCE, `${WORKER_RUNTIME_GLOBAL}.runPluginWorker(parentPort);`].join(
-      '\n',
-    );
+    const source = [
+      "import { parentPort } from 'node:worker_threads';",
+      HEAP_ANSWERS,
+      WORKER_RUNTIME_SOURCE,
+      `${WORKER_RUNTIME_GLOBAL}.runPluginWorker(parentPort);`,
+    ].join('\n');
     entryUrl = new URL(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
   }
   return entryUrl;
@@ -53,10 +72,14 @@ export function createNodeWorkerSpawner(options: NodeWorkerSpawnerOptions = {}):
   return {
     moduleSchemes: ['data'],
     spawn(): IsolatedWorker {
+      const heap = new MessageChannel();
       const worker = new Worker(workerEntry(), {
         ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
         ...(options.execArgv ? { execArgv: options.execArgv } : {}),
+        workerData: { heapPort: heap.port2 },
+        transferList: [heap.port2],
       });
+      const heapUsed = heapQuestions(heap.port1);
       let terminating = false;
       return {
         postMessage: (message) => worker.postMessage(message),
@@ -68,10 +91,39 @@ export function createNodeWorkerSpawner(options: NodeWorkerSpawnerOptions = {}):
           }),
         async terminate() {
           terminating = true;
+          heap.port1.close();
           await worker.terminate();
         },
         keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
+        heapUsed,
       };
     },
   };
+}
+
+/** Asks a worker's heap over `port`: each question numbered, answered or given up after HEAP_ANSWER_MS; the port never keeps the process alive. */
+function heapQuestions(port: MessagePort): () => Promise<number | undefined> {
+  const waiting = new Map<number, (used: number | undefined) => void>();
+  let next = 0;
+  port.on('message', (answer: { id?: unknown; used?: unknown }) => {
+    const settle = typeof answer?.id === 'number' ? waiting.get(answer.id) : undefined;
+    if (settle) settle(typeof answer.used === 'number' && answer.used >= 0 ? answer.used : undefined);
+  });
+  port.on('close', () => {
+    for (const settle of waiting.values()) settle(undefined);
+  });
+  port.unref();
+  return () =>
+    new Promise((resolve) => {
+      const id = ++next;
+      const timer = setTimeout(() => settle(undefined), HEAP_ANSWER_MS);
+      timer.unref();
+      const settle = (used: number | undefined) => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(used);
+      };
+      waiting.set(id, settle);
+      port.postMessage(id);
+    });
 }

@@ -146,13 +146,15 @@ await host.close();
     expect(existsSync(join(project, 'registry-data'))).toBe(false);
   });
 
-  it('says what to install when plughub host needs hono, before it listens', async () => {
+  it('says what to install when plughub host needs hono and prom-client (for /metrics), before it listens', async () => {
     const { code, stderr } = await plughub(['host', '--dir', './plugins', '--port', '0']);
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'plughub: plughub host needs hono, which is not installed (installing plughub brings only what a host needs): ' +
-        `npm i ${specs('hono')} in the project that has plughub, or npm i -g ${specs('hono')} beside a global plughub\n`,
+      'plughub: plughub host needs hono and prom-client, which are not installed (installing plughub brings only what a host needs): ' +
+        `npm i ${specs('hono', 'prom-client')} in the project that has plughub, or npm i -g ${specs('hono', 'prom-client')} beside a global plughub\n`,
     );
+    const withoutMetrics = await plughub(['host', '--dir', './plugins', '--port', '0', '--no-metrics']);
+    expect(withoutMetrics.stderr).toContain('plughub host needs hono, which is not installed');
   });
   it('names an optional package that is installed but fails to load, with its error', async () => {
     const hono = join(project, 'node_modules/hono');

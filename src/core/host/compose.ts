@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../plugin/index.js';
 import { createPluginSource, type PluginSource } from './source.js';
+import type { HostMetrics } from './metrics.js';
 import type { HostOptions } from './types.js';
 import { createMemoryDocumentCache } from '../memory.js';
 import type { BlobCache } from '../ports.js';
@@ -38,7 +39,12 @@ function registryOf(options: HostOptions<unknown>): RegistryClient | undefined {
 }
 
 /** The registry client and the plugin source a host loads through. */
-export function composeSource<Api>(options: HostOptions<Api>, cache: BlobCache, log: Logger): { registry: RegistryClient | undefined; source: PluginSource } {
+export function composeSource<Api>(
+  options: HostOptions<Api>,
+  cache: BlobCache,
+  log: Logger,
+  metrics: HostMetrics,
+): { registry: RegistryClient | undefined; source: PluginSource } {
   const registry = registryOf(options as HostOptions<unknown>);
   const trust =
     registry && options.trustedKeys
@@ -52,6 +58,7 @@ export function composeSource<Api>(options: HostOptions<Api>, cache: BlobCache, 
     maxBundleBytes: options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE,
     trust,
     authors: options.authorKeys ? createAuthorCheck(options.authorKeys) : undefined,
+    metrics,
   });
   return { registry, source };
 }

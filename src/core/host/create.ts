@@ -35,6 +35,7 @@ import { parseManifest, parsePluginSpec, type Manifest } from '../plugin/index.j
 import { checkCompatibility } from '../plugin/index.js';
 import { compileRoutes } from '../routes/index.js';
 import { createRouteFetch } from './fetch.js';
+import { HostMetrics } from './metrics.js';
 
 export type { AutoUpdateOptions } from './autoupdate.js';
 export type { ExecuteInit } from '../plugin/index.js';
@@ -57,13 +58,14 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
   const log = options.log ?? silentLogger;
   const cache = options.cache ?? createMemoryBlobCache();
   const loader = options.loader ?? createDataUrlLoader();
-  const { registry, source } = composeSource(options, cache, log);
+  const table = new PluginTable<Api>();
+  const metrics = new HostMetrics(() => [...table.entries(), ...table.retiring()].map((entry) => entry.instance));
+  const { registry, source } = composeSource(options, cache, log, metrics);
   const resolveOptions = {
     ...(options.hostVersion ? { hostVersion: options.hostVersion } : {}),
     ...(options.includePrerelease ? { includePrerelease: true } : {}),
   };
   const events = new Emitter<HostEvents>((error) => log.error('a host event listener threw:', error));
-  const table = new PluginTable<Api>();
   const context: SwapContext<Api> = {
     table,
     events,
@@ -71,6 +73,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     loader,
     deactivateTimeoutMs: options.deactivateTimeoutMs ?? 5_000,
     graceMs: options.upgradeGraceMs ?? 30_000,
+    metrics,
   };
   const topLevel = new Map<string, Promise<LoadedPlugin>>();
   const view = (entry: PluginEntry<Api>) => viewOf(entry.instance, (instance) => table.retiredBecause(instance));
@@ -95,6 +98,8 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       execute: (name, init) => execute(name, init),
       onError: (error) => log.warn(`${id}: undoing what it registered through ctx.plugins failed:`, error),
     });
+    const meter = metrics.meter(manifest.name, manifest.version);
+    const importing = metrics.clock();
     try {
       const instance = await prepareInstance<Api>({
         manifest,
@@ -111,8 +116,10 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
         ...(options.isolationGraceMs !== undefined ? { graceMs: options.isolationGraceMs } : {}),
         ...(options.maxRouteBodyBytes !== undefined ? { maxRouteBodyBytes: options.maxRouteBodyBytes } : {}),
         onCrash: (error) => events.emit('error', { name: manifest.name, version: manifest.version, phase: 'execute', error }),
+        meter,
       });
-      return { instance, scope, routes };
+      metrics.phase(manifest.name, 'import', importing);
+      return { instance, scope, routes, meter };
     } catch (error) {
       await scope.release();
       throw error;
@@ -155,7 +162,13 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
     assertOpen(bundle.location);
     const manifest = parseManifest(bundle.manifest, { url: bundle.location }, { strict: false });
     chooseIsolation(manifest.name, loadOptions.isolation);
-    if (options.hostVersion) checkCompatibility(manifest, options.hostVersion);
+    const begun = metrics.clock();
+    try {
+      if (options.hostVersion) checkCompatibility(manifest, options.hostVersion);
+    } catch (error) {
+      metrics.failed(manifest.name, error, begun);
+      throw error;
+    }
     const { name, version } = manifest;
     const current = table.get(name);
     if (current && !loadOptions.replace) throw table.conflict(name, version);
@@ -169,13 +182,16 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       const prepared = await prepare(manifest, integrity, bundle.bytes, { kind: 'local', location: bundle.location });
       if (current) {
         const plugin = view(await swap(context, current, prepared, 'reload', view));
+        metrics.swapped(name, 'reload', begun);
         events.emit('upgraded', { name, from: current.instance.version, to: version, reason: 'reload', plugin, durationMs: Date.now() - started });
         return plugin;
       }
       const plugin = view(await loads.commit(prepared));
+      metrics.loaded(name, begun);
       events.emit('loaded', { plugin, durationMs: Date.now() - started });
       return plugin;
     } catch (error) {
+      metrics.failed(name, error, begun);
       const phase = current ? 'reload' : 'load';
       events.emit('error', { name, version, location: bundle.location, phase, error });
       throw error;
@@ -268,5 +284,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       await Promise.all(table.retiring().map((entry) => discard(context, entry, 'unloaded')));
     },
     on: (event, listener) => events.on(event, listener),
+    metrics: () => metrics.snapshot(),
+    refreshMetrics: () => metrics.refresh(),
   };
 }

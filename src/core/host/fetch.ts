@@ -52,7 +52,7 @@ export function createRouteFetch<Api>(context: RouteFetchContext<Api>): (request
         });
       }
       const gate = table.gate(found.match.owner);
-      if (!gate) return answer(context, found.match, request, method, pathname);
+      if (!gate) return counted(found.match, () => answer(context, found.match, request, method, pathname));
       // A swap is handing over: wait for it (or for the client to give up), then match against what serves now.
       try {
         await raceSignal(gate, request.signal);
@@ -61,6 +61,12 @@ export function createRouteFetch<Api>(context: RouteFetchContext<Api>): (request
       }
     }
   };
+}
+
+/** The answer of a matched route, counted by its version's meter (host/metrics.ts) under the route's label and the status. */
+function counted<Api>(match: RouteMatch<PluginEntry<Api>>, run: () => Promise<Response>): Promise<Response> {
+  const { meter } = match.target;
+  return meter ? meter.route(match.route.label, run) : run();
 }
 
 /** The request as error messages name it: method and path (its first 200 characters). */

@@ -10,3 +10,5 @@ export { createHost, type AutoUpdateOptions, type HostEvents, type HostOptions, 
 export type { HostPhase, SwapReason, UpdatedPlugin, UpdateFailure, UpdateReport } from './types.js';
 export { createApiScope, tracked, untracked, type ApiScope } from './api-scope.js';
 export * from './events.js';
+export type { CacheKind, CacheOutcome, ExecutionOutcome, LoadPhase } from './metrics.js';
+export { LOAD_FAILURE_REASONS, loadFailureReason, type LoadFailureReason } from './failure-reason.js';

@@ -8,6 +8,7 @@ import { contextAbortState, createContext, prefixedLogger, type ExecuteInit, typ
 import { isPlughubError, PluginExecutionError, PluginLoadError, UnloadedError, type ErrorDetails } from '../errors/index.js';
 import { InFlight } from '../plugin/index.js';
 import { CallContexts, callHostApi, describeHostApi, raceContext, raceSignal, type ApiNode, type DependencyLinks, type RouteCall } from '../isolation/index.js';
+import type { InstanceMeter } from '../isolation/index.js';
 import { toResponse } from '../routes/index.js';
 import { pluginFromModule } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
@@ -28,6 +29,7 @@ export class PluginInstance<Api = unknown> {
   readonly #calls: CallContexts<Api>;
   readonly #running = new InFlight();
   readonly #links: DependencyLinks | undefined;
+  readonly #meter: InstanceMeter | undefined;
   #apiShape: { node: ApiNode | undefined } | undefined;
 
   constructor(init: {
@@ -38,6 +40,7 @@ export class PluginInstance<Api = unknown> {
     api: Api;
     log: Logger;
     links?: DependencyLinks;
+    meter?: InstanceMeter;
   }) {
     this.manifest = init.manifest;
     this.name = init.manifest.name;
@@ -47,6 +50,7 @@ export class PluginInstance<Api = unknown> {
     this.#definition = init.definition;
     this.#root = createContext<Api>({ host: init.api, log: init.log, plugin: init.manifest });
     this.#links = init.links;
+    this.#meter = init.meter;
     this.#calls = new CallContexts(this.#root, init.manifest, init.links);
   }
 
@@ -99,7 +103,11 @@ export class PluginInstance<Api = unknown> {
    * as the signal aborts, or with a PluginExecutionError wrapping what the
    * plugin threw.
    */
-  async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
+  execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
+    return this.#meter ? this.#meter.execution(this.#execute<T>(init)) : this.#execute<T>(init);
+  }
+
+  async #execute<T>(init: ExecuteInit): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
     const { ctx, dispose } = this.#calls.open(init);
     this.#running.enter();
@@ -263,6 +271,7 @@ export async function preparePlugin<Api>(init: {
   api: Api;
   log: Logger;
   links?: DependencyLinks;
+  meter?: InstanceMeter;
 }): Promise<PluginInstance<Api>> {
   const { manifest, integrity, bytes } = init;
   const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
@@ -285,5 +294,6 @@ export async function preparePlugin<Api>(init: {
     api: init.api,
     log: prefixedLogger(`${manifest.name}@${manifest.version}`, init.log),
     ...(init.links ? { links: init.links } : {}),
+    ...(init.meter ? { meter: init.meter } : {}),
   });
 }

@@ -10,7 +10,7 @@ import { UsageError, type PluginExecutionError } from '../errors/index.js';
 import { preparePlugin } from './instance.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import { IsolatedInstance } from '../isolation/index.js';
-import type { DependencyLinks, Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
+import type { DependencyLinks, InstanceMeter, Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
 import type { Manifest } from '../plugin/index.js';
 import type { BlobCache, ModuleLoader } from '../ports.js';
 
@@ -72,6 +72,8 @@ export interface PrepareInstanceInit<Api> {
   /** The body limit of a route call crossing to a worker. */
   maxRouteBodyBytes?: number;
   onCrash: (error: PluginExecutionError) => void;
+  /** Where the version's calls are counted. */
+  meter?: InstanceMeter;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Prom
       ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),
       ...(init.maxRouteBodyBytes !== undefined ? { maxRouteBodyBytes: init.maxRouteBodyBytes } : {}),
       onCrash: init.onCrash,
+      ...(init.meter ? { meter: init.meter } : {}),
     });
     await instance.start();
     return instance;
@@ -108,5 +111,6 @@ export async function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Prom
     api,
     log,
     ...(init.links ? { links: init.links } : {}),
+    ...(init.meter ? { meter: init.meter } : {}),
   });
 }

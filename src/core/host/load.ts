@@ -113,7 +113,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
   }
 
   /** Imports and activates one planned version from its checked bytes, once per name even when several loads ask at the same time. */
-  function install(step: PlannedLoad, bytes: Uint8Array): Promise<PluginEntry<Api>> {
+  function install(step: PlannedLoad, bytes: Uint8Array, begun: number): Promise<PluginEntry<Api>> {
     const { name, range, requestedBy } = step;
     const existing = table.get(name);
     if (existing) return table.satisfies(name, range) ? Promise.resolve(existing) : Promise.reject(table.conflict(name, range, requestedBy));
@@ -127,6 +127,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
       const entry = await commit(prepared, range);
       if (entry === prepared) {
         const plugin = context.view(entry);
+        context.metrics.loaded(name, begun);
         events.emit('loaded', { plugin, durationMs: Date.now() - started, ...(step.skipped ? { skipped: step.skipped } : {}) });
       }
       return entry;
@@ -137,15 +138,16 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
     return work;
   }
 
-  /** Checks and fetches all of `plan`, then installs it in order; resolves with the last entry. */
-  async function run(plan: readonly PlannedLoad[], signal?: AbortSignal): Promise<PluginEntry<Api> | undefined> {
+  /** Checks and fetches all of `plan`, then installs it in order; resolves with the last entry. `begun` is when the load began (`metrics.clock()`). */
+  async function run(plan: readonly PlannedLoad[], begun: number, signal?: AbortSignal): Promise<PluginEntry<Api> | undefined> {
     const bundles = await fetchPlan(source, plan, signal, (step) => bundle(step, signal));
     let last: PluginEntry<Api> | undefined;
-    for (const step of plan) last = await install(step, bundles.get(step.name)!);
+    for (const step of plan) last = await install(step, bundles.get(step.name)!, begun);
     return last;
   }
 
   async function loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array> {
+    const begun = context.metrics.clock();
     const missing = unmetDependencies(step.manifest);
     const dependencies = missing.length === 0 ? [] : await planLoad(source, missing, planOptions(signal, `${step.name}@${step.version}`));
     if (dependencies.some((dependency) => dependency.name === step.name)) {
@@ -157,7 +159,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
       );
     }
     const bundles = await fetchPlan(source, [...dependencies, step], signal, (planned) => bundle(planned, signal));
-    for (const dependency of dependencies) await install(dependency, bundles.get(dependency.name)!);
+    for (const dependency of dependencies) await install(dependency, bundles.get(dependency.name)!, begun);
     return bundles.get(step.name)!;
   }
 
@@ -171,10 +173,12 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
         throw table.conflict(name, range);
       }
       events.emit('loading', { name, range });
+      const begun = context.metrics.clock();
       try {
-        const last = await run(await planLoad(source, [[name, range]], planOptions(signal)), signal);
+        const last = await run(await planLoad(source, [[name, range]], planOptions(signal)), begun, signal);
         return context.view(last ?? table.get(name)!);
       } catch (error) {
+        context.metrics.failed(name, error, begun);
         events.emit('error', { name, phase: 'load', error });
         throw error;
       }
@@ -187,7 +191,8 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
       for (const [name, range] of missing) {
         if (table.has(name)) throw table.conflict(name, range, requestedBy);
       }
-      await run(await planLoad(source, missing, planOptions(signal, requestedBy)), signal);
+      const begun = context.metrics.clock();
+      await run(await planLoad(source, missing, planOptions(signal, requestedBy)), begun, signal);
     },
   };
 }

@@ -94,9 +94,11 @@ export async function planLoad(
     }
     const asker = chain.at(-1);
     const requestedBy = asker === undefined ? options.requestedBy : label(asker);
+    const resolving = source.metrics.clock();
     const { document, stale } = await fetchDocument(current, currentRange, requestedBy);
     const resolved = resolveVersion(document, currentRange, { ...options, ...(requestedBy ? { requestedBy } : {}) });
     const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version }, { strict: false });
+    source.metrics.phase(current, 'resolve', resolving);
     chosen.set(current, resolved.version);
     for (const [dependency, dependencyRange] of Object.entries(manifest.dependencies ?? {})) {
       await visit(dependency, dependencyRange, [...chain, current]);

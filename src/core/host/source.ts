@@ -22,6 +22,7 @@ import type { BlobCache, CachedDocument, DocumentCache } from '../ports.js';
 import type { RegistryClient } from '../registry/index.js';
 import type { Envelope } from '../trust/index.js';
 import type { AuthorCheck, TrustGuard } from '../trust/index.js';
+import type { HostMetrics } from './metrics.js';
 
 /** A document and whether it came from the cache because the registry was unreachable. */
 export interface FetchedDocument {
@@ -32,6 +33,8 @@ export interface FetchedDocument {
 /** Fetches documents and bundles for a host. */
 export interface PluginSource {
   readonly registry: RegistryClient | undefined;
+  /** Where loads are counted and timed (host/metrics.ts): this source counts cache outcomes and times downloads and verification. */
+  readonly metrics: HostMetrics;
   document(name: string, signal?: AbortSignal): Promise<FetchedDocument>;
   /** Refuses `name@version` when `authorKeys` require an author signature it does not carry (SignatureError). */
   checkAuthor(name: string, version: string, entry: VersionEntry): Promise<void>;
@@ -58,8 +61,9 @@ export function createPluginSource(init: {
   trust?: TrustGuard | undefined;
   /** Refuses versions without a required author signature. */
   authors?: AuthorCheck | undefined;
+  metrics: HostMetrics;
 }): PluginSource {
-  const { registry, cache, documents, log, trust, authors } = init;
+  const { registry, cache, documents, log, trust, authors, metrics } = init;
 
   /** The document of a cached entry, verified again when the host requires signatures. */
   async function fromCache(entry: CachedDocument, url: string, offline: boolean): Promise<PluginDocument> {
@@ -78,6 +82,7 @@ export function createPluginSource(init: {
 
   return {
     registry,
+    metrics,
 
     async document(name, signal) {
       const client = requireRegistry(name);
@@ -97,6 +102,7 @@ export function createPluginSource(init: {
         if (result.status === 304 && cached && etag) {
           const document = await fromCache(cached, result.url, false);
           if (Date.now() - cached.fetchedAt > REFRESH_FETCHED_AT_MS) await documents.put({ ...cached, fetchedAt: Date.now() });
+          metrics.cache(name, 'document', 'revalidated');
           return { document, stale: false };
         }
         if (result.status === 304) {
@@ -116,6 +122,7 @@ export function createPluginSource(init: {
           ...(trust && result.envelope ? { envelope: result.envelope } : {}),
           fetchedAt: Date.now(),
         });
+        metrics.cache(name, 'document', 'miss');
         return { document, stale: false };
       } catch (error) {
         if (!registryDown(error)) throw error;
@@ -132,6 +139,7 @@ export function createPluginSource(init: {
         }
         const document = await fromCache(cached, client.documentUrl(name), true);
         log.warn(`${name}: registry unreachable, using the cached document (${failure.message})`);
+        metrics.cache(name, 'document', 'offline');
         return { document, stale: true };
       }
     },
@@ -145,7 +153,13 @@ export function createPluginSource(init: {
       const cached = await cache.get(integrity);
       let corrupted = false;
       if (cached) {
-        if (await checkIntegrity(cached, integrity)) return cached;
+        const checking = metrics.clock();
+        const intact = await checkIntegrity(cached, integrity);
+        metrics.phase(name, 'verify', checking);
+        if (intact) {
+          metrics.cache(name, 'bundle', 'hit');
+          return cached;
+        }
         log.warn(`${name}@${version}: cached bundle ${integrity} is corrupted; removing it and downloading again`);
         await cache.delete(integrity);
         corrupted = true;
@@ -153,6 +167,7 @@ export function createPluginSource(init: {
       const client = requireRegistry(name);
       const url = client.blobUrl(entry.dist);
       let bytes: Uint8Array;
+      const downloading = metrics.clock();
       try {
         bytes = await client.download(entry.dist, {
           maxBytes: Math.min(entry.dist.size, init.maxBundleBytes),
@@ -172,7 +187,11 @@ export function createPluginSource(init: {
           cause: error,
         });
       }
+      const verifying = metrics.clock();
+      metrics.phase(name, 'download', downloading);
       await verifyIntegrity(bytes, integrity, { plugin: name, version, url });
+      metrics.phase(name, 'verify', verifying);
+      metrics.cache(name, 'bundle', 'miss');
       await cache.put(integrity, bytes);
       return bytes;
     },

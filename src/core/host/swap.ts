@@ -20,6 +20,7 @@ import { NotLoadedError, PluginLoadError } from '../errors/index.js';
 import type { Emitter } from './events.js';
 import type { PluginEntry, PluginTable } from './table.js';
 import type { HostEvents, LoadedPlugin, SwapReason } from './types.js';
+import type { HostMetrics } from './metrics.js';
 import type { ModuleLoader } from '../ports.js';
 
 /** What swapping needs from the host. */
@@ -30,6 +31,7 @@ export interface SwapContext<Api> {
   loader: ModuleLoader;
   deactivateTimeoutMs: number;
   graceMs: number;
+  metrics: HostMetrics;
 }
 
 /** What a retired version was, for the UnloadedError of the calls it refuses. */
@@ -53,12 +55,14 @@ export async function discard<Api>(context: SwapContext<Api>, entry: PluginEntry
 /** Activates an entry with the state a previous version handed over; discards it when activate fails. */
 export async function activate<Api>(context: SwapContext<Api>, entry: PluginEntry<Api>, view: LoadedPlugin, state?: unknown): Promise<void> {
   const started = Date.now();
+  const activating = context.metrics.clock();
   try {
     await entry.instance.activate(state);
   } catch (error) {
     await discard(context, entry, 'not activated');
     throw error;
   }
+  context.metrics.phase(entry.instance.name, 'activate', activating);
   context.events.emit('activated', { plugin: view, durationMs: Date.now() - started });
 }
 

@@ -11,13 +11,15 @@ import * as semver from '../semver.js';
 import { PluginLoadError } from '../errors/index.js';
 import type { ApiScope } from './api-scope.js';
 import type { LoadedInstance } from '../isolation/index.js';
+import type { VersionMeter } from './metrics.js';
 import { RouteTable, type PluginRoutes } from '../routes/index.js';
 
-/** A loaded version, the `ctx.host` scope it was given, and its HTTP routes (compiled at load). */
+/** A loaded version, the `ctx.host` scope it was given, its HTTP routes (compiled at load) and where its calls are counted. */
 export interface PluginEntry<Api = unknown> {
   readonly instance: LoadedInstance;
   readonly scope: ApiScope<Api>;
   readonly routes: PluginRoutes;
+  readonly meter?: VersionMeter;
 }
 
 /** Which versions serve, which are retiring, and the per-name locks and gates. */

@@ -12,6 +12,7 @@ import type { PluginOrigin } from '../plugin/index.js';
 import type { Isolation, LoadedInstance, WorkerSpawner } from '../isolation/index.js';
 import type { Manifest, SkippedVersion } from '../plugin/index.js';
 import type { BlobCache, DocumentCache, FetchLike, ModuleLoader, TrustStore } from '../ports.js';
+import type { MetricsSnapshot } from '../metrics/index.js';
 import type { RegistryClient } from '../registry/index.js';
 import type { TrustedKeyInput } from '../trust/index.js';
 
@@ -132,6 +133,17 @@ export interface PluginHost<_Api = unknown> {
   /** Stops autoUpdate and unloads every plugin, including versions still finishing calls after a swap. */
   close(): Promise<void>;
   on<K extends keyof HostEvents>(event: K, listener: (payload: HostEvents[K]) => void): Unsubscribe;
+  /**
+   * The host's metrics now, read in one synchronous step (docs/design.md,
+   * "Metrics"): loads by outcome with their duration and each phase's,
+   * where documents and bundles came from, failures by reason, executions
+   * and route calls with their latency, versions loaded, upgrades, worker
+   * restarts and worker heaps as the last `refreshMetrics()` read them.
+   * @example const loads = host.metrics().metrics.find((metric) => metric.name === 'plughub_loads_total');
+   */
+  metrics(): MetricsSnapshot;
+  /** Reads what only an asynchronous question answers (the heap of each plugin worker, where the platform reports it) for the next `metrics()`. */
+  refreshMetrics(): Promise<void>;
 }
 
 /** A loaded plugin version as the host reports it; `execute` runs on that version. */

@@ -57,10 +57,12 @@ export function createUpdater<Api>(context: UpdaterContext<Api>): Updater {
       });
     }
     const started = Date.now();
+    const begun = source.metrics.clock();
     try {
       const { document } = await source.document(name, signal);
       const resolved = resolveVersion(document, origin.range, context.resolveOptions);
       if (!semver.gt(resolved.version, instance.version)) return context.view(current);
+      source.metrics.phase(name, 'resolve', begun);
       table.refuseBreakingDependents(name, resolved.version, 'upgrade');
       const manifest = parseManifest(resolved.entry.manifest, { plugin: name, version: resolved.version }, { strict: false });
       if (resolved.skipped) {
@@ -74,9 +76,11 @@ export function createUpdater<Api>(context: UpdaterContext<Api>): Updater {
       const serving = await swap(context, current, next, 'upgrade', context.view);
       const plugin = context.view(serving);
       const skipped = resolved.skipped ? { skipped: resolved.skipped } : {};
+      source.metrics.swapped(name, 'upgrade', begun);
       events.emit('upgraded', { name, from: instance.version, to: plugin.version, reason: 'upgrade', plugin, durationMs: Date.now() - started, ...skipped });
       return plugin;
     } catch (error) {
+      source.metrics.failed(name, error, begun);
       events.emit('error', { name, version: instance.version, phase: 'upgrade', error });
       throw error;
     }

@@ -9,6 +9,7 @@ export type {
   CallDependencies,
   DependencyLinks,
   DependencyShape,
+  InstanceMeter,
   IsolatedInstanceInit,
   IsolatedWorker,
   Isolation,

@@ -141,7 +141,11 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
    * deadline, unload) as soon as it aborts, or with a PluginExecutionError
    * wrapping what the plugin threw, or naming the crash of its worker.
    */
-  async execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
+  execute<T = unknown>(init: ExecuteInit = {}): Promise<T> {
+    return this.#init.meter ? this.#init.meter.execution(this.#execute<T>(init)) : this.#execute<T>(init);
+  }
+
+  async #execute<T>(init: ExecuteInit): Promise<T> {
     if (this.closed) throw this.#root.signal.reason;
     const { ctx, dispose, dependencies } = this.#calls.open(init);
     this.#running.enter();
@@ -259,6 +263,12 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
     this.#session?.retire(this.#root.signal.reason);
   }
 
+  /** The heap its running worker uses, in bytes; undefined without a worker or when its spawner cannot tell. */
+  heapUsed(): Promise<number | undefined> {
+    const session = this.#session;
+    return session && !session.stopped ? session.heapUsed() : Promise.resolve(undefined);
+  }
+
   /** Resolves once every worker this instance started has terminated (after close, the last one). */
   async whenStopped(): Promise<void> {
     await Promise.all([...this.#sessions].map((session) => session.terminated));
@@ -317,6 +327,7 @@ export class IsolatedInstance<Api = unknown> implements LoadedInstance {
       void session.stop(error);
       throw error;
     }
+    if (this.#crash) this.#init.meter?.workerRestarted();
     this.#crash = undefined;
     return session;
   }

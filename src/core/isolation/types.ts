@@ -29,6 +29,12 @@ export interface IsolatedWorker {
   terminate(): Promise<void>;
   /** Node: whether the worker keeps the process alive (it does only while calls are pending). */
   keepAlive?(alive: boolean): void;
+  /**
+   * The bytes of heap the worker uses, for the host's metrics; undefined when
+   * it cannot tell (it has stopped, or is too busy to answer soon). Node's
+   * spawner has it; a browser's Web Worker cannot report its heap.
+   */
+  heapUsed?(): Promise<number | undefined>;
 }
 
 /**
@@ -86,12 +92,25 @@ export interface LoadedInstance {
   callApi(path: string[], args: unknown[], signal?: AbortSignal): Promise<unknown>;
   /** Counts as a call in flight (an upgrade waits for it) until the returned function is called. */
   hold(): () => void;
+  /** The heap its worker uses, in bytes (only versions in a worker whose spawner reports it; see IsolatedWorker.heapUsed). */
+  heapUsed?(): Promise<number | undefined>;
   /**
    * Answers a request of one of the version's routes: runs its `fetch(request,
    * ctx)` handler, else `execute(ctx)`, with the route's label, params and
    * the query, and turns the result into a Response. Rejects like `execute`.
    */
   fetch(request: Request, route: RouteCall): Promise<Response>;
+}
+
+/**
+ * Where a loaded version reports its calls, for the host's metrics
+ * (host/metrics.ts binds one to each version's plugin and version).
+ */
+export interface InstanceMeter {
+  /** Counts `work`, one call of execute, by how it ends and records how long it took; settles as `work` does. */
+  execution<T>(work: Promise<T>): Promise<T>;
+  /** A worker of the version started again after the previous one was lost. */
+  workerRestarted(): void;
 }
 
 /** A call of a route: what `ctx` carries besides the request. */
@@ -149,4 +168,6 @@ export interface IsolatedInstanceInit<Api = unknown> {
   links?: DependencyLinks;
   /** Upper bound on a route's request or response body crossing the worker boundary (default 10 MiB). */
   maxRouteBodyBytes?: number;
+  /** Where its calls and worker restarts are counted (a host's metrics). */
+  meter?: InstanceMeter;
 }

@@ -200,6 +200,11 @@ export class WorkerSession {
     setTimeout(() => this.#maybeRetire(), 0);
   }
 
+  /** The heap the worker uses, in bytes, when its spawner can tell (see IsolatedWorker.heapUsed). */
+  heapUsed(): Promise<number | undefined> {
+    return this.#stopped || !this.#worker?.heapUsed ? Promise.resolve(undefined) : this.#worker.heapUsed();
+  }
+
   /** Terminates the worker now; pending and later requests fail with `reason`. Resolves once it is gone. */
   stop(reason: unknown): Promise<void> {
     if (this.#stopped) return this.terminated;

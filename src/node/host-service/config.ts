@@ -53,6 +53,7 @@ export const hostConfigSchema = z.strictObject({
   listen: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   grace: z.optional(durationSchema),
   accessLog: z.optional(z.string().check(z.minLength(1))),
+  metrics: z.optional(z.boolean()),
   cacheDir: z.optional(z.string().check(z.minLength(1))),
   isolation: z.optional(z.enum(['none', 'worker'])),
   maxBodyBytes: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_BODY_BYTES_CEILING))),
@@ -76,6 +77,8 @@ export interface HostConfig {
   graceMs: number;
   /** The access log file, or undefined for stdout. */
   accessLog: string | undefined;
+  /** Whether `/metrics` serves the host's metrics as Prometheus text (true, or left out; false turns it off). It needs prom-client. */
+  metrics?: boolean;
   cacheDir: string | undefined;
   /** Where plugins run: in the service's thread (`none`) or each in a worker thread of its own. */
   isolation: 'none' | 'worker';
@@ -161,6 +164,7 @@ export interface HostFlags {
   listen?: string | undefined;
   graceMs?: number | undefined;
   accessLog?: string | undefined;
+  metrics?: boolean | undefined;
   cacheDir?: string | undefined;
   isolation?: 'none' | 'worker' | undefined;
   maxBodyBytes?: number | undefined;
@@ -194,6 +198,7 @@ export function resolveHostConfig(flags: HostFlags, file: { path: string; config
     listen: flags.listen ?? fromFile.listen ?? HOST_DEFAULTS.listen,
     graceMs: flags.graceMs ?? (graceText === undefined ? undefined : parseDuration(graceText)) ?? HOST_DEFAULTS.graceMs,
     accessLog: path(flags.accessLog, fromFile.accessLog),
+    metrics: flags.metrics ?? fromFile.metrics ?? true,
     cacheDir: path(flags.cacheDir, fromFile.cacheDir),
     isolation: flags.isolation ?? fromFile.isolation ?? 'none',
     maxBodyBytes: flags.maxBodyBytes ?? fromFile.maxBodyBytes ?? HOST_DEFAULTS.maxBodyBytes,

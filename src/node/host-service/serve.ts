@@ -3,7 +3,9 @@
  * port first (a busy port fails before anything loads, with the registry's
  * ListenError), then loads the plugin directory (watched when asked) and the
  * registry plugins into a Node plugin host, and serves the service app
- * (app.ts) through the registry's node:http bridge (timeouts, header and
+ * (app.ts; with /metrics, metrics.ts, loaded only when the configuration
+ * does not turn metrics off, as it needs prom-client, and counting every
+ * answer by status class) through the registry's node:http bridge (timeouts, header and
  * body bounds, connection caps, send deadline). Requests that arrive while
  * plugins load wait for them. `close()` is the graceful stop: no new
  * connections, requests in flight finish within the grace period and are
@@ -63,6 +65,7 @@ export interface HostService {
 /** Starts the service; rejects (and leaves nothing open) when it cannot listen or a registry plugin cannot load. */
 export async function startHostService(config: HostConfig, options: HostServiceOptions): Promise<HostService> {
   const { log } = options;
+  const metricsModule = config.metrics === false ? undefined : await import('./metrics.js');
   const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog, log);
   const accessLog = new AccessLogWriter(accessFile ?? options.accessLogStream ?? process.stdout);
   const host = createPluginHost({
@@ -98,7 +101,8 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     throw error;
   }
   const apiPart = api ?? apiOffPart(availability.on ? '' : availability.reason);
-  const mounts = [apiPart, ...(options.mounts ?? [])];
+  const metrics = metricsModule?.createServiceMetrics(host);
+  const mounts = [apiPart, ...(options.mounts ?? []), ...(metrics ? [metrics.part] : [])];
   const app = createHostApp({ plugins: host, maxBodyBytes: config.maxBodyBytes, mounts });
   let ready: (loaded: boolean) => void = () => {};
   const loaded = new Promise<boolean>((resolve) => {
@@ -117,6 +121,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
         closeGraceMs: config.graceMs,
         log: (entry) => log.error(entry.message),
         onResponse: (served: ServedRequest) => {
+          metrics?.requests.count(served.status);
           accessLog.line(combinedLogLine(accessRecord(served.request, served.status, served.bytes, served.startedAt)));
         },
       },

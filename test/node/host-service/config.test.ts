@@ -37,11 +37,19 @@ describe('plughub.host.json', () => {
       listen: '127.0.0.1',
       graceMs: 2000,
       accessLog: join(folder, 'logs/access.log'),
+      metrics: true,
       cacheDir: undefined,
       isolation: 'none',
       maxBodyBytes: 10 * 1024 * 1024,
       api: { tokens: undefined, readAccess: 'open', allowLoadFrom: [] },
     });
+  });
+
+  it('turns /metrics off with "metrics": false or --no-metrics', async () => {
+    const off = await configFile(JSON.stringify({ dir: 'plugins', metrics: false }));
+    expect(resolveHostConfig({}, { path: off, config: await readHostConfig(off) }, '/work').metrics).toBe(false);
+    expect(resolveHostConfig({ dir: 'plugins', metrics: false }, undefined, '/work').metrics).toBe(false);
+    expect((await refusal(JSON.stringify({ dir: 'plugins', metrics: 'no' }))).message).toContain('metrics: Invalid input: expected boolean, received string');
   });
 
   it('lets each flag given override its field, flag paths resolving against the working directory', async () => {

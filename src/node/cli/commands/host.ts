@@ -22,7 +22,7 @@ import { watchStopSignals } from '../../host-service/shutdown.js';
 
 const usage = `usage: plughub host [--dir DIR [--watch]] [--registry URL --load NAME@RANGE ...]
                     [--port ${HOST_DEFAULTS.port}] [--listen ${HOST_DEFAULTS.listen}] [--grace 10s]
-                    [--access-log FILE] [--cache-dir DIR] [--isolation worker]
+                    [--access-log FILE] [--no-metrics] [--cache-dir DIR] [--isolation worker]
                     [--max-body-bytes N] [--no-watch]
                     [--api-tokens DIR] [--api-read open|token]
                     [--api-allow-load-from DIR ...]
@@ -33,7 +33,8 @@ plugin.json declares (http_services) on a port; a request no route matches
 gets 404, a wrong method 405. Access logs (Combined Log Format) go to stdout,
 everything else to stderr. Stop with Ctrl-C (SIGINT) or SIGTERM: requests in
 flight finish within the grace period, then plugins are deactivated; a
-second signal exits at once.
+second signal exits at once. GET /metrics answers the host's metrics as
+Prometheus text (loads, failures, calls, routes, workers; needs prom-client).
 
   --dir DIR            a plugin directory: folders with plugin.json, .plg files
   --watch              keep serving the directory as it changes: new plugins
@@ -46,6 +47,8 @@ second signal exits at once.
   --grace DURATION     how long a stop waits for requests in flight, such as
                        10s, 500ms or 1m (default 10s)
   --access-log FILE    append access logs to FILE instead of stdout
+  --no-metrics         do not serve /metrics (the file's "metrics": false);
+                       then prom-client is not needed
   --cache-dir DIR      the cache (default: $PLUGHUB_CACHE_DIR, else ~/.cache/plughub)
   --isolation worker   run each plugin in a worker thread of its own (default
                        none: in the service's thread)
@@ -98,9 +101,10 @@ function parseIsolation(text: string | undefined): 'none' | 'worker' | undefined
   throw usageError('host', `--isolation must be none or worker, not "${text}"`);
 }
 
-/** The service module, which needs hono: loaded when the command runs, so that the other commands do not. */
-async function loadService(): Promise<typeof import('../../host-service/serve.js')> {
-  await importOptionalPackages('plughub host', ['hono']);
+/** The service module, which needs hono (and prom-client for /metrics): loaded when the command runs, so that the other commands do not. */
+async function loadService(metrics: boolean): Promise<typeof import('../../host-service/serve.js')> {
+  if (metrics) await importOptionalPackages('plughub host', ['hono', 'prom-client']);
+  else await importOptionalPackages('plughub host', ['hono']);
   return import('../../host-service/serve.js');
 }
 
@@ -114,6 +118,7 @@ export const host: Command = {
       dir: { type: 'string' },
       watch: { type: 'boolean' },
       'no-watch': { type: 'boolean' },
+      'no-metrics': { type: 'boolean' },
       'max-body-bytes': { type: 'string' },
       registry: { type: 'string' },
       load: { type: 'string', multiple: true },
@@ -138,6 +143,7 @@ export const host: Command = {
       listen: values.listen,
       graceMs: values.grace === undefined ? undefined : parseGrace(values.grace),
       accessLog: values['access-log'],
+      metrics: values['no-metrics'] === true ? false : undefined,
       cacheDir: values['cache-dir'],
       isolation: parseIsolation(values.isolation),
       maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : parseMaxBodyBytes(values['max-body-bytes']),
@@ -149,7 +155,7 @@ export const host: Command = {
     const configPath = values.config === undefined ? undefined : resolve(io.cwd, values.config);
     const file = configPath === undefined ? undefined : { path: configPath, config: await readHostConfig(configPath) };
     const config = resolveHostConfig(flags, file, io.cwd);
-    const { startHostService } = await loadService();
+    const { startHostService } = await loadService(config.metrics !== false);
     const log = (line: string) => io.stderr.write(`${terminalText(`${new Date().toISOString()} ${line}`)}\n`);
     const signals = watchStopSignals((signal, code) => {
       log(`${signal} again: exiting now`);
