@@ -196,6 +196,8 @@ export {
   loadFailureReason,
   type LoadFailureReason,
   type LoadPhase,
+  type PluginMetricsSummary,
+  summarizePluginMetrics,
 } from './host/index.js';
 export {
   Counter,

@@ -12,3 +12,4 @@ export { createApiScope, tracked, untracked, type ApiScope } from './api-scope.j
 export * from './events.js';
 export type { CacheKind, CacheOutcome, ExecutionOutcome, LoadPhase } from './metrics.js';
 export { LOAD_FAILURE_REASONS, loadFailureReason, type LoadFailureReason } from './failure-reason.js';
+export { summarizePluginMetrics, type PluginMetricsSummary } from './metrics-summary.js';

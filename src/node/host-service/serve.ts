@@ -26,7 +26,16 @@ import { createPluginHost, type NodePluginHost } from '../host.js';
 import type { DirChange } from '../discover/index.js';
 import { AccessLogWriter, accessRecord, combinedLogLine } from './access-log.js';
 import { createHostApp, type MountedPart } from './app.js';
-import { API_PATH, apiAvailability, apiOffPart, createManagementApi, type ManagementApi, type PluginMetricsSource, type ServiceState } from './api/index.js';
+import {
+  API_PATH,
+  apiAvailability,
+  apiOffPart,
+  createManagementApi,
+  pluginMetricsOf,
+  type ManagementApi,
+  type PluginMetricsSource,
+  type ServiceState,
+} from './api/index.js';
 import type { EventStreamLimits } from './api/events.js';
 import type { HostConfig } from './config.js';
 
@@ -47,7 +56,7 @@ export interface HostServiceOptions {
   env?: Record<string, string | undefined>;
   /** Parts mounted before the plugin routes (see app.ts). */
   mounts?: MountedPart[];
-  /** The figures of a plugin version the management API shows as its `metrics` (default: none). */
+  /** The figures of a plugin version the management API shows as its `metrics` (default: the host's metrics, summarized). */
   pluginMetrics?: PluginMetricsSource;
   /** Bounds of the management API's event stream (heartbeat, clients …). */
   apiEvents?: Partial<EventStreamLimits>;
@@ -91,7 +100,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
         config,
         state: () => state,
         log: log.error,
-        ...(options.pluginMetrics ? { pluginMetrics: options.pluginMetrics } : {}),
+        pluginMetrics: options.pluginMetrics ?? pluginMetricsOf(host),
         ...(options.apiEvents ? { events: options.apiEvents } : {}),
       });
     } else log.error(availability.reason);

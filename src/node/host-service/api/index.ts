@@ -27,6 +27,7 @@ import { RetiringVersions, type PluginMetricsSource } from './views.js';
 export type { ServiceState } from './context.js';
 export type { PluginMetricsSource } from './views.js';
 export { MANAGEMENT_OPENAPI } from './openapi.js';
+export { pluginMetricsOf } from './plugin-metrics.js';
 
 /** Where the API is mounted. */
 export const API_PATH = '/api/v1';
