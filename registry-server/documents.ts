@@ -130,7 +130,10 @@ export function summarize(document: PluginDocument): PluginSummary {
   const keywords = stringsOf(manifest?.keywords, MANIFEST_FIELD_LIMITS.keywords, MANIFEST_FIELD_LIMITS.keyword);
   const host = manifest?.engines?.host;
   const declared = manifest?.dependencies;
-  const dependencies = typeof declared === 'object' && declared !== null && !Array.isArray(declared) ? stringsOf(Object.keys(declared), MANIFEST_FIELD_LIMITS.dependencies, 214) : [];
+  const dependencies =
+    typeof declared === 'object' && declared !== null && !Array.isArray(declared)
+      ? stringsOf(Object.keys(declared), MANIFEST_FIELD_LIMITS.dependencies, 214)
+      : [];
   return {
     name: document.name,
     ...(typeof description === 'string' ? { description: cutDescription(description) } : {}),

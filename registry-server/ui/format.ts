@@ -20,5 +20,5 @@ export function shortIntegrity(integrity: string): string {
 
 /** The page path of a plugin: `/plugins/name` or `/plugins/@scope/name`, each segment encoded. */
 export function pluginPath(name: string): string {
-  return `/plugins/${name.split('/').map(encodeURIComponent).join('/')}`;
+  return `/plugins/${name.split('/').map(encodeURIComponent).join('/').replace(/^%40/, '@')}`;
 }

@@ -43,7 +43,9 @@ function loadRenderer(): Promise<Render> {
         code: ['class'],
         th: ['align'],
         td: ['align'],
-        input: ['type', 'checked', 'disabled'],
+        input: ['type', 'checked', 'disabled', 'aria-label'],
+        pre: ['tabindex'],
+        table: ['tabindex'],
         abbr: ['title'],
       },
       allowedClasses: { code: [/^language-[a-z0-9+#-]{1,32}$/] },
@@ -53,10 +55,25 @@ function loadRenderer(): Promise<Render> {
       disallowedTagsMode: 'discard',
       transformTags: {
         a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'nofollow noopener noreferrer' } }),
+        // A task list's checkbox: disabled, labelled by its state; no other input survives.
         input: (tagName, attribs) =>
-          attribs.type === 'checkbox' ? { tagName, attribs: { type: 'checkbox', disabled: '', ...(attribs.checked !== undefined ? { checked: '' } : {}) } } : { tagName: 'span', attribs: {} },
+          attribs.type === 'checkbox'
+            ? {
+                tagName,
+                attribs: {
+                  type: 'checkbox',
+                  disabled: '',
+                  'aria-label': attribs.checked !== undefined ? 'done' : 'not done',
+                  ...(attribs.checked !== undefined ? { checked: '' } : {}),
+                },
+              }
+            : { tagName: 'span', attribs: {} },
+        // Code blocks and tables may scroll: keyboard users reach them.
+        pre: (tagName) => ({ tagName, attribs: { tabindex: '0' } }),
+        table: (tagName) => ({ tagName, attribs: { tabindex: '0' } }),
       },
-      exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+      // Images only from https URLs: a relative one would ask this registry for a path of the author's choosing.
+      exclusiveFilter: (frame) => frame.tag === 'img' && !/^https:\/\//i.test(frame.attribs.src ?? ''),
     };
     return (source: string) => sanitizeHtml(marked.parse(source) as string, options);
   })();

@@ -64,7 +64,11 @@ export function mountPages(app: Hono, options: ResolvedOptions): void {
 }
 
 /** The registry's signing state for a plugin's page, or undefined without signing. */
-async function signatureState(options: ResolvedOptions, name: string, snapshot: Parameters<NonNullable<ResolvedOptions['signer']>['document']>[1]): Promise<SignatureState | undefined> {
+async function signatureState(
+  options: ResolvedOptions,
+  name: string,
+  snapshot: Parameters<NonNullable<ResolvedOptions['signer']>['document']>[1],
+): Promise<SignatureState | undefined> {
   const signer = options.signer;
   if (signer === undefined) return undefined;
   const [loaded, answer] = await Promise.all([signer.keyring(), signer.document(name, snapshot)]);

@@ -77,7 +77,11 @@ ${ownerPanel(document)}
 </div>
 <aside aria-label="About this plugin">${facts(data, manifest, entry)}</aside>
 </div>`;
-  return page({ title: `${document.name}@${version}`, body, description: typeof manifest.description === 'string' ? manifest.description : `${document.name} on this registry` });
+  return page({
+    title: `${document.name}@${version}`,
+    body,
+    description: typeof manifest.description === 'string' ? manifest.description : `${document.name} on this registry`,
+  });
 }
 
 function readmeOf(readme: RenderedMarkdown | undefined): Html {
@@ -96,7 +100,7 @@ function snippets(data: PluginPageData): Html {
 }
 
 function snippet(id: string, title: string, text: string): Html {
-  return html`<div class="snippet"><div class="head"><span id="${id}-title">${title}</span><button type="button" class="secondary" data-copy="${id}" aria-describedby="${id}-title">Copy</button></div><pre id="${id}"><code>${text}</code></pre></div>`;
+  return html`<div class="snippet"><div class="head"><span id="${id}-title">${title}</span><button type="button" class="secondary" data-copy="${id}" aria-describedby="${id}-title">Copy</button></div><pre id="${id}" tabindex="0" aria-labelledby="${id}-title"><code>${text}</code></pre></div>`;
 }
 
 /** The versions table (also served alone, `?fragment=versions`, after an owner's action). */
@@ -114,7 +118,7 @@ export function versionsTable(document: PluginDocument, shown: string): Html {
 <td>${signed ? html`signed (${entry.authorSignatures?.map((signature) => signature.keyid ?? '?').join(', ')})` : html`<span class="muted">none</span>`}</td>
 </tr>`;
   });
-  return html`<div class="table-wrap" id="versions-table"><table>
+  return html`<div class="table-wrap" id="versions-table" tabindex="0" role="region" aria-label="Versions"><table>
 <caption class="muted">${rows.length} ${rows.length === 1 ? 'version' : 'versions'}</caption>
 <thead><tr><th scope="col">Version</th><th scope="col">Published</th><th scope="col">Tags</th><th scope="col">Integrity</th><th scope="col">Author signature</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`;
@@ -172,7 +176,7 @@ function ownerPanel(document: PluginDocument): Html {
 <button type="button" class="secondary" data-action="unyank">Restore</button>
 </form>
 <form id="tag-form" autocomplete="off">
-<label>Dist-tag<input type="text" name="tag" id="owner-tag" list="owner-tags" required pattern="[a-z][a-z0-9._-]{0,63}" value="${tags.find((tag) => tag !== 'latest') ?? 'next'}"></label>
+<label>Dist-tag<input type="text" name="tag" id="owner-tag" list="owner-tags" required maxlength="64" value="${tags.find((tag) => tag !== 'latest') ?? 'next'}"></label>
 <datalist id="owner-tags">${tags.map((tag) => html`<option value="${tag}"></option>`)}</datalist>
 <label>To version<select name="version" id="owner-tag-version">${options}</select></label>
 <button type="button" class="secondary" data-action="tag">Move tag</button>

@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { ORIGIN, errorOf, get, publish, testRegistry, type TestRegistry } from './helpers.js';
 
-function tagRequest(registry: TestRegistry, name: string, tag: string, body: unknown, options: { token?: string | null; method?: string } = {}): Promise<Response> {
+function tagRequest(
+  registry: TestRegistry,
+  name: string,
+  tag: string,
+  body: unknown,
+  options: { token?: string | null; method?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const token = options.token === undefined ? registry.adminToken : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;

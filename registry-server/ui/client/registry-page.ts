@@ -17,7 +17,7 @@ function liveSearch(): void {
   let controller: AbortController | undefined;
   const filters = document.querySelector<HTMLFormElement>('#filters');
   const refresh = async () => {
-    const params = new URLSearchParams(filters ? new FormData(filters) as unknown as Record<string, string> : {});
+    const params = new URLSearchParams(filters ? (new FormData(filters) as unknown as Record<string, string>) : {});
     params.set('q', search.value.trim());
     for (const [key, value] of [...params]) if (value === '' || (key === 'sort' && value === 'name')) params.delete(key);
     const query = params.toString();

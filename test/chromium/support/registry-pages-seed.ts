@@ -88,7 +88,10 @@ export async function startSeededRegistry(options: { signing?: SigningOptions; e
   };
   const common = { license: 'MIT', maintainers: ['ada@example.com'], home: 'https://example.com/md-render' };
   for (const version of ['0.9.0', '1.0.0', '1.1.0', '2.0.0-beta.1']) {
-    await put({ name: 'md-render', version, description: 'Renders Markdown to HTML', keywords: ['markdown', 'text'], engines: { host: '^1.0.0' }, ...common }, FRIENDLY_README);
+    await put(
+      { name: 'md-render', version, description: 'Renders Markdown to HTML', keywords: ['markdown', 'text'], engines: { host: '^1.0.0' }, ...common },
+      FRIENDLY_README,
+    );
   }
   await put({
     name: 'notes',

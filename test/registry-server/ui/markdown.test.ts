@@ -40,8 +40,8 @@ describe('renderMarkdown', () => {
     const html = await render('# Title\n\nSome *text* and `code`.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n```js\nlet x = 1;\n```\n');
     expect(html).toContain('<h1>Title</h1>');
     expect(html).toContain('<em>text</em>');
-    expect(html).toContain('<table>');
-    expect(html).toContain('<input type="checkbox" disabled checked />');
+    expect(html).toContain('<table tabindex="0">');
+    expect(html).toContain('<input type="checkbox" disabled aria-label="done" checked />');
     expect(html).toContain('<code class="language-js">');
   });
 

@@ -24,7 +24,11 @@ async function publishWith(registry: TestRegistry, manifest: Record<string, unkn
 async function seeded(extra: Parameters<typeof testRegistry>[0] = {}): Promise<TestRegistry> {
   const registry = await testRegistry({ driver: 'memory', ...extra });
   for (const version of ['1.0.0', '1.1.0']) {
-    await publishWith(registry, { name: 'md-render', version, description: 'Renders Markdown', keywords: ['markdown'], engines: { host: '^1.0.0' }, license: 'MIT' }, `# md-render ${version}\n\n<script>alert(1)</script>`);
+    await publishWith(
+      registry,
+      { name: 'md-render', version, description: 'Renders Markdown', keywords: ['markdown'], engines: { host: '^1.0.0' }, license: 'MIT' },
+      `# md-render ${version}\n\n<script>alert(1)</script>`,
+    );
   }
   await publishWith(registry, {
     name: 'notes',
@@ -144,7 +148,7 @@ describe('a plugin page', () => {
   it('serves versions alone for the page script', async () => {
     const registry = await seeded();
     const fragment = await (await get(registry, '/plugins/md-render?fragment=versions')).text();
-    expect(fragment.startsWith('<div class="table-wrap" id="versions-table">')).toBe(true);
+    expect(fragment.startsWith('<div class="table-wrap" id="versions-table"')).toBe(true);
   });
 });
 
