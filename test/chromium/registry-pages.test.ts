@@ -205,6 +205,8 @@ describe('registry pages in Chromium', () => {
             await page.goto(`${registry.url}${path}`);
             expect(await seriousViolations(page), `${name} ${colorScheme} ${size}`).toEqual([]);
             await page.screenshot({ path: `${SCREENSHOTS}/registry-${name}-${colorScheme}-${size}.png`, fullPage: true });
+            // The README's pictures: the first screen of a page, as a small JPEG.
+            if (size === 'desktop') await page.screenshot({ path: `${SCREENSHOTS}/registry-${name}-${colorScheme}.jpg`, type: 'jpeg', quality: 70 });
           } finally {
             await context.close();
           }
