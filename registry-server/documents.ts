@@ -98,6 +98,20 @@ export function cutDescription(description: string): string {
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
+/** The fields of a stored manifest a list row shows (stored before their bounds held: each is checked again). */
+interface SummarizedManifest {
+  description?: unknown;
+  keywords?: unknown;
+  engines?: { host?: unknown };
+  dependencies?: unknown;
+}
+
+/** The strings of `value` (an array), at most `count` of them, each at most `length` characters. */
+function stringsOf(value: unknown, count: number, length: number): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is string => typeof item === 'string' && item.length <= length).slice(0, count);
+}
+
 /**
  * One row of the plugin list: the description comes from the latest version
  * (or the highest one), cut to the manifest bound. Tolerates a damaged
@@ -111,11 +125,39 @@ export function summarize(document: PluginDocument): PluginSummary {
     Object.keys(document.versions)
       .filter((v) => semver.valid(v) !== null)
       .sort(semver.rcompare)[0];
-  const description = shown === undefined ? undefined : (document.versions[shown]?.manifest as { description?: unknown } | undefined)?.description;
+  const manifest = shown === undefined ? undefined : (document.versions[shown]?.manifest as SummarizedManifest | undefined);
+  const description = manifest?.description;
+  const keywords = stringsOf(manifest?.keywords, MANIFEST_FIELD_LIMITS.keywords, MANIFEST_FIELD_LIMITS.keyword);
+  const host = manifest?.engines?.host;
+  const declared = manifest?.dependencies;
+  const dependencies =
+    typeof declared === 'object' && declared !== null && !Array.isArray(declared)
+      ? stringsOf(Object.keys(declared), MANIFEST_FIELD_LIMITS.dependencies, 214)
+      : [];
   return {
     name: document.name,
     ...(typeof description === 'string' ? { description: cutDescription(description) } : {}),
     ...(latest !== undefined ? { latest } : {}),
+    ...(keywords.length > 0 ? { keywords } : {}),
+    ...(typeof host === 'string' && host.length <= MANIFEST_FIELD_LIMITS.range ? { host } : {}),
+    ...(dependencies.length > 0 ? { dependencies } : {}),
     modified: document.modified,
   };
+}
+
+/** Why `tag` cannot be a dist-tag, or undefined: lower-case, at most 64 characters, not a semver range (`name@tag` must not read as a range). */
+export function describeDistTag(tag: string): string | undefined {
+  if (!/^[a-z][a-z0-9._-]{0,63}$/.test(tag)) return 'must be 1 to 64 lower-case letters, digits, dots, dashes or underscores, starting with a letter';
+  if (semver.validRange(tag) !== null) return 'reads as a semver range, so name@tag would not name the tag';
+  if (tag === 'latest') return 'follows the highest version that is not yanked (yank or publish to move it)';
+  return undefined;
+}
+
+/** The document with `tag` pointing at `version` (or removed, for undefined); undefined when nothing changes. */
+export function setDistTag(current: PluginDocument, tag: string, version: string | undefined, now: number): PluginDocument | undefined {
+  const tags = { ...current.distTags };
+  if (version === undefined ? !Object.hasOwn(tags, tag) : tags[tag] === version) return undefined;
+  if (version === undefined) delete tags[tag];
+  else tags[tag] = version;
+  return { ...current, distTags: tags, modified: nextModified(current.modified, now) };
 }

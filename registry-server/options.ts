@@ -92,6 +92,12 @@ export interface RegistryOptions {
    * (`/v1/blobs/sha256/<hex>`), so a registry can move without rewriting them.
    */
   publicUrl?: string;
+  /**
+   * Serve the web pages: search at `/`, a page per plugin at `/plugins/…`
+   * (README rendered with marked and sanitize-html, loaded when first
+   * needed), owner actions through the API (default true).
+   */
+  pages?: boolean;
   /** Receives publishes, yanks and unexpected errors; silent when omitted. */
   log?: (entry: RegistryLogEntry) => void;
   /** The clock, for tests; defaults to Date.now. */
@@ -116,6 +122,8 @@ export interface ResolvedOptions {
   /** The bytes upload bodies hold in memory, against `uploads.memoryTotalBytes`. */
   uploadMemory: UploadMemory;
   publicUrl: string | undefined;
+  /** Whether the web pages are served (`/`, `/plugins/…`, `/assets/…`). */
+  pages: boolean;
   log: (entry: RegistryLogEntry) => void;
   now: () => number;
   /** Signs envelopes; undefined when signing is off. */
@@ -135,6 +143,7 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     uploadSlots: new UploadSlots(uploads.perToken),
     uploadMemory: new UploadMemory(uploads.memoryTotalBytes),
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    pages: options.pages ?? true,
     log: options.log ?? (() => undefined),
     now: options.now ?? Date.now,
     signer: options.signing === undefined ? undefined : new Signer(options.signing, options.now ?? Date.now),

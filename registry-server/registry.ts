@@ -12,6 +12,8 @@ import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './op
 import { getBlob, getDocument, getVersionFile, health, listPlugins } from './routes/read.js';
 import { getKeys, getKeysVersion, getListPage } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
+import { moveDistTag } from './routes/dist-tags.js';
+import { mountPages } from './ui/pages.js';
 import { isStoredDocumentError } from './storage/errors.js';
 
 /** A running registry: a fetch-style handler. */
@@ -48,6 +50,9 @@ export function createRegistry(options: RegistryOptions): Registry {
   app.put('/v1/plugins/:name/:version', putVersion(resolved));
   app.post('/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
   app.delete('/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
+  app.put('/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, false));
+  app.delete('/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, true));
+  if (resolved.pages) mountPages(app, resolved);
   app.notFound((c) => errorResponse(new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`), c.req.method));
   app.onError((error, c) => errorResponse(error, c.req.method, resolved));
   return {

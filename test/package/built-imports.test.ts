@@ -24,6 +24,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 const hostDependencies = ['@noble/ed25519', 'idb-keyval', 'ky', 'semver', 'zod'];
 const toolchain = ['@rollup/plugin-commonjs', '@rollup/plugin-node-resolve', 'esbuild', 'rollup', 'rollup-plugin-esbuild'];
+/** What plughub serve and plughub host need besides the library: the web framework, the metrics library, the pages' Markdown renderer and sanitizer. */
+const serverPackages = ['hono', 'prom-client', 'marked', 'sanitize-html'];
 
 /** The package a module specifier names (`@scope/name` or `name`), or undefined for a relative or `node:` one. */
 function packageOf(specifier: string): string | undefined {
@@ -76,8 +78,8 @@ describe('package.json', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(hostDependencies);
   });
 
-  it('lists the toolchain and hono as optional peers at the ranges the CLI asks for, and as devDependencies', () => {
-    expect(Object.keys(pkg.peerDependencies).sort()).toEqual([...toolchain, 'hono'].sort());
+  it("lists the toolchain and the servers' packages as optional peers at the ranges the CLI asks for, and as devDependencies", () => {
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual([...toolchain, ...serverPackages].sort());
     for (const [name, range] of Object.entries(pkg.peerDependencies)) {
       expect(pkg.peerDependenciesMeta[name], name).toEqual({ optional: true });
       expect(pkg.devDependencies[name], name).toBe(range);
@@ -88,7 +90,7 @@ describe('package.json', () => {
       Object.entries(OPTIONAL_PACKAGES)
         .filter(([, { dev }]) => !dev)
         .map(([name]) => name),
-    ).toEqual(['hono']);
+    ).toEqual(serverPackages);
   });
 });
 

@@ -24,6 +24,10 @@ export const MANIFEST_FIELD_LIMITS = Object.freeze({
   home: 2048,
   /** `license`. */
   license: 256,
+  /** Entries of `keywords` (the registry's search filters on them). */
+  keywords: 20,
+  /** One keyword: lower-case letters, digits and dashes. */
+  keyword: 50,
   /** `source.path`. */
   sourcePath: 1024,
   /** A semver range: `engines.host` and each dependency's. */

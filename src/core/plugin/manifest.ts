@@ -144,6 +144,9 @@ function schemaWith(LIMITS: FieldLimits) {
     maintainers: z.optional(boundedArray(z.pipe(bounded(LIMITS.maintainer), z.email({ error: 'must be an e-mail address' })), LIMITS.maintainers)),
     home: z.optional(bounded(LIMITS.home).check(z.refine(isHttpUrl, { error: 'must be an http(s) URL' }))),
     license: z.optional(bounded(LIMITS.license).check(z.minLength(1, { error: 'must not be empty' }))),
+    keywords: z.optional(
+      boundedArray(bounded(LIMITS.keyword).check(z.regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'must be lower-case letters, digits and dashes' })), LIMITS.keywords),
+    ),
     source: z.object({
       mode: z.literal('esm', { error: 'must be "esm"' }),
       path: bounded(LIMITS.sourcePath).check(

@@ -41,6 +41,12 @@ export const pluginSummarySchema = z.looseObject({
   description: z.optional(z.string()),
   latest: z.optional(z.string()),
   modified: z.string(),
+  /** The shown version's `keywords`. */
+  keywords: z.optional(z.array(z.string())),
+  /** The shown version's `engines.host`. */
+  host: z.optional(z.string()),
+  /** The names the shown version depends on. */
+  dependencies: z.optional(z.array(z.string())),
 });
 
 /** The answer of GET /v1/plugins. */

@@ -2,7 +2,9 @@
  * The packages that only some commands need, loaded when such a command runs.
  * `npm i plughub` installs what a host needs (the library); the toolchain of
  * `plughub build` (rollup, its plugins, esbuild) and the web framework of
- * `plughub serve` and `plughub host` (hono) and their metrics library (prom-client) are optional peer dependencies that authors and
+ * `plughub serve` and `plughub host` (hono), their metrics library
+ * (prom-client) and the registry pages' Markdown renderer and sanitizer
+ * (marked, sanitize-html) are optional peer dependencies that authors and
  * registry operators install beside plughub. A command that needs one that is
  * missing fails with MissingPackageError, whose message names the task (the
  * command, or the plugin being built), the packages and the npm command that
@@ -20,6 +22,8 @@ export const OPTIONAL_PACKAGES = {
   esbuild: { range: '^0.28.2', dev: true, load: () => import('esbuild') },
   hono: { range: '^4.13.19', dev: false, load: () => import('hono') },
   'prom-client': { range: '^15.1.3', dev: false, load: () => import('prom-client') },
+  marked: { range: '^18.3.0', dev: false, load: () => import('marked') },
+  'sanitize-html': { range: '^2.18.1', dev: false, load: () => import('sanitize-html') },
 } as const;
 
 /** The name of an optional package. */
