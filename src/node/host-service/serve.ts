@@ -17,7 +17,7 @@ import { PlughubError } from '../../core/errors/index.js';
 import { serveNode, type NodeServer, type ServedRequest } from '../../../registry-server/node/index.js';
 import { createPluginHost, type NodePluginHost } from '../host.js';
 import type { DirChange } from '../discover/index.js';
-import { AccessLogWriter, accessRecord, combinedLogLine } from './access-log.js';
+import { AccessLogWriter, servedLogLine } from './access-log.js';
 import { createHostApp, type MountedPart } from './app.js';
 import type { HostConfig } from './config.js';
 
@@ -84,7 +84,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
         closeGraceMs: config.graceMs,
         log: (entry) => log.error(entry.message),
         onResponse: (served: ServedRequest) => {
-          accessLog.line(combinedLogLine(accessRecord(served.request, served.status, served.bytes, served.startedAt)));
+          accessLog.line(servedLogLine(served.request, served.status, served.bytes, served.startedAt));
         },
       },
     );
