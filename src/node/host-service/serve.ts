@@ -8,7 +8,9 @@
  * plugins load wait for them. `close()` is the graceful stop: no new
  * connections, requests in flight finish within the grace period and are
  * then aborted (their `signal` fires), the plugins are deactivated
- * (`host.close()`), the access log is flushed.
+ * (`host.close()`), the access log is flushed (it writes its lines in
+ * batches, access-log.ts; a process that exits without a graceful stop
+ * writes its last batch on `exit`).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -54,6 +56,9 @@ export async function startHostService(config: HostConfig, options: HostServiceO
   const { log } = options;
   const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog, log);
   const accessLog = new AccessLogWriter(accessFile ?? options.accessLogStream ?? process.stdout);
+  // A process that exits at once (a second SIGTERM) still writes the lines of its last batch to stdout.
+  const flushAtExit = () => accessLog.flush();
+  process.on('exit', flushAtExit);
   const host = createPluginHost({
     ...(config.registry !== undefined ? { registry: config.registry } : {}),
     ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
@@ -89,6 +94,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       },
     );
   } catch (error) {
+    process.off('exit', flushAtExit);
     await host.close();
     await closeStream(accessFile);
     throw error;
@@ -106,6 +112,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     offWatch();
     await server.close();
     await host.close();
+    process.off('exit', flushAtExit);
     accessLog.flush();
     await closeStream(accessFile);
     throw error;
@@ -118,6 +125,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       offWatch();
       await host.close();
       offError();
+      process.off('exit', flushAtExit);
       accessLog.flush();
       await closeStream(accessFile);
     },
