@@ -9,8 +9,10 @@
  * sit on the same node:http bridge (registry-server/node), so the ratio is
  * what plughub adds. Load comes from wrk in another process (`wrk -t1 -c20
  * -d5s --latency`); rounds alternate bare, in-process and worker, and the
- * medians are printed with their ratios to the bare app. Not a test: run it
- * with
+ * medians are printed with their ratios to the bare app, then the ratio of
+ * each round (each side against the bare app of the same round, so a load
+ * that comes and goes on a shared machine touches both) with their median
+ * and spread. Not a test: run it with
  *
  *   npx tsx bench/host-routes.ts [--rounds 3] [--duration 5s]
  */
@@ -132,6 +134,13 @@ async function main(): Promise<void> {
       const rps = median(measures[index]!.map((m) => m.requestsPerSecond));
       const p99 = median(measures[index]!.map((m) => m.p99Ms));
       console.log(`${target.name.padEnd(22)} ${rps.toFixed(0).padStart(9)} ${`${p99.toFixed(2)}ms`.padStart(9)} ${(rps / baseRps).toFixed(2).padStart(10)}`);
+    }
+    console.log('\nratio to the bare app of the same round: median (min-max) [each round]');
+    for (const [index, target] of targets.entries()) {
+      if (index === 0) continue;
+      const ratios = measures[index]!.map((m, round) => m.requestsPerSecond / measures[0]![round]!.requestsPerSecond);
+      const shown = ratios.map((ratio) => ratio.toFixed(2)).join(' ');
+      console.log(`${target.name.padEnd(22)} ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) [${shown}]`);
     }
   } finally {
     await Promise.all([bareServer.close(), inProcess.close(), worker.close()]);
