@@ -9,8 +9,12 @@
  * sit on the same node:http bridge (registry-server/node), so the ratio is
  * what plughub adds. Load comes from wrk in another process (`wrk -t1 -c20
  * -d5s --latency`); rounds alternate bare, in-process and worker, and the
- * medians are printed with their ratios to the bare app. Not a test: run it
- * with
+ * medians are printed with their ratios to the bare app, then the ratio of
+ * each round (each side against the bare app of the same round, so a load
+ * that comes and goes on a shared machine touches both) with their median
+ * and spread; and the CPU time the process spent per request (a figure a
+ * shared machine's load disturbs far less than requests per second), with
+ * the bare app's over each server's. Not a test: run it with
  *
  *   npx tsx bench/host-routes.ts [--rounds 3] [--duration 5s]
  */
@@ -30,6 +34,8 @@ const ROUTE = '/api/plugin/bench/hello';
 
 interface Measure {
   requestsPerSecond: number;
+  /** CPU time this process (its worker threads included) spent per request, in µs: what a shared machine's load disturbs least. */
+  cpuMicrosPerRequest: number;
   p99Ms: number;
 }
 
@@ -37,16 +43,20 @@ const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3'
 const rounds = Number(values.rounds);
 
 async function wrk(url: string): Promise<Measure> {
+  const cpuBefore = process.cpuUsage();
   const { stdout } = await run('wrk', ['-t1', '-c20', `-d${values.duration}`, '--latency', url], { maxBuffer: 1 << 20 });
+  const cpu = process.cpuUsage(cpuBefore);
+  const requests = /(\d+) requests in/.exec(stdout);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout);
   const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
   const socketErrors = /Socket errors:.*/.exec(stdout);
-  if (!rps || !p99) throw new Error(`cannot read wrk output:\n${stdout}`);
+  if (!rps || !p99 || !requests) throw new Error(`cannot read wrk output:\n${stdout}`);
   if (errors) throw new Error(`${url}: ${errors[1]} error responses`);
   if (socketErrors) throw new Error(`${url}: ${socketErrors[0]}`);
   const scale = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
-  return { requestsPerSecond: Number(rps[1]), p99Ms: Number(p99[1]) * scale };
+  const cpuMicrosPerRequest = (cpu.user + cpu.system) / Number(requests[1]);
+  return { requestsPerSecond: Number(rps[1]), cpuMicrosPerRequest, p99Ms: Number(p99[1]) * scale };
 }
 
 function median(numbers: number[]): number {
@@ -132,6 +142,19 @@ async function main(): Promise<void> {
       const rps = median(measures[index]!.map((m) => m.requestsPerSecond));
       const p99 = median(measures[index]!.map((m) => m.p99Ms));
       console.log(`${target.name.padEnd(22)} ${rps.toFixed(0).padStart(9)} ${`${p99.toFixed(2)}ms`.padStart(9)} ${(rps / baseRps).toFixed(2).padStart(10)}`);
+    }
+    console.log('\nratio to the bare app of the same round: median (min-max) [each round]');
+    for (const [index, target] of targets.entries()) {
+      if (index === 0) continue;
+      const ratios = measures[index]!.map((m, round) => m.requestsPerSecond / measures[0]![round]!.requestsPerSecond);
+      const shown = ratios.map((ratio) => ratio.toFixed(2)).join(' ');
+      console.log(`${target.name.padEnd(22)} ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) [${shown}]`);
+    }
+    const baseCpu = median(measures[0]!.map((m) => m.cpuMicrosPerRequest));
+    console.log('\nCPU time per request (this process, its threads included), medians; bare app / server');
+    for (const [index, target] of targets.entries()) {
+      const cpu = median(measures[index]!.map((m) => m.cpuMicrosPerRequest));
+      console.log(`${target.name.padEnd(22)} ${`${cpu.toFixed(1)} µs`.padStart(9)} ${(baseCpu / cpu).toFixed(2).padStart(10)}`);
     }
   } finally {
     await Promise.all([bareServer.close(), inProcess.close(), worker.close()]);

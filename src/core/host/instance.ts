@@ -128,14 +128,16 @@ export class PluginInstance<Api = unknown> {
   /**
    * Answers a request of one of the plugin's routes: its `fetch(request, ctx)`
    * when it has one, else `execute(ctx)`; the result becomes a Response
-   * (routes/respond.ts). The call's context follows the request's signal.
+   * (routes/respond.ts). The call's context follows the request's signal,
+   * read only once the plugin reads `ctx.signal` or the call is raced against
+   * its context (the node:http bridge makes a request's signal on first read).
    */
   async fetch(request: Request, route: RouteCall): Promise<Response> {
     if (this.closed) throw this.#root.signal.reason;
     const values = { params: route.params, query: queryOf(request.url) };
-    const init: ExecuteInit = { label: route.label, values, request, signal: request.signal };
+    const init: ExecuteInit = { label: route.label, values, request };
     if (route.timeoutMs !== undefined) init.timeoutMs = route.timeoutMs;
-    const { ctx, dispose } = this.#calls.open(init);
+    const { ctx, dispose } = this.#calls.open(init, request);
     this.#running.enter();
     try {
       // The plugin runs a step later, as execute's does, and is not raced when it answers at once: nothing can abort in between.

@@ -5,7 +5,7 @@
  * and abort together when the version closes. None of it makes a context's
  * AbortSignal: that is made only if the plugin reads `ctx.signal`.
  */
-import { contextAbortState, createContext, type ContextPlugin, type PluginContext } from '../plugin/index.js';
+import { contextAbortState, createContext, type ContextPlugin, type PluginContext, type SignalSource } from '../plugin/index.js';
 import type { ExecuteInit } from '../plugin/index.js';
 import { CancelledError } from '../errors/index.js';
 import type { CallDependencies, DependencyLinks } from './types.js';
@@ -62,6 +62,13 @@ function followSignal(ctx: PluginContext<unknown>, signal: AbortSignal): void {
   else signal.addEventListener('abort', () => ctx.cancel(signal.reason), { once: true });
 }
 
+/** Makes `ctx` follow the signal of `source`, which a context of createContext reads only once someone listens to the context. */
+function followSource(ctx: PluginContext<unknown>, source: SignalSource): void {
+  const state = contextAbortState(ctx);
+  if (state) state.followSource(source);
+  else followSignal(ctx, source.signal);
+}
+
 /**
  * The open call contexts of one plugin version. A call's context has the
  * root's host API and logger, aborts when the caller's signal does (with its
@@ -86,8 +93,11 @@ export class CallContexts<Api = unknown> {
     this.#links = links;
   }
 
-  /** A context for one call; `dispose` detaches it from the caller's signal and releases it (and its dependencies). */
-  open(init: ExecuteInit = {}): { ctx: PluginContext<Api>; dispose: () => void; dependencies: CallDependencies | undefined } {
+  /**
+   * A context for one call; `dispose` detaches it from the caller's signal and releases it (and its dependencies).
+   * Without `init.signal`, the context follows the signal of `signalSource` (a route call's Request), read only once someone listens to the context.
+   */
+  open(init: ExecuteInit = {}, signalSource?: SignalSource): { ctx: PluginContext<Api>; dispose: () => void; dependencies: CallDependencies | undefined } {
     const root = this.#root;
     const dependencies = this.#links?.open();
     const closed = contextAbortState(root)?.aborted ?? root.signal.aborted;
@@ -106,6 +116,7 @@ export class CallContexts<Api = unknown> {
       this.#open.add(ctx);
       // The context follows the caller's signal, listening to it only once someone listens to the context (at the latest until dispose).
       if (init.signal) followSignal(ctx, init.signal);
+      else if (signalSource) followSource(ctx, signalSource);
     }
     return {
       ctx,

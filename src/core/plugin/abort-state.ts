@@ -9,8 +9,18 @@
  * A state may follow an outside signal lazily (`follow`): it reads that
  * signal's `aborted` whenever its own state is asked for, and listens to it
  * only once someone listens here or reads the signal; a call that ends
- * without either adds no listener to the request's signal at all.
+ * without either adds no listener to the request's signal at all. It may
+ * even follow the signal of a source not yet asked for it
+ * (`followSource`, such as a Request whose signal the node:http bridge
+ * makes on first read): the source's signal is read only when someone
+ * listens here or reads this state's signal, so a call that ends without
+ * either never makes it.
  */
+
+/** Something whose `signal` is made when read, such as a Request of the node:http bridge. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
 
 /** An abort flag and reason, its AbortSignal made on first read. */
 export class AbortState {
@@ -22,6 +32,8 @@ export class AbortState {
   #listeners: Set<(reason: unknown) => void> | undefined;
   /** The outside signal followed lazily, and whether this listens to it yet. */
   #followed: AbortSignal | undefined;
+  /** The source whose signal is followed once someone listens here (its signal not read before). */
+  #source: SignalSource | undefined;
   #listening = false;
   /** The deadline timer of the owner, cleared on abort. */
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -57,6 +69,12 @@ export class AbortState {
     if (this.#controller !== undefined || this.#listener !== undefined) this.#attach();
   }
 
+  /** Follows the signal of `source`, reading it only once someone listens here or reads this state's signal. */
+  followSource(source: SignalSource): void {
+    this.#source = source;
+    if (this.#controller !== undefined || this.#listener !== undefined) this.#attach();
+  }
+
   /** Keeps the owner's deadline timer, cleared when this aborts. */
   setTimer(timer: ReturnType<typeof setTimeout> | undefined): void {
     this.#timer = timer;
@@ -70,6 +88,7 @@ export class AbortState {
   /** Aborts with `reason` (the followed signal's, when it aborted first): the signal (when made) fires first, then the listeners; false when already aborted. */
   abort(reason: unknown): boolean {
     if (this.#aborted) return false;
+    this.#source = undefined;
     const followed = this.#followed;
     if (followed !== undefined) {
       if (followed.aborted) reason = followed.reason;
@@ -115,8 +134,13 @@ export class AbortState {
     if (!this.#aborted && followed?.aborted) this.abort(followed.reason);
   }
 
-  /** Starts listening to the followed signal. */
+  /** Starts listening to the followed signal (reading the source's first). */
   #attach(): void {
+    const source = this.#source;
+    if (source !== undefined && !this.#aborted) {
+      this.#source = undefined;
+      this.#followed = source.signal;
+    }
     if (this.#followed === undefined || this.#listening || this.#aborted) return;
     if (this.#followed.aborted) {
       this.abort(this.#followed.reason);

@@ -23,6 +23,7 @@ import { silentLogger } from './logger.js';
 import { refusingProvider, type DependencyProvider, type ExecuteInit, type PluginDependencies } from './dependencies.js';
 
 export { prefixedLogger, silentLogger } from './logger.js';
+export type { SignalSource } from './abort-state.js';
 
 /** A console-like logger; `ctx.log` is scoped to the plugin. */
 export interface Logger {

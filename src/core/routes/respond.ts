@@ -10,13 +10,21 @@
 export function toResponse(value: unknown): Response {
   if (value instanceof Response) return value;
   if (value === undefined) return new Response(null, { status: 204 });
-  if (typeof value === 'string') return new Response(value, { headers: { 'content-type': 'text/plain; charset=utf-8' } });
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-    return new Response(value as BodyInit, { headers: { 'content-type': 'application/octet-stream' } });
-  }
+  if (typeof value === 'string') return typed(new Response(value), 'text/plain; charset=utf-8');
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) return typed(new Response(value as BodyInit), 'application/octet-stream');
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError(`a ${typeof value} cannot be written as JSON`);
-  return new Response(json, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+  return typed(new Response(json), 'application/json; charset=utf-8');
+}
+
+/**
+ * `response` with its Content-Type set: set on the Response's Headers, which
+ * costs a fraction of a `headers` object in the init (converted field by
+ * field) on a route's every answer.
+ */
+function typed(response: Response, contentType: string): Response {
+  response.headers.set('content-type', contentType);
+  return response;
 }
 
 /** A JSON error response: `{ error: { code, message } }` with `status` and extra headers. */

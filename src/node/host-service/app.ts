@@ -53,9 +53,14 @@ export function createHostApp(parts: HostAppParts): Hono {
   }
   const plugins = parts.plugins;
   const maxBodyBytes = parts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  app.all('*', async (context) => {
-    const request = await boundRequestBody(context.req.raw, maxBodyBytes);
+  const bounded = async (raw: Request) => {
+    const request = await boundRequestBody(raw, maxBodyBytes);
     return request instanceof Response ? request : plugins.fetch(request);
+  };
+  app.all('*', (context) => {
+    const raw = context.req.raw;
+    // A GET or HEAD has no body to bound: it goes to the plugins in this very step.
+    return raw.method === 'GET' || raw.method === 'HEAD' ? plugins.fetch(raw) : bounded(raw);
   });
   return app;
 }

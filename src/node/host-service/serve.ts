@@ -10,7 +10,9 @@
  * plugins load wait for them. `close()` is the graceful stop: no new
  * connections, requests in flight finish within the grace period and are
  * then aborted (their `signal` fires), the plugins are deactivated
- * (`host.close()`), the access log is flushed. The management API
+ * (`host.close()`), the access log is flushed (it writes its lines in
+ * batches, access-log.ts; a process that exits without a graceful stop
+ * writes its last batch on `exit`). The management API
  * (api/index.ts) is mounted at `/api/v1`, on or off as the listen address
  * and the token directory allow; it answers at once, also while the first
  * plugins load (`/api/v1/ready` is a 503 until they are), and its event
@@ -24,7 +26,7 @@ import { PlughubError } from '../../core/errors/index.js';
 import { serveNode, type NodeServer, type ServedRequest } from '../../../registry-server/node/index.js';
 import { createPluginHost, type NodePluginHost } from '../host.js';
 import type { DirChange } from '../discover/index.js';
-import { AccessLogWriter, accessRecord, combinedLogLine } from './access-log.js';
+import { AccessLogWriter, servedLogLine } from './access-log.js';
 import { createHostApp, type MountedPart } from './app.js';
 import {
   API_PATH,
@@ -77,6 +79,9 @@ export async function startHostService(config: HostConfig, options: HostServiceO
   const metricsModule = config.metrics === false ? undefined : await import('./metrics.js');
   const accessFile = config.accessLog === undefined ? undefined : await openAppend(config.accessLog, log);
   const accessLog = new AccessLogWriter(accessFile ?? options.accessLogStream ?? process.stdout);
+  // A process that exits at once (a second SIGTERM) still writes the lines of its last batch to stdout.
+  const flushAtExit = () => accessLog.flush();
+  process.on('exit', flushAtExit);
   const host = createPluginHost({
     ...(config.registry !== undefined ? { registry: config.registry } : {}),
     ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
@@ -105,6 +110,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       });
     } else log.error(availability.reason);
   } catch (error) {
+    process.off('exit', flushAtExit);
     await host.close();
     await closeStream(accessFile);
     throw error;
@@ -131,12 +137,13 @@ export async function startHostService(config: HostConfig, options: HostServiceO
         log: (entry) => log.error(entry.message),
         onResponse: (served: ServedRequest) => {
           metrics?.requests.count(served.status);
-          accessLog.line(combinedLogLine(accessRecord(served.request, served.status, served.bytes, served.startedAt)));
+          accessLog.line(servedLogLine(served.request, served.status, served.bytes, served.startedAt));
         },
       },
     );
   } catch (error) {
     api?.close();
+    process.off('exit', flushAtExit);
     await host.close();
     await closeStream(accessFile);
     throw error;
@@ -158,6 +165,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     offWatch();
     await server.close();
     await host.close();
+    process.off('exit', flushAtExit);
     accessLog.flush();
     await closeStream(accessFile);
     throw error;
@@ -174,6 +182,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       offWatch();
       await host.close();
       offError();
+      process.off('exit', flushAtExit);
       accessLog.flush();
       await closeStream(accessFile);
     },

@@ -16,11 +16,12 @@ export function execute(ctx) {
     case 'hangs': ctx.host.started(); return new Promise(() => {});
     case 'keeps': kept = ctx.signal; return String(kept.aborted);
     case 'kept': return { aborted: kept.aborted, reason: kept.reason.message };
+    case 'reads': return String(ctx.signal.aborted);
   }
 }
 `;
 
-const ROUTES = ['plain', 'hangs', 'keeps', 'kept'].map((label) => ({ route: `/${label}`, method: 'GET', label }));
+const ROUTES = ['plain', 'hangs', 'keeps', 'kept', 'reads'].map((label) => ({ route: `/${label}`, method: 'GET', label }));
 
 let host: PluginHost<{ started(): void }> | undefined;
 
@@ -56,6 +57,15 @@ async function abortControllersMadeBy(work: () => Promise<unknown>): Promise<num
   return count;
 }
 
+/** A Request that counts the reads of its signal. */
+class CountingRequest extends Request {
+  signalReads = 0;
+  override get signal(): AbortSignal {
+    this.signalReads += 1;
+    return super.signal;
+  }
+}
+
 describe('host.fetch: a route call’s signal, made when read', () => {
   it('makes no AbortController for a call whose plugin never reads ctx.signal', async () => {
     const { host } = await start();
@@ -66,6 +76,23 @@ describe('host.fetch: a route call’s signal, made when read', () => {
     });
     expect(text).toBe('plain');
     expect(made).toBe(0);
+  });
+
+  it('never reads the request’s signal for a call whose plugin answers at once', async () => {
+    const { host } = await start();
+    const request = new CountingRequest('http://h/plain');
+    expect(await (await host.fetch(request)).text()).toBe('plain');
+    expect(request.signalReads).toBe(0);
+  });
+
+  it('reads the request’s signal once the plugin reads ctx.signal, and sees that the request aborted', async () => {
+    const { host } = await start();
+    const controller = new AbortController();
+    controller.abort(new Error('the client went away'));
+    const request = new CountingRequest('http://h/reads', { signal: controller.signal });
+    const response = await host.fetch(request);
+    expect(response.status).toBe(503);
+    expect(request.signalReads).toBeGreaterThan(0);
   });
 
   it('a signal the plugin kept aborts once the call ended, with the reason that says so', async () => {

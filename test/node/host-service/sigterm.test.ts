@@ -2,7 +2,9 @@
  * The built CLI's `plughub host` as a child process, stopped with SIGTERM
  * while requests are in flight: they complete, new connections are refused,
  * and the process exits 0; past the grace period a request in flight is
- * aborted and the process still exits 0. Needs `npm run build`.
+ * aborted and the process still exits 0; a second signal exits at once,
+ * with the access-log lines of the requests answered before it. Needs
+ * `npm run build`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -100,5 +102,18 @@ describe('plughub host and SIGTERM', () => {
     expect(await inFlight).toBeInstanceOf(Error);
     expect(await host.exited).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+  });
+
+  it('exits at once on a second signal, its access log holding every request answered before', async () => {
+    const host = await startHost(['--dir', await slowPluginDir(60_000), '--grace', '30s']);
+    const inFlight = fetch(`${host.url}/slow`).catch((error: unknown) => error);
+    await host.stderrLine(/slow request started/);
+    await (await fetch(`${host.url}/fast`)).arrayBuffer();
+    host.child.kill('SIGTERM');
+    await host.stderrLine(/SIGTERM: closing/);
+    host.child.kill('SIGTERM');
+    expect(await host.exited).toBe(143);
+    expect(await inFlight).toBeInstanceOf(Error);
+    expect(host.stdout.filter((line) => line.includes('"GET /fast HTTP/1.1" 200 '))).toHaveLength(1);
   });
 });
