@@ -387,6 +387,9 @@ describe('nesting depth and sizes', () => {
       'must be at most 128 characters',
     ],
     ['the driver', { http_services: { driver: 'd'.repeat(129) } }, 'http_services.driver', 'must be at most 128 characters'],
+    ['the keywords', { keywords: Array.from({ length: 21 }, (_, i) => `k${i}`) }, 'keywords', 'must hold at most 20 entries'],
+    ['a keyword', { keywords: ['k'.repeat(51)] }, 'keywords[0]', 'must be at most 50 characters'],
+    ['a keyword with capitals', { keywords: ['Markdown'] }, 'keywords[0]', 'must be lower-case letters, digits and dashes'],
   ])('refuses a too long or too large %s', (_label, patch, path, message) => {
     expect(issuesOf(patch)).toContainEqual({ path, message });
   });
@@ -397,9 +400,11 @@ describe('nesting depth and sizes', () => {
       description: 'é'.repeat(300),
       maintainers: Array.from({ length: 32 }, (_, i) => `m${i}@example.com`),
       dependencies: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`dep${i}`, '^1'])),
-      keywords: ['k'.repeat(8000)],
+      keywords: Array.from({ length: 20 }, (_, i) => `k${i}-${'w'.repeat(46)}`.slice(0, 50)),
+      notes: ['k'.repeat(8000)],
     });
     expect(manifest.description).toHaveLength(300);
+    expect(manifest.keywords).toHaveLength(20);
   });
 
   it('bounds unknown top-level fields together to 8 KiB, and the whole manifest to 64 KiB', () => {
