@@ -22,6 +22,7 @@ import { isCancelledError, isDeadlineExceededError, isPluginExecutionError, isSi
 import { raceSignal, type RouteCall } from '../isolation/index.js';
 import type { Logger } from '../plugin/index.js';
 import { errorResponse, splitRequestPath, withoutBody, type RouteMatch } from '../routes/index.js';
+import { clock } from './metrics.js';
 import type { PluginEntry, PluginTable } from './table.js';
 
 /** What host.fetch needs from the host. */
@@ -52,7 +53,7 @@ export function createRouteFetch<Api>(context: RouteFetchContext<Api>): (request
         });
       }
       const gate = table.gate(found.match.owner);
-      if (!gate) return counted(found.match, () => answer(context, found.match, request, method, pathname));
+      if (!gate) return answer(context, found.match, request, method, pathname);
       // A swap is handing over: wait for it (or for the client to give up), then match against what serves now.
       try {
         await raceSignal(gate, request.signal);
@@ -61,12 +62,6 @@ export function createRouteFetch<Api>(context: RouteFetchContext<Api>): (request
       }
     }
   };
-}
-
-/** The answer of a matched route, counted by its version's meter (host/metrics.ts) under the route's label and the status. */
-function counted<Api>(match: RouteMatch<PluginEntry<Api>>, run: () => Promise<Response>): Promise<Response> {
-  const { meter } = match.target;
-  return meter ? meter.route(match.route.label, run) : run();
 }
 
 /** The request as error messages name it: method and path (its first 200 characters). */
@@ -98,7 +93,11 @@ function allowed(methods: readonly string[]): string {
   return [...set].join(', ');
 }
 
-/** Calls the matched version (in this very step) and maps its failures to JSON errors. */
+/**
+ * Calls the matched version (in this very step), maps its failures to JSON
+ * errors, and counts the answer by its version's meter (host/metrics.ts)
+ * under the route's label and the status, in the same step.
+ */
 async function answer<Api>(
   context: RouteFetchContext<Api>,
   match: RouteMatch<PluginEntry<Api>>,
@@ -106,22 +105,38 @@ async function answer<Api>(
   method: string,
   pathname: string,
 ): Promise<Response> {
-  const { instance } = match.target;
+  const { instance, meter } = match.target;
   const { route } = match;
+  const started = meter === undefined ? 0 : clock();
+  let response: Response;
   try {
     const call: RouteCall = { label: route.label, params: match.params };
     if (context.timeoutMs !== undefined) call.timeoutMs = context.timeoutMs;
-    const response = await instance.fetch(request, call);
-    return method === 'HEAD' && route.method !== 'HEAD' ? withoutBody(response) : response;
+    const answered = await instance.fetch(request, call);
+    response = method === 'HEAD' && route.method !== 'HEAD' ? withoutBody(answered) : answered;
   } catch (error) {
-    const shown = requestShown(method, pathname);
-    const who = `${instance.id} (${route.label})`;
-    if (isDeadlineExceededError(error)) return errorResponse(504, 'E_DEADLINE', `${shown}: ${who} did not answer in time`);
-    if (isUnloadedError(error)) return errorResponse(503, 'E_UNLOADED', `${shown}: ${who} was unloaded before it answered`);
-    if (isCancelledError(error) || request.signal.aborted) return errorResponse(503, 'E_CANCELLED', `${shown}: the request was aborted`);
-    if (isSizeLimitError(error)) return errorResponse(413, 'E_TOO_LARGE', `${shown}: ${(error as Error).message}`);
-    context.log.error(`${who}: ${shown} failed:`, error);
-    const code = isPluginExecutionError(error) ? 'E_EXECUTE' : 'E_INTERNAL';
-    return errorResponse(500, code, `${shown}: ${who} failed`);
+    response = failure(context, match, request, method, pathname, error);
   }
+  meter?.routed(route.label, response.status, started);
+  return response;
+}
+
+/** The JSON error answer of a route call that failed, and a log line for the unexpected ones. */
+function failure<Api>(
+  context: RouteFetchContext<Api>,
+  match: RouteMatch<PluginEntry<Api>>,
+  request: Request,
+  method: string,
+  pathname: string,
+  error: unknown,
+): Response {
+  const shown = requestShown(method, pathname);
+  const who = `${match.target.instance.id} (${match.route.label})`;
+  if (isDeadlineExceededError(error)) return errorResponse(504, 'E_DEADLINE', `${shown}: ${who} did not answer in time`);
+  if (isUnloadedError(error)) return errorResponse(503, 'E_UNLOADED', `${shown}: ${who} was unloaded before it answered`);
+  if (isCancelledError(error) || request.signal.aborted) return errorResponse(503, 'E_CANCELLED', `${shown}: the request was aborted`);
+  if (isSizeLimitError(error)) return errorResponse(413, 'E_TOO_LARGE', `${shown}: ${(error as Error).message}`);
+  context.log.error(`${who}: ${shown} failed:`, error);
+  const code = isPluginExecutionError(error) ? 'E_EXECUTE' : 'E_INTERNAL';
+  return errorResponse(500, code, `${shown}: ${who} failed`);
 }

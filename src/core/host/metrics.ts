@@ -57,7 +57,8 @@ const LOAD_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 const HEAP_READ_MS = 1_000;
 
 /** The clock durations are measured with, in milliseconds. */
-const clock = (): number => performance.now();
+/** The clock latencies are measured with (ms, monotonic). */
+export const clock = (): number => performance.now();
 
 /** Seconds since `started` (a `clock()` reading). */
 const since = (started: number): number => (clock() - started) / 1000;
@@ -117,13 +118,9 @@ export class VersionMeter implements InstanceMeter {
     );
   }
 
-  /** Runs `answer`, a request of the route labelled `route`, and counts it by the status it answered with, with its latency. */
-  route(route: string, answer: () => Promise<Response>): Promise<Response> {
-    const started = clock();
-    return answer().then((response) => {
-      this.#routed(route, response.status, started);
-      return response;
-    });
+  /** A request of the route labelled `route` answered `status`; `started` is the `clock()` reading when it was matched. */
+  routed(route: string, status: number, started: number): void {
+    this.#routed(route, status, started);
   }
 
   /** A worker of this version started again after the previous one was lost. */

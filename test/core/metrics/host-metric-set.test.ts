@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineExceededError, IntegrityError, UnloadedError } from '../../../src/core/errors/index.js';
-import { HostMetrics } from '../../../src/core/host/metrics.js';
+import { HostMetrics, clock } from '../../../src/core/host/metrics.js';
 import type { LoadedInstance } from '../../../src/core/isolation/index.js';
 import { OVERFLOW_LABEL } from '../../../src/core/metrics/index.js';
 import { countOf, figureOf, labelValues, seriesOf } from './read-snapshot.js';
@@ -45,8 +45,8 @@ describe('VersionMeter', () => {
     const metrics = new HostMetrics(() => []);
     metrics.meter('idle', '1.0.0');
     const meter = metrics.meter('r', '2.0.0');
-    for (const status of [200, 200, 404, 200]) await meter.route('r.get', async () => new Response(null, { status }));
-    await meter.route('r.post', async () => new Response('x', { status: 201 }));
+    for (const status of [200, 200, 404, 200]) meter.routed('r.get', status, clock());
+    meter.routed('r.post', 201, clock());
     meter.workerRestarted();
     const snapshot = metrics.snapshot();
     expect(seriesOf(snapshot, 'plughub_route_requests_total')).toEqual([
