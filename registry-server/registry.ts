@@ -2,22 +2,40 @@
  * The registry as a web-standard handler: `createRegistry(options).fetch`
  * takes a Request and resolves to a Response, on any runtime. Routing is
  * hono's; every error becomes JSON `{ error: { code, message } }` with its
- * status, a damaged stored document a 503 naming the plugin (and a log
- * line), and an unexpected one a 500 whose details go only to the log.
+ * status (http/error-response.ts). Every route is measured under its pattern
+ * (`registry.metrics()`), bundle downloads are counted per version into the
+ * storage (download-counter.ts), and the API describes itself at
+ * `/v1/openapi.json`.
  */
 import { Hono } from 'hono';
-import { HttpError, toHttpError } from './http/errors.js';
-import { CORS_READ_HEADERS, bytesResponse, jsonResponse } from './http/responses.js';
-import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './options.js';
+import type { MetricsSnapshot } from '../src/core/metrics/index.js';
+import { DownloadCounter } from './download-counter.js';
+import { errorAnswer } from './http/error-response.js';
+import { HttpError } from './http/errors.js';
+import { instrument, type AnswerListener, type RouteHandler } from './http/instrument.js';
+import { CORS_READ_HEADERS, bytesResponse } from './http/responses.js';
+import { createRegistryMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { REGISTRY_OPENAPI } from './openapi.js';
+import { resolveOptions, type RegistryOptions } from './options.js';
 import { getBlob, getDocument, getVersionFile, health, listPlugins } from './routes/read.js';
+import { getStats } from './routes/stats.js';
 import { getKeys, getKeysVersion, getListPage } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
-import { isStoredDocumentError } from './storage/errors.js';
 
-/** A running registry: a fetch-style handler. */
+/** A running registry: a fetch-style handler, its metrics and its routes. */
 export interface Registry {
   /** Answers one HTTP request. Never rejects: failures are error responses. */
   fetch(request: Request): Promise<Response>;
+  /** The registry's metrics now (requests, latency, bytes, publishes, downloads), as the Node server's `/metrics` exposes them. */
+  metrics(): MetricsSnapshot;
+  /** Every route, as hono lists them (`{ method, path }` with `:param` patterns). */
+  readonly routes: readonly { method: string; path: string }[];
+  /**
+   * Hands the download counts still held to the storage (the storage itself
+   * is the caller's to close, after this). Counts wait at most 250 ms
+   * otherwise; a registry dropped without `close()` loses those.
+   */
+  close(): Promise<void>;
 }
 
 const PREFLIGHT_HEADERS = {
@@ -35,47 +53,59 @@ const PREFLIGHT_HEADERS = {
  */
 export function createRegistry(options: RegistryOptions): Registry {
   const resolved = resolveOptions(options);
+  const metrics = createRegistryMetrics();
+  const downloads = new DownloadCounter(resolved, metrics, options.downloadCounting);
   const app = new Hono();
-  app.options('*', () => bytesResponse(204, PREFLIGHT_HEADERS, null));
-  app.get('/healthz', health(resolved));
-  app.get('/v1/plugins', listPlugins(resolved));
-  app.get('/v1/plugins/:name', getDocument(resolved));
-  app.get('/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
-  app.get('/v1/blobs/:algorithm/:hex', getBlob(resolved));
-  app.get('/v1/keys', getKeys(resolved));
-  app.get('/v1/keys/:version', getKeysVersion(resolved));
-  app.get('/v1/list/:page', getListPage(resolved));
-  app.put('/v1/plugins/:name/:version', putVersion(resolved));
-  app.post('/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
-  app.delete('/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
-  app.notFound((c) => errorResponse(new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`), c.req.method));
-  app.onError((error, c) => errorResponse(error, c.req.method, resolved));
+  const route = (method: string, pattern: string, handler: RouteHandler, answered?: AnswerListener) => {
+    app.on(method, pattern, instrument(handler, metrics.route(pattern), resolved, answered));
+  };
+  const openApi = new TextEncoder().encode(JSON.stringify(REGISTRY_OPENAPI));
+  route('OPTIONS', '*', () => bytesResponse(204, PREFLIGHT_HEADERS, null));
+  route('GET', '/healthz', health(resolved));
+  route('GET', '/v1/openapi.json', () => bytesResponse(200, OPENAPI_HEADERS, openApi));
+  route('GET', '/v1/plugins', listPlugins(resolved));
+  route('GET', '/v1/plugins/:name', getDocument(resolved));
+  route('GET', '/v1/plugins/:name/stats', getStats(resolved, downloads));
+  route('GET', '/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
+  route(
+    'GET',
+    '/v1/blobs/:algorithm/:hex',
+    getBlob(resolved, (hex) => downloads.count(hex)),
+  );
+  route('GET', '/v1/keys', getKeys(resolved));
+  route('GET', '/v1/keys/:version', getKeysVersion(resolved));
+  route('GET', '/v1/list/:page', getListPage(resolved));
+  route(
+    'PUT',
+    '/v1/plugins/:name/:version',
+    putVersion(resolved, (name, version, entry) => downloads.noteVersion(name, version, entry)),
+    (status, code) => metrics.publish(status, code),
+  );
+  route('POST', '/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
+  route('DELETE', '/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
+  const routes = app.routes.map(({ method, path }) => ({ method, path }));
+  app.notFound(
+    instrument(
+      (c) => {
+        throw new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`);
+      },
+      metrics.route(UNMATCHED_ROUTE),
+      resolved,
+    ),
+  );
+  app.onError((error, c) => errorAnswer(error, c.req.method, resolved).response);
   return {
     async fetch(request) {
       try {
         return await app.fetch(request);
       } catch (error) {
-        return errorResponse(error, request.method, resolved);
+        return errorAnswer(error, request.method, resolved).response;
       }
     },
+    metrics: () => metrics.set.snapshot(),
+    routes,
+    close: () => downloads.close(),
   };
 }
 
-function errorResponse(error: unknown, method: string, options?: ResolvedOptions): Response {
-  let known = toHttpError(error);
-  if (known === undefined && isStoredDocumentError(error)) {
-    // Damaged data of one plugin: the server's problem, not the request's, and the operator's to repair.
-    options?.log({ level: 'error', message: error.message, error });
-    known = new HttpError(503, 'E_UNAVAILABLE', error.message);
-  }
-  if (known === undefined) {
-    options?.log({ level: 'error', message: `unexpected error: ${(error as Error)?.message ?? String(error)}`, error });
-    known = new HttpError(500, 'E_INTERNAL', 'internal error (the server log has the details)');
-  }
-  const cors = method === 'GET' || method === 'HEAD' ? CORS_READ_HEADERS : {};
-  return jsonResponse(
-    known.status,
-    { error: { code: known.code, message: known.message, ...known.extra } },
-    { ...cors, ...known.headers, 'cache-control': 'no-store' },
-  );
-}
+const OPENAPI_HEADERS = { ...CORS_READ_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' };
