@@ -86,8 +86,12 @@ export class DownloadCounter {
     if (hex !== undefined) this.#own(hex, name, version, typeof publishedAt === 'string' ? publishedAt : new Date(this.#options.now()).toISOString());
   }
 
-  /** Hands every pending count to the storage (what the stats route calls before it reads). */
+  /**
+   * Hands every pending count to the storage, after the look at the
+   * documents under way, if any (what the stats route calls before it reads).
+   */
   async flush(): Promise<void> {
+    await this.#refreshing?.catch(() => undefined);
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     if (this.#dirty.size === 0) return;
@@ -133,15 +137,23 @@ export class DownloadCounter {
 
   #scheduleRefresh(): void {
     if (this.#refreshing !== undefined || this.#refreshTimer !== undefined || this.#closed) return;
-    const wait = Math.max(0, this.#lastRefresh + this.#timing.refreshMs - this.#options.now());
+    const wait = this.#lastRefresh + this.#timing.refreshMs - this.#options.now();
+    if (wait <= 0) {
+      this.#startRefresh();
+      return;
+    }
     this.#refreshTimer = background(
       setTimeout(() => {
         this.#refreshTimer = undefined;
-        void this.#refresh().catch((error: unknown) => {
-          this.#options.log({ level: 'error', message: `download counts: cannot read the documents: ${(error as Error).message}`, error });
-        });
+        this.#startRefresh();
       }, wait),
     );
+  }
+
+  #startRefresh(): void {
+    this.#refresh().catch((error: unknown) => {
+      this.#options.log({ level: 'error', message: `download counts: cannot read the documents: ${(error as Error).message}`, error });
+    });
   }
 
   /** Indexes the documents that changed since the last refresh, then counts the digests that waited. */

@@ -21,14 +21,14 @@ export type AnswerListener = (status: number, code: RegistryErrorCode | undefine
 export function instrument(handler: RouteHandler, metrics: RouteMetrics, options: ResolvedOptions, answered?: AnswerListener): RouteHandler {
   return async (c) => {
     const started = performance.now();
+    const method = c.req.raw.method;
     let response: Response;
     let code: RegistryErrorCode | undefined;
     try {
       response = await handler(c);
     } catch (error) {
-      ({ response, code } = errorAnswer(error, c.req.method, options));
+      ({ response, code } = errorAnswer(error, method, options));
     }
-    const method = c.req.method;
     metrics.record(method, response.status, (performance.now() - started) / 1000, method === 'HEAD' ? 0 : bodyBytes(response));
     answered?.(response.status, code);
     return response;

@@ -64,7 +64,7 @@ export function getBlob(options: ResolvedOptions, served?: (hex: string) => void
     const bytes = algorithm === 'sha256' && BLOB_HEX.test(hex) ? await options.storage.getBlob(algorithm, hex) : undefined;
     if (bytes === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no blob ${algorithm}/${hex.slice(0, 80)} is stored here`);
     const response = reader(c.req.raw, bytes, `"sha256-${hex}"`);
-    if (response.status === 200 && c.req.method === 'GET') served?.(hex);
+    if (response.status === 200 && c.req.raw.method === 'GET') served?.(hex);
     return response;
   };
 }
