@@ -128,14 +128,10 @@ export class FsDownloads {
       const bytes = await readDataFile(path, MAX_DOWNLOADS_RECORD_BYTES);
       return bytes === undefined ? emptyDownloads() : parseDownloads(bytes);
     } catch (error) {
-      const problem = error instanceof TypeError || error instanceof SyntaxError ? `it is not a downloads record (${error.message})` : readProblem(path, error);
+      const damaged = error instanceof TypeError || error instanceof SyntaxError;
+      const problem = damaged ? `it is not a downloads record (${error.message}); it must be repaired or removed on the server` : readProblem(path, error);
       const file = relative(this.#options.root, path).split(sep).join('/');
-      throw new StoredDocumentError(
-        `the download counts of ${name} (${file}) cannot be used: ${problem}; it must be repaired or removed on the server`,
-        name,
-        file,
-        error,
-      );
+      throw new StoredDocumentError(`the download counts of ${name} (${file}) cannot be used: ${problem}`, name, file, error);
     }
   }
 }

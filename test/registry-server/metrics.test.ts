@@ -14,7 +14,7 @@ import { promtoolProblems } from './promtool.js';
 import { servedRegistry } from './socket-helpers.js';
 
 /** The value (a counter's, or a histogram's count) of the series of `name` with these labels; 0 when there is none. */
-function valueOf(snapshot: MetricsSnapshot, name: string, labels: Record<string, string>): number {
+function seriesValue(snapshot: MetricsSnapshot, name: string, labels: Record<string, string>): number {
   const metric = snapshot.metrics.find((candidate) => candidate.name === name);
   if (metric === undefined) throw new Error(`no metric ${name}`);
   for (const series of metric.series) {
@@ -53,7 +53,7 @@ describe('registry metrics', () => {
     expect((await fetch(`${url}/no/such/route`)).status).toBe(404);
 
     const snapshot = registry.metrics();
-    const requests = (labels: Record<string, string>) => valueOf(snapshot, 'plughub_registry_requests_total', labels);
+    const requests = (labels: Record<string, string>) => seriesValue(snapshot, 'plughub_registry_requests_total', labels);
     expect(requests({ route: BLOB_ROUTE, method: 'GET', status: '200' })).toBe(3);
     expect(requests({ route: BLOB_ROUTE, method: 'HEAD', status: '200' })).toBe(1);
     expect(requests({ route: BLOB_ROUTE, method: 'GET', status: '304' })).toBe(1);
@@ -61,15 +61,15 @@ describe('registry metrics', () => {
     expect(requests({ route: '/v1/plugins/:name', method: 'GET', status: '200' })).toBe(1);
     expect(requests({ route: 'unmatched', method: 'GET', status: '404' })).toBe(1);
     for (const status of ['201', '409', '401', '403', '413']) expect(requests({ route: PUT_ROUTE, method: 'PUT', status }), status).toBe(1);
-    expect(valueOf(snapshot, 'plughub_registry_request_duration_seconds', { route: BLOB_ROUTE })).toBe(6);
+    expect(seriesValue(snapshot, 'plughub_registry_request_duration_seconds', { route: BLOB_ROUTE })).toBe(6);
 
-    const publishes = (outcome: string, reason: string) => valueOf(snapshot, 'plughub_registry_publishes_total', { outcome, reason });
+    const publishes = (outcome: string, reason: string) => seriesValue(snapshot, 'plughub_registry_publishes_total', { outcome, reason });
     expect(publishes('published', 'none')).toBe(1);
     for (const reason of ['conflict', 'unauthorized', 'forbidden', 'too-large']) expect(publishes('refused', reason), reason).toBe(1);
 
-    expect(valueOf(snapshot, 'plughub_registry_bytes_served_total', { route: BLOB_ROUTE })).toBeGreaterThanOrEqual(3 * bundle.byteLength);
-    expect(valueOf(snapshot, 'plughub_registry_bytes_served_total', { route: BLOB_ROUTE })).toBeLessThan(3 * bundle.byteLength + 1024);
-    expect(valueOf(snapshot, 'plughub_registry_downloads_total', { plugin: '@acme/hello', version: '1.0.0' })).toBe(3);
+    expect(seriesValue(snapshot, 'plughub_registry_bytes_served_total', { route: BLOB_ROUTE })).toBeGreaterThanOrEqual(3 * bundle.byteLength);
+    expect(seriesValue(snapshot, 'plughub_registry_bytes_served_total', { route: BLOB_ROUTE })).toBeLessThan(3 * bundle.byteLength + 1024);
+    expect(seriesValue(snapshot, 'plughub_registry_downloads_total', { plugin: '@acme/hello', version: '1.0.0' })).toBe(3);
 
     // No label carries a path, a digest or a token.
     const labels = snapshot.metrics.flatMap((metric) => metric.series.flatMap((series) => Object.values(series.labels)));

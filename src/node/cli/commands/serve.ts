@@ -90,7 +90,8 @@ async function loadRegistry(metrics: MetricsMode) {
 
 function metricsMode(values: { metrics?: string; 'no-metrics'?: boolean }): MetricsMode {
   if (values['no-metrics'] === true) {
-    if (values.metrics !== undefined && values.metrics !== 'off') throw usageError('serve', `--no-metrics and --metrics ${values.metrics} contradict each other`);
+    if (values.metrics !== undefined && values.metrics !== 'off')
+      throw usageError('serve', `--no-metrics and --metrics ${values.metrics} contradict each other`);
     return 'off';
   }
   const mode = values.metrics ?? 'open';
