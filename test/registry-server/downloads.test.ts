@@ -5,7 +5,7 @@
  * directory that never saw the publish, and, for a process killed with
  * SIGKILL, every count it had flushed kept and only the unflushed ones lost.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage, createMemoryTokenStore, createRegistry } from '../../registry-server/index.js';
@@ -87,6 +87,27 @@ describe('download counts', () => {
     // The publisher reads what the other process flushed.
     await reader.storage.flushDownloads();
     expect((await statsOf(publisher.url, '@acme/hello')).downloads.total).toBe(1);
+  });
+
+  it('keeps the counts of a flush that failed for the next one, and answers 503 naming a damaged record', { timeout: 30_000 }, async () => {
+    const served = await servedRegistry();
+    const { bytes } = await pluginPackage('hello', '1.0.0');
+    expect((await fetch(publishRequest('hello', '1.0.0', bytes, { origin: served.url, token: served.adminToken }))).status).toBe(201);
+    const record = join(served.directory!, 'plugins', 'hello', 'downloads.json');
+    await mkdir(record);
+    await served.storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 2 }], Date.now());
+    await expect(served.storage.flushDownloads()).rejects.toThrow(/download counts of hello \(plugins\/hello\/downloads\.json\)/);
+    await rm(record, { recursive: true });
+    await served.storage.flushDownloads();
+    expect((await statsOf(served.url, 'hello')).downloads.versions).toEqual({ '1.0.0': 2 });
+
+    await writeFile(record, '{"versions":{"1.0.0":-4},"days":{}}');
+    const damaged = await fetch(`${served.url}/v1/plugins/hello/stats`);
+    expect(damaged.status).toBe(503);
+    expect(((await damaged.json()) as { error: { message: string } }).error.message).toMatch(
+      /download counts of hello \(plugins\/hello\/downloads\.json\) cannot be used: it is not a downloads record/,
+    );
+    await rm(record);
   });
 
   it('keeps every flushed count of a process killed with SIGKILL, losing only the unflushed ones', { timeout: 30_000 }, async () => {
