@@ -41,6 +41,8 @@ export class FsDownloads {
   readonly #locks: FileLocks;
   /** Counts added and not yet flushed, by plugin, with the time of the last one. */
   #pending = new Map<string, { record: DownloadCounts; at: number }>();
+  /** Plugins whose counts a flush took and has not written (or given back) yet: resolves when it has. */
+  readonly #inFlight = new Map<string, Promise<void>>();
   /** The flush under way (flushes run one at a time). */
   #flushing: Promise<void> = Promise.resolve();
   readonly #timer: ReturnType<typeof setInterval>;
@@ -64,8 +66,9 @@ export class FsDownloads {
     }
   }
 
-  /** The stored counts of `name` with the pending ones added. */
+  /** The stored counts of `name` with the pending ones added (after the write of its counts under way, so that none is missed or seen twice). */
   async get(name: string): Promise<DownloadCounts> {
+    await this.#inFlight.get(name);
     const stored = await this.#read(name);
     const pending = this.#pending.get(name);
     if (pending !== undefined) mergeRecords(stored, pending.record, pending.at);
@@ -88,6 +91,8 @@ export class FsDownloads {
   async #flushPending(): Promise<void> {
     const taken = this.#pending;
     this.#pending = new Map();
+    const done = new Map<string, () => void>();
+    for (const name of taken.keys()) this.#inFlight.set(name, new Promise<void>((resolve) => done.set(name, resolve)));
     let failure: unknown;
     for (const [name, pending] of taken) {
       try {
@@ -95,6 +100,9 @@ export class FsDownloads {
       } catch (error) {
         failure ??= error;
         this.#restore(name, pending);
+      } finally {
+        this.#inFlight.delete(name);
+        done.get(name)?.();
       }
     }
     if (failure !== undefined) throw failure;

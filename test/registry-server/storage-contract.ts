@@ -240,6 +240,21 @@ export function testStorage(name: string, create: () => Promise<RegistryStorage>
       expect(await storage.getDownloads('hello')).toEqual({ versions: {}, days: {} });
     });
 
+    it('reads every count while a flush is under way, none missing and none twice', async () => {
+      const storage = await create();
+      await storage.check();
+      await storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 5 }], Date.now());
+      const flushing = storage.flushDownloads();
+      await new Promise((resolve) => setImmediate(resolve));
+      const during = storage.getDownloads('hello');
+      await storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 1 }], Date.now());
+      expect([5, 6]).toContain((await during).versions['1.0.0']);
+      await flushing;
+      expect((await storage.getDownloads('hello')).versions).toEqual({ '1.0.0': 6 });
+      await storage.flushDownloads();
+      expect((await storage.getDownloads('hello')).versions).toEqual({ '1.0.0': 6 });
+    });
+
     it('counts concurrent additions without losing any', async () => {
       const storage = await create();
       const at = Date.now();
