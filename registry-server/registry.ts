@@ -56,8 +56,12 @@ export function createRegistry(options: RegistryOptions): Registry {
   const metrics = createRegistryMetrics();
   const downloads = new DownloadCounter(resolved, metrics, options.downloadCounting);
   const app = new Hono();
-  const route = (method: string, pattern: string, handler: RouteHandler, answered?: AnswerListener) => {
-    app.on(method, pattern, instrument(handler, metrics.route(pattern), resolved, answered));
+  // hono's fast router (RegExpRouter) cannot take `/v1/plugins/:name/stats` beside `/v1/plugins/:name/:version/…`
+  // and would fall back to a slower one for every route: that route lives in an app of its own, tried first for
+  // URLs ending in /stats, which hands anything else to the main app.
+  const stats = new Hono();
+  const route = (method: string, pattern: string, handler: RouteHandler, answered?: AnswerListener, target = app) => {
+    target.on(method, pattern, instrument(handler, metrics.route(pattern), resolved, answered));
   };
   const openApi = new TextEncoder().encode(JSON.stringify(REGISTRY_OPENAPI));
   route('OPTIONS', '*', () => bytesResponse(204, PREFLIGHT_HEADERS, null));
@@ -65,7 +69,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   route('GET', '/v1/openapi.json', () => bytesResponse(200, OPENAPI_HEADERS, openApi));
   route('GET', '/v1/plugins', listPlugins(resolved));
   route('GET', '/v1/plugins/:name', getDocument(resolved));
-  route('GET', '/v1/plugins/:name/stats', getStats(resolved, downloads));
+  route('GET', '/v1/plugins/:name/stats', getStats(resolved, downloads), undefined, stats);
   route('GET', '/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
   route(
     'GET',
@@ -83,7 +87,8 @@ export function createRegistry(options: RegistryOptions): Registry {
   );
   route('POST', '/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
   route('DELETE', '/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
-  const routes = app.routes.map(({ method, path }) => ({ method, path }));
+  const routes = [...app.routes, ...stats.routes].map(({ method, path }) => ({ method, path }));
+  stats.notFound((c) => app.fetch(c.req.raw));
   app.notFound(
     instrument(
       (c) => {
@@ -97,7 +102,8 @@ export function createRegistry(options: RegistryOptions): Registry {
   return {
     async fetch(request) {
       try {
-        return await app.fetch(request);
+        const { url } = request;
+        return await (url.endsWith('/stats') || url.includes('/stats?') ? stats : app).fetch(request);
       } catch (error) {
         return errorAnswer(error, request.method, resolved).response;
       }

@@ -118,5 +118,12 @@ describe('registry metrics', () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('E_NOT_FOUND');
     const bad = await fetch(`${url}/v1/plugins/Bad%20Name/stats`);
     expect(bad.status).toBe(400);
+
+    // A plugin named stats is a plugin like any other.
+    const { bytes } = await pluginPackage('stats', '1.0.0');
+    expect((await fetch(publishRequest('stats', '1.0.0', bytes, { origin: url, token: adminToken }))).status).toBe(201);
+    expect((await fetch(`${url}/v1/plugins/stats`)).status).toBe(200);
+    expect(((await (await fetch(`${url}/v1/plugins/stats/stats?x=1`)).json()) as { name: string }).name).toBe('stats');
+    expect((await fetch(`${url}/v1/plugins/stats/stats`, { method: 'OPTIONS' })).status).toBe(204);
   });
 });
