@@ -32,6 +32,8 @@ export class RouteMetrics {
   readonly #duration: HistogramCell;
   readonly #bytes: ValueCell;
   readonly #byMethod = new Map<string, Map<number, ValueCell>>();
+  /** The series of the last answer: a hot route answers the same method and status again and again. */
+  #last: { method: string; status: number; cell: ValueCell } | undefined;
 
   constructor(pattern: string, requests: Counter, duration: Histogram, bytes: Counter) {
     this.#pattern = pattern;
@@ -43,6 +45,14 @@ export class RouteMetrics {
 
   /** Records one answered request: its method, status, time taken (seconds) and body bytes. */
   record(method: string, status: number, seconds: number, bodyBytes: number): void {
+    const last = this.#last;
+    const cell = last !== undefined && last.status === status && last.method === method ? last.cell : this.#requestsCell(method, status);
+    cell.value += 1;
+    this.#histogram.record(this.#duration, seconds);
+    this.#bytes.value += bodyBytes;
+  }
+
+  #requestsCell(method: string, status: number): ValueCell {
     let byStatus = this.#byMethod.get(method);
     if (byStatus === undefined) this.#byMethod.set(method, (byStatus = new Map()));
     let cell = byStatus.get(status);
@@ -50,9 +60,8 @@ export class RouteMetrics {
       cell = this.#requests.series({ route: this.#pattern, method: knownMethod(method), status: String(status) });
       byStatus.set(status, cell);
     }
-    cell.value += 1;
-    this.#histogram.record(this.#duration, seconds);
-    this.#bytes.value += bodyBytes;
+    this.#last = { method, status, cell };
+    return cell;
   }
 }
 
