@@ -57,6 +57,8 @@ export class DownloadCounter {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #refreshing: Promise<void> | undefined;
+  /** The batch being handed to the storage (resolves, never rejects). */
+  #adding: Promise<void> = Promise.resolve();
   #lastRefresh = Number.NEGATIVE_INFINITY;
   #closed = false;
 
@@ -94,14 +96,20 @@ export class DownloadCounter {
     await this.#refreshing?.catch(() => undefined);
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (this.#dirty.size === 0) return;
     const increments: DownloadIncrement[] = [];
-    const owners = [...this.#dirty];
-    this.#dirty.clear();
-    for (const owner of owners) {
+    for (const owner of this.#dirty) {
       increments.push({ name: owner.name, version: owner.version, count: owner.pending });
       owner.pending = 0;
     }
+    this.#dirty.clear();
+    // Batches reach the storage one after another, and a flush resolves once every earlier batch is in.
+    const added = this.#adding.then(() => (increments.length === 0 ? undefined : this.#add(increments)));
+    this.#adding = added;
+    await added;
+  }
+
+  /** Hands one batch to the storage; a refusal is logged (the counts are lost, never the request). */
+  async #add(increments: DownloadIncrement[]): Promise<void> {
     try {
       await this.#options.storage.addDownloads(increments, this.#options.now());
     } catch (error) {

@@ -6,6 +6,7 @@
  * functions shared by the drivers: adding increments, reading a stored
  * record (hostile bytes: checked, bounded) and serializing it.
  */
+import { assertPluginName } from './snapshot.js';
 import type { DownloadCounts, DownloadIncrement } from './types.js';
 
 /** How many UTC days of daily counts a record keeps (the day of the newest count and the 29 before it). */
@@ -53,6 +54,14 @@ export function mergeRecords(into: DownloadCounts, from: DownloadCounts, at: num
 export function pruneDays(record: DownloadCounts, at: number): void {
   const first = firstKeptDay(at);
   for (const day of Object.keys(record.days)) if (day < first) delete record.days[day];
+}
+
+/** Throws a TypeError unless every increment is valid (checked before any is added, so a bad batch adds nothing). */
+export function assertIncrements(increments: readonly DownloadIncrement[]): void {
+  for (const increment of increments) {
+    assertPluginName(increment.name);
+    assertIncrement(increment);
+  }
 }
 
 /** Throws a TypeError unless an increment is a valid name, a version string and a positive safe integer. */

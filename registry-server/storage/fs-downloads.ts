@@ -15,6 +15,7 @@ import { join, relative, sep } from 'node:path';
 import { ensureDirectory, writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp } from '../fs/atomic.js';
 import type { FileLocks } from '../fs/lock.js';
+import type { RegistryLogEntry } from '../options.js';
 import { addToRecord, emptyDownloads, MAX_DOWNLOADS_RECORD_BYTES, mergeRecords, parseDownloads, serializeDownloads } from './downloads.js';
 import { StoredDocumentError } from './errors.js';
 import { readDataFile, readProblem } from './fs-read.js';
@@ -29,10 +30,8 @@ export interface FsDownloadsOptions {
   /** The directory name of a plugin, for its lock's name. */
   lockNameOf(name: string): string;
   temp: string;
-  /** Milliseconds between flushes. */
-  flushMs: number;
   /** Receives a line when a flush fails (its counts are kept for the next one). */
-  log: (message: string, error: unknown) => void;
+  log: (entry: RegistryLogEntry) => void;
 }
 
 /** The counts of the filesystem driver: added in memory, flushed in batches. */
@@ -47,12 +46,16 @@ export class FsDownloads {
   #flushing: Promise<void> = Promise.resolve();
   readonly #timer: ReturnType<typeof setInterval>;
 
-  constructor(options: FsDownloadsOptions, locks: FileLocks) {
+  /** Flushes every `flushMs` (a positive integer: the FsStorageOptions.downloadsFlushMs). */
+  constructor(options: FsDownloadsOptions, flushMs: number, locks: FileLocks) {
+    if (!Number.isSafeInteger(flushMs) || flushMs <= 0) throw new RangeError(`createFsStorage: downloadsFlushMs must be a positive integer (got ${flushMs})`);
     this.#options = options;
     this.#locks = locks;
     this.#timer = setInterval(() => {
-      this.flush().catch((error: unknown) => options.log(`download counts: flush failed, kept for the next one: ${(error as Error).message}`, error));
-    }, options.flushMs);
+      this.flush().catch((error: unknown) => {
+        options.log({ level: 'error', message: `download counts: a flush failed, its counts are kept for the next one: ${(error as Error).message}`, error });
+      });
+    }, flushMs);
     this.#timer.unref();
   }
 

@@ -40,7 +40,7 @@ import type { RegistryLogEntry } from '../options.js';
 import { FsBlobs } from './fs-blobs.js';
 import { summarize } from '../documents.js';
 import { StoredDocumentError } from './errors.js';
-import { assertIncrement } from './downloads.js';
+import { assertIncrements } from './downloads.js';
 import { FsDownloads } from './fs-downloads.js';
 import { FsIndex, describeDocument } from './fs-index.js';
 import { readDataFile, readProblem } from './fs-read.js';
@@ -143,14 +143,8 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   const blobs = new FsBlobs(paths.blobs, paths.temp, locks, options.blobCacheBytes ?? 64 * 1024 * 1024);
   const revalidateMs = options.revalidateMs ?? 1000;
   const downloads = new FsDownloads(
-    {
-      root,
-      directoryOf: (name) => join(paths.plugins, pluginDirectoryName(name)),
-      lockNameOf: pluginDirectoryName,
-      temp: paths.temp,
-      flushMs: positiveMs(options.downloadsFlushMs ?? 5000, 'downloadsFlushMs'),
-      log: (message, error) => log({ level: 'error', message, error }),
-    },
+    { root, directoryOf: (name) => join(paths.plugins, pluginDirectoryName(name)), lockNameOf: pluginDirectoryName, temp: paths.temp, log },
+    options.downloadsFlushMs ?? 5000,
     locks,
   );
   const changes = watchChanges(root);
@@ -280,10 +274,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     },
 
     async addDownloads(increments, at) {
-      for (const increment of increments) {
-        assertPluginName(increment.name);
-        assertIncrement(increment);
-      }
+      assertIncrements(increments);
       downloads.add(increments, at);
     },
 
@@ -316,11 +307,6 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       }
     },
   };
-}
-
-function positiveMs(value: number, option: string): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`createFsStorage: ${option} must be a positive integer (got ${value})`);
-  return value;
 }
 
 /** A counter that moves whenever an entry of the data directory changes (index.json is renamed at every commit). */

@@ -5,7 +5,7 @@
  */
 import type { PluginSummary } from '../../src/core/registry/index.js';
 import { summarize } from '../documents.js';
-import { addToRecord, assertIncrement, emptyDownloads } from './downloads.js';
+import { addToRecord, assertIncrements, emptyDownloads } from './downloads.js';
 import { KeyedMutex } from './mutex.js';
 import { asPrepared, assertBlobAddress, assertPluginName, parseDocument } from './snapshot.js';
 import type { DocumentChange, DocumentSnapshot, DownloadCounts, RegistryStorage } from './types.js';
@@ -82,10 +82,7 @@ export function createMemoryStorage(): RegistryStorage {
     },
 
     async addDownloads(increments, at) {
-      for (const increment of increments) {
-        assertPluginName(increment.name);
-        assertIncrement(increment);
-      }
+      assertIncrements(increments);
       for (const { name, version, count } of increments) {
         let record = downloads.get(name);
         if (record === undefined) downloads.set(name, (record = emptyDownloads()));
