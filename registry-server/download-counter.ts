@@ -172,14 +172,15 @@ export class DownloadCounter {
         const { storage } = this.#options;
         for (const summary of await storage.listPlugins()) {
           if (this.#indexed.get(summary.name) === summary.modified) continue;
-          const snapshot = await storage.getDocument(summary.name);
-          if (snapshot === undefined) continue;
-          let document: PluginDocument;
+          let document: PluginDocument | undefined;
           try {
-            document = parseDocument(snapshot.bytes);
+            const snapshot = await storage.getDocument(summary.name);
+            document = snapshot === undefined ? undefined : parseDocument(snapshot.bytes);
           } catch {
+            // A damaged document (the read routes answer it 503 and log it) leaves only its own downloads uncounted.
             continue;
           }
+          if (document === undefined) continue;
           for (const [version, entry] of Object.entries(document.versions ?? {})) {
             const hex = bundleHex(entry);
             if (hex !== undefined) this.#own(hex, summary.name, version, typeof entry?.publishedAt === 'string' ? entry.publishedAt : '');
