@@ -38,6 +38,12 @@ export function versionFileHex(document: PluginDocument, version: string, file: 
   return typeof url === 'string' ? BLOB_URL.exec(url)?.[1] : undefined;
 }
 
+/** The blob digest (hex) of a version's bundle, from its `dist.url`; undefined when the entry has no well-formed one. */
+export function bundleHex(entry: unknown): string | undefined {
+  const url = (entry as { dist?: { url?: unknown } } | undefined)?.dist?.url;
+  return typeof url === 'string' ? BLOB_URL.exec(url)?.[1] : undefined;
+}
+
 /**
  * `modified` of a changed document: now, but always after the previous
  * value, so that every change gives a document (and an ETag) never seen before.

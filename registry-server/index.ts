@@ -16,7 +16,12 @@ export { DEFAULT_LIMITS, DEFAULT_UPLOAD_LIMITS, type RegistryLimits, type Regist
 export { createFsUploadSpool } from './upload/fs-spool.js';
 export type { SpoolFile, UploadSpool } from './upload/types.js';
 export type { PlgLimits } from '../src/core/plg/index.js';
-export type { DocumentChange, DocumentSnapshot, PreparedDocument, RegistryStorage, StoredBlob } from './storage/types.js';
+export type { DocumentChange, DocumentSnapshot, DownloadCounts, DownloadIncrement, PreparedDocument, RegistryStorage, StoredBlob } from './storage/types.js';
+export { DOWNLOAD_DAYS } from './storage/downloads.js';
+export type { PluginStats } from './routes/stats.js';
+export type { DownloadCounterTiming } from './download-counter.js';
+export { REGISTRY_OPENAPI } from './openapi.js';
+export type { MetricsSnapshot } from '../src/core/metrics/index.js';
 export { collectGarbage, DEFAULT_GC_GRACE_MS, type GarbageCollectionOptions, type GarbageCollectionResult } from './storage/gc.js';
 export { createMemoryStorage, MEMORY_DRIVER } from './storage/memory.js';
 export { createFsStorage, pluginDirectoryName, FS_DRIVER, type FsStorageOptions } from './storage/fs.js';

@@ -6,6 +6,7 @@
 import { DEFAULT_PLG_LIMITS, type PlgLimits } from '../src/core/plg/index.js';
 import type { RegistryStorage } from './storage/types.js';
 import type { TokenVerifier } from './tokens/types.js';
+import type { DownloadCounterTiming } from './download-counter.js';
 import { Signer, type SigningOptions } from './trust/signer.js';
 import { UploadMemory } from './upload/memory.js';
 import { UploadSlots } from './upload/slots.js';
@@ -108,6 +109,13 @@ export interface RegistryOptions {
    * `/v1/keys` is served. Without it, every answer is plain JSON.
    */
   signing?: SigningOptions;
+  /**
+   * How download counts are batched (mostly for tests): `flushMs`, the
+   * longest time counts wait before they go to the storage (default 250);
+   * `refreshMs`, the shortest time between two looks at the documents for a
+   * bundle the registry does not know yet (default 5000).
+   */
+  downloadCounting?: Partial<DownloadCounterTiming>;
 }
 
 /** The options with every default filled in. */

@@ -2,24 +2,43 @@
  * The registry as a web-standard handler: `createRegistry(options).fetch`
  * takes a Request and resolves to a Response, on any runtime. Routing is
  * hono's; every error becomes JSON `{ error: { code, message } }` with its
- * status, a damaged stored document a 503 naming the plugin (and a log
- * line), and an unexpected one a 500 whose details go only to the log.
+ * status (http/error-response.ts). Every route is measured under its pattern
+ * (`registry.metrics()`), bundle downloads are counted per version into the
+ * storage (download-counter.ts), and the API describes itself at
+ * `/v1/openapi.json`.
  */
 import { Hono } from 'hono';
-import { HttpError, toHttpError } from './http/errors.js';
-import { CORS_READ_HEADERS, bytesResponse, jsonResponse } from './http/responses.js';
-import { resolveOptions, type RegistryOptions, type ResolvedOptions } from './options.js';
+import type { MetricsSnapshot } from '../src/core/metrics/index.js';
+import { DownloadCounter } from './download-counter.js';
+import { errorAnswer } from './http/error-response.js';
+import { HttpError } from './http/errors.js';
+import { instrument, type AnswerListener, type RouteHandler } from './http/instrument.js';
+import { CORS_READ_HEADERS, bytesResponse } from './http/responses.js';
+import { createRegistryMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { REGISTRY_OPENAPI } from './openapi.js';
+import { resolveOptions, type RegistryOptions } from './options.js';
 import { getBlob, getDocument, getVersionFile, health, listPlugins } from './routes/read.js';
+import { getStats } from './routes/stats.js';
 import { getKeys, getKeysVersion, getListPage } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
 import { moveDistTag } from './routes/dist-tags.js';
 import { mountPages } from './ui/pages.js';
-import { isStoredDocumentError } from './storage/errors.js';
+import { PAGES_OPENAPI_PATHS } from './ui/openapi.js';
 
-/** A running registry: a fetch-style handler. */
+/** A running registry: a fetch-style handler, its metrics and its routes. */
 export interface Registry {
   /** Answers one HTTP request. Never rejects: failures are error responses. */
   fetch(request: Request): Promise<Response>;
+  /** The registry's metrics now (requests, latency, bytes, publishes, downloads), as the Node server's `/metrics` exposes them. */
+  metrics(): MetricsSnapshot;
+  /** Every route, as hono lists them (`{ method, path }` with `:param` patterns). */
+  readonly routes: readonly { method: string; path: string }[];
+  /**
+   * Hands the download counts still held to the storage (the storage itself
+   * is the caller's to close, after this). Counts wait at most 250 ms
+   * otherwise; a registry dropped without `close()` loses those.
+   */
+  close(): Promise<void>;
 }
 
 const PREFLIGHT_HEADERS = {
@@ -37,50 +56,79 @@ const PREFLIGHT_HEADERS = {
  */
 export function createRegistry(options: RegistryOptions): Registry {
   const resolved = resolveOptions(options);
+  const metrics = createRegistryMetrics();
+  const downloads = new DownloadCounter(resolved, metrics, options.downloadCounting);
   const app = new Hono();
-  app.options('*', () => bytesResponse(204, PREFLIGHT_HEADERS, null));
-  app.get('/healthz', health(resolved));
-  app.get('/v1/plugins', listPlugins(resolved));
-  app.get('/v1/plugins/:name', getDocument(resolved));
-  app.get('/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
-  app.get('/v1/blobs/:algorithm/:hex', getBlob(resolved));
-  app.get('/v1/keys', getKeys(resolved));
-  app.get('/v1/keys/:version', getKeysVersion(resolved));
-  app.get('/v1/list/:page', getListPage(resolved));
-  app.put('/v1/plugins/:name/:version', putVersion(resolved));
-  app.post('/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
-  app.delete('/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
-  app.put('/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, false));
-  app.delete('/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, true));
-  if (resolved.pages) mountPages(app, resolved);
-  app.notFound((c) => errorResponse(new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`), c.req.method));
-  app.onError((error, c) => errorResponse(error, c.req.method, resolved));
+  // hono's fast router (RegExpRouter) cannot take `/v1/plugins/:name/stats` or `…/dist-tags/:tag` beside
+  // `/v1/plugins/:name/:version/…` and would fall back to a slower one for every route: those routes live in an
+  // app of their own, tried first for URLs that name them (isSideRoute), which hands anything else to the main app.
+  const side = new Hono();
+  const route = (method: string, pattern: string, handler: RouteHandler, answered?: AnswerListener, target = app) => {
+    target.on(method, pattern, instrument(handler, metrics.route(pattern), resolved, answered));
+  };
+  const openApi = new TextEncoder().encode(JSON.stringify(resolved.pages ? REGISTRY_OPENAPI : withoutPages(REGISTRY_OPENAPI)));
+  route('OPTIONS', '*', () => bytesResponse(204, PREFLIGHT_HEADERS, null));
+  route('GET', '/healthz', health(resolved));
+  route('GET', '/v1/openapi.json', () => bytesResponse(200, OPENAPI_HEADERS, openApi));
+  route('GET', '/v1/plugins', listPlugins(resolved));
+  route('GET', '/v1/plugins/:name', getDocument(resolved));
+  route('GET', '/v1/plugins/:name/stats', getStats(resolved, downloads), undefined, side);
+  route('GET', '/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
+  route(
+    'GET',
+    '/v1/blobs/:algorithm/:hex',
+    getBlob(resolved, (hex) => downloads.count(hex)),
+  );
+  route('GET', '/v1/keys', getKeys(resolved));
+  route('GET', '/v1/keys/:version', getKeysVersion(resolved));
+  route('GET', '/v1/list/:page', getListPage(resolved));
+  route(
+    'PUT',
+    '/v1/plugins/:name/:version',
+    putVersion(resolved, (name, version, entry) => downloads.noteVersion(name, version, entry)),
+    (status, code) => metrics.publish(status, code),
+  );
+  route('POST', '/v1/plugins/:name/:version/yank', yankVersion(resolved, true));
+  route('DELETE', '/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
+  route('PUT', '/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, false), undefined, side);
+  route('DELETE', '/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, true), undefined, side);
+  if (resolved.pages) mountPages((method, pattern, handler) => route(method, pattern, handler), resolved);
+  const routes = [...app.routes, ...side.routes].map(({ method, path }) => ({ method, path }));
+  side.notFound((c) => app.fetch(c.req.raw));
+  app.notFound(
+    instrument(
+      (c) => {
+        throw new HttpError(404, 'E_NOT_FOUND', `no such route: ${c.req.method} ${new URL(c.req.url).pathname}`);
+      },
+      metrics.route(UNMATCHED_ROUTE),
+      resolved,
+    ),
+  );
+  app.onError((error, c) => errorAnswer(error, c.req.method, resolved).response);
   return {
     async fetch(request) {
       try {
-        return await app.fetch(request);
+        const { url } = request;
+        return await (isSideRoute(url) ? side : app).fetch(request);
       } catch (error) {
-        return errorResponse(error, request.method, resolved);
+        return errorAnswer(error, request.method, resolved).response;
       }
     },
+    metrics: () => metrics.set.snapshot(),
+    routes,
+    close: () => downloads.close(),
   };
 }
 
-function errorResponse(error: unknown, method: string, options?: ResolvedOptions): Response {
-  let known = toHttpError(error);
-  if (known === undefined && isStoredDocumentError(error)) {
-    // Damaged data of one plugin: the server's problem, not the request's, and the operator's to repair.
-    options?.log({ level: 'error', message: error.message, error });
-    known = new HttpError(503, 'E_UNAVAILABLE', error.message);
-  }
-  if (known === undefined) {
-    options?.log({ level: 'error', message: `unexpected error: ${(error as Error)?.message ?? String(error)}`, error });
-    known = new HttpError(500, 'E_INTERNAL', 'internal error (the server log has the details)');
-  }
-  const cors = method === 'GET' || method === 'HEAD' ? CORS_READ_HEADERS : {};
-  return jsonResponse(
-    known.status,
-    { error: { code: known.code, message: known.message, ...known.extra } },
-    { ...cors, ...known.headers, 'cache-control': 'no-store' },
-  );
+/** The OpenAPI document without the pages' paths, for a registry that serves none. */
+function withoutPages(document: typeof REGISTRY_OPENAPI): object {
+  const paths = Object.fromEntries(Object.entries(document.paths).filter(([path]) => !Object.hasOwn(PAGES_OPENAPI_PATHS, path)));
+  return { ...document, paths };
 }
+
+/** True for the URLs of the side app's routes: a plugin's stats and its dist-tags. */
+function isSideRoute(url: string): boolean {
+  return url.endsWith('/stats') || url.includes('/stats?') || url.includes('/dist-tags/');
+}
+
+const OPENAPI_HEADERS = { ...CORS_READ_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' };

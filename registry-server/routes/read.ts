@@ -51,15 +51,21 @@ export function getDocument(options: ResolvedOptions) {
   };
 }
 
-/** GET /v1/blobs/:algorithm/:hex — unknown blobs and malformed addresses alike are 404s. */
-export function getBlob(options: ResolvedOptions) {
+/**
+ * GET /v1/blobs/:algorithm/:hex — unknown blobs and malformed addresses alike
+ * are 404s. A GET answered 200 (not HEAD, not 304) is a download: `served`
+ * hears of its digest.
+ */
+export function getBlob(options: ResolvedOptions, served?: (hex: string) => void) {
   const reader = bytesReader({ 'cache-control': BLOB_CACHE, 'x-content-type-options': 'nosniff' }, 'application/octet-stream');
   return async (c: Context): Promise<Response> => {
     const algorithm = c.req.param('algorithm');
     const hex = c.req.param('hex') ?? '';
     const bytes = algorithm === 'sha256' && BLOB_HEX.test(hex) ? await options.storage.getBlob(algorithm, hex) : undefined;
     if (bytes === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no blob ${algorithm}/${hex.slice(0, 80)} is stored here`);
-    return reader(c.req.raw, bytes, `"sha256-${hex}"`);
+    const response = reader(c.req.raw, bytes, `"sha256-${hex}"`);
+    if (response.status === 200 && c.req.raw.method === 'GET') served?.(hex);
+    return response;
   };
 }
 

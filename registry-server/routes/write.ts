@@ -20,8 +20,8 @@ import { pluginNameParam, versionParam } from './params.js';
 
 const PACKAGE_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream']);
 
-/** PUT /v1/plugins/:name/:version */
-export function putVersion(options: ResolvedOptions) {
+/** PUT /v1/plugins/:name/:version; `published` hears of each version stored. */
+export function putVersion(options: ResolvedOptions, published?: (name: string, version: string, entry: VersionEntry) => void) {
   return async (c: Context): Promise<Response> => {
     const name = pluginNameParam(c);
     const version = versionParam(c);
@@ -53,6 +53,7 @@ export function putVersion(options: ResolvedOptions) {
     } finally {
       release();
     }
+    published?.(name, version, entry);
     const location = `${options.publicUrl ?? ''}/v1/plugins/${encodeURIComponent(name)}`;
     return jsonResponse(201, entry, { location });
   };

@@ -3,6 +3,7 @@
  *
  *   blobs/sha256/<hex>                 bundle bytes, content-addressed
  *   plugins/<name>/document.json       one document per plugin (`@acme/hello` → `@acme%2Fhello`)
+ *   plugins/<name>/downloads.json      its download counts, written in batches (fs-downloads.ts)
  *   index.json                         summaries of every plugin, for the list
  *   locks/                             lock directories, one owner file each (see fs/lock.ts)
  *   tmp/                               temp files of writes in progress, cleaned at start
@@ -39,6 +40,8 @@ import type { RegistryLogEntry } from '../options.js';
 import { FsBlobs } from './fs-blobs.js';
 import { summarize } from '../documents.js';
 import { StoredDocumentError } from './errors.js';
+import { assertIncrements } from './downloads.js';
+import { FsDownloads } from './fs-downloads.js';
 import { FsIndex, describeDocument } from './fs-index.js';
 import { readDataFile, readProblem } from './fs-read.js';
 import { SizedLru } from './lru.js';
@@ -56,6 +59,12 @@ export interface FsStorageOptions {
   documentCacheBytes?: number;
   /** Longest time a cached document is served without checking its file (default 1000 ms; 0: check on every read). */
   revalidateMs?: number;
+  /**
+   * Milliseconds between writes of the download counts (default 5000): a
+   * crash loses at most the counts of the last interval; `close()` and
+   * `flushDownloads()` write them at once.
+   */
+  downloadsFlushMs?: number;
   /** Lock timing (mostly for tests). */
   locks?: FileLockOptions;
   /**
@@ -117,6 +126,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   };
   for (const path of [paths.blobs, paths.plugins, paths.temp, paths.locks]) mkdirSync(path, { recursive: true });
   const locks = new FileLocks(paths.locks, paths.temp, options.locks);
+  const log = options.log ?? warn;
   const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_STORED_DOCUMENT_BYTES;
   const index = new FsIndex(
     {
@@ -125,13 +135,18 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       temp: paths.temp,
       maxIndexBytes: options.maxIndexBytes ?? DEFAULT_MAX_INDEX_BYTES,
       maxDocumentBytes,
-      log: options.log ?? warn,
+      log,
     },
     locks,
   );
   const documents = new SizedLru<CachedDocument>(options.documentCacheBytes ?? 16 * 1024 * 1024, (entry) => entry.snapshot.bytes.byteLength);
   const blobs = new FsBlobs(paths.blobs, paths.temp, locks, options.blobCacheBytes ?? 64 * 1024 * 1024);
   const revalidateMs = options.revalidateMs ?? 1000;
+  const downloads = new FsDownloads(
+    { root, directoryOf: (name) => join(paths.plugins, pluginDirectoryName(name)), lockNameOf: pluginDirectoryName, temp: paths.temp, log },
+    options.downloadsFlushMs ?? 5000,
+    locks,
+  );
   const changes = watchChanges(root);
   /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
   let commits = 0;
@@ -258,6 +273,21 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       return index.list();
     },
 
+    async addDownloads(increments, at) {
+      assertIncrements(increments);
+      downloads.add(increments, at);
+    },
+
+    async getDownloads(name) {
+      assertPluginName(name);
+      return downloads.get(name);
+    },
+
+    async flushDownloads() {
+      await ready;
+      await downloads.flush();
+    },
+
     async check() {
       await ready;
       const probe = join(paths.temp, tempFileName());
@@ -269,8 +299,12 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     async close() {
       changes.close();
       await ready.catch(() => undefined);
-      documents.clear();
-      blobs.clear();
+      try {
+        await downloads.close();
+      } finally {
+        documents.clear();
+        blobs.clear();
+      }
     },
   };
 }

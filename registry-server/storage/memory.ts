@@ -1,13 +1,14 @@
 /**
- * The in-memory storage driver: documents and blobs in Maps, changes
+ * The in-memory storage driver: documents, blobs and download counts in Maps, changes
  * serialized per plugin name within the process. For tests and for a
  * throwaway registry; nothing survives the process.
  */
 import type { PluginSummary } from '../../src/core/registry/index.js';
 import { summarize } from '../documents.js';
+import { addToRecord, assertIncrements, emptyDownloads } from './downloads.js';
 import { KeyedMutex } from './mutex.js';
 import { asPrepared, assertBlobAddress, assertPluginName, parseDocument } from './snapshot.js';
-import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
+import type { DocumentChange, DocumentSnapshot, DownloadCounts, RegistryStorage } from './types.js';
 
 /** Name of this driver. */
 export const MEMORY_DRIVER = 'memory';
@@ -20,6 +21,7 @@ export const MEMORY_DRIVER = 'memory';
 export function createMemoryStorage(): RegistryStorage {
   const documents = new Map<string, { snapshot: DocumentSnapshot; summary: PluginSummary }>();
   const blobs = new Map<string, { bytes: Uint8Array; storedAt: number }>();
+  const downloads = new Map<string, DownloadCounts>();
   const mutex = new KeyedMutex();
   /** The sorted list, kept until a document changes: the same array while nothing changed (the signer's list cache relies on it). */
   let sorted: PluginSummary[] | undefined;
@@ -78,6 +80,23 @@ export function createMemoryStorage(): RegistryStorage {
       sorted ??= [...documents.values()].map((entry) => entry.summary).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return sorted;
     },
+
+    async addDownloads(increments, at) {
+      assertIncrements(increments);
+      for (const { name, version, count } of increments) {
+        let record = downloads.get(name);
+        if (record === undefined) downloads.set(name, (record = emptyDownloads()));
+        addToRecord(record, version, count, at);
+      }
+    },
+
+    async getDownloads(name) {
+      assertPluginName(name);
+      const record = downloads.get(name);
+      return record === undefined ? emptyDownloads() : { versions: { ...record.versions }, days: { ...record.days } };
+    },
+
+    async flushDownloads() {},
 
     async check() {},
 

@@ -46,7 +46,23 @@ export interface StoredBlob {
   storedAt: number;
 }
 
-/** A place where the registry keeps its documents and blobs. */
+/** Downloads of one version to add to the stored counts. */
+export interface DownloadIncrement {
+  name: string;
+  version: string;
+  /** A positive integer. */
+  count: number;
+}
+
+/** The download counts of one plugin. */
+export interface DownloadCounts {
+  /** Downloads by version, since the counts began. */
+  versions: Record<string, number>;
+  /** Downloads by UTC day (`YYYY-MM-DD`), for the last DOWNLOAD_DAYS (30) days at most. */
+  days: Record<string, number>;
+}
+
+/** A place where the registry keeps its documents, blobs and download counts. */
 export interface RegistryStorage {
   /** The driver's name, for messages (`memory`, `fs`). */
   readonly driver: string;
@@ -106,9 +122,30 @@ export interface RegistryStorage {
    */
   listPlugins(): Promise<PluginSummary[]>;
 
+  /**
+   * Adds download counts, each on the UTC day of `at` (ms since the epoch).
+   * A driver may batch them (the fs driver writes them every
+   * `downloadsFlushMs`): once added they are part of `getDownloads` in this
+   * driver object at once, and durable once `flushDownloads` resolved.
+   * Rejects with a TypeError, adding nothing, when an increment has an
+   * invalid name, version or count.
+   */
+  addDownloads(increments: readonly DownloadIncrement[], at: number): Promise<void>;
+
+  /**
+   * The download counts of a plugin (empty when it has none), with what this
+   * driver object added but has not flushed; other processes' counts once
+   * they flushed them. Days older than the 30-day window of the newest count
+   * are gone; days are not pruned on read (the caller filters by its clock).
+   */
+  getDownloads(name: string): Promise<DownloadCounts>;
+
+  /** Makes every count added so far durable; resolves when it is (immediately for a driver that does not batch). */
+  flushDownloads(): Promise<void>;
+
   /** Resolves when the storage can be read and written; rejects with the reason otherwise. */
   check(): Promise<void>;
 
-  /** Releases what the driver holds (caches, watchers). */
+  /** Releases what the driver holds (caches, watchers), flushing the download counts first. */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  * Pages read what the API serves — the storage's plugin list and
  * documents, the signer's state — and never write.
  */
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import { validatePluginName } from '../../src/core/plugin/index.js';
 import type { PluginDocument } from '../../src/core/registry/index.js';
 import { versionFileHex } from '../documents.js';
@@ -20,12 +20,15 @@ import { resultsFragment, searchPage, searchRequestOf } from './search-page.js';
 import { pageHeaders } from './security.js';
 import { html } from 'hono/html';
 
-/** Adds the pages to the registry's app. */
-export function mountPages(app: Hono, options: ResolvedOptions): void {
+/** Adds a route to the registry's app (instrumented like the API's). */
+export type AddRoute = (method: string, pattern: string, handler: (c: Context) => Response | Promise<Response>) => void;
+
+/** Adds the pages to the registry's app through `route`. */
+export function mountPages(route: AddRoute, options: ResolvedOptions): void {
   const readmes = new MarkdownCache();
   const parsed = new WeakMap<Uint8Array, PluginDocument>();
 
-  app.get('/', async (c) => {
+  route('GET', '/', async (c) => {
     const url = new URL(c.req.url);
     const search = searchRequestOf(url);
     const all = await options.storage.listPlugins();
@@ -57,10 +60,10 @@ export function mountPages(app: Hono, options: ResolvedOptions): void {
     const registryUrl = options.publicUrl ?? url.origin;
     return htmlResponse(200, pluginPage({ document, version, readme, dependents, signature, registryUrl }));
   };
-  app.get('/plugins/:name', (c) => showPlugin(c, c.req.param('name')));
-  app.get('/plugins/:scope/:name', (c) => showPlugin(c, `${c.req.param('scope')}/${c.req.param('name')}`));
+  route('GET', '/plugins/:name', (c) => showPlugin(c, c.req.param('name') ?? ''));
+  route('GET', '/plugins/:scope/:name', (c) => showPlugin(c, `${c.req.param('scope')}/${c.req.param('name')}`));
 
-  app.get('/assets/:file', (c) => assetResponse(c.req.param('file'), c.req.method) ?? notFound('No such file.'));
+  route('GET', '/assets/:file', (c) => assetResponse(c.req.param('file') ?? '', c.req.method) ?? notFound('No such file.'));
 }
 
 /** The registry's signing state for a plugin's page, or undefined without signing. */

@@ -19,6 +19,7 @@ import {
   createMemoryStorage,
   createMemoryTokenStore,
   createRegistry,
+  type Registry,
   type RegistryLimits,
   type RegistryOptions,
   type RegistryStorage,
@@ -113,6 +114,8 @@ export interface TestRegistry {
   storage: RegistryStorage;
   tokens: TokenStore;
   adminToken: string;
+  /** The registry itself (metrics, routes, close); closed after the test. */
+  registry: Registry;
   /** The data directory (filesystem driver only). */
   directory?: string;
 }
@@ -134,7 +137,8 @@ export async function testRegistry(
     const tokens = createMemoryTokenStore();
     const { token } = await tokens.create({ admin: true, publish: [] });
     const registry = createRegistry({ storage, tokens, ...settings });
-    return { fetch: registry.fetch, storage, tokens, adminToken: token };
+    onCleanup(() => registry.close());
+    return { fetch: registry.fetch, storage, tokens, adminToken: token, registry };
   }
   const directory = await tempDir();
   const storage = createFsStorage(directory);
@@ -142,8 +146,9 @@ export async function testRegistry(
   const tokens = createFileTokenStore(directory);
   const { token } = await tokens.create({ admin: true, publish: [] });
   const registry = createRegistry({ storage, tokens, ...settings });
+  onCleanup(() => registry.close());
   await storage.listPlugins();
-  return { fetch: registry.fetch, storage, tokens, adminToken: token, directory };
+  return { fetch: registry.fetch, storage, tokens, adminToken: token, registry, directory };
 }
 
 /** The path of a plugin's document or version (`@acme/hello` → `@acme%2Fhello`). */

@@ -3,7 +3,7 @@
  * `testStorage(name, factory)` from a test file with a factory that makes a
  * fresh, empty storage. It covers documents (read-modify-write, atomicity on
  * errors, serialization of concurrent changes, ETags), blobs, the plugin
- * list, name and address checks, and the health check.
+ * list, name and address checks, download counts, and the health check.
  */
 import { describe, expect, it } from 'vitest';
 import type { PluginDocument } from '../../src/core/registry/document.js';
@@ -186,6 +186,87 @@ export function testStorage(name: string, create: () => Promise<RegistryStorage>
         ['@acme/hello', scoped!.bytes],
         ['hello', hello!.bytes],
       ]);
+    });
+
+    it('adds download counts by version and by UTC day, and reads them back before and after a flush', async () => {
+      const storage = await create();
+      expect(await storage.getDownloads('hello')).toEqual({ versions: {}, days: {} });
+      const day1 = Date.UTC(2026, 0, 1, 23, 59);
+      const day2 = Date.UTC(2026, 0, 2, 0, 1);
+      await storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 2 }], day1);
+      await storage.addDownloads(
+        [
+          { name: 'hello', version: '1.0.0', count: 1 },
+          { name: 'hello', version: '1.1.0', count: 4 },
+          { name: '@acme/hello', version: '0.1.0', count: 1 },
+        ],
+        day2,
+      );
+      const expected = { versions: { '1.0.0': 3, '1.1.0': 4 }, days: { '2026-01-01': 2, '2026-01-02': 5 } };
+      expect(await storage.getDownloads('hello')).toEqual(expected);
+      await storage.flushDownloads();
+      expect(await storage.getDownloads('hello')).toEqual(expected);
+      expect(await storage.getDownloads('@acme/hello')).toEqual({ versions: { '0.1.0': 1 }, days: { '2026-01-02': 1 } });
+      await storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 1 }], day2);
+      expect((await storage.getDownloads('hello')).versions['1.0.0']).toBe(4);
+      await storage.flushDownloads();
+      expect((await storage.getDownloads('hello')).versions['1.0.0']).toBe(4);
+    });
+
+    it('keeps daily counts for 30 days, dropping older days when counts are added', async () => {
+      const storage = await create();
+      const start = Date.UTC(2026, 0, 1, 12);
+      for (let day = 0; day < 40; day++) await storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 1 }], start + day * 86_400_000);
+      await storage.flushDownloads();
+      const counts = await storage.getDownloads('hello');
+      expect(counts.versions).toEqual({ '1.0.0': 40 });
+      expect(Object.keys(counts.days).sort()).toHaveLength(30);
+      expect(Object.keys(counts.days).sort()[0]).toBe('2026-01-11');
+      expect(Object.keys(counts.days).sort().at(-1)).toBe('2026-02-09');
+    });
+
+    it('refuses download counts for invalid names or counts, adding none of the batch', async () => {
+      const storage = await create();
+      const good = { name: 'hello', version: '1.0.0', count: 1 };
+      for (const bad of [
+        { name: '../x', version: '1.0.0', count: 1 },
+        { name: 'hello', version: '1.0.0', count: 0 },
+        { name: 'hello', version: '1.0.0', count: 1.5 },
+        { name: 'hello', version: '', count: 1 },
+      ]) {
+        await expect(storage.addDownloads([good, bad], Date.now()), JSON.stringify(bad)).rejects.toThrow(TypeError);
+      }
+      await expect(storage.getDownloads('../x')).rejects.toThrow(TypeError);
+      expect(await storage.getDownloads('hello')).toEqual({ versions: {}, days: {} });
+    });
+
+    it('reads every count while a flush is under way, none missing and none twice', async () => {
+      const storage = await create();
+      await storage.check();
+      await storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 5 }], Date.now());
+      const flushing = storage.flushDownloads();
+      await new Promise((resolve) => setImmediate(resolve));
+      const during = storage.getDownloads('hello');
+      await storage.addDownloads([{ name: 'hello', version: '1.0.0', count: 1 }], Date.now());
+      expect([5, 6]).toContain((await during).versions['1.0.0']);
+      await flushing;
+      expect((await storage.getDownloads('hello')).versions).toEqual({ '1.0.0': 6 });
+      await storage.flushDownloads();
+      expect((await storage.getDownloads('hello')).versions).toEqual({ '1.0.0': 6 });
+    });
+
+    it('counts concurrent additions without losing any', async () => {
+      const storage = await create();
+      const at = Date.now();
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          await storage.addDownloads([{ name: 'hello', version: `1.0.${i % 5}`, count: 1 }], at);
+          if (i % 10 === 0) await storage.flushDownloads();
+        }),
+      );
+      await storage.flushDownloads();
+      const counts = await storage.getDownloads('hello');
+      expect(counts.versions).toEqual({ '1.0.0': 10, '1.0.1': 10, '1.0.2': 10, '1.0.3': 10, '1.0.4': 10 });
     });
 
     it('passes its health check', async () => {

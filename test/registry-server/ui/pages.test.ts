@@ -168,5 +168,8 @@ describe('assets', () => {
     const registry = await testRegistry({ driver: 'memory', extra: { pages: false } });
     expect((await get(registry, '/')).status).toBe(404);
     expect((await get(registry, '/assets/site.css')).status).toBe(404);
+    const document = (await (await get(registry, '/v1/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).not.toContain('/plugins/{name}');
+    expect(Object.keys(document.paths)).toContain('/v1/plugins/{name}');
   });
 });

@@ -10,7 +10,10 @@
  * documents and lists are served signed to hosts that ask for envelopes.
  * Prints `listening on
  * http://HOST:PORT` (the real port with --port 0) and runs until SIGINT or
- * SIGTERM, then lets requests in flight finish and exits.
+ * SIGTERM, then lets requests in flight finish and exits. `/metrics` answers
+ * the registry's figures as Prometheus text (prom-client, an optional peer
+ * like hono): open by default, `--metrics token` to need a token of the data
+ * directory, `--no-metrics` (or `--metrics off`) to leave it out.
  */
 import { resolve } from 'node:path';
 import {
@@ -36,6 +39,7 @@ const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./p
                      [--uploads-per-token N] [--max-connections N]
                      [--max-connections-per-address N] [--public-url URL]
                      [--signing-key FILE] [--registry-id ID]
+                     [--metrics open|token|off] [--no-metrics]
 
 Runs the plugin registry. Documents, blobs and tokens live in the data
 directory (created if missing); several servers may share one. On an empty
@@ -63,12 +67,36 @@ it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTE
                          later it must be the key signing now)
   --registry-id ID       the registry identity signed into every document
                          (first start; default plughub:<keyid>; never changes)
+  --metrics MODE         GET /metrics, Prometheus text (needs prom-client):
+                         open (default), token (any valid token of the data
+                         directory, as Authorization: Bearer), or off
+  --no-metrics           the same as --metrics off
 `;
 
-/** The registry's request handler, which needs hono: loaded when the command runs, so that the other commands do not. */
-async function loadRegistry(): Promise<typeof import('../../../../registry-server/registry.js')> {
-  await importOptionalPackages('plughub serve', ['hono']);
-  return import('../../../../registry-server/registry.js');
+type MetricsMode = 'open' | 'token' | 'off';
+
+/**
+ * The registry's request handler, which needs hono, and with metrics on the
+ * exposition, which needs prom-client: loaded when the command runs, so that
+ * the other commands do not.
+ */
+async function loadRegistry(metrics: MetricsMode) {
+  await importOptionalPackages('plughub serve', metrics === 'off' ? ['hono'] : ['hono', 'prom-client']);
+  const { createRegistry } = await import('../../../../registry-server/registry.js');
+  const { withMetricsRoute } = await import('../../../../registry-server/node/metrics-route.js');
+  const prometheus = metrics === 'off' ? undefined : await import('../../metrics/prometheus.js');
+  return { createRegistry, withMetricsRoute, prometheus };
+}
+
+function metricsMode(values: { metrics?: string; 'no-metrics'?: boolean }): MetricsMode {
+  if (values['no-metrics'] === true) {
+    if (values.metrics !== undefined && values.metrics !== 'off')
+      throw usageError('serve', `--no-metrics and --metrics ${values.metrics} contradict each other`);
+    return 'off';
+  }
+  const mode = values.metrics ?? 'open';
+  if (mode !== 'open' && mode !== 'token' && mode !== 'off') throw usageError('serve', `--metrics must be open, token or off, not "${mode}"`);
+  return mode;
 }
 
 function parsePort(text: string): number {
@@ -155,9 +183,12 @@ export const serve: Command = {
       'public-url': { type: 'string' },
       'signing-key': { type: 'string' },
       'registry-id': { type: 'string' },
+      metrics: { type: 'string' },
+      'no-metrics': { type: 'boolean' },
     });
     atMost('serve', positionals, 0);
-    const { createRegistry } = await loadRegistry();
+    const metrics = metricsMode(values);
+    const { createRegistry, withMetricsRoute, prometheus } = await loadRegistry(metrics);
     const port = parsePort(values.port);
     const limits = limitsFrom(values);
     const perToken = values['uploads-per-token'] === undefined ? undefined : parseCount(values['uploads-per-token'], '--uploads-per-token', { min: 1 });
@@ -183,10 +214,17 @@ export const serve: Command = {
       const uploadSpool = createFsUploadSpool();
       const signing = { store: trust };
       const registry = createRegistry({ storage, tokens, limits, signing, log, uploadSpool, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
+      const handler =
+        prometheus === undefined
+          ? registry
+          : withMetricsRoute(registry, {
+              exposition: prometheus.createPrometheusExposition([() => registry.metrics()], { processMetrics: true }),
+              ...(metrics === 'token' ? { tokens } : {}),
+            });
       // Bind first: a busy port must fail before a token that is shown only once, or a key, is created.
       const setup = gate();
       const server = await serveNode(
-        { fetch: async (request) => ((await setup.ready) ? registry.fetch(request) : notStarted()) },
+        { fetch: async (request) => ((await setup.ready) ? handler.fetch(request) : notStarted()) },
         {
           port,
           host: values.host,
@@ -222,6 +260,7 @@ export const serve: Command = {
       const signal = await stopped;
       io.stderr.write(`${signal}: closing the server\n`);
       await server.close();
+      await registry.close();
     } finally {
       cancel();
       await storage.close();
