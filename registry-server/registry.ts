@@ -92,7 +92,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   route('DELETE', '/v1/plugins/:name/:version/yank', yankVersion(resolved, false));
   route('PUT', '/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, false), undefined, side);
   route('DELETE', '/v1/plugins/:name/dist-tags/:tag', moveDistTag(resolved, true), undefined, side);
-  if (resolved.pages) mountPages((method, pattern, handler) => route(method, pattern, handler), resolved);
+  if (resolved.pages) mountPages((method, pattern, handler) => route(method, pattern, handler), resolved, downloads);
   const routes = [...app.routes, ...side.routes].map(({ method, path }) => ({ method, path }));
   side.notFound((c) => app.fetch(c.req.raw));
   app.notFound(

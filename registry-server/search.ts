@@ -2,14 +2,14 @@
  * Searching the plugin list, for the registry's pages (and any caller with
  * summaries): a text query over names, descriptions and keywords, filters
  * by scope, keyword, the host version a plugin works with, and yanked
- * plugins (every version yanked), sorted by name or by last update. Linear
+ * plugins (every version yanked), sorted by name, last update or downloads. Linear
  * in the number of plugins; the query is bounded by the caller.
  */
 import * as semver from '../src/core/semver.js';
 import type { PluginSummary } from '../src/core/registry/index.js';
 
 /** How the results are ordered. */
-export type SearchSort = 'name' | 'updated';
+export type SearchSort = 'name' | 'updated' | 'downloads';
 
 /** A search. Empty fields do not filter. */
 export interface PluginSearch {
@@ -25,8 +25,8 @@ export interface PluginSearch {
   sort?: SearchSort;
 }
 
-/** The summaries that match `search`, in its order. */
-export function searchPlugins(all: readonly PluginSummary[], search: PluginSearch): PluginSummary[] {
+/** The summaries that match `search`, in its order (`downloads` needs the totals by name; ties go by name). */
+export function searchPlugins(all: readonly PluginSummary[], search: PluginSearch, downloads?: ReadonlyMap<string, number>): PluginSummary[] {
   const words = (search.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   const host = search.host?.trim() ? semver.valid(search.host.trim()) : null;
   const matches = all.filter((plugin) => {
@@ -38,8 +38,10 @@ export function searchPlugins(all: readonly PluginSummary[], search: PluginSearc
     const text = `${plugin.name} ${plugin.description ?? ''} ${(plugin.keywords ?? []).join(' ')}`.toLowerCase();
     return words.every((word) => text.includes(word));
   });
-  if (search.sort === 'updated') return matches.sort((a, b) => (a.modified < b.modified ? 1 : a.modified > b.modified ? -1 : 0));
-  return matches.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const byName = (a: PluginSummary, b: PluginSummary) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  if (search.sort === 'updated') return matches.sort((a, b) => (a.modified < b.modified ? 1 : a.modified > b.modified ? -1 : byName(a, b)));
+  if (search.sort === 'downloads' && downloads) return matches.sort((a, b) => (downloads.get(b.name) ?? 0) - (downloads.get(a.name) ?? 0) || byName(a, b));
+  return matches.sort(byName);
 }
 
 /** `@acme` for `@acme/x`, `-` for an unscoped name. */

@@ -29,29 +29,34 @@ export interface PluginStats {
   };
 }
 
+/** The download counts of `name` as the stats route answers them (what the counter holds is flushed to the storage first). */
+export async function readDownloads(options: ResolvedOptions, counter: DownloadCounter, name: string): Promise<PluginStats['downloads']> {
+  await counter.flush();
+  const counts = await options.storage.getDownloads(name);
+  const first = firstKeptDay(options.now());
+  const days: Record<string, number> = {};
+  let last30Days = 0;
+  for (const day of Object.keys(counts.days).sort()) {
+    if (day < first) continue;
+    days[day] = counts.days[day] as number;
+    last30Days += days[day];
+  }
+  const versions: Record<string, number> = {};
+  let total = 0;
+  for (const [version, count] of Object.entries(counts.versions)) {
+    versions[version] = count;
+    total += count;
+  }
+  return { total, versions, last30Days, days };
+}
+
 /** GET /v1/plugins/:name/stats */
 export function getStats(options: ResolvedOptions, counter: DownloadCounter) {
   const headers = { ...CORS_READ_HEADERS, 'cache-control': STATS_CACHE };
   return async (c: Context): Promise<Response> => {
     const name = pluginNameParam(c);
     if ((await options.storage.getDocument(name)) === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no plugin named ${name} is published here`);
-    await counter.flush();
-    const counts = await options.storage.getDownloads(name);
-    const first = firstKeptDay(options.now());
-    const days: Record<string, number> = {};
-    let last30Days = 0;
-    for (const day of Object.keys(counts.days).sort()) {
-      if (day < first) continue;
-      days[day] = counts.days[day] as number;
-      last30Days += days[day];
-    }
-    const versions: Record<string, number> = {};
-    let total = 0;
-    for (const [version, count] of Object.entries(counts.versions)) {
-      versions[version] = count;
-      total += count;
-    }
-    const body: PluginStats = { name, downloads: { total, versions, last30Days, days } };
+    const body: PluginStats = { name, downloads: await readDownloads(options, counter, name) };
     return jsonResponse(200, body, headers);
   };
 }

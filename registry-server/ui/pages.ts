@@ -12,7 +12,10 @@ import type { PluginDocument } from '../../src/core/registry/index.js';
 import { versionFileHex } from '../documents.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseDocument } from '../storage/snapshot.js';
+import type { DownloadCounter } from '../download-counter.js';
+import { readDownloads } from '../routes/stats.js';
 import { assetResponse } from './assets.js';
+import { DownloadRanking } from './download-ranking.js';
 import { page, type Html } from './layout.js';
 import { MarkdownCache } from './markdown.js';
 import { pluginPage, versionsNewestFirst, versionsTable, type SignatureState } from './plugin-page.js';
@@ -23,17 +26,19 @@ import { html } from 'hono/html';
 /** Adds a route to the registry's app (instrumented like the API's). */
 export type AddRoute = (method: string, pattern: string, handler: (c: Context) => Response | Promise<Response>) => void;
 
-/** Adds the pages to the registry's app through `route`. */
-export function mountPages(route: AddRoute, options: ResolvedOptions): void {
+/** Adds the pages to the registry's app through `route`; `counter` holds the downloads not yet in the storage. */
+export function mountPages(route: AddRoute, options: ResolvedOptions, counter: DownloadCounter): void {
   const readmes = new MarkdownCache();
+  const ranking = new DownloadRanking(options);
   const parsed = new WeakMap<Uint8Array, PluginDocument>();
 
   route('GET', '/', async (c) => {
     const url = new URL(c.req.url);
     const search = searchRequestOf(url);
     const all = await options.storage.listPlugins();
-    if (url.searchParams.get('fragment') === 'results') return htmlResponse(200, resultsFragment(all, search));
-    return htmlResponse(200, searchPage(all, search));
+    const downloads = search.sort === 'downloads' ? await ranking.totals(all) : undefined;
+    if (url.searchParams.get('fragment') === 'results') return htmlResponse(200, resultsFragment(all, search, downloads));
+    return htmlResponse(200, searchPage(all, search, downloads));
   });
 
   const showPlugin = async (c: Context, name: string) => {
@@ -49,7 +54,8 @@ export function mountPages(route: AddRoute, options: ResolvedOptions): void {
     const asked = url.searchParams.get('v');
     const version = asked ?? document.distTags.latest ?? versionsNewestFirst(document)[0];
     if (version === undefined || !Object.hasOwn(document.versions, version)) return notFound(`${name} has no version ${asked ?? ''}.`);
-    if (url.searchParams.get('fragment') === 'versions') return htmlResponse(200, versionsTable(document, version));
+    const downloads = await readDownloads(options, counter, name);
+    if (url.searchParams.get('fragment') === 'versions') return htmlResponse(200, versionsTable(document, version, downloads));
     const readmeHex = versionFileHex(document, version, 'README.md');
     const [readme, all, signature] = await Promise.all([
       readmeHex === undefined ? undefined : readmes.get(readmeHex, () => options.storage.getBlob('sha256', readmeHex)),
@@ -58,7 +64,7 @@ export function mountPages(route: AddRoute, options: ResolvedOptions): void {
     ]);
     const dependents = all.filter((plugin) => plugin.dependencies?.includes(name));
     const registryUrl = options.publicUrl ?? url.origin;
-    return htmlResponse(200, pluginPage({ document, version, readme, dependents, signature, registryUrl }));
+    return htmlResponse(200, pluginPage({ document, version, readme, dependents, signature, registryUrl, downloads }));
   };
   route('GET', '/plugins/:name', (c) => showPlugin(c, c.req.param('name') ?? ''));
   route('GET', '/plugins/:scope/:name', (c) => showPlugin(c, `${c.req.param('scope')}/${c.req.param('name')}`));

@@ -12,7 +12,8 @@ import { html, raw } from 'hono/html';
 import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
 import * as semver from '../../src/core/semver.js';
 import type { StoredVersionEntry } from '../documents.js';
-import { day, pluginPath, shortIntegrity } from './format.js';
+import type { PluginStats } from '../routes/stats.js';
+import { count, day, pluginPath, shortIntegrity } from './format.js';
 import { page, type Html } from './layout.js';
 import type { RenderedMarkdown } from './markdown.js';
 
@@ -37,6 +38,8 @@ export interface PluginPageData {
   signature: SignatureState | undefined;
   /** The registry's public URL, for the snippets. */
   registryUrl: string;
+  /** The plugin's download counts, as the stats route has them. */
+  downloads: PluginStats['downloads'];
 }
 
 interface ShownManifest {
@@ -72,7 +75,7 @@ ${snippets(data)}
 <h2 id="readme">README</h2>
 ${readmeOf(data.readme)}
 <h2 id="versions">Versions</h2>
-${versionsTable(document, version)}
+${versionsTable(document, version, data.downloads)}
 ${ownerPanel(document)}
 </div>
 <aside aria-label="About this plugin">${facts(data, manifest, entry)}</aside>
@@ -104,7 +107,7 @@ function snippet(id: string, title: string, text: string): Html {
 }
 
 /** The versions table (also served alone, `?fragment=versions`, after an owner's action). */
-export function versionsTable(document: PluginDocument, shown: string): Html {
+export function versionsTable(document: PluginDocument, shown: string, downloads: PluginStats['downloads']): Html {
   const tagsOf = new Map<string, string[]>();
   for (const [tag, version] of Object.entries(document.distTags ?? {})) tagsOf.set(version, [...(tagsOf.get(version) ?? []), tag]);
   const rows = versionsNewestFirst(document).map((version) => {
@@ -115,12 +118,13 @@ export function versionsTable(document: PluginDocument, shown: string): Html {
 <td>${day(entry.publishedAt)}</td>
 <td>${(tagsOf.get(version) ?? []).map((tag) => html`<span class="tag">${tag}</span>`)}${entry.yanked ? html`<span class="tag yanked">yanked</span>` : ''}</td>
 <td class="integrity" title="${entry.dist.integrity}">${shortIntegrity(entry.dist.integrity)}</td>
+<td class="number">${count(downloads.versions[version] ?? 0)}</td>
 <td>${signed ? html`signed (${entry.authorSignatures?.map((signature) => signature.keyid ?? '?').join(', ')})` : html`<span class="muted">none</span>`}</td>
 </tr>`;
   });
   return html`<div class="table-wrap" id="versions-table" tabindex="0" role="region" aria-label="Versions"><table>
 <caption class="muted">${rows.length} ${rows.length === 1 ? 'version' : 'versions'}</caption>
-<thead><tr><th scope="col">Version</th><th scope="col">Published</th><th scope="col">Tags</th><th scope="col">Integrity</th><th scope="col">Author signature</th></tr></thead>
+<thead><tr><th scope="col">Version</th><th scope="col">Published</th><th scope="col">Tags</th><th scope="col">Integrity</th><th scope="col">Downloads</th><th scope="col">Author signature</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`;
 }
 
@@ -134,6 +138,7 @@ ${manifest.home ? html`<dt>Home</dt><dd><a href="${manifest.home}" rel="nofollow
 ${manifest.maintainers?.length ? html`<dt>Maintainers</dt><dd>${manifest.maintainers.map((maintainer) => html`<div>${maintainer}</div>`)}</dd>` : ''}
 ${manifest.keywords?.length ? html`<dt>Keywords</dt><dd>${manifest.keywords.map((keyword) => html`<a class="tag" href="/?keyword=${encodeURIComponent(keyword)}">${keyword}</a>`)}</dd>` : ''}
 <dt>Host versions</dt><dd>${manifest.engines?.host ?? html`<span class="muted">any</span>`}</dd>
+<dt>Downloads</dt><dd>${count(data.downloads.total)} in all, ${count(data.downloads.last30Days)} in the last 30 days</dd>
 <dt>Published</dt><dd>${day(entry.publishedAt)}</dd>
 <dt>Integrity</dt><dd class="integrity"><code>${entry.dist.integrity}</code></dd>
 <dt>Size</dt><dd>${entry.dist.size.toLocaleString('en-US')} bytes</dd>

@@ -30,14 +30,14 @@ export function searchRequestOf(url: URL): SearchRequest {
     keyword: get('keyword', 50),
     host: get('host', 64),
     includeYanked: url.searchParams.get('yanked') === 'show',
-    sort: (sort === 'updated' ? 'updated' : 'name') satisfies SearchSort,
+    sort: (sort === 'updated' || sort === 'downloads' ? sort : 'name') satisfies SearchSort,
     page: Number.isFinite(pageNumber) && pageNumber > 0 ? Math.min(pageNumber, 100_000) : 1,
   };
 }
 
-/** The results list with its count and page links: the part that typing replaces. */
-export function resultsFragment(all: readonly PluginSummary[], search: SearchRequest): Html {
-  const matches = searchPlugins(all, search);
+/** The results list with its count and page links: the part that typing replaces. `downloads`: the totals, when sorted by them. */
+export function resultsFragment(all: readonly PluginSummary[], search: SearchRequest, downloads?: ReadonlyMap<string, number>): Html {
+  const matches = searchPlugins(all, search, downloads);
   const pages = Math.max(1, Math.ceil(matches.length / RESULTS_PER_PAGE));
   const current = Math.min(search.page, pages);
   const shown = matches.slice((current - 1) * RESULTS_PER_PAGE, current * RESULTS_PER_PAGE);
@@ -48,7 +48,7 @@ export function resultsFragment(all: readonly PluginSummary[], search: SearchReq
     (plugin) => html`<li>
 <a class="name" href="${pluginPath(plugin.name)}">${plugin.name}</a> ${plugin.latest ? html`<span class="badge">${plugin.latest}</span>` : html`<span class="badge yanked">yanked</span>`}
 ${plugin.description ? html`<div>${plugin.description}</div>` : ''}
-<div class="muted">${(plugin.keywords ?? []).map((keyword) => html`<span class="tag">${keyword}</span>`)} updated ${day(plugin.modified)}${plugin.host ? html` · host ${plugin.host}` : ''}</div>
+<div class="muted">${(plugin.keywords ?? []).map((keyword) => html`<span class="tag">${keyword}</span>`)} updated ${day(plugin.modified)}${plugin.host ? html` · host ${plugin.host}` : ''}${downloads ? html` · ${count(downloads.get(plugin.name) ?? 0)} downloads` : ''}</div>
 </li>`,
   )}</ol>
 ${
@@ -60,7 +60,7 @@ ${
 }
 
 /** The whole front page. */
-export function searchPage(all: readonly PluginSummary[], search: SearchRequest): Html {
+export function searchPage(all: readonly PluginSummary[], search: SearchRequest, downloads?: ReadonlyMap<string, number>): Html {
   const { scopes, keywords } = facetsOf(all);
   const option = (value: string, label: string, selected: string | undefined) =>
     html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
@@ -70,11 +70,11 @@ export function searchPage(all: readonly PluginSummary[], search: SearchRequest)
 <label>Scope<select name="scope">${option('', 'Any', search.scope)}${scopes.map((scope) => option(scope, scope === '-' ? '(no scope)' : scope, search.scope))}</select></label>
 <label>Keyword<select name="keyword">${option('', 'Any', search.keyword)}${keywords.map((keyword) => option(keyword, keyword, search.keyword))}</select></label>
 <label>Works with host<input type="text" name="host" value="${search.host ?? ''}" placeholder="e.g. 1.4.0" inputmode="decimal" size="10"></label>
-<label>Sort<select name="sort">${option('name', 'Name', search.sort)}${option('updated', 'Recently updated', search.sort)}</select></label>
+<label>Sort<select name="sort">${option('name', 'Name', search.sort)}${option('updated', 'Recently updated', search.sort)}${option('downloads', 'Most downloaded', search.sort)}</select></label>
 <label class="check"><input type="checkbox" name="yanked" value="show"${search.includeYanked ? html` checked` : ''}> Show yanked</label>
 <button type="submit" class="secondary">Apply</button>
 </form>
-${resultsFragment(all, search)}`;
+${resultsFragment(all, search, downloads)}`;
   return page({ title: search.q ? `Search: ${search.q}` : 'Plugins', query: search.q ?? '', body });
 }
 

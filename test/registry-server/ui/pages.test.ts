@@ -13,7 +13,7 @@ import { ORIGIN, get, publishRequest, testRegistry, type TestRegistry } from '..
 async function publishWith(registry: TestRegistry, manifest: Record<string, unknown>, readme?: string): Promise<void> {
   const files: PlgFile[] = [
     { path: 'plugin.json', content: JSON.stringify({ source: { mode: 'esm', path: 'index.js' }, ...manifest }) },
-    { path: 'index.js', content: `export function execute() { return ${JSON.stringify(manifest.version)}; }\n` },
+    { path: 'index.js', content: `export function execute() { return ${JSON.stringify(`${manifest.name}@${manifest.version}`)}; }\n` },
   ];
   if (readme !== undefined) files.push({ path: 'README.md', content: readme });
   const bytes = await collectBytes(packPlg(files));
@@ -149,6 +149,23 @@ describe('a plugin page', () => {
     const registry = await seeded();
     const fragment = await (await get(registry, '/plugins/md-render?fragment=versions')).text();
     expect(fragment.startsWith('<div class="table-wrap" id="versions-table"')).toBe(true);
+  });
+});
+
+describe('download counts on the pages', () => {
+  it("shows a plugin's downloads by version and sorts the search by them", async () => {
+    const registry = await seeded();
+    const document = (await (await get(registry, '/v1/plugins/notes')).json()) as { versions: Record<string, { dist: { url: string } }> };
+    const notesBundle = document.versions['1.0.0']?.dist.url as string;
+    for (let index = 0; index < 3; index++) expect((await get(registry, notesBundle)).status).toBe(200);
+    const mdDocument = (await (await get(registry, '/v1/plugins/md-render')).json()) as { versions: Record<string, { dist: { url: string } }> };
+    expect((await get(registry, mdDocument.versions['1.1.0']?.dist.url as string)).status).toBe(200);
+    const page = await (await get(registry, '/plugins/notes')).text();
+    expect(page).toContain('<dt>Downloads</dt><dd>3 in all, 3 in the last 30 days</dd>');
+    expect(page).toMatch(/<tr data-version="1\.0\.0">[\s\S]*?<td class="number">3<\/td>/);
+    const sorted = await (await get(registry, '/?sort=downloads')).text();
+    expect(namesIn(sorted)).toEqual(['notes', 'md-render', '@acme/greeter']);
+    expect(sorted).toContain('3 downloads');
   });
 });
 
