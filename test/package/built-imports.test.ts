@@ -24,8 +24,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 const hostDependencies = ['@noble/ed25519', 'idb-keyval', 'ky', 'semver', 'zod'];
 const toolchain = ['@rollup/plugin-commonjs', '@rollup/plugin-node-resolve', 'esbuild', 'rollup', 'rollup-plugin-esbuild'];
-/** What plughub serve and plughub host need besides the library: the web framework, the metrics library, the pages' Markdown renderer and sanitizer. */
-const serverPackages = ['hono', 'prom-client', 'marked', 'sanitize-html'];
+/** What plughub serve and plughub host need besides the library: the web framework, the metrics library, the pages' Markdown renderer and sanitizer, the PostgreSQL client. */
+const serverPackages = ['hono', 'prom-client', 'marked', 'postgres', 'sanitize-html'];
 
 /** The package a module specifier names (`@scope/name` or `name`), or undefined for a relative or `node:` one. */
 function packageOf(specifier: string): string | undefined {

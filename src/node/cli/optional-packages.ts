@@ -4,7 +4,8 @@
  * `plughub build` (rollup, its plugins, esbuild) and the web framework of
  * `plughub serve` and `plughub host` (hono), their metrics library
  * (prom-client) and the registry pages' Markdown renderer and sanitizer
- * (marked, sanitize-html) are optional peer dependencies that authors and
+ * (marked, sanitize-html), and the PostgreSQL client of a registry on
+ * PostgreSQL (postgres) are optional peer dependencies that authors and
  * registry operators install beside plughub. A command that needs one that is
  * missing fails with MissingPackageError, whose message names the task (the
  * command, or the plugin being built), the packages and the npm command that
@@ -23,6 +24,7 @@ export const OPTIONAL_PACKAGES = {
   hono: { range: '^4.13.19', dev: false, load: () => import('hono') },
   'prom-client': { range: '^15.1.3', dev: false, load: () => import('prom-client') },
   marked: { range: '^18.3.0', dev: false, load: () => import('marked') },
+  postgres: { range: '^3.4.9', dev: false, load: () => import('postgres') },
   'sanitize-html': { range: '^2.18.1', dev: false, load: () => import('sanitize-html') },
 } as const;
 
