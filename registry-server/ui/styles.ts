@@ -84,6 +84,29 @@ td.integrity { font-family: ui-monospace, monospace; font-size: .8rem; overflow-
 .owner { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin-top: 1.5rem; background: var(--panel); }
 .owner form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .5rem 0; }
 .owner label { display: flex; flex-direction: column; font-size: .875rem; gap: .2rem; }
+.small { font-size: .8rem; }
+.bad { color: var(--danger); }
+ul.plain { list-style: none; padding: 0; margin: 0; }
+td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.tag.serving { border-color: var(--ok); color: var(--ok); }
+.tag.retiring { border-color: var(--warn-fg); color: var(--warn-fg); }
+main:has(#host) { max-width: 80rem; }
+.panel { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; background: var(--panel); margin: 1rem 0; }
+.panel label, .panel .label { display: block; font-size: .875rem; margin-bottom: .2rem; }
+.manage { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; }
+.manage > * { flex: 1 1 14rem; }
+.manage input { width: 100%; }
+.manage .row { display: flex; gap: .5rem; }
+.manage .row input { flex: 1; min-width: 0; }
+.confirm { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .75rem; }
+.confirm p { margin: 0; flex: 1 1 100%; font-weight: 600; }
+.updates ul { margin: .25rem 0; padding-left: 1.25rem; }
+.actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+.actions button { min-height: 2.25rem; padding: .2rem .6rem; }
+button.danger-text { color: var(--danger); border-color: var(--danger); }
+ol.errors { list-style: none; padding: 0; margin: 0; }
+ol.errors li { padding: .5rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+ol.errors .message { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .85rem; white-space: pre-wrap; }
 [hidden] { display: none !important; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 `;
