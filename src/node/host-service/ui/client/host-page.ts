@@ -7,8 +7,8 @@
  * load, upgrade, reload, unload (after a confirmation) and "check and
  * upgrade all" through the management API with the admin token as
  * `Authorization: Bearer`. The token lives in the password field and this
- * module only: never in a cookie, storage or URL. Refusals show the API's
- * message.
+ * module only: never in a cookie, storage or URL. Refusals (also of a
+ * change sent without a token) show the API's message.
  */
 
 const root = document.querySelector<HTMLElement>('#host');
@@ -188,11 +188,6 @@ function handle(event: string, data: string): void {
 
 /** A change through the API with the admin token; resolves to the answer's JSON, or undefined after showing a refusal. */
 async function change<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T | undefined> {
-  if (token() === '') {
-    show('Enter the admin token first.', 'error');
-    tokenField?.focus();
-    return undefined;
-  }
   show('Working…');
   const headers: Record<string, string> = authHeaders();
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -200,6 +195,7 @@ async function change<T>(method: 'POST' | 'DELETE', path: string, body?: unknown
     const response = await fetch(`/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     if (!response.ok) {
       show(await refusal(response), 'error');
+      if (response.status === 401) tokenField?.focus();
       return undefined;
     }
     return (await response.json()) as T;
@@ -241,6 +237,7 @@ async function act(button: HTMLButtonElement): Promise<void> {
     const result = await change<SwapAnswer>('POST', `${pluginPath(name)}/reload`);
     if (result) show(`${name} reloaded: ${result.from} → ${result.to}.`, 'ok');
   } else if (action === 'unload') {
+    // Without a token there is nothing to confirm: the API's refusal says what is missing.
     if (token() === '') return void change('DELETE', pluginPath(name));
     pendingUnload = name;
     if (confirmText) confirmText.textContent = `Unload ${name}? Its routes stop answering.`;
