@@ -151,6 +151,8 @@ describe('the host management page in Chromium', () => {
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`has no serious accessibility violation in ${colorScheme}, desktop and phone (screenshots)`, async () => {
+      // Some traffic, so that the figures show.
+      for (const path of ['/hello/1', '/hello/2', '/notes/1', '/local-tool/1']) expect((await fetch(`${host.url}${path}`)).status).toBe(200);
       for (const [size, viewport] of [
         ['desktop', DESKTOP],
         ['phone', PHONE],

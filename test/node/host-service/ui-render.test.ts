@@ -68,9 +68,9 @@ describe('the live part', () => {
     expect(text).toContain('<tr data-plugin="hello">');
     expect(text).toContain('<code>GET /hello/:who</code>');
     expect(text).toContain('12 calls');
-    expect(text).toContain('<span class="bad">2 errors</span>');
-    expect(text).toContain('2.5 ms<br>140 ms');
-    expect(text).toContain('35.0 ms<br>heap 5.0 MiB');
+    expect(text).toContain('<span class="figure bad">2 errors</span>');
+    expect(text).toContain('<span class="figure">2.5 ms</span><span class="figure">140 ms</span>');
+    expect(text).toContain('<span class="figure">35.0 ms</span><span class="figure">heap 5.0 MiB</span>');
     expect(text).toContain('data-action="upgrade" data-plugin="hello"');
     expect(text).toContain('data-action="reload" data-plugin="local"');
     expect(text).toContain('<span class="tag retiring">retiring</span> 0.9.0');

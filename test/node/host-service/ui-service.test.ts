@@ -60,7 +60,7 @@ describe('the management page', () => {
     expect((await call('POST', '/plugins', { spec: 'missing@^1' }, tokens.admin)).status).toBe(404);
     const live = await (await fetch(`${service.url}/ui?fragment=live`)).text();
     expect(live.startsWith('<div id="live">')).toBe(true);
-    expect(live).toContain('0 calls<br>1 request<br><span class="muted">0 errors</span>');
+    expect(live).toContain('<span class="figure">0 calls</span><span class="figure">1 request</span><span class="figure muted">0 errors</span>');
     expect(live).not.toContain('<img');
     const errors = [...live.matchAll(/<li><span class="tag">(\w+)<\/span> <strong>([^<]+)<\/strong>/g)].map((match) => `${match[1]} ${match[2]}`);
     expect(errors).toEqual(['load missing', 'load broken']);

@@ -62,7 +62,9 @@ export function createHostUi(options: HostUiOptions): HostUi {
   const retiring = new RetiringVersions(host);
   const errors = new RecentErrors(host, options.recentErrors);
 
-  const live = (): Html => {
+  const live = async (): Promise<Html> => {
+    // The workers' heaps are read by an asynchronous question, as /metrics does before a scrape.
+    await host.refreshMetrics();
     const snapshot = host.metrics();
     const rows = host.list().map((plugin) => pluginView(plugin, retiring, (name, version) => summarizePluginMetrics(snapshot, name, version)) as PluginRow);
     return liveFragment(rows, errors.list());
@@ -80,10 +82,10 @@ export function createHostUi(options: HostUiOptions): HostUi {
         if (refusal === undefined) throw error;
         return jsonError(refusal);
       }
-      return htmlAnswer(200, live());
+      return htmlAnswer(200, await live());
     }
     const open = apiConfig.readAccess === 'open';
-    return htmlAnswer(200, hostPage({ live: open ? live() : undefined, registry: host.registry?.url, changes: tokens !== undefined }));
+    return htmlAnswer(200, hostPage({ live: open ? await live() : undefined, registry: host.registry?.url, changes: tokens !== undefined }));
   });
   app.all('*', (c) => htmlAnswer(c.req.method === 'GET' || c.req.method === 'HEAD' ? 404 : 405, 'Not found.'));
 

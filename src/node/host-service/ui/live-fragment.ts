@@ -52,9 +52,9 @@ function figures(metrics: PluginMetricsSummary | null): { calls: Html; latency: 
   if (metrics === null) return { calls: html`–`, latency: html`–`, load: html`–` };
   const errors = metrics.callErrors + metrics.routeErrors;
   return {
-    calls: html`${plural(metrics.calls, 'call')}<br>${plural(metrics.routeRequests, 'request')}<br><span class="${errors > 0 ? 'bad' : 'muted'}">${plural(errors, 'error')}</span>`,
-    latency: html`${duration(metrics.callP50Ms ?? metrics.routeP50Ms)}<br>${duration(metrics.callP99Ms ?? metrics.routeP99Ms)}`,
-    load: html`${duration(metrics.loadMeanMs)}${metrics.workerHeapBytes !== undefined ? html`<br>heap ${bytes(metrics.workerHeapBytes)}` : ''}`,
+    calls: html`<span class="figure">${plural(metrics.calls, 'call')}</span><span class="figure">${plural(metrics.routeRequests, 'request')}</span><span class="figure ${errors > 0 ? 'bad' : 'muted'}">${plural(errors, 'error')}</span>`,
+    latency: html`<span class="figure">${duration(metrics.callP50Ms ?? metrics.routeP50Ms)}</span><span class="figure">${duration(metrics.callP99Ms ?? metrics.routeP99Ms)}</span>`,
+    load: html`<span class="figure">${duration(metrics.loadMeanMs)}</span>${metrics.workerHeapBytes !== undefined ? html`<span class="figure">heap ${bytes(metrics.workerHeapBytes)}</span>` : ''}`,
   };
 }
 
@@ -70,13 +70,13 @@ function row(plugin: PluginRow): Html {
   const { calls, latency, load } = figures(plugin.metrics);
   return html`<tr data-plugin="${plugin.name}">
 <th scope="row"><span class="name">${plugin.name}</span><br><span class="muted small">${origin(plugin)}</span></th>
-<td class="version">${plugin.version}</td>
-<td>${plugin.isolation}</td>
-<td>${state(plugin)}</td>
-<td>${routes(plugin)}</td>
-<td class="num">${calls}</td>
-<td class="num">${latency}</td>
-<td class="num">${load}</td>
+<td class="version" data-label="Version">${plugin.version}</td>
+<td data-label="Isolation">${plugin.isolation}</td>
+<td data-label="State">${state(plugin)}</td>
+<td data-label="Routes">${routes(plugin)}</td>
+<td class="num" data-label="Traffic">${calls}</td>
+<td class="num" data-label="p50 / p99">${latency}</td>
+<td class="num" data-label="Load">${load}</td>
 <td>${actions(plugin)}</td>
 </tr>`;
 }
@@ -85,7 +85,7 @@ function row(plugin: PluginRow): Html {
 export function pluginsTable(plugins: PluginRow[]): Html {
   if (plugins.length === 0) return html`<p id="plugins-empty" class="muted">No plugin is loaded.</p>`;
   return html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="plugins-heading">
-<table id="plugins">
+<table id="plugins" class="cards">
 <thead><tr><th scope="col">Plugin</th><th scope="col">Version</th><th scope="col">Isolation</th><th scope="col">State</th><th scope="col">Routes</th><th scope="col">Traffic</th><th scope="col">p50 / p99</th><th scope="col">Load</th><th scope="col">Actions</th></tr></thead>
 <tbody>${plugins.map(row)}</tbody>
 </table></div>`;
