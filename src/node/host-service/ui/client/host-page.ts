@@ -132,6 +132,8 @@ async function follow(): Promise<void> {
     const response = await fetch('/api/v1/events', { headers, signal: controller.signal, cache: 'no-store' });
     if (!response.ok || !response.body) {
       if (eventsStatus) eventsStatus.textContent = `Live updates are off: ${await refusal(response)}`;
+      // Too many streams open: try again when the service says; a refused token waits for another one.
+      if (response.status === 503 && stream === controller) setTimeout(() => void follow(), 5000);
       return;
     }
     if (eventsStatus) eventsStatus.textContent = 'Live updates on.';
