@@ -139,8 +139,8 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       },
     );
   } catch (error) {
-    api?.close();
     ui.close();
+    api?.close();
     await host.close();
     await closeStream(accessFile);
     throw error;
