@@ -58,8 +58,10 @@ async function refresh(): Promise<void> {
       const response = await fetch('/ui?fragment=live', { headers: { accept: 'text/html', ...authHeaders() }, cache: 'no-store' });
       const live = document.querySelector<HTMLElement>('#live');
       if (!response.ok) {
-        if (live && readsNeedToken) live.innerHTML = '';
-        if (live && readsNeedToken) live.append(Object.assign(document.createElement('p'), { className: 'notice', textContent: await refusal(response) }));
+        // With protected reads a refused token leaves nothing listed: the notice says why.
+        const notice = Object.assign(document.createElement('p'), { className: 'notice', textContent: await refusal(response) });
+        if (live && readsNeedToken) live.replaceChildren(notice);
+        else show(notice.textContent ?? '', 'error');
         return;
       }
       if (live) live.outerHTML = await response.text();
