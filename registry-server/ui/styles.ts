@@ -84,6 +84,41 @@ td.integrity { font-family: ui-monospace, monospace; font-size: .8rem; overflow-
 .owner { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin-top: 1.5rem; background: var(--panel); }
 .owner form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .5rem 0; }
 .owner label { display: flex; flex-direction: column; font-size: .875rem; gap: .2rem; }
+.small { font-size: .8rem; }
+.bad { color: var(--danger); }
+ul.plain { list-style: none; padding: 0; margin: 0; }
+td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.figure { display: block; }
+.tag.serving { border-color: var(--ok); color: var(--ok); }
+.tag.retiring { border-color: var(--warn-fg); color: var(--warn-fg); }
+main:has(#host), body:has(#host) header.site .bar, body:has(#host) footer.site { max-width: 80rem; }
+th .small { font-weight: normal; }
+.panel .status { margin: .5rem 0 0; }
+.panel .status:empty { min-height: 0; margin: 0; }
+@media (max-width: 40rem) {
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards, table.cards tbody, table.cards tr, table.cards th, table.cards td { display: block; }
+  table.cards tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
+  table.cards th, table.cards td { border: 0; padding: .15rem 0; }
+  table.cards td[data-label]::before { content: attr(data-label); display: block; color: var(--muted); font-size: .8rem; }
+  table.cards .figure { display: inline; margin-right: .75rem; }
+}
+.panel { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; background: var(--panel); margin: 1rem 0; }
+.panel label, .panel .label { display: block; font-size: .875rem; margin-bottom: .2rem; }
+.manage { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; }
+.manage > * { flex: 1 1 14rem; }
+.manage input { width: 100%; }
+.manage .row { display: flex; gap: .5rem; }
+.manage .row input { flex: 1; min-width: 0; }
+.confirm { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .75rem; }
+.confirm p { margin: 0; flex: 1 1 100%; font-weight: 600; }
+.updates ul { margin: .25rem 0; padding-left: 1.25rem; }
+.actions { display: flex; gap: .4rem; }
+.actions button { min-height: 2.25rem; padding: .2rem .6rem; }
+button.danger-text { color: var(--danger); border-color: var(--danger); }
+ol.errors { list-style: none; padding: 0; margin: 0; }
+ol.errors li { padding: .5rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+ol.errors .message { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .85rem; white-space: pre-wrap; }
 [hidden] { display: none !important; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 `;

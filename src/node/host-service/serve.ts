@@ -16,7 +16,8 @@
  * (api/index.ts) is mounted at `/api/v1`, on or off as the listen address
  * and the token directory allow; it answers at once, also while the first
  * plugins load (`/api/v1/ready` is a 503 until they are), and its event
- * streams end when the service stops.
+ * streams end when the service stops. The management page (ui/index.ts)
+ * is mounted at `/ui`, following the API's access rules.
  */
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ import {
   type ServiceState,
 } from './api/index.js';
 import type { EventStreamLimits } from './api/events.js';
+import { createHostUi } from './ui/index.js';
 import type { HostConfig } from './config.js';
 
 /** Where the service reports what it does (besides the access log). */
@@ -116,8 +118,9 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     throw error;
   }
   const apiPart = api ?? apiOffPart(availability.on ? '' : availability.reason);
+  const ui = createHostUi({ host, config, availability });
   const metrics = metricsModule?.createServiceMetrics(host);
-  const mounts = [apiPart, ...(options.mounts ?? []), ...(metrics ? [metrics.part] : [])];
+  const mounts = [apiPart, ui, ...(options.mounts ?? []), ...(metrics ? [metrics.part] : [])];
   const app = createHostApp({ plugins: host, maxBodyBytes: config.maxBodyBytes, mounts });
   let ready: (loaded: boolean) => void = () => {};
   const loaded = new Promise<boolean>((resolve) => {
@@ -142,6 +145,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       },
     );
   } catch (error) {
+    ui.close();
     api?.close();
     process.off('exit', flushAtExit);
     await host.close();
@@ -162,6 +166,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     ready(false);
     state = 'stopping';
     api?.close();
+    ui.close();
     offWatch();
     await server.close();
     await host.close();
@@ -179,6 +184,7 @@ export async function startHostService(config: HostConfig, options: HostServiceO
       const closed = server.close();
       api?.close();
       await closed;
+      ui.close();
       offWatch();
       await host.close();
       offError();
