@@ -5,7 +5,7 @@
  * the allowed directories (no `..`, no symbolic link leading out); and
  * readiness while the first plugins load.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +25,35 @@ async function pluginDir(): Promise<string> {
 /** The service's URL on 127.0.0.1 (it listens on every address). */
 const loopbackUrl = (url: string) => url.replace('0.0.0.0', '127.0.0.1');
 
+/** A GET of `path` with a `Host` header of the caller's choice (fetch keeps its own), as a page using DNS rebinding would send. */
+function getWithHost(url: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  const target = new URL(path, url);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, headers: { host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 describe('the management API: access', () => {
+  it('on a loopback address answers only requests addressed to a loopback name (DNS rebinding)', async () => {
+    const service = await startService({ dir: await pluginDir() });
+    const port = new URL(service.url).port;
+    for (const path of ['/api/v1/plugins', '/api/v1/config', '/ui']) {
+      const refused = await getWithHost(service.url, path, `attacker.example:${port}`);
+      expect(refused.status, path).toBe(403);
+      expect(refused.body).toContain('answers only requests addressed to localhost, 127.0.0.1 or [::1]');
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`])
+        expect((await getWithHost(service.url, path, host)).status, `${path} ${host}`).toBe(200);
+    }
+    expect((await getWithHost(service.url, '/api/plugin/alpha/1', `attacker.example:${port}`)).status).toBe(200);
+  });
+
   it('is off on a non-loopback address without tokens, says so at start, and leaves the plugin routes served', async () => {
     const out = serviceLog();
     const config = await testConfig({ dir: await pluginDir(), listen: '0.0.0.0' });

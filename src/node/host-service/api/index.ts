@@ -14,7 +14,8 @@ import type { TokenVerifier } from '../../../../registry-server/tokens/types.js'
 import type { NodePluginHost } from '../../host.js';
 import type { MountedPart } from '../app.js';
 import type { ApiConfig, HostConfig } from '../config.js';
-import { checkAccess, isRead, type ApiAccess } from './auth.js';
+import { checkAccess, isLoopback, isRead, type ApiAccess } from './auth.js';
+export { isLoopback } from './auth.js';
 import type { ApiContext, ServiceState } from './context.js';
 import { ApiError, errorAnswer, jsonAnswer } from './errors.js';
 import { EVENT_STREAM_HEADERS, EventHub, type EventStreamLimits } from './events.js';
@@ -59,12 +60,6 @@ export interface ManagementApi extends MountedPart {
   close(): void;
 }
 
-/** True for an address that only this machine reaches: 127.0.0.0/8, ::1, localhost. */
-export function isLoopback(address: string): boolean {
-  const bare = address.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
-
 /** Whether the API is on for this configuration, and if not, why (a sentence for the log and for the 403). */
 export function apiAvailability(config: HostConfig): { on: true } | { on: false; reason: string } {
   const api = config.api ?? API_DEFAULTS;
@@ -88,7 +83,7 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
   const { host, config } = options;
   const apiConfig = config.api ?? API_DEFAULTS;
   const tokens = options.tokens ?? (apiConfig.tokens === undefined ? undefined : createFileTokenStore(apiConfig.tokens));
-  const access: ApiAccess = { tokens, readAccess: apiConfig.readAccess };
+  const access: ApiAccess = { tokens, readAccess: apiConfig.readAccess, loopbackOnly: isLoopback(config.listen) };
   const retiring = new RetiringVersions(host);
   const events = new EventHub(host, options.events);
   const context: ApiContext = {

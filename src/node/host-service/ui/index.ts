@@ -18,7 +18,7 @@ import type { TokenVerifier } from '../../../../registry-server/tokens/types.js'
 import type { NodePluginHost } from '../../host.js';
 import type { MountedPart } from '../app.js';
 import type { HostConfig } from '../config.js';
-import { checkAccess, type ApiAccess } from '../api/auth.js';
+import { checkAccess, checkHost, isLoopback, type ApiAccess } from '../api/auth.js';
 import { toApiError, type ApiError } from '../api/errors.js';
 import { API_DEFAULTS } from '../api/index.js';
 import { pluginView, RetiringVersions } from '../api/views.js';
@@ -58,7 +58,7 @@ export function createHostUi(options: HostUiOptions): HostUi {
   const { host, config, availability } = options;
   const apiConfig = config.api ?? API_DEFAULTS;
   const tokens = options.tokens ?? (apiConfig.tokens === undefined ? undefined : createFileTokenStore(apiConfig.tokens));
-  const access: ApiAccess = { tokens, readAccess: apiConfig.readAccess };
+  const access: ApiAccess = { tokens, readAccess: apiConfig.readAccess, loopbackOnly: isLoopback(config.listen) };
   const retiring = new RetiringVersions(host);
   const errors = new RecentErrors(host, options.recentErrors);
 
@@ -74,6 +74,11 @@ export function createHostUi(options: HostUiOptions): HostUi {
   app.get(`${UI_PATH}/assets/:file`, (c) => assets(c.req.param('file'), c.req.method) ?? htmlAnswer(404, 'No such file.'));
   app.get(UI_PATH, async (c) => {
     if (!availability.on) return htmlAnswer(403, apiOffPage(availability.reason));
+    try {
+      checkHost(c.req.raw, access);
+    } catch (error) {
+      return htmlAnswer(403, (error as Error).message);
+    }
     if (c.req.query('fragment') === 'live') {
       try {
         await checkAccess(c.req.raw, access);
