@@ -9,6 +9,7 @@
  * dependency, loaded when a store is created.
  */
 import type postgres from 'postgres';
+import { PlughubError } from '../../src/core/errors/index.js';
 import type { RegistryStorage } from '../storage/types.js';
 import type { SigningStore } from '../trust/store.js';
 import { createPgBlobStore } from './blobs.js';
@@ -50,11 +51,13 @@ export interface PgRegistryStore {
   close(): Promise<void>;
 }
 
+/** The `postgres` client; an E_MISSING_PACKAGE error naming the npm command when it is not installed. */
 async function loadClient(): Promise<typeof postgres> {
   try {
     return (await import('postgres')).default;
   } catch (error) {
-    throw new Error('the PostgreSQL storage needs the `postgres` package: npm install postgres', { cause: error });
+    const message = 'a registry on PostgreSQL (createPgStorage) needs postgres, which is not installed: npm i postgres@^3.4.9 beside plughub';
+    throw new PlughubError(message, { cause: error }, 'E_MISSING_PACKAGE');
   }
 }
 
