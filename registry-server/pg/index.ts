@@ -38,6 +38,8 @@ export interface PgStorageOptions {
   documentCacheBytes?: number;
   /** Longest time a cached document or list is served should notifications be lost (default 1000 ms). */
   cacheMaxAgeMs?: number;
+  /** A larger stored document fails reading or changing it with StoredDocumentError, which the registry answers 503 (default 64 MiB). */
+  maxDocumentBytes?: number;
   /** Called when a notification that `name`'s document changed arrived (after the cache dropped it). */
   onNotification?: (name: string) => void;
 }
@@ -101,6 +103,13 @@ export async function createPgStorage(options: PgStorageOptions): Promise<PgRegi
     })();
     return closed;
   };
-  const storage = createPgRegistryStorage({ connections, blobs: createPgBlobStore(connections), cache, log, close });
+  const storage = createPgRegistryStorage({
+    connections,
+    blobs: createPgBlobStore(connections),
+    cache,
+    log,
+    close,
+    ...(options.maxDocumentBytes === undefined ? {} : { maxDocumentBytes: options.maxDocumentBytes }),
+  });
   return { storage, tokens: createPgTokenStore(connections), signing: createPgSigningStore(connections), close };
 }

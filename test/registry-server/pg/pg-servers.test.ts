@@ -177,4 +177,16 @@ describe.skipIf(postgresMissing)('PostgreSQL stores shared by several servers', 
     await expect(change).rejects.toThrow(/stored document of hello .*not JSON/);
     expect((await store.storage.getDocument('other', { fresh: true }))?.bytes).toBeDefined();
   });
+
+  it('fail a document larger than it reads with StoredDocumentError, reading none of it', async () => {
+    const url = await cluster.cluster().createDatabase();
+    const store = await openStore(url, { maxDocumentBytes: 4096 });
+    await store.storage.updateDocument('hello', () => documentOf('hello'));
+    await admin(url)`UPDATE documents SET bytes = ${Buffer.alloc(100_000, 32)} WHERE name = 'hello'`;
+    await expect(store.storage.getDocument('hello', { fresh: true })).rejects.toThrow(/stored document of hello .*100000 bytes, more than the 4096/);
+    await expect(store.storage.updateDocument('hello', (current) => current)).rejects.toSatisfy(isStoredDocumentError);
+    const registry = createRegistry({ storage: store.storage, tokens: store.tokens });
+    onCleanup(() => registry.close());
+    expect((await get(registry, pluginPath('hello'))).status).toBe(503);
+  });
 });
