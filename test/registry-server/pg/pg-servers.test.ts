@@ -8,7 +8,7 @@
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { parsePluginDocument } from '../../../src/core/registry/document.js';
-import { addVersion, createRegistry, HttpError, MIGRATIONS, type RegistryStorage } from '../../../registry-server/index.js';
+import { addVersion, collectGarbage, createRegistry, HttpError, MIGRATIONS, type RegistryStorage } from '../../../registry-server/index.js';
 import { isStoredDocumentError } from '../../../registry-server/storage/errors.js';
 import { postgresMissing } from '../../support/postgres.js';
 import { documentOf, get, onCleanup, pluginPackage, pluginPath, publishRequest, sha256Hex } from '../helpers.js';
@@ -188,5 +188,24 @@ describe.skipIf(postgresMissing)('PostgreSQL stores shared by several servers', 
     const registry = createRegistry({ storage: store.storage, tokens: store.tokens });
     onCleanup(() => registry.close());
     expect((await get(registry, pluginPath('hello'))).status).toBe(503);
+  });
+
+  it('collect garbage from another store: blobs no document refers to go, referenced and recent ones stay', async () => {
+    const url = await cluster.cluster().createDatabase();
+    const [server, collector] = await Promise.all([openStore(url), openStore(url)]);
+    const kept = new TextEncoder().encode('kept');
+    const orphan = new TextEncoder().encode('orphan');
+    await server.storage.updateDocument('hello', async (current) => {
+      await server.storage.putBlob('sha256', sha256Hex(kept), kept);
+      const document = addVersion(current, 'hello', '1.0.0', entryOf('hello', '1.0.0'), Date.now());
+      document.versions['1.0.0']!.dist.url = `/v1/blobs/sha256/${sha256Hex(kept)}`;
+      return document;
+    });
+    await server.storage.putBlob('sha256', sha256Hex(orphan), orphan);
+    expect((await collectGarbage(collector.storage, { graceMs: 60_000 })).deleted).toEqual([]);
+    const result = await collectGarbage(collector.storage, { graceMs: 0, now: () => Date.now() + 1000 });
+    expect(result.deleted).toEqual([sha256Hex(orphan)]);
+    expect(await server.storage.getBlob('sha256', sha256Hex(orphan))).toBeUndefined();
+    expect(await server.storage.getBlob('sha256', sha256Hex(kept))).toEqual(kept);
   });
 });
