@@ -25,6 +25,16 @@ export type { MetricsSnapshot } from '../src/core/metrics/index.js';
 export { collectGarbage, DEFAULT_GC_GRACE_MS, type GarbageCollectionOptions, type GarbageCollectionResult } from './storage/gc.js';
 export { createMemoryStorage, MEMORY_DRIVER } from './storage/memory.js';
 export { createFsStorage, pluginDirectoryName, FS_DRIVER, type FsStorageOptions } from './storage/fs.js';
+export {
+  createPgStorage,
+  PG_DRIVER,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  type BlobStore,
+  type PgRegistryStore,
+  type PgStorageOptions,
+  type PgTokenStore,
+} from './pg/index.js';
 export { snapshotOf } from './storage/snapshot.js';
 export type { TokenInfo, TokenRecord, TokenScopes, TokenStore, TokenVerifier } from './tokens/types.js';
 export { createMemoryTokenStore } from './tokens/memory.js';
