@@ -53,7 +53,8 @@ export function storageLocation(command: string, values: { storage?: string; dat
   const storage = values.storage ?? io.env.PLUGHUB_STORAGE?.trim() ?? undefined;
   if (values.storage !== undefined && values.data !== undefined) throw usageError(command, '--storage and --data name two registries: give one');
   if (storage !== undefined && storage !== '' && values.data === undefined) {
-    if (!isPostgresUrl(storage)) throw usageError(command, `--storage must be a postgres:// URL, not "${redactStorage(storage)}" (a data directory goes to --data)`);
+    if (!isPostgresUrl(storage))
+      throw usageError(command, `--storage must be a postgres:// URL, not "${redactStorage(storage)}" (a data directory goes to --data)`);
     return storage;
   }
   return resolve(io.cwd, values.data ?? defaultData);
@@ -67,7 +68,14 @@ export function storageLocation(command: string, values: { storage?: string; dat
 export async function openRegistryStore(task: string, location: string, log?: (entry: RegistryLogEntry) => void): Promise<OpenedRegistryStore> {
   if (!isPostgresUrl(location)) {
     const storage = createFsStorage(location, log === undefined ? {} : { log });
-    return { kind: 'fs', where: location, storage, tokens: createFileTokenStore(location), signing: createFsSigningStore(location), close: () => storage.close() };
+    return {
+      kind: 'fs',
+      where: location,
+      storage,
+      tokens: createFileTokenStore(location),
+      signing: createFsSigningStore(location),
+      close: () => storage.close(),
+    };
   }
   await importOptionalPackages(task, ['postgres']);
   const { createPgStorage } = await import('../../../registry-server/pg/index.js');

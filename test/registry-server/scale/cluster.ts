@@ -11,8 +11,8 @@ import { startNginx, type RunningNginx } from '../../support/nginx.js';
 /** A `plughub serve` child that listens. */
 export type ServerProcess = Child & { url: string };
 
-/** Options every server of a cluster gets: behind nginx, every client has one address. */
-const SERVE_OPTIONS = ['--max-connections-per-address', '1000', '--no-metrics'];
+/** Options every server of a cluster gets: behind nginx every client has one address, and the tests publish dozens at once with one token. */
+const SERVE_OPTIONS = ['--max-connections-per-address', '1000', '--uploads-per-token', '100', '--no-metrics'];
 
 /** `plughub serve --port 0 --storage STORAGE` in a child, once it listens (a data directory goes to --data). */
 export async function startStorageServer(storage: string, options: string[] = []): Promise<ServerProcess> {

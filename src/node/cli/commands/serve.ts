@@ -17,13 +17,7 @@
  * directory, `--no-metrics` (or `--metrics off`) to leave it out.
  */
 import { resolve } from 'node:path';
-import {
-  ensureKeyring,
-  createFsUploadSpool,
-  serveNode,
-  type RegistryLimits,
-  type RegistryLogEntry,
-} from '../../../../registry-server/index.js';
+import { ensureKeyring, createFsUploadSpool, serveNode, type RegistryLimits, type RegistryLogEntry } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
 import { KEYS_TTL_MS } from '../data-options.js';
