@@ -156,7 +156,9 @@ async function main(): Promise<void> {
     servers.push(fsServer);
     const onPg = await publishLatency(servers[1]!.url, token, count);
     const onFs = await publishLatency(fsServer.url, tokenOf(fsServer), count);
-    console.log(`\npublish of a 37 KB plugin, median of ${count} one after the other: PostgreSQL ${onPg.toFixed(1)} ms, filesystem ${onFs.toFixed(1)} ms, ratio ${(onPg / onFs).toFixed(2)}`);
+    console.log(
+      `\npublish of a 37 KB plugin, median of ${count} one after the other: PostgreSQL ${onPg.toFixed(1)} ms, filesystem ${onFs.toFixed(1)} ms, ratio ${(onPg / onFs).toFixed(2)}`,
+    );
   } finally {
     await nginx?.stop();
     for (const server of servers) await stop(server);
