@@ -108,6 +108,7 @@ describe.skipIf(postgresMissing !== undefined)('plughub migrate', () => {
     const trustedKeys = keyring.keys.filter((key) => keyring.active.includes(key.keyid)).map((key) => key.publicKey);
     const onPg = await startStorageServer(database, ['--metrics', 'off']);
     expect(onPg.output()).not.toContain('created admin token');
+    expect(onPg.output()).not.toContain('sekr1t-pw');
     expect(await publishTo(onPg.url, publisher, 'hello', '1.2.0')).toBe(201);
     expect(await publishTo(onPg.url, publisher, '@acme/tools', '0.2.0')).toBe(403);
     const stats = (await (await fetch(`${onPg.url}/v1/plugins/hello/stats`)).json()) as { downloads: { versions: Record<string, number> } };
@@ -150,11 +151,16 @@ describe.skipIf(postgresMissing !== undefined)('plughub migrate', () => {
     await expect(stranger.load('hello')).rejects.toThrow();
   });
 
-  it('refuses a missing source directory and a --storage that is not a database URL', async () => {
+  it('refuses a missing source directory and a --storage that is not a database URL, and names an unreachable database without its password', async () => {
     const missing = join(await tempDir(), 'nothing-here');
     const result = await cli('migrate', '--from', missing, '--to', await cluster.createDatabase());
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/nothing-here/);
+    // A database that cannot be reached: the error names it, without its password.
+    const unreachable = await cli('token', 'list', '--storage', 'postgres://someone:topsecret@127.0.0.1:1/registry');
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('postgres://someone:***@127.0.0.1:1/registry');
+    expect(unreachable.stderr).not.toContain('topsecret');
     const wrong = await cli('token', 'list', '--storage', './some-dir');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/--storage must be a postgres:\/\/ URL/);
