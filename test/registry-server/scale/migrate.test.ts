@@ -16,7 +16,7 @@ import { onCleanup, tempDir } from '../helpers.js';
 import { postgresMissing, startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { publishTo, startStorageServer } from './cluster.js';
 
-if (postgresMissing !== undefined) console.warn(`skipping the migrate tests: ${postgresMissing}`);
+if (postgresMissing !== undefined) process.stderr.write(`migrate tests skipped: ${postgresMissing}\n`);
 
 const ENVELOPE = { accept: 'application/vnd.plughub.envelope+json' };
 

@@ -18,7 +18,7 @@ import { postgresMissing, startPostgres, type TestPostgres } from '../../support
 import { getJson, kill, publishTo, startCluster, startStorageServer, type Cluster } from './cluster.js';
 
 const missing = postgresMissing ?? nginxMissing;
-if (missing !== undefined) console.warn(`skipping the multi-server tests: ${missing}`);
+if (missing !== undefined) process.stderr.write(`multi-server tests skipped: ${missing}\n`);
 
 const ENVELOPE = { accept: 'application/vnd.plughub.envelope+json' };
 const range = (count: number) => Array.from({ length: count }, (_, index) => index);

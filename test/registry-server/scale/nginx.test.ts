@@ -10,7 +10,7 @@ import { tempDir } from '../helpers.js';
 import { nginxMissing } from '../../support/nginx.js';
 import { getJson, publishTo, startCluster } from './cluster.js';
 
-if (nginxMissing !== undefined) console.warn(`skipping the nginx tests: ${nginxMissing}`);
+if (nginxMissing !== undefined) process.stderr.write(`nginx tests skipped: ${nginxMissing}\n`);
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; cache: string | null; body: string; headers: Headers }> {
   const response = await fetch(url, { headers });
