@@ -13,21 +13,20 @@ export type Queryable = postgres.ISql<Record<string, unknown>>;
 
 /** A pool and the transaction of the current async context. */
 export class Connections {
-  readonly #transaction = new AsyncLocalStorage<postgres.TransactionSql<Record<string, unknown>>>();
+  readonly #transaction = new AsyncLocalStorage<{ tx: postgres.TransactionSql<Record<string, unknown>>; open: boolean }>();
   readonly pool: postgres.Sql<Record<string, unknown>>;
 
   constructor(pool: postgres.Sql<Record<string, unknown>>) {
     this.pool = pool;
   }
 
-  /** The transaction under way in this async context, or the pool. */
+  /**
+   * The transaction under way in this async context, or the pool (also for
+   * work that outlived its transaction, such as a timer started inside it).
+   */
   get current(): Queryable {
-    return this.#transaction.getStore() ?? this.pool;
-  }
-
-  /** Whether a transaction is under way in this async context. */
-  get inTransaction(): boolean {
-    return this.#transaction.getStore() !== undefined;
+    const under = this.#transaction.getStore();
+    return under?.open === true ? under.tx : this.pool;
   }
 
   /**
@@ -36,8 +35,15 @@ export class Connections {
    */
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const under = this.#transaction.getStore();
-    if (under !== undefined) return work(under);
-    return (await this.pool.begin((tx) => this.#transaction.run(tx, () => work(tx)))) as T;
+    if (under?.open === true) return work(under.tx);
+    return (await this.pool.begin(async (tx) => {
+      const context = { tx, open: true };
+      try {
+        return await this.#transaction.run(context, () => work(tx));
+      } finally {
+        context.open = false;
+      }
+    })) as T;
   }
 }
 

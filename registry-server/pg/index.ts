@@ -9,6 +9,7 @@
  * dependency, loaded when a store is created.
  */
 import type postgres from 'postgres';
+import { PlughubError } from '../../src/core/errors/index.js';
 import type { RegistryStorage } from '../storage/types.js';
 import type { SigningStore } from '../trust/store.js';
 import { createPgBlobStore } from './blobs.js';
@@ -37,6 +38,8 @@ export interface PgStorageOptions {
   documentCacheBytes?: number;
   /** Longest time a cached document or list is served should notifications be lost (default 1000 ms). */
   cacheMaxAgeMs?: number;
+  /** A larger stored document fails reading or changing it with StoredDocumentError, which the registry answers 503 (default 64 MiB). */
+  maxDocumentBytes?: number;
   /** Called when a notification that `name`'s document changed arrived (after the cache dropped it). */
   onNotification?: (name: string) => void;
 }
@@ -50,11 +53,13 @@ export interface PgRegistryStore {
   close(): Promise<void>;
 }
 
+/** The `postgres` client; an E_MISSING_PACKAGE error naming the npm command when it is not installed. */
 async function loadClient(): Promise<typeof postgres> {
   try {
     return (await import('postgres')).default;
   } catch (error) {
-    throw new Error('the PostgreSQL storage needs the `postgres` package: npm install postgres', { cause: error });
+    const message = 'a registry on PostgreSQL (createPgStorage) needs postgres, which is not installed: npm i postgres@^3.4.9 beside plughub';
+    throw new PlughubError(message, { cause: error }, 'E_MISSING_PACKAGE');
   }
 }
 
@@ -98,6 +103,13 @@ export async function createPgStorage(options: PgStorageOptions): Promise<PgRegi
     })();
     return closed;
   };
-  const storage = createPgRegistryStorage({ connections, blobs: createPgBlobStore(connections), cache, log, close });
+  const storage = createPgRegistryStorage({
+    connections,
+    blobs: createPgBlobStore(connections),
+    cache,
+    log,
+    close,
+    ...(options.maxDocumentBytes === undefined ? {} : { maxDocumentBytes: options.maxDocumentBytes }),
+  });
   return { storage, tokens: createPgTokenStore(connections), signing: createPgSigningStore(connections), close };
 }

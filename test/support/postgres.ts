@@ -30,7 +30,7 @@ const START_TIMEOUT_MS = 30_000;
 /** The folder of PostgreSQL's server binaries: $PLUGHUB_PG_BIN, or the newest /usr/lib/postgresql/<n>/bin. */
 function findBinaries(): string | undefined {
   const fromEnvironment = process.env.PLUGHUB_PG_BIN;
-  if (fromEnvironment) return fromEnvironment;
+  if (fromEnvironment) return existsSync(join(fromEnvironment, 'initdb')) && existsSync(join(fromEnvironment, 'postgres')) ? fromEnvironment : undefined;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root)
@@ -61,10 +61,18 @@ const serverUser = binaries === undefined ? undefined : findServerUser();
 /** Why PostgreSQL cannot be started here, or undefined when it can. */
 export const postgresMissing: string | undefined =
   binaries === undefined
-    ? 'PostgreSQL server binaries (initdb, postgres) not found under /usr/lib/postgresql/<version>/bin; install Debian’s `postgresql` or set PLUGHUB_PG_BIN'
+    ? `PostgreSQL server binaries (initdb, postgres) not found in ${process.env.PLUGHUB_PG_BIN || '/usr/lib/postgresql/<version>/bin'}; install Debian’s \`postgresql\` or set PLUGHUB_PG_BIN`
     : typeof serverUser === 'string'
       ? serverUser
       : undefined;
+
+/**
+ * Says on stderr (which no test setup captures) that the tests of `what` are
+ * skipped and why; call it at the top of a test file that skips without PostgreSQL.
+ */
+export function reportPostgresMissing(what: string): void {
+  if (postgresMissing !== undefined) process.stderr.write(`${what} skipped: ${postgresMissing}\n`);
+}
 
 /** A port that was free on 127.0.0.1 a moment ago. */
 function freePort(): Promise<number> {

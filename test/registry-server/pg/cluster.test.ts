@@ -1,9 +1,9 @@
 /** The test cluster helper: a cluster starts, answers queries on its database, and is gone once stopped. */
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { postgresMissing, startPostgres } from '../../support/postgres.js';
+import { postgresMissing, reportPostgresMissing, startPostgres } from '../../support/postgres.js';
 
-if (postgresMissing) console.warn(`PostgreSQL tests skipped: ${postgresMissing}`);
+reportPostgresMissing('The test PostgreSQL cluster tests');
 
 describe.skipIf(postgresMissing)('test PostgreSQL cluster', () => {
   it('starts a cluster with a database, and removes it on stop', async () => {

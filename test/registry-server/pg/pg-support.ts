@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { createPgStorage, type PgRegistryStore, type PgStorageOptions } from '../../../registry-server/index.js';
-import { postgresMissing, startPostgres, type TestPostgres } from '../../support/postgres.js';
+import { reportPostgresMissing, startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { onCleanup } from '../helpers.js';
 
-if (postgresMissing !== undefined) console.warn(`PostgreSQL storage tests skipped: ${postgresMissing}`);
+reportPostgresMissing('PostgreSQL storage tests');
 
 /** The cluster of this file, started by usePostgres. */
 export function usePostgres(): { cluster(): TestPostgres } {
