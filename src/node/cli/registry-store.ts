@@ -39,9 +39,9 @@ export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text);
 }
 
-/** `text` with the password of every URL in it replaced by `***` (for log lines and errors). */
+/** `text` with the password of every URL in it (`scheme://user:password@…`) replaced by `***`, for log lines and errors. */
 export function redactStorage(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:@/\s]*:)[^@\s]*@/gi, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)[^@\s/]*@/gi, '$1***@');
 }
 
 /**

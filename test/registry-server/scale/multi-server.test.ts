@@ -124,16 +124,23 @@ describe.skipIf(missing !== undefined)('three servers on one PostgreSQL database
       publishing = false;
     })();
     let loads = 0;
+    const loaded = new Set<string>();
     while (publishing || loads < 5) {
-      // A new host each time: nothing in memory, the document from nginx (cached or not), the bundle from nginx or the disk cache.
-      const host = createPluginHost({ registry: nginx!.url, cacheDir, env: {} });
-      const plugin = await host.load('live');
-      expect(String(await plugin.execute())).toMatch(/^live@1\.\d+\.\d+$/);
-      await host.close();
+      // A new host each time: nothing in memory, the document from nginx (cached up to its max-age) and the bundle
+      // from nginx or the disk cache; and one on a server directly, whose document is at most a second old.
+      for (const registry of [nginx!.url, all[loads % 3]!.url]) {
+        const host = createPluginHost({ registry, cacheDir, env: {} });
+        const result = String(await (await host.load('live')).execute());
+        expect(result).toMatch(/^live@1\.\d+\.\d+$/);
+        loaded.add(result);
+        await host.close();
+      }
       loads += 1;
     }
     await publishes;
     expect(loads).toBeGreaterThanOrEqual(5);
+    // The direct loads followed the publishes: versions other than the first were loaded.
+    expect(loaded.size).toBeGreaterThan(1);
   });
 
   it('signed documents keep monotonic versions across servers and restarts', { timeout: 120_000 }, async () => {
