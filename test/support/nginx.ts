@@ -62,14 +62,15 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string, what: s
 }
 
 /**
- * The example configuration with its listen port, cache folder and upstream
+ * The example configuration with its listen port, cache folder, log folder and upstream
  * servers replaced (each must be found: a changed example fails here rather
  * than running something else).
  */
-export function renderNginxConfig(options: { port: number; cacheDirectory: string; servers: readonly string[] }): string {
+export function renderNginxConfig(options: { port: number; cacheDirectory: string; logDirectory: string; servers: readonly string[] }): string {
   let text = readFileSync(NGINX_EXAMPLE, 'utf8');
   text = replaceOnce(text, /^(\s*)listen 8080;$/m, `$1listen 127.0.0.1:${options.port};`, 'listen 8080');
   text = replaceOnce(text, /proxy_cache_path \/var\/cache\/nginx\/plughub /, `proxy_cache_path ${options.cacheDirectory} `, 'proxy_cache_path');
+  text = replaceOnce(text, /access_log \/var\/log\/nginx\//, `access_log ${options.logDirectory}/`, 'access_log');
   const hosts = options.servers.map((url) => new URL(url).host);
   text = replaceOnce(
     text,
@@ -105,7 +106,7 @@ export async function startNginx(servers: readonly string[]): Promise<RunningNgi
   const prefix = await mkdtemp(join(tmpdir(), 'plughub-nginx-'));
   await mkdir(join(prefix, 'logs'));
   const port = await freePort();
-  const config = renderNginxConfig({ port, cacheDirectory: join(prefix, 'cache'), servers });
+  const config = renderNginxConfig({ port, cacheDirectory: join(prefix, 'cache'), logDirectory: join(prefix, 'logs'), servers });
   const configFile = join(prefix, 'nginx.conf');
   await writeFile(configFile, config);
   const errorLog = join(prefix, 'logs', 'error.log');
