@@ -8,6 +8,7 @@ import { host } from './host.js';
 import { info } from './info.js';
 import { init } from './init.js';
 import { keys } from './keys.js';
+import { migrate } from './migrate.js';
 import { pack } from './pack.js';
 import { publish } from './publish.js';
 import { run } from './run.js';
@@ -16,4 +17,4 @@ import { serve } from './serve.js';
 import { token } from './token.js';
 import { yank } from './yank.js';
 
-export const commands: Command[] = [init, build, pack, publish, info, search, yank, run, host, cache, serve, token, keys, exportCommand, gc];
+export const commands: Command[] = [init, build, pack, publish, info, search, yank, run, host, cache, serve, token, keys, migrate, exportCommand, gc];

@@ -1,7 +1,8 @@
 /**
- * `plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]`:
- * runs the registry server on a data directory (filesystem storage and token
- * store), with optional upload limits and public URL. On an empty directory
+ * `plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data |
+ * --storage postgres://…]`: runs the registry server on a data directory
+ * (filesystem storage and token store) or a PostgreSQL database shared by
+ * several servers, with optional upload limits and public URL. On an empty directory
  * it creates an admin token and prints it once, and a signing key (see
  * `plughub keys show`) — or takes the operator's (`--signing-key FILE`, a
  * key file of `plughub keys generate`) and identity (`--registry-id ID`);
@@ -16,25 +17,17 @@
  * directory, `--no-metrics` (or `--metrics off`) to leave it out.
  */
 import { resolve } from 'node:path';
-import {
-  createFileTokenStore,
-  createFsStorage,
-  createFsSigningStore,
-  ensureKeyring,
-  createFsUploadSpool,
-  serveNode,
-  type RegistryLimits,
-  type RegistryLogEntry,
-} from '../../../../registry-server/index.js';
+import { ensureKeyring, createFsUploadSpool, serveNode, type RegistryLimits, type RegistryLogEntry } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
 import { readSigningKeyFile } from '../author-signature.js';
-import { dataOption, KEYS_TTL_MS } from '../data-options.js';
+import { KEYS_TTL_MS } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { importOptionalPackages } from '../optional-packages.js';
 import { parseCount, parseSize } from '../output.js';
+import { isPostgresUrl, openRegistryStore, redactStorage, storageLocation } from '../registry-store.js';
 import { terminalText } from '../terminal-text.js';
 
-const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data]
+const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./plughub-data | --storage postgres://…]
                      [--max-package SIZE] [--max-file SIZE] [--max-unpacked SIZE] [--max-manifest SIZE]
                      [--uploads-per-token N] [--max-connections N]
                      [--max-connections-per-address N] [--public-url URL]
@@ -42,14 +35,17 @@ const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./p
                      [--metrics open|token|off] [--no-metrics]
 
 Runs the plugin registry. Documents, blobs and tokens live in the data
-directory (created if missing); several servers may share one. On an empty
-data directory an admin token is created and printed once: keep it, only its
+directory (created if missing), or in a PostgreSQL database (--storage);
+several servers may share either. On an empty registry an admin token is created and printed once: keep it, only its
 hash is stored. A signing key is created too (plughub keys show prints
 it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTERM.
 
   --port PORT            port to listen on; 0 picks a free one (default 4873)
   --host HOST            address to listen on (default 127.0.0.1; 0.0.0.0 for all)
   --data DIR             the data directory (default ./plughub-data)
+  --storage URL          a PostgreSQL database instead, postgres://user:password@host:port/db
+                         (or PLUGHUB_STORAGE; needs the postgres package); its
+                         schema is created or upgraded on start
   --max-package SIZE     largest compressed upload (default 10MB)
   --max-file SIZE        largest file in a package, unpacked (default 10MB)
   --max-unpacked SIZE    largest unpacked package (default 20MB)
@@ -80,8 +76,9 @@ type MetricsMode = 'open' | 'token' | 'off';
  * exposition, which needs prom-client: loaded when the command runs, so that
  * the other commands do not.
  */
-async function loadRegistry(metrics: MetricsMode) {
-  await importOptionalPackages('plughub serve', metrics === 'off' ? ['hono'] : ['hono', 'prom-client']);
+async function loadRegistry(metrics: MetricsMode, postgres: boolean) {
+  const packages = [...(['hono'] as const), ...(metrics === 'off' ? [] : (['prom-client'] as const)), ...(postgres ? (['postgres'] as const) : [])];
+  await importOptionalPackages('plughub serve', packages);
   const { createRegistry } = await import('../../../../registry-server/registry.js');
   const { withMetricsRoute } = await import('../../../../registry-server/node/metrics-route.js');
   const prometheus = metrics === 'off' ? undefined : await import('../../metrics/prometheus.js');
@@ -126,7 +123,7 @@ function limitsFrom(values: { 'max-package'?: string; 'max-file'?: string; 'max-
 function logger(io: CliIO): (entry: RegistryLogEntry) => void {
   return (entry) => {
     const detail = entry.level === 'error' && entry.error instanceof Error && entry.error.stack ? `\n${entry.error.stack}` : '';
-    io.stderr.write(`${terminalText(`${new Date().toISOString()} ${entry.level} ${entry.message}${detail}`)}\n`);
+    io.stderr.write(`${terminalText(redactStorage(`${new Date().toISOString()} ${entry.level} ${entry.message}${detail}`))}\n`);
   };
 }
 
@@ -172,7 +169,8 @@ export const serve: Command = {
     const { values, positionals } = parseCommandArgs('serve', argv, {
       port: { type: 'string', default: '4873' },
       host: { type: 'string', default: '127.0.0.1' },
-      ...dataOption,
+      data: { type: 'string' },
+      storage: { type: 'string' },
       'max-package': { type: 'string' },
       'max-file': { type: 'string' },
       'max-unpacked': { type: 'string' },
@@ -188,7 +186,8 @@ export const serve: Command = {
     });
     atMost('serve', positionals, 0);
     const metrics = metricsMode(values);
-    const { createRegistry, withMetricsRoute, prometheus } = await loadRegistry(metrics);
+    const location = storageLocation('serve', values, io);
+    const { createRegistry, withMetricsRoute, prometheus } = await loadRegistry(metrics, isPostgresUrl(location));
     const port = parsePort(values.port);
     const limits = limitsFrom(values);
     const perToken = values['uploads-per-token'] === undefined ? undefined : parseCount(values['uploads-per-token'], '--uploads-per-token', { min: 1 });
@@ -202,14 +201,12 @@ export const serve: Command = {
       throw usageError('serve', `--registry-id must be 1 to 200 printable ASCII characters, not ${JSON.stringify(registryId)}`);
     }
     const key = values['signing-key'] === undefined ? undefined : await readSigningKeyFile(resolve(io.cwd, values['signing-key']));
-    const directory = resolve(io.cwd, values.data);
     const log = logger(io);
-    const storage = createFsStorage(directory, { log });
-    const tokens = createFileTokenStore(directory);
+    const store = await openRegistryStore('plughub serve', location, log);
+    const { storage, tokens, signing: trust, where: directory } = store;
     const { stopped, cancel } = untilStopped();
     try {
       await storage.check();
-      const trust = createFsSigningStore(directory);
       const uploads = perToken === undefined ? {} : { uploads: { perToken } };
       const uploadSpool = createFsUploadSpool();
       const signing = { store: trust };
@@ -263,7 +260,7 @@ export const serve: Command = {
       await registry.close();
     } finally {
       cancel();
-      await storage.close();
+      await store.close();
     }
     return 0;
   },

@@ -1,22 +1,22 @@
 /**
- * `plughub token create|list|revoke --data DIR`: manages the publish tokens
- * of a registry data directory. `create` prints the new token and nothing
+ * `plughub token create|list|revoke [--data DIR | --storage postgres://…]`:
+ * manages the publish tokens of a registry (its data directory or its
+ * PostgreSQL database). `create` prints the new token and nothing
  * else on stdout (so scripts can capture it); only its hash is stored.
  * `list` shows ids, scopes and creation times, never tokens.
  */
-import { resolve } from 'node:path';
-import { createFileTokenStore, describePublishPattern, describeScopes } from '../../../../registry-server/index.js';
+import { describePublishPattern, describeScopes, type TokenStore } from '../../../../registry-server/index.js';
 import { atMost, usageError } from '../args.js';
-import { dataOption } from '../data-options.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { formatTable, printJson, printLines } from '../output.js';
+import { openTokenStore, storageLocation } from '../registry-store.js';
 
-const usage = `usage: plughub token create [--publish PATTERN]... [--admin] [--data DIR]
-       plughub token list [--data DIR] [--json]
-       plughub token revoke ID [--data DIR]
+const usage = `usage: plughub token create [--publish PATTERN]... [--admin] [--data DIR | --storage URL]
+       plughub token list [--data DIR | --storage URL] [--json]
+       plughub token revoke ID [--data DIR | --storage URL]
 
-Manages the publish tokens of a registry data directory. Servers using the
-directory see changes at once.
+Manages the publish tokens of a registry: its data directory or its
+PostgreSQL database. Servers using it see changes at once.
 
   create            print a new token (only the token, on stdout); only its hash is kept
     --publish PATTERN   may publish and yank PATTERN: a plugin name or @scope/* (repeatable)
@@ -24,49 +24,51 @@ directory see changes at once.
   list              ids, scopes and creation times (never the tokens)
   revoke ID         delete the token with that id
   --data DIR        the data directory (default ./plughub-data)
+  --storage URL     the registry's PostgreSQL database, postgres://… (or PLUGHUB_STORAGE)
 `;
 
 const options = {
-  ...dataOption,
+  data: { type: 'string' },
+  storage: { type: 'string' },
   publish: { type: 'string', multiple: true },
   admin: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
-async function create(io: CliIO, directory: string, patterns: string[], admin: boolean): Promise<void> {
+async function create(io: CliIO, tokens: TokenStore, patterns: string[], admin: boolean): Promise<void> {
   if (patterns.length === 0 && !admin) throw usageError('token', 'a token needs --publish PATTERN or --admin');
   for (const pattern of patterns) {
     const problem = describePublishPattern(pattern);
     if (problem !== undefined) throw usageError('token', `invalid --publish ${problem}`);
   }
-  const { token, info } = await createFileTokenStore(directory).create({ admin, publish: patterns });
+  const { token, info } = await tokens.create({ admin, publish: patterns });
   io.stdout.write(`${token}\n`);
   io.stderr.write(`created token ${info.id} (${describeScopes(info.scopes)}); it is shown only this once\n`);
 }
 
-async function list(io: CliIO, directory: string, json: boolean): Promise<void> {
-  const tokens = await createFileTokenStore(directory).list();
+async function list(io: CliIO, tokens: TokenStore, where: string, json: boolean): Promise<void> {
+  const infos = await tokens.list();
   if (json) {
-    printJson(io, tokens);
+    printJson(io, infos);
     return;
   }
-  if (tokens.length === 0) {
-    printLines(io, [`no tokens in ${directory}`]);
+  if (infos.length === 0) {
+    printLines(io, [`no tokens in ${where}`]);
     return;
   }
   printLines(
     io,
     formatTable(
       ['ID', 'CREATED', 'SCOPES'],
-      tokens.map((t) => [t.id, t.createdAt, describeScopes(t.scopes)]),
+      infos.map((t) => [t.id, t.createdAt, describeScopes(t.scopes)]),
     ),
   );
 }
 
-async function revoke(io: CliIO, directory: string, id: string | undefined): Promise<number> {
+async function revoke(io: CliIO, tokens: TokenStore, where: string, id: string | undefined): Promise<number> {
   if (id === undefined) throw usageError('token', 'missing the ID of the token to revoke (see plughub token list)');
-  if (!(await createFileTokenStore(directory).revoke(id))) {
-    io.stderr.write(`plughub: no token with id ${id} in ${directory}\n`);
+  if (!(await tokens.revoke(id))) {
+    io.stderr.write(`plughub: no token with id ${id} in ${where}\n`);
     return 1;
   }
   printLines(io, [`revoked token ${id}`]);
@@ -81,23 +83,23 @@ export const token: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('token', argv, options);
     const [action, ...rest] = positionals;
-    const directory = resolve(io.cwd, values.data);
-    switch (action) {
-      case 'create':
-        atMost('token create', rest, 0);
-        await create(io, directory, values.publish ?? [], values.admin === true);
-        return 0;
-      case 'list':
-        atMost('token list', rest, 0);
-        await list(io, directory, values.json === true);
-        return 0;
-      case 'revoke':
-        atMost('token revoke', rest, 1);
-        return revoke(io, directory, rest[0]);
-      case undefined:
-        throw usageError('token', 'missing the action: create, list or revoke');
-      default:
-        throw usageError('token', `unknown action "${action}": create, list or revoke`);
+    if (action === undefined) throw usageError('token', 'missing the action: create, list or revoke');
+    if (action !== 'create' && action !== 'list' && action !== 'revoke') throw usageError('token', `unknown action "${action}": create, list or revoke`);
+    atMost(`token ${action}`, rest, action === 'revoke' ? 1 : 0);
+    const store = await openTokenStore('plughub token', storageLocation('token', values, io));
+    try {
+      switch (action) {
+        case 'create':
+          await create(io, store.tokens, values.publish ?? [], values.admin === true);
+          return 0;
+        case 'list':
+          await list(io, store.tokens, store.where, values.json === true);
+          return 0;
+        case 'revoke':
+          return await revoke(io, store.tokens, store.where, rest[0]);
+      }
+    } finally {
+      await store.close();
     }
   },
 };
