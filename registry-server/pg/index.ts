@@ -12,6 +12,7 @@ import type postgres from 'postgres';
 import { PlughubError } from '../../src/core/errors/index.js';
 import type { RegistryStorage } from '../storage/types.js';
 import type { SigningStore } from '../trust/store.js';
+import { cachedBlobStore } from './blob-cache.js';
 import { createPgBlobStore } from './blobs.js';
 import { DocumentCache } from './cache.js';
 import { Connections } from './connection.js';
@@ -36,6 +37,8 @@ export interface PgStorageOptions {
   log?: (entry: { level: 'info' | 'error'; message: string; error?: unknown }) => void;
   /** Bytes of documents kept in process memory (default 16 MiB). */
   documentCacheBytes?: number;
+  /** Bytes of blobs read kept in process memory (default 64 MiB; blobs never change, so a copy is never stale). */
+  blobCacheBytes?: number;
   /** Longest time a cached document or list is served should notifications be lost (default 1000 ms). */
   cacheMaxAgeMs?: number;
   /** A larger stored document fails reading or changing it with StoredDocumentError, which the registry answers 503 (default 64 MiB). */
@@ -105,7 +108,7 @@ export async function createPgStorage(options: PgStorageOptions): Promise<PgRegi
   };
   const storage = createPgRegistryStorage({
     connections,
-    blobs: createPgBlobStore(connections),
+    blobs: cachedBlobStore(createPgBlobStore(connections), options.blobCacheBytes),
     cache,
     log,
     close,
