@@ -6,7 +6,7 @@
  * through `bytesReader`, which builds the headers of a body once and answers
  * 304 to a matching If-None-Match. Also the CORS headers of reads.
  */
-import { PreparedResponse, type PreparedParts } from './prepared-response.js';
+import { PreparedResponse, type PreparedParts } from '../../src/core/routes/index.js';
 import { requestHeader } from './request-header.js';
 
 export type { PreparedParts };

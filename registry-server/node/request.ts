@@ -7,7 +7,7 @@
  * http/request-header.ts), which the hot read routes do.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { delegateToMaterialized } from '../http/delegate.js';
+import { delegateToMaterialized } from '../../src/core/routes/index.js';
 import { READ_HEADER } from '../http/request-header.js';
 
 /** The Request the bridge hands to the handler; see the module comment. */

@@ -115,6 +115,7 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
         ...(links ? { links } : {}),
         ...(options.isolationGraceMs !== undefined ? { graceMs: options.isolationGraceMs } : {}),
         ...(options.maxRouteBodyBytes !== undefined ? { maxRouteBodyBytes: options.maxRouteBodyBytes } : {}),
+        ...(options.preparedResponses ? { preparedResponses: true } : {}),
         onCrash: (error) => events.emit('error', { name: manifest.name, version: manifest.version, phase: 'execute', error }),
         meter,
       });

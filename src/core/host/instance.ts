@@ -30,6 +30,7 @@ export class PluginInstance<Api = unknown> {
   readonly #running = new InFlight();
   readonly #links: DependencyLinks | undefined;
   readonly #meter: InstanceMeter | undefined;
+  readonly #prepared: boolean;
   #apiShape: { node: ApiNode | undefined } | undefined;
 
   constructor(init: {
@@ -41,6 +42,8 @@ export class PluginInstance<Api = unknown> {
     log: Logger;
     links?: DependencyLinks;
     meter?: InstanceMeter;
+    /** Route results in memory become PreparedResponses (HostOptions.preparedResponses). */
+    preparedResponses?: boolean;
   }) {
     this.manifest = init.manifest;
     this.name = init.manifest.name;
@@ -51,6 +54,7 @@ export class PluginInstance<Api = unknown> {
     this.#root = createContext<Api>({ host: init.api, log: init.log, plugin: init.manifest });
     this.#links = init.links;
     this.#meter = init.meter;
+    this.#prepared = init.preparedResponses === true;
     this.#calls = new CallContexts(this.#root, init.manifest, init.links);
   }
 
@@ -145,10 +149,10 @@ export class PluginInstance<Api = unknown> {
       ctx.throwIfAborted();
       const handler = this.#definition.fetch;
       const value = handler ? handler(request, ctx) : this.#definition.execute(ctx);
-      if (isPromiseLike(value)) return toResponse(await raceContext(Promise.resolve(value), ctx));
+      if (isPromiseLike(value)) return toResponse(await raceContext(Promise.resolve(value), ctx), this.#prepared);
       // A plugin that cancelled its own call (or whose request aborted) while it ran answers with the reason, as a race would.
       ctx.throwIfAborted();
-      return toResponse(value);
+      return toResponse(value, this.#prepared);
     } catch (error) {
       throw this.#callFailure(ctx, route.label, error);
     } finally {
@@ -274,6 +278,7 @@ export async function preparePlugin<Api>(init: {
   log: Logger;
   links?: DependencyLinks;
   meter?: InstanceMeter;
+  preparedResponses?: boolean;
 }): Promise<PluginInstance<Api>> {
   const { manifest, integrity, bytes } = init;
   const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
@@ -297,5 +302,6 @@ export async function preparePlugin<Api>(init: {
     log: prefixedLogger(`${manifest.name}@${manifest.version}`, init.log),
     ...(init.links ? { links: init.links } : {}),
     ...(init.meter ? { meter: init.meter } : {}),
+    ...(init.preparedResponses ? { preparedResponses: true } : {}),
   });
 }

@@ -71,6 +71,8 @@ export interface PrepareInstanceInit<Api> {
   graceMs?: number;
   /** The body limit of a route call crossing to a worker. */
   maxRouteBodyBytes?: number;
+  /** Route results in memory become PreparedResponses (HostOptions.preparedResponses). */
+  preparedResponses?: boolean;
   onCrash: (error: PluginExecutionError) => void;
   /** Where the version's calls are counted. */
   meter?: InstanceMeter;
@@ -112,5 +114,6 @@ export async function prepareInstance<Api>(init: PrepareInstanceInit<Api>): Prom
     log,
     ...(init.links ? { links: init.links } : {}),
     ...(init.meter ? { meter: init.meter } : {}),
+    ...(init.preparedResponses ? { preparedResponses: true } : {}),
   });
 }

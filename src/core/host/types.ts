@@ -79,6 +79,16 @@ export interface HostOptions<Api = unknown> {
   routeTimeoutMs?: number;
   /** Upper bound on a request or response body crossing to or from a worker-isolated plugin's route (default 10 MiB; 413 over it). */
   maxRouteBodyBytes?: number;
+  /**
+   * Answer routes whose plugin returns text, bytes or JSON with a light
+   * Response that makes its body stream only when read (its bytes are in
+   * memory already), for a server whose bridge writes such bytes directly
+   * (`plughub host` does). It passes `instanceof Response` and behaves as one
+   * for JavaScript, but a native API that checks its brand (a service
+   * worker's `respondWith`, `Cache.put`) needs a real one: leave this off
+   * (the default) when the responses go there.
+   */
+  preparedResponses?: boolean;
 }
 
 /** Per-load choices. */

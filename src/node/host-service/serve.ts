@@ -90,6 +90,8 @@ export async function startHostService(config: HostConfig, options: HostServiceO
     ...(options.env !== undefined ? { env: options.env } : {}),
     isolation: config.isolation,
     maxRouteBodyBytes: config.maxBodyBytes,
+    // The bridge writes a route's text, bytes or JSON as they are: no body stream is made for them.
+    preparedResponses: true,
     log: {
       debug: () => {},
       info: (...args) => log.info(format(...args)),

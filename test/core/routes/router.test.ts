@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRouteConflictError, isRouteError, RouteConflictError } from '../../../src/core/errors/index.js';
 import { parseManifest } from '../../../src/core/plugin/index.js';
-import { compileRoutes, MAX_REQUEST_PATH_LENGTH, RouteTable, splitRequestPath, type RequestPath } from '../../../src/core/routes/index.js';
+import { compileRoutes, MAX_REQUEST_PATH_LENGTH, RouteTable, splitRequestPath, toResponse, type RequestPath } from '../../../src/core/routes/index.js';
 
 function routesOf(name: string, version: string, routes: Array<[string, string, string?]>, driver?: string) {
   const manifest = parseManifest({
@@ -161,5 +161,15 @@ describe('compileRoutes bounds', () => {
     expect(() => compileRoutes(manifestWith(routes) as never)).toThrow('many@1.0.0: http_services declares 65 routes; a plugin may serve at most 64');
     expect(compileRoutes(manifestWith(routes.slice(0, 64)) as never).routes).toHaveLength(64);
     expect(() => compileRoutes(manifestWith([{ route: '/a', method: 'GET', label: 'l'.repeat(129) }]) as never)).toThrow('is longer than 128 characters');
+  });
+});
+
+describe('toResponse(value, true) on any platform', () => {
+  it('reads as a Response, prepared or not (where the platform cannot have one stand for its Response)', async () => {
+    const response = toResponse({ ok: true }, true);
+    expect(response).toBeInstanceOf(Response);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await response.json()).toEqual({ ok: true });
   });
 });

@@ -4,7 +4,10 @@
  * Response (headers, body stream) only when anything else is read. It passes
  * `instanceof Response`, so any consumer can treat it as one; the node:http
  * bridge instead writes its parts directly, as long as nobody materialized
- * (and so possibly changed) the real Response.
+ * (and so possibly changed) the real Response. The registry answers its
+ * documents and blobs with it, and plugin routes their text, bytes and JSON
+ * (respond.ts): in Node 20 a Response's body stream costs several
+ * microseconds to make, more than the rest of a trivial route.
  */
 import { delegateToMaterialized } from './delegate.js';
 
@@ -15,6 +18,16 @@ export interface PreparedParts {
   headers: Readonly<Record<string, string>>;
   body: Uint8Array | null;
 }
+
+/**
+ * Whether a PreparedResponse can stand for this platform's Response: its
+ * members must be on Response.prototype, as WebIDL defines them (Node's and
+ * the browsers' are; a test double that keeps them on each object is not).
+ * Where it cannot, plugin routes answer plain Responses.
+ */
+export const RESPONSE_CAN_BE_PREPARED: boolean = ['headers', 'body', 'status', 'text', 'arrayBuffer', 'clone'].every(
+  (key) => Object.getOwnPropertyDescriptor(Response.prototype, key) !== undefined,
+);
 
 /** The lightweight Response; create it through `bytesResponse` in responses.ts. */
 export class PreparedResponse {
