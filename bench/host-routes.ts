@@ -5,9 +5,10 @@
  * the plugin host service (its hono app, `host.fetch`, the route matcher,
  * the plugin's `execute`, an access-log line per request to a file), in
  * process and with the plugin in a worker thread (`isolation: 'worker'`);
- * and the plugin module's own `execute` in a route of a bare hono app. Both
- * sit on the same node:http bridge (registry-server/node), so the ratio is
- * what plughub adds. Load comes from wrk in another process (`wrk -t1 -c20
+ * and the plugin module's own `execute` in a route of a bare hono app
+ * (`c.text`), and in one that answers its bytes as a PreparedResponse, as
+ * plughub host does (no body stream made). All sit on the same node:http
+ * bridge (registry-server/node), so the ratios are what plughub adds. Load comes from wrk in another process (`wrk -t1 -c20
  * -d5s --latency`); rounds alternate bare, in-process and worker, and the
  * medians are printed with their ratios to the bare app, then the ratio of
  * each round (each side against the bare app of the same round, so a load
@@ -25,6 +26,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { Hono } from 'hono';
+import { bytesResponse } from '../registry-server/http/responses.js';
 import { serveNode } from '../registry-server/node/index.js';
 import type { HostConfig } from '../src/node/host-service/config.js';
 import { startHostService, type HostService } from '../src/node/host-service/serve.js';
@@ -122,11 +124,17 @@ async function main(): Promise<void> {
   const bare = new Hono();
   bare.get(ROUTE, (c) => c.text(plugin.default.execute()));
   const bareServer = await serveNode(bare, { port: 0 });
+  // The same bare app answering as plughub host now does: the text's bytes in a PreparedResponse, no body stream made.
+  const barePrepared = new Hono();
+  const encoder = new TextEncoder();
+  barePrepared.get(ROUTE, () => bytesResponse(200, { 'content-type': 'text/plain; charset=utf-8' }, encoder.encode(plugin.default.execute())));
+  const barePreparedServer = await serveNode(barePrepared, { port: 0 });
   const inProcess = await startService(dir, work, 'none');
   const worker = await startService(dir, work, 'worker');
   try {
     const targets = [
       { name: 'bare hono app', url: `${bareServer.url}${ROUTE}` },
+      { name: 'bare app, prepared', url: `${barePreparedServer.url}${ROUTE}` },
       { name: 'plughub host', url: `${inProcess.url}${ROUTE}` },
       { name: 'plughub host, worker', url: `${worker.url}${ROUTE}` },
     ];
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
       console.log(`${target.name.padEnd(22)} ${`${cpu.toFixed(1)} µs`.padStart(9)} ${(baseCpu / cpu).toFixed(2).padStart(10)}`);
     }
   } finally {
-    await Promise.all([bareServer.close(), inProcess.close(), worker.close()]);
+    await Promise.all([bareServer.close(), barePreparedServer.close(), inProcess.close(), worker.close()]);
     await rm(work, { recursive: true, force: true });
   }
 }
