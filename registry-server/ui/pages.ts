@@ -57,14 +57,16 @@ export function mountPages(route: AddRoute, options: ResolvedOptions, counter: D
     const downloads = await readDownloads(options, counter, name);
     if (url.searchParams.get('fragment') === 'versions') return htmlResponse(200, versionsTable(document, version, downloads));
     const readmeHex = versionFileHex(document, version, 'README.md');
-    const [readme, all, signature] = await Promise.all([
+    const changelogHex = versionFileHex(document, version, 'CHANGELOG.md');
+    const [readme, changelog, all, signature] = await Promise.all([
       readmeHex === undefined ? undefined : readmes.get(readmeHex, () => options.storage.getBlob('sha256', readmeHex)),
+      changelogHex === undefined ? undefined : readmes.get(changelogHex, () => options.storage.getBlob('sha256', changelogHex)),
       options.storage.listPlugins(),
       signatureState(options, name, snapshot),
     ]);
     const dependents = all.filter((plugin) => plugin.dependencies?.includes(name));
     const registryUrl = options.publicUrl ?? url.origin;
-    return htmlResponse(200, pluginPage({ document, version, readme, dependents, signature, registryUrl, downloads }));
+    return htmlResponse(200, pluginPage({ document, version, readme, changelog, dependents, signature, registryUrl, downloads }));
   };
   route('GET', '/plugins/:name', (c) => showPlugin(c, c.req.param('name') ?? ''));
   route('GET', '/plugins/:scope/:name', (c) => showPlugin(c, `${c.req.param('scope')}/${c.req.param('name')}`));

@@ -33,6 +33,8 @@ export interface PluginPageData {
   /** The version shown (its README and manifest). */
   version: string;
   readme: RenderedMarkdown | undefined;
+  /** The version's CHANGELOG.md, rendered like the README, when its package had one. */
+  changelog?: RenderedMarkdown | undefined;
   /** Plugins whose shown version depends on this one. */
   dependents: readonly PluginSummary[];
   signature: SignatureState | undefined;
@@ -76,6 +78,7 @@ ${snippets(data)}
 ${readmeOf(data.readme)}
 <h2 id="versions">Versions</h2>
 ${versionsTable(document, version, data.downloads)}
+${changelogOf(data.changelog)}
 ${ownerPanel(document)}
 </div>
 <aside aria-label="About this plugin">${facts(data, manifest, entry)}</aside>
@@ -104,6 +107,12 @@ function snippets(data: PluginPageData): Html {
 
 function snippet(id: string, title: string, text: string): Html {
   return html`<div class="snippet"><div class="head"><span id="${id}-title">${title}</span><button type="button" class="secondary" data-copy="${id}" aria-describedby="${id}-title">Copy</button></div><pre id="${id}" tabindex="0" aria-labelledby="${id}-title"><code>${text}</code></pre></div>`;
+}
+
+function changelogOf(changelog: RenderedMarkdown | undefined): Html | string {
+  if (changelog === undefined) return '';
+  // changelog.html comes from markdown.ts: rendered, then sanitized with an allowlist.
+  return html`<h2 id="changelog">Changelog</h2><details class="readme"><summary>The changes this version's package lists</summary>${raw(changelog.html)}</details>${changelog.truncated ? html`<p class="notice">The changelog is long: the page shows its beginning.</p>` : ''}`;
 }
 
 /** The versions table (also served alone, `?fragment=versions`, after an owner's action). */

@@ -10,12 +10,13 @@ import { createMemorySigningStore } from '../../../registry-server/index.js';
 import { PAGE_CSP } from '../../../registry-server/ui/security.js';
 import { ORIGIN, get, publishRequest, testRegistry, type TestRegistry } from '../helpers.js';
 
-async function publishWith(registry: TestRegistry, manifest: Record<string, unknown>, readme?: string): Promise<void> {
+async function publishWith(registry: TestRegistry, manifest: Record<string, unknown>, readme?: string, changelog?: string): Promise<void> {
   const files: PlgFile[] = [
     { path: 'plugin.json', content: JSON.stringify({ source: { mode: 'esm', path: 'index.js' }, ...manifest }) },
     { path: 'index.js', content: `export function execute() { return ${JSON.stringify(`${manifest.name}@${manifest.version}`)}; }\n` },
   ];
   if (readme !== undefined) files.push({ path: 'README.md', content: readme });
+  if (changelog !== undefined) files.push({ path: 'CHANGELOG.md', content: changelog });
   const bytes = await collectBytes(packPlg(files));
   const response = await registry.fetch(publishRequest(String(manifest.name), String(manifest.version), bytes, { token: registry.adminToken }));
   expect(response.status).toBe(201);
@@ -28,6 +29,7 @@ async function seeded(extra: Parameters<typeof testRegistry>[0] = {}): Promise<T
       registry,
       { name: 'md-render', version, description: 'Renders Markdown', keywords: ['markdown'], engines: { host: '^1.0.0' }, license: 'MIT' },
       `# md-render ${version}\n\n<script>alert(1)</script>`,
+      `## ${version}\n\n- <img src=x onerror=alert(1)> tables now render\n`,
     );
   }
   await publishWith(registry, {
@@ -116,6 +118,10 @@ describe('a plugin page', () => {
     expect(html).toContain('<a href="/plugins/notes">notes</a>');
     expect(html).toContain('plughub run md-render@1.1.0 --registry http://registry.test');
     expect(html).toContain('this registry does not sign its documents');
+    expect(html).toContain('<h2 id="changelog">Changelog</h2>');
+    expect(html).toContain('<h2>1.1.0</h2>');
+    expect(html).not.toContain('onerror');
+    expect(await (await get(registry, '/plugins/notes')).text()).not.toContain('id="changelog"');
     const older = await (await get(registry, '/plugins/md-render?v=1.0.0')).text();
     expect(older).toContain('<h1>md-render 1.0.0</h1>');
   });
