@@ -136,14 +136,17 @@ await host.close();
     expect(existsSync(join(project, 'demo/dist'))).toBe(false);
   });
 
-  it('says what to install when plughub serve needs hono and prom-client, before it creates anything', async () => {
+  it('says what to install when plughub serve needs hono, prom-client, marked and sanitize-html, before it creates anything', async () => {
     const { code, stderr } = await plughub(['serve', '--port', '0', '--data', './registry-data']);
     expect(code).toBe(1);
+    const all = specs('hono', 'prom-client', 'marked', 'sanitize-html');
     expect(stderr).toBe(
-      'plughub: plughub serve needs hono and prom-client, which are not installed (installing plughub brings only what a host needs): ' +
-        `npm i ${specs('hono', 'prom-client')} in the project that has plughub, or npm i -g ${specs('hono', 'prom-client')} beside a global plughub\n`,
+      'plughub: plughub serve needs hono, prom-client, marked and sanitize-html, which are not installed (installing plughub brings only what a host needs): ' +
+        `npm i ${all} in the project that has plughub, or npm i -g ${all} beside a global plughub\n`,
     );
     expect(existsSync(join(project, 'registry-data'))).toBe(false);
+    const apiOnly = await plughub(['serve', '--port', '0', '--data', './registry-data', '--no-metrics', '--no-pages']);
+    expect(apiOnly.stderr).toContain('plughub serve needs hono, which is not installed');
   });
 
   it('says what to install when plughub host needs hono and prom-client (for /metrics), before it listens', async () => {
@@ -162,7 +165,7 @@ await host.close();
     await writeFile(join(hono, 'package.json'), JSON.stringify({ name: 'hono', version: '4.13.19', type: 'module', exports: './index.js' }));
     await writeFile(join(hono, 'index.js'), "throw new Error('a broken install');\n");
     try {
-      const { code, stderr } = await plughub(['serve', '--port', '0', '--data', './registry-data', '--no-metrics']);
+      const { code, stderr } = await plughub(['serve', '--port', '0', '--data', './registry-data', '--no-metrics', '--no-pages']);
       expect(code).toBe(1);
       expect(stderr).toBe('plughub: plughub serve: hono is installed but failed to load: a broken install\n');
       expect(existsSync(join(project, 'registry-data'))).toBe(false);

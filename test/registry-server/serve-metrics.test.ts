@@ -2,7 +2,8 @@
  * `/metrics` on `plughub serve` (a child process, a real socket): Prometheus
  * text that promtool accepts, counters that moved after a real publish and a
  * real download; `--metrics token` refusing a scrape without a valid token
- * of the data directory; `--no-metrics` leaving the route out.
+ * of the data directory; `--no-metrics` leaving the route out; the web
+ * pages at `/` unless `--no-pages`.
  */
 import { describe, expect, it } from 'vitest';
 import { createFileTokenStore } from '../../registry-server/index.js';
@@ -53,6 +54,17 @@ describe('plughub serve /metrics', () => {
     const missing = await fetch(`${off.url}/metrics`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('E_NOT_FOUND');
+  });
+
+  it('serves its web pages by default, and the API alone with --no-pages', { timeout: 60_000 }, async () => {
+    const directory = await tempDir();
+    const withPages = await startServer(directory, []);
+    const front = await fetch(`${withPages.url}/`);
+    expect(front.status).toBe(200);
+    expect(front.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const apiOnly = await startServer(await tempDir(), ['--no-pages']);
+    expect((await fetch(`${apiOnly.url}/`)).status).toBe(404);
+    expect((await fetch(`${apiOnly.url}/v1/plugins`)).status).toBe(200);
   });
 
   it('refuses a metrics mode it does not know', async () => {

@@ -32,7 +32,7 @@ const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./p
                      [--uploads-per-token N] [--max-connections N]
                      [--max-connections-per-address N] [--public-url URL]
                      [--signing-key FILE] [--registry-id ID]
-                     [--metrics open|token|off] [--no-metrics]
+                     [--metrics open|token|off] [--no-metrics] [--no-pages]
 
 Runs the plugin registry. Documents, blobs and tokens live in the data
 directory (created if missing), or in a PostgreSQL database (--storage);
@@ -67,17 +67,26 @@ it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTE
                          open (default), token (any valid token of the data
                          directory, as Authorization: Bearer), or off
   --no-metrics           the same as --metrics off
+  --no-pages             serve no web pages (search, plugin pages) at /, only the
+                         API; with pages (the default) marked and sanitize-html
+                         render READMEs and must be installed
 `;
 
 type MetricsMode = 'open' | 'token' | 'off';
 
 /**
- * The registry's request handler, which needs hono, and with metrics on the
- * exposition, which needs prom-client: loaded when the command runs, so that
- * the other commands do not.
+ * The registry's request handler, which needs hono, with metrics on the
+ * exposition, which needs prom-client, and with pages the README renderer
+ * and sanitizer (marked, sanitize-html): loaded when the command runs, so
+ * that the other commands do not.
  */
-async function loadRegistry(metrics: MetricsMode, postgres: boolean) {
-  const packages = [...(['hono'] as const), ...(metrics === 'off' ? [] : (['prom-client'] as const)), ...(postgres ? (['postgres'] as const) : [])];
+async function loadRegistry(metrics: MetricsMode, postgres: boolean, pages: boolean) {
+  const packages = [
+    ...(['hono'] as const),
+    ...(metrics === 'off' ? [] : (['prom-client'] as const)),
+    ...(pages ? (['marked', 'sanitize-html'] as const) : []),
+    ...(postgres ? (['postgres'] as const) : []),
+  ];
   await importOptionalPackages('plughub serve', packages);
   const { createRegistry } = await import('../../../../registry-server/registry.js');
   const { withMetricsRoute } = await import('../../../../registry-server/node/metrics-route.js');
@@ -183,11 +192,13 @@ export const serve: Command = {
       'registry-id': { type: 'string' },
       metrics: { type: 'string' },
       'no-metrics': { type: 'boolean' },
+      'no-pages': { type: 'boolean' },
     });
     atMost('serve', positionals, 0);
     const metrics = metricsMode(values);
     const location = storageLocation('serve', values, io);
-    const { createRegistry, withMetricsRoute, prometheus } = await loadRegistry(metrics, isPostgresUrl(location));
+    const pages = values['no-pages'] !== true;
+    const { createRegistry, withMetricsRoute, prometheus } = await loadRegistry(metrics, isPostgresUrl(location), pages);
     const port = parsePort(values.port);
     const limits = limitsFrom(values);
     const perToken = values['uploads-per-token'] === undefined ? undefined : parseCount(values['uploads-per-token'], '--uploads-per-token', { min: 1 });
@@ -210,7 +221,17 @@ export const serve: Command = {
       const uploads = perToken === undefined ? {} : { uploads: { perToken } };
       const uploadSpool = createFsUploadSpool();
       const signing = { store: trust };
-      const registry = createRegistry({ storage, tokens, limits, signing, log, uploadSpool, ...uploads, ...(publicUrl !== undefined ? { publicUrl } : {}) });
+      const registry = createRegistry({
+        storage,
+        tokens,
+        limits,
+        signing,
+        log,
+        uploadSpool,
+        pages,
+        ...uploads,
+        ...(publicUrl !== undefined ? { publicUrl } : {}),
+      });
       const handler =
         prometheus === undefined
           ? registry
