@@ -11,6 +11,7 @@ import type { HostConfig } from '../../../src/node/host-service/config.js';
 import { startHostService, type HostService } from '../../../src/node/host-service/serve.js';
 import { tempDir, writeTree } from '../helpers.js';
 import { startRegistry } from '../registry-fixture.js';
+import { testConfig } from './api-fixture.js';
 import { routePlugin } from './fixtures.js';
 import { promtoolProblems, sampleSum, samples } from './metrics-text.js';
 
@@ -22,20 +23,7 @@ afterEach(async () => {
 const quiet = { log: { info: () => {}, error: () => {} }, accessLogStream: { write: () => true }, env: {} };
 
 async function start(config: Partial<HostConfig>): Promise<HostService> {
-  const full: HostConfig = {
-    dir: undefined,
-    watch: false,
-    registry: undefined,
-    load: [],
-    port: 0,
-    listen: '127.0.0.1',
-    graceMs: 2000,
-    accessLog: undefined,
-    cacheDir: await tempDir(),
-    maxBodyBytes: 10 * 1024 * 1024,
-    isolation: 'none',
-    ...config,
-  };
+  const full = await testConfig(config);
   const service = await startHostService(full, quiet);
   services.push(service);
   return service;

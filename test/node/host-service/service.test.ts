@@ -13,6 +13,7 @@ import type { HostConfig } from '../../../src/node/host-service/config.js';
 import { startHostService, type HostService } from '../../../src/node/host-service/serve.js';
 import { tempDir, writeTree } from '../helpers.js';
 import { startRegistry } from '../registry-fixture.js';
+import { testConfig } from './api-fixture.js';
 import { routeManifest, routeModule, routePlugin } from './fixtures.js';
 
 const services: HostService[] = [];
@@ -33,20 +34,7 @@ function sink() {
 }
 
 async function start(config: Partial<HostConfig>, out = sink()): Promise<HostService> {
-  const full: HostConfig = {
-    dir: undefined,
-    watch: false,
-    registry: undefined,
-    load: [],
-    port: 0,
-    listen: '127.0.0.1',
-    graceMs: 2000,
-    accessLog: undefined,
-    cacheDir: await tempDir(),
-    maxBodyBytes: 10 * 1024 * 1024,
-    ...config,
-    isolation: config.isolation ?? 'none',
-  };
+  const full = await testConfig(config);
   const service = await startHostService(full, { log: out.log, accessLogStream: out.accessLogStream, env: {} });
   services.push(service);
   return service;
