@@ -71,8 +71,11 @@ describe('registry pages in Chromium', () => {
         await page.goto(`${registry.url}/?q=markdown`);
         await page.locator('ol.results a.name', { hasText: 'md-render' }).click();
         await page.waitForURL(`${registry.url}/plugins/md-render`);
-        await expect.poll(() => page.locator('.readme h1').textContent()).toBe('Markdown renderer');
-        expect(await page.locator('.readme table td').first().textContent()).toBe('gfm');
+        await expect.poll(() => page.locator('#readme + .readme h1').textContent()).toBe('Markdown renderer');
+        expect(await page.locator('#readme + .readme table td').first().textContent()).toBe('gfm');
+        await page.locator('#changelog + details summary').click();
+        await expect.poll(() => page.locator('#changelog + details li').first().textContent()).toBe('Tables and task lists render.');
+        expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
         await page.locator('button[data-copy=snippet-node]').click();
         await expect.poll(() => page.locator('button[data-copy=snippet-node]').textContent()).toBe('Copied');
         const copied = await page.evaluate(() => navigator.clipboard.readText());

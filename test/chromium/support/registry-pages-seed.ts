@@ -57,12 +57,13 @@ function bundle(text: string): string {
   return `export function execute(ctx) { return ${JSON.stringify(text)}; }\n`;
 }
 
-async function pack(manifest: Record<string, unknown>, readme?: string): Promise<Uint8Array> {
+async function pack(manifest: Record<string, unknown>, readme?: string, changelog?: string): Promise<Uint8Array> {
   const files: PlgFile[] = [
     { path: 'plugin.json', content: JSON.stringify({ source: { mode: 'esm', path: 'index.js' }, ...manifest }) },
     { path: 'index.js', content: bundle(`${manifest.name}@${manifest.version}`) },
   ];
   if (readme !== undefined) files.push({ path: 'README.md', content: readme });
+  if (changelog !== undefined) files.push({ path: 'CHANGELOG.md', content: changelog });
   return collectBytes(packPlg(files));
 }
 
@@ -78,11 +79,11 @@ export async function startSeededRegistry(options: { signing?: SigningOptions; e
     host: '127.0.0.1',
     closeGraceMs: 500,
   });
-  const put = async (manifest: Record<string, unknown>, readme?: string) => {
+  const put = async (manifest: Record<string, unknown>, readme?: string, changelog?: string) => {
     const response = await fetch(`${server.url}/v1/plugins/${encodeURIComponent(String(manifest.name))}/${manifest.version}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/gzip' },
-      body: (await pack(manifest, readme)) as Uint8Array<ArrayBuffer>,
+      body: (await pack(manifest, readme, changelog)) as Uint8Array<ArrayBuffer>,
     });
     if (response.status !== 201) throw new Error(`seeding ${manifest.name}@${manifest.version}: ${response.status} ${await response.text()}`);
   };
@@ -91,6 +92,7 @@ export async function startSeededRegistry(options: { signing?: SigningOptions; e
     await put(
       { name: 'md-render', version, description: 'Renders Markdown to HTML', keywords: ['markdown', 'text'], engines: { host: '^1.0.0' }, ...common },
       FRIENDLY_README,
+      `# Changelog\n\n## ${version}\n\n- Tables and task lists render.\n- <script>window.__xss = 'changelog'</script> nothing runs.\n`,
     );
   }
   await put({
