@@ -8,11 +8,19 @@ import * as z from 'zod/mini';
 import { DocumentError, type ErrorDetails } from '../errors/index.js';
 import { englishMessage } from '../zod.js';
 
+/**
+ * A non-empty string. The length check runs only on a string: zod runs a
+ * length check on anything with a `length`, and comparing a hostile
+ * `{ "length": [[[…]]] }` with a number turns the nested arrays into a
+ * string, recursively, past the stack.
+ */
+const nonEmptyString = z.pipe(z.string(), z.string().check(z.minLength(1)));
+
 /** Where a version's bundle is and what it must hash to. */
 export const distSchema = z.object({
-  integrity: z.string().check(z.minLength(1)),
+  integrity: nonEmptyString,
   size: z.number().check(z.int(), z.nonnegative()),
-  url: z.string().check(z.minLength(1)),
+  url: nonEmptyString,
 });
 
 /** One published version. The manifest is validated with parseManifest when the version is loaded. */
@@ -25,7 +33,7 @@ export const versionEntrySchema = z.looseObject({
 
 /** The whole document of one plugin. */
 export const pluginDocumentSchema = z.looseObject({
-  name: z.string().check(z.minLength(1)),
+  name: nonEmptyString,
   distTags: z._default(z.record(z.string(), z.string()), {}),
   modified: z.string(),
   versions: z.record(z.string(), versionEntrySchema),
