@@ -103,11 +103,52 @@ export function checkCompatibility(manifest: { name: string; version: string; en
   if (!isCompatible(required, host)) throw incompatible(manifest.name, manifest.version, required!, host);
 }
 
-/** Published versions, highest first; keys that are not valid versions are ignored. */
-function publishedVersions(document: PluginDocument): string[] {
-  return Object.keys(document.versions)
-    .filter((version) => semver.valid(version) === version)
-    .sort(semver.rcompare);
+/** A published version with its parsed form, so that sorting and range tests parse it once. */
+interface PublishedVersion {
+  version: string;
+  parsed: semver.SemVer;
+}
+
+/** The published versions of each `versions` object seen, highest first, parsed without and with `includePrerelease`, with how many keys it had then. */
+const publishedByDocument = new WeakMap<object, { keys: number; lists: [(readonly PublishedVersion[])?, (readonly PublishedVersion[])?] }>();
+
+/**
+ * Published versions, highest first; keys that are not valid versions are
+ * ignored. Each version is parsed once (with the `includePrerelease` the
+ * range is tested with: semver parses a version again when its options
+ * differ), and the list is kept for the document's `versions` object
+ * (documents are never changed in place; one whose number of versions
+ * changed is read again), so resolving again against the same document
+ * neither parses nor sorts.
+ */
+function publishedVersions(document: PluginDocument, includePrerelease = false): readonly PublishedVersion[] {
+  const keys = Object.keys(document.versions);
+  let cached = publishedByDocument.get(document.versions);
+  if (cached === undefined || cached.keys !== keys.length) {
+    cached = { keys: keys.length, lists: [] };
+    publishedByDocument.set(document.versions, cached);
+  }
+  const slot = includePrerelease ? 1 : 0;
+  const held = cached.lists[slot];
+  if (held !== undefined) return held;
+  const options = { includePrerelease };
+  const list: PublishedVersion[] = [];
+  for (const version of keys) {
+    const parsed = parseVersion(version, options);
+    if (parsed !== undefined && parsed.version === version) list.push({ version, parsed });
+  }
+  list.sort((a, b) => b.parsed.compare(a.parsed));
+  cached.lists[slot] = list;
+  return list;
+}
+
+/** `version` parsed with `options`, or undefined when it is not a version. */
+function parseVersion(version: string, options: { includePrerelease: boolean }): semver.SemVer | undefined {
+  try {
+    return new semver.SemVer(version, options);
+  } catch {
+    return undefined;
+  }
 }
 
 function notFound(name: string, message: string, available: string[], hint = '', subject = name): ResolveError {
@@ -155,14 +196,20 @@ export function resolveVersion(document: PluginDocument, range: string, options:
   const request = typeof range === 'string' ? range.trim() : '';
   const asked = askedBy(name, request, options);
   const subject = asked === '' ? name : asked.slice(0, -2);
-  const all = publishedVersions(document);
-  if (all.length === 0) throw new ResolveError(`${asked}${name} has no published versions`, [], { plugin: name });
-  const available = all.filter((version) => !document.versions[version]!.yanked).reverse();
+  // An exact version or a dist-tag needs no sorted list: only that some version is published.
+  if (!Object.keys(document.versions).some((version) => semver.valid(version) === version))
+    throw new ResolveError(`${asked}${name} has no published versions`, [], { plugin: name });
+  /** The versions not yanked, lowest first, for the messages of errors. */
+  const available = () =>
+    publishedVersions(document, options.includePrerelease === true)
+      .filter(({ version }) => !document.versions[version]!.yanked)
+      .map(({ version }) => version)
+      .reverse();
 
   const exact = exactVersion(request);
   if (exact !== null) {
     if (document.versions[exact] === undefined) {
-      throw notFound(name, `version ${exact} is not published`, available, '', subject);
+      throw notFound(name, `version ${exact} is not published`, available(), '', subject);
     }
     return accept(document, exact, options, request);
   }
@@ -173,10 +220,10 @@ export function resolveVersion(document: PluginDocument, range: string, options:
     const target = tags[request]!;
     const entry = document.versions[target];
     if (entry === undefined) {
-      throw notFound(name, `dist-tag "${request}" points at ${target}, which is not published`, available, '', subject);
+      throw notFound(name, `dist-tag "${request}" points at ${target}, which is not published`, available(), '', subject);
     }
     if (entry.yanked) {
-      throw notFound(name, `dist-tag "${request}" points at ${target}, which is yanked`, available, '', subject);
+      throw notFound(name, `dist-tag "${request}" points at ${target}, which is yanked`, available(), '', subject);
     }
     return accept(document, target, options, request);
   }
@@ -186,31 +233,34 @@ export function resolveVersion(document: PluginDocument, range: string, options:
   else if (semver.validRange(request) === null) {
     const known = Object.keys(tags);
     const hint = known.length === 0 ? '' : `; dist-tags: ${known.join(', ')}`;
-    throw new ResolveError(`${subject}: "${request}" is neither a valid semver range nor a dist-tag${hint}`, available, { plugin: name });
+    throw new ResolveError(`${subject}: "${request}" is neither a valid semver range nor a dist-tag${hint}`, available(), { plugin: name });
   }
 
-  const satisfying = (version: string): boolean => semver.satisfies(version, effective, { includePrerelease: options.includePrerelease === true });
-  const matches = all.filter((version) => !document.versions[version]!.yanked && satisfying(version));
-  if (matches.length === 0) {
-    const yanked = all.filter((version) => document.versions[version]!.yanked && satisfying(version));
-    const pre = options.includePrerelease
-      ? []
-      : available.filter((v) => semver.prerelease(v) !== null && semver.satisfies(v, effective, { includePrerelease: true }));
-    let hint = '';
-    if (yanked.length > 0) hint += `; yanked: ${yanked.join(', ')}`;
-    if (pre.length > 0) hint += `; prereleases ${pre.join(', ')} match with includePrerelease`;
-    throw notFound(name, asked === '' ? `no version matches "${request}"` : 'no version matches', available, hint, subject);
+  // The range is parsed once and tested against the parsed versions: what semver.satisfies does for each, without parsing again.
+  // The range is parsed once and tested against the parsed versions, highest first, until one runs on the host.
+  const all = publishedVersions(document, options.includePrerelease === true);
+  const wanted = new semver.Range(effective, { includePrerelease: options.includePrerelease === true });
+  const skipped: SkippedVersion[] = [];
+  let newest: { version: string; required: string; host: string } | undefined;
+  for (const { version, parsed } of all) {
+    if (document.versions[version]!.yanked || !wanted.test(parsed)) continue;
+    if (options.hostVersion === undefined) return accept(document, version, options, request);
+    const host = requireHostVersion(options.hostVersion);
+    const required = hostRangeOf(document.versions[version]!.manifest);
+    if (isCompatible(required, host)) return { ...accept(document, version, options, request), ...(skipped.length > 0 ? { skipped } : {}) };
+    newest ??= { version, required: required!, host };
+    skipped.push({ version, reason: hostProblem(required!, host) });
   }
-
-  if (options.hostVersion === undefined) return accept(document, matches[0]!, options, request);
-  const host = requireHostVersion(options.hostVersion);
-  const at = matches.findIndex((version) => isCompatible(hostRangeOf(document.versions[version]!.manifest), host));
-  if (at !== -1) {
-    const skipped = matches.slice(0, at).map((version) => ({ version, reason: hostProblem(hostRangeOf(document.versions[version]!.manifest)!, host) }));
-    return { ...accept(document, matches[at]!, options, request), ...(skipped.length > 0 ? { skipped } : {}) };
+  if (newest !== undefined) {
+    const others = skipped.length > 1 ? `; no version matching "${request}" runs on it` : '';
+    throw incompatible(name, newest.version, newest.required, newest.host, others, asked);
   }
-  const newest = matches[0]!;
-  const required = hostRangeOf(document.versions[newest]!.manifest)!;
-  const others = matches.length > 1 ? `; no version matching "${request}" runs on it` : '';
-  throw incompatible(name, newest, required, host, others, asked);
+  const yanked = all.filter(({ version, parsed }) => document.versions[version]!.yanked && wanted.test(parsed)).map(({ version }) => version);
+  const pre = options.includePrerelease
+    ? []
+    : available().filter((v) => semver.prerelease(v) !== null && semver.satisfies(v, effective, { includePrerelease: true }));
+  let hint = '';
+  if (yanked.length > 0) hint += `; yanked: ${yanked.join(', ')}`;
+  if (pre.length > 0) hint += `; prereleases ${pre.join(', ')} match with includePrerelease`;
+  throw notFound(name, asked === '' ? `no version matches "${request}"` : 'no version matches', available(), hint, subject);
 }
