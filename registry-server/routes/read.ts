@@ -13,6 +13,7 @@ import { HttpError } from '../http/errors.js';
 import { requestHeader } from '../http/request-header.js';
 import { CORS_READ_HEADERS, bytesReader, jsonResponse } from '../http/responses.js';
 import type { ResolvedOptions } from '../options.js';
+import { filterByText } from '../search.js';
 import { parseDocument } from '../storage/snapshot.js';
 import { integerQuery, pluginNameParam, versionParam } from './params.js';
 import { envelopeReader, varyOf, wantsEnvelope } from './trust.js';
@@ -129,7 +130,7 @@ export function listPlugins(options: ResolvedOptions) {
     const query = (c.req.query('q') ?? '').trim().toLowerCase();
     if (query.length > 200) throw new HttpError(400, 'E_BAD_REQUEST', 'query parameter q must be at most 200 characters');
     const all = await options.storage.listPlugins();
-    const matches = query === '' ? all : all.filter((plugin) => matchesQuery(plugin, query));
+    const matches = query === '' ? all : filterByText(all, query);
     const body = { total: matches.length, plugins: pageOf(matches, offset, limit) };
     return jsonResponse(200, body, headers);
   };
@@ -145,10 +146,6 @@ function pageOf(rows: PluginSummary[], offset: number, limit: number): PluginSum
     page.push(row);
   }
   return page;
-}
-
-function matchesQuery(plugin: PluginSummary, query: string): boolean {
-  return plugin.name.includes(query) || (plugin.description?.toLowerCase().includes(query) ?? false);
 }
 
 /** GET /healthz — 200 when storage can be read and written, 503 otherwise. */
