@@ -19,10 +19,10 @@
  * file is written entry by entry, never as one giant string.
  */
 import { statSync, type Stats } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
-import { validatePluginName } from '../../src/core/plugin/index.js';
+import { MANIFEST_FIELD_LIMITS, validatePluginName } from '../../src/core/plugin/index.js';
 import { cutDescription, summarize } from '../documents.js';
 import { writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp, sameFile } from '../fs/atomic.js';
@@ -33,7 +33,12 @@ import { readDataFile, readProblem } from './fs-read.js';
 interface IndexFile {
   version: 1;
   plugins: Record<string, PluginSummary>;
+  /** The document file each summary was made from (see fileSignature); absent in an index written before them. */
+  files?: Record<string, string>;
 }
+
+/** Document files stat'ed at once when the index is checked at start. */
+const STAT_BATCH = 256;
 
 /** Where the index lives, what it needs, and the bounds of what it reads. */
 export interface FsIndexOptions {
@@ -72,6 +77,50 @@ export class FsIndex {
   }
 
   /**
+   * Brings index.json in line with the documents on disk when the driver
+   * opens: reads again only the documents whose file is not the one their
+   * entry records, drops entries without a document, and writes the index
+   * only when that changed it; rebuilds it from every document when it is
+   * missing, damaged or too large.
+   */
+  async refresh(): Promise<void> {
+    await this.#locks.withLock('index', async () => {
+      const info = statSync(this.#options.file, { throwIfNoEntry: false });
+      const index = info === undefined ? undefined : await this.#read();
+      if (index === undefined) return this.#rebuild();
+      const files: Record<string, string> = Object.assign(Object.create(null) as object, index.files);
+      const plugins: Record<string, PluginSummary> = Object.create(null) as Record<string, PluginSummary>;
+      const signatures: Record<string, string> = Object.create(null) as Record<string, string>;
+      let changed = index.files === undefined;
+      const directories = await readdir(this.#options.plugins);
+      for (let start = 0; start < directories.length; start += STAT_BATCH) {
+        const batch = directories.slice(start, start + STAT_BATCH);
+        const stats = await Promise.all(batch.map((directory) => lstat(this.#documentPath(directory)).catch(() => undefined)));
+        for (const [at, directory] of batch.entries()) {
+          const name = directory.replace('%2F', '/');
+          const file = stats[at];
+          const signature = file?.isFile() ? fileSignature(file) : undefined;
+          const held = index.plugins[name];
+          if (signature !== undefined && held !== undefined && files[name] === signature) {
+            plugins[name] = held;
+            signatures[name] = signature;
+            continue;
+          }
+          if (file === undefined) continue;
+          changed = true;
+          const summary = await this.#summaryAt(this.#documentPath(directory), name);
+          if (summary === undefined) continue;
+          plugins[name] = summary;
+          if (signature !== undefined) signatures[name] = signature;
+        }
+      }
+      if (Object.keys(plugins).length !== Object.keys(index.plugins).length) changed = true;
+      if (changed) return this.#write({ version: 1, plugins, files: signatures });
+      this.#cached = { info: info!, list: sortedSummaries(index) };
+    });
+  }
+
+  /**
    * Records the summary of a document that was just committed. Two processes
    * may commit one after the other and reach this lock in the other order,
    * so an entry is never replaced by one of an earlier `modified` (every
@@ -85,6 +134,11 @@ export class FsIndex {
       const held = index.plugins[name] as Partial<PluginSummary> | undefined;
       if (typeof held?.modified === 'string' && isLater(held.modified, summary.modified)) return;
       index.plugins[name] = summary;
+      // The caller holds the plugin's lock, so the file is the one just committed.
+      const file = statSync(this.#documentPath(name.replace('/', '%2F')), { throwIfNoEntry: false });
+      index.files ??= Object.create(null) as Record<string, string>;
+      if (file?.isFile()) index.files[name] = fileSignature(file);
+      else delete index.files[name];
       await this.#write(index);
     });
   }
@@ -106,12 +160,22 @@ export class FsIndex {
 
   async #rebuild(): Promise<void> {
     const plugins: Record<string, PluginSummary> = Object.create(null) as Record<string, PluginSummary>;
+    const files: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const directory of await readdir(this.#options.plugins)) {
       const name = directory.replace('%2F', '/');
-      const summary = await this.#summaryAt(join(this.#options.plugins, directory, 'document.json'), name);
-      if (summary !== undefined) plugins[name] = summary;
+      const path = this.#documentPath(directory);
+      // Stat'ed before the read: should the file change in between, the next refresh reads it again.
+      const file = await lstat(path).catch(() => undefined);
+      const summary = await this.#summaryAt(path, name);
+      if (summary === undefined) continue;
+      plugins[name] = summary;
+      if (file?.isFile()) files[name] = fileSignature(file);
     }
-    await this.#write({ version: 1, plugins });
+    await this.#write({ version: 1, plugins, files });
+  }
+
+  #documentPath(directory: string): string {
+    return join(this.#options.plugins, directory, 'document.json');
   }
 
   /** The summary of the document at `path`, which must be `name`'s; undefined (logged when damaged) otherwise. */
@@ -131,7 +195,7 @@ export class FsIndex {
     if (read === undefined) return undefined;
     const parsed = 'bytes' in read ? (parseJson(read.bytes) as Partial<IndexFile> | undefined) : undefined;
     const valid = parsed?.version === 1 && typeof parsed.plugins === 'object' && parsed.plugins !== null && !Array.isArray(parsed.plugins);
-    if (valid) return { version: 1, plugins: Object.assign(Object.create(null) as object, parsed.plugins) };
+    if (valid) return { version: 1, plugins: Object.assign(Object.create(null) as object, parsed.plugins), ...filesOf(parsed.files) };
     const problem = 'problem' in read ? read.problem : 'it is not an index (version 1) in JSON';
     this.#options.log({ level: 'error', message: `index: rebuilding ${this.#options.file}: ${problem}` });
     return undefined;
@@ -143,6 +207,13 @@ export class FsIndex {
     let first = true;
     for (const [name, summary] of Object.entries(index.plugins)) {
       chunks.push(encoder.encode(`${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(summary)}`));
+      first = false;
+    }
+    chunks.push(encoder.encode('},"files":{'));
+    first = true;
+    for (const [name, signature] of Object.entries(index.files ?? {})) {
+      if (!Object.hasOwn(index.plugins, name)) continue;
+      chunks.push(encoder.encode(`${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(signature)}`));
       first = false;
     }
     chunks.push(encoder.encode('}}'));
@@ -158,6 +229,19 @@ export class FsIndex {
   }
 }
 
+/** What identifies one version of a document file: a commit renames a new file into place (a new inode). */
+function fileSignature(file: Stats): string {
+  return `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}`;
+}
+
+/** The `files` of an index as read: only string values, none when it has none. */
+function filesOf(value: unknown): { files?: Record<string, string> } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const files: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, signature] of Object.entries(value)) if (typeof signature === 'string') files[name] = signature;
+  return { files };
+}
+
 /** True when the time `held` is after `next` (ISO times; a value that is not a time never is). */
 function isLater(held: string, next: string): boolean {
   const a = Date.parse(held);
@@ -165,20 +249,36 @@ function isLater(held: string, next: string): boolean {
   return Number.isFinite(a) && Number.isFinite(b) && a > b;
 }
 
-/** Index entries that look like summaries, sorted by name, descriptions cut to the manifest bound. */
+/**
+ * Index entries that look like summaries, sorted by name, each field checked
+ * again (an index written by an older version, or by hand): descriptions cut
+ * to the manifest bound, keywords, host range and dependency names within
+ * theirs.
+ */
 function sortedSummaries(index: IndexFile): PluginSummary[] {
   const list: PluginSummary[] = [];
   for (const value of Object.values(index.plugins) as unknown[]) {
     const row = value as Partial<Record<keyof PluginSummary, unknown>> | null;
     if (typeof row !== 'object' || row === null || typeof row.name !== 'string' || typeof row.modified !== 'string') continue;
+    const keywords = stringsOf(row.keywords, MANIFEST_FIELD_LIMITS.keywords, MANIFEST_FIELD_LIMITS.keyword);
+    const dependencies = stringsOf(row.dependencies, MANIFEST_FIELD_LIMITS.dependencies, 214);
     list.push({
       name: row.name,
       ...(typeof row.description === 'string' ? { description: cutDescription(row.description) } : {}),
       ...(typeof row.latest === 'string' && row.latest.length <= 256 ? { latest: row.latest } : {}),
+      ...(keywords.length > 0 ? { keywords } : {}),
+      ...(typeof row.host === 'string' && row.host.length <= MANIFEST_FIELD_LIMITS.range ? { host: row.host } : {}),
+      ...(dependencies.length > 0 ? { dependencies } : {}),
       modified: row.modified,
     });
   }
   return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The strings of `value` (an array), at most `count` of them, each at most `length` characters. */
+function stringsOf(value: unknown, count: number, length: number): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is string => typeof item === 'string' && item.length <= length).slice(0, count);
 }
 
 /** Why `value` cannot be indexed (or changed) as the document of `name`, or undefined. */

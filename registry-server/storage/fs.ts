@@ -22,8 +22,8 @@
  * at most `revalidateMs` after the last one. `getDocument(name, { fresh })`
  * always checks the file. Blobs no document refers to are removed by
  * garbage collection (storage/gc.ts), safely while serving (fs-blobs.ts).
- * Damaged data never stops the driver from opening: the index is rebuilt
- * leaving out (and logging) what it cannot read (fs-index.ts). Files are read
+ * Damaged data never stops the driver from opening: the index is brought
+ * up to date leaving out (and logging) what it cannot read (fs-index.ts). Files are read
  * through the bounded reader (fs-read.ts): a document that is not a regular
  * file, is too large, or (for a change) is not a plugin document fails that
  * one plugin with a StoredDocumentError naming it and its file.
@@ -110,8 +110,9 @@ export function pluginDirectoryName(name: string): string {
 
 /**
  * Opens (creating it if needed) a data directory as registry storage. Temp
- * files left by dead processes are removed and the index is rebuilt in the
- * background; every write waits for that to finish.
+ * files left by dead processes are removed and the index is checked against
+ * the documents in the background (fs-index.ts); every write waits for that
+ * to finish.
  * @example
  * const storage = createFsStorage('./plughub-data');
  */
@@ -150,7 +151,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   const changes = watchChanges(root);
   /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
   let commits = 0;
-  const ready = cleanTempFiles(paths.temp).then(() => index.rebuild());
+  const ready = cleanTempFiles(paths.temp).then(() => index.refresh());
   ready.catch(() => undefined);
 
   const documentPath = (name: string) => join(paths.plugins, pluginDirectoryName(name), 'document.json');
