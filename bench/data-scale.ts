@@ -53,6 +53,7 @@ import {
   createRegistry,
   pluginDirectoryName,
   serveNode,
+  setYanked,
 } from '../registry-server/index.js';
 
 const SEED_FORMAT = 1;
@@ -375,10 +376,35 @@ async function searchCase(directory: string, sample: string): Promise<void> {
       }),
     );
     figure('web search page results "render", median', page.median, 5, { label: 'document GET', value: floor.median });
+    const large = await changeTime(storage, sample);
+    const small = join(tmpdir(), `plughub-bench-data-scale-small-${process.pid}`);
+    const one = createFsStorage(small);
+    try {
+      await one.updateDocument(sample, async () =>
+        JSON.parse(await readFile(join(directory, 'plugins', pluginDirectoryName(sample), 'document.json'), 'utf8')),
+      );
+      const line = `      a document change (yank or restore, index.json updated) on ${plugins} plugins: median ${ms(large)}; on 1 plugin ${ms(await changeTime(one, sample))}`;
+      console.log(line);
+      report.push(line);
+    } finally {
+      await one.close();
+      await rm(small, { recursive: true, force: true });
+    }
   } finally {
     await server.close();
     await storage.close();
   }
+}
+
+/** The median time of a document change of `name` (its first version yanked, then restored, 10 times). */
+async function changeTime(storage: ReturnType<typeof createFsStorage>, name: string): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    await storage.updateDocument(name, (current) => setYanked(current!, '0.0.0', i % 2 === 0, Date.now()));
+    samples.push(performance.now() - start);
+  }
+  return stats(samples).median;
 }
 
 // ---------------------------------------------------------------- start-up

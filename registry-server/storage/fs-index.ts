@@ -58,13 +58,23 @@ export interface FsIndexOptions {
 
 type ReadResult = { bytes: Uint8Array } | { problem: string } | undefined;
 
+/** index.json as last read or written by this process; current while a stat of the file gives the same. */
+interface LoadedIndex {
+  info: Stats;
+  index: IndexFile;
+  /** Each entry as written (`"name":{…}`, and `" name"` for its `files` entry), so that a write encodes only the entries that changed. */
+  entries: Map<string, Uint8Array>;
+  /** The summaries, sorted by name (a new array at each change: callers may hold the previous one). */
+  list: PluginSummary[];
+}
+
 const decoder = new TextDecoder();
 
 /** Reads and maintains index.json. */
 export class FsIndex {
   readonly #options: FsIndexOptions;
   readonly #locks: FileLocks;
-  #cached: { info: Stats; list: PluginSummary[] } | undefined;
+  #loaded: LoadedIndex | undefined;
 
   constructor(options: FsIndexOptions, locks: FileLocks) {
     this.#options = options;
@@ -116,7 +126,7 @@ export class FsIndex {
       }
       if (Object.keys(plugins).length !== Object.keys(index.plugins).length) changed = true;
       if (changed) return this.#write({ version: 1, plugins, files: signatures });
-      this.#cached = { info: info!, list: sortedSummaries(index) };
+      this.#loaded = { info: info!, index, entries: new Map(), list: sortedSummaries(index) };
     });
   }
 
@@ -129,8 +139,9 @@ export class FsIndex {
    */
   async update(name: string, summary: PluginSummary): Promise<void> {
     await this.#locks.withLock('index', async () => {
-      const index = await this.#read();
-      if (index === undefined) return this.#rebuild();
+      const loaded = await this.#load();
+      if (loaded === undefined) return this.#rebuild();
+      const { index, entries } = loaded;
       const held = index.plugins[name] as Partial<PluginSummary> | undefined;
       if (typeof held?.modified === 'string' && isLater(held.modified, summary.modified)) return;
       index.plugins[name] = summary;
@@ -139,23 +150,31 @@ export class FsIndex {
       index.files ??= Object.create(null) as Record<string, string>;
       if (file?.isFile()) index.files[name] = fileSignature(file);
       else delete index.files[name];
-      await this.#write(index);
+      entries.delete(name);
+      entries.delete(FILE_KEY + name);
+      await this.#write(index, entries, withRow(loaded.list, summary));
     });
   }
 
   /** Every summary, sorted by name. */
   async list(): Promise<PluginSummary[]> {
+    const loaded = await this.#load();
+    if (loaded !== undefined) return loaded.list;
+    await this.rebuild();
+    return this.#loaded?.list ?? [];
+  }
+
+  /** index.json as this process last read or wrote it while the file is still that one, else read again; undefined when missing, damaged or too large. */
+  async #load(): Promise<LoadedIndex | undefined> {
+    // Stat'ed before the read: should the file change in between, the next stat differs and reads it again.
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
-    const cached = this.#cached;
-    if (info !== undefined && cached !== undefined && sameFile(cached.info, info)) return cached.list;
-    const index = info === undefined ? undefined : await this.#read();
-    if (index === undefined) {
-      await this.rebuild();
-      return this.#cached?.list ?? [];
-    }
-    const list = sortedSummaries(index);
-    this.#cached = { info: info!, list };
-    return list;
+    if (info === undefined) return undefined;
+    const loaded = this.#loaded;
+    if (loaded !== undefined && sameFile(loaded.info, info)) return loaded;
+    const index = await this.#read();
+    if (index === undefined) return undefined;
+    this.#loaded = { info, index, entries: new Map(), list: sortedSummaries(index) };
+    return this.#loaded;
   }
 
   async #rebuild(): Promise<void> {
@@ -201,19 +220,35 @@ export class FsIndex {
     return undefined;
   }
 
-  async #write(index: IndexFile): Promise<void> {
+  /**
+   * Writes index.json; `entries` holds entries already serialized (kept for
+   * the next write), `list` the sorted summaries when the caller has them.
+   */
+  async #write(index: IndexFile, entries = new Map<string, Uint8Array>(), list?: PluginSummary[]): Promise<void> {
     const encoder = new TextEncoder();
     const chunks: Uint8Array[] = [encoder.encode('{"version":1,"plugins":{')];
     let first = true;
     for (const [name, summary] of Object.entries(index.plugins)) {
-      chunks.push(encoder.encode(`${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(summary)}`));
+      let entry = entries.get(name);
+      if (entry === undefined) {
+        entry = encoder.encode(`${JSON.stringify(name)}:${JSON.stringify(summary)}`);
+        entries.set(name, entry);
+      }
+      if (!first) chunks.push(COMMA);
+      chunks.push(entry);
       first = false;
     }
     chunks.push(encoder.encode('},"files":{'));
     first = true;
     for (const [name, signature] of Object.entries(index.files ?? {})) {
       if (!Object.hasOwn(index.plugins, name)) continue;
-      chunks.push(encoder.encode(`${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(signature)}`));
+      let entry = entries.get(FILE_KEY + name);
+      if (entry === undefined) {
+        entry = encoder.encode(`${JSON.stringify(name)}:${JSON.stringify(signature)}`);
+        entries.set(FILE_KEY + name, entry);
+      }
+      if (!first) chunks.push(COMMA);
+      chunks.push(entry);
       first = false;
     }
     chunks.push(encoder.encode('}}'));
@@ -223,11 +258,16 @@ export class FsIndex {
       bytes.set(chunk, offset);
       offset += chunk.byteLength;
     }
+    this.#loaded = undefined;
     await writeFileAtomic(this.#options.file, bytes, inTemp(this.#options.temp));
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
-    if (info !== undefined) this.#cached = { info, list: sortedSummaries(index) };
+    if (info !== undefined) this.#loaded = { info, index, entries, list: list ?? sortedSummaries(index) };
   }
 }
+
+const COMMA = new TextEncoder().encode(',');
+/** Prefix of the keys of `files` entries in LoadedIndex.entries (no plugin name starts with a space). */
+const FILE_KEY = ' ';
 
 /** What identifies one version of a document file: a commit renames a new file into place (a new inode). */
 function fileSignature(file: Stats): string {
@@ -258,21 +298,43 @@ function isLater(held: string, next: string): boolean {
 function sortedSummaries(index: IndexFile): PluginSummary[] {
   const list: PluginSummary[] = [];
   for (const value of Object.values(index.plugins) as unknown[]) {
-    const row = value as Partial<Record<keyof PluginSummary, unknown>> | null;
-    if (typeof row !== 'object' || row === null || typeof row.name !== 'string' || typeof row.modified !== 'string') continue;
-    const keywords = stringsOf(row.keywords, MANIFEST_FIELD_LIMITS.keywords, MANIFEST_FIELD_LIMITS.keyword);
-    const dependencies = stringsOf(row.dependencies, MANIFEST_FIELD_LIMITS.dependencies, 214);
-    list.push({
-      name: row.name,
-      ...(typeof row.description === 'string' ? { description: cutDescription(row.description) } : {}),
-      ...(typeof row.latest === 'string' && row.latest.length <= 256 ? { latest: row.latest } : {}),
-      ...(keywords.length > 0 ? { keywords } : {}),
-      ...(typeof row.host === 'string' && row.host.length <= MANIFEST_FIELD_LIMITS.range ? { host: row.host } : {}),
-      ...(dependencies.length > 0 ? { dependencies } : {}),
-      modified: row.modified,
-    });
+    const row = rowOf(value);
+    if (row !== undefined) list.push(row);
   }
   return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** `list` (sorted by name) with `summary`'s row in place of the row of that name, or inserted in order. */
+function withRow(list: readonly PluginSummary[], summary: PluginSummary): PluginSummary[] | undefined {
+  const row = rowOf(summary);
+  if (row === undefined) return undefined;
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle]!.name < row.name) low = middle + 1;
+    else high = middle;
+  }
+  const next = list.slice();
+  next.splice(low, list[low]?.name === row.name ? 1 : 0, row);
+  return next;
+}
+
+/** The list row of an index entry that looks like a summary, each field checked again; undefined for anything else. */
+function rowOf(value: unknown): PluginSummary | undefined {
+  const row = value as Partial<Record<keyof PluginSummary, unknown>> | null;
+  if (typeof row !== 'object' || row === null || typeof row.name !== 'string' || typeof row.modified !== 'string') return undefined;
+  const keywords = stringsOf(row.keywords, MANIFEST_FIELD_LIMITS.keywords, MANIFEST_FIELD_LIMITS.keyword);
+  const dependencies = stringsOf(row.dependencies, MANIFEST_FIELD_LIMITS.dependencies, 214);
+  return {
+    name: row.name,
+    ...(typeof row.description === 'string' ? { description: cutDescription(row.description) } : {}),
+    ...(typeof row.latest === 'string' && row.latest.length <= 256 ? { latest: row.latest } : {}),
+    ...(keywords.length > 0 ? { keywords } : {}),
+    ...(typeof row.host === 'string' && row.host.length <= MANIFEST_FIELD_LIMITS.range ? { host: row.host } : {}),
+    ...(dependencies.length > 0 ? { dependencies } : {}),
+    modified: row.modified,
+  };
 }
 
 /** The strings of `value` (an array), at most `count` of them, each at most `length` characters. */

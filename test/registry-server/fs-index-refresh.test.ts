@@ -96,6 +96,21 @@ describe('fs storage index at open', () => {
     expect(logged.map((entry) => entry.message).join('\n')).toMatch(/index: left out .*plugins\/bad\/document\.json: it is not a JSON object/);
   });
 
+  it('keeps its list in order through changes, as another process reading the index lists it', async () => {
+    const data = await tempDir();
+    const writer = open(data).storage;
+    const reader = open(data).storage;
+    const names = ['m', 'c', 'x', 'a', '@z/last', 'k', 'b', 'c', 'a', 'y'];
+    for (const [at, name] of names.entries()) {
+      await writer.updateDocument(name, (current) => (current ? withVersion(current, `2.0.${at}`, `Changed at ${at}`) : documentOf(name)));
+      const mine = await writer.listPlugins();
+      expect(mine.map((row) => row.name)).toEqual([...new Set(names.slice(0, at + 1))].sort());
+      expect(await reader.listPlugins()).toEqual(mine);
+    }
+    await writer.close();
+    expect(await open(data).storage.listPlugins()).toEqual(await reader.listPlugins());
+  });
+
   it('lists the same rows as the memory driver, keywords, host range and dependencies included', async () => {
     const data = await tempDir();
     const fs = open(data).storage;
