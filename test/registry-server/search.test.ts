@@ -62,9 +62,7 @@ describe('plugin search', () => {
     for (const q of [...QUERIES, 'markdown plugin', 'RENDER number', 'plugin cache']) {
       expect(searchPlugins(all, { q })).toEqual(scanByWords(all, q));
       const search: PluginSearch = { q, includeYanked: true, sort: 'updated' };
-      const expected = all
-        .filter((plugin) => scanByWords([{ ...plugin, latest: '1.0.0' }], q).length === 1)
-        .sort((a, b) => (a.modified < b.modified ? 1 : -1));
+      const expected = all.filter((plugin) => scanByWords([{ ...plugin, latest: '1.0.0' }], q).length === 1).sort((a, b) => (a.modified < b.modified ? 1 : -1));
       expect(searchPlugins(all, search)).toEqual(expected);
     }
   });
