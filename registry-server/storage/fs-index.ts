@@ -135,7 +135,9 @@ export class FsIndex {
    * may commit one after the other and reach this lock in the other order,
    * so an entry is never replaced by one of an earlier `modified` (every
    * change of a document moves it forward): the index keeps the newest commit's summary
-   * without reading the document back.
+   * without reading the document back. The caller must still hold the
+   * plugin's lock of that commit: the document file is stat'ed here, and
+   * the entry records that file as the one its summary was made from.
    */
   async update(name: string, summary: PluginSummary): Promise<void> {
     await this.#locks.withLock('index', async () => {
