@@ -5,9 +5,11 @@
  * README.md, CHANGELOG.md and LICENSE on the server, then — under the
  * plugin's lock — refuse an existing version, build and serialize the new
  * document (refusing one over MAX_DOCUMENT_BYTES or with more than
- * MAX_DOCUMENT_VERSIONS versions), and only then store the blobs (the text
+ * MAX_DOCUMENT_VERSIONS versions), and only then hand the blobs (the text
  * files are kept content-addressed like the bundle, referred to from the
- * version's `files`) and commit the document. Everything that can refuse the upload
+ * version's `files`) to the storage with the document, which stores them
+ * before it commits the document (the filesystem driver while it writes the
+ * document: one flush of each, at once). Everything that can refuse the upload
  * runs before the first write, so a refused publish leaves storage as it
  * was; only a crash between the blob and the commit leaves an orphan blob,
  * which garbage collection (storage/gc.ts) removes.
@@ -18,6 +20,7 @@ import { addVersion, blobPath, type StoredVersionEntry, type VersionFile } from 
 import { HttpError } from './http/errors.js';
 import type { ResolvedOptions } from './options.js';
 import { parseDocument, prepareDocument } from './storage/snapshot.js';
+import type { BlobToStore } from './storage/types.js';
 import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author.js';
 
 /**
@@ -117,9 +120,12 @@ export async function publishVersion(
         { extra: { limit: MAX_DOCUMENT_BYTES } },
       );
     }
-    for (const text of textFiles) await storage.putBlob('sha256', text.hex, text.bytes);
-    await storage.putBlob('sha256', hex, plg.bundle);
-    return next;
+    // Stored by the driver before the document is committed, while it writes the document.
+    const blobs: BlobToStore[] = [
+      ...textFiles.map((text) => ({ algorithm: 'sha256' as const, hex: text.hex, bytes: text.bytes })),
+      { algorithm: 'sha256', hex, bytes: plg.bundle },
+    ];
+    return { ...next, blobs };
   });
   options.log({ level: 'info', message: `published ${name}@${version} (${entry.dist.size} bytes, ${integrity})` });
   return entry;
