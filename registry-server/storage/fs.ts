@@ -8,10 +8,14 @@
  *   locks/                             lock directories, one owner file each (see fs/lock.ts)
  *   tmp/                               temp files of writes in progress, cleaned at start
  *
- * Every write is temp file + fsync + rename + fsync of the directory. A
- * publish stores the blob first (harmless if orphaned by a crash) and then
- * renames the new document into place: that rename is the commit point, so a
- * version is visible entirely or not at all. Document changes hold a
+ * Every write of a document or blob is temp file + fsync + rename + fsync of
+ * the directory (fs/durable-write.ts; one directory flush serves every
+ * writer waiting for it, fs/directory-sync.ts); index.json, derived from the
+ * documents, is not flushed. A change flushes the new document's temp file
+ * while it stores the blobs the document carries (harmless if orphaned by a
+ * crash), and then renames the document into place: that rename is the
+ * commit point, so a version is visible entirely or not at all, and it is
+ * durable once the change resolves. Document changes hold a
  * per-plugin lock file, so several processes can share the directory.
  * Documents and blobs are cached in memory. A blob never changes
  * (content-addressed). A cached document is served without touching the
