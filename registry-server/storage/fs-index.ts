@@ -1,15 +1,13 @@
 /**
  * The plugin index of the filesystem driver: `index.json` holds the summary
  * of every plugin so that listing reads one file, not every document. It is
- * updated under the `index` lock after each document commit (updates that
- * arrive during a write are written together by the next one), with the
+ * updated under the `index` lock after each document commit, with the
  * summary of the document as committed, never replacing an entry by one of an
  * earlier `modified`, so concurrent writers in several processes leave it
  * right whatever order they get the lock in (and a publish never reads its
  * document back). It is rebuilt from the documents
  * when the driver opens (repairing an update lost to a crash between the
- * commit and the index write: it is written without fsync, since a power
- * cut loses nothing the documents do not hold) and whenever it is missing, damaged or larger
+ * commit and the index write) and whenever it is missing, damaged or larger
  * than `maxIndexBytes`. Reads are cached and revalidated by a stat of the
  * file, so another process's update is seen at once.
  *
@@ -62,12 +60,6 @@ export class FsIndex {
   readonly #options: FsIndexOptions;
   readonly #locks: FileLocks;
   #cached: { info: Stats; list: PluginSummary[] } | undefined;
-  /** The index as this object last wrote it, reused while the file is unchanged (a stat), so that an update does not read back its own write. */
-  #written: { info: Stats; index: IndexFile } | undefined;
-  /** The updates waiting for the next write. */
-  #batch: { summaries: Map<string, PluginSummary>; written: Promise<void> } | undefined;
-  /** The last write started. */
-  #writing: Promise<void> | undefined;
 
   constructor(options: FsIndexOptions, locks: FileLocks) {
     this.#options = options;
@@ -86,36 +78,15 @@ export class FsIndex {
    * change of a document moves it forward): the index keeps the newest commit's summary
    * without reading the document back.
    */
-  update(name: string, summary: PluginSummary): Promise<void> {
-    // Group commit: updates that arrive while one is being written go into the next write, together.
-    if (this.#batch === undefined) {
-      const summaries = new Map<string, PluginSummary>();
-      const written: Promise<void> = (this.#writing ?? Promise.resolve())
-        .catch(() => undefined)
-        .then(() => {
-          if (this.#batch?.written === written) this.#batch = undefined;
-          return this.#locks.withLock('index', () => this.#apply(summaries));
-        });
-      this.#batch = { summaries, written };
-      this.#writing = written;
-    }
-    const held = this.#batch.summaries.get(name);
-    if (held === undefined || !isLater(held.modified, summary.modified)) this.#batch.summaries.set(name, summary);
-    return this.#batch.written;
-  }
-
-  /** Writes a batch of summaries into index.json (under its lock). */
-  async #apply(summaries: ReadonlyMap<string, PluginSummary>): Promise<void> {
-    const index = await this.#read();
-    if (index === undefined) return this.#rebuild();
-    let changed = false;
-    for (const [name, summary] of summaries) {
+  async update(name: string, summary: PluginSummary): Promise<void> {
+    await this.#locks.withLock('index', async () => {
+      const index = await this.#read();
+      if (index === undefined) return this.#rebuild();
       const held = index.plugins[name] as Partial<PluginSummary> | undefined;
-      if (typeof held?.modified === 'string' && isLater(held.modified, summary.modified)) continue;
+      if (typeof held?.modified === 'string' && isLater(held.modified, summary.modified)) return;
       index.plugins[name] = summary;
-      changed = true;
-    }
-    if (changed) await this.#write(index);
+      await this.#write(index);
+    });
   }
 
   /** Every summary, sorted by name. */
@@ -156,12 +127,6 @@ export class FsIndex {
 
   /** The index file; undefined (logged unless missing) when it is missing, too large or damaged. */
   async #read(): Promise<IndexFile | undefined> {
-    const written = this.#written;
-    this.#written = undefined;
-    if (written !== undefined) {
-      const info = statSync(this.#options.file, { throwIfNoEntry: false });
-      if (info !== undefined && sameFile(written.info, info)) return written.index;
-    }
     const read = await readBounded(this.#options.file, this.#options.maxIndexBytes);
     if (read === undefined) return undefined;
     const parsed = 'bytes' in read ? (parseJson(read.bytes) as Partial<IndexFile> | undefined) : undefined;
@@ -187,13 +152,9 @@ export class FsIndex {
       bytes.set(chunk, offset);
       offset += chunk.byteLength;
     }
-    // Not flushed: the index is derived from the documents, and rebuilt from them when the driver opens.
-    await writeFileAtomic(this.#options.file, bytes, { ...inTemp(this.#options.temp), sync: false });
+    await writeFileAtomic(this.#options.file, bytes, { ...inTemp(this.#options.temp), sync: false }); // derived from the documents: not flushed
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
-    if (info !== undefined) {
-      this.#cached = { info, list: sortedSummaries(index) };
-      this.#written = { info, index };
-    }
+    if (info !== undefined) this.#cached = { info, list: sortedSummaries(index) };
   }
 }
 
