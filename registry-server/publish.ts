@@ -5,9 +5,11 @@
  * README.md, CHANGELOG.md and LICENSE on the server, then — under the
  * plugin's lock — refuse an existing version, build and serialize the new
  * document (refusing one over MAX_DOCUMENT_BYTES or with more than
- * MAX_DOCUMENT_VERSIONS versions), and only then store the blobs (the text
+ * MAX_DOCUMENT_VERSIONS versions), and only then hand the blobs (the text
  * files are kept content-addressed like the bundle, referred to from the
- * version's `files`) and commit the document. Everything that can refuse the upload
+ * version's `files`) to the storage with the document, which stores them
+ * before it commits the document (the filesystem driver while it writes the
+ * document: one flush of each, at once). Everything that can refuse the upload
  * runs before the first write, so a refused publish leaves storage as it
  * was; only a crash between the blob and the commit leaves an orphan blob,
  * which garbage collection (storage/gc.ts) removes.
@@ -18,6 +20,7 @@ import { addVersion, blobPath, type StoredVersionEntry, type VersionFile } from 
 import { HttpError } from './http/errors.js';
 import type { ResolvedOptions } from './options.js';
 import { parseDocument, prepareDocument } from './storage/snapshot.js';
+import type { BlobToStore, DocumentSnapshot, PreparedDocument } from './storage/types.js';
 import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author.js';
 
 /**
@@ -41,17 +44,30 @@ export const MAX_DOCUMENT_VERSIONS = 1000;
 const PRECHECK_DOCUMENT_BYTES = 256 * 1024;
 
 /**
- * Whether the served document bytes hold `version` (an early refusal before
+ * The versions of document snapshots this process published or looked into:
+ * a driver hands out the same snapshot object while the document is
+ * unchanged (the filesystem driver the very one a publish committed), so the
+ * early refusal below parses a document at most once.
+ */
+const knownVersions = new WeakMap<DocumentSnapshot, ReadonlySet<string>>();
+
+/**
+ * Whether the served document holds `version` (an early refusal before
  * the upload is read); false for bytes that are no document, whose plugin the
  * storage refuses to change anyway (a damaged document: 503).
  */
-function hasVersion(bytes: Uint8Array, version: string): boolean {
-  try {
-    const versions = (parseDocument(bytes) as { versions?: unknown }).versions;
-    return typeof versions === 'object' && versions !== null && Object.hasOwn(versions, version);
-  } catch {
-    return false;
+function hasVersion(snapshot: DocumentSnapshot, version: string): boolean {
+  let known = knownVersions.get(snapshot);
+  if (known === undefined) {
+    try {
+      const versions = (parseDocument(snapshot.bytes) as { versions?: unknown }).versions;
+      known = new Set(typeof versions === 'object' && versions !== null ? Object.keys(versions) : []);
+    } catch {
+      known = new Set();
+    }
+    knownVersions.set(snapshot, known);
   }
+  return known.has(version);
 }
 
 function versionExists(name: string, version: string): HttpError {
@@ -75,7 +91,7 @@ export async function publishVersion(
 ): Promise<StoredVersionEntry> {
   const { storage, limits } = options;
   const stored = await storage.getDocument(name);
-  if (stored !== undefined && stored.bytes.byteLength <= PRECHECK_DOCUMENT_BYTES && hasVersion(stored.bytes, version)) {
+  if (stored !== undefined && stored.bytes.byteLength <= PRECHECK_DOCUMENT_BYTES && hasVersion(stored, version)) {
     await body.cancel().catch(() => undefined);
     throw versionExists(name, version);
   }
@@ -96,7 +112,8 @@ export async function publishVersion(
     ...(signatures.length > 0 ? { authorSignatures: signatures } : {}),
     ...(textFiles.length > 0 ? { files: Object.fromEntries(textFiles.map(({ path, file }) => [path, file])) } : {}),
   };
-  await storage.updateDocument(name, async (current) => {
+  let committed: PreparedDocument | undefined;
+  const snapshot = await storage.updateDocument(name, async (current) => {
     if (current?.versions[version] !== undefined) throw versionExists(name, version);
     const held = current === undefined ? 0 : Object.keys(current.versions).length;
     if (held >= MAX_DOCUMENT_VERSIONS) {
@@ -117,10 +134,15 @@ export async function publishVersion(
         { extra: { limit: MAX_DOCUMENT_BYTES } },
       );
     }
-    for (const text of textFiles) await storage.putBlob('sha256', text.hex, text.bytes);
-    await storage.putBlob('sha256', hex, plg.bundle);
-    return next;
+    // Stored by the driver before the document is committed, while it writes the document.
+    const blobs: BlobToStore[] = [
+      ...textFiles.map((text) => ({ algorithm: 'sha256' as const, hex: text.hex, bytes: text.bytes })),
+      { algorithm: 'sha256', hex, bytes: plg.bundle },
+    ];
+    committed = { ...next, blobs };
+    return committed;
   });
+  if (snapshot !== undefined && committed !== undefined) knownVersions.set(snapshot, new Set(Object.keys(committed.document.versions)));
   options.log({ level: 'info', message: `published ${name}@${version} (${entry.dist.size} bytes, ${integrity})` });
   return entry;
 }

@@ -13,7 +13,7 @@ import { HttpError } from '../http/errors.js';
 import { StoredDocumentError } from '../storage/errors.js';
 import { describeDocument } from '../storage/fs-index.js';
 import { asPrepared, parseDocument, snapshotOfBytes } from '../storage/snapshot.js';
-import type { DocumentChange, DocumentSnapshot } from '../storage/types.js';
+import type { BlobToStore, DocumentChange, DocumentSnapshot } from '../storage/types.js';
 import { type Connections, type Queryable, toBytes, toParameter } from './connection.js';
 
 /** The channel on which a commit announces the plugin whose document changed. */
@@ -74,14 +74,16 @@ export async function changeDocument(
   name: string,
   change: DocumentChange,
   maxBytes: number,
+  storeBlobs: (blobs: readonly BlobToStore[]) => Promise<void>,
 ): Promise<{ snapshot: DocumentSnapshot | undefined; written: boolean }> {
   return connections.transaction(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`plughub:plugin:${name}`}, 0))`;
     const current = await readCurrent(tx, name, maxBytes);
     const next = await change(current?.document);
     if (next === undefined) return { snapshot: current === undefined ? undefined : await snapshotOfBytes(current.bytes), written: false };
-    const { document, snapshot } = await asPrepared(next);
+    const { document, snapshot, blobs = [] } = await asPrepared(next);
     if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
+    if (blobs.length > 0) await storeBlobs(blobs);
     const summary = JSON.stringify(summarize(document));
     await tx`
       INSERT INTO documents (name, bytes, summary, updated_at) VALUES (${name}, ${toParameter(snapshot.bytes)}, ${summary}, now())

@@ -7,7 +7,7 @@
 import type { RegistryLogEntry } from '../options.js';
 import { DEFAULT_MAX_STORED_DOCUMENT_BYTES } from '../storage/fs.js';
 import { assertBlobAddress, assertPluginName, snapshotOfBytes } from '../storage/snapshot.js';
-import type { DocumentChange, RegistryStorage } from '../storage/types.js';
+import type { BlobToStore, DocumentChange, RegistryStorage } from '../storage/types.js';
 import type { BlobStore } from './blobs.js';
 import type { DocumentCache } from './cache.js';
 import type { Connections } from './connection.js';
@@ -52,7 +52,8 @@ export function createPgRegistryStorage(parts: PgStorageParts): RegistryStorage 
 
     async updateDocument(name: string, change: DocumentChange) {
       assertPluginName(name);
-      const { snapshot, written } = await changeDocument(connections, name, change, maxDocumentBytes);
+      const storeBlobs = (list: readonly BlobToStore[]) => Promise.all(list.map((blob) => blobs.put('sha256', blob.hex, blob.bytes))).then(() => undefined);
+      const { snapshot, written } = await changeDocument(connections, name, change, maxDocumentBytes, storeBlobs);
       // The notification drops it too; dropping it here makes this server's own change visible at once.
       if (written) cache.drop(name);
       return snapshot;

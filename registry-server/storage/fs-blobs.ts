@@ -10,8 +10,9 @@
  */
 import { lstat, readFile, readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/node/atomic-write.js';
-import { inTemp } from '../fs/atomic.js';
+import { tempFileName } from '../fs/atomic.js';
+import type { DirectorySyncs } from '../fs/directory-sync.js';
+import { commitFile, stageFile } from '../fs/durable-write.js';
 import type { FileLocks } from '../fs/lock.js';
 import { SizedLru } from './lru.js';
 import { assertBlobAddress } from './snapshot.js';
@@ -25,12 +26,14 @@ export class FsBlobs {
   readonly #temp: string;
   readonly #locks: FileLocks;
   readonly #cache: SizedLru<Uint8Array>;
+  readonly #syncs: DirectorySyncs;
 
-  /** `directory` is `<data>/blobs/sha256`, `temp` the data directory's `tmp/`. */
-  constructor(directory: string, temp: string, locks: FileLocks, cacheBytes: number) {
+  /** `directory` is `<data>/blobs/sha256`, `temp` the data directory's `tmp/`; `syncs` flushes the directory for every blob stored at once. */
+  constructor(directory: string, temp: string, locks: FileLocks, cacheBytes: number, syncs: DirectorySyncs) {
     this.#directory = directory;
     this.#temp = temp;
     this.#locks = locks;
+    this.#syncs = syncs;
     this.#cache = new SizedLru<Uint8Array>(cacheBytes, (bytes) => bytes.byteLength);
   }
 
@@ -49,22 +52,35 @@ export class FsBlobs {
     }
   }
 
-  /** Stores a blob, or renews the mtime of the stored one. */
+  /**
+   * Stores a blob, or renews the mtime of the stored one; resolves once it
+   * is durable (file and directory entry flushed). The bytes are written and
+   * flushed before the lock is taken, so that several blobs of one publish
+   * are flushed at once and the lock is held only for the rename.
+   */
   async put(algorithm: string, hex: string, bytes: Uint8Array): Promise<void> {
     assertBlobAddress(algorithm, hex);
     const path = join(this.#directory, hex);
-    await this.#locks.withLock(`blob-${hex}`, async () => {
-      const info = await lstat(path).catch(() => undefined);
-      if (info?.isFile()) {
-        const now = new Date();
-        const touched = await utimes(path, now, now).then(
-          () => true,
-          () => false,
-        );
-        if (touched) return;
-      }
-      await writeFileAtomic(path, bytes, inTemp(this.#temp));
-    });
+    if ((await lstat(path).catch(() => undefined))?.isFile() && (await this.#touch(path, hex))) return;
+    const temp = join(this.#temp, tempFileName());
+    await stageFile(temp, bytes);
+    let committed = false;
+    try {
+      await this.#locks.withLock(`blob-${hex}`, async () => {
+        // Stored meanwhile (the same bundle published twice at once): renew it rather than replace it.
+        const info = await lstat(path).catch(() => undefined);
+        if (info?.isFile() && (await touch(path))) return;
+        await commitFile(temp, path, this.#syncs);
+        committed = true;
+      });
+    } finally {
+      if (!committed) await rm(temp, { force: true });
+    }
+  }
+
+  /** Renews the mtime of a stored blob under its lock; false when it is gone (garbage collection took it first). */
+  #touch(path: string, hex: string): Promise<boolean> {
+    return this.#locks.withLock(`blob-${hex}`, () => touch(path));
   }
 
   /** Every blob file, with its size and mtime. */
@@ -95,4 +111,13 @@ export class FsBlobs {
   clear(): void {
     this.#cache.clear();
   }
+}
+
+/** Sets a file's mtime to now; false when that fails (the file is gone). */
+function touch(path: string): Promise<boolean> {
+  const now = new Date();
+  return utimes(path, now, now).then(
+    () => true,
+    () => false,
+  );
 }

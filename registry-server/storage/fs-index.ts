@@ -261,7 +261,7 @@ export class FsIndex {
       offset += chunk.byteLength;
     }
     this.#loaded = undefined;
-    await writeFileAtomic(this.#options.file, bytes, inTemp(this.#options.temp));
+    await writeFileAtomic(this.#options.file, bytes, { ...inTemp(this.#options.temp), sync: false }); // derived from the documents: not flushed
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
     if (info !== undefined) this.#loaded = { info, index, entries, list: list ?? sortedSummaries(index) };
   }

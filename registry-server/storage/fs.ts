@@ -8,10 +8,14 @@
  *   locks/                             lock directories, one owner file each (see fs/lock.ts)
  *   tmp/                               temp files of writes in progress, cleaned at start
  *
- * Every write is temp file + fsync + rename + fsync of the directory. A
- * publish stores the blob first (harmless if orphaned by a crash) and then
- * renames the new document into place: that rename is the commit point, so a
- * version is visible entirely or not at all. Document changes hold a
+ * Every write of a document or blob is temp file + fsync + rename + fsync of
+ * the directory (fs/durable-write.ts; one directory flush serves every
+ * writer waiting for it, fs/directory-sync.ts); index.json, derived from the
+ * documents, is not flushed. A change flushes the new document's temp file
+ * while it stores the blobs the document carries (harmless if orphaned by a
+ * crash), and then renames the document into place: that rename is the
+ * commit point, so a version is visible entirely or not at all, and it is
+ * durable once the change resolves. Document changes hold a
  * per-plugin lock file, so several processes can share the directory.
  * Documents and blobs are cached in memory. A blob never changes
  * (content-addressed). A cached document is served without touching the
@@ -30,10 +34,12 @@
  */
 import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { PluginDocument } from '../../src/core/registry/index.js';
 import { ensureDirectory, writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp, sameFile, tempFileName } from '../fs/atomic.js';
+import { DirectorySyncs } from '../fs/directory-sync.js';
+import { commitFile, stageFile } from '../fs/durable-write.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
 import type { RegistryLogEntry } from '../options.js';
@@ -141,7 +147,8 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     locks,
   );
   const documents = new SizedLru<CachedDocument>(options.documentCacheBytes ?? 16 * 1024 * 1024, (entry) => entry.snapshot.bytes.byteLength);
-  const blobs = new FsBlobs(paths.blobs, paths.temp, locks, options.blobCacheBytes ?? 64 * 1024 * 1024);
+  const syncs = new DirectorySyncs();
+  const blobs = new FsBlobs(paths.blobs, paths.temp, locks, options.blobCacheBytes ?? 64 * 1024 * 1024, syncs);
   const revalidateMs = options.revalidateMs ?? 1000;
   const downloads = new FsDownloads(
     { root, directoryOf: (name) => join(paths.plugins, pluginDirectoryName(name)), lockNameOf: pluginDirectoryName, temp: paths.temp, log },
@@ -176,9 +183,16 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     }
   }
 
-  /** The stored document of `name` as a change starts from it; StoredDocumentError when it is damaged. */
-  async function readCurrent(name: string, path: string): Promise<{ bytes: Uint8Array; document: PluginDocument } | undefined> {
-    const bytes = await readDocument(name, path);
+  /**
+   * The stored document of `name` as a change starts from it (StoredDocumentError
+   * when it is damaged): the cached bytes when the file is still the one they
+   * were read from or written to (a stat), else the file's.
+   */
+  async function readCurrent(name: string, path: string): Promise<{ bytes: Uint8Array; document: PluginDocument; snapshot?: DocumentSnapshot } | undefined> {
+    const cached = documents.get(name);
+    const info = cached === undefined ? undefined : statOrUndefined(path);
+    const snapshot = info !== undefined && sameFile(cached!.info, info) ? cached!.snapshot : undefined;
+    const bytes = snapshot?.bytes ?? (await readDocument(name, path));
     if (bytes === undefined) return undefined;
     let value: unknown;
     try {
@@ -188,7 +202,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     }
     const problem = describeDocument(value, name);
     if (problem !== undefined) throw damaged(name, path, problem);
-    return { bytes, document: value as PluginDocument };
+    return { bytes, document: value as PluginDocument, ...(snapshot === undefined ? {} : { snapshot }) };
   }
 
   function damaged(name: string, path: string, problem: string, cause?: unknown): StoredDocumentError {
@@ -231,13 +245,31 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       return locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
         const current = await readCurrent(name, path);
         const next = await change(current?.document);
-        if (next === undefined) return current === undefined ? undefined : snapshotOfBytes(current.bytes);
-        const { document, snapshot } = await asPrepared(next);
+        if (next === undefined) return current === undefined ? undefined : (current.snapshot ?? snapshotOfBytes(current.bytes));
+        const { document, snapshot, blobs: withBlobs = [] } = await asPrepared(next);
         if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
-        await ensureDirectory(join(paths.plugins, pluginDirectoryName(name)));
-        await writeFileAtomic(path, snapshot.bytes, { ...inTemp(paths.temp), beforeRename: options.beforeDocumentCommit });
+        if (current === undefined) await ensureDirectory(dirname(path));
+        const temp = join(paths.temp, tempFileName());
+        // The document's bytes are flushed while its blobs are stored (flushed, renamed, their directory flushed);
+        // only then is it renamed into place: once its own directory is flushed, the version is durable whole.
+        const [staged, stored] = await Promise.allSettled([
+          stageFile(temp, snapshot.bytes),
+          Promise.all(withBlobs.map((blob) => blobs.put(blob.algorithm, blob.hex, blob.bytes))),
+        ]);
+        try {
+          if (staged.status === 'rejected') throw staged.reason;
+          if (stored.status === 'rejected') throw stored.reason;
+          await options.beforeDocumentCommit?.(temp, path);
+        } catch (error) {
+          await rm(temp, { force: true });
+          throw error;
+        }
+        await commitFile(temp, path, syncs);
         commits++;
-        documents.delete(name);
+        // Under the plugin's lock nobody else replaces the file: this stat is of the bytes just written, kept so that neither the next change nor a read loads them again.
+        const info = statOrUndefined(path);
+        if (info === undefined) documents.delete(name);
+        else documents.set(name, { info, snapshot, checkedAt: Date.now(), generation: changes.generation });
         await index.update(name, summarize(document));
         return snapshot;
       });
@@ -308,6 +340,15 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       }
     },
   };
+}
+
+/** The stats of a file, or undefined when it is missing or cannot be stat'ed (the caller then reads it, and meets the problem there). */
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** A counter that moves whenever an entry of the data directory changes (index.json is renamed at every commit). */

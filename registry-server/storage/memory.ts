@@ -26,6 +26,13 @@ export function createMemoryStorage(): RegistryStorage {
   /** The sorted list, kept until a document changes: the same array while nothing changed (the signer's list cache relies on it). */
   let sorted: PluginSummary[] | undefined;
 
+  function putBlob(algorithm: string, hex: string, bytes: Uint8Array): void {
+    assertBlobAddress(algorithm, hex);
+    const stored = blobs.get(hex);
+    if (stored !== undefined) stored.storedAt = Date.now();
+    else blobs.set(hex, { bytes: bytes.slice(), storedAt: Date.now() });
+  }
+
   return {
     driver: MEMORY_DRIVER,
 
@@ -41,8 +48,9 @@ export function createMemoryStorage(): RegistryStorage {
         const current = stored === undefined ? undefined : parseDocument(stored.snapshot.bytes);
         const next = await change(current);
         if (next === undefined) return stored?.snapshot;
-        const { document, snapshot } = await asPrepared(next);
+        const { document, snapshot, blobs: withBlobs = [] } = await asPrepared(next);
         if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
+        for (const blob of withBlobs) putBlob(blob.algorithm, blob.hex, blob.bytes);
         documents.set(name, { snapshot, summary: summarize(document) });
         sorted = undefined;
         return snapshot;
@@ -55,10 +63,7 @@ export function createMemoryStorage(): RegistryStorage {
     },
 
     async putBlob(algorithm, hex, bytes) {
-      assertBlobAddress(algorithm, hex);
-      const stored = blobs.get(hex);
-      if (stored !== undefined) stored.storedAt = Date.now();
-      else blobs.set(hex, { bytes: bytes.slice(), storedAt: Date.now() });
+      putBlob(algorithm, hex, bytes);
     },
 
     async listBlobs() {

@@ -23,15 +23,30 @@ export interface DocumentSnapshot {
 export interface PreparedDocument {
   document: PluginDocument;
   snapshot: DocumentSnapshot;
+  /**
+   * Blobs the document refers to, stored (as `putBlob` stores them) before
+   * the document is committed; a driver may write them while it writes the
+   * document, so that a publish waits for one flush instead of two. If one
+   * cannot be stored, the document is left as it was.
+   */
+  blobs?: readonly BlobToStore[];
+}
+
+/** A blob to store with a document (see PreparedDocument.blobs). */
+export interface BlobToStore {
+  algorithm: 'sha256';
+  hex: string;
+  bytes: Uint8Array;
 }
 
 /**
  * Computes the next document from the current one (undefined: the plugin has
  * no document yet). Returning undefined leaves the document as it is;
- * throwing leaves it as it is and the error propagates. It may store the
- * blobs the new document refers to (with `putBlob`) before returning; it
- * should serialize the document first (return a PreparedDocument), so that a
- * document that cannot be stored leaves no blob behind.
+ * throwing leaves it as it is and the error propagates. The blobs the new
+ * document refers to go with it (PreparedDocument.blobs), or are stored with
+ * `putBlob` before it returns; it should serialize the document first
+ * (return a PreparedDocument), so that a document that cannot be stored
+ * leaves no blob behind.
  */
 export type DocumentChange = (
   current: PluginDocument | undefined,

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PluginDocument } from '../../src/core/registry/document.js';
 import { addVersion, setYanked, type RegistryStorage } from '../../registry-server/index.js';
+import { prepareDocument } from '../../registry-server/storage/snapshot.js';
 import { sha256Hex } from './helpers.js';
 
 const decoder = new TextDecoder();
@@ -134,6 +135,28 @@ export function testStorage(name: string, create: () => Promise<RegistryStorage>
         await expect(storage.getBlob(algorithm!, address!)).rejects.toThrow(TypeError);
         await expect(storage.putBlob(algorithm!, address!, bundle)).rejects.toThrow(TypeError);
       }
+    });
+
+    it('stores the blobs a prepared document carries with it, and none of a document it refuses', async () => {
+      const storage = await create();
+      const { hex, bundle } = entry('hello', '1.0.0');
+      const document = withVersion(undefined, 'hello', '1.0.0');
+      const snapshot = await storage.updateDocument('hello', async () => ({
+        ...(await prepareDocument(document)),
+        blobs: [{ algorithm: 'sha256', hex, bytes: bundle }],
+      }));
+      expect(await storage.getBlob('sha256', hex)).toEqual(bundle);
+      expect((await storage.getDocument('hello'))?.bytes).toEqual(snapshot?.bytes);
+      const refused = entry('other', '1.0.0');
+      const wrongName = withVersion(undefined, 'other', '1.0.0');
+      await expect(
+        storage.updateDocument('hello', async () => ({
+          ...(await prepareDocument(wrongName)),
+          blobs: [{ algorithm: 'sha256', hex: refused.hex, bytes: refused.bundle }],
+        })),
+      ).rejects.toThrow(TypeError);
+      expect(await storage.getBlob('sha256', refused.hex)).toBeUndefined();
+      expect((await storage.getDocument('hello', { fresh: true }))?.bytes).toEqual(snapshot?.bytes);
     });
 
     it('lists every plugin by name with its latest version and description', async () => {
