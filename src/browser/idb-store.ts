@@ -102,7 +102,9 @@ function createStore(factory: () => IDBFactory, database: string, storeName: str
     return opened;
   };
 
-  return { use: (mode, callback) => connect().then((db) => callback(db.transaction(storeName, mode).objectStore(storeName))), connect };
+  // Relaxed durability: what the caches store is verified when it is read, so a write lost in a crash is only fetched again.
+  const options: IDBTransactionOptions = { durability: 'relaxed' };
+  return { use: (mode, callback) => connect().then((db) => callback(db.transaction(storeName, mode, options).objectStore(storeName))), connect };
 }
 
 /**
