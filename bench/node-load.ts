@@ -12,11 +12,18 @@
  * - warm, same process: a new host whose loader finds the module already
  *   imported by Node (same content, same private copy);
  *
- * against baselines measured in the same run on other bytes of the same size:
- * plain `fetch` of the blob URL + `import()` of a data: URL, and plain fetch +
- * write to a temp file + `import()` of its file: URL. Not a test: run it with
+ * against baselines measured in the same run, from the same server, on
+ * other bytes of the same size and shape (an import of the very same bytes
+ * would find Node's module map or V8's caches warm): plain `fetch` of the
+ * blob URL + `import()` of a data: URL, and plain fetch + write to a temp
+ * file + `import()` of its file: URL (what plughub's loader does with its
+ * private copy). Within each iteration plughub and the baselines take turns
+ * to go first. Each round prints its medians and ratios; the summary gives
+ * the median of all rounds, the spread of the rounds' ratios and PASS or
+ * FAIL against the goals (cold <= 1.3x, warm <= 1.1x) for either baseline.
+ * Not a test: run it with
  *
- *   npx tsx bench/node-load.ts [--iterations 40]
+ *   npx tsx bench/node-load.ts [--rounds 3] [--iterations 15]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,10 +37,18 @@ import { createFileLoader } from '../src/node/loader/file-loader.js';
 import { createPluginHost } from '../src/node/host.js';
 import { createMemoryStorage, createMemoryTokenStore, createRegistry, serveNode } from '../registry-server/index.js';
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '40' }, size: { type: 'string', default: '51200' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    iterations: { type: 'string', default: '15' },
+    size: { type: 'string', default: '51200' },
+  },
+});
+const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 const warmup = 5;
 const size = Number(values.size);
+const GOALS = { cold: 1.3, warm: 1.1 };
 
 /** A plugin module of about `size` bytes of code (small functions, as a bundle has), unique per tag. */
 function pluginSource(tag: string): string {
@@ -46,12 +61,19 @@ function pluginSource(tag: string): string {
   return head + body + tail;
 }
 
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, p90: at(0.9) };
+function sorted(samples: number[]): number[] {
+  return [...samples].sort((a, b) => a - b);
+}
+
+function median(samples: number[]): number {
+  const values = sorted(samples);
+  const mid = Math.floor(values.length / 2);
+  return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
+
+function p90(samples: number[]): number {
+  const values = sorted(samples);
+  return values[Math.min(values.length - 1, Math.floor(0.9 * values.length))]!;
 }
 
 async function time(run: () => Promise<unknown>): Promise<number> {
@@ -67,7 +89,7 @@ const server = await serveNode(createRegistry({ storage: createMemoryStorage(), 
 const client = createRegistryClient({ url: server.url, retry: 0 });
 
 try {
-  const total = warmup + iterations;
+  const total = warmup + rounds * iterations;
   const dataUrls: string[] = [];
   const fileUrls: string[] = [];
   let bundleBytes = 0;
@@ -88,55 +110,82 @@ try {
     }
   }
 
-  const samples: Record<string, number[]> = {
-    'baseline: fetch + import(data: URL)': [],
-    'baseline: fetch + temp file + import(file: URL)': [],
-    'plughub cold (resolve, download, verify, cache, import)': [],
-    'plughub warm (from disk cache, new host, new module dir)': [],
-    'plughub warm, same process (module already imported)': [],
-  };
-  const [baseData, baseFile, cold, warm, warmSame] = Object.values(samples) as [number[], number[], number[], number[], number[]];
+  const labels = {
+    data: 'baseline: fetch + import(data: URL)',
+    file: 'baseline: fetch + temp file + import(file: URL)',
+    cold: 'plughub cold (resolve, download, verify, cache, import)',
+    warm: 'plughub warm (from disk cache, new host, new module dir)',
+    same: 'plughub warm, same process (module already imported)',
+  } as const;
+  type Case = keyof typeof labels;
+  const empty = (): Record<Case, number[]> => ({ data: [], file: [], cold: [], warm: [], same: [] });
+  const all = empty();
+  const roundRatios: Array<Record<'cold' | 'warm', { data: number; file: number }>> = [];
 
-  for (let i = 0; i < total; i++) {
-    const keep = i >= warmup;
-    // Baselines on the base-* plugins (distinct bytes, so nothing is reused from an earlier import).
-    const dataMs = await time(async () => {
-      const bytes = new Uint8Array(await (await fetch(dataUrls[i]!)).arrayBuffer());
-      await import(moduleDataUrl(bytes));
-    });
-    const fileMs = await time(async () => {
-      const bytes = new Uint8Array(await (await fetch(fileUrls[i]!)).arrayBuffer());
-      const file = join(scratch, `baseline-${i}.mjs`);
-      await writeFile(file, bytes);
-      await import(pathToFileURL(file).href);
-    });
-    const cacheDir = join(scratch, `cache-${i}`);
-    const modulesA = join(scratch, `modules-${i}-a`);
-    const modulesB = join(scratch, `modules-${i}-b`);
-    const host = (privateDir: string) => createPluginHost({ registry: client, cacheDir, env: {}, loader: createFileLoader({ privateDir }) });
-    const coldMs = await time(() => host(modulesA).load(`bench-${i}@^1`));
-    const warmMs = await time(() => host(modulesB).load(`bench-${i}@^1`));
-    const sameMs = await time(() => host(modulesA).load(`bench-${i}@^1`));
-    if (keep) {
-      baseData.push(dataMs);
-      baseFile.push(fileMs);
-      cold.push(coldMs);
-      warm.push(warmMs);
-      warmSame.push(sameMs);
-    }
+  /** One iteration on the i-th plugins: the baselines and the three plughub loads, in an order that alternates. */
+  async function iteration(i: number): Promise<Record<Case, number>> {
+    const baselines = async () => {
+      const data = await time(async () => {
+        const bytes = new Uint8Array(await (await fetch(dataUrls[i]!)).arrayBuffer());
+        await import(moduleDataUrl(bytes));
+      });
+      const file = await time(async () => {
+        const bytes = new Uint8Array(await (await fetch(fileUrls[i]!)).arrayBuffer());
+        const path = join(scratch, `baseline-${i}.mjs`);
+        await writeFile(path, bytes);
+        await import(pathToFileURL(path).href);
+      });
+      return { data, file };
+    };
+    const plughub = async () => {
+      const cacheDir = join(scratch, `cache-${i}`);
+      const host = (privateDir: string) => createPluginHost({ registry: client, cacheDir, env: {}, loader: createFileLoader({ privateDir }) });
+      const cold = await time(() => host(join(scratch, `modules-${i}-a`)).load(`bench-${i}@^1`));
+      const warm = await time(() => host(join(scratch, `modules-${i}-b`)).load(`bench-${i}@^1`));
+      const same = await time(() => host(join(scratch, `modules-${i}-a`)).load(`bench-${i}@^1`));
+      return { cold, warm, same };
+    };
+    if (i % 2) return { ...(await baselines()), ...(await plughub()) };
+    const loads = await plughub();
+    return { ...(await baselines()), ...loads };
   }
 
-  const baseline = stats(baseData).median;
-  const baselineFile = stats(baseFile).median;
+  const ratio = (a: number[], b: number[]) => median(a) / median(b);
+  const row = (label: string, values: number[], baseData: number[], baseFile: number[]) =>
+    `${label.padEnd(60)} ${median(values).toFixed(2).padStart(10)} ${p90(values).toFixed(2).padStart(8)} ${`${ratio(values, baseData).toFixed(2)}x`.padStart(9)} ${`${ratio(values, baseFile).toFixed(2)}x`.padStart(9)}`;
+  const header = `${'case'.padEnd(60)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'vs data:'.padStart(9)} ${'vs file:'.padStart(9)}`;
+
   console.log(
-    `Node ${process.version}, bundle ${(bundleBytes / 1024).toFixed(1)} KiB, ${iterations} iterations (+${warmup} warm-up), registry ${server.url}\n`,
+    `Node ${process.version}, bundle ${(bundleBytes / 1024).toFixed(1)} KiB, ${rounds} rounds of ${iterations} iterations (+${warmup} warm-up), registry ${server.url}`,
   );
-  console.log(`${'case'.padEnd(60)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'vs data:'.padStart(9)} ${'vs file:'.padStart(9)}`);
-  for (const [label, values] of Object.entries(samples)) {
-    const { median, p90 } = stats(values);
-    console.log(
-      `${label.padEnd(60)} ${median.toFixed(2).padStart(10)} ${p90.toFixed(2).padStart(8)} ${`${(median / baseline).toFixed(2)}x`.padStart(9)} ${`${(median / baselineFile).toFixed(2)}x`.padStart(9)}`,
-    );
+  for (let i = 0; i < warmup; i++) await iteration(i);
+  for (let round = 0; round < rounds; round++) {
+    const samples = empty();
+    for (let j = 0; j < iterations; j++) {
+      const measured = await iteration(warmup + round * iterations + j);
+      for (const key of Object.keys(labels) as Case[]) samples[key].push(measured[key]);
+    }
+    for (const key of Object.keys(labels) as Case[]) all[key].push(...samples[key]);
+    roundRatios.push({
+      cold: { data: ratio(samples.cold, samples.data), file: ratio(samples.cold, samples.file) },
+      warm: { data: ratio(samples.warm, samples.data), file: ratio(samples.warm, samples.file) },
+    });
+    console.log(`\nround ${round + 1}\n${header}`);
+    for (const key of Object.keys(labels) as Case[]) console.log(row(labels[key], samples[key], samples.data, samples.file));
+  }
+
+  console.log(`\nall rounds\n${header}`);
+  for (const key of Object.keys(labels) as Case[]) console.log(row(labels[key], all[key], all.data, all.file));
+  console.log('');
+  for (const kind of ['cold', 'warm'] as const) {
+    for (const base of ['data', 'file'] as const) {
+      const overall = ratio(all[kind], all[base]);
+      const spread = roundRatios.map((r) => r[kind][base]);
+      const verdict = overall <= GOALS[kind] ? 'PASS' : 'FAIL';
+      console.log(
+        `${`${kind} vs ${base}:`.padEnd(15)} ${overall.toFixed(2)}x (rounds ${Math.min(...spread).toFixed(2)}-${Math.max(...spread).toFixed(2)}), goal <= ${GOALS[kind]}x: ${verdict}`,
+      );
+    }
   }
 } finally {
   await server.close();

@@ -5,7 +5,10 @@
  * refuses `blob:` scripts get a `data:` URL instead: before the first plugin
  * the loader imports a one-line probe module to learn which scheme the page
  * allows, so a plugin is never evaluated twice and its own errors are never
- * mistaken for a refusal. Any failure (syntax error, a throw at import, both
+ * mistaken for a refusal. With the native import(), the answer is learnt
+ * once per page (the realm's first loader probes; later loaders, such as
+ * the host of the next load, reuse it): a Content-Security-Policy holds for
+ * the page's lifetime. Any failure (syntax error, a throw at import, both
  * schemes refused) is a PluginLoadError naming the plugin, its version and
  * the cause. Modules are memoized by integrity.
  */
@@ -32,6 +35,9 @@ const PROBE = new TextEncoder().encode('export const plughubProbe = true;\n');
 type Detected = { scheme: 'blob' | 'data' } | { scheme: 'none'; refusal: unknown };
 
 const nativeImport = (url: string) => import(/* @vite-ignore */ url) as Promise<ModuleNamespace>;
+
+/** What the probe through the native import() learnt in this realm, shared by its loaders. */
+let realmDetected: Promise<Detected> | undefined;
 
 /** A `blob:` URL of the bytes as JavaScript. */
 function moduleBlobUrl(bytes: Uint8Array): string {
@@ -76,8 +82,16 @@ export function createBlobUrlLoader(options: BlobUrlLoaderOptions = {}): ModuleL
 
   function choose(): Promise<Detected> {
     if (scheme !== 'auto') return Promise.resolve({ scheme });
-    detected ??= probe();
-    return detected;
+    if (options.importUrl) {
+      detected ??= probe();
+      return detected;
+    }
+    // A refusal of both schemes is not kept for the realm: a later loader probes again.
+    realmDetected ??= probe().then((found) => {
+      if (found.scheme === 'none') realmDetected = undefined;
+      return found;
+    });
+    return realmDetected;
   }
 
   // Probe right away, so that the answer is ready by the time the first bundle has downloaded.

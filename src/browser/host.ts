@@ -1,7 +1,8 @@
 /**
  * `createPluginHost` for web apps: the core host composed with the browser
  * adapters — the IndexedDB blob and document caches in one database (named
- * by the `database` option, default `plughub`) and the blob-URL loader. It
+ * by the `database` option, default `plughub`, on one connection opened
+ * with the host) and the blob-URL loader. It
  * has the same API as the Node host: load, get, list, execute, upgrade,
  * checkUpdates, unload, close and events. Plugins already cached load while
  * the registry is unreachable. With `autoUpdate`, the host also checks for
@@ -15,7 +16,7 @@ import { createHost, type AutoUpdateOptions, type HostOptions, type PluginHost }
 import { createBlobUrlLoader, type ModuleScheme } from './blob-url-loader.js';
 import { createIndexedDbBlobCache, type IndexedDbBlobCache } from './idb-blob-cache.js';
 import { createIndexedDbDocumentCache, type IndexedDbDocumentCache } from './idb-document-cache.js';
-import type { IndexedDbOptions } from './idb-store.js';
+import { openCacheStore, type IndexedDbOptions } from './idb-store.js';
 import { createIndexedDbTrustStore } from './idb-trust-store.js';
 
 /** Options of createPluginHost: the core HostOptions without the ports (the browser ones are used), plus where to keep them. */
@@ -79,14 +80,17 @@ export function createPluginHost<Api = unknown>(options: BrowserHostOptions<Api>
     ...(indexedDB !== undefined ? { indexedDB } : {}),
     ...(IDBKeyRange !== undefined ? { IDBKeyRange } : {}),
   };
-  const cache = createIndexedDbBlobCache(stores);
-  const documents = createIndexedDbDocumentCache(stores);
+  // One connection for the caches of this host, opened as the host is made, so that the first load finds it open.
+  const store = openCacheStore(stores);
+  store.connect();
+  const cache = createIndexedDbBlobCache(stores, store);
+  const documents = createIndexedDbDocumentCache(stores, store);
   const host = createHost<Api>({
     ...rest,
     ...(autoUpdate ? { autoUpdate: visibilitySource ? onVisible(autoUpdate, visibilitySource) : autoUpdate } : {}),
     cache,
     documents,
-    trustStore: options.trustStore ?? createIndexedDbTrustStore(stores),
+    trustStore: options.trustStore ?? createIndexedDbTrustStore(stores, store),
     loader: createBlobUrlLoader(moduleScheme !== undefined ? { scheme: moduleScheme } : {}),
     workers: options.workers ?? createBrowserWorkerSpawner(moduleScheme !== undefined && moduleScheme !== 'auto' ? { moduleScheme } : {}),
   });

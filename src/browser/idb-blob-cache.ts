@@ -4,15 +4,16 @@
  * `['blob-info', integrity]`; both records are written and removed in one
  * transaction, so a reader sees a whole entry or none. `put` copies and
  * verifies the bytes before the transaction opens and stores nothing when
- * they do not match. `get` refreshes the last use (for LRU pruning) in the
- * same transaction that reads the bytes; a record that is not bytes (written
- * by something else) is dropped and reported absent. The host verifies bytes
+ * they do not match. `get` reads in a read-only transaction and refreshes
+ * the last use (for LRU pruning) in a write transaction it does not wait
+ * for; a record that is not bytes (written by something else) is reported
+ * absent and dropped the same way. The host verifies bytes
  * again before importing them and downloads a corrupted entry afresh.
  */
 import { verifyIntegrity } from '../core/integrity.js';
 import { selectForPrune } from '../core/memory.js';
 import type { BlobCache, CachedBlobInfo, PruneResult } from '../core/ports.js';
-import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
+import { openCacheStore, whenDone, type CacheStore, type IndexedDbOptions } from './idb-store.js';
 
 /** Options of createIndexedDbBlobCache. */
 export interface IndexedDbBlobCacheOptions extends IndexedDbOptions {
@@ -48,36 +49,59 @@ function asInfo(value: unknown): CachedBlobInfo | undefined {
 }
 
 /**
- * Creates a BlobCache in the IndexedDB database `options.database` (default `plughub`).
+ * Creates a BlobCache in the IndexedDB database `options.database` (default
+ * `plughub`), on its own connection or on `store`, one a host shares among
+ * its caches.
  *
  * @example
  * const cache = createIndexedDbBlobCache({ database: 'my-app' });
  * await cache.prune({ maxBytes: 20 * 1024 * 1024 });
  */
-export function createIndexedDbBlobCache(options: IndexedDbBlobCacheOptions = {}): IndexedDbBlobCache {
+export function createIndexedDbBlobCache(options: IndexedDbBlobCacheOptions = {}, store: CacheStore = openCacheStore(options)): IndexedDbBlobCache {
   const now = options.now ?? (() => Date.now());
-  const store = openCacheStore(options);
+
+  /**
+   * After a read of `integrity`, in a transaction of its own that the
+   * reader does not wait for (transactions run in order, so a later list or
+   * prune sees it): records the use when bytes of `size` were found, else
+   * drops records that are not bytes. Each is decided again inside that
+   * transaction, so a put or delete in between is never undone. A failure
+   * only leaves the last use older.
+   */
+  function afterRead(integrity: string, size: number | undefined): void {
+    store
+      .use('readwrite', (objects) => {
+        if (size !== undefined) {
+          const count = objects.count([BLOB, integrity]);
+          count.onsuccess = () => {
+            if (count.result > 0) objects.put({ integrity, size, lastUsed: now() } satisfies CachedBlobInfo, [INFO, integrity]);
+          };
+        } else {
+          const request = objects.get([BLOB, integrity]);
+          request.onsuccess = () => {
+            if (asBytes(request.result)) return;
+            objects.delete([BLOB, integrity]);
+            objects.delete([INFO, integrity]);
+          };
+        }
+        return whenDone(objects, () => undefined);
+      })
+      .catch(() => undefined);
+  }
 
   return {
     database: store.database,
 
-    get(integrity) {
-      return store.use('readwrite', (objects) => {
+    async get(integrity) {
+      const [stored, info] = await store.use('readonly', (objects) => {
         const blobRequest = objects.get([BLOB, integrity]);
         const infoRequest = objects.get([INFO, integrity]);
-        let found: Uint8Array | undefined;
-        infoRequest.onsuccess = () => {
-          // Requests complete in order: the blob's result is there already.
-          found = asBytes(blobRequest.result);
-          if (found) {
-            objects.put({ integrity, size: found.byteLength, lastUsed: now() } satisfies CachedBlobInfo, [INFO, integrity]);
-          } else if (blobRequest.result !== undefined || infoRequest.result !== undefined) {
-            objects.delete([BLOB, integrity]);
-            objects.delete([INFO, integrity]);
-          }
-        };
-        return whenDone(objects, () => found);
+        return whenDone(objects, () => [blobRequest.result as unknown, infoRequest.result as unknown] as const);
       });
+      const found = asBytes(stored);
+      if (found) afterRead(integrity, found.byteLength);
+      else if (stored !== undefined || info !== undefined) afterRead(integrity, undefined);
+      return found;
     },
 
     async put(integrity, bytes) {

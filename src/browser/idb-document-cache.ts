@@ -9,7 +9,7 @@
  */
 import { cachedDocumentRecord, decodeCachedDocument } from '../core/registry/index.js';
 import type { CachedDocument, DocumentCache } from '../core/ports.js';
-import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
+import { openCacheStore, whenDone, type CacheStore, type IndexedDbOptions } from './idb-store.js';
 
 /** The IndexedDB DocumentCache, with the name of the database it uses. */
 export interface IndexedDbDocumentCache extends DocumentCache {
@@ -24,14 +24,15 @@ function decode(value: unknown, registry: string, name: string): CachedDocument 
 }
 
 /**
- * Creates a DocumentCache in the IndexedDB database `options.database` (default `plughub`).
+ * Creates a DocumentCache in the IndexedDB database `options.database`
+ * (default `plughub`), on its own connection or on `store`, one a host
+ * shares among its caches.
  *
  * @example
  * const documents = createIndexedDbDocumentCache({ database: 'my-app' });
  * const cached = await documents.get('https://plugins.example', 'hello');
  */
-export function createIndexedDbDocumentCache(options: IndexedDbOptions = {}): IndexedDbDocumentCache {
-  const store = openCacheStore(options);
+export function createIndexedDbDocumentCache(options: IndexedDbOptions = {}, store: CacheStore = openCacheStore(options)): IndexedDbDocumentCache {
   const key = (registry: string, name: string) => [DOCUMENT, registry, name];
   const remove = (registry: string, name: string) =>
     store.use('readwrite', (objects) => {

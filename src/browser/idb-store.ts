@@ -31,6 +31,8 @@ export interface CacheStore {
   readonly database: string;
   /** Runs `callback` in a transaction on the store (idb-keyval's UseStore). */
   readonly use: UseStore;
+  /** Opens the connection now rather than at first use (a failure is left for that use to report). */
+  connect(): void;
   /** The range of every key `[kind, …]` of one kind. */
   kindRange(kind: string): IDBKeyRange;
 }
@@ -44,9 +46,15 @@ export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
   if (typeof database !== 'string' || database.length === 0) {
     throw new TypeError('plughub: the IndexedDB database name must be a non-empty string');
   }
+  const { use, connect } = createStore(() => options.indexedDB ?? globalThis.indexedDB, database, STORE_NAME);
   return {
     database,
-    use: createStore(() => options.indexedDB ?? globalThis.indexedDB, database, STORE_NAME),
+    use,
+    connect() {
+      Promise.resolve()
+        .then(connect)
+        .catch(() => undefined);
+    },
     kindRange(kind) {
       const Range = options.IDBKeyRange ?? globalThis.IDBKeyRange;
       // Arrays sort after strings, so [kind, []] is above every [kind, string, …].
@@ -62,7 +70,7 @@ export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
  * reopens on next use; a database of that name that lacks the store (made by
  * someone else) gets it in a version upgrade instead of failing every call.
  */
-function createStore(factory: () => IDBFactory, database: string, storeName: string): UseStore {
+function createStore(factory: () => IDBFactory, database: string, storeName: string): { use: UseStore; connect: () => Promise<IDBDatabase> } {
   let pending: Promise<IDBDatabase> | undefined;
 
   const open = (version?: number): Promise<IDBDatabase> => {
@@ -94,7 +102,9 @@ function createStore(factory: () => IDBFactory, database: string, storeName: str
     return opened;
   };
 
-  return (mode, callback) => connect().then((db) => callback(db.transaction(storeName, mode).objectStore(storeName)));
+  // Relaxed durability: what the caches store is verified when it is read, so a write lost in a crash is only fetched again.
+  const options: IDBTransactionOptions = { durability: 'relaxed' };
+  return { use: (mode, callback) => connect().then((db) => callback(db.transaction(storeName, mode, options).objectStore(storeName))), connect };
 }
 
 /**

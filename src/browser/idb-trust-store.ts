@@ -12,7 +12,7 @@
  */
 import type { TrustStore } from '../core/ports.js';
 import { decodeStoredKeyChain } from '../core/trust/index.js';
-import { openCacheStore, whenDone, type IndexedDbOptions } from './idb-store.js';
+import { openCacheStore, whenDone, type CacheStore, type IndexedDbOptions } from './idb-store.js';
 
 /** The IndexedDB TrustStore, with the name of the database it uses. */
 export interface IndexedDbTrustStore extends TrustStore {
@@ -25,8 +25,7 @@ export interface IndexedDbTrustStore extends TrustStore {
  * @example
  * const trustStore = createIndexedDbTrustStore({ database: 'my-app' });
  */
-export function createIndexedDbTrustStore(options: IndexedDbOptions = {}): IndexedDbTrustStore {
-  const store = openCacheStore(options);
+export function createIndexedDbTrustStore(options: IndexedDbOptions = {}, store: CacheStore = openCacheStore(options)): IndexedDbTrustStore {
   const versionKey = (registry: string, key: string) => ['trust-version', registry, key];
   const chainKey = (url: string) => ['trust-key-chain', url];
 

@@ -55,6 +55,12 @@ export interface CachedDocument {
   envelope?: Envelope;
   /** Epoch ms of the last successful fetch or revalidation. */
   fetchedAt: number;
+  /**
+   * Epoch ms until which the registry said the document is fresh (its
+   * Cache-Control max-age, registry/freshness.ts): until then a load uses
+   * it without asking the registry. Absent: revalidate before every use.
+   */
+  freshUntil?: number;
 }
 
 /** Stores registry documents per registry and name, for conditional requests and offline use. */

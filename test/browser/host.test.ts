@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { openCacheStore } from '../../src/browser/idb-store.js';
 import type { Logger } from '../../src/core/plugin/context.js';
-import { publish } from '../core/host/fixture.js';
+import { createIndexedDbDocumentCache } from '../../src/browser/idb-document-cache.js';
+import { expireDocument, publish } from '../core/host/fixture.js';
 import { browserSetup } from './helpers.js';
 
 const greeter = 'export default { execute: (ctx) => `Hello, ${ctx.get("who")}!` };';
@@ -43,9 +44,10 @@ describe('browser createPluginHost', () => {
   });
 
   it('loads cached plugins from IndexedDB while the registry is unreachable', async () => {
-    const { registry, host, setOnline } = browserSetup();
+    const { registry, idb, host, setOnline } = browserSetup();
     await publish(registry, 'greeter', '1.0.0', greeter);
     await host().load('greeter');
+    await expireDocument(createIndexedDbDocumentCache(idb), registry.url, 'greeter');
     setOnline(false);
     const { log, lines } = recordingLogger();
     const offline = host({ log });

@@ -11,6 +11,8 @@ import { isIntegrityError, isRegistryError, type IntegrityError } from '../../sr
 import { computeIntegrity, integrityToHex } from '../../src/core/integrity.js';
 import { nodeHost, pluginSource, tempDir } from './helpers.js';
 import { startRegistry } from './registry-fixture.js';
+import { createFsDocumentCache } from '../../src/node/cache/document-cache.js';
+import { expireDocument } from '../core/host/fixture.js';
 
 function recordingLog() {
   const warnings: string[] = [];
@@ -118,6 +120,8 @@ describe('Node host with the registry server', () => {
       await registry.publish('hello', '1.0.0', pluginSource('cached'));
       const cacheDir = await tempDir();
       await (await nodeHost({ registry: registry.client, cacheDir })).load('hello@^1');
+      // Past the document's max-age, so that the load asks the (stopped) registry.
+      await expireDocument(createFsDocumentCache(cacheDir), registry.client.url, 'hello');
       await registry.close();
       const { warnings, log } = recordingLog();
       const host = await nodeHost({ registry: registry.client, cacheDir, log });

@@ -2,14 +2,18 @@
  * Loading from the registry, one checked plan at a time: a load plans the
  * plugin and its dependencies (plan.ts), checks the whole plan and
  * fetches every bundle of it (fetchPlan), and only then imports and
- * activates each plugin in order, dependencies first. Nothing of a plan
+ * activates each plugin in order, dependencies first. Planning uses the
+ * documents the source has fresh in its cache without asking the registry
+ * (source.ts); when such a plan cannot be resolved (a version published
+ * since, say), it is planned again from the registry. The caches are
+ * written beside the imports, and a load ends once they are. Nothing of a plan
  * runs unless all of it passed: document signatures, engines, the author
  * policy of every plugin and the integrity of every bundle. The
  * dependencies of a local bundle, and those of a version an upgrade moves
  * to, are loaded the same way. Each name is instantiated once even when
  * several loads ask for it at the same time.
  */
-import { DependencyCycleError } from '../errors/index.js';
+import { DependencyCycleError, isPlughubError } from '../errors/index.js';
 import type { PluginOrigin } from '../plugin/index.js';
 import { fetchPlan, planLoad, type PlannedLoad } from './plan.js';
 import type { PluginSource } from './source.js';
@@ -71,6 +75,31 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
   /** The dependencies of `manifest` that no serving version satisfies, as [name, range] pairs. */
   const unmetDependencies = (manifest: Manifest): Array<[string, string]> =>
     Object.entries(manifest.dependencies ?? {}).filter(([name, range]) => !table.satisfies(name, range));
+
+  /**
+   * Plans `wanted` from documents fresh in the cache where the source has
+   * them; when that plan does not resolve (the cached copies may predate a
+   * version the request needs), plans again from what the registry says now.
+   */
+  async function plan(wanted: ReadonlyArray<readonly [string, string]>, options: ReturnType<typeof planOptions>): Promise<PlannedLoad[]> {
+    let usedFresh = false;
+    const cachedFirst: PluginSource = {
+      ...source,
+      document: async (name, signal) => {
+        const found = await source.document(name, signal, { load: true });
+        usedFresh ||= found.fresh === true;
+        return found;
+      },
+    };
+    try {
+      return await planLoad(cachedFirst, wanted, options);
+    } catch (error) {
+      const unresolved = isPlughubError(error) && (error.code === 'E_RESOLVE' || error.code === 'E_DEPENDENCY_CYCLE');
+      if (!usedFresh || !unresolved) throw error;
+      const asking: PluginSource = { ...source, document: (name, signal) => source.document(name, signal, { load: true, revalidate: true }) };
+      return planLoad(asking, wanted, options);
+    }
+  }
 
   /** Bundles being fetched, by name, version and integrity: loads of the same plugin at the same time share one download. */
   const fetching = new Map<string, Promise<Uint8Array>>();
@@ -149,7 +178,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
   async function loadUpgrade(step: PlannedLoad, signal?: AbortSignal): Promise<Uint8Array> {
     const begun = context.metrics.clock();
     const missing = unmetDependencies(step.manifest);
-    const dependencies = missing.length === 0 ? [] : await planLoad(source, missing, planOptions(signal, `${step.name}@${step.version}`));
+    const dependencies = missing.length === 0 ? [] : await plan(missing, planOptions(signal, `${step.name}@${step.version}`));
     if (dependencies.some((dependency) => dependency.name === step.name)) {
       const details = { plugin: step.name, version: step.version };
       throw new DependencyCycleError(
@@ -158,9 +187,13 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
         details,
       );
     }
-    const bundles = await fetchPlan(source, [...dependencies, step], signal, (planned) => bundle(planned, signal));
-    for (const dependency of dependencies) await install(dependency, bundles.get(dependency.name)!, begun);
-    return bundles.get(step.name)!;
+    try {
+      const bundles = await fetchPlan(source, [...dependencies, step], signal, (planned) => bundle(planned, signal));
+      for (const dependency of dependencies) await install(dependency, bundles.get(dependency.name)!, begun);
+      return bundles.get(step.name)!;
+    } finally {
+      await source.settled();
+    }
   }
 
   return {
@@ -175,12 +208,14 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
       events.emit('loading', { name, range });
       const begun = context.metrics.clock();
       try {
-        const last = await run(await planLoad(source, [[name, range]], planOptions(signal)), begun, signal);
+        const last = await run(await plan([[name, range]], planOptions(signal)), begun, signal);
         return context.view(last ?? table.get(name)!);
       } catch (error) {
         context.metrics.failed(name, error, begun);
         events.emit('error', { name, phase: 'load', error });
         throw error;
+      } finally {
+        await source.settled();
       }
     },
 
@@ -192,7 +227,11 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
         if (table.has(name)) throw table.conflict(name, range, requestedBy);
       }
       const begun = context.metrics.clock();
-      await run(await planLoad(source, missing, planOptions(signal, requestedBy)), begun, signal);
+      try {
+        await run(await plan(missing, planOptions(signal, requestedBy)), begun, signal);
+      } finally {
+        await source.settled();
+      }
     },
   };
 }

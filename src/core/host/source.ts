@@ -2,13 +2,22 @@
  * Where a host gets plugin documents and bundles: the registry, revalidated
  * with ETags, with the document cache as a fallback when the registry cannot
  * be reached (stale-if-error), and the blob cache in front of downloads.
+ * A load may use a cached document without asking the registry while it is
+ * fresh by the Cache-Control the registry sent (DocumentOptions `load`, at most
+ * registry/freshness.ts MAX_FRESHNESS_MS); checks for updates always ask.
  * `bundle` returns bytes verified against their integrity: downloaded bytes
  * once, before they are cached; cached bytes once, when they are read for
  * this load (a corrupted entry is dropped and downloaded again). The host
- * hands exactly those bytes to the loader without hashing them again. With a trust guard (HostOptions
+ * hands exactly those bytes to the loader without hashing them again.
+ * Writing a document to the cache runs beside the rest of the load (the
+ * next request): `settled` waits for the writes begun so far. A cache write
+ * that fails is a warning, not a failed load, since the bytes in hand are
+ * verified. With a trust guard (HostOptions
  * `trustedKeys`), every document is asked for signed and verified before
- * the host acts on it — fresh, revalidated (304) or read from the cache
- * offline — and only the verified envelope is cached. With `authorKeys`,
+ * the host acts on it — fresh, revalidated (304), used while fresh from the
+ * cache or read from the cache offline — and only the verified envelope is
+ * cached; a fresh cached envelope that no longer verifies is not used: the
+ * registry is asked instead. With `authorKeys`,
  * `checkAuthor` refuses a version without the author signature its name
  * requires; the host calls it for every plugin of a load plan before it
  * fetches any bundle (host/plan.ts `fetchPlan`, the only caller of
@@ -18,6 +27,7 @@ import type { Logger } from '../plugin/index.js';
 import { parsePluginDocument, type PluginDocument, type VersionEntry } from '../registry/index.js';
 import { isRegistryError, RegistryError } from '../errors/index.js';
 import { checkIntegrity, verifyIntegrity } from '../integrity.js';
+import { MAX_FRESHNESS_MS } from '../registry/freshness.js';
 import type { BlobCache, CachedDocument, DocumentCache } from '../ports.js';
 import type { RegistryClient } from '../registry/index.js';
 import type { Envelope } from '../trust/index.js';
@@ -28,6 +38,22 @@ import type { HostMetrics } from './metrics.js';
 export interface FetchedDocument {
   document: PluginDocument;
   stale: boolean;
+  /** True when it came from the cache without asking the registry, fresh by its Cache-Control. */
+  fresh?: boolean;
+}
+
+/** Options of PluginSource.document. */
+export interface DocumentOptions {
+  /**
+   * The caller is a load, which awaits `settled()` before it ends: a cached
+   * document still fresh by its Cache-Control serves without asking the
+   * registry, and writing the cache runs beside the rest of the load.
+   * Without it (update checks), the registry is always asked and the cache
+   * written before the document is returned.
+   */
+  load?: boolean;
+  /** With `load`: ask the registry even when the cached copy is fresh (a fresh copy failed to resolve the load). */
+  revalidate?: boolean;
 }
 
 /** Fetches documents and bundles for a host. */
@@ -35,15 +61,32 @@ export interface PluginSource {
   readonly registry: RegistryClient | undefined;
   /** Where loads are counted and timed (host/metrics.ts): this source counts cache outcomes and times downloads and verification. */
   readonly metrics: HostMetrics;
-  document(name: string, signal?: AbortSignal): Promise<FetchedDocument>;
+  document(name: string, signal?: AbortSignal, options?: DocumentOptions): Promise<FetchedDocument>;
   /** Refuses `name@version` when `authorKeys` require an author signature it does not carry (SignatureError). */
   checkAuthor(name: string, version: string, entry: VersionEntry): Promise<void>;
-  /** The bytes of `name@version` from the cache or downloaded, verified against `entry.dist.integrity`; `checkAuthor` ran before. */
+  /**
+   * The bytes of `name@version` from the cache or downloaded, verified
+   * against `entry.dist.integrity`; `checkAuthor` ran before. Downloaded
+   * bytes are cached before they are returned (a failed write is a warning).
+   */
   bundle(name: string, version: string, entry: VersionEntry, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Resolves once the cache writes begun so far are done (never rejects: a failed write was logged). */
+  settled(): Promise<void>;
 }
 
 /** A 304 rewrites the cached entry's fetchedAt at most this often, sparing a disk write per load. */
 const REFRESH_FETCHED_AT_MS = 60_000;
+
+/** True when `entry` may be used without asking the registry at `now`: within the freshness it was given, the clock not set back since. */
+function isFresh(entry: CachedDocument, now: number): boolean {
+  const { fetchedAt, freshUntil } = entry;
+  return freshUntil !== undefined && fetchedAt <= now && now < freshUntil && freshUntil - fetchedAt <= MAX_FRESHNESS_MS;
+}
+
+/** The freshness fields of a cache entry written at `now` for an answer fresh for `freshMs`. */
+function freshness(now: number, freshMs: number): { fetchedAt: number; freshUntil?: number } {
+  return freshMs > 0 ? { fetchedAt: now, freshUntil: now + freshMs } : { fetchedAt: now };
+}
 
 /** True for failures where a cached copy should be used instead: network errors and 5xx answers. */
 function registryDown(error: unknown): boolean {
@@ -64,12 +107,37 @@ export function createPluginSource(init: {
   metrics: HostMetrics;
 }): PluginSource {
   const { registry, cache, documents, log, trust, authors, metrics } = init;
+  /** Cache writes still running, each logging its own failure. */
+  const writes = new Set<Promise<void>>();
+
+  /** Runs a cache write beside the load; a failure is logged (the bytes in hand are verified), never thrown. */
+  function write(what: string, start: () => Promise<void>): Promise<void> {
+    const pending: Promise<void> = start().then(
+      () => void writes.delete(pending),
+      (error: unknown) => {
+        writes.delete(pending);
+        log.warn(`${what} could not be cached; the load goes on and the next one fetches it again: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+    writes.add(pending);
+    return pending;
+  }
 
   /** The document of a cached entry, verified again when the host requires signatures. */
   async function fromCache(entry: CachedDocument, url: string, offline: boolean): Promise<PluginDocument> {
     if (!trust) return entry.document;
     const payload = await trust.document(entry.name, entry.envelope, { url, offline });
     return parsePluginDocument(payload.document, entry.name, { url });
+  }
+
+  /** A fresh cached entry's document, verified as any other; undefined when it no longer verifies (the registry is asked then). */
+  async function fromFresh(entry: CachedDocument, url: string): Promise<PluginDocument | undefined> {
+    try {
+      return await fromCache(entry, url, false);
+    } catch (error) {
+      log.debug(`${entry.name}: the cached document is fresh but does not verify any more, asking ${url}: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   function requireRegistry(name: string): RegistryClient {
@@ -84,12 +152,23 @@ export function createPluginSource(init: {
     registry,
     metrics,
 
-    async document(name, signal) {
+    async document(name, signal, options = {}) {
       const client = requireRegistry(name);
       const cached = await documents.get(client.url, name);
+      // A cached entry without an envelope cannot serve a host that requires signatures.
+      const usable = cached && (!trust || cached.envelope) ? cached : undefined;
+      let rejected = false;
+      if (options.load && !options.revalidate && usable && isFresh(usable, Date.now())) {
+        const document = await fromFresh(usable, client.documentUrl(name));
+        if (document) {
+          metrics.cache(name, 'document', 'hit');
+          return { document, stale: false, fresh: true };
+        }
+        rejected = true;
+      }
       try {
-        // A cached entry without an envelope cannot be revalidated by a host that requires signatures.
-        const etag = cached?.etag && (!trust || cached.envelope) ? cached.etag : undefined;
+        // A fresh copy that failed verification is not revalidated (a 304 would hand it back): the registry sends the document.
+        const etag = usable?.etag && !rejected ? usable.etag : undefined;
         const verify = trust && ((envelope: Envelope | undefined, url: string) => trust.document(name, envelope, { url }));
         // With a cached copy to fall back on, a registry that does not answer is not retried: the
         // cached copy serves at once (stale-if-error) instead of after the retries' backoff.
@@ -99,9 +178,16 @@ export function createPluginSource(init: {
           ...(verify ? { signed: true, verify } : {}),
           ...(cached ? { retry: 0 } : {}),
         });
-        if (result.status === 304 && cached && etag) {
-          const document = await fromCache(cached, result.url, false);
-          if (Date.now() - cached.fetchedAt > REFRESH_FETCHED_AT_MS) await documents.put({ ...cached, fetchedAt: Date.now() });
+        if (result.status === 304 && usable && etag) {
+          const document = await fromCache(usable, result.url, false);
+          const now = Date.now();
+          // Written when it extends the freshness, else at most once a minute, sparing a disk write per load.
+          if (result.freshMs > 0 || now - usable.fetchedAt > REFRESH_FETCHED_AT_MS) {
+            const next: CachedDocument = { ...usable, ...freshness(now, result.freshMs) };
+            if (result.freshMs === 0) delete next.freshUntil;
+            const writing = write(`${name}: the revalidated document`, () => documents.put(next));
+            if (!options.load) await writing;
+          }
           metrics.cache(name, 'document', 'revalidated');
           return { document, stale: false };
         }
@@ -114,14 +200,16 @@ export function createPluginSource(init: {
           });
         }
         const { document } = result;
-        await documents.put({
+        const entry: CachedDocument = {
           registry: client.url,
           name,
           document,
           ...(result.etag ? { etag: result.etag } : {}),
           ...(trust && result.envelope ? { envelope: result.envelope } : {}),
-          fetchedAt: Date.now(),
-        });
+          ...freshness(Date.now(), result.freshMs),
+        };
+        const writing = write(`${name}: the document`, () => documents.put(entry));
+        if (!options.load) await writing;
         metrics.cache(name, 'document', 'miss');
         return { document, stale: false };
       } catch (error) {
@@ -142,6 +230,10 @@ export function createPluginSource(init: {
         metrics.cache(name, 'document', 'offline');
         return { document, stale: true };
       }
+    },
+
+    async settled() {
+      while (writes.size > 0) await Promise.all(writes);
     },
 
     async checkAuthor(name, version, entry) {
@@ -192,7 +284,8 @@ export function createPluginSource(init: {
       await verifyIntegrity(bytes, integrity, { plugin: name, version, url });
       metrics.phase(name, 'verify', verifying);
       metrics.cache(name, 'bundle', 'miss');
-      await cache.put(integrity, bytes);
+      // Awaited: the loader asks the cache where the bytes are (BlobCache.locate) as it imports them.
+      await write(`${name}@${version}: the bundle ${integrity}`, () => cache.put(integrity, bytes));
       return bytes;
     },
   };

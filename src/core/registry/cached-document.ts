@@ -27,6 +27,7 @@ export function decodeCachedDocument(value: unknown, registry: string, name: str
       ...(typeof raw.etag === 'string' ? { etag: raw.etag } : {}),
       ...(isEnvelope(raw.envelope) ? { envelope: raw.envelope } : {}),
       fetchedAt: raw.fetchedAt,
+      ...(typeof raw.freshUntil === 'number' && Number.isFinite(raw.freshUntil) ? { freshUntil: raw.freshUntil } : {}),
     };
   } catch {
     return undefined;
@@ -42,5 +43,6 @@ export function cachedDocumentRecord(entry: CachedDocument): CachedDocument {
     ...(entry.etag !== undefined ? { etag: entry.etag } : {}),
     ...(entry.envelope !== undefined ? { envelope: entry.envelope } : {}),
     fetchedAt: entry.fetchedAt,
+    ...(entry.freshUntil !== undefined ? { freshUntil: entry.freshUntil } : {}),
   };
 }

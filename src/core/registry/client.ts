@@ -8,6 +8,8 @@
  * 429, 5xx, with backoff); PUT/POST/DELETE never are. Every failure is a
  * RegistryError naming method, URL, status and the server's error code, except
  * that a caller's abort rejects with the caller's `signal.reason` unchanged.
+ * A document answer (200 or 304) says how long it stays fresh (`freshMs`,
+ * freshness.ts), from its Cache-Control.
  * With `signed` (a host with trustedKeys), documents and lists are asked for
  * as signed envelopes (docs/design.md, "Trust"); an envelope is recognised by its
  * `payloadType` and `payload` whatever was asked, and answered as the
@@ -26,6 +28,7 @@ import { DocumentError } from '../errors/index.js';
 import { createRegistryTransport, discard, readBody, unwrap, type Call } from './transport.js';
 import type { DocumentResult, RegistryClient, RegistryClientOptions } from './types.js';
 import { encodeName, normalizeBase, resolveBlobUrl } from './urls.js';
+import { freshnessMs } from './freshness.js';
 import { readSignedList } from './list.js';
 import { ENVELOPE_MEDIA_TYPE, isEnvelope } from '../trust/index.js';
 import { englishMessage } from '../zod.js';
@@ -73,14 +76,15 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       return send(call, async (response, signal): Promise<DocumentResult> => {
         if (response.status === 304) {
           discard(response);
-          return { status: 304, url: call.url };
+          return { status: 304, url: call.url, freshMs: freshnessMs(response.headers) };
         }
         const json = await readJson(call, response, signal);
         await opts.verify?.(isEnvelope(json) ? json : undefined, call.url);
         const { body, envelope } = unwrap(call, json);
         const inner = envelope ? (body as { document?: unknown } | null)?.document : body;
         const document = parsePluginDocument(inner, name, { url: call.url });
-        return { status: 200, document, etag: response.headers.get('etag') ?? undefined, url: call.url, ...(envelope ? { envelope } : {}) };
+        const etag = response.headers.get('etag') ?? undefined;
+        return { status: 200, document, etag, url: call.url, freshMs: freshnessMs(response.headers), ...(envelope ? { envelope } : {}) };
       });
     },
 

@@ -27,8 +27,14 @@ export interface RegistryClientOptions {
   signed?: boolean;
 }
 
-/** The answer of getDocument: a fresh document, or 304 when the ETag still matches. */
-export type DocumentResult = { status: 200; document: PluginDocument; etag?: string; url: string; envelope?: Envelope } | { status: 304; url: string };
+/**
+ * The answer of getDocument: a fresh document, or 304 when the ETag still
+ * matches; `freshMs` is how long the answer stays fresh by its Cache-Control
+ * (registry/freshness.ts), 0 when it must be revalidated before every use.
+ */
+export type DocumentResult =
+  | { status: 200; document: PluginDocument; etag?: string; url: string; envelope?: Envelope; freshMs: number }
+  | { status: 304; url: string; freshMs: number };
 
 /** Options of RegistryClient.download; `plugin` and `version` are named in errors. */
 export interface DownloadOptions {

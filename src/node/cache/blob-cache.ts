@@ -4,9 +4,12 @@
  * Layout: `<dir>/blobs/<algorithm>/<hex digest>`, one file per blob, named
  * only by the hash of its bytes (never by a plugin name, so nothing a
  * registry says can choose a path). Writes go through a temporary file in the
- * same directory, fsync and rename, after the bytes were verified against
- * their integrity: a reader sees a whole verified blob or nothing, and a
- * failed or refused write leaves nothing behind. The last use of a blob is
+ * same directory and a rename, after the bytes were verified against their
+ * integrity: a reader sees a whole verified blob or nothing, and a failed or
+ * refused write leaves nothing behind. They are not flushed with fsync
+ * (docs/design.md, invariant 5): a blob lost or torn by a power cut no
+ * longer matches its name, and every read for a load verifies it, so it is
+ * removed and downloaded again. The last use of a blob is
  * its file's mtime, set with utimes on every get and put: each process
  * updates it on its own with one system call, so there is no shared index to
  * lock or corrupt, and `prune` removes the oldest files first.
@@ -136,7 +139,7 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
   /** Writes a blob file, with a clear error when a planted entry that could not be removed is in the way. */
   async function write(path: string, bytes: Uint8Array): Promise<void> {
     try {
-      await writeFileAtomic(path, bytes);
+      await writeFileAtomic(path, bytes, { sync: false });
     } catch (error) {
       throw blockedWriteError(error, path, 'the blob');
     }

@@ -6,6 +6,7 @@ import { createHost, type HostOptions } from '../../../src/core/host/create.js';
 import { createMemoryBlobCache, createMemoryDocumentCache } from '../../../src/core/memory.js';
 import { createRegistryClient } from '../../../src/core/registry/client.js';
 import { createRegistryDouble, type RegistryDouble } from '../registry/double.js';
+import type { DocumentCache } from '../../../src/core/ports.js';
 
 let unique = 0;
 
@@ -28,4 +29,12 @@ export function setup() {
   const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 });
   const host = <Api = unknown>(options: HostOptions<Api> = {}) => createHost<Api>({ registry: client, cache, documents, ...options });
   return { registry, cache, documents, client, host };
+}
+
+/** Makes the cached document of `name` stale, as once its Cache-Control max-age has passed: the next load revalidates it. */
+export async function expireDocument(documents: DocumentCache, registry: string, name: string): Promise<void> {
+  const entry = await documents.get(registry, name);
+  if (!entry) throw new Error(`${name} is not cached`);
+  const { freshUntil: _, ...stale } = entry;
+  await documents.put(stale);
 }

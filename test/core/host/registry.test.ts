@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isCompatibilityError, isDependencyCycleError, isRegistryError, isResolveError } from '../../../src/core/errors/index.js';
 import { createHost } from '../../../src/core/host/create.js';
 import { createRegistryClient } from '../../../src/core/registry/client.js';
-import { publish, setup } from './fixture.js';
+import { expireDocument, publish, setup } from './fixture.js';
 
 const documentRequests = (requests: Request[], name: string) => requests.filter((r) => new URL(r.url).pathname === `/v1/plugins/${encodeURIComponent(name)}`);
 
@@ -42,14 +42,19 @@ describe('host: resolution against the registry', () => {
     expect((error as Error).message).toContain('needs@1.1.0');
   });
 
-  it('revalidates the cached document with its ETag', async () => {
-    const { registry, host: makeHost } = setup();
+  it('revalidates the cached document with its ETag once it is no longer fresh', async () => {
+    const { registry, documents, host: makeHost } = setup();
     await publish(registry, 'etag', '1.0.0', `export function execute() {}`);
     await makeHost().load('etag');
+    await expireDocument(documents, registry.url, 'etag');
     await makeHost().load('etag');
-    const [first, second] = documentRequests(registry.requests, 'etag');
+    const [first, second, third] = documentRequests(registry.requests, 'etag');
     expect(first!.headers.get('if-none-match')).toBeNull();
     expect(second!.headers.get('if-none-match')).toMatch(/^".+"$/);
+    // The 304 carried max-age=30 again: the next load uses the cached copy without asking.
+    await makeHost().load('etag');
+    expect(third).toBeUndefined();
+    expect(documentRequests(registry.requests, 'etag')).toHaveLength(2);
   });
 
   it('fails with a RegistryError for a plugin the registry does not have', async () => {
@@ -85,6 +90,7 @@ describe('host: offline without waiting', () => {
     await publish(registry, 'quick', '1.0.0', `export function execute() { return 'cached'; }`);
     const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 2, retryDelayMs: 1 });
     await createHost({ registry: client, cache, documents }).load('quick');
+    await expireDocument(documents, registry.url, 'quick');
     let attempts = 0;
     registry.intercept(() => {
       attempts += 1;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createHost } from '../../../src/core/host/create.js';
 import type { PluginHost } from '../../../src/core/host/types.js';
 import { createMemoryBlobCache, createMemoryDocumentCache } from '../../../src/core/memory.js';
-import { publish, setup } from '../host/fixture.js';
+import { expireDocument, publish, setup } from '../host/fixture.js';
 import { countOf, labelValues, seriesOf, figureOf } from './read-snapshot.js';
 
 const ROUTES = {
@@ -59,10 +59,16 @@ describe('host.metrics(): loads', () => {
     });
   });
 
-  it('counts a revalidated document and a bundle hit on a second host with the same caches, and an offline document', async () => {
-    const { registry, host } = setup();
+  it('counts a fresh document, a revalidated one and a bundle hit on hosts with the same caches, and an offline document', async () => {
+    const { registry, documents, host } = setup();
     await publish(registry, 'cached', '1.0.0', `export function execute() { return 1; }`);
     await closing(host(), (first) => first.load('cached'));
+    const fresh = await closing(host(), async (target) => {
+      await target.load('cached');
+      return target.metrics();
+    });
+    expect(figureOf(fresh, 'plughub_load_cache_total', { plugin: 'cached', kind: 'document', outcome: 'hit' })).toBe(1);
+    await expireDocument(documents, registry.url, 'cached');
     const second = await closing(host(), async (target) => {
       await target.load('cached');
       return target.metrics();
@@ -73,6 +79,7 @@ describe('host.metrics(): loads', () => {
     // A bundle read from the cache is verified, never downloaded.
     expect(countOf(second, 'plughub_load_phase_duration_seconds', { phase: 'download' })).toBe(0);
     expect(countOf(second, 'plughub_load_phase_duration_seconds', { phase: 'verify' })).toBe(1);
+    await expireDocument(documents, registry.url, 'cached');
     registry.intercept(() => {
       throw new TypeError('fetch failed');
     });

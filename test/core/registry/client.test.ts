@@ -92,7 +92,7 @@ describe('getDocument', () => {
     expect(first.etag).toMatch(/^".+"$/);
 
     const second = await api.getDocument('hello', { etag: first.etag });
-    expect(second).toEqual({ status: 304, url: first.url });
+    expect(second).toEqual({ status: 304, url: first.url, freshMs: 30_000 });
     expect(registry.requests[1]?.headers.get('if-none-match')).toBe(first.etag);
   });
 

@@ -8,6 +8,8 @@
  * and a's next call sees b's new version after `upgrade('b')`.
  */
 import { join } from 'node:path';
+import { createFsDocumentCache } from '../../../src/node/cache/document-cache.js';
+import { expireDocument } from '../../core/host/fixture.js';
 import { describe, expect, it } from 'vitest';
 import type { Isolation } from '../../../src/core/isolation/types.js';
 import { cli, inProcessRegistry } from '../../e2e/cli-harness.js';
@@ -61,6 +63,8 @@ describe('plugins that use each other, against a real registry', () => {
     await expect(cli(['run', a, '--set', 'who=you'], { cwd, env })).resolves.toEqual({ code: 0, stdout: expected, stderr: '' });
     const b11 = await projectB('1.1.0');
     expect((await cli(['publish'], { cwd: b11, env })).code).toBe(0);
+    // Once the cached document of b is past its max-age, the next run asks the registry and finds 1.1.0.
+    await expireDocument(createFsDocumentCache(env.PLUGHUB_CACHE_DIR), env.PLUGHUB_REGISTRY, 'b');
     const again = await cli(['run', 'a', '--set', 'who=you'], { cwd, env });
     expect(again.stdout).toBe('{"greeting":"hello you from b@1.1.0","ran":"b@1.1.0 ran for a"}\n');
   });
