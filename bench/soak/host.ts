@@ -10,6 +10,7 @@
  * the churned worker plugin. Anything else than the expected outcome, and
  * every `error` event of the host, is counted as an error.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createPluginHost } from '../../src/node/host.js';
 import { serveParent, tell } from './child.js';
@@ -38,7 +39,9 @@ function fail(what: string, error: unknown): void {
   errors.messages.set(key, (errors.messages.get(key) ?? 0) + 1);
 }
 
-const host = createPluginHost({ registry: values.registry, cacheDir: values.cache, env: {}, upgradeGraceMs: 2000 });
+// The samples' full GCs stop the host's event loop for tens of milliseconds on a shared machine: a
+// worker's answer to an abort may wait behind them longer than the default 100 ms isolation grace.
+const host = createPluginHost({ registry: values.registry, cacheDir: values.cache, env: {}, upgradeGraceMs: 2000, isolationGraceMs: 1000 });
 host.on('error', ({ name, phase, error }) => fail(`host error event (${name}, ${phase})`, error));
 
 async function load(plugin: SoakPlugin): Promise<void> {
@@ -154,14 +157,26 @@ const loop = (async () => {
   }
 })();
 
+/** The process's threads (Linux; 0 elsewhere): each worker is one, so a worker never terminated shows. */
+async function threadCount(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+}
+
 serveParent({
   extra: async () => {
+    await Promise.all(
+      host
+        .list()
+        .filter((plugin) => plugin.isolation === 'worker')
+        .map((plugin) => plugin.execute({ values: { gc: true } }).catch(() => undefined)),
+    );
     await host.refreshMetrics();
     const metrics = host.metrics().metrics;
     const workerHeap = metrics.find((metric) => metric.name === 'plughub_worker_heap_used_bytes');
     const active = metrics.find((metric) => metric.name === 'plughub_active_versions');
     const sum = (metric: typeof workerHeap) => (metric && metric.type !== 'histogram' ? metric.series.reduce((total, series) => total + series.value, 0) : 0);
-    return { workerHeap: sum(workerHeap), activeVersions: sum(active), ...counts, errors: errors.total };
+    return { workerHeap: sum(workerHeap), activeVersions: sum(active), threads: await threadCount(), ...counts, errors: errors.total };
   },
   stop: async () => {
     running = false;

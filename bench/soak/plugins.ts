@@ -4,6 +4,8 @@
  * version and a call count kept across upgrades (`deactivate` hands it to
  * the next version's `activate`), waits `values.sleep` milliseconds when
  * asked (stopping when its context aborts), and `fetch` answers its routes.
+ * With `values.gc` it forces a full GC of its realm (a worker's own heap)
+ * when the process runs with --expose-gc, which the soak's samples use.
  */
 import { collectBytes, packPlg } from '../../src/core/plg/index.js';
 
@@ -51,6 +53,7 @@ export default {
   activate(ctx, previous) { if (previous) state = previous; },
   deactivate() { return state; },
   async execute(ctx) {
+    if (ctx.get('gc') === true && typeof globalThis.gc === 'function') return globalThis.gc();
     state.calls++;
     const ms = ctx.get('sleep') ?? 0;
     if (ms > 0) await sleep(ms, ctx.signal);

@@ -1,9 +1,13 @@
 /**
  * The figures the soak benchmark prints from a process's memory samples:
- * start (the first sample after warm-up), end, max, the growth end/start and
+ * start (the mean of the first three samples after warm-up), end (the mean
+ * of the last three), max, the growth end/start and
  * the least-squares slope over the second half of the run, in MB a minute.
  */
 import type { MemorySample } from './child.js';
+
+/** How many samples the start and the end each average (one full GC's reading moves by a few percent). */
+const SAMPLES_AVERAGED = 3;
 
 /** A sample taken `atMs` after the load began. */
 export interface TimedSample extends MemorySample {
@@ -33,12 +37,13 @@ export function slopeMbPerMinute(points: Array<[number, number]>): number {
   return denominator === 0 ? 0 : ((numerator / denominator) * 60_000) / (1024 * 1024);
 }
 
-/** The trend of `pick` over the samples taken after `warmupMs`, the slope over the second half of the run. */
+/** The trend of `pick` over the samples taken after `warmupMs` (start and end each a mean of three), the slope over the second half of the run. */
 export function trendOf(samples: TimedSample[], warmupMs: number, durationMs: number, pick: (sample: TimedSample) => number): Trend {
   const measured = samples.filter((sample) => sample.atMs >= warmupMs);
   if (measured.length === 0) throw new Error('no sample after the warm-up');
-  const start = pick(measured[0]!);
-  const end = pick(measured[measured.length - 1]!);
+  const mean = (some: TimedSample[]) => some.reduce((sum, sample) => sum + pick(sample), 0) / some.length;
+  const start = mean(measured.slice(0, SAMPLES_AVERAGED));
+  const end = mean(measured.slice(-SAMPLES_AVERAGED));
   const secondHalf = measured.filter((sample) => sample.atMs >= durationMs / 2).map((sample): [number, number] => [sample.atMs, pick(sample)]);
   return { start, end, max: Math.max(...measured.map(pick)), growth: end / start, slopeMbPerMinute: slopeMbPerMinute(secondHalf) };
 }
