@@ -268,7 +268,9 @@ function report(outcome: Outcome): void {
     .join(', ');
   console.log(`  host: ${hostCounts}; ${hostReport.errors} errors`);
   for (const message of [...registryLoad.messages, ...written.messages, ...hostReport.messages, ...registryReport.loggedErrors]) console.log(`    ${message}`);
-  console.log(`\nmemory after full GCs, MB (idle = before the load; start = first sample after the ${warmupMs / 1000} s warm-up; slope over the second half):`);
+  console.log(
+    `\nmemory after full GCs, MB (idle = before the load; start = the first three samples after the ${warmupMs / 1000} s warm-up, end = the last three; slope over the second half):`,
+  );
   console.log(
     `${'process, figure'.padEnd(22)} ${'idle'.padStart(8)} ${'start'.padStart(8)} ${'end'.padStart(8)} ${'max'.padStart(8)} ${'end/start'.padStart(8)} ${'MB/min'.padStart(10)}`,
   );

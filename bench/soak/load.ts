@@ -40,7 +40,9 @@ export function steadyLoad(
   options: { sockets?: number; maxInFlight?: number; timeoutMs?: number } = {},
 ) {
   const base = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.sockets ?? 8 });
+  // FIFO reuse keeps every socket busy: with LIFO (Node's default) a socket left idle past the server's
+  // keep-alive timeout could be picked just as the server closes it, an ECONNRESET of the client's making.
+  const agent = new Agent({ keepAlive: true, maxSockets: options.sockets ?? 8, scheduling: 'fifo' });
   const maxInFlight = options.maxInFlight ?? 256;
   const timeoutMs = options.timeoutMs ?? 5000;
   const histogram = new Uint32Array(STEPS + 1);
