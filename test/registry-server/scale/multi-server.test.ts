@@ -116,8 +116,8 @@ describe.skipIf(missing !== undefined)('three servers on one PostgreSQL database
   it('a host loading through nginx while versions are published always finds the blob', { timeout: 90_000 }, async () => {
     const { servers: all, token, nginx } = await servers({ nginx: true });
     expect(await publishTo(all[0]!.url, token, 'live', '1.0.0')).toBe(201);
-    const cacheDir = await mkdtemp(join(tmpdir(), 'plughub-scale-host-'));
-    onCleanup(() => rm(cacheDir, { recursive: true, force: true }));
+    const cacheRoot = await mkdtemp(join(tmpdir(), 'plughub-scale-host-'));
+    onCleanup(() => rm(cacheRoot, { recursive: true, force: true }));
     let publishing = true;
     const publishes = (async () => {
       for (const index of range(20)) expect(await publishTo(all[index % 3]!.url, token, 'live', `1.1.${index}`)).toBe(201);
@@ -126,9 +126,11 @@ describe.skipIf(missing !== undefined)('three servers on one PostgreSQL database
     let loads = 0;
     const loaded = new Set<string>();
     while (publishing || loads < 5) {
-      // A new host each time: nothing in memory, the document from nginx (cached up to its max-age) and the bundle
-      // from nginx or the disk cache; and one on a server directly, whose document is at most a second old.
+      // A new host with an empty cache each time (a cached document is used without asking while it is fresh):
+      // the document from nginx (cached up to its max-age) and the bundle it names from nginx; and one on a server
+      // directly, whose document is at most a second old.
       for (const registry of [nginx!.url, all[loads % 3]!.url]) {
+        const cacheDir = join(cacheRoot, `${loads}-${registry === nginx!.url ? 'nginx' : 'direct'}`);
         const host = createPluginHost({ registry, cacheDir, env: {} });
         const result = String(await (await host.load('live')).execute());
         expect(result).toMatch(/^live@1\.\d+\.\d+$/);
