@@ -147,9 +147,27 @@ function writeHead(req: IncomingMessage, res: ServerResponse, status: number, he
   res.writeHead(status, headers as Record<string, string | string[]>);
 }
 
+/**
+ * The headers of shared (frozen) header objects as node:http's flat
+ * `[name, value, …]` list, which it writes without enumerating an object's
+ * keys: the read routes answer with the same few objects again and again.
+ */
+const flatHeaders = new WeakMap<object, string[]>();
+
+function headerList(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> | string[] {
+  if (!Object.isFrozen(headers)) return headers;
+  let list = flatHeaders.get(headers);
+  if (list === undefined) {
+    list = Object.entries(headers).flat();
+    flatHeaders.set(headers, list);
+  }
+  return list;
+}
+
 function writePrepared(exchange: Exchange, status: number, parts: PreparedParts): void {
   const { req, res } = exchange;
-  writeHead(req, res, status, parts.headers);
+  if (uploadPending(req)) writeHead(req, res, status, parts.headers);
+  else res.writeHead(status, headerList(parts.headers) as string[]);
   if (parts.body === null) {
     res.end();
     return;
