@@ -1,42 +1,99 @@
 /**
- * Registry read throughput: GET of a plugin document and of a blob, served by
- * the registry (filesystem storage, node:http bridge), against a plain
- * node:http server answering the same bytes with the same headers from
- * memory, measured in the same run. Load comes from wrk in another process
- * (`wrk -t1 -c20 -d5s --latency`); rounds alternate baseline and registry, and
- * the medians are printed with their ratios. Not a test: run it with
+ * Registry read throughput: GET of a plugin document (a 200, and a 304 to
+ * If-None-Match) and of a 37 KB bundle blob, served by the registry
+ * (filesystem storage, node:http bridge), against a raw node:http server
+ * answering the same bytes with the same headers from memory, measured in
+ * the same run. Each server runs in a process of its own
+ * (bench/registry-throughput-servers.ts), so the CPU time each spends per
+ * request is measured apart from wrk's and this script's. Load comes from
+ * wrk in another process (`wrk -t1 -c20 -d5s --latency`); rounds alternate
+ * raw and registry (which goes first alternates too). Printed: every
+ * round's requests/s, p99, CPU µs per request and ratios, then against the
+ * goal — the registry at ≥ 0.85 of raw's requests/s and under 2× raw's p99
+ * in every round — PASS or FAIL. Not a test: run it with
  *
- *   npx tsx bench/registry-throughput.ts [--rounds 3] [--duration 5s]
+ *   npx tsx bench/registry-throughput.ts [--rounds 5] [--duration 5s] [--profile DIR]
+ *
+ * `--profile DIR` writes `node --cpu-prof` profiles of the servers into DIR/registry and DIR/raw.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import { collectBytes, packPlg } from '../src/core/plg/index.js';
-import { createFileTokenStore, createFsStorage, createRegistry, serveNode } from '../registry-server/index.js';
+import { type ChildProcess, execFile, fork } from 'node:child_process';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import type { FixtureRoute, ScriptMessage, ServerMessage } from './registry-throughput-servers.js';
 
 const run = promisify(execFile);
+const SERVERS = new URL('./registry-throughput-servers.ts', import.meta.url).pathname;
+const GOAL_RATIO = 0.85;
+const GOAL_P99_RATIO = 2;
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '5s' },
+    profile: { type: 'string' },
+  },
+});
+const rounds = Number(values.rounds);
 
 interface Measure {
   requestsPerSecond: number;
   p99Ms: number;
+  /** CPU time of the server's process per request, in µs. */
+  cpuMicros: number;
 }
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '5s' } } });
-const rounds = Number(values.rounds);
+/** A server process and the questions it answers. */
+class ServerProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<{ url: string; routes: FixtureRoute[] }>;
+  #cpu: ((micros: number) => void) | undefined;
 
-async function wrk(url: string): Promise<Measure> {
-  const { stdout } = await run('wrk', ['-t1', '-c20', `-d${values.duration}`, '--latency', url], { maxBuffer: 1 << 20 });
+  constructor(mode: 'registry' | 'raw', execArgv: string[] = []) {
+    this.child = fork(SERVERS, [mode], { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ready = new Promise((resolve, reject) => {
+      this.child.once('exit', (code) => reject(new Error(`the ${mode} server exited (${code}) before it was ready`)));
+      this.child.on('message', (message: ServerMessage) => {
+        if (message.type === 'ready') resolve(message);
+        else if (message.type === 'cpu') this.#cpu?.(message.micros);
+      });
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  tell(message: ScriptMessage): void {
+    this.child.send(message);
+  }
+
+  /** The process's CPU time so far, in µs. */
+  cpu(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#cpu = resolve;
+      this.tell({ type: 'cpu' });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.tell({ type: 'stop' });
+    await exited;
+  }
+}
+
+/** One wrk run against `url`, with the server's CPU time per request. */
+async function wrk(server: ServerProcess, url: string, headers: string[]): Promise<Measure> {
+  const before = await server.cpu();
+  const args = ['-t1', '-c20', `-d${values.duration}`, '--latency', ...headers.flatMap((header) => ['-H', header]), url];
+  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
+  const cpu = (await server.cpu()) - before;
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout);
+  const count = /(\d+) requests in/.exec(stdout);
   const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
-  if (!rps || !p99) throw new Error(`cannot read wrk output:\n${stdout}`);
+  if (!rps || !p99 || !count) throw new Error(`cannot read wrk output:\n${stdout}`);
   if (errors) throw new Error(`${url}: ${errors[1]} error responses`);
   const scale = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
-  return { requestsPerSecond: Number(rps[1]), p99Ms: Number(p99[1]) * scale };
+  return { requestsPerSecond: Number(rps[1]), p99Ms: Number(p99[1]) * scale, cpuMicros: cpu / Number(count[1]) };
 }
 
 function median(numbers: number[]): number {
@@ -45,44 +102,65 @@ function median(numbers: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** A plain node:http server answering every request with the given status, headers and bytes. */
-async function baselineServer(headers: Record<string, string>, body: Uint8Array): Promise<{ url: string; server: Server }> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, headers);
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+interface Case {
+  name: string;
+  path: string;
+  headers: string[];
 }
 
-async function captured(url: string): Promise<{ headers: Record<string, string>; body: Uint8Array }> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => {
-    if (!['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(key)) headers[key] = value;
-  });
-  return { headers, body: new Uint8Array(await response.arrayBuffer()) };
+interface Verdict {
+  name: string;
+  ratios: number[];
+  p99Ratios: number[];
+  raw: Measure[];
+  ours: Measure[];
 }
 
-async function publishFixture(url: string, token: string): Promise<void> {
-  const bundle = `export function execute(ctx) { return ${JSON.stringify('x'.repeat(37_000))}.length; }\n`;
-  for (let minor = 0; minor < 5; minor++) {
-    const version = `1.${minor}.0`;
-    const manifest = { name: 'bench', version, description: 'A plugin to measure the registry with', source: { mode: 'esm', path: 'dist/index.js' } };
-    const plg = await collectBytes(
-      packPlg([
-        { path: 'plugin.json', content: JSON.stringify(manifest) },
-        { path: 'dist/index.js', content: `${bundle}// ${version}\n` },
-      ]),
+const column = (text: string, width: number) => text.padStart(width);
+
+async function measureCase(item: Case, raw: ServerProcess, registry: ServerProcess, rawUrl: string, registryUrl: string): Promise<Verdict> {
+  console.log(`\n${item.name}`);
+  console.log('round   raw req/s     p99  µs CPU   registry req/s     p99  µs CPU   ratio  p99 ratio');
+  const verdict: Verdict = { name: item.name, ratios: [], p99Ratios: [], raw: [], ours: [] };
+  for (let round = 0; round < rounds; round++) {
+    const first = round % 2 === 0;
+    const a = await wrk(first ? raw : registry, `${first ? rawUrl : registryUrl}${item.path}`, item.headers);
+    const b = await wrk(first ? registry : raw, `${first ? registryUrl : rawUrl}${item.path}`, item.headers);
+    const [base, ours] = first ? [a, b] : [b, a];
+    verdict.raw.push(base);
+    verdict.ours.push(ours);
+    verdict.ratios.push(ours.requestsPerSecond / base.requestsPerSecond);
+    verdict.p99Ratios.push(ours.p99Ms / base.p99Ms);
+    console.log(
+      [
+        column(String(round + 1), 5),
+        column(base.requestsPerSecond.toFixed(0), 11),
+        column(`${base.p99Ms.toFixed(2)}ms`, 7),
+        column(base.cpuMicros.toFixed(1), 7),
+        column(ours.requestsPerSecond.toFixed(0), 16),
+        column(`${ours.p99Ms.toFixed(2)}ms`, 7),
+        column(ours.cpuMicros.toFixed(1), 7),
+        column(verdict.ratios.at(-1)!.toFixed(2), 7),
+        column(verdict.p99Ratios.at(-1)!.toFixed(2), 10),
+      ].join(' '),
     );
-    const response = await fetch(`${url}/v1/plugins/bench/${version}`, {
-      method: 'PUT',
-      body: plg as Uint8Array<ArrayBuffer>,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
-    });
-    if (response.status !== 201) throw new Error(`publish ${version}: ${response.status} ${await response.text()}`);
   }
+  return verdict;
+}
+
+function report(verdict: Verdict): boolean {
+  const minRatio = Math.min(...verdict.ratios);
+  const maxP99 = Math.max(...verdict.p99Ratios);
+  const rawCpu = median(verdict.raw.map((m) => m.cpuMicros));
+  const ourCpu = median(verdict.ours.map((m) => m.cpuMicros));
+  const rpsPass = minRatio >= GOAL_RATIO;
+  const p99Pass = maxP99 < GOAL_P99_RATIO;
+  console.log(
+    `${verdict.name}: requests/s ratio min ${minRatio.toFixed(2)} median ${median(verdict.ratios).toFixed(2)} (goal ≥ ${GOAL_RATIO} in every round: ${rpsPass ? 'PASS' : 'FAIL'}); ` +
+      `p99 ratio max ${maxP99.toFixed(2)} median ${median(verdict.p99Ratios).toFixed(2)} (goal < ${GOAL_P99_RATIO} in every round: ${p99Pass ? 'PASS' : 'FAIL'}); ` +
+      `CPU per request ${ourCpu.toFixed(1)} µs against ${rawCpu.toFixed(1)} µs (${(ourCpu / rawCpu).toFixed(2)}×, +${(ourCpu - rawCpu).toFixed(1)} µs)`,
+  );
+  return rpsPass && p99Pass;
 }
 
 async function main(): Promise<void> {
@@ -95,51 +173,28 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const data = await mkdtemp(join(tmpdir(), 'plughub-bench-'));
-  const storage = createFsStorage(data);
-  const tokens = createFileTokenStore(data);
-  const { token } = await tokens.create({ admin: true, publish: [] });
-  const registry = await serveNode(createRegistry({ storage, tokens }), { port: 0 });
+  const profile = (mode: string) => (values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}/${mode}`]);
+  const registry = new ServerProcess('registry', profile('registry'));
+  const raw = new ServerProcess('raw', profile('raw'));
   try {
-    await publishFixture(registry.url, token);
-    const document = await captured(`${registry.url}/v1/plugins/bench`);
-    const parsed = JSON.parse(new TextDecoder().decode(document.body)) as { versions: Record<string, { dist: { url: string } }> };
-    const blobPath = parsed.versions['1.4.0']?.dist.url ?? '';
-    const blob = await captured(`${registry.url}${blobPath}`);
-    const cases = [
-      { name: `GET document (${document.body.byteLength} B)`, path: '/v1/plugins/bench', fixture: document },
-      { name: `GET blob (${blob.body.byteLength} B)`, path: blobPath, fixture: blob },
+    const { url: registryUrl, routes } = await registry.ready;
+    raw.tell({ type: 'serve', routes });
+    const { url: rawUrl } = await raw.ready;
+    const [document, blob] = routes as [FixtureRoute, FixtureRoute];
+    const size = (route: FixtureRoute) => Buffer.from(route.body, 'base64').byteLength;
+    const cases: Case[] = [
+      { name: `GET document (${size(document)} B)`, path: document.path, headers: [] },
+      { name: 'GET document, If-None-Match (304)', path: document.path, headers: [`If-None-Match: ${document.etag}`] },
+      { name: `GET blob (${size(blob)} B)`, path: blob.path, headers: [] },
     ];
-    console.log(`wrk -t1 -c20 -d${values.duration} --latency, ${rounds} rounds, medians\n`);
-    console.log('case                        baseline req/s   p99     registry req/s   p99     ratio');
-    for (const item of cases) {
-      const baseline = await baselineServer(item.fixture.headers, item.fixture.body);
-      const base: Measure[] = [];
-      const ours: Measure[] = [];
-      try {
-        for (let round = 0; round < rounds; round++) {
-          base.push(await wrk(`${baseline.url}${item.path}`));
-          ours.push(await wrk(`${registry.url}${item.path}`));
-        }
-      } finally {
-        await new Promise((resolve) => baseline.server.close(resolve));
-      }
-      const baseRps = median(base.map((m) => m.requestsPerSecond));
-      const ourRps = median(ours.map((m) => m.requestsPerSecond));
-      const line = [
-        item.name.padEnd(28),
-        baseRps.toFixed(0).padStart(14),
-        `${median(base.map((m) => m.p99Ms)).toFixed(2)}ms`.padStart(8),
-        ourRps.toFixed(0).padStart(16),
-        `${median(ours.map((m) => m.p99Ms)).toFixed(2)}ms`.padStart(8),
-        `${((ourRps / baseRps) * 100).toFixed(0)}%`.padStart(8),
-      ];
-      console.log(line.join(' '));
-    }
+    console.log(`wrk -t1 -c20 -d${values.duration} --latency; ${rounds} rounds, raw and registry alternating, each server in a process of its own`);
+    const verdicts: Verdict[] = [];
+    for (const item of cases) verdicts.push(await measureCase(item, raw, registry, rawUrl, registryUrl));
+    console.log('');
+    const passed = verdicts.map(report).every(Boolean);
+    console.log(`\ngoal (≥ ${GOAL_RATIO}× raw's requests/s and p99 < ${GOAL_P99_RATIO}× raw's, every round, every case): ${passed ? 'PASS' : 'FAIL'}`);
   } finally {
-    await registry.close();
-    await storage.close();
-    await rm(data, { recursive: true, force: true });
+    await Promise.all([registry.stop(), raw.stop()]);
   }
 }
 

@@ -12,12 +12,13 @@ import type { MetricsSnapshot } from '../src/core/metrics/index.js';
 import { DownloadCounter } from './download-counter.js';
 import { errorAnswer } from './http/error-response.js';
 import { HttpError } from './http/errors.js';
-import { instrument, type AnswerListener, type RouteHandler } from './http/instrument.js';
+import { answerHotRead, type HotReads } from './http/hot-reads.js';
+import { instrument, instrumentAnswer, type AnswerListener, type RouteHandler } from './http/instrument.js';
 import { CORS_READ_HEADERS, bytesResponse } from './http/responses.js';
 import { createRegistryMetrics, UNMATCHED_ROUTE } from './metrics.js';
 import { REGISTRY_OPENAPI } from './openapi.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
-import { getBlob, getDocument, getVersionFile, health, listPlugins } from './routes/read.js';
+import { blobAnswer, documentAnswer, getVersionFile, health, listPlugins } from './routes/read.js';
 import { getStats } from './routes/stats.js';
 import { getKeys, getKeysVersion, getListPage } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
@@ -71,14 +72,19 @@ export function createRegistry(options: RegistryOptions): Registry {
   route('GET', '/healthz', health(resolved));
   route('GET', '/v1/openapi.json', () => bytesResponse(200, OPENAPI_HEADERS, openApi));
   route('GET', '/v1/plugins', listPlugins(resolved));
-  route('GET', '/v1/plugins/:name', getDocument(resolved));
+  // The hot reads: hono's routes and the lookup in fetch() below share one measured answer each.
+  const hot: HotReads = {
+    document: instrumentAnswer(documentAnswer(resolved), metrics.route('/v1/plugins/:name'), resolved),
+    blob: instrumentAnswer(
+      blobAnswer(resolved, (hex) => downloads.count(hex)),
+      metrics.route('/v1/blobs/:algorithm/:hex'),
+      resolved,
+    ),
+  };
+  app.get('/v1/plugins/:name', (c) => hot.document(c.req.raw, c.req.param('name') ?? '', ''));
   route('GET', '/v1/plugins/:name/stats', getStats(resolved, downloads), undefined, side);
   route('GET', '/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
-  route(
-    'GET',
-    '/v1/blobs/:algorithm/:hex',
-    getBlob(resolved, (hex) => downloads.count(hex)),
-  );
+  app.get('/v1/blobs/:algorithm/:hex', (c) => hot.blob(c.req.raw, c.req.param('algorithm') ?? '', c.req.param('hex') ?? ''));
   route('GET', '/v1/keys', getKeys(resolved));
   route('GET', '/v1/keys/:version', getKeysVersion(resolved));
   route('GET', '/v1/list/:page', getListPage(resolved));
@@ -105,14 +111,23 @@ export function createRegistry(options: RegistryOptions): Registry {
     ),
   );
   app.onError((error, c) => errorAnswer(error, c.req.method, resolved).response);
+  const routed = async (request: Request): Promise<Response> => {
+    try {
+      const { url } = request;
+      return await (isSideRoute(url) ? side : app).fetch(request);
+    } catch (error) {
+      return errorAnswer(error, request.method, resolved).response;
+    }
+  };
   return {
-    async fetch(request) {
+    fetch(request) {
+      let answer: Promise<Response> | undefined;
       try {
-        const { url } = request;
-        return await (isSideRoute(url) ? side : app).fetch(request);
-      } catch (error) {
-        return errorAnswer(error, request.method, resolved).response;
+        answer = answerHotRead(request, hot);
+      } catch {
+        // A request the hot path cannot read goes to the router, which answers whatever it is.
       }
+      return answer ?? routed(request);
     },
     metrics: () => metrics.set.snapshot(),
     routes,

@@ -35,6 +35,30 @@ export function instrument(handler: RouteHandler, metrics: RouteMetrics, options
   };
 }
 
+/** A read answer as instrumentAnswer makes it: never rejects (a failure is its error response). */
+export type MeasuredAnswer = (request: Request, first: string, second: string) => Promise<Response>;
+
+/**
+ * A read route's answer (see routes/read.ts ReadAnswer) recorded in
+ * `metrics` like `instrument` records a route: hono's route and the hot
+ * path of registry.ts both call it, so a request is counted once, under
+ * the route's pattern, whichever way it came.
+ */
+export function instrumentAnswer(answer: MeasuredAnswer, metrics: RouteMetrics, options: ResolvedOptions): MeasuredAnswer {
+  return async (request, first, second) => {
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await answer(request, first, second);
+    } catch (error) {
+      response = errorAnswer(error, request.method, options).response;
+    }
+    const method = request.method;
+    metrics.record(method, response.status, (performance.now() - started) / 1000, method === 'HEAD' ? 0 : bodyBytes(response));
+    return response;
+  };
+}
+
 /** The length of a response body the registry built (all of them are prepared); from Content-Length otherwise. */
 function bodyBytes(response: Response): number {
   const parts = preparedParts(response);

@@ -17,7 +17,7 @@
  * keeps serving the connections it has.
  */
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RegistryLogEntry } from '../options.js';
 
@@ -112,46 +112,39 @@ export function serverTimeouts(limits: ConnectionLimits): {
   };
 }
 
-/** Applies the limits that are set on a created server, and logs accept errors instead of crashing on them. */
-export function limitConnections(server: Server, limits: ConnectionLimits, log: (entry: RegistryLogEntry) => void): void {
+/**
+ * Applies the limits that are set on a created server, and logs accept
+ * errors instead of crashing on them. The bridge tells the returned table
+ * when each request starts and ends (requestStarted, requestEnded).
+ */
+export function limitConnections(server: Server, limits: ConnectionLimits, log: (entry: RegistryLogEntry) => void): ConnectionTable {
   // One over the cap, so that the connection past it reaches the handler below, which decides who goes.
   server.maxConnections = limits.maxConnections + 1;
   server.timeout = limits.idleTimeoutMs;
   const connections = new ConnectionTable(limits);
-  const firstRequest = new WeakMap<Socket, ReturnType<typeof setTimeout>>();
-  server.on('connection', (socket: Socket) => {
-    if (!connections.admit(socket)) {
-      socket.destroy();
-      return;
-    }
-    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
-    timer.unref();
-    firstRequest.set(socket, timer);
-    socket.once('close', () => clearTimeout(timer));
-  });
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    clearTimeout(firstRequest.get(request.socket));
-    firstRequest.delete(request.socket);
-    connections.requestStarted(request.socket, response);
-  });
+  server.on('connection', (socket: Socket) => connections.admit(socket));
   server.on('error', (error: NodeJS.ErrnoException) => {
     const hint = error.code === 'EMFILE' || error.code === 'ENFILE' ? ' (out of file descriptors: lower maxConnections or raise the limit)' : '';
     log({ level: 'error', message: `could not accept a connection: ${error.message}${hint}`, error });
   });
+  return connections;
 }
 
-interface Connection {
-  address: string;
+/** An open connection as the table tracks it. */
+export interface TrackedConnection {
+  readonly address: string;
   /** Requests whose response is not finished yet. */
   inFlight: number;
   /** When its last response finished, while it has none in flight; undefined before its first request and during one. */
   idleSince: number | undefined;
+  /** Closes the socket unless its first request head arrives in time; cleared by that request. */
+  firstRequest: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** The open connections, by socket (in the order they were accepted), and how many each address holds. */
-class ConnectionTable {
+export class ConnectionTable {
   readonly #limits: ConnectionLimits;
-  readonly #sockets = new Map<Socket, Connection>();
+  readonly #sockets = new Map<Socket, TrackedConnection>();
   readonly #perAddress = new Map<string, number>();
 
   constructor(limits: ConnectionLimits) {
@@ -159,31 +152,45 @@ class ConnectionTable {
   }
 
   /**
-   * Takes a new socket in; false when it must be closed (its address holds
-   * its share already, or the server is full and no connection is idle).
-   * A full server makes room by closing the connection idle the longest.
+   * Takes a new socket in, or closes it (its address holds its share
+   * already, or the server is full and no connection is idle). A full
+   * server makes room by closing the connection idle the longest. A socket
+   * taken in must send its first request head within headersTimeoutMs.
    */
-  admit(socket: Socket): boolean {
+  admit(socket: Socket): void {
     const address = addressKey(socket.remoteAddress);
     const held = this.#perAddress.get(address) ?? 0;
-    if (held >= this.#limits.maxConnectionsPerAddress) return false;
-    if (this.#sockets.size >= this.#limits.maxConnections && !this.#closeLongestIdle()) return false;
-    this.#sockets.set(socket, { address, inFlight: 0, idleSince: undefined });
+    if (held >= this.#limits.maxConnectionsPerAddress || (this.#sockets.size >= this.#limits.maxConnections && !this.#closeLongestIdle())) {
+      socket.destroy();
+      return;
+    }
+    const timer = setTimeout(() => socket.destroy(), this.#limits.headersTimeoutMs);
+    timer.unref();
+    this.#sockets.set(socket, { address, inFlight: 0, idleSince: undefined, firstRequest: timer });
     this.#perAddress.set(address, held + 1);
-    socket.once('close', () => this.#forget(socket));
-    return true;
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.#forget(socket);
+    });
   }
 
-  /** Marks the socket busy until `response` is done. */
-  requestStarted(socket: Socket, response: ServerResponse): void {
+  /** Marks the socket busy until requestEnded; undefined for a socket the table does not hold. */
+  requestStarted(socket: Socket): TrackedConnection | undefined {
     const connection = this.#sockets.get(socket);
-    if (connection === undefined) return;
+    if (connection === undefined) return undefined;
+    if (connection.firstRequest !== undefined) {
+      clearTimeout(connection.firstRequest);
+      connection.firstRequest = undefined;
+    }
     connection.inFlight++;
     connection.idleSince = undefined;
-    response.once('close', () => {
-      connection.inFlight--;
-      if (connection.inFlight === 0) connection.idleSince = performance.now();
-    });
+    return connection;
+  }
+
+  /** Marks one request of the connection done (its response sent, failed or cut). */
+  requestEnded(connection: TrackedConnection): void {
+    connection.inFlight--;
+    if (connection.inFlight === 0) connection.idleSince = performance.now();
   }
 
   /** Closes the keep-alive connection idle the longest; false when none is idle. */

@@ -11,9 +11,14 @@ import { HttpError } from '../http/errors.js';
 /** The `:name` parameter, decoded and checked. */
 export function pluginNameParam(c: Context): string {
   const name = c.req.param('name') ?? '';
+  checkPluginName(name);
+  return name;
+}
+
+/** Throws a 400 unless `name` (a route parameter) is a valid plugin name. */
+export function checkPluginName(name: string): void {
   const problem = validatePluginName(name);
   if (problem !== undefined) throw new HttpError(400, 'E_BAD_REQUEST', `invalid plugin name ${JSON.stringify(name)}: ${problem}`);
-  return name;
 }
 
 /** The `:version` parameter, checked to be a plain semver version. */

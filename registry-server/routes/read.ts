@@ -15,7 +15,7 @@ import { CORS_READ_HEADERS, bytesReader, jsonResponse } from '../http/responses.
 import type { ResolvedOptions } from '../options.js';
 import { filterByText } from '../search.js';
 import { parseDocument } from '../storage/snapshot.js';
-import { integerQuery, pluginNameParam, versionParam } from './params.js';
+import { checkPluginName, integerQuery, pluginNameParam, versionParam } from './params.js';
 import { envelopeReader, varyOf, wantsEnvelope } from './trust.js';
 
 const DOCUMENT_CACHE = 'public, max-age=60';
@@ -29,20 +29,32 @@ const BLOB_HEX = /^[0-9a-f]{64}$/;
 export const MAX_LIST_PAGE_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
 
+/** The storage's read options: a hard reload (`Cache-Control: no-cache`) reads past its cache. */
+const FRESH = Object.freeze({ fresh: true });
+const CACHED = Object.freeze({ fresh: false });
+
 /** True when the client asks to bypass caches (`Cache-Control: no-cache`, as a hard reload sends). */
 function wantsFresh(request: Request): boolean {
   const header = requestHeader(request, 'cache-control') ?? requestHeader(request, 'pragma');
   return header !== null && /no-cache|max-age=0/i.test(header);
 }
 
-/** GET /v1/plugins/:name */
-export function getDocument(options: ResolvedOptions) {
+/**
+ * A read route's answer to a request, given its parameters as the path
+ * carries them, decoded (`first`: a plugin name or a blob's algorithm;
+ * `second`: a blob's hex digest, '' where the route has one parameter).
+ * Hono's routes and the registry's own lookup of its hot paths (registry.ts)
+ * call the same answer, so both give the same response.
+ */
+export type ReadAnswer = (request: Request, first: string, second: string) => Promise<Response>;
+
+/** GET /v1/plugins/:name — `first` is the name. */
+export function documentAnswer(options: ResolvedOptions): ReadAnswer {
   const plain = bytesReader({ ...varyOf(options), 'cache-control': DOCUMENT_CACHE }, 'application/json; charset=utf-8');
   const signed = envelopeReader(DOCUMENT_CACHE);
-  return async (c: Context): Promise<Response> => {
-    const name = pluginNameParam(c);
-    const request = c.req.raw;
-    const snapshot = await options.storage.getDocument(name, { fresh: wantsFresh(request) });
+  return async (request, name) => {
+    checkPluginName(name);
+    const snapshot = await options.storage.getDocument(name, wantsFresh(request) ? FRESH : CACHED);
     if (snapshot === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no plugin named ${name} is published here`);
     if (options.signer !== undefined && wantsEnvelope(request)) {
       const answer = await options.signer.document(name, snapshot);
@@ -57,15 +69,13 @@ export function getDocument(options: ResolvedOptions) {
  * are 404s. A GET answered 200 (not HEAD, not 304) is a download: `served`
  * hears of its digest.
  */
-export function getBlob(options: ResolvedOptions, served?: (hex: string) => void) {
+export function blobAnswer(options: ResolvedOptions, served?: (hex: string) => void): ReadAnswer {
   const reader = bytesReader({ 'cache-control': BLOB_CACHE, 'x-content-type-options': 'nosniff' }, 'application/octet-stream');
-  return async (c: Context): Promise<Response> => {
-    const algorithm = c.req.param('algorithm');
-    const hex = c.req.param('hex') ?? '';
+  return async (request, algorithm, hex) => {
     const bytes = algorithm === 'sha256' && BLOB_HEX.test(hex) ? await options.storage.getBlob(algorithm, hex) : undefined;
     if (bytes === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no blob ${algorithm}/${hex.slice(0, 80)} is stored here`);
-    const response = reader(c.req.raw, bytes, `"sha256-${hex}"`);
-    if (response.status === 200 && c.req.raw.method === 'GET') served?.(hex);
+    const response = reader(request, bytes, `"sha256-${hex}"`);
+    if (response.status === 200 && request.method === 'GET') served?.(hex);
     return response;
   };
 }
