@@ -31,6 +31,7 @@ import { createMemoryStorage, createMemoryTokenStore, createRegistry, serveNode 
 import { launchChromium } from '../test/chromium/support/chromium.js';
 import { startStaticServer } from '../test/chromium/support/static-server.js';
 import type { BenchPage } from './browser-load-page.js';
+import { median, percentile } from './support/stats.js';
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '3' }, iterations: { type: 'string', default: '15' }, size: { type: 'string', default: '51200' } },
@@ -50,17 +51,6 @@ function pluginSource(tag: string): string {
     body += `  h${i}(x) { return x * ${i} + ${(i * 7919) % 10007} - String(x).length; },\n`;
   }
   return head + body + tail;
-}
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function p90(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))]!;
 }
 
 const tokens = createMemoryTokenStore();
@@ -144,7 +134,7 @@ try {
     for (const key of Object.keys(labels) as Case[]) {
       const ratio = median(samples[key]) / median(samples[baseOf(key)]);
       console.log(
-        `${labels[key].padEnd(74)} ${median(samples[key]).toFixed(2).padStart(10)} ${p90(samples[key]).toFixed(2).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(7)}`,
+        `${labels[key].padEnd(74)} ${median(samples[key]).toFixed(2).padStart(10)} ${percentile(samples[key], 0.9).toFixed(2).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(7)}`,
       );
     }
   };

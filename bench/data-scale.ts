@@ -55,6 +55,7 @@ import {
   serveNode,
   setYanked,
 } from '../registry-server/index.js';
+import { median, percentile } from './support/stats.js';
 
 const SEED_FORMAT = 1;
 const CASES = ['resolve', 'host', 'search', 'startup'] as const;
@@ -73,10 +74,7 @@ const report: string[] = [];
 
 /** Median and p99 of `samples` (milliseconds). */
 function stats(samples: number[]): { median: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, p99: sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]! };
+  return { median: median(samples), p99: percentile(samples, 0.99) };
 }
 
 /** Milliseconds per call of `run`, the median of `rounds` rounds of `calls` calls. */

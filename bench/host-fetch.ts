@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createHost } from '../src/core/host/create.js';
+import { median } from './support/stats.js';
 
 const ROUTE = '/api/plugin/bench/hello';
 const URL_TEXT = `http://127.0.0.1${ROUTE}`;
@@ -48,12 +49,6 @@ async function measure(handler: Handler): Promise<number> {
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, lane));
   return ((performance.now() - started) * 1000) / calls;
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function main(): Promise<void> {

@@ -30,6 +30,7 @@ import { bytesResponse } from '../registry-server/http/responses.js';
 import { serveNode } from '../registry-server/node/index.js';
 import type { HostConfig } from '../src/node/host-service/config.js';
 import { startHostService, type HostService } from '../src/node/host-service/serve.js';
+import { median } from './support/stats.js';
 
 const run = promisify(execFile);
 const ROUTE = '/api/plugin/bench/hello';
@@ -59,12 +60,6 @@ async function wrk(url: string): Promise<Measure> {
   const scale = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
   const cpuMicrosPerRequest = (cpu.user + cpu.system) / Number(requests[1]);
   return { requestsPerSecond: Number(rps[1]), cpuMicrosPerRequest, p99Ms: Number(p99[1]) * scale };
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** The trivial plugin: one GET route whose execute answers a short text. */

@@ -36,6 +36,7 @@ import { createRegistryClient } from '../src/core/registry/client.js';
 import { createFileLoader } from '../src/node/loader/file-loader.js';
 import { createPluginHost } from '../src/node/host.js';
 import { createMemoryStorage, createMemoryTokenStore, createRegistry, serveNode } from '../registry-server/index.js';
+import { median, percentile } from './support/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,21 +60,6 @@ function pluginSource(tag: string): string {
     body += `  h${i}(x) { return x * ${i} + ${(i * 7919) % 10007} - String(x).length; },\n`;
   }
   return head + body + tail;
-}
-
-function sorted(samples: number[]): number[] {
-  return [...samples].sort((a, b) => a - b);
-}
-
-function median(samples: number[]): number {
-  const values = sorted(samples);
-  const mid = Math.floor(values.length / 2);
-  return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
-}
-
-function p90(samples: number[]): number {
-  const values = sorted(samples);
-  return values[Math.min(values.length - 1, Math.floor(0.9 * values.length))]!;
 }
 
 async function time(run: () => Promise<unknown>): Promise<number> {
@@ -152,7 +138,7 @@ try {
 
   const ratio = (a: number[], b: number[]) => median(a) / median(b);
   const row = (label: string, values: number[], baseData: number[], baseFile: number[]) =>
-    `${label.padEnd(60)} ${median(values).toFixed(2).padStart(10)} ${p90(values).toFixed(2).padStart(8)} ${`${ratio(values, baseData).toFixed(2)}x`.padStart(9)} ${`${ratio(values, baseFile).toFixed(2)}x`.padStart(9)}`;
+    `${label.padEnd(60)} ${median(values).toFixed(2).padStart(10)} ${percentile(values, 0.9).toFixed(2).padStart(8)} ${`${ratio(values, baseData).toFixed(2)}x`.padStart(9)} ${`${ratio(values, baseFile).toFixed(2)}x`.padStart(9)}`;
   const header = `${'case'.padEnd(60)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'vs data:'.padStart(9)} ${'vs file:'.padStart(9)}`;
 
   console.log(

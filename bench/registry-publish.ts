@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { collectBytes, packPlg, writeTar } from '../src/core/plg/index.js';
+import { median, percentile } from './support/stats.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const VERDACCIO = join(ROOT, 'bench', 'verdaccio');
@@ -110,15 +111,6 @@ async function tarballOf(plugin: string, version: string): Promise<{ bytes: Uint
 }
 
 const version = (index: number) => `1.0.${index}`;
-
-function median(numbers: readonly number[]): number {
-  return percentile(numbers, 0.5);
-}
-
-function percentile(numbers: readonly number[], fraction: number): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] ?? Number.NaN;
-}
 
 /** Index `index` (1-based) of a measurement goes to publisher `(index - 1) % concurrency`. */
 function publisherOf(index: number, concurrency: number): number {

@@ -21,6 +21,7 @@ import { parseArgs, promisify } from 'node:util';
 import { collectBytes, packPlg } from '../src/core/plg/index.js';
 import { nginxMissing, startNginx } from '../test/support/nginx.js';
 import { postgresMissing, startPostgres } from '../test/support/postgres.js';
+import { median } from './support/stats.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -95,12 +96,6 @@ async function publish(url: string, token: string, version: string): Promise<num
   await response.arrayBuffer();
   if (response.status !== 201) throw new Error(`publish ${version}: ${response.status}`);
   return performance.now() - started;
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Median publish latency of `count` versions, one after the other. */

@@ -20,6 +20,7 @@ import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { FixtureRoute, ScriptMessage, ServerMessage } from './registry-throughput-servers.js';
+import { median } from './support/stats.js';
 
 const run = promisify(execFile);
 const SERVERS = new URL('./registry-throughput-servers.ts', import.meta.url).pathname;
@@ -94,12 +95,6 @@ async function wrk(server: ServerProcess, url: string, headers: string[]): Promi
   if (errors) throw new Error(`${url}: ${errors[1]} error responses`);
   const scale = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
   return { requestsPerSecond: Number(rps[1]), p99Ms: Number(p99[1]) * scale, cpuMicros: cpu / Number(count[1]) };
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 interface Case {
