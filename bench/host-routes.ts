@@ -31,6 +31,7 @@ import { serveNode } from '../registry-server/node/index.js';
 import type { HostConfig } from '../src/node/host-service/config.js';
 import { startHostService, type HostService } from '../src/node/host-service/serve.js';
 import { median } from './support/stats.js';
+import { runWrk } from './support/wrk.js';
 
 const run = promisify(execFile);
 const ROUTE = '/api/plugin/bench/hello';
@@ -47,19 +48,9 @@ const rounds = Number(values.rounds);
 
 async function wrk(url: string): Promise<Measure> {
   const cpuBefore = process.cpuUsage();
-  const { stdout } = await run('wrk', ['-t1', '-c20', `-d${values.duration}`, '--latency', url], { maxBuffer: 1 << 20 });
+  const result = await runWrk(url, values.duration);
   const cpu = process.cpuUsage(cpuBefore);
-  const requests = /(\d+) requests in/.exec(stdout);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout);
-  const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
-  const socketErrors = /Socket errors:.*/.exec(stdout);
-  if (!rps || !p99 || !requests) throw new Error(`cannot read wrk output:\n${stdout}`);
-  if (errors) throw new Error(`${url}: ${errors[1]} error responses`);
-  if (socketErrors) throw new Error(`${url}: ${socketErrors[0]}`);
-  const scale = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
-  const cpuMicrosPerRequest = (cpu.user + cpu.system) / Number(requests[1]);
-  return { requestsPerSecond: Number(rps[1]), cpuMicrosPerRequest, p99Ms: Number(p99[1]) * scale };
+  return { requestsPerSecond: result.requestsPerSecond, cpuMicrosPerRequest: (cpu.user + cpu.system) / result.requests, p99Ms: result.p99Ms };
 }
 
 /** The trivial plugin: one GET route whose execute answers a short text. */

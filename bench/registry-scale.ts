@@ -10,20 +10,20 @@
  *
  *   npx tsx bench/registry-scale.ts [--duration 5s] [--publishes 30]
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { collectBytes, packPlg } from '../src/core/plg/index.js';
 import { nginxMissing, startNginx } from '../test/support/nginx.js';
 import { postgresMissing, startPostgres } from '../test/support/postgres.js';
 import { median } from './support/stats.js';
+import { runWrk } from './support/wrk.js';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '5s' }, publishes: { type: 'string', default: '30' } } });
 
@@ -33,15 +33,8 @@ interface Measure {
 }
 
 async function wrk(url: string, headers: string[] = []): Promise<Measure> {
-  const args = ['-t1', '-c20', `-d${values.duration}`, '--latency', ...headers.flatMap((header) => ['-H', header]), url];
-  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout);
-  const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
-  if (!rps || !p99) throw new Error(`cannot read wrk output:\n${stdout}`);
-  if (errors) throw new Error(`${url}: ${errors[1]} error responses`);
-  const scale = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
-  return { requestsPerSecond: Number(rps[1]), p99Ms: Number(p99[1]) * scale };
+  const { requestsPerSecond, p99Ms } = await runWrk(url, values.duration, headers);
+  return { requestsPerSecond, p99Ms };
 }
 
 interface Server {

@@ -21,6 +21,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { FixtureRoute, ScriptMessage, ServerMessage } from './registry-throughput-servers.js';
 import { median } from './support/stats.js';
+import { runWrk } from './support/wrk.js';
 
 const run = promisify(execFile);
 const SERVERS = new URL('./registry-throughput-servers.ts', import.meta.url).pathname;
@@ -84,17 +85,9 @@ class ServerProcess {
 /** One wrk run against `url`, with the server's CPU time per request. */
 async function wrk(server: ServerProcess, url: string, headers: string[]): Promise<Measure> {
   const before = await server.cpu();
-  const args = ['-t1', '-c20', `-d${values.duration}`, '--latency', ...headers.flatMap((header) => ['-H', header]), url];
-  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
+  const result = await runWrk(url, values.duration, headers);
   const cpu = (await server.cpu()) - before;
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout);
-  const count = /(\d+) requests in/.exec(stdout);
-  const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
-  if (!rps || !p99 || !count) throw new Error(`cannot read wrk output:\n${stdout}`);
-  if (errors) throw new Error(`${url}: ${errors[1]} error responses`);
-  const scale = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
-  return { requestsPerSecond: Number(rps[1]), p99Ms: Number(p99[1]) * scale, cpuMicros: cpu / Number(count[1]) };
+  return { requestsPerSecond: result.requestsPerSecond, p99Ms: result.p99Ms, cpuMicros: cpu / result.requests };
 }
 
 interface Case {
