@@ -2,7 +2,8 @@
  * A real registry for Node host tests: the registry server on a filesystem
  * data directory (no in-memory blob cache, so bytes altered on its disk are
  * served as they are), over node:http on 127.0.0.1 port 0, with a publish
- * token. Servers still running are closed in afterEach.
+ * token. Registries still running are closed in afterEach, their storage
+ * included (its start-up may still be writing into the data directory).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,11 +13,12 @@ import { createRegistryClient, type RegistryClient } from '../../src/core/regist
 import { createFsStorage, createMemoryTokenStore, createRegistry, serveNode, type NodeServer } from '../../registry-server/index.js';
 import { tempDir } from './helpers.js';
 
-const running = new Set<NodeServer>();
+const running = new Set<() => Promise<void>>();
 
 afterEach(async () => {
-  await Promise.all([...running].map((server) => server.close()));
+  const closes = [...running];
   running.clear();
+  await Promise.all(closes.map((close) => close()));
 });
 
 /** A registry served on a free loopback port. */
@@ -40,8 +42,14 @@ export async function startRegistry(): Promise<TestRegistry> {
   const tokens = createMemoryTokenStore();
   const { token } = await tokens.create({ admin: true, publish: [] });
   const storage = createFsStorage(dataDir, { blobCacheBytes: 0 });
-  const server = await serveNode(createRegistry({ storage, tokens }), { port: 0, host: '127.0.0.1', closeGraceMs: 100 });
-  running.add(server);
+  const registry = createRegistry({ storage, tokens });
+  const server: NodeServer = await serveNode(registry, { port: 0, host: '127.0.0.1', closeGraceMs: 100 });
+  const close = async () => {
+    await server.close();
+    await registry.close();
+    await storage.close();
+  };
+  running.add(close);
   const client = createRegistryClient({ url: server.url, retry: 0, timeoutMs: 5_000 });
   return {
     url: server.url,
@@ -62,8 +70,8 @@ export async function startRegistry(): Promise<TestRegistry> {
     },
     documentPath: (name) => join(dataDir, 'plugins', name.replace('/', '%2F'), 'document.json'),
     async close() {
-      running.delete(server);
-      await server.close();
+      running.delete(close);
+      await close();
     },
   };
 }
