@@ -13,6 +13,7 @@
 import * as semver from '../semver.js';
 import type { PluginDocument, VersionEntry } from '../registry/index.js';
 import { CompatibilityError, ResolveError, UsageError } from '../errors/index.js';
+import { isPublishedVersion, type PublishedVersion, sortedVersions, VersionRange } from './version-order.js';
 
 /** How resolveVersion chooses. */
 export interface ResolveOptions {
@@ -41,7 +42,11 @@ export interface ResolvedVersion {
 
 /** The exact version a range names (`1.2.3`, `=1.2.3`, `v1.2.3`), or null. */
 function exactVersion(range: string): string | null {
-  return semver.valid(range.trim().replace(/^=\s*/, ''));
+  const named = range.trim().replace(/^=\s*/, '');
+  // A version starts with a digit or `v`: a range such as `^1.2.0` is not parsed (semver would throw and catch an error for it).
+  const first = named.charCodeAt(0);
+  if (!((first >= 48 && first <= 57) || first === 118)) return null;
+  return semver.valid(named);
 }
 
 /**
@@ -103,52 +108,22 @@ export function checkCompatibility(manifest: { name: string; version: string; en
   if (!isCompatible(required, host)) throw incompatible(manifest.name, manifest.version, required!, host);
 }
 
-/** A published version with its parsed form, so that sorting and range tests parse it once. */
-interface PublishedVersion {
-  version: string;
-  parsed: semver.SemVer;
-}
-
-/** The published versions of each `versions` object seen, highest first, parsed without and with `includePrerelease`, with how many keys it had then. */
-const publishedByDocument = new WeakMap<object, { keys: number; lists: [(readonly PublishedVersion[])?, (readonly PublishedVersion[])?] }>();
+/** The published versions of each `versions` object seen, highest first, with how many keys it had then. */
+const publishedByDocument = new WeakMap<object, { keys: number; list: readonly PublishedVersion[] }>();
 
 /**
- * Published versions, highest first; keys that are not valid versions are
- * ignored. Each version is parsed once (with the `includePrerelease` the
- * range is tested with: semver parses a version again when its options
- * differ), and the list is kept for the document's `versions` object
- * (documents are never changed in place; one whose number of versions
- * changed is read again), so resolving again against the same document
- * neither parses nor sorts.
+ * Published versions, highest first (`keys` are the document's version
+ * keys); keys that are not valid versions are ignored. The list is kept for
+ * the document's `versions` object (documents are never changed in place;
+ * one whose number of versions changed is read again), so resolving again
+ * against the same document neither reads nor sorts its versions.
  */
-function publishedVersions(document: PluginDocument, includePrerelease = false): readonly PublishedVersion[] {
-  const keys = Object.keys(document.versions);
-  let cached = publishedByDocument.get(document.versions);
-  if (cached === undefined || cached.keys !== keys.length) {
-    cached = { keys: keys.length, lists: [] };
-    publishedByDocument.set(document.versions, cached);
-  }
-  const slot = includePrerelease ? 1 : 0;
-  const held = cached.lists[slot];
-  if (held !== undefined) return held;
-  const options = { includePrerelease };
-  const list: PublishedVersion[] = [];
-  for (const version of keys) {
-    const parsed = parseVersion(version, options);
-    if (parsed !== undefined && parsed.version === version) list.push({ version, parsed });
-  }
-  list.sort((a, b) => b.parsed.compare(a.parsed));
-  cached.lists[slot] = list;
+function publishedVersions(document: PluginDocument, keys: readonly string[]): readonly PublishedVersion[] {
+  const cached = publishedByDocument.get(document.versions);
+  if (cached !== undefined && cached.keys === keys.length) return cached.list;
+  const list = sortedVersions(keys);
+  publishedByDocument.set(document.versions, { keys: keys.length, list });
   return list;
-}
-
-/** `version` parsed with `options`, or undefined when it is not a version. */
-function parseVersion(version: string, options: { includePrerelease: boolean }): semver.SemVer | undefined {
-  try {
-    return new semver.SemVer(version, options);
-  } catch {
-    return undefined;
-  }
 }
 
 function notFound(name: string, message: string, available: string[], hint = '', subject = name): ResolveError {
@@ -196,12 +171,12 @@ export function resolveVersion(document: PluginDocument, range: string, options:
   const request = typeof range === 'string' ? range.trim() : '';
   const asked = askedBy(name, request, options);
   const subject = asked === '' ? name : asked.slice(0, -2);
+  const keys = Object.keys(document.versions);
   // An exact version or a dist-tag needs no sorted list: only that some version is published.
-  if (!Object.keys(document.versions).some((version) => semver.valid(version) === version))
-    throw new ResolveError(`${asked}${name} has no published versions`, [], { plugin: name });
+  if (!keys.some(isPublishedVersion)) throw new ResolveError(`${asked}${name} has no published versions`, [], { plugin: name });
   /** The versions not yanked, lowest first, for the messages of errors. */
   const available = () =>
-    publishedVersions(document, options.includePrerelease === true)
+    publishedVersions(document, keys)
       .filter(({ version }) => !document.versions[version]!.yanked)
       .map(({ version }) => version)
       .reverse();
@@ -236,14 +211,14 @@ export function resolveVersion(document: PluginDocument, range: string, options:
     throw new ResolveError(`${subject}: "${request}" is neither a valid semver range nor a dist-tag${hint}`, available(), { plugin: name });
   }
 
-  // The range is parsed once and tested against the parsed versions: what semver.satisfies does for each, without parsing again.
-  // The range is parsed once and tested against the parsed versions, highest first, until one runs on the host.
-  const all = publishedVersions(document, options.includePrerelease === true);
-  const wanted = new semver.Range(effective, { includePrerelease: options.includePrerelease === true });
+  // The range is parsed once and tested against the versions, highest first, until one runs on the host.
+  const all = publishedVersions(document, keys);
+  const wanted = VersionRange.parse(effective, options.includePrerelease === true);
   const skipped: SkippedVersion[] = [];
   let newest: { version: string; required: string; host: string } | undefined;
-  for (const { version, parsed } of all) {
-    if (document.versions[version]!.yanked || !wanted.test(parsed)) continue;
+  for (const published of all) {
+    const version = published.version;
+    if (!wanted.test(published) || document.versions[version]!.yanked) continue;
     if (options.hostVersion === undefined) return accept(document, version, options, request);
     const host = requireHostVersion(options.hostVersion);
     const required = hostRangeOf(document.versions[version]!.manifest);
@@ -255,7 +230,7 @@ export function resolveVersion(document: PluginDocument, range: string, options:
     const others = skipped.length > 1 ? `; no version matching "${request}" runs on it` : '';
     throw incompatible(name, newest.version, newest.required, newest.host, others, asked);
   }
-  const yanked = all.filter(({ version, parsed }) => document.versions[version]!.yanked && wanted.test(parsed)).map(({ version }) => version);
+  const yanked = all.filter((published) => document.versions[published.version]!.yanked && wanted.test(published)).map(({ version }) => version);
   const pre = options.includePrerelease
     ? []
     : available().filter((v) => semver.prerelease(v) !== null && semver.satisfies(v, effective, { includePrerelease: true }));
