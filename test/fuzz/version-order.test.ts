@@ -5,7 +5,8 @@
  * version exactly when `semver.valid(key) === key`, with semver's numbers;
  * two versions compare as `semver.compare` does; a parsed range accepts a
  * version exactly when `range.test` does (with and without
- * includePrerelease); and resolveVersion picks what `semver.maxSatisfying`
+ * includePrerelease), and the versions it skips as above its upper bounds
+ * fail `range.test`; and resolveVersion picks what `semver.maxSatisfying`
  * picks over the valid keys, on first use and again.
  *
  * Runs a bounded number of cases; set PLUGHUB_FUZZ_RUNS=10000 for more, and
@@ -15,7 +16,7 @@ import * as fc from 'fast-check';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import type { PluginDocument } from '../../src/core/registry/index.js';
-import { compareVersions, publishedVersion, VersionRange } from '../../src/core/plugin/version-order.js';
+import { compareVersions, publishedVersion, sortedVersions, VersionRange } from '../../src/core/plugin/version-order.js';
 import { resolveVersion } from '../../src/core/plugin/versions.js';
 import { fuzzParameters, fuzzTimeout } from './support.js';
 import { rangeArb, versionArb } from './text-arbitraries.js';
@@ -80,13 +81,20 @@ describe('fuzz: version order against semver', () => {
     );
   });
 
-  it('tests a version against a range as Range.test does', { timeout: fuzzTimeout(RANGE_RUNS) }, () => {
+  it('tests a version against a range as Range.test does, and skips only versions above it', { timeout: fuzzTimeout(RANGE_RUNS) }, () => {
     fc.assert(
       fc.property(validRangeArb, fc.array(validKeyArb, { minLength: 1, maxLength: 8 }), fc.boolean(), (text, keys, includePrerelease) => {
         // semver accepts a few ranges without includePrerelease that it cannot parse with it: resolveVersion's test of those is below.
         fc.pre(semver.validRange(text, { includePrerelease }) !== null);
         const range = new semver.Range(text, { includePrerelease });
         const tested = VersionRange.parse(text, includePrerelease);
+        const sorted = sortedVersions(keys);
+        const skipped = sorted.slice(0, tested.firstCandidate(sorted)).map(({ version }) => version);
+        expect({ range: text, includePrerelease, skippedSatisfying: skipped.filter((key) => range.test(key)) }).toEqual({
+          range: text,
+          includePrerelease,
+          skippedSatisfying: [],
+        });
         for (const key of keys) {
           expect({ range: text, includePrerelease, key, satisfies: tested.test(publishedVersion(key)!) }).toEqual({
             range: text,

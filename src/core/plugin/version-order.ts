@@ -164,12 +164,41 @@ export class VersionRange {
   readonly #range: semver.Range | undefined;
   readonly #sets: readonly (readonly Bound[])[];
   readonly #prereleaseBounds: readonly Bound[];
+  /** The `<` and `<=` comparators of each set. */
+  readonly #upperBounds: readonly (readonly Bound[])[];
 
   /** `range`, or with undefined a range that nothing satisfies. */
   constructor(range: semver.Range | undefined) {
     this.#range = range;
     this.#sets = (range?.set ?? []).map((comparators) => comparators.filter((comparator) => comparator.value !== '').map(boundOf));
     this.#prereleaseBounds = this.#sets.flat().filter((bound) => bound.prerelease);
+    this.#upperBounds = this.#sets.map((set) => set.filter((bound) => bound.operator === BELOW || bound.operator === AT_MOST));
+  }
+
+  /**
+   * Where to start testing `list` (published versions, highest first): the
+   * index of the first version that passes the `<`/`<=` comparators of some
+   * set, found by bisection. Every version before it is above each set's
+   * upper bound and fails the range; whether a version passes them only
+   * changes once along the list, since they compare in semver's order.
+   */
+  firstCandidate(list: readonly PublishedVersion[]): number {
+    if (this.#range === undefined) return list.length;
+    if (this.#upperBounds.some((bounds) => bounds.length === 0)) return 0;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#underUpperBounds(list[middle]!)) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
+
+  #underUpperBounds(version: PublishedVersion): boolean {
+    return this.#upperBounds.some((bounds) =>
+      bounds.every((bound) => (version.prerelease ? bound.comparator.test(semverOf(version)) : plainPasses(bound, version))),
+    );
   }
 
   /**

@@ -216,7 +216,8 @@ export function resolveVersion(document: PluginDocument, range: string, options:
   const wanted = VersionRange.parse(effective, options.includePrerelease === true);
   const skipped: SkippedVersion[] = [];
   let newest: { version: string; required: string; host: string } | undefined;
-  for (const published of all) {
+  for (let index = wanted.firstCandidate(all); index < all.length; index++) {
+    const published = all[index]!;
     const version = published.version;
     if (!wanted.test(published) || document.versions[version]!.yanked) continue;
     if (options.hostVersion === undefined) return accept(document, version, options, request);
