@@ -5,7 +5,7 @@
  * process adds (`extra`); `snapshot` writes a V8 heap snapshot and replies
  * with its path; `stop` runs the process's own shutdown and then exits.
  */
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 /** What a child answers to `sample`. */
 export interface MemorySample {
@@ -13,6 +13,8 @@ export interface MemorySample {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** Bytes of V8's young generation (new space and its large objects) in memory: V8 grows it with the allocation rate, up to a bound. */
+  youngGeneration: number;
   extra?: Record<string, number>;
 }
 
@@ -33,7 +35,10 @@ export async function settledMemory(): Promise<MemorySample> {
     last = heap;
   }
   const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, external, arrayBuffers };
+  const youngGeneration = getHeapSpaceStatistics()
+    .filter((space) => space.space_name === 'new_space' || space.space_name === 'new_large_object_space')
+    .reduce((sum, space) => sum + space.physical_space_size, 0);
+  return { rss, heapUsed, external, arrayBuffers, youngGeneration };
 }
 
 /** Sends a message to the parent. */
@@ -42,16 +47,27 @@ export function tell(message: unknown): void {
 }
 
 /**
- * Answers the parent's `sample`, `snapshot` and `stop` messages; `extra` adds
- * figures to a sample, `stop` returns what the child reports before it exits.
+ * Answers the parent's `sample`, `snapshot` and `stop` messages; `pause`
+ * brings the child's work to a point where it is the same at every sample
+ * and holds it there until the sample is taken, `extra` adds figures to a
+ * sample, `stop` returns what the child reports before it exits.
  */
-export function serveParent(handlers: { extra?: () => Promise<Record<string, number>>; stop: () => Promise<unknown> }): void {
+export function serveParent(handlers: {
+  extra?: () => Promise<Record<string, number>>;
+  pause?: () => Promise<() => void>;
+  stop: () => Promise<unknown>;
+}): void {
   process.on('message', (message: ParentMessage) => {
     void (async () => {
       try {
         if (message.type === 'sample') {
-          const extra = handlers.extra ? await handlers.extra() : undefined;
-          tell({ type: 'reply', id: message.id, value: { ...(await settledMemory()), extra } });
+          const resume = handlers.pause ? await handlers.pause() : () => undefined;
+          try {
+            const extra = handlers.extra ? await handlers.extra() : undefined;
+            tell({ type: 'reply', id: message.id, value: { ...(await settledMemory()), extra } });
+          } finally {
+            resume();
+          }
         } else if (message.type === 'snapshot') {
           gc?.();
           tell({ type: 'reply', id: message.id, value: writeHeapSnapshot(`${message.dir}/soak-${process.pid}-${Date.now()}.heapsnapshot`) });

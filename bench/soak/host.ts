@@ -39,6 +39,8 @@ function fail(what: string, error: unknown): void {
   errors.messages.set(key, (errors.messages.get(key) ?? 0) + 1);
 }
 
+// Samples are taken between rounds (serveParent's pause): a sample taken during a reload would miss a
+// worker (about 10 MB of RSS), and with a sample every 3 s and a reload every 3 s it would miss it for many samples in a row.
 // The samples' full GCs stop the host's event loop for tens of milliseconds on a shared machine: a
 // worker's answer to an abort may wait behind them longer than the default 100 ms isolation grace.
 const host = createPluginHost({ registry: values.registry, cacheDir: values.cache, env: {}, upgradeGraceMs: 2000, isolationGraceMs: 1000 });
@@ -135,11 +137,20 @@ async function reload(plugin: SoakPlugin): Promise<void> {
 for (const plugin of [...STEADY, ...UPGRADED, CHURNED]) await load(plugin);
 
 let running = true;
+/** Set while a sample waits for the loop: the loop resolves `reached` between rounds and waits for `resumed`. */
+let pause: { reached: () => void; resumed: Promise<void> } | undefined;
 const loop = (async () => {
-  const began = performance.now();
+  let began = performance.now();
   let lastCheck = began;
   let lastChurn = began;
   for (let n = 0; running; n++) {
+    if (pause) {
+      // Between rounds every plugin is loaded, no upgrade or reload is under way, no call is in flight.
+      const paused = performance.now();
+      pause.reached();
+      await pause.resumed;
+      began += performance.now() - paused;
+    }
     const due = began + n * periodMs;
     const now = performance.now();
     if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
@@ -164,19 +175,33 @@ async function threadCount(): Promise<number> {
 }
 
 serveParent({
+  pause: async () => {
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const reached = new Promise<void>((resolve) => (pause = { reached: resolve, resumed }));
+    await Promise.race([reached, loop]);
+    return () => {
+      pause = undefined;
+      resume();
+    };
+  },
   extra: async () => {
-    await Promise.all(
+    const collected = await Promise.all(
       host
         .list()
         .filter((plugin) => plugin.isolation === 'worker')
         .map((plugin) => plugin.execute({ values: { gc: true } }).catch(() => undefined)),
+    );
+    const workerYoung = collected.reduce<number>(
+      (sum, answer) => sum + (((answer as { youngGeneration?: unknown })?.youngGeneration as number | undefined) ?? 0),
+      0,
     );
     await host.refreshMetrics();
     const metrics = host.metrics().metrics;
     const workerHeap = metrics.find((metric) => metric.name === 'plughub_worker_heap_used_bytes');
     const active = metrics.find((metric) => metric.name === 'plughub_active_versions');
     const sum = (metric: typeof workerHeap) => (metric && metric.type !== 'histogram' ? metric.series.reduce((total, series) => total + series.value, 0) : 0);
-    return { workerHeap: sum(workerHeap), activeVersions: sum(active), threads: await threadCount(), ...counts, errors: errors.total };
+    return { workerHeap: sum(workerHeap), workerYoung, activeVersions: sum(active), threads: await threadCount(), ...counts, errors: errors.total };
   },
   stop: async () => {
     running = false;

@@ -5,7 +5,8 @@
  * the next version's `activate`), waits `values.sleep` milliseconds when
  * asked (stopping when its context aborts), and `fetch` answers its routes.
  * With `values.gc` it forces a full GC of its realm (a worker's own heap)
- * when the process runs with --expose-gc, which the soak's samples use.
+ * when the process runs with --expose-gc, and answers the bytes of its
+ * realm's young generation, which the soak's samples use.
  */
 import { collectBytes, packPlg } from '../../src/core/plg/index.js';
 
@@ -49,11 +50,20 @@ function sleep(ms, signal) {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+// A full GC of this realm, and the bytes its young generation holds in memory (a worker's own; null when unknown).
+async function collect() {
+  if (typeof globalThis.gc !== 'function') return { youngGeneration: null };
+  globalThis.gc();
+  const v8 = await import('node:v8').catch(() => null);
+  if (!v8) return { youngGeneration: null };
+  const young = v8.getHeapSpaceStatistics().filter((space) => space.space_name === 'new_space' || space.space_name === 'new_large_object_space');
+  return { youngGeneration: young.reduce((sum, space) => sum + space.physical_space_size, 0) };
+}
 export default {
   activate(ctx, previous) { if (previous) state = previous; },
   deactivate() { return state; },
   async execute(ctx) {
-    if (ctx.get('gc') === true && typeof globalThis.gc === 'function') return globalThis.gc();
+    if (ctx.get('gc') === true) return collect();
     state.calls++;
     const ms = ctx.get('sleep') ?? 0;
     if (ms > 0) await sleep(ms, ctx.signal);

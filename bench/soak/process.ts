@@ -16,10 +16,14 @@ export interface SoakChild {
   sample(): Promise<MemorySample>;
 }
 
-/** Starts `bench/soak/<script>.ts` with `args` and waits for its `ready`. */
-export async function startChild(name: string, script: string, args: string[]): Promise<SoakChild> {
+/** Starts `bench/soak/<script>.ts` with `args` (and `env` added to this process's environment) and waits for its `ready`. */
+export async function startChild(name: string, script: string, args: string[], env: Record<string, string> = {}): Promise<SoakChild> {
   const path = fileURLToPath(new URL(`./${script}.ts`, import.meta.url));
-  const child = fork(path, args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path, args, {
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {

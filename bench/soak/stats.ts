@@ -48,6 +48,9 @@ export function trendOf(samples: TimedSample[], warmupMs: number, durationMs: nu
   return { start, end, max: Math.max(...measured.map(pick)), growth: end / start, slopeMbPerMinute: slopeMbPerMinute(secondHalf) };
 }
 
+/** The width of a line's label (`bare node:http RSS-young`). */
+export const LABEL_WIDTH = 26;
+
 /** Megabytes with one decimal. */
 export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)}`;
 
@@ -55,7 +58,7 @@ export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)
 export function trendLine(label: string, trend: Trend): string {
   const slope = `${trend.slopeMbPerMinute >= 0 ? '+' : ''}${trend.slopeMbPerMinute.toFixed(2)}`;
   return [
-    label.padEnd(22),
+    label.padEnd(LABEL_WIDTH),
     mb(trend.start).padStart(8),
     mb(trend.end).padStart(8),
     mb(trend.max).padStart(8),
