@@ -276,7 +276,7 @@ function report(outcome: Outcome): void {
   for (const message of [...registryLoad.messages, ...written.messages, ...hostReport.messages, ...registryReport.loggedErrors]) console.log(`    ${message}`);
   console.log(
     `\nmemory after full GCs, MB (idle = before the load; start = the first three samples after the ${warmupMs / 1000} s warm-up, end = the last three; slope over the second half;\n` +
-      "RSS - young = RSS less the bytes of the V8 young generations, the process's and, for the host, its workers', which V8 grows with the allocation rate up to a bound " +
+      "RSS-young = RSS less the bytes of the V8 young generations, the process's and, for the host, its workers', which V8 grows with the allocation rate up to a bound " +
       'and the full GCs empty; * = judged):',
   );
   console.log(
