@@ -36,6 +36,8 @@ export interface PlannedLoad {
   manifest: Manifest;
   /** True when the document came from the cache because the registry was down. */
   stale: boolean;
+  /** True when the document was not cached before this load (FetchedDocument `unseen`). */
+  unseen?: boolean;
   /** The plugin (`name@version`) whose dependencies asked for this one; absent for a requested plugin. */
   requestedBy?: string;
   /** Newer versions in the range that the host's version refused (`engines.host`). */
@@ -95,7 +97,7 @@ export async function planLoad(
     const asker = chain.at(-1);
     const requestedBy = asker === undefined ? options.requestedBy : label(asker);
     const resolving = source.metrics.clock();
-    const { document, stale } = await fetchDocument(current, currentRange, requestedBy);
+    const { document, stale, unseen } = await fetchDocument(current, currentRange, requestedBy);
     const resolved = resolveVersion(document, currentRange, { ...options, ...(requestedBy ? { requestedBy } : {}) });
     const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version }, { strict: false });
     source.metrics.phase(current, 'resolve', resolving);
@@ -112,6 +114,7 @@ export async function planLoad(
       entry: resolved.entry,
       manifest,
       stale,
+      ...(unseen ? { unseen } : {}),
       ...(requestedBy ? { requestedBy } : {}),
       ...(resolved.skipped ? { skipped: resolved.skipped } : {}),
     });
@@ -143,7 +146,7 @@ export async function fetchPlan(
   source: PluginSource,
   plan: readonly PlannedLoad[],
   signal?: AbortSignal,
-  bundle: (step: PlannedLoad) => Promise<Uint8Array> = (step) => source.bundle(step.name, step.version, step.entry, signal),
+  bundle: (step: PlannedLoad) => Promise<Uint8Array> = (step) => source.bundle(step.name, step.version, step.entry, { signal, unseen: step.unseen }),
 ): Promise<Map<string, Uint8Array>> {
   for (const step of plan) await source.checkAuthor(step.name, step.version, step.entry);
   const bundles = new Map<string, Uint8Array>();

@@ -274,6 +274,10 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
       return result;
     },
 
+    urlOf(integrity) {
+      return pathToFileURL(candidates(integrity)[0]!).href;
+    },
+
     async locate(integrity) {
       const path = await find(integrity);
       return path ? pathToFileURL(path).href : undefined;
