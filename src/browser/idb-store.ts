@@ -7,6 +7,16 @@
  * name]`), one object store per database as idb-keyval has it. Tests (and
  * workers with their own factory) inject `indexedDB` and `IDBKeyRange`;
  * without them the page's globals are used.
+ *
+ * A first visit opens a database that does not exist yet, and creating it
+ * takes a few milliseconds. The store first asks `indexedDB.databases()`
+ * (one quick round trip, where the factory has it; asked while an open
+ * creates a database, it would wait for the creation), then opens the
+ * database: when the name is not listed, the caches know they hold nothing
+ * and answer their reads "not cached" at once, without waiting for the
+ * database to be created, until something is written through the store. A write by
+ * another connection meanwhile is only missed (the host downloads and
+ * verifies again); a read never answers what is not stored.
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 
@@ -33,6 +43,12 @@ export interface CacheStore {
   readonly use: UseStore;
   /** Opens the connection now rather than at first use (a failure is left for that use to report). */
   connect(): void;
+  /**
+   * True when the database did not exist as this store first connected and
+   * nothing has been written through the store since: every read would
+   * find nothing, so a cache answers it without a transaction.
+   */
+  knownEmpty(): Promise<boolean>;
   /** The range of every key `[kind, …]` of one kind. */
   kindRange(kind: string): IDBKeyRange;
 }
@@ -46,14 +62,35 @@ export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
   if (typeof database !== 'string' || database.length === 0) {
     throw new TypeError('plughub: the IndexedDB database name must be a non-empty string');
   }
-  const { use, connect } = createStore(() => options.indexedDB ?? globalThis.indexedDB, database, STORE_NAME);
+  const factory = () => options.indexedDB ?? globalThis.indexedDB;
+  const { use: transact, connect } = createStore(factory, database, STORE_NAME);
+  let absent: Promise<boolean> | undefined;
+  let written = false;
+  /** Asks, once and before the first open can create it, whether the database exists. */
+  const checkAbsent = (): Promise<boolean> => {
+    absent ??= listed(factory(), database).then(
+      (found) => found === false,
+      () => false,
+    );
+    return absent;
+  };
+  // The database is opened once the question is answered: asked while an open creates the database, it would wait for that.
+  const use: UseStore = (mode, callback) => {
+    if (mode === 'readwrite') written = true;
+    return checkAbsent().then(() => transact(mode, callback));
+  };
   return {
     database,
     use,
     connect() {
-      Promise.resolve()
+      checkAbsent()
         .then(connect)
         .catch(() => undefined);
+    },
+    async knownEmpty() {
+      if (written) return false;
+      const empty = await checkAbsent();
+      return empty && !written;
     },
     kindRange(kind) {
       const Range = options.IDBKeyRange ?? globalThis.IDBKeyRange;
@@ -61,6 +98,13 @@ export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
       return Range.bound([kind], [kind, []]);
     },
   };
+}
+
+/** Whether `indexedDB.databases()` lists `database`; undefined where the factory cannot say. */
+async function listed(factory: IDBFactory, database: string): Promise<boolean | undefined> {
+  if (typeof factory.databases !== 'function') return undefined;
+  const databases = await factory.databases();
+  return databases.some((info) => info.name === database);
 }
 
 /**

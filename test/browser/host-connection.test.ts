@@ -16,31 +16,35 @@ import { createRegistryDouble } from '../core/registry/double.js';
 function countingFactory() {
   const real = new IDBFactory();
   let opens = 0;
+  let firstOpen!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    firstOpen = resolve;
+  });
   const factory = {
     open: (name: string, version?: number) => {
       opens += 1;
+      firstOpen();
       return version === undefined ? real.open(name) : real.open(name, version);
     },
     deleteDatabase: (name: string) => real.deleteDatabase(name),
     databases: () => real.databases(),
     cmp: (a: unknown, b: unknown) => real.cmp(a, b),
   } as unknown as IDBFactory;
-  return { factory, opens: () => opens };
+  return { factory, opens: () => opens, opened };
 }
 
 describe('browser host connection', () => {
-  it('opens one connection, as the host is made, for the documents and blobs of its loads', async () => {
+  it('opens one connection, as the host is made (once it knows whether the database exists), for the documents and blobs of its loads', async () => {
     const registry = createRegistryDouble();
     await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
-    const { factory, opens } = countingFactory();
+    const { factory, opens, opened } = countingFactory();
     const host = createPluginHost({
       registry: createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 }),
       indexedDB: factory,
       IDBKeyRange,
       moduleScheme: 'data',
     });
-    await Promise.resolve();
-    await Promise.resolve();
+    await opened;
     expect(opens()).toBe(1);
     await host.load('greeter');
     expect(await host.execute('greeter')).toBe('hi');
