@@ -83,8 +83,9 @@ export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
     database,
     use,
     connect() {
+      // A database that does not exist yet is created by the first write instead, sparing the requests of a first load its creation.
       checkAbsent()
-        .then(connect)
+        .then((empty) => (empty ? undefined : connect()))
         .catch(() => undefined);
     },
     async knownEmpty() {

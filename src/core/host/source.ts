@@ -338,16 +338,20 @@ export function createPluginSource(init: {
       const lookup = fromBlobCache(name, version, entry.dist.integrity);
       const downloading = download(name, version, entry, downloadSignal.signal, false, lookup);
       downloading.catch(() => undefined);
-      let cached: { bytes?: Uint8Array; corrupted: boolean } | undefined;
+      const fromCache = lookup.then(
+        (cached) =>
+          cached.bytes ??
+          downloading.catch((error: unknown) => {
+            throw cached.corrupted ? redownloadFailure(name, version, entry, error) : error;
+          }),
+      );
       try {
-        cached = await lookup;
-        if (cached.bytes) return cached.bytes;
-        return await downloading.catch((error: unknown) => {
-          throw cached?.corrupted ? redownloadFailure(name, version, entry, error) : error;
-        });
+        // The first verified bytes win: the download's when it ends before the lookup, else the cache's (or, on a miss, the download's).
+        return await Promise.race([fromCache, downloading.catch(() => fromCache)]);
       } finally {
         signal?.removeEventListener('abort', onAbort);
-        if (cached?.bytes || !cached) downloadSignal.abort(new Error(`${name}@${version}: the cached bundle is used`));
+        // Cancels a download still running (the cache's copy won, or the lookup failed); one that ended is not affected.
+        downloadSignal.abort(new Error(`${name}@${version}: the cached bundle is used`));
       }
     },
   };
