@@ -8,15 +8,17 @@
  * workers with their own factory) inject `indexedDB` and `IDBKeyRange`;
  * without them the page's globals are used.
  *
- * A first visit opens a database that does not exist yet, and creating it
- * takes a few milliseconds. The store first asks `indexedDB.databases()`
- * (one quick round trip, where the factory has it; asked while an open
- * creates a database, it would wait for the creation), then opens the
- * database: when the name is not listed, the caches know they hold nothing
- * and answer their reads "not cached" at once, without waiting for the
- * database to be created, until something is written through the store. A write by
- * another connection meanwhile is only missed (the host downloads and
- * verifies again); a read never answers what is not stored.
+ * A first visit finds no database, and creating one takes a few
+ * milliseconds. The store first asks `indexedDB.databases()` (one quick
+ * round trip, where the factory has it; asked while an open creates a
+ * database, it would wait for the creation). When the name is listed, it
+ * opens the database at once. When it is not, the caches know they hold
+ * nothing and answer their reads "not cached" without a transaction, and
+ * the database is created by the first write through the store (the
+ * host's first document, beside the rest of the load), after which reads
+ * go to it. A write by another connection meanwhile is only missed (the
+ * host downloads and verifies again); a read never answers what is not
+ * stored.
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 
@@ -41,7 +43,7 @@ export interface CacheStore {
   readonly database: string;
   /** Runs `callback` in a transaction on the store (idb-keyval's UseStore). */
   readonly use: UseStore;
-  /** Opens the connection now rather than at first use (a failure is left for that use to report). */
+  /** Opens the connection now rather than at first use, when the database exists (a failure is left for that use to report). */
   connect(): void;
   /**
    * True when the database did not exist as this store first connected and

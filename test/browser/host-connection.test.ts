@@ -34,10 +34,12 @@ function countingFactory() {
 }
 
 describe('browser host connection', () => {
-  it('opens one connection, as the host is made (once it knows whether the database exists), for the documents and blobs of its loads', async () => {
+  it('opens one connection, as the host is made, for the documents and blobs of its loads, on a database that exists', async () => {
     const registry = createRegistryDouble();
     await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
     const { factory, opens, opened } = countingFactory();
+    await createIndexedDbBlobCache({ indexedDB: factory, IDBKeyRange }).list(); // an earlier visit made the database
+    const before = opens();
     const host = createPluginHost({
       registry: createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 }),
       indexedDB: factory,
@@ -45,7 +47,28 @@ describe('browser host connection', () => {
       moduleScheme: 'data',
     });
     await opened;
-    expect(opens()).toBe(1);
+    await host.cache.list();
+    expect(opens()).toBe(before + 1);
+    await host.load('greeter');
+    expect(await host.execute('greeter')).toBe('hi');
+    expect(await host.documents.get(registry.url, 'greeter')).toBeDefined();
+    expect(await host.cache.list()).toHaveLength(1);
+    expect(opens()).toBe(before + 1);
+    await host.close();
+  });
+
+  it('creates a database that does not exist with the first write of a load, on the one connection of the host', async () => {
+    const registry = createRegistryDouble();
+    await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
+    const { factory, opens } = countingFactory();
+    const host = createPluginHost({
+      registry: createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 }),
+      indexedDB: factory,
+      IDBKeyRange,
+      moduleScheme: 'data',
+    });
+    expect(await host.documents.get(registry.url, 'greeter')).toBeUndefined(); // answered without opening it
+    expect(opens()).toBe(0);
     await host.load('greeter');
     expect(await host.execute('greeter')).toBe('hi');
     expect(await host.documents.get(registry.url, 'greeter')).toBeDefined();
