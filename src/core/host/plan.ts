@@ -135,12 +135,17 @@ export async function planLoad(
   return ordered;
 }
 
+/** At most this many bundles of one plan are fetched at once. */
+export const PLAN_FETCHES_AT_ONCE = 6;
+
 /**
  * Checks a plan before anything of it is imported: the author policy of
  * every plugin first (no network), then every bundle, fetched (or taken
  * from the cache) and verified against its signed integrity, through
- * `bundle` (default: the source's). Returns the verified bytes per plugin
- * name; the caller imports them in plan order.
+ * `bundle` (default: the source's), up to PLAN_FETCHES_AT_ONCE at a time;
+ * the first failure stops it (fetches under way end, nothing new starts).
+ * Returns the verified bytes per plugin name; the caller imports them in
+ * plan order once all of them passed.
  */
 export async function fetchPlan(
   source: PluginSource,
@@ -150,9 +155,20 @@ export async function fetchPlan(
 ): Promise<Map<string, Uint8Array>> {
   for (const step of plan) await source.checkAuthor(step.name, step.version, step.entry);
   const bundles = new Map<string, Uint8Array>();
-  for (const step of plan) {
-    signal?.throwIfAborted();
-    bundles.set(step.name, await bundle(step));
-  }
+  let next = 0;
+  let failed = false;
+  const fetchInTurn = async (): Promise<void> => {
+    while (!failed && next < plan.length) {
+      const step = plan[next++]!;
+      try {
+        signal?.throwIfAborted();
+        bundles.set(step.name, await bundle(step));
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PLAN_FETCHES_AT_ONCE, plan.length) }, fetchInTurn));
   return bundles;
 }

@@ -4,7 +4,8 @@
  * the write has); a write that fails is a warning; bytes that fail their
  * integrity are neither imported nor cached; and the bundle of a plugin
  * whose document was not cached is asked of the cache and the registry at
- * once, the cache's verified copy winning and the download cancelled.
+ * once, the cache's verified copy winning and the download cancelled; the
+ * bundles of a plan are fetched at the same time.
  */
 import { describe, expect, it } from 'vitest';
 import { isIntegrityError } from '../../../src/core/errors/index.js';
@@ -124,6 +125,33 @@ describe('a load and the blob cache', () => {
     expect(blobRequests(registry.requests, entry.dist.url)).toBe(1);
     const stored = await cache.get(entry.dist.integrity);
     expect(stored && (await computeIntegrity(stored))).toBe(entry.dist.integrity);
+  });
+
+  it('fetches the bundles of a plan at the same time, and imports none before all passed', async () => {
+    const { registry, host } = setup();
+    const paths = new Set<string>();
+    for (const name of ['left', 'right']) {
+      paths.add((await publish(registry, name, '1.0.0', `export function execute() { return '${name}'; }`)).dist.url);
+    }
+    paths.add(
+      (await publish(registry, 'both', '1.0.0', `export function execute() { return 'both'; }`, { dependencies: { left: '^1', right: '^1' } })).dist.url,
+    );
+    let asked = 0;
+    let allAsked!: () => void;
+    const everyBundleAsked = new Promise<void>((resolve) => {
+      allAsked = resolve;
+    });
+    // Each download is held until all three were asked for: fetched one after the other, the first would never end.
+    registry.intercept(async (request) => {
+      if (!paths.has(new URL(request.url).pathname)) return undefined;
+      asked += 1;
+      if (asked === paths.size) allAsked();
+      await everyBundleAsked;
+      return undefined;
+    });
+    const plugin = await host().load('both');
+    expect(await plugin.execute()).toBe('both');
+    expect(asked).toBe(3);
   });
 
   it('asks the cache first, and the registry only on a miss, when the document was cached', async () => {
