@@ -1,9 +1,10 @@
 /**
  * The page script of bench/browser-load.ts, bundled with the plughub/browser source by
  * esbuild and driven from Node through playwright-core. It times, inside the
- * page with performance.now(), one plughub load and one baseline load (plain
+ * page with performance.now(), one plughub load, one baseline load (plain
  * fetch of the same kind of bundle from the same registry + import() of a
- * blob: URL), and exposes both as `window.bench`.
+ * blob: URL) and the floor reference (the plugin's document fetched first),
+ * and exposes them as `window.bench`.
  */
 import { createPluginHost } from '../src/browser/index.js';
 
@@ -16,6 +17,8 @@ export interface BenchPage {
   plughub(registry: string, database: string, spec: string, cold: boolean): Promise<number>;
   /** Fetches `url` (from the network when `cold`, else through the HTTP cache) and imports it from a blob: URL. */
   baseline(url: string, cold: boolean): Promise<number>;
+  /** Fetches the document at `documentUrl`, then does what `baseline` does with `url`, from the network. */
+  floor(documentUrl: string, url: string): Promise<number>;
 }
 
 const bench: BenchPage = {
@@ -29,21 +32,32 @@ const bench: BenchPage = {
     return elapsed;
   },
   async baseline(url, cold) {
+    return fetchAndImport(url, cold, performance.now());
+  },
+  async floor(documentUrl, url) {
     const start = performance.now();
-    const response = await fetch(url, { cache: cold ? 'no-store' : 'default' });
-    if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
-    const objectUrl = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/javascript' }));
-    let namespace: { default?: { execute?: unknown } };
-    try {
-      namespace = await import(/* @vite-ignore */ objectUrl);
-    } finally {
-      URL.revokeObjectURL(objectUrl);
-    }
-    const elapsed = performance.now() - start;
-    if (typeof namespace.default?.execute !== 'function') throw new Error(`${url} is not a plugin`);
-    return elapsed;
+    const document = await fetch(documentUrl, { cache: 'no-store' });
+    if (!document.ok) throw new Error(`GET ${documentUrl}: ${document.status}`);
+    await document.arrayBuffer();
+    return fetchAndImport(url, true, start);
   },
 };
+
+/** Fetches `url` and imports it from a blob: URL; resolves with the milliseconds since `start`. */
+async function fetchAndImport(url: string, cold: boolean, start: number): Promise<number> {
+  const response = await fetch(url, { cache: cold ? 'no-store' : 'default' });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  const objectUrl = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/javascript' }));
+  let namespace: { default?: { execute?: unknown } };
+  try {
+    namespace = await import(/* @vite-ignore */ objectUrl);
+  } finally {
+    URL.revokeObjectURL(objectUrl);
+  }
+  const elapsed = performance.now() - start;
+  if (typeof namespace.default?.execute !== 'function') throw new Error(`${url} is not a plugin`);
+  return elapsed;
+}
 
 (window as unknown as { bench: BenchPage }).bench = bench;
 document.title = 'ready';

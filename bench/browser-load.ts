@@ -17,7 +17,9 @@
  * bytes of the same size and shape: `fetch` of the blob URL (cold:
  * `cache: 'no-store'`; warm: from the HTTP cache, filled by a first fetch)
  * + `import()` of a blob: URL. The time of a plughub load includes making
- * its host. Each round prints its medians and ratios; the summary gives the
+ * its host. A reference that no loader from a registry can beat is printed
+ * too (not a goal): the document request, then the bundle's and its import
+ * (`floor`). Each round prints its medians and ratios; the summary gives the
  * median of all rounds, the spread of the rounds' ratios and PASS or FAIL
  * against the goals (cold <= 1.5x, warm <= 1.3x). Not a test: run it with
  *
@@ -76,7 +78,7 @@ try {
   const total = warmup + rounds * iterations;
   const blobUrl: Record<string, string> = {};
   for (let i = 0; i < total; i++) {
-    for (const name of [`cold-${i}`, `warm-${i}`, `base-cold-${i}`, `base-warm-${i}`]) {
+    for (const name of [`cold-${i}`, `warm-${i}`, `base-cold-${i}`, `base-warm-${i}`, `floor-${i}`]) {
       const manifest = { name, version: '1.0.0', source: { mode: 'esm', path: 'index.js' } };
       const plg = await collectBytes(
         packPlg([
@@ -95,15 +97,18 @@ try {
     tab.evaluate(([r, d, s, c]) => (window as unknown as { bench: BenchPage }).bench.plughub(r, d, s, c), [registry.url, database, spec, cold] as const);
   const baseline = (url: string, cold: boolean) =>
     tab.evaluate(([u, c]) => (window as unknown as { bench: BenchPage }).bench.baseline(u, c), [url, cold] as const);
+  const floor = (name: string) =>
+    tab.evaluate(([d, u]) => (window as unknown as { bench: BenchPage }).bench.floor(d, u), [client.documentUrl(name), blobUrl[name]!] as const);
 
   const labels = {
     baseCold: 'baseline cold: fetch (no-store) + import(blob: URL)',
     cold: 'plughub cold (new database: resolve, download, verify, store, import)',
+    floor: 'reference: fetch document (no-store), then as baseline cold',
     baseWarm: 'baseline warm: fetch (HTTP cache) + import(blob: URL)',
     warm: 'plughub warm (cached in IndexedDB: fresh document, read, verify, import)',
   } as const;
   type Case = keyof typeof labels;
-  const empty = (): Record<Case, number[]> => ({ baseCold: [], cold: [], baseWarm: [], warm: [] });
+  const empty = (): Record<Case, number[]> => ({ baseCold: [], cold: [], floor: [], baseWarm: [], warm: [] });
   const all = empty();
   const roundRatios: Array<Record<'cold' | 'warm', number>> = [];
 
@@ -114,13 +119,14 @@ try {
       () => baseline(blobUrl[`base-cold-${i}`]!, true),
       () => plughub(`cold-${i}`, `cold-${i}@^1`, true),
     );
+    const floorMs = await floor(`floor-${i}`);
     await baseline(blobUrl[`base-warm-${i}`]!, false); // fills the HTTP cache
     await plughub('warm', `warm-${i}@^1`, false); // fills IndexedDB
     const [baseWarm, warm] = await pair(
       () => baseline(blobUrl[`base-warm-${i}`]!, false),
       () => plughub('warm', `warm-${i}@^1`, false),
     );
-    return { baseCold: baseCold!, cold: cold!, baseWarm: baseWarm!, warm: warm! };
+    return { baseCold: baseCold!, cold: cold!, floor: floorMs, baseWarm: baseWarm!, warm: warm! };
   }
 
   const bytes = pluginSource('x').length;
@@ -128,7 +134,7 @@ try {
     `Chromium ${browser.version()}, bundle ${(bytes / 1024).toFixed(1)} KiB, ${rounds} rounds of ${iterations} iterations (+${warmup} warm-up), registry ${registry.url}, page ${page.origin}`,
   );
   const header = `${'case'.padEnd(74)} ${'median ms'.padStart(10)} ${'p90 ms'.padStart(8)} ${'ratio'.padStart(7)}`;
-  const baseOf = (key: Case): Case => (key === 'cold' || key === 'baseCold' ? 'baseCold' : 'baseWarm');
+  const baseOf = (key: Case): Case => (key === 'cold' || key === 'baseCold' || key === 'floor' ? 'baseCold' : 'baseWarm');
   const print = (samples: Record<Case, number[]>) => {
     console.log(header);
     for (const key of Object.keys(labels) as Case[]) {
@@ -161,6 +167,9 @@ try {
       `${kind}: ${overall.toFixed(2)}x (rounds ${Math.min(...spread).toFixed(2)}-${Math.max(...spread).toFixed(2)}), goal <= ${GOALS[kind]}x: ${verdict}`,
     );
   }
+  console.log(
+    `cold over the floor reference: ${(median(all.cold) / median(all.floor)).toFixed(2)}x (not a goal: what plughub adds beyond the document request)`,
+  );
   console.log('ratio: median over the baseline median of the same temperature (cold or warm), same page, same run.');
 } finally {
   await browser.close();

@@ -80,7 +80,7 @@ export function createPluginHost<Api = unknown>(options: BrowserHostOptions<Api>
     ...(indexedDB !== undefined ? { indexedDB } : {}),
     ...(IDBKeyRange !== undefined ? { IDBKeyRange } : {}),
   };
-  // One connection for the caches of this host, opened as the host is made, so that the first load finds it open.
+  // One connection for the caches of this host, opened as the host is made when the database exists, so that the first load finds it open (idb-store.ts).
   const store = openCacheStore(stores);
   store.connect();
   const cache = createIndexedDbBlobCache(stores, store);

@@ -93,6 +93,7 @@ export function createIndexedDbBlobCache(options: IndexedDbBlobCacheOptions = {}
     database: store.database,
 
     async get(integrity) {
+      if (await store.knownEmpty()) return undefined;
       const [stored, info] = await store.use('readonly', (objects) => {
         const blobRequest = objects.get([BLOB, integrity]);
         const infoRequest = objects.get([INFO, integrity]);

@@ -44,6 +44,7 @@ export function createIndexedDbDocumentCache(options: IndexedDbOptions = {}, sto
     database: store.database,
 
     async get(registry, name) {
+      if (await store.knownEmpty()) return undefined;
       const stored = await store.use('readonly', (objects) => {
         const request = objects.get(key(registry, name));
         return whenDone(objects, () => request.result as unknown);

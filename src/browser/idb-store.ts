@@ -7,6 +7,18 @@
  * name]`), one object store per database as idb-keyval has it. Tests (and
  * workers with their own factory) inject `indexedDB` and `IDBKeyRange`;
  * without them the page's globals are used.
+ *
+ * A first visit finds no database, and creating one takes a few
+ * milliseconds. The store first asks `indexedDB.databases()` (one quick
+ * round trip, where the factory has it; asked while an open creates a
+ * database, it would wait for the creation). When the name is listed, it
+ * opens the database at once. When it is not, the caches know they hold
+ * nothing and answer their reads "not cached" without a transaction, and
+ * the database is created by the first write through the store (the
+ * host's first document, beside the rest of the load), after which reads
+ * go to it. A write by another connection meanwhile is only missed (the
+ * host downloads and verifies again); a read never answers what is not
+ * stored.
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 
@@ -31,8 +43,14 @@ export interface CacheStore {
   readonly database: string;
   /** Runs `callback` in a transaction on the store (idb-keyval's UseStore). */
   readonly use: UseStore;
-  /** Opens the connection now rather than at first use (a failure is left for that use to report). */
+  /** Opens the connection now rather than at first use, when the database exists (a failure is left for that use to report). */
   connect(): void;
+  /**
+   * True when the database did not exist as this store first connected and
+   * nothing has been written through the store since: every read would
+   * find nothing, so a cache answers it without a transaction.
+   */
+  knownEmpty(): Promise<boolean>;
   /** The range of every key `[kind, …]` of one kind. */
   kindRange(kind: string): IDBKeyRange;
 }
@@ -46,14 +64,36 @@ export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
   if (typeof database !== 'string' || database.length === 0) {
     throw new TypeError('plughub: the IndexedDB database name must be a non-empty string');
   }
-  const { use, connect } = createStore(() => options.indexedDB ?? globalThis.indexedDB, database, STORE_NAME);
+  const factory = () => options.indexedDB ?? globalThis.indexedDB;
+  const { use: transact, connect } = createStore(factory, database, STORE_NAME);
+  let absent: Promise<boolean> | undefined;
+  let written = false;
+  /** Asks, once and before the first open can create it, whether the database exists. */
+  const checkAbsent = (): Promise<boolean> => {
+    absent ??= listed(factory(), database).then(
+      (found) => found === false,
+      () => false,
+    );
+    return absent;
+  };
+  // The database is opened once the question is answered: asked while an open creates the database, it would wait for that.
+  const use: UseStore = (mode, callback) => {
+    if (mode === 'readwrite') written = true;
+    return checkAbsent().then(() => transact(mode, callback));
+  };
   return {
     database,
     use,
     connect() {
-      Promise.resolve()
-        .then(connect)
+      // A database that does not exist yet is created by the first write instead, sparing the requests of a first load its creation.
+      checkAbsent()
+        .then((empty) => (empty ? undefined : connect()))
         .catch(() => undefined);
+    },
+    async knownEmpty() {
+      if (written) return false;
+      const empty = await checkAbsent();
+      return empty && !written;
     },
     kindRange(kind) {
       const Range = options.IDBKeyRange ?? globalThis.IDBKeyRange;
@@ -61,6 +101,13 @@ export function openCacheStore(options: IndexedDbOptions = {}): CacheStore {
       return Range.bound([kind], [kind, []]);
     },
   };
+}
+
+/** Whether `indexedDB.databases()` lists `database`; undefined where the factory cannot say. */
+async function listed(factory: IDBFactory, database: string): Promise<boolean | undefined> {
+  if (typeof factory.databases !== 'function') return undefined;
+  const databases = await factory.databases();
+  return databases.some((info) => info.name === database);
 }
 
 /**

@@ -37,6 +37,14 @@ export interface BlobCache {
   prune(options: { maxBytes: number }): Promise<PruneResult>;
   /** A URL the platform's loader may import the stored blob from, when it has one (a file: URL in Node). */
   locate?(integrity: string): Promise<string | undefined>;
+  /**
+   * The URL the cache keeps a blob under, stored or not yet (a file: URL in
+   * Node), when it has such URLs: it tells the loader that the host runs on
+   * a disk cache, where writing files is expected. A loader never reads the
+   * bytes from it: the host may still be writing them there (the write runs
+   * beside the import), and a shared cache can be rewritten by others.
+   */
+  urlOf?(integrity: string): string;
 }
 
 /** A registry document as last fetched, with what is needed to revalidate it. */
@@ -115,7 +123,7 @@ export interface ModuleSource {
   version: string;
   integrity: string;
   bytes: Uint8Array;
-  /** Where the same bytes can be imported from, when the cache can say (see BlobCache.locate). */
+  /** The cache's URL for these bytes (BlobCache.urlOf), when it has one; never read the bytes from it (they may not be written yet). */
   url?: string;
 }
 

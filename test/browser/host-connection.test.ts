@@ -16,20 +16,48 @@ import { createRegistryDouble } from '../core/registry/double.js';
 function countingFactory() {
   const real = new IDBFactory();
   let opens = 0;
+  let firstOpen!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    firstOpen = resolve;
+  });
   const factory = {
     open: (name: string, version?: number) => {
       opens += 1;
+      firstOpen();
       return version === undefined ? real.open(name) : real.open(name, version);
     },
     deleteDatabase: (name: string) => real.deleteDatabase(name),
     databases: () => real.databases(),
     cmp: (a: unknown, b: unknown) => real.cmp(a, b),
   } as unknown as IDBFactory;
-  return { factory, opens: () => opens };
+  return { factory, opens: () => opens, opened };
 }
 
 describe('browser host connection', () => {
-  it('opens one connection, as the host is made, for the documents and blobs of its loads', async () => {
+  it('opens one connection, as the host is made, for the documents and blobs of its loads, on a database that exists', async () => {
+    const registry = createRegistryDouble();
+    await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
+    const { factory, opens, opened } = countingFactory();
+    await createIndexedDbBlobCache({ indexedDB: factory, IDBKeyRange }).list(); // an earlier visit made the database
+    const before = opens();
+    const host = createPluginHost({
+      registry: createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 }),
+      indexedDB: factory,
+      IDBKeyRange,
+      moduleScheme: 'data',
+    });
+    await opened;
+    await host.cache.list();
+    expect(opens()).toBe(before + 1);
+    await host.load('greeter');
+    expect(await host.execute('greeter')).toBe('hi');
+    expect(await host.documents.get(registry.url, 'greeter')).toBeDefined();
+    expect(await host.cache.list()).toHaveLength(1);
+    expect(opens()).toBe(before + 1);
+    await host.close();
+  });
+
+  it('creates a database that does not exist with the first write of a load, on the one connection of the host', async () => {
     const registry = createRegistryDouble();
     await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
     const { factory, opens } = countingFactory();
@@ -39,9 +67,8 @@ describe('browser host connection', () => {
       IDBKeyRange,
       moduleScheme: 'data',
     });
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(opens()).toBe(1);
+    expect(await host.documents.get(registry.url, 'greeter')).toBeUndefined(); // answered without opening it
+    expect(opens()).toBe(0);
     await host.load('greeter');
     expect(await host.execute('greeter')).toBe('hi');
     expect(await host.documents.get(registry.url, 'greeter')).toBeDefined();

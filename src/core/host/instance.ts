@@ -261,11 +261,12 @@ function queryOf(url: string): URLSearchParams {
 }
 
 /**
- * Imports bytes through the loader (from the cache's URL for them when it
- * has one) and checks the module's shape. The bytes must already have been
- * verified against `integrity` — PluginSource.bundle returns them verified,
- * and a local load computes `integrity` from them — so they are not hashed
- * again here. The returned instance is not yet activated.
+ * Imports bytes through the loader (telling it the cache's URL for them
+ * when it has one, BlobCache.urlOf) and checks the module's shape. The
+ * bytes must already have been verified against `integrity` —
+ * PluginSource.bundle returns them verified, and a local load computes
+ * `integrity` from them — so they are not hashed again here. The returned
+ * instance is not yet activated.
  */
 export async function preparePlugin<Api>(init: {
   manifest: Manifest;
@@ -282,7 +283,7 @@ export async function preparePlugin<Api>(init: {
 }): Promise<PluginInstance<Api>> {
   const { manifest, integrity, bytes } = init;
   const details: ErrorDetails = { plugin: manifest.name, version: manifest.version };
-  const url = await init.cache.locate?.(integrity);
+  const url = init.cache.urlOf?.(integrity);
   let namespace;
   try {
     namespace = await init.loader.import({ name: manifest.name, version: manifest.version, integrity, bytes, ...(url ? { url } : {}) });

@@ -107,7 +107,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
     const key = `${step.name}@${step.version} ${step.entry.dist.integrity}`;
     let pending = fetching.get(key);
     if (!pending) {
-      pending = source.bundle(step.name, step.version, step.entry, signal);
+      pending = source.bundle(step.name, step.version, step.entry, { signal, unseen: step.unseen });
       fetching.set(key, pending);
       const forget = () => fetching.delete(key);
       pending.then(forget, forget);

@@ -36,6 +36,8 @@ export interface PlannedLoad {
   manifest: Manifest;
   /** True when the document came from the cache because the registry was down. */
   stale: boolean;
+  /** True when the document was not cached before this load (FetchedDocument `unseen`). */
+  unseen?: boolean;
   /** The plugin (`name@version`) whose dependencies asked for this one; absent for a requested plugin. */
   requestedBy?: string;
   /** Newer versions in the range that the host's version refused (`engines.host`). */
@@ -95,7 +97,7 @@ export async function planLoad(
     const asker = chain.at(-1);
     const requestedBy = asker === undefined ? options.requestedBy : label(asker);
     const resolving = source.metrics.clock();
-    const { document, stale } = await fetchDocument(current, currentRange, requestedBy);
+    const { document, stale, unseen } = await fetchDocument(current, currentRange, requestedBy);
     const resolved = resolveVersion(document, currentRange, { ...options, ...(requestedBy ? { requestedBy } : {}) });
     const manifest = parseManifest(resolved.entry.manifest, { plugin: current, version: resolved.version }, { strict: false });
     source.metrics.phase(current, 'resolve', resolving);
@@ -112,6 +114,7 @@ export async function planLoad(
       entry: resolved.entry,
       manifest,
       stale,
+      ...(unseen ? { unseen } : {}),
       ...(requestedBy ? { requestedBy } : {}),
       ...(resolved.skipped ? { skipped: resolved.skipped } : {}),
     });
@@ -132,24 +135,40 @@ export async function planLoad(
   return ordered;
 }
 
+/** At most this many bundles of one plan are fetched at once. */
+export const PLAN_FETCHES_AT_ONCE = 6;
+
 /**
  * Checks a plan before anything of it is imported: the author policy of
  * every plugin first (no network), then every bundle, fetched (or taken
  * from the cache) and verified against its signed integrity, through
- * `bundle` (default: the source's). Returns the verified bytes per plugin
- * name; the caller imports them in plan order.
+ * `bundle` (default: the source's), up to PLAN_FETCHES_AT_ONCE at a time;
+ * the first failure stops it (fetches under way end, nothing new starts).
+ * Returns the verified bytes per plugin name; the caller imports them in
+ * plan order once all of them passed.
  */
 export async function fetchPlan(
   source: PluginSource,
   plan: readonly PlannedLoad[],
   signal?: AbortSignal,
-  bundle: (step: PlannedLoad) => Promise<Uint8Array> = (step) => source.bundle(step.name, step.version, step.entry, signal),
+  bundle: (step: PlannedLoad) => Promise<Uint8Array> = (step) => source.bundle(step.name, step.version, step.entry, { signal, unseen: step.unseen }),
 ): Promise<Map<string, Uint8Array>> {
   for (const step of plan) await source.checkAuthor(step.name, step.version, step.entry);
   const bundles = new Map<string, Uint8Array>();
-  for (const step of plan) {
-    signal?.throwIfAborted();
-    bundles.set(step.name, await bundle(step));
-  }
+  let next = 0;
+  let failed = false;
+  const fetchInTurn = async (): Promise<void> => {
+    while (!failed && next < plan.length) {
+      const step = plan[next++]!;
+      try {
+        signal?.throwIfAborted();
+        bundles.set(step.name, await bundle(step));
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PLAN_FETCHES_AT_ONCE, plan.length) }, fetchInTurn));
   return bundles;
 }

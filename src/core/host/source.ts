@@ -9,8 +9,9 @@
  * once, before they are cached; cached bytes once, when they are read for
  * this load (a corrupted entry is dropped and downloaded again). The host
  * hands exactly those bytes to the loader without hashing them again.
- * Writing a document to the cache runs beside the rest of the load (the
- * next request): `settled` waits for the writes begun so far. A cache write
+ * Writing a document or a verified bundle to the cache runs beside the rest
+ * of the load (the next request, the import): a load awaits `settled`, which
+ * waits for the writes begun so far, before it ends. A cache write
  * that fails is a warning, not a failed load, since the bytes in hand are
  * verified. With a trust guard (HostOptions
  * `trustedKeys`), every document is asked for signed and verified before
@@ -40,6 +41,19 @@ export interface FetchedDocument {
   stale: boolean;
   /** True when it came from the cache without asking the registry, fresh by its Cache-Control. */
   fresh?: boolean;
+  /** True when the document cache had no copy of it: the host has not seen the plugin, and its bundles are unlikely to be cached. */
+  unseen?: boolean;
+}
+
+/** Options of PluginSource.bundle. */
+export interface BundleOptions {
+  signal?: AbortSignal | undefined;
+  /**
+   * The plugin's document was not cached (FetchedDocument `unseen`): ask
+   * the blob cache and the registry at once instead of one after the other;
+   * a verified cached copy wins and the download is cancelled.
+   */
+  unseen?: boolean | undefined;
 }
 
 /** Options of PluginSource.document. */
@@ -67,9 +81,10 @@ export interface PluginSource {
   /**
    * The bytes of `name@version` from the cache or downloaded, verified
    * against `entry.dist.integrity`; `checkAuthor` ran before. Downloaded
-   * bytes are cached before they are returned (a failed write is a warning).
+   * bytes are verified, then written to the cache beside the rest of the
+   * load (`settled` waits for the write; a failed write is a warning).
    */
-  bundle(name: string, version: string, entry: VersionEntry, signal?: AbortSignal): Promise<Uint8Array>;
+  bundle(name: string, version: string, entry: VersionEntry, options?: BundleOptions): Promise<Uint8Array>;
   /** Resolves once the cache writes begun so far are done (never rejects: a failed write was logged). */
   settled(): Promise<void>;
 }
@@ -138,6 +153,74 @@ export function createPluginSource(init: {
       log.debug(`${entry.name}: the cached document is fresh but does not verify any more, asking ${url}: ${(error as Error).message}`);
       return undefined;
     }
+  }
+
+  /** The verified bytes of `integrity` from the blob cache; a corrupted entry is removed (`corrupted`) and counts as absent. */
+  async function fromBlobCache(name: string, version: string, integrity: string): Promise<{ bytes?: Uint8Array; corrupted: boolean }> {
+    const cached = await cache.get(integrity);
+    if (!cached) return { corrupted: false };
+    const checking = metrics.clock();
+    const intact = await checkIntegrity(cached, integrity);
+    metrics.phase(name, 'verify', checking);
+    if (intact) {
+      metrics.cache(name, 'bundle', 'hit');
+      return { bytes: cached, corrupted: false };
+    }
+    log.warn(`${name}@${version}: cached bundle ${integrity} is corrupted; removing it and downloading again`);
+    await cache.delete(integrity);
+    return { corrupted: true };
+  }
+
+  /** The error of a download that was to replace a corrupted cached bundle. */
+  function redownloadFailure(name: string, version: string, entry: VersionEntry, error: unknown): unknown {
+    if (!isRegistryError(error)) return error;
+    return new RegistryError(`${name}@${version}: the cached bundle was corrupted and removed, and downloading it again failed: ${error.message}`, {
+      method: error.method,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      url: requireRegistry(name).blobUrl(entry.dist),
+      plugin: name,
+      version,
+      unreachable: error.unreachable,
+      cause: error,
+    });
+  }
+
+  /**
+   * Downloads the bundle, verifies it against its integrity and, once it
+   * passed, writes it to the blob cache beside the rest of the load (only
+   * verified bytes are ever cached; `settled` waits for the write), after
+   * `writeAfter` when given.
+   */
+  async function download(
+    name: string,
+    version: string,
+    entry: VersionEntry,
+    signal: AbortSignal | undefined,
+    corrupted: boolean,
+    writeAfter?: Promise<unknown>,
+  ): Promise<Uint8Array> {
+    const { integrity } = entry.dist;
+    const client = requireRegistry(name);
+    let bytes: Uint8Array;
+    const downloading = metrics.clock();
+    try {
+      bytes = await client.download(entry.dist, {
+        maxBytes: Math.min(entry.dist.size, init.maxBundleBytes),
+        plugin: name,
+        version,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw corrupted ? redownloadFailure(name, version, entry, error) : error;
+    }
+    const verifying = metrics.clock();
+    metrics.phase(name, 'download', downloading);
+    await verifyIntegrity(bytes, integrity, { plugin: name, version, url: client.blobUrl(entry.dist) });
+    metrics.phase(name, 'verify', verifying);
+    metrics.cache(name, 'bundle', 'miss');
+    const put = () => cache.put(integrity, bytes);
+    void write(`${name}@${version}: the bundle ${integrity}`, writeAfter ? () => writeAfter.then(put, put) : put);
+    return bytes;
   }
 
   function requireRegistry(name: string): RegistryClient {
@@ -211,7 +294,7 @@ export function createPluginSource(init: {
         const writing = write(`${name}: the document`, () => documents.put(entry));
         if (!options.load) await writing;
         metrics.cache(name, 'document', 'miss');
-        return { document, stale: false };
+        return { document, stale: false, ...(cached ? {} : { unseen: true }) };
       } catch (error) {
         if (!registryDown(error)) throw error;
         const failure = error as RegistryError;
@@ -240,53 +323,36 @@ export function createPluginSource(init: {
       await authors?.(name, version, entry);
     },
 
-    async bundle(name, version, entry, signal) {
-      const { integrity } = entry.dist;
-      const cached = await cache.get(integrity);
-      let corrupted = false;
-      if (cached) {
-        const checking = metrics.clock();
-        const intact = await checkIntegrity(cached, integrity);
-        metrics.phase(name, 'verify', checking);
-        if (intact) {
-          metrics.cache(name, 'bundle', 'hit');
-          return cached;
-        }
-        log.warn(`${name}@${version}: cached bundle ${integrity} is corrupted; removing it and downloading again`);
-        await cache.delete(integrity);
-        corrupted = true;
+    async bundle(name, version, entry, options = {}) {
+      const { signal } = options;
+      signal?.throwIfAborted();
+      if (!options.unseen) {
+        const cached = await fromBlobCache(name, version, entry.dist.integrity);
+        return cached.bytes ?? download(name, version, entry, signal, cached.corrupted);
       }
-      const client = requireRegistry(name);
-      const url = client.blobUrl(entry.dist);
-      let bytes: Uint8Array;
-      const downloading = metrics.clock();
+      // Both at once: the download is cancelled when the cache has verified bytes.
+      const downloadSignal = new AbortController();
+      const onAbort = () => downloadSignal.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // The download's cache write waits for the lookup, which may remove a corrupted copy.
+      const lookup = fromBlobCache(name, version, entry.dist.integrity);
+      const downloading = download(name, version, entry, downloadSignal.signal, false, lookup);
+      downloading.catch(() => undefined);
+      const fromCache = lookup.then(
+        (cached) =>
+          cached.bytes ??
+          downloading.catch((error: unknown) => {
+            throw cached.corrupted ? redownloadFailure(name, version, entry, error) : error;
+          }),
+      );
       try {
-        bytes = await client.download(entry.dist, {
-          maxBytes: Math.min(entry.dist.size, init.maxBundleBytes),
-          plugin: name,
-          version,
-          ...(signal ? { signal } : {}),
-        });
-      } catch (error) {
-        if (!corrupted || !isRegistryError(error)) throw error;
-        throw new RegistryError(`${name}@${version}: the cached bundle was corrupted and removed, and downloading it again failed: ${error.message}`, {
-          method: error.method,
-          ...(error.status !== undefined ? { status: error.status } : {}),
-          url,
-          plugin: name,
-          version,
-          unreachable: error.unreachable,
-          cause: error,
-        });
+        // The first verified bytes win: the download's when it ends before the lookup, else the cache's (or, on a miss, the download's).
+        return await Promise.race([fromCache, downloading.catch(() => fromCache)]);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        // Cancels a download still running (the cache's copy won, or the lookup failed); one that ended is not affected.
+        downloadSignal.abort(new Error(`${name}@${version}: the cached bundle is used`));
       }
-      const verifying = metrics.clock();
-      metrics.phase(name, 'download', downloading);
-      await verifyIntegrity(bytes, integrity, { plugin: name, version, url });
-      metrics.phase(name, 'verify', verifying);
-      metrics.cache(name, 'bundle', 'miss');
-      // Awaited: the loader asks the cache where the bytes are (BlobCache.locate) as it imports them.
-      await write(`${name}@${version}: the bundle ${integrity}`, () => cache.put(integrity, bytes));
-      return bytes;
     },
   };
 }

@@ -72,6 +72,8 @@ export interface FsBlobCache extends BlobCache {
   pathOf(integrity: string): string;
   /** The file: URL of a stored blob, or undefined when it is not stored. */
   locate(integrity: string): Promise<string | undefined>;
+  /** The file: URL a blob is stored under (or will be); see BlobCache.urlOf. */
+  urlOf(integrity: string): string;
   /** Re-hashes every stored blob, removes the corrupt ones and stale temporary files, and says which. */
   verify(): Promise<VerifyReport>;
 }
@@ -272,6 +274,10 @@ export function createFsBlobCache(dir: string, options: FsBlobCacheOptions = {})
         result.freedBytes += victim.size;
       }
       return result;
+    },
+
+    urlOf(integrity) {
+      return pathToFileURL(candidates(integrity)[0]!).href;
     },
 
     async locate(integrity) {

@@ -3,16 +3,18 @@
  * module instance; new bytes, new module) and imported from verified bytes
  * only.
  *
- * Why not import the cache file itself (the file: URL `BlobCache.locate`
+ * Why not import the cache file itself (the file: URL `BlobCache.urlOf`
  * gives)? The cache directory is shared: another process, a user, or a bug
  * can replace or rewrite that file between the moment the host verified its
  * bytes and the moment Node reads it, and Node would then run bytes nobody
- * checked. So when the source has a file: URL (the host runs with a disk
- * cache, writing files is expected), the loader writes the bytes it was
- * handed (verified by the host right before the import, as the ModuleLoader
- * port requires) to a private copy, `<private dir>/<algo>-<hex>.mjs`,
- * in a directory created with mkdtemp (mode 0700, an unpredictable name)
- * that only this process writes, and imports that. It never reads the bytes
+ * checked; and the host may still be writing it (the cache write runs
+ * beside the import). So when the source has a file: URL (the host runs
+ * with a disk cache, writing files is expected), the loader writes the
+ * bytes it was handed (verified by the host right before the import, as the
+ * ModuleLoader port requires) to a private copy,
+ * `<private dir>/<algo>-<hex>.mjs`, in a directory created with mkdtemp
+ * (mode 0700, an unpredictable name) that only this process writes, and
+ * imports that. It never reads the bytes
  * back from the shared cache. The copy keeps stack traces and
  * `import.meta.url` readable (a data: URL would put the whole base64 module
  * in every stack trace). The name is the content hash, so Node's module map

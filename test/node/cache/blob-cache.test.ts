@@ -19,11 +19,12 @@ testBlobCache('filesystem', async () => {
 });
 
 describe('filesystem blob cache', () => {
-  it('stores each blob as <dir>/blobs/<algorithm>/<hex of its hash>, and locates it as a file: URL', async () => {
+  it('stores each blob as <dir>/blobs/<algorithm>/<hex of its hash>, and locates it as a file: URL (urlOf names it before it is stored)', async () => {
     const dir = await tempDir();
     const cache = createFsBlobCache(dir);
     const { bytes, integrity } = await blob('export default 1;');
     expect(await cache.locate(integrity)).toBeUndefined();
+    expect(fileURLToPath(cache.urlOf(integrity))).toBe(join(dir, 'blobs', 'sha256', integrityToHex(integrity).hex));
     await cache.put(integrity, bytes);
     const { hex } = integrityToHex(integrity);
     const path = join(dir, 'blobs', 'sha256', hex);
