@@ -61,9 +61,14 @@ export interface FileLockOptions {
   timeoutMs?: number;
 }
 
-/** Raised when a lock could not be had in time. */
+/** Raised when a lock could not be had in time; `holder` names who held it last seen (`pid 12 on host`), when known. */
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
+  readonly holder: string | undefined;
+  constructor(message: string, holder?: string) {
+    super(message);
+    this.holder = holder;
+  }
 }
 
 const OWNER_SUFFIX = '.owner';
@@ -107,7 +112,7 @@ export class FileLocks {
 
   /** Runs `work` while holding the lock `name` (a file name: `[A-Za-z0-9@%._-]+`). */
   async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-    if (!/^[A-Za-z0-9@%._-]+$/.test(name) || name.startsWith('.')) throw new TypeError(`invalid lock name ${JSON.stringify(name)}`);
+    assertLockName(name);
     return this.#mutex.run(name, async () => {
       const path = join(this.#directory, `${name}.lock`);
       const nonce = await this.#acquire(path);
@@ -119,6 +124,28 @@ export class FileLocks {
         await release(path, nonce);
       }
     });
+  }
+
+  /**
+   * Takes the lock `name` and keeps it, its heartbeat running, until the
+   * returned function releases it: a lease held for a process's lifetime
+   * rather than around one piece of work. Waits like withLock (at most
+   * `timeoutMs`, then LockTimeoutError naming the holder); a second hold of
+   * one name in this thread waits for the first to be released.
+   */
+  async hold(name: string): Promise<() => Promise<void>> {
+    assertLockName(name);
+    const path = join(this.#directory, `${name}.lock`);
+    const nonce = await this.#acquire(path);
+    const stopHeartbeat = this.#startHeartbeat(join(path, `${nonce}${OWNER_SUFFIX}`));
+    let released: Promise<void> | undefined;
+    return () => {
+      released ??= (async () => {
+        stopHeartbeat();
+        await release(path, nonce);
+      })();
+      return released;
+    };
   }
 
   /**
@@ -145,7 +172,10 @@ export class FileLocks {
       while (true) {
         if (Date.now() > deadline) {
           const who = holder === undefined ? 'a process that kept taking it' : describeOwner(holder);
-          throw new LockTimeoutError(`timed out after ${this.#timeoutMs} ms waiting for the lock ${path} (held by ${who})`);
+          throw new LockTimeoutError(
+            `timed out after ${this.#timeoutMs} ms waiting for the lock ${path} (held by ${who})`,
+            holder === undefined ? undefined : describeOwner(holder),
+          );
         }
         if (Date.now() - touchedAt > this.#heartbeatMs) {
           const now = new Date();
@@ -239,6 +269,10 @@ export class FileLocks {
     timer.unref();
     return () => clearInterval(timer);
   }
+}
+
+function assertLockName(name: string): void {
+  if (!/^[A-Za-z0-9@%._-]+$/.test(name) || name.startsWith('.')) throw new TypeError(`invalid lock name ${JSON.stringify(name)}`);
 }
 
 /**

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { tempFileName } from '../fs/atomic.js';
 import type { DirectorySyncs } from '../fs/directory-sync.js';
 import { commitFile, stageFile } from '../fs/durable-write.js';
-import type { FileLocks } from '../fs/lock.js';
+import type { Locks } from '../fs/lease.js';
 import { SizedLru } from './lru.js';
 import { assertBlobAddress } from './snapshot.js';
 import type { StoredBlob } from './types.js';
@@ -24,12 +24,12 @@ const BLOB_FILE = /^[0-9a-f]{64}$/;
 export class FsBlobs {
   readonly #directory: string;
   readonly #temp: string;
-  readonly #locks: FileLocks;
+  readonly #locks: Locks;
   readonly #cache: SizedLru<Uint8Array>;
   readonly #syncs: DirectorySyncs;
 
   /** `directory` is `<data>/blobs/sha256`, `temp` the data directory's `tmp/`; `syncs` flushes the directory for every blob stored at once. */
-  constructor(directory: string, temp: string, locks: FileLocks, cacheBytes: number, syncs: DirectorySyncs) {
+  constructor(directory: string, temp: string, locks: Locks, cacheBytes: number, syncs: DirectorySyncs) {
     this.#directory = directory;
     this.#temp = temp;
     this.#locks = locks;

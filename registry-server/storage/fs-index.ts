@@ -26,7 +26,7 @@ import { MANIFEST_FIELD_LIMITS, validatePluginName } from '../../src/core/plugin
 import { cutDescription, summarize } from '../documents.js';
 import { writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp, sameFile } from '../fs/atomic.js';
-import type { FileLocks } from '../fs/lock.js';
+import type { Locks } from '../fs/lease.js';
 import type { RegistryLogEntry } from '../options.js';
 import { readDataFile, readProblem } from './fs-read.js';
 
@@ -73,10 +73,10 @@ const decoder = new TextDecoder();
 /** Reads and maintains index.json. */
 export class FsIndex {
   readonly #options: FsIndexOptions;
-  readonly #locks: FileLocks;
+  readonly #locks: Locks;
   #loaded: LoadedIndex | undefined;
 
-  constructor(options: FsIndexOptions, locks: FileLocks) {
+  constructor(options: FsIndexOptions, locks: Locks) {
     this.#options = options;
     this.#locks = locks;
   }

@@ -40,12 +40,13 @@ import { ensureDirectory, writeFileAtomic } from '../../src/node/atomic-write.js
 import { inTemp, sameFile, tempFileName } from '../fs/atomic.js';
 import { DirectorySyncs } from '../fs/directory-sync.js';
 import { commitFile, stageFile } from '../fs/durable-write.js';
+import { openLease, type LeaseOptions } from '../fs/lease.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
 import type { RegistryLogEntry } from '../options.js';
 import { FsBlobs } from './fs-blobs.js';
 import { summarize } from '../documents.js';
-import { StoredDocumentError } from './errors.js';
+import { DataDirectoryBusyError, StoredDocumentError } from './errors.js';
 import { assertIncrements } from './downloads.js';
 import { FsDownloads } from './fs-downloads.js';
 import { FsIndex, describeDocument } from './fs-index.js';
@@ -71,8 +72,10 @@ export interface FsStorageOptions {
    * `flushDownloads()` write them at once.
    */
   downloadsFlushMs?: number;
-  /** Lock timing (mostly for tests). */
+  /** Timing of the download counts' lock files (mostly for tests). */
   locks?: FileLockOptions;
+  /** Timing of the data directory's write lease (fs/lease.ts): how long a write waits for another process's, when one is abandoned. */
+  lease?: LeaseOptions;
   /**
    * Runs when a plugin document's temp file is written and synced, just
    * before the rename that commits it: a fault-injection point for crash
@@ -133,6 +136,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   };
   for (const path of [paths.blobs, paths.plugins, paths.temp, paths.locks]) mkdirSync(path, { recursive: true });
   const locks = new FileLocks(paths.locks, paths.temp, options.locks);
+  const lease = openLease(root, paths.locks, paths.temp, options.lease);
   const log = options.log ?? warn;
   const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_STORED_DOCUMENT_BYTES;
   const index = new FsIndex(
@@ -144,11 +148,11 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       maxDocumentBytes,
       log,
     },
-    locks,
+    lease.locks,
   );
   const documents = new SizedLru<CachedDocument>(options.documentCacheBytes ?? 16 * 1024 * 1024, (entry) => entry.snapshot.bytes.byteLength);
   const syncs = new DirectorySyncs();
-  const blobs = new FsBlobs(paths.blobs, paths.temp, locks, options.blobCacheBytes ?? 64 * 1024 * 1024, syncs);
+  const blobs = new FsBlobs(paths.blobs, paths.temp, lease.locks, options.blobCacheBytes ?? 64 * 1024 * 1024, syncs);
   const revalidateMs = options.revalidateMs ?? 1000;
   const downloads = new FsDownloads(
     { root, directoryOf: (name) => join(paths.plugins, pluginDirectoryName(name)), lockNameOf: pluginDirectoryName, temp: paths.temp, log },
@@ -158,8 +162,31 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   const changes = watchChanges(root);
   /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
   let commits = 0;
-  const ready = cleanTempFiles(paths.temp).then(() => index.refresh());
+  // The lease is taken at open when it is free; a process that finds it held reads, and takes it at its first write.
+  const ready = cleanTempFiles(paths.temp).then(() =>
+    lease.acquire(0).then(
+      () => index.refresh(),
+      (error: unknown) => {
+        if (!(error instanceof DataDirectoryBusyError)) throw error;
+      },
+    ),
+  );
   ready.catch(() => undefined);
+  let leased: Promise<void> | undefined;
+
+  /** Resolves once this process may write: the start-up work done, the lease held (taken now, and the index brought up to date, if another process held it at open). */
+  async function writable(): Promise<void> {
+    await ready;
+    if (lease.held) return;
+    leased ??= lease.acquire().then(
+      () => index.refresh(),
+      (error: unknown) => {
+        leased = undefined;
+        throw error;
+      },
+    );
+    await leased;
+  }
 
   const documentPath = (name: string) => join(paths.plugins, pluginDirectoryName(name), 'document.json');
 
@@ -241,8 +268,8 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
 
     async updateDocument(name: string, change: DocumentChange) {
       const path = documentPath(name);
-      await ready;
-      return locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
+      await writable();
+      return lease.locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
         const current = await readCurrent(name, path);
         const next = await change(current?.document);
         if (next === undefined) return current === undefined ? undefined : (current.snapshot ?? snapshotOfBytes(current.bytes));
@@ -280,7 +307,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     },
 
     async putBlob(algorithm, hex, bytes) {
-      await ready;
+      await writable();
       await blobs.put(algorithm, hex, bytes);
     },
 
@@ -289,7 +316,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     },
 
     async deleteBlob(algorithm, hex, storedBefore) {
-      await ready;
+      await writable();
       return blobs.delete(algorithm, hex, storedBefore);
     },
 
@@ -322,7 +349,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     },
 
     async check() {
-      await ready;
+      await writable();
       const probe = join(paths.temp, tempFileName());
       await writeFileAtomic(probe, new TextEncoder().encode('ok'), inTemp(paths.temp));
       await rm(probe, { force: true });
@@ -337,6 +364,8 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       } finally {
         documents.clear();
         blobs.clear();
+        await leased?.catch(() => undefined);
+        await lease.close();
       }
     },
   };
