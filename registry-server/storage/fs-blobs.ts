@@ -78,6 +78,16 @@ export class FsBlobs {
     }
   }
 
+  /**
+   * True when the blob is stored (its mtime renewed under its lock, so that
+   * garbage collection keeps it); false when a change must store it.
+   */
+  async renew(algorithm: string, hex: string): Promise<boolean> {
+    assertBlobAddress(algorithm, hex);
+    const path = join(this.#directory, hex);
+    return (await lstat(path).catch(() => undefined))?.isFile() === true && (await this.#touch(path, hex));
+  }
+
   /** Renews the mtime of a stored blob under its lock; false when it is gone (garbage collection took it first). */
   #touch(path: string, hex: string): Promise<boolean> {
     return this.#locks.withLock(`blob-${hex}`, () => touch(path));

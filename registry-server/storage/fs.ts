@@ -39,7 +39,7 @@ import type { PluginDocument } from '../../src/core/registry/index.js';
 import { ensureDirectory, writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp, sameFile, tempFileName } from '../fs/atomic.js';
 import { DirectorySyncs } from '../fs/directory-sync.js';
-import { commitFile, stageFile } from '../fs/durable-write.js';
+import { writeNewFile } from '../fs/durable-write.js';
 import { openLease, type LeaseOptions } from '../fs/lease.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
@@ -50,10 +50,11 @@ import { DataDirectoryBusyError, StoredDocumentError } from './errors.js';
 import { assertIncrements } from './downloads.js';
 import { FsDownloads } from './fs-downloads.js';
 import { FsIndex, describeDocument } from './fs-index.js';
+import { type FsJournal, MAX_JOURNALED_BLOB_BYTES, openJournal, type FsJournalOptions } from './fs-journal.js';
 import { readDataFile, readProblem } from './fs-read.js';
 import { SizedLru } from './lru.js';
 import { asPrepared, assertPluginName, parseDocument, snapshotOfBytes } from './snapshot.js';
-import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
+import type { BlobToStore, DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
 
 /** Name of this driver. */
 export const FS_DRIVER = 'fs';
@@ -74,12 +75,14 @@ export interface FsStorageOptions {
   downloadsFlushMs?: number;
   /** Timing of the download counts' lock files (mostly for tests). */
   locks?: FileLockOptions;
+  /** When the journal is checkpointed (storage/fs-journal.ts): `checkpointMs` after the first change (1000), or once it holds `checkpointBytes` (16 MiB). */
+  journal?: Pick<FsJournalOptions, 'checkpointMs' | 'checkpointBytes'>;
   /** Timing of the data directory's write lease (fs/lease.ts): how long a write waits for another process's, when one is abandoned. */
   lease?: LeaseOptions;
   /**
-   * Runs when a plugin document's temp file is written and synced, just
-   * before the rename that commits it: a fault-injection point for crash
-   * tests (a process killed here must leave nothing visible).
+   * Runs when a plugin document's temp file is written, just before the
+   * change's journal record that commits it: a fault-injection point for
+   * crash tests (a process killed here must leave nothing visible).
    */
   beforeDocumentCommit?: (temp: string, target: string) => Promise<void>;
   /** Receives a line for every damaged file found (default: a process warning). */
@@ -162,30 +165,62 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   const changes = watchChanges(root);
   /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
   let commits = 0;
+  let journalShare: ReturnType<typeof openJournal> | undefined;
+  let journal: FsJournal | undefined;
+
+  /** What a process does once it holds the lease: replays the journal a previous holder left, then brings the index up to date. */
+  async function takeOver(): Promise<void> {
+    journalShare ??= openJournal({
+      root,
+      blobs: paths.blobs,
+      plugins: paths.plugins,
+      temp: paths.temp,
+      documentPath,
+      maxDocumentBytes,
+      log,
+      ...options.journal,
+    });
+    journal = await journalShare.journal;
+    await index.refresh();
+  }
+
   // The lease is taken at open when it is free; a process that finds it held reads, and takes it at its first write.
   const ready = cleanTempFiles(paths.temp).then(() =>
-    lease.acquire(0).then(
-      () => index.refresh(),
-      (error: unknown) => {
-        if (!(error instanceof DataDirectoryBusyError)) throw error;
-      },
-    ),
+    lease.acquire(0).then(takeOver, (error: unknown) => {
+      if (!(error instanceof DataDirectoryBusyError)) throw error;
+    }),
   );
   ready.catch(() => undefined);
   let leased: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
 
-  /** Resolves once this process may write: the start-up work done, the lease held (taken now, and the index brought up to date, if another process held it at open). */
-  async function writable(): Promise<void> {
+  /** Resolves to the journal once this process may write: the start-up work done, the lease held (taken now if another process held it at open). */
+  async function writable(): Promise<FsJournal> {
     await ready;
-    if (lease.held) return;
-    leased ??= lease.acquire().then(
-      () => index.refresh(),
-      (error: unknown) => {
+    if (!lease.held || journal === undefined) {
+      leased ??= lease.acquire().then(takeOver, (error: unknown) => {
         leased = undefined;
         throw error;
-      },
-    );
-    await leased;
+      });
+      await leased;
+    }
+    return journal!;
+  }
+
+  /** The blobs of a change its journal record carries (the others, too large, stored and flushed apart); blobs already stored are renewed, not written. */
+  async function blobsToJournal(withBlobs: readonly BlobToStore[]): Promise<{ hex: string; bytes: Uint8Array }[]> {
+    const carried: { hex: string; bytes: Uint8Array }[] = [];
+    let bytes = 0;
+    for (const blob of withBlobs) {
+      if (carried.some((other) => other.hex === blob.hex) || (await blobs.renew(blob.algorithm, blob.hex))) continue;
+      if (bytes + blob.bytes.byteLength > MAX_JOURNALED_BLOB_BYTES) {
+        await blobs.put(blob.algorithm, blob.hex, blob.bytes);
+        continue;
+      }
+      bytes += blob.bytes.byteLength;
+      carried.push({ hex: blob.hex, bytes: blob.bytes });
+    }
+    return carried;
   }
 
   const documentPath = (name: string) => join(paths.plugins, pluginDirectoryName(name), 'document.json');
@@ -268,36 +303,31 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
 
     async updateDocument(name: string, change: DocumentChange) {
       const path = documentPath(name);
-      await writable();
+      const journal = await writable();
       return lease.locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
         const current = await readCurrent(name, path);
         const next = await change(current?.document);
         if (next === undefined) return current === undefined ? undefined : (current.snapshot ?? snapshotOfBytes(current.bytes));
         const { document, snapshot, blobs: withBlobs = [] } = await asPrepared(next);
         if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
-        if (current === undefined) await ensureDirectory(dirname(path));
+        if (current === undefined) mkdirSync(dirname(path), { recursive: true });
+        const carried = await blobsToJournal(withBlobs);
         const temp = join(paths.temp, tempFileName());
-        // The document's bytes are flushed while its blobs are stored (flushed, renamed, their directory flushed);
-        // only then is it renamed into place: once its own directory is flushed, the version is durable whole.
-        const [staged, stored] = await Promise.allSettled([
-          stageFile(temp, snapshot.bytes),
-          Promise.all(withBlobs.map((blob) => blobs.put(blob.algorithm, blob.hex, blob.bytes))),
-        ]);
+        writeNewFile(temp, snapshot.bytes);
         try {
-          if (staged.status === 'rejected') throw staged.reason;
-          if (stored.status === 'rejected') throw stored.reason;
           await options.beforeDocumentCommit?.(temp, path);
         } catch (error) {
           await rm(temp, { force: true });
           throw error;
         }
-        await commitFile(temp, path, syncs);
+        // Durable once its journal record is (one flush shared by every change in flight), then put in place: blobs first, the document last.
+        await journal.commit({ name, document: { bytes: snapshot.bytes, temp }, blobs: carried });
         commits++;
         // Under the plugin's lock nobody else replaces the file: this stat is of the bytes just written, kept so that neither the next change nor a read loads them again.
         const info = statOrUndefined(path);
         if (info === undefined) documents.delete(name);
         else documents.set(name, { info, snapshot, checkedAt: Date.now(), generation: changes.generation });
-        await index.update(name, summarize(document));
+        await index.update(name, summarize(document), info);
         return snapshot;
       });
     },
@@ -356,17 +386,25 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       await readdir(paths.plugins);
     },
 
-    async close() {
-      changes.close();
-      await ready.catch(() => undefined);
-      try {
-        await downloads.close();
-      } finally {
-        documents.clear();
-        blobs.clear();
-        await leased?.catch(() => undefined);
-        await lease.close();
-      }
+    close() {
+      closing ??= (async () => {
+        changes.close();
+        await ready.catch(() => undefined);
+        try {
+          await downloads.close();
+        } finally {
+          documents.clear();
+          blobs.clear();
+          await leased?.catch(() => undefined);
+          try {
+            // The last storage of the directory in this process checkpoints the journal, then lets go of the lease.
+            await journalShare?.release();
+          } finally {
+            await lease.close();
+          }
+        }
+      })();
+      return closing;
     },
   };
 }
