@@ -43,10 +43,12 @@ export class JournalFile {
   #pending: Waiter[] = [];
   #flushing: Promise<void> | undefined;
   #broken: unknown;
+  readonly #flush: (descriptor: number) => Promise<void>;
 
-  /** Opens (creating it) the journal at `path` for appending. */
-  constructor(path: string) {
+  /** Opens (creating it) the journal at `path` for appending; `flush` makes its data durable (default: fdatasync). */
+  constructor(path: string, flush: (descriptor: number) => Promise<void> = flushData) {
     this.path = path;
+    this.#flush = flush;
     this.#descriptor = openSync(path, 'a', 0o600);
     this.#size = fstatSync(this.#descriptor).size;
   }
@@ -97,7 +99,7 @@ export class JournalFile {
         const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
         for (let written = 0; written < total; ) written += writevSync(this.#descriptor, remaining(chunks, written));
         this.#size = start + total;
-        await flushData(this.#descriptor);
+        await this.#flush(this.#descriptor);
         for (const waiter of batch) waiter.resolve();
       } catch (error) {
         await this.#cutBack(start, error);

@@ -170,13 +170,6 @@ export class FileLocks {
       let holder: ObservedOwner | undefined;
       let quickRetries = 0;
       while (true) {
-        if (Date.now() > deadline) {
-          const who = holder === undefined ? 'a process that kept taking it' : describeOwner(holder);
-          throw new LockTimeoutError(
-            `timed out after ${this.#timeoutMs} ms waiting for the lock ${path} (held by ${who})`,
-            holder === undefined ? undefined : describeOwner(holder),
-          );
-        }
         if (Date.now() - touchedAt > this.#heartbeatMs) {
           const now = new Date();
           await utimes(draftOwner, now, now);
@@ -195,6 +188,14 @@ export class FileLocks {
         }
         holder = await this.#inspect(path);
         if (holder === undefined && quickRetries++ < MAX_QUICK_RETRIES) continue;
+        // Checked once a try failed, not before: a timeout of 0 still takes a free lock, or breaks an abandoned one and takes it.
+        if (Date.now() >= deadline) {
+          const who = holder === undefined ? 'a process that kept taking it' : describeOwner(holder);
+          throw new LockTimeoutError(
+            `timed out after ${this.#timeoutMs} ms waiting for the lock ${path} (held by ${who})`,
+            holder === undefined ? undefined : describeOwner(holder),
+          );
+        }
         await pause(path, wait + Math.random() * wait);
         wait = Math.min(wait * 2, MAX_POLL_MS);
         quickRetries = 0;

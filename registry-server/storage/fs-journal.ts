@@ -22,7 +22,7 @@
  * dropped and logged, as everything after a damaged frame is.
  */
 import { createHash } from 'node:crypto';
-import { constants, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { constants, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PluginDocument } from '../../src/core/registry/index.js';
@@ -94,8 +94,8 @@ export class FsJournal {
     });
     if (result.problem !== undefined) {
       this.#options.log({
-        level: 'info',
-        message: `journal: dropped the last ${result.droppedBytes} bytes of ${this.#file.path} (${result.problem}): a change being written when the process stopped, never acknowledged`,
+        level: 'error',
+        message: `journal: dropped the last ${result.droppedBytes} bytes of ${this.#file.path} (${result.problem}): the record of a change being written when the process stopped (never acknowledged), or damage`,
       });
     }
     if (result.records > 0 || result.droppedBytes > 0) await this.checkpoint();
@@ -205,6 +205,8 @@ export class FsJournal {
     if (problem !== undefined) return `the document of ${name} cannot be used: ${problem}`;
     for (const blob of blobs) this.#place(this.#blobPath(blob.hex), blob.bytes);
     const target = this.#options.documentPath(name);
+    // A record never takes a document back: the file in place is newer when a later record of the plugin was lost to damage.
+    if (isLater(modifiedOf(readIfDocument(target, this.#options.maxDocumentBytes)), (value as PluginDocument).modified)) return undefined;
     mkdirSync(dirname(target), { recursive: true });
     this.#place(target, document);
     return undefined;
@@ -240,6 +242,30 @@ export function openJournal(options: FsJournalOptions): { journal: Promise<FsJou
       await journal?.close();
     },
   };
+}
+
+/** The document file at `path` parsed, or undefined when it is missing, too large or not JSON. */
+function readIfDocument(path: string, maxBytes: number): unknown {
+  try {
+    const info = statSync(path);
+    if (!info.isFile() || info.size > maxBytes) return undefined;
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function modifiedOf(value: unknown): string | undefined {
+  const modified = (value as { modified?: unknown } | null | undefined)?.modified;
+  return typeof modified === 'string' ? modified : undefined;
+}
+
+/** True when the ISO time `held` is later than `next` (an unknown one is never later). */
+function isLater(held: string | undefined, next: string): boolean {
+  if (held === undefined) return false;
+  const a = Date.parse(held);
+  const b = Date.parse(next);
+  return Number.isFinite(a) && Number.isFinite(b) && a > b;
 }
 
 /** The record of a change: header length (u32 BE), header JSON, the blobs' bytes, the document's bytes. */

@@ -36,7 +36,7 @@ import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs'
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { PluginDocument } from '../../src/core/registry/index.js';
-import { ensureDirectory, writeFileAtomic } from '../../src/node/atomic-write.js';
+import { writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp, sameFile, tempFileName } from '../fs/atomic.js';
 import { DirectorySyncs } from '../fs/directory-sync.js';
 import { writeNewFile } from '../fs/durable-write.js';
