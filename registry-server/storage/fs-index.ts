@@ -17,14 +17,14 @@
  * of the list; summaries carry descriptions cut to the manifest bound; the
  * file is written entry by entry, never as one giant string.
  */
-import { statSync, type Stats } from 'node:fs';
+import { renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
 import { MANIFEST_FIELD_LIMITS, validatePluginName } from '../../src/core/plugin/index.js';
 import { cutDescription, summarize } from '../documents.js';
-import { writeFileAtomic } from '../../src/node/atomic-write.js';
-import { inTemp, sameFile } from '../fs/atomic.js';
+import { sameFile, tempFileName } from '../fs/atomic.js';
+import { writeNewFile } from '../fs/durable-write.js';
 import type { Locks } from '../fs/lease.js';
 import type { RegistryLogEntry } from '../options.js';
 import { readDataFile, readProblem } from './fs-read.js';
@@ -291,7 +291,15 @@ export class FsIndex {
       offset += chunk.byteLength;
     }
     this.#loaded = undefined;
-    await writeFileAtomic(this.#options.file, bytes, { ...inTemp(this.#options.temp), sync: false }); // derived from the documents: not flushed
+    // Derived from the documents: not flushed. Written with synchronous calls (a few metadata operations, no flush), which do not queue behind the flushes in the thread pool.
+    const temp = join(this.#options.temp, tempFileName());
+    writeNewFile(temp, bytes);
+    try {
+      renameSync(temp, this.#options.file);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
     if (info !== undefined) this.#loaded = { info, index, entries, list: list ?? sortedSummaries(index) };
   }

@@ -10,8 +10,8 @@
  * that one flush. Then its files are put in place the cheap way (temp file,
  * rename: blobs first, the document last, so readers see a version entirely
  * or not at all) and remembered. A checkpoint (`checkpointMs` after the
- * first change it covers, sooner once the journal passes `checkpointBytes`,
- * and at close) flushes those files and their directories and then empties
+ * first change it covers, 30 s, sooner once the journal passes
+ * `checkpointBytes`, 64 MiB, and at close) flushes those files and their directories and then empties
  * the journal; changes wait while it runs. When the lease is taken, the
  * records of a journal left by a process that died (or lost power) are put
  * in place again in order, then checkpointed: replay is idempotent, since a
@@ -37,6 +37,8 @@ import { assertPluginName, parseDocument } from './snapshot.js';
 /** The blobs of one change carried in its journal record, together at most this many bytes (larger ones are written and flushed apart). */
 export const MAX_JOURNALED_BLOB_BYTES = 64 * 1024 * 1024;
 const MAX_HEADER_BYTES = 64 * 1024;
+const DEFAULT_CHECKPOINT_MS = 30_000;
+const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const BLOB_HEX = /^[0-9a-f]{64}$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -53,9 +55,9 @@ export interface FsJournalOptions {
   /** Largest document a record may carry. */
   maxDocumentBytes: number;
   log: (entry: RegistryLogEntry) => void;
-  /** Checkpoint this long after the first change it covers (default 1000 ms). */
+  /** Checkpoint this long after the first change it covers (default 30 s: by then the kernel has mostly written the files back itself, and flushing them is cheap). */
   checkpointMs?: number;
-  /** Checkpoint as soon as the journal is this large (default 16 MiB). */
+  /** Checkpoint as soon as the journal is this large (default 64 MiB, which bounds the replay at start). */
   checkpointBytes?: number;
 }
 
@@ -154,12 +156,12 @@ export class FsJournal {
   }
 
   #scheduleCheckpoint(): void {
-    if (this.#file.size >= (this.#options.checkpointBytes ?? 16 * 1024 * 1024)) {
+    if (this.#file.size >= (this.#options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES)) {
       queueMicrotask(() => void this.#checkpointLogged());
       return;
     }
     if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => void this.#checkpointLogged(), this.#options.checkpointMs ?? 1000);
+    this.#timer = setTimeout(() => void this.#checkpointLogged(), this.#options.checkpointMs ?? DEFAULT_CHECKPOINT_MS);
     this.#timer.unref();
   }
 

@@ -75,7 +75,7 @@ export interface FsStorageOptions {
   downloadsFlushMs?: number;
   /** Timing of the download counts' lock files (mostly for tests). */
   locks?: FileLockOptions;
-  /** When the journal is checkpointed (storage/fs-journal.ts): `checkpointMs` after the first change (1000), or once it holds `checkpointBytes` (16 MiB). */
+  /** When the journal is checkpointed (storage/fs-journal.ts): `checkpointMs` after the first change (30 s), or once it holds `checkpointBytes` (64 MiB). */
   journal?: Pick<FsJournalOptions, 'checkpointMs' | 'checkpointBytes'>;
   /** Timing of the data directory's write lease (fs/lease.ts): how long a write waits for another process's, when one is abandoned. */
   lease?: LeaseOptions;
