@@ -4,7 +4,7 @@
  * refused, after a short wait, with an error naming the directory and the
  * holder; it still reads; a dead holder's lease is taken over at once; a
  * closed storage releases it; a second `plughub serve` on the directory does
- * not start.
+ * not start, nor does `plughub gc` delete anything while a server writes it.
  */
 import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -73,7 +73,7 @@ describe('the write lease of a data directory', () => {
     expect(await readdir(join(directory, 'locks'))).toEqual([]);
   });
 
-  it('keeps a second `plughub serve` off a data directory a server is writing', { timeout: 30_000 }, async () => {
+  it('keeps a second `plughub serve` and `plughub gc` off a data directory a server is writing, not `gc --dry-run`', { timeout: 30_000 }, async () => {
     const directory = await tempDir();
     const first = await startServer(directory);
     const second = spawnTypeScript('src/node/cli/main.ts', ['serve', '--port', '0', '--data', directory]);
@@ -83,5 +83,13 @@ describe('the write lease of a data directory', () => {
     expect(second.output()).not.toMatch(/^listening on/m);
     const response = await fetch(`${first.url}/healthz`);
     expect(response.status).toBe(200);
+
+    // An offline command that writes the directory is refused the same way; one that reads works beside the server.
+    const gc = spawnTypeScript('src/node/cli/main.ts', ['gc', '--data', directory]);
+    expect((await gc.exited).code).toBe(1);
+    expect(gc.output()).toContain(`the data directory ${directory} is being written by pid ${first.process.pid} on ${hostname()}`);
+    const dryRun = spawnTypeScript('src/node/cli/main.ts', ['gc', '--data', directory, '--dry-run']);
+    expect((await dryRun.exited).code).toBe(0);
+    expect(dryRun.output()).toMatch(/would delete 0 of \d+ blobs/);
   });
 });
