@@ -73,6 +73,8 @@ export class FsJournal {
   readonly #file: JournalFile;
   readonly #gate = new Gate();
   #unflushed = new Set<string>();
+  /** During recovery: the `modified` of the document in place per plugin, read once, then that of each record applied. */
+  #modifiedInPlace = new Map<string, string | undefined>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #checkpointing: Promise<void> | undefined;
 
@@ -97,6 +99,7 @@ export class FsJournal {
         message: `journal: dropped the last ${result.droppedBytes} bytes of ${this.#file.path} (${result.problem}): the record of a change being written when the process stopped (never acknowledged), or damage`,
       });
     }
+    this.#modifiedInPlace.clear();
     if (result.records > 0 || result.droppedBytes > 0) await this.checkpoint();
     return applied;
   }
@@ -130,9 +133,9 @@ export class FsJournal {
         this.#timer = undefined;
         const files = [...this.#unflushed];
         await inBatches(files, 8, flushFile);
-        await inBatches([...new Set(files.map((file) => dirname(file)))], 8, flushDirectory);
+        await inBatches([...new Set(files.map((file) => dirname(file)))], 8, flushDirectoryIfPresent);
         // New plugin directories are entries of plugins/.
-        await flushDirectory(this.#options.plugins);
+        await flushDirectoryIfPresent(this.#options.plugins);
         await this.#file.truncate();
         for (const file of files) this.#unflushed.delete(file);
       })
@@ -205,14 +208,20 @@ export class FsJournal {
     for (const blob of blobs) this.#place(this.#blobPath(blob.hex), blob.bytes);
     const target = this.#options.documentPath(name);
     // A record never takes a document back: the file in place is newer when a later record of the plugin was lost to damage.
-    if (isLater(modifiedOf(readIfDocument(target, this.#options.maxDocumentBytes)), (value as PluginDocument).modified)) return undefined;
+    // The file is read once per plugin (then what a record wrote is remembered), so replay stays linear in the journal's size.
+    if (!this.#modifiedInPlace.has(name)) this.#modifiedInPlace.set(name, modifiedOf(readIfDocument(target, this.#options.maxDocumentBytes)));
+    const modified = (value as PluginDocument).modified;
+    if (isLater(this.#modifiedInPlace.get(name), modified)) return undefined;
     mkdirSync(dirname(target), { recursive: true });
     this.#place(target, document);
+    this.#modifiedInPlace.set(name, modified);
     return undefined;
   }
 }
 
 const opened = new Map<string, { shares: number; journal: Promise<FsJournal> }>();
+/** Journals of this process being closed (checkpointed), per directory: one opened meanwhile recovers only after that. */
+const closing = new Map<string, Promise<void>>();
 
 /**
  * The journal of the data directory `options.root`, shared by every storage
@@ -223,8 +232,20 @@ const opened = new Map<string, { shares: number; journal: Promise<FsJournal> }>(
 export function openJournal(options: FsJournalOptions): { journal: Promise<FsJournal>; release(): Promise<void> } {
   let entry = opened.get(options.root);
   if (entry === undefined) {
-    const journal = new FsJournal(options);
-    entry = { shares: 0, journal: journal.recover().then(() => journal) };
+    const previous = (closing.get(options.root) ?? Promise.resolve()).catch(() => undefined);
+    entry = {
+      shares: 0,
+      journal: previous.then(async () => {
+        const journal = new FsJournal(options);
+        try {
+          await journal.recover();
+        } catch (error) {
+          await journal.close().catch(() => undefined);
+          throw error;
+        }
+        return journal;
+      }),
+    };
     opened.set(options.root, entry);
   }
   const own = entry;
@@ -237,8 +258,16 @@ export function openJournal(options: FsJournalOptions): { journal: Promise<FsJou
       released = true;
       if (--own.shares > 0) return;
       if (opened.get(options.root) === own) opened.delete(options.root);
-      const journal = await own.journal.catch(() => undefined);
-      await journal?.close();
+      const done = own.journal.then(
+        (journal) => journal.close(),
+        () => undefined,
+      );
+      closing.set(options.root, done);
+      try {
+        await done;
+      } finally {
+        if (closing.get(options.root) === done) closing.delete(options.root);
+      }
     },
   };
 }
@@ -282,6 +311,15 @@ async function flushFile(path: string): Promise<void> {
     if ((await handle.stat()).isFile()) await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Flushes a directory, unless it is gone (removed with the data directory, say): nothing in it is left to flush. */
+async function flushDirectoryIfPresent(directory: string): Promise<void> {
+  try {
+    await flushDirectory(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 
