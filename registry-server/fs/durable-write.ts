@@ -26,6 +26,21 @@ import type { DirectorySyncs } from './directory-sync.js';
 /** fsync of an open file descriptor, in the thread pool. */
 export const flushDescriptor = promisify(fsync);
 
+/** Writes `bytes` to the new file `path` without flushing it (the journal makes it durable); the file is removed if that fails. */
+export function writeNewFile(path: string, bytes: Uint8Array, mode = 0o644): void {
+  const descriptor = openSync(path, 'wx', mode);
+  try {
+    try {
+      for (let written = 0; written < bytes.byteLength; ) written += writeSync(descriptor, bytes, written, bytes.byteLength - written);
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
+}
+
 /** Writes `bytes` to the new file `temp` and flushes it; the file is removed if that fails. */
 export async function stageFile(temp: string, bytes: Uint8Array, mode = 0o644): Promise<void> {
   const descriptor = openSync(temp, 'wx', mode);

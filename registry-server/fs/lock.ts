@@ -61,9 +61,14 @@ export interface FileLockOptions {
   timeoutMs?: number;
 }
 
-/** Raised when a lock could not be had in time. */
+/** Raised when a lock could not be had in time; `holder` names who held it last seen (`pid 12 on host`), when known. */
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
+  readonly holder: string | undefined;
+  constructor(message: string, holder?: string) {
+    super(message);
+    this.holder = holder;
+  }
 }
 
 const OWNER_SUFFIX = '.owner';
@@ -107,7 +112,7 @@ export class FileLocks {
 
   /** Runs `work` while holding the lock `name` (a file name: `[A-Za-z0-9@%._-]+`). */
   async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-    if (!/^[A-Za-z0-9@%._-]+$/.test(name) || name.startsWith('.')) throw new TypeError(`invalid lock name ${JSON.stringify(name)}`);
+    assertLockName(name);
     return this.#mutex.run(name, async () => {
       const path = join(this.#directory, `${name}.lock`);
       const nonce = await this.#acquire(path);
@@ -119,6 +124,28 @@ export class FileLocks {
         await release(path, nonce);
       }
     });
+  }
+
+  /**
+   * Takes the lock `name` and keeps it, its heartbeat running, until the
+   * returned function releases it: a lease held for a process's lifetime
+   * rather than around one piece of work. Waits like withLock (at most
+   * `timeoutMs`, then LockTimeoutError naming the holder); a second hold of
+   * one name in this thread waits for the first to be released.
+   */
+  async hold(name: string): Promise<() => Promise<void>> {
+    assertLockName(name);
+    const path = join(this.#directory, `${name}.lock`);
+    const nonce = await this.#acquire(path);
+    const stopHeartbeat = this.#startHeartbeat(join(path, `${nonce}${OWNER_SUFFIX}`));
+    let released: Promise<void> | undefined;
+    return () => {
+      released ??= (async () => {
+        stopHeartbeat();
+        await release(path, nonce);
+      })();
+      return released;
+    };
   }
 
   /**
@@ -143,10 +170,6 @@ export class FileLocks {
       let holder: ObservedOwner | undefined;
       let quickRetries = 0;
       while (true) {
-        if (Date.now() > deadline) {
-          const who = holder === undefined ? 'a process that kept taking it' : describeOwner(holder);
-          throw new LockTimeoutError(`timed out after ${this.#timeoutMs} ms waiting for the lock ${path} (held by ${who})`);
-        }
         if (Date.now() - touchedAt > this.#heartbeatMs) {
           const now = new Date();
           await utimes(draftOwner, now, now);
@@ -165,6 +188,14 @@ export class FileLocks {
         }
         holder = await this.#inspect(path);
         if (holder === undefined && quickRetries++ < MAX_QUICK_RETRIES) continue;
+        // Checked once a try failed, not before: a timeout of 0 still takes a free lock, or breaks an abandoned one and takes it.
+        if (Date.now() >= deadline) {
+          const who = holder === undefined ? 'a process that kept taking it' : describeOwner(holder);
+          throw new LockTimeoutError(
+            `timed out after ${this.#timeoutMs} ms waiting for the lock ${path} (held by ${who})`,
+            holder === undefined ? undefined : describeOwner(holder),
+          );
+        }
         await pause(path, wait + Math.random() * wait);
         wait = Math.min(wait * 2, MAX_POLL_MS);
         quickRetries = 0;
@@ -239,6 +270,10 @@ export class FileLocks {
     timer.unref();
     return () => clearInterval(timer);
   }
+}
+
+function assertLockName(name: string): void {
+  if (!/^[A-Za-z0-9@%._-]+$/.test(name) || name.startsWith('.')) throw new TypeError(`invalid lock name ${JSON.stringify(name)}`);
 }
 
 /**

@@ -22,3 +22,25 @@ registerErrorName('StoredDocumentError');
 export function isStoredDocumentError(error: unknown): error is StoredDocumentError {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'StoredDocumentError';
 }
+
+/**
+ * A write to a data directory whose write lease another live process holds
+ * (a `plughub serve` on it, most likely): one process writes a data
+ * directory at a time. `directory` is the data directory, `holder` the
+ * holder as its lease names it (`pid 4242 on build-1`).
+ */
+export class DataDirectoryBusyError extends PlughubError {
+  override name = 'DataDirectoryBusyError';
+  readonly directory: string;
+  readonly holder: string;
+  constructor(directory: string, holder: string, waitedMs: number, cause?: unknown) {
+    super(
+      `the data directory ${directory} is being written by ${holder} (it holds the directory's write lease, locks/writer.lock; waited ${waitedMs} ms): one process writes a data directory at a time, so stop that process first (several servers on one registry need PostgreSQL storage)`,
+      cause === undefined ? {} : { cause },
+      'E_DATA_DIRECTORY_BUSY',
+    );
+    this.directory = directory;
+    this.holder = holder;
+  }
+}
+registerErrorName('DataDirectoryBusyError');

@@ -8,12 +8,13 @@
  * touch comes first (and the deletion is skipped) or the deletion does (and
  * the publish writes the blob anew).
  */
-import { lstat, readFile, readdir, rm, utimes } from 'node:fs/promises';
+import { lstatSync, utimesSync } from 'node:fs';
+import { lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempFileName } from '../fs/atomic.js';
 import type { DirectorySyncs } from '../fs/directory-sync.js';
 import { commitFile, stageFile } from '../fs/durable-write.js';
-import type { FileLocks } from '../fs/lock.js';
+import type { Locks } from '../fs/lease.js';
 import { SizedLru } from './lru.js';
 import { assertBlobAddress } from './snapshot.js';
 import type { StoredBlob } from './types.js';
@@ -24,12 +25,12 @@ const BLOB_FILE = /^[0-9a-f]{64}$/;
 export class FsBlobs {
   readonly #directory: string;
   readonly #temp: string;
-  readonly #locks: FileLocks;
+  readonly #locks: Locks;
   readonly #cache: SizedLru<Uint8Array>;
   readonly #syncs: DirectorySyncs;
 
   /** `directory` is `<data>/blobs/sha256`, `temp` the data directory's `tmp/`; `syncs` flushes the directory for every blob stored at once. */
-  constructor(directory: string, temp: string, locks: FileLocks, cacheBytes: number, syncs: DirectorySyncs) {
+  constructor(directory: string, temp: string, locks: Locks, cacheBytes: number, syncs: DirectorySyncs) {
     this.#directory = directory;
     this.#temp = temp;
     this.#locks = locks;
@@ -78,6 +79,16 @@ export class FsBlobs {
     }
   }
 
+  /**
+   * True when the blob is stored (its mtime renewed under its lock, so that
+   * garbage collection keeps it); false when a change must store it.
+   */
+  async renew(algorithm: string, hex: string): Promise<boolean> {
+    assertBlobAddress(algorithm, hex);
+    const path = join(this.#directory, hex);
+    return lstatSync(path, { throwIfNoEntry: false })?.isFile() === true && (await this.#touch(path, hex));
+  }
+
   /** Renews the mtime of a stored blob under its lock; false when it is gone (garbage collection took it first). */
   #touch(path: string, hex: string): Promise<boolean> {
     return this.#locks.withLock(`blob-${hex}`, () => touch(path));
@@ -114,10 +125,13 @@ export class FsBlobs {
 }
 
 /** Sets a file's mtime to now; false when that fails (the file is gone). */
-function touch(path: string): Promise<boolean> {
+async function touch(path: string): Promise<boolean> {
+  // Synchronous: a metadata update of microseconds, not a trip through the thread pool behind the flushes there.
   const now = new Date();
-  return utimes(path, now, now).then(
-    () => true,
-    () => false,
-  );
+  try {
+    utimesSync(path, now, now);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,11 +1,10 @@
 /**
  * The plugin index of the filesystem driver: `index.json` holds the summary
  * of every plugin so that listing reads one file, not every document. It is
- * updated under the `index` lock after each document commit, with the
- * summary of the document as committed, never replacing an entry by one of an
- * earlier `modified`, so concurrent writers in several processes leave it
- * right whatever order they get the lock in (and a publish never reads its
- * document back). It is rebuilt from the documents
+ * updated after document commits, in batches (one write for every commit
+ * that landed while the previous write ran), with the summaries of the
+ * documents as committed, never replacing an entry by one of an earlier
+ * `modified` (and a publish never reads its document back). It is rebuilt from the documents
  * when the driver opens (repairing an update lost to a crash between the
  * commit and the index write) and whenever it is missing, damaged or larger
  * than `maxIndexBytes`. Reads are cached and revalidated by a stat of the
@@ -18,15 +17,15 @@
  * of the list; summaries carry descriptions cut to the manifest bound; the
  * file is written entry by entry, never as one giant string.
  */
-import { statSync, type Stats } from 'node:fs';
+import { renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
 import { MANIFEST_FIELD_LIMITS, validatePluginName } from '../../src/core/plugin/index.js';
 import { cutDescription, summarize } from '../documents.js';
-import { writeFileAtomic } from '../../src/node/atomic-write.js';
-import { inTemp, sameFile } from '../fs/atomic.js';
-import type { FileLocks } from '../fs/lock.js';
+import { sameFile, tempFileName } from '../fs/atomic.js';
+import { writeNewFile } from '../fs/durable-write.js';
+import type { Locks } from '../fs/lease.js';
 import type { RegistryLogEntry } from '../options.js';
 import { readDataFile, readProblem } from './fs-read.js';
 
@@ -73,10 +72,15 @@ const decoder = new TextDecoder();
 /** Reads and maintains index.json. */
 export class FsIndex {
   readonly #options: FsIndexOptions;
-  readonly #locks: FileLocks;
+  readonly #locks: Locks;
   #loaded: LoadedIndex | undefined;
+  /** Summaries waiting for the next write of the index, with the stats of their document files. */
+  #pending = new Map<string, { summary: PluginSummary; file: Stats | undefined }>();
+  /** The write of the index in progress, and the one that follows it, shared by every update that arrived meanwhile. */
+  #writing: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
 
-  constructor(options: FsIndexOptions, locks: FileLocks) {
+  constructor(options: FsIndexOptions, locks: Locks) {
     this.#options = options;
     this.#locks = locks;
   }
@@ -131,31 +135,57 @@ export class FsIndex {
   }
 
   /**
-   * Records the summary of a document that was just committed. Two processes
-   * may commit one after the other and reach this lock in the other order,
-   * so an entry is never replaced by one of an earlier `modified` (every
-   * change of a document moves it forward): the index keeps the newest commit's summary
-   * without reading the document back. The caller must still hold the
-   * plugin's lock of that commit: the document file is stat'ed here, and
-   * the entry records that file as the one its summary was made from.
+   * Records the summary of a document that was just committed, with the
+   * stats of the file it was committed to (taken under the plugin's lock,
+   * so the entry records the very file its summary was made from). Updates
+   * that arrive while the index is being written are written together by
+   * the next write, which every one of them waits for: index.json is
+   * written about once per write time however many changes land (it is
+   * derived from the documents, not flushed, and rebuilt from them when
+   * they disagree). An entry is never replaced by one of an earlier
+   * `modified` (every change of a document moves it forward).
    */
-  async update(name: string, summary: PluginSummary): Promise<void> {
-    await this.#locks.withLock('index', async () => {
+  update(name: string, summary: PluginSummary, file: Stats | undefined): Promise<void> {
+    const held = this.#pending.get(name);
+    if (held === undefined || !isLater(held.summary.modified, summary.modified)) this.#pending.set(name, { summary, file });
+    if (this.#queued !== undefined) return this.#queued;
+    const after = this.#writing ?? Promise.resolve();
+    const queued: Promise<void> = after.then(
+      () => this.#writePending(queued),
+      () => this.#writePending(queued),
+    );
+    this.#queued = queued;
+    return queued;
+  }
+
+  async #writePending(queued: Promise<void>): Promise<void> {
+    if (this.#queued === queued) this.#queued = undefined;
+    const batch = this.#pending;
+    this.#pending = new Map();
+    const writing = this.#locks.withLock('index', async () => {
       const loaded = await this.#load();
       if (loaded === undefined) return this.#rebuild();
       const { index, entries } = loaded;
-      const held = index.plugins[name] as Partial<PluginSummary> | undefined;
-      if (typeof held?.modified === 'string' && isLater(held.modified, summary.modified)) return;
-      index.plugins[name] = summary;
-      // The caller holds the plugin's lock, so the file is the one just committed.
-      const file = statSync(this.#documentPath(name.replace('/', '%2F')), { throwIfNoEntry: false });
+      let list: PluginSummary[] | undefined = loaded.list;
       index.files ??= Object.create(null) as Record<string, string>;
-      if (file?.isFile()) index.files[name] = fileSignature(file);
-      else delete index.files[name];
-      entries.delete(name);
-      entries.delete(FILE_KEY + name);
-      await this.#write(index, entries, withRow(loaded.list, summary));
+      for (const [name, { summary, file }] of batch) {
+        const held = index.plugins[name] as Partial<PluginSummary> | undefined;
+        if (typeof held?.modified === 'string' && isLater(held.modified, summary.modified)) continue;
+        index.plugins[name] = summary;
+        if (file?.isFile()) index.files[name] = fileSignature(file);
+        else delete index.files[name];
+        entries.delete(name);
+        entries.delete(FILE_KEY + name);
+        list = list === undefined ? undefined : withRow(list, summary);
+      }
+      await this.#write(index, entries, list);
     });
+    this.#writing = writing;
+    try {
+      await writing;
+    } finally {
+      if (this.#writing === writing) this.#writing = undefined;
+    }
   }
 
   /** Every summary, sorted by name. */
@@ -261,7 +291,15 @@ export class FsIndex {
       offset += chunk.byteLength;
     }
     this.#loaded = undefined;
-    await writeFileAtomic(this.#options.file, bytes, { ...inTemp(this.#options.temp), sync: false }); // derived from the documents: not flushed
+    // Derived from the documents: not flushed. Written with synchronous calls (a few metadata operations, no flush), which do not queue behind the flushes in the thread pool.
+    const temp = join(this.#options.temp, tempFileName());
+    writeNewFile(temp, bytes);
+    try {
+      renameSync(temp, this.#options.file);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
     if (info !== undefined) this.#loaded = { info, index, entries, list: list ?? sortedSummaries(index) };
   }

@@ -36,23 +36,25 @@ import { mkdirSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs'
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { PluginDocument } from '../../src/core/registry/index.js';
-import { ensureDirectory, writeFileAtomic } from '../../src/node/atomic-write.js';
+import { writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp, sameFile, tempFileName } from '../fs/atomic.js';
 import { DirectorySyncs } from '../fs/directory-sync.js';
-import { commitFile, stageFile } from '../fs/durable-write.js';
+import { writeNewFile } from '../fs/durable-write.js';
+import { openLease, type LeaseOptions } from '../fs/lease.js';
 import { FileLocks, type FileLockOptions } from '../fs/lock.js';
 import { cleanTempFiles } from '../fs/temp-files.js';
 import type { RegistryLogEntry } from '../options.js';
 import { FsBlobs } from './fs-blobs.js';
 import { summarize } from '../documents.js';
-import { StoredDocumentError } from './errors.js';
+import { DataDirectoryBusyError, StoredDocumentError } from './errors.js';
 import { assertIncrements } from './downloads.js';
 import { FsDownloads } from './fs-downloads.js';
 import { FsIndex, describeDocument } from './fs-index.js';
+import { type FsJournal, MAX_JOURNALED_BLOB_BYTES, openJournal, type FsJournalOptions } from './fs-journal.js';
 import { readDataFile, readProblem } from './fs-read.js';
 import { SizedLru } from './lru.js';
 import { asPrepared, assertPluginName, parseDocument, snapshotOfBytes } from './snapshot.js';
-import type { DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
+import type { BlobToStore, DocumentChange, DocumentSnapshot, RegistryStorage } from './types.js';
 
 /** Name of this driver. */
 export const FS_DRIVER = 'fs';
@@ -71,12 +73,16 @@ export interface FsStorageOptions {
    * `flushDownloads()` write them at once.
    */
   downloadsFlushMs?: number;
-  /** Lock timing (mostly for tests). */
+  /** Timing of the download counts' lock files (mostly for tests). */
   locks?: FileLockOptions;
+  /** When the journal is checkpointed (storage/fs-journal.ts): `checkpointMs` after the first change (30 s), or once it holds `checkpointBytes` (64 MiB). */
+  journal?: Pick<FsJournalOptions, 'checkpointMs' | 'checkpointBytes'>;
+  /** Timing of the data directory's write lease (fs/lease.ts): how long a write waits for another process's, when one is abandoned. */
+  lease?: LeaseOptions;
   /**
-   * Runs when a plugin document's temp file is written and synced, just
-   * before the rename that commits it: a fault-injection point for crash
-   * tests (a process killed here must leave nothing visible).
+   * Runs when a plugin document's temp file is written, just before the
+   * change's journal record that commits it: a fault-injection point for
+   * crash tests (a process killed here must leave nothing visible).
    */
   beforeDocumentCommit?: (temp: string, target: string) => Promise<void>;
   /** Receives a line for every damaged file found (default: a process warning). */
@@ -133,6 +139,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   };
   for (const path of [paths.blobs, paths.plugins, paths.temp, paths.locks]) mkdirSync(path, { recursive: true });
   const locks = new FileLocks(paths.locks, paths.temp, options.locks);
+  const lease = openLease(root, paths.locks, paths.temp, options.lease);
   const log = options.log ?? warn;
   const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_STORED_DOCUMENT_BYTES;
   const index = new FsIndex(
@@ -144,11 +151,11 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       maxDocumentBytes,
       log,
     },
-    locks,
+    lease.locks,
   );
   const documents = new SizedLru<CachedDocument>(options.documentCacheBytes ?? 16 * 1024 * 1024, (entry) => entry.snapshot.bytes.byteLength);
   const syncs = new DirectorySyncs();
-  const blobs = new FsBlobs(paths.blobs, paths.temp, locks, options.blobCacheBytes ?? 64 * 1024 * 1024, syncs);
+  const blobs = new FsBlobs(paths.blobs, paths.temp, lease.locks, options.blobCacheBytes ?? 64 * 1024 * 1024, syncs);
   const revalidateMs = options.revalidateMs ?? 1000;
   const downloads = new FsDownloads(
     { root, directoryOf: (name) => join(paths.plugins, pluginDirectoryName(name)), lockNameOf: pluginDirectoryName, temp: paths.temp, log },
@@ -158,8 +165,63 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
   const changes = watchChanges(root);
   /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
   let commits = 0;
-  const ready = cleanTempFiles(paths.temp).then(() => index.refresh());
+  let journalShare: ReturnType<typeof openJournal> | undefined;
+  let journal: FsJournal | undefined;
+
+  /** What a process does once it holds the lease: replays the journal a previous holder left, then brings the index up to date. */
+  async function takeOver(): Promise<void> {
+    journalShare ??= openJournal({
+      root,
+      blobs: paths.blobs,
+      plugins: paths.plugins,
+      temp: paths.temp,
+      documentPath,
+      maxDocumentBytes,
+      log,
+      ...options.journal,
+    });
+    journal = await journalShare.journal;
+    await index.refresh();
+  }
+
+  // The lease is taken at open when it is free; a process that finds it held reads, and takes it at its first write.
+  const ready = cleanTempFiles(paths.temp).then(() =>
+    lease.acquire(0).then(takeOver, (error: unknown) => {
+      if (!(error instanceof DataDirectoryBusyError)) throw error;
+    }),
+  );
   ready.catch(() => undefined);
+  let leased: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+
+  /** Resolves to the journal once this process may write: the start-up work done, the lease held (taken now if another process held it at open). */
+  async function writable(): Promise<FsJournal> {
+    await ready;
+    if (!lease.held || journal === undefined) {
+      leased ??= lease.acquire().then(takeOver, (error: unknown) => {
+        leased = undefined;
+        throw error;
+      });
+      await leased;
+    }
+    return journal!;
+  }
+
+  /** The blobs of a change its journal record carries (the others, too large, stored and flushed apart); blobs already stored are renewed, not written. */
+  async function blobsToJournal(withBlobs: readonly BlobToStore[]): Promise<{ hex: string; bytes: Uint8Array }[]> {
+    const carried: { hex: string; bytes: Uint8Array }[] = [];
+    let bytes = 0;
+    for (const blob of withBlobs) {
+      if (carried.some((other) => other.hex === blob.hex) || (await blobs.renew(blob.algorithm, blob.hex))) continue;
+      if (bytes + blob.bytes.byteLength > MAX_JOURNALED_BLOB_BYTES) {
+        await blobs.put(blob.algorithm, blob.hex, blob.bytes);
+        continue;
+      }
+      bytes += blob.bytes.byteLength;
+      carried.push({ hex: blob.hex, bytes: blob.bytes });
+    }
+    return carried;
+  }
 
   const documentPath = (name: string) => join(paths.plugins, pluginDirectoryName(name), 'document.json');
 
@@ -241,36 +303,31 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
 
     async updateDocument(name: string, change: DocumentChange) {
       const path = documentPath(name);
-      await ready;
-      return locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
+      const journal = await writable();
+      return lease.locks.withLock(`plugin-${pluginDirectoryName(name)}`, async () => {
         const current = await readCurrent(name, path);
         const next = await change(current?.document);
         if (next === undefined) return current === undefined ? undefined : (current.snapshot ?? snapshotOfBytes(current.bytes));
         const { document, snapshot, blobs: withBlobs = [] } = await asPrepared(next);
         if (document.name !== name) throw new TypeError(`the document of ${name} must carry that name, not ${document.name}`);
-        if (current === undefined) await ensureDirectory(dirname(path));
+        if (current === undefined) mkdirSync(dirname(path), { recursive: true });
+        const carried = await blobsToJournal(withBlobs);
         const temp = join(paths.temp, tempFileName());
-        // The document's bytes are flushed while its blobs are stored (flushed, renamed, their directory flushed);
-        // only then is it renamed into place: once its own directory is flushed, the version is durable whole.
-        const [staged, stored] = await Promise.allSettled([
-          stageFile(temp, snapshot.bytes),
-          Promise.all(withBlobs.map((blob) => blobs.put(blob.algorithm, blob.hex, blob.bytes))),
-        ]);
+        writeNewFile(temp, snapshot.bytes);
         try {
-          if (staged.status === 'rejected') throw staged.reason;
-          if (stored.status === 'rejected') throw stored.reason;
           await options.beforeDocumentCommit?.(temp, path);
         } catch (error) {
           await rm(temp, { force: true });
           throw error;
         }
-        await commitFile(temp, path, syncs);
+        // Durable once its journal record is (one flush shared by every change in flight), then put in place: blobs first, the document last.
+        await journal.commit({ name, document: { bytes: snapshot.bytes, temp }, blobs: carried });
         commits++;
         // Under the plugin's lock nobody else replaces the file: this stat is of the bytes just written, kept so that neither the next change nor a read loads them again.
         const info = statOrUndefined(path);
         if (info === undefined) documents.delete(name);
         else documents.set(name, { info, snapshot, checkedAt: Date.now(), generation: changes.generation });
-        await index.update(name, summarize(document));
+        await index.update(name, summarize(document), info);
         return snapshot;
       });
     },
@@ -280,7 +337,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     },
 
     async putBlob(algorithm, hex, bytes) {
-      await ready;
+      await writable();
       await blobs.put(algorithm, hex, bytes);
     },
 
@@ -289,7 +346,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     },
 
     async deleteBlob(algorithm, hex, storedBefore) {
-      await ready;
+      await writable();
       return blobs.delete(algorithm, hex, storedBefore);
     },
 
@@ -322,22 +379,32 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
     },
 
     async check() {
-      await ready;
+      await writable();
       const probe = join(paths.temp, tempFileName());
       await writeFileAtomic(probe, new TextEncoder().encode('ok'), inTemp(paths.temp));
       await rm(probe, { force: true });
       await readdir(paths.plugins);
     },
 
-    async close() {
-      changes.close();
-      await ready.catch(() => undefined);
-      try {
-        await downloads.close();
-      } finally {
-        documents.clear();
-        blobs.clear();
-      }
+    close() {
+      closing ??= (async () => {
+        changes.close();
+        await ready.catch(() => undefined);
+        try {
+          await downloads.close();
+        } finally {
+          documents.clear();
+          blobs.clear();
+          await leased?.catch(() => undefined);
+          try {
+            // The last storage of the directory in this process checkpoints the journal, then lets go of the lease.
+            await journalShare?.release();
+          } finally {
+            await lease.close();
+          }
+        }
+      })();
+      return closing;
     },
   };
 }

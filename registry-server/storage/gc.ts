@@ -14,7 +14,8 @@
  *   scan is seen; one committed after it stored its blob after the listing
  *   or renewed it, which the next rule catches.
  * - `deleteBlob` deletes only a blob still stored before the cutoff, atomically
- *   with `putBlob` of the same blob (fs-blobs.ts: both hold the blob's lock).
+ *   with `putBlob` of the same blob (fs-blobs.ts: both hold the blob's
+ *   mutex, in the one process that holds the data directory's write lease).
  *
  * A blob counts as referenced when its hex digest appears anywhere in any
  * document's bytes (a document's `dist.url` is `/v1/blobs/sha256/<hex>`), so

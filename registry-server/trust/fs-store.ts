@@ -7,7 +7,7 @@
  *   signed/plugins/<name>.json     the same per plugin (`@acme/hello` → `@acme%2Fhello`)
  *
  * Every write is temp file (in `tmp/`) + fsync + rename; changes hold a lock
- * file in `locks/`, so the CLI and several servers can share the directory.
+ * file in `locks/`, so `plughub keys` and a server can share the directory.
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -114,7 +114,7 @@ async function publish(storage: RegistryStorage, name: string, version: string):
 }
 
 describe('filesystem storage: committing a publish', () => {
-  it('has the blobs a document carries in place before the document is renamed into place', async () => {
+  it('shows nothing of a change before its journal record is written, and all of it once the change resolves', async () => {
     const directory = await tempDir();
     const seen: { blob: boolean; document: string }[] = [];
     const { hex } = entry('hello', '1.0.0');
@@ -129,10 +129,12 @@ describe('filesystem storage: committing a publish', () => {
     });
     onCleanup(() => storage.close());
     await publish(storage, 'hello', '1.0.0');
-    expect(seen).toEqual([{ blob: true, document: 'none' }]);
+    expect(seen).toEqual([{ blob: false, document: 'none' }]);
+    expect(await readFile(join(directory, 'blobs', 'sha256', hex))).toHaveLength(entry('hello', '1.0.0').bundle.byteLength);
+    expect(JSON.parse(await readFile(join(directory, 'plugins', 'hello', 'document.json'), 'utf8')).versions['1.0.0'].dist.url).toContain(hex);
   });
 
-  it('commits sixteen plugins changed at once: every document, every index entry, no temp file or lock left', async () => {
+  it('commits sixteen plugins changed at once: every document, every index entry, no temp file left, no lock but the write lease', async () => {
     const directory = await tempDir();
     const storage = createFsStorage(directory);
     onCleanup(() => storage.close());
@@ -148,6 +150,6 @@ describe('filesystem storage: committing a publish', () => {
     }
     expect(await readdir(join(directory, 'blobs', 'sha256'))).toHaveLength(32);
     expect(await readdir(join(directory, 'tmp'))).toEqual([]);
-    expect(await readdir(join(directory, 'locks'))).toEqual([]);
+    expect(await readdir(join(directory, 'locks'))).toEqual(['writer.lock']);
   });
 });

@@ -68,17 +68,19 @@ describe('filesystem lock under stress', () => {
     expect(Number(await readFile(counter, 'utf8'))).toBe(3 * each);
   });
 
-  it('loses no update made through storages in two processes and this one at once', { timeout: TIMEOUT }, async () => {
+  it('loses no update made through storages in two processes and this one, taking turns with the write lease', { timeout: TIMEOUT }, async () => {
     const directory = await tempDir();
     const each = Math.max(CHANGES, ROUNDS);
     const children = [2, 3].map((major) =>
       spawnTypeScript('test/registry-server/fixtures/lock-storage-updates.ts', [directory, 'shared', String(major), String(each)]),
     );
     await Promise.all(children.map((child) => child.waitForLine(/^ready$/)));
-    const storage = createFsStorage(directory);
-    onCleanup(() => storage.close());
+    // Each storage holds the lease from its first write to its close; the others' writes wait for it.
+    const storage = createFsStorage(directory, { lease: { waitMs: TIMEOUT } });
     await Promise.all(Array.from({ length: each }, (_, i) => storage.updateDocument('shared', (current) => addVersionEntry(current, 'shared', `1.0.${i}`))));
+    await storage.close();
     await Promise.all(children.map((child) => child.waitForLine(/^done$/)));
     expect(await versionCount(directory, 'shared')).toBe(3 * each);
+    expect(await readdir(join(directory, 'locks'))).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { PluginDocument } from '../../src/core/registry/document.js';
 import { addVersion, createFsStorage, type FsStorageOptions, type RegistryStorage } from '../../registry-server/index.js';
+import { DataDirectoryBusyError } from '../../registry-server/storage/errors.js';
 import { onCleanup, sha256Hex, tempDir } from './helpers.js';
 
 function open(directory: string, options: FsStorageOptions = {}): RegistryStorage {
@@ -46,7 +47,7 @@ async function deadPid(): Promise<number> {
 }
 
 describe('filesystem storage', () => {
-  it('keeps the documented layout and leaves no temp or lock files behind', async () => {
+  it('keeps the documented layout, holds only its write lease while open, and leaves no temp or lock files behind', async () => {
     const directory = await tempDir();
     const storage = open(directory);
     const bundle = new TextEncoder().encode('export {}');
@@ -61,6 +62,8 @@ describe('filesystem storage', () => {
     const index = JSON.parse(await readFile(join(directory, 'index.json'), 'utf8'));
     expect(Object.keys(index.plugins)).toEqual(['@acme/hello']);
     expect(await readdir(join(directory, 'tmp'))).toEqual([]);
+    expect(await readdir(join(directory, 'locks'))).toEqual(['writer.lock']);
+    await storage.close();
     expect(await readdir(join(directory, 'locks'))).toEqual([]);
   });
 
@@ -96,7 +99,7 @@ describe('filesystem storage', () => {
     expect((await open(directory).listPlugins()).map((p) => p.name)).toEqual(['alpha', 'beta']);
   });
 
-  it('serializes changes made through two instances on one directory with its lock files', async () => {
+  it('serializes changes made through two instances on one directory, which share the write lease', async () => {
     const directory = await tempDir();
     const storages = [open(directory), open(directory)];
     await Promise.all(
@@ -109,25 +112,33 @@ describe('filesystem storage', () => {
     );
     expect(await versionsOf(storages[0]!, 'hello')).toHaveLength(20);
     expect((await storages[1]!.listPlugins()).map((p) => p.latest)).toEqual(['1.0.19']);
+    await storages[0]!.close();
+    expect(await readdir(join(directory, 'locks'))).toEqual(['writer.lock']);
+    await storages[1]!.close();
+    expect(await readdir(join(directory, 'locks'))).toEqual([]);
   });
 
-  it('breaks a lock whose owner died, and waits for a lock a live process holds', async () => {
+  it('breaks a write lease whose owner died, and waits for one a live process holds, then names it', async () => {
     const directory = await tempDir();
-    const storage = open(directory, { locks: { timeoutMs: 300 } });
-    await storage.listPlugins();
-    const lock = join(directory, 'locks', 'plugin-hello.lock');
+    await mkdir(join(directory, 'locks'), { recursive: true });
+    const lease = join(directory, 'locks', 'writer.lock');
     const owner = (pid: number, at = Date.now()) => JSON.stringify({ pid, host: hostname(), nonce: 'n', at });
-    await writeFile(lock, owner(await deadPid()));
-    await storage.updateDocument('hello', (current) => version(current, 'hello', '1.0.0'));
-    expect(await versionsOf(storage, 'hello')).toEqual(['1.0.0']);
+    await writeFile(lease, owner(await deadPid()));
+    const first = open(directory);
+    await first.updateDocument('hello', (current) => version(current, 'hello', '1.0.0'));
+    expect(await versionsOf(first, 'hello')).toEqual(['1.0.0']);
+    await first.close();
 
-    await writeFile(lock, owner(process.ppid));
-    await expect(storage.updateDocument('hello', (current) => version(current, 'hello', '2.0.0'))).rejects.toThrow(/timed out/);
-    expect(await versionsOf(storage, 'hello')).toEqual(['1.0.0']);
+    await writeFile(lease, owner(process.ppid));
+    const second = open(directory, { lease: { waitMs: 300 } });
+    const refused = second.updateDocument('hello', (current) => version(current, 'hello', '2.0.0'));
+    await expect(refused).rejects.toThrow(DataDirectoryBusyError);
+    await expect(refused).rejects.toThrow(`the data directory ${directory} is being written by pid ${process.ppid} on ${hostname()}`);
+    expect(await versionsOf(second, 'hello')).toEqual(['1.0.0']);
 
-    await writeFile(lock, owner(process.ppid, Date.now() - 10 * 60_000));
-    await storage.updateDocument('hello', (current) => version(current, 'hello', '2.0.0'));
-    expect(await versionsOf(storage, 'hello')).toEqual(['1.0.0', '2.0.0']);
+    await writeFile(lease, owner(process.ppid, Date.now() - 10 * 60_000));
+    await second.updateDocument('hello', (current) => version(current, 'hello', '2.0.0'));
+    expect(await versionsOf(second, 'hello')).toEqual(['1.0.0', '2.0.0']);
   });
 
   it('serves its own commit at once, with reads running alongside', async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createFileTokenStore } from '../../registry-server/index.js';
 import { runCli } from '../../src/node/cli/main.js';
 import { pluginPackage, publishRequest, tempDir } from './helpers.js';
-import { startServer } from './processes.js';
+import { kill, startServer } from './processes.js';
 import { promtoolProblems } from './promtool.js';
 
 async function publishAndDownload(url: string, token: string): Promise<void> {
@@ -50,6 +50,7 @@ describe('plughub serve /metrics', () => {
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('# TYPE plughub_registry_requests_total counter');
 
+    await kill(guarded); // one server at a time writes a data directory
     const off = await startServer(directory, ['--no-metrics']);
     const missing = await fetch(`${off.url}/metrics`);
     expect(missing.status).toBe(404);

@@ -139,7 +139,8 @@ describe.skipIf(postgresMissing !== undefined)('plughub migrate', () => {
     expect(after.downloads.hello).toEqual(before.downloads.hello);
     expect(Object.keys(JSON.parse(after.documents.hello!).versions)).toEqual(['1.0.0', '1.1.0', '1.2.0']);
 
-    // A host that trusts the registry's key verifies the round-tripped registry's signed documents.
+    // A host that trusts the registry's key verifies the round-tripped registry's signed documents (served once this process let go of the directory).
+    await returned.close();
     const served = await startStorageServer(back, ['--metrics', 'off']);
     const cacheDir = await tempDir();
     const host = createPluginHost({ registry: served.url, cacheDir, env: {}, trustedKeys });

@@ -1,25 +1,34 @@
 /**
  * The documented nginx configuration (examples/nginx/plughub.conf), run in
- * front of three servers sharing a data directory: requests are spread over
+ * front of three servers sharing a PostgreSQL database (one process writes a
+ * data directory at a time, so several servers need one): requests are spread over
  * the servers, blobs are cached, documents are cached per their
  * Cache-Control and revalidated, plain and signed documents are kept apart
  * (Vary: Accept), and writes pass through uncached.
  */
-import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxMissing } from '../../support/nginx.js';
+import { postgresMissing, startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { getJson, publishTo, startCluster } from './cluster.js';
 
-if (nginxMissing !== undefined) process.stderr.write(`nginx tests skipped: ${nginxMissing}\n`);
+const missing = nginxMissing ?? postgresMissing;
+if (missing !== undefined) process.stderr.write(`nginx tests skipped: ${missing}\n`);
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; cache: string | null; body: string; headers: Headers }> {
   const response = await fetch(url, { headers });
   return { status: response.status, cache: response.headers.get('x-cache-status'), body: await response.text(), headers: response.headers };
 }
 
-describe.skipIf(nginxMissing !== undefined)('nginx in front of three servers', () => {
+describe.skipIf(missing !== undefined)('nginx in front of three servers', () => {
+  let database: TestPostgres;
+  beforeAll(async () => {
+    database = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await database?.stop();
+  });
   it('caches blobs and documents, keeps signed and plain apart, and passes writes through', { timeout: 60_000 }, async () => {
-    const { token, nginx } = await startCluster(await tempDir(), { nginx: true });
+    const { token, nginx } = await startCluster(await database.createDatabase(), { nginx: true });
     const front = nginx!.url;
 
     // A publish through nginx reaches a server, once; the same version again is refused by a server, not by a cache.
@@ -64,7 +73,7 @@ describe.skipIf(nginxMissing !== undefined)('nginx in front of three servers', (
   });
 
   it('spreads requests over the servers, which answer alike', { timeout: 60_000 }, async () => {
-    const { servers, token, nginx } = await startCluster(await tempDir(), { nginx: true });
+    const { servers, token, nginx } = await startCluster(await database.createDatabase(), { nginx: true });
     expect(await publishTo(servers[0]!.url, token, 'hello', '1.0.0')).toBe(201);
     const first = await get(`${nginx!.url}/v1/plugins/hello`);
     expect(first.cache).toBe('MISS');

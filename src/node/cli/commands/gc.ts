@@ -1,8 +1,9 @@
 /**
  * `plughub gc [--data DIR] [--grace 1h] [--dry-run] [--json]`: deletes the
- * blobs of a data directory that no plugin document refers to. Safe while
- * servers run on the same directory: blobs stored within the grace period
- * are kept (see registry-server/storage/gc.ts for why that suffices).
+ * blobs of a data directory that no plugin document refers to. Deleting
+ * needs the directory's write lease, so it is refused while a server writes
+ * the directory (`--dry-run` only reads, and runs beside it); blobs stored
+ * within the grace period are kept (see registry-server/storage/gc.ts).
  */
 import { resolve } from 'node:path';
 import { createFsStorage } from '../../../../registry-server/index.js';
@@ -16,8 +17,10 @@ const usage = `usage: plughub gc [--data DIR] [--grace 1h] [--dry-run] [--json]
 
 Deletes the blobs (bundles) that no plugin document refers to: left by a
 publish that crashed between storing its bundle and committing its version.
-Safe to run while servers use the data directory: a blob stored within the
-grace period is kept whether or not a document refers to it yet.
+A blob stored within the grace period is kept whether or not a document
+refers to it yet. Deleting needs the data directory to itself: while a
+server writes it, gc is refused naming that server (stop it first);
+--dry-run only reads, and runs beside a server.
 
   --data DIR        the data directory (default ./plughub-data)
   --grace TIME      keep blobs stored less than TIME ago: 1h, 90m, 2d (default 1h, at least 1m)
@@ -43,6 +46,8 @@ export const gc: Command = {
     const directory = resolve(io.cwd, values.data);
     const storage = createFsStorage(directory);
     try {
+      // Deleting needs the directory's write lease: refused at once, naming the server, while one writes the directory.
+      if (!dryRun) await storage.check();
       const result = await collectGarbage(storage, { graceMs, dryRun });
       if (values.json) {
         printJson(io, { data: directory, ...result, dryRun });

@@ -35,8 +35,8 @@ const usage = `usage: plughub serve [--port 4873] [--host 127.0.0.1] [--data ./p
                      [--metrics open|token|off] [--no-metrics] [--no-pages]
 
 Runs the plugin registry. Documents, blobs and tokens live in the data
-directory (created if missing), or in a PostgreSQL database (--storage);
-several servers may share either. On an empty registry an admin token is created and printed once: keep it, only its
+directory (created if missing), which one server at a time writes, or in a
+PostgreSQL database (--storage), which several servers may share. On an empty registry an admin token is created and printed once: keep it, only its
 hash is stored. A signing key is created too (plughub keys show prints
 it): hosts that trust it get signed metadata. Stop with Ctrl-C (SIGINT) or SIGTERM.
 

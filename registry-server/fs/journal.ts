@@ -1,0 +1,203 @@
+/**
+ * A write-ahead journal file with group commit. Each record is framed as
+ *
+ *   "PHJ1" | payload length (u32 BE) | CRC-32 of the payload (u32 BE) | payload
+ *
+ * and appended with O_APPEND; `append` resolves once an fdatasync that began
+ * after the record was written has completed, so an acknowledged record
+ * survives a power cut. Records that arrive while a flush runs are written
+ * together when it ends and share the next fdatasync: however many writers
+ * are waiting, the journal costs one flush per flush time. A failed write or
+ * flush cuts the file back to where its batch began (so no torn frame ever
+ * sits between acknowledged records) and rejects every writer of the batch;
+ * should even that fail, the journal refuses every later append.
+ *
+ * `readJournal` reads the records back in order, bounded: a frame longer
+ * than `maxRecordBytes`, of an unknown magic, cut short or failing its
+ * checksum ends the read, and what follows it is reported as dropped (a
+ * torn tail: the record being written when the process died, never
+ * acknowledged). The work is linear in the file's size, and one record at
+ * a time is held in memory.
+ */
+import { closeSync, fdatasync, fstatSync, ftruncate, openSync, readSync, writevSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { crc32 } from 'node:zlib';
+
+const MAGIC = 0x50484a31; // "PHJ1"
+/** Bytes of a frame's header. */
+export const FRAME_HEADER_BYTES = 12;
+const flushData = promisify(fdatasync);
+const truncateFile = promisify(ftruncate);
+
+interface Waiter {
+  chunks: Uint8Array[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** An open journal file that records are appended to. */
+export class JournalFile {
+  readonly path: string;
+  #descriptor: number;
+  #size: number;
+  #pending: Waiter[] = [];
+  #flushing: Promise<void> | undefined;
+  #broken: unknown;
+  readonly #flush: (descriptor: number) => Promise<void>;
+
+  /** Opens (creating it) the journal at `path` for appending; `flush` makes its data durable (default: fdatasync). */
+  constructor(path: string, flush: (descriptor: number) => Promise<void> = flushData) {
+    this.path = path;
+    this.#flush = flush;
+    this.#descriptor = openSync(path, 'a', 0o600);
+    this.#size = fstatSync(this.#descriptor).size;
+  }
+
+  /** Bytes in the file, records being written included. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends one record made of `parts`; resolves once it is on disk (see the module comment). */
+  append(parts: readonly Uint8Array[]): Promise<void> {
+    if (this.#broken !== undefined) return Promise.reject(this.#broken);
+    const length = parts.reduce((total, part) => total + part.byteLength, 0);
+    let checksum = 0;
+    for (const part of parts) checksum = crc32(part, checksum);
+    const header = new Uint8Array(FRAME_HEADER_BYTES);
+    const view = new DataView(header.buffer);
+    view.setUint32(0, MAGIC);
+    view.setUint32(4, length);
+    view.setUint32(8, checksum);
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ chunks: [header, ...parts], resolve, reject });
+      this.#flushing ??= this.#flushAll();
+    });
+  }
+
+  /** Empties the file, durably; the caller makes sure no append is in flight. */
+  async truncate(): Promise<void> {
+    await this.#flushing;
+    await truncateFile(this.#descriptor, 0);
+    await flushData(this.#descriptor);
+    this.#size = 0;
+  }
+
+  /** Closes the file (appends in flight finish first). */
+  async close(): Promise<void> {
+    await this.#flushing;
+    closeSync(this.#descriptor);
+  }
+
+  async #flushAll(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0);
+      const start = this.#size;
+      try {
+        if (this.#broken !== undefined) throw this.#broken;
+        const chunks = batch.flatMap((waiter) => waiter.chunks);
+        const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+        for (let written = 0; written < total; ) written += writevSync(this.#descriptor, remaining(chunks, written));
+        this.#size = start + total;
+        await this.#flush(this.#descriptor);
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        await this.#cutBack(start, error);
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.#flushing = undefined;
+  }
+
+  /** After a failed batch: the file back to `size`, or the journal closed to appends if that fails too. */
+  async #cutBack(size: number, cause: unknown): Promise<void> {
+    try {
+      await truncateFile(this.#descriptor, size);
+      await flushData(this.#descriptor);
+      this.#size = size;
+    } catch {
+      this.#broken ??= new Error(`the journal ${this.path} could not be cut back after a failed write; no further change is accepted until a restart`, {
+        cause,
+      });
+    }
+  }
+}
+
+/** The chunks from byte `offset` of their concatenation on. */
+function remaining(chunks: readonly Uint8Array[], offset: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let skip = offset;
+  for (const chunk of chunks) {
+    if (skip >= chunk.byteLength) {
+      skip -= chunk.byteLength;
+      continue;
+    }
+    out.push(skip === 0 ? chunk : chunk.subarray(skip));
+    skip = 0;
+  }
+  return out;
+}
+
+/** What reading a journal found beyond its last good record. */
+export interface JournalReadResult {
+  /** Records read and handed on. */
+  records: number;
+  /** Bytes after the last good record (0: the file ended cleanly). */
+  droppedBytes: number;
+  /** Why the read stopped early, when it did. */
+  problem?: string;
+}
+
+/**
+ * Reads the records of the journal at `path` in order, handing each payload
+ * to `onRecord` (awaited before the next is read); see the module comment
+ * for where it stops. A missing file has no records.
+ */
+export async function readJournal(
+  path: string,
+  maxRecordBytes: number,
+  onRecord: (payload: Uint8Array, offset: number) => Promise<void>,
+): Promise<JournalReadResult> {
+  let descriptor: number;
+  try {
+    descriptor = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: 0, droppedBytes: 0 };
+    throw error;
+  }
+  try {
+    const size = fstatSync(descriptor).size;
+    const header = new Uint8Array(FRAME_HEADER_BYTES);
+    const view = new DataView(header.buffer);
+    let offset = 0;
+    let records = 0;
+    const stop = (problem: string): JournalReadResult => ({ records, droppedBytes: size - offset, problem: `${problem} at byte ${offset}` });
+    while (offset < size) {
+      if (size - offset < FRAME_HEADER_BYTES || readFully(descriptor, header, offset) < FRAME_HEADER_BYTES) return stop('a frame header cut short');
+      if (view.getUint32(0) !== MAGIC) return stop('no record frame');
+      const length = view.getUint32(4);
+      if (length > maxRecordBytes) return stop(`a record of ${length} bytes, more than the ${maxRecordBytes} allowed`);
+      if (size - offset - FRAME_HEADER_BYTES < length) return stop('a record cut short');
+      const payload = new Uint8Array(length);
+      if (readFully(descriptor, payload, offset + FRAME_HEADER_BYTES) < length) return stop('a record cut short');
+      if (crc32(payload) !== view.getUint32(8)) return stop('a record failing its checksum');
+      await onRecord(payload, offset);
+      records++;
+      offset += FRAME_HEADER_BYTES + length;
+    }
+    return { records, droppedBytes: 0 };
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/** Reads `buffer.byteLength` bytes at `position` (fewer at the end of the file); the count read. */
+function readFully(descriptor: number, buffer: Uint8Array, position: number): number {
+  let filled = 0;
+  while (filled < buffer.byteLength) {
+    const read = readSync(descriptor, buffer, filled, buffer.byteLength - filled, position + filled);
+    if (read === 0) break;
+    filled += read;
+  }
+  return filled;
+}

@@ -1,0 +1,137 @@
+/**
+ * The write-ahead journal of the filesystem driver (fs/journal.ts,
+ * storage/fs-journal.ts): an acknowledged publish survives a process killed
+ * before any checkpoint, even when the files put in place were lost with it;
+ * a torn tail is dropped; a damaged record ends the replay without taking a
+ * document back; one flush answers every writer whose record it covers, and
+ * none before its record is flushed.
+ */
+import { appendFile, open as openFile, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { computeIntegrity } from '../../src/core/integrity.js';
+import type { PluginDocument } from '../../src/core/registry/document.js';
+import { JournalFile, readJournal } from '../../registry-server/fs/journal.js';
+import { createFsStorage, type RegistryLogEntry } from '../../registry-server/index.js';
+import { onCleanup, tempDir } from './helpers.js';
+import { kill, spawnTypeScript } from './processes.js';
+
+const COUNT = 5;
+const versions = Array.from({ length: COUNT }, (_, i) => `1.0.${i}`);
+
+/** A data directory whose publisher was killed after COUNT acknowledged publishes, none checkpointed. */
+async function killedPublisher(): Promise<string> {
+  const directory = await tempDir();
+  const child = spawnTypeScript('test/registry-server/fixtures/journal-publisher.ts', [directory, String(COUNT)]);
+  await child.waitForLine(/^done$/);
+  await kill(child);
+  expect(child.output().match(/^published \S+$/gm)).toHaveLength(COUNT);
+  expect((await stat(join(directory, 'journal.log'))).size).toBeGreaterThan(COUNT * 4096);
+  return directory;
+}
+
+/** Opens the directory as the next server would, once its start-up (replay included) is done. */
+async function reopen(directory: string) {
+  const logged: RegistryLogEntry[] = [];
+  const storage = createFsStorage(directory, { log: (entry) => logged.push(entry) });
+  onCleanup(() => storage.close());
+  const list = await storage.listPlugins();
+  const snapshot = await storage.getDocument('journaled', { fresh: true });
+  const document = snapshot && (JSON.parse(new TextDecoder().decode(snapshot.bytes)) as PluginDocument);
+  return { storage, logged, list, document };
+}
+
+/** Every version's bundle is in place and has the integrity its document records. */
+async function expectBlobs(directory: string, document: PluginDocument): Promise<void> {
+  for (const [version, entry] of Object.entries(document.versions)) {
+    const bytes = await readFile(join(directory, 'blobs', 'sha256', entry.dist.url.split('/').pop()!));
+    expect(await computeIntegrity(new Uint8Array(bytes)), version).toBe(entry.dist.integrity);
+  }
+}
+
+describe('the journal of a data directory', () => {
+  it('replays every acknowledged publish of a killed process, even when the files it put in place were lost', { timeout: 60_000 }, async () => {
+    const directory = await killedPublisher();
+    // What a power cut may do to files renamed into place but not flushed yet: they are gone.
+    await rm(join(directory, 'plugins', 'journaled'), { recursive: true });
+    for (const blob of await readdir(join(directory, 'blobs', 'sha256'))) await rm(join(directory, 'blobs', 'sha256', blob));
+
+    const { logged, list, document } = await reopen(directory);
+    expect(Object.keys(document!.versions)).toEqual(versions);
+    await expectBlobs(directory, document!);
+    expect(list.map((summary) => [summary.name, summary.latest])).toEqual([['journaled', '1.0.4']]);
+    expect((await stat(join(directory, 'journal.log'))).size).toBe(0);
+    expect(logged).toEqual([]);
+  });
+
+  it('drops a torn tail, logging it, and keeps every record before it', { timeout: 60_000 }, async () => {
+    const directory = await killedPublisher();
+    const journal = join(directory, 'journal.log');
+    const head = (await readFile(journal)).subarray(0, 100);
+    await appendFile(journal, head); // a frame whose record was cut short by the crash
+    const { logged, document } = await reopen(directory);
+    expect(Object.keys(document!.versions)).toEqual(versions);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringMatching(/^journal: dropped the last 100 bytes of .*journal\.log \(a record cut short at byte \d+\)/),
+      }),
+    ]);
+    expect((await stat(journal)).size).toBe(0);
+  });
+
+  it('stops at a record failing its checksum, and never takes a document back to an earlier record', { timeout: 60_000 }, async () => {
+    const directory = await killedPublisher();
+    const journal = join(directory, 'journal.log');
+    const size = (await stat(journal)).size;
+    const handle = await openFile(journal, 'r+');
+    await handle.write(Buffer.from('X'), 0, 1, size - 3); // inside the last record's document
+    await handle.close();
+    const { logged, document } = await reopen(directory);
+    // The last record is dropped; the document already in place (which holds its version) is not replaced by the one before.
+    expect(Object.keys(document!.versions)).toEqual(versions);
+    await expectBlobs(directory, document!);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.message).toMatch(/a record failing its checksum at byte \d+/);
+  });
+
+  it('answers no writer before a flush that began after its record was written, one flush serving all who waited', async () => {
+    const path = join(await tempDir(), 'journal.log');
+    const flushes: { done: () => void }[] = [];
+    const file = new JournalFile(path, () => new Promise<void>((resolve) => flushes.push({ done: resolve })));
+    onCleanup(() => file.close());
+    const answered: string[] = [];
+    const append = (name: string) => file.append([new TextEncoder().encode(name)]).then(() => void answered.push(name));
+    const first = append('a');
+    await Promise.resolve();
+    const later = [append('b'), append('c'), append('d')];
+    expect(flushes).toHaveLength(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toEqual([]);
+    flushes[0]!.done();
+    await first;
+    expect(answered).toEqual(['a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushes).toHaveLength(2); // b, c and d written together, waiting for one flush
+    expect(answered).toEqual(['a']);
+    flushes[1]!.done();
+    await Promise.all(later);
+    expect(answered).toEqual(['a', 'b', 'c', 'd']);
+    expect(flushes).toHaveLength(2);
+
+    const read: string[] = [];
+    const result = await readJournal(path, 1024, async (payload) => void read.push(new TextDecoder().decode(payload)));
+    expect(result).toEqual({ records: 4, droppedBytes: 0 });
+    expect(read).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('refuses to read a record larger than its bound, reading no further', async () => {
+    const path = join(await tempDir(), 'journal.log');
+    const file = new JournalFile(path);
+    await file.append([new Uint8Array(10)]);
+    await file.append([new Uint8Array(5000)]);
+    await file.close();
+    const result = await readJournal(path, 1000, async () => undefined);
+    expect(result).toEqual({ records: 1, droppedBytes: 12 + 5000, problem: 'a record of 5000 bytes, more than the 1000 allowed at byte 22' });
+  });
+});
