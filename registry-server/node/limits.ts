@@ -187,6 +187,17 @@ export class ConnectionTable {
     return connection;
   }
 
+  /** Marks a request whose response the socket took whole at once: requestStarted and requestEnded in one. */
+  requestServed(socket: Socket): void {
+    const connection = this.#sockets.get(socket);
+    if (connection === undefined) return;
+    if (connection.firstRequest !== undefined) {
+      clearTimeout(connection.firstRequest);
+      connection.firstRequest = undefined;
+    }
+    if (connection.inFlight === 0) connection.idleSince = performance.now();
+  }
+
   /** Marks one request of the connection done (its response sent, failed or cut). */
   requestEnded(connection: TrackedConnection): void {
     connection.inFlight--;
