@@ -69,6 +69,7 @@ export function preparedParts(response: Response): PreparedParts | undefined {
 /** True when an If-None-Match header value names `etag` (weak comparison, as RFC 9110 asks for). */
 export function matchesIfNoneMatch(header: string | null | undefined, etag: string): boolean {
   if (header === null || header === undefined || header === '') return false;
+  if (header === etag) return true;
   if (header.trim() === '*') return true;
   const bare = etag.startsWith('W/') ? etag.slice(2) : etag;
   for (const part of header.split(',')) {
