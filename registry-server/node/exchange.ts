@@ -15,7 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ANSWER_AT_ONCE, AnswerAtOnce, ReadyAnswer } from '../http/ready.js';
 import { jsonResponse, preparedParts, type PreparedParts } from '../http/responses.js';
-import { sendDeadlineMs, type ConnectionLimits, type ConnectionTable, type TrackedConnection } from './limits.js';
+import { sendDeadlineMs, watchIdle, type ConnectionLimits, type ConnectionTable, type TrackedConnection } from './limits.js';
 import { NodeRequest } from './request.js';
 
 /** Anything with a fetch-style handler, such as the registry. */
@@ -112,6 +112,7 @@ export function sendReady(context: BridgeContext, req: IncomingMessage, res: Ser
   const exchange = new Exchange(context, req, res);
   context.inFlight.add(res);
   res.on('close', () => exchange.closed());
+  watchIdle(req.socket, context.limits);
   exchange.sent = body?.byteLength ?? 0;
   exchange.armDeadline(exchange.sent);
 }
@@ -121,6 +122,7 @@ export function handleExchange(context: BridgeContext, req: IncomingMessage, res
   const exchange = new Exchange(context, req, res);
   context.inFlight.add(res);
   res.on('close', () => exchange.closed());
+  watchIdle(req.socket, context.limits);
   const url = requestUrl(context.origin, req.url ?? '/');
   if (url === undefined) {
     send(exchange, bridgeError(400, 'E_BAD_REQUEST', 'the request target must be a path'));
