@@ -5,7 +5,10 @@
  * answering the same bytes with the same headers from memory, measured in
  * the same run. Each server runs in a process of its own
  * (bench/registry-throughput-servers.ts), so the CPU time each spends per
- * request is measured apart from wrk's and this script's. Load comes from
+ * request is measured apart from wrk's and this script's; this script
+ * publishes the fixture and reads what the registry answers
+ * (bench/registry-throughput-fixture.ts), so neither server runs an HTTP
+ * client. Load comes from
  * wrk in another process (`wrk -t1 -c20 -d5s --latency`); rounds alternate
  * raw and registry (which goes first alternates too). Printed: every
  * round's requests/s, p99, CPU µs per request and ratios, then against the
@@ -20,6 +23,7 @@ import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { FixtureRoute, ScriptMessage, ServerMessage } from './registry-throughput-servers.js';
+import { makeFixture } from './registry-throughput-fixture.js';
 import { median } from './support/stats.js';
 import { runWrk } from './support/wrk.js';
 
@@ -47,7 +51,8 @@ interface Measure {
 /** A server process and the questions it answers. */
 class ServerProcess {
   readonly child: ChildProcess;
-  readonly ready: Promise<{ url: string; routes: FixtureRoute[] }>;
+  /** The server's URL once it answers (the registry as it listens, with a publish token; raw once it serves the fixture). */
+  readonly ready: Promise<{ url: string; token: string }>;
   #cpu: ((micros: number) => void) | undefined;
 
   constructor(mode: 'registry' | 'raw', execArgv: string[] = []) {
@@ -55,7 +60,7 @@ class ServerProcess {
     this.ready = new Promise((resolve, reject) => {
       this.child.once('exit', (code) => reject(new Error(`the ${mode} server exited (${code}) before it was ready`)));
       this.child.on('message', (message: ServerMessage) => {
-        if (message.type === 'ready') resolve(message);
+        if (message.type === 'listening' || message.type === 'ready') resolve({ url: message.url, token: message.type === 'listening' ? message.token : '' });
         else if (message.type === 'cpu') this.#cpu?.(message.micros);
       });
     });
@@ -165,10 +170,11 @@ async function main(): Promise<void> {
   const registry = new ServerProcess('registry', profile('registry'));
   const raw = new ServerProcess('raw', profile('raw'));
   try {
-    const { url: registryUrl, routes } = await registry.ready;
+    const { url: registryUrl, token } = await registry.ready;
+    const routes = await makeFixture(registryUrl, token);
     raw.tell({ type: 'serve', routes });
     const { url: rawUrl } = await raw.ready;
-    const [document, blob] = routes as [FixtureRoute, FixtureRoute];
+    const [document, blob] = routes;
     const size = (route: FixtureRoute) => Buffer.from(route.body, 'base64').byteLength;
     const cases: Case[] = [
       { name: `GET document (${size(document)} B)`, path: document.path, headers: [] },

@@ -12,15 +12,16 @@ import type { MetricsSnapshot } from '../src/core/metrics/index.js';
 import { DownloadCounter } from './download-counter.js';
 import { errorAnswer } from './http/error-response.js';
 import { HttpError } from './http/errors.js';
-import { answerHotRead, type HotReads } from './http/hot-reads.js';
+import { answerHotRead, readyReads, type HotReads } from './http/hot-reads.js';
 import { instrument, instrumentAnswer, type AnswerListener, type RouteHandler } from './http/instrument.js';
+import { ANSWER_AT_ONCE, type AnswerAtOnce } from './http/ready.js';
 import { CORS_READ_HEADERS, bytesResponse } from './http/responses.js';
 import { createRegistryMetrics, UNMATCHED_ROUTE } from './metrics.js';
 import { REGISTRY_OPENAPI } from './openapi.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
-import { blobAnswer, documentAnswer, getVersionFile, health, listPlugins } from './routes/read.js';
+import { asksFresh, blobAnswer, blobBodies, blobEtag, documentAnswer, documentBodies, getVersionFile, health, listPlugins } from './routes/read.js';
 import { getStats } from './routes/stats.js';
-import { getKeys, getKeysVersion, getListPage } from './routes/trust.js';
+import { acceptsEnvelope, getKeys, getKeysVersion, getListPage } from './routes/trust.js';
 import { putVersion, yankVersion } from './routes/write.js';
 import { moveDistTag } from './routes/dist-tags.js';
 import { mountPages } from './ui/pages.js';
@@ -40,6 +41,8 @@ export interface Registry {
    * otherwise; a registry dropped without `close()` loses those.
    */
   close(): Promise<void>;
+  /** Answers a hot read at once from memory, for a server that writes ready answers itself (see http/hot-reads.ts). */
+  readonly [ANSWER_AT_ONCE]: AnswerAtOnce;
 }
 
 const PREFLIGHT_HEADERS = {
@@ -72,15 +75,29 @@ export function createRegistry(options: RegistryOptions): Registry {
   route('GET', '/healthz', health(resolved));
   route('GET', '/v1/openapi.json', () => bytesResponse(200, OPENAPI_HEADERS, openApi));
   route('GET', '/v1/plugins', listPlugins(resolved));
-  // The hot reads: hono's routes and the lookup in fetch() below share one measured answer each.
+  // The hot reads: hono's routes and the lookup in fetch() below share one measured answer each, and the
+  // answers given at once from memory (ANSWER_AT_ONCE) the same ready answers, series and download count.
+  const documents = documentBodies(resolved);
+  const blobs = blobBodies();
+  const documentMetrics = metrics.route('/v1/plugins/:name');
+  const blobMetrics = metrics.route('/v1/blobs/:algorithm/:hex');
+  const served = (hex: string) => downloads.count(hex);
   const hot: HotReads = {
-    document: instrumentAnswer(documentAnswer(resolved), metrics.route('/v1/plugins/:name'), resolved),
-    blob: instrumentAnswer(
-      blobAnswer(resolved, (hex) => downloads.count(hex)),
-      metrics.route('/v1/blobs/:algorithm/:hex'),
-      resolved,
-    ),
+    document: instrumentAnswer(documentAnswer(resolved, documents), documentMetrics, resolved),
+    blob: instrumentAnswer(blobAnswer(resolved, served, blobs), blobMetrics, resolved),
   };
+  const signs = resolved.signer !== undefined;
+  const atOnce = readyReads({
+    storage: resolved.storage,
+    documents,
+    blobs,
+    documentMetrics,
+    blobMetrics,
+    asksFresh,
+    asksEnvelope: (accept) => signs && acceptsEnvelope(accept),
+    served,
+    blobEtag,
+  });
   app.get('/v1/plugins/:name', (c) => hot.document(c.req.raw, c.req.param('name') ?? '', ''));
   route('GET', '/v1/plugins/:name/stats', getStats(resolved, downloads), undefined, side);
   route('GET', '/v1/plugins/:name/:version/files/:file', getVersionFile(resolved));
@@ -129,6 +146,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
       return answer ?? routed(request);
     },
+    [ANSWER_AT_ONCE]: atOnce,
     metrics: () => metrics.set.snapshot(),
     routes,
     close: () => downloads.close(),

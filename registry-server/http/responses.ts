@@ -3,10 +3,11 @@
  * memory (documents, blobs, JSON) go through `bytesResponse`, which makes a
  * PreparedResponse: the node:http bridge writes its parts directly instead of
  * streaming a Response body (see `preparedParts`). The read routes answer
- * through `bytesReader`, which builds the headers of a body once and answers
- * 304 to a matching If-None-Match. Also the CORS headers of reads.
+ * through `bytesReader`, which answers a body's ready answers (http/ready.ts):
+ * its 200, or a 304 to a matching If-None-Match. Also the CORS headers of reads.
  */
 import { PreparedResponse, type PreparedParts } from '../../src/core/routes/index.js';
+import { bodyAnswers, type AnswersOf } from './ready.js';
 import { requestHeader } from './request-header.js';
 
 export type { PreparedParts };
@@ -36,22 +37,22 @@ export type BytesReader = (request: Request, body: Uint8Array, etag: string) => 
 /**
  * The reader of one kind of body (documents, blobs, keys envelopes …): every
  * answer carries the CORS headers, `headers` (Cache-Control, Vary …), the
- * ETag and, on a 200, `contentType` and the length. The headers of a body
- * are built on its first answer and kept as long as the body lives, so a hot
- * GET only compares ETags. One reader per route: two routes serving the same
- * bytes with other headers (`/v1/keys` and `/v1/keys/:version`) keep apart.
+ * ETag and, on a 200, `contentType` and the length. The answers of a body
+ * are built on its first request and kept as long as the body lives
+ * (http/ready.ts), so a hot GET only compares ETags. One reader per route:
+ * two routes serving the same bytes with other headers (`/v1/keys` and
+ * `/v1/keys/:version`) keep apart.
  */
 export function bytesReader(headers: Readonly<Record<string, string>>, contentType: string): BytesReader {
-  const built = new WeakMap<Uint8Array, { ok: Readonly<Record<string, string>>; notModified: Readonly<Record<string, string>> }>();
+  return readerOf(bodyAnswers({ ...CORS_READ_HEADERS, ...headers }, contentType));
+}
+
+/** The reader answering from `answersOf` (which a route shares with its ready answers, see routes/read.ts). */
+export function readerOf(answersOf: AnswersOf): BytesReader {
   return (request, body, etag) => {
-    let pair = built.get(body);
-    if (pair === undefined) {
-      const notModified = Object.freeze({ ...CORS_READ_HEADERS, ...headers, etag });
-      pair = { notModified, ok: Object.freeze({ ...notModified, 'content-type': contentType, 'content-length': String(body.byteLength) }) };
-      built.set(body, pair);
-    }
-    if (matchesIfNoneMatch(requestHeader(request, 'if-none-match'), etag)) return preparedResponse(304, pair.notModified, null);
-    return preparedResponse(200, pair.ok, body);
+    const answers = answersOf(body, etag);
+    const answer = matchesIfNoneMatch(requestHeader(request, 'if-none-match'), etag) ? answers.notModified : answers.ok;
+    return preparedResponse(answer.status, answer.headers, answer.body);
   };
 }
 
@@ -68,6 +69,7 @@ export function preparedParts(response: Response): PreparedParts | undefined {
 /** True when an If-None-Match header value names `etag` (weak comparison, as RFC 9110 asks for). */
 export function matchesIfNoneMatch(header: string | null | undefined, etag: string): boolean {
   if (header === null || header === undefined || header === '') return false;
+  if (header === etag) return true;
   if (header.trim() === '*') return true;
   const bare = etag.startsWith('W/') ? etag.slice(2) : etag;
   for (const part of header.split(',')) {

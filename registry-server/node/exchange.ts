@@ -13,13 +13,16 @@
  * table and the server when it ends.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ANSWER_AT_ONCE, AnswerAtOnce, ReadyAnswer } from '../http/ready.js';
 import { jsonResponse, preparedParts, type PreparedParts } from '../http/responses.js';
-import { sendDeadlineMs, type ConnectionLimits, type ConnectionTable, type TrackedConnection } from './limits.js';
+import { sendDeadlineMs, watchIdle, type ConnectionLimits, type ConnectionTable, type TrackedConnection } from './limits.js';
 import { NodeRequest } from './request.js';
 
 /** Anything with a fetch-style handler, such as the registry. */
 export interface FetchHandler {
   fetch(request: Request): Response | Promise<Response>;
+  /** Answers some requests at once from memory, asked before fetch (the registry's hot reads; see http/ready.ts). */
+  readonly [ANSWER_AT_ONCE]?: AnswerAtOnce;
 }
 
 /** A request the server is done with: what was asked, the status sent and how many body bytes went out. */
@@ -84,11 +87,42 @@ class Exchange {
   }
 }
 
+/**
+ * Writes a ready answer (http/ready.ts) the handler gave at once. One the
+ * socket takes whole needs nothing more: the request is done (the
+ * connection table and onResponse hear of it now). One still buffered —
+ * the socket is slow, or the answer waits behind an earlier pipelined one —
+ * is tracked like any exchange until its connection is done with it, under
+ * the send deadline.
+ */
+export function sendReady(context: BridgeContext, req: IncomingMessage, res: ServerResponse, answer: ReadyAnswer): void {
+  const { body } = answer;
+  try {
+    res.writeHead(answer.status, answer.headerList as string[]);
+    if (body === null) res.end();
+    else res.end(body);
+  } catch {
+    res.destroy();
+  }
+  if (res.writableLength === 0 && !res.destroyed) {
+    context.connections?.requestServed(req.socket);
+    context.onResponse?.({ request: req, status: answer.status, bytes: body?.byteLength ?? 0, startedAt: Date.now() });
+    return;
+  }
+  const exchange = new Exchange(context, req, res);
+  context.inFlight.add(res);
+  res.on('close', () => exchange.closed());
+  watchIdle(req.socket, context.limits);
+  exchange.sent = body?.byteLength ?? 0;
+  exchange.armDeadline(exchange.sent);
+}
+
 /** Answers one request of the server: asks the handler, writes its response. */
 export function handleExchange(context: BridgeContext, req: IncomingMessage, res: ServerResponse): void {
   const exchange = new Exchange(context, req, res);
   context.inFlight.add(res);
   res.on('close', () => exchange.closed());
+  watchIdle(req.socket, context.limits);
   const url = requestUrl(context.origin, req.url ?? '/');
   if (url === undefined) {
     send(exchange, bridgeError(400, 'E_BAD_REQUEST', 'the request target must be a path'));

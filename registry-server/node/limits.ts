@@ -4,8 +4,11 @@
  * `headersTimeoutMs` (node:http times a head once its first byte is in; a
  * timer of our own closes a new socket that sends nothing), a whole request
  * within `requestTimeoutMs`, an idle keep-alive connection is closed after
- * `keepAliveTimeoutMs` (Node 20 adds one second) and any socket silent both
- * ways after `idleTimeoutMs`. At most `maxConnections` sockets are open at
+ * `keepAliveTimeoutMs` (Node 20 adds one second) and a socket silent both
+ * ways for `idleTimeoutMs` while a request is being answered (`watchIdle`:
+ * an upload that stalls, a response the client stops reading; before and
+ * between requests the headers and keep-alive timeouts apply, so a hot
+ * read answered at once pays for no timer). At most `maxConnections` sockets are open at
  * once, kept below the process's file-descriptor limit: a connection past
  * that is admitted by closing the keep-alive connection idle the longest
  * (between two requests), and closed at once only when every other is in a
@@ -120,7 +123,6 @@ export function serverTimeouts(limits: ConnectionLimits): {
 export function limitConnections(server: Server, limits: ConnectionLimits, log: (entry: RegistryLogEntry) => void): ConnectionTable {
   // One over the cap, so that the connection past it reaches the handler below, which decides who goes.
   server.maxConnections = limits.maxConnections + 1;
-  server.timeout = limits.idleTimeoutMs;
   const connections = new ConnectionTable(limits);
   server.on('connection', (socket: Socket) => connections.admit(socket));
   server.on('error', (error: NodeJS.ErrnoException) => {
@@ -128,6 +130,15 @@ export function limitConnections(server: Server, limits: ConnectionLimits, log: 
     log({ level: 'error', message: `could not accept a connection: ${error.message}${hint}`, error });
   });
   return connections;
+}
+
+/**
+ * Closes the socket of a request being answered once it has been silent both
+ * ways for idleTimeoutMs (until node:http sets the keep-alive timeout when
+ * the response is out, or clears it for the next request).
+ */
+export function watchIdle(socket: Socket, limits: Pick<ConnectionLimits, 'idleTimeoutMs'>): void {
+  socket.setTimeout(limits.idleTimeoutMs);
 }
 
 /** An open connection as the table tracks it. */
@@ -185,6 +196,17 @@ export class ConnectionTable {
     connection.inFlight++;
     connection.idleSince = undefined;
     return connection;
+  }
+
+  /** Marks a request whose response the socket took whole at once: requestStarted and requestEnded in one. */
+  requestServed(socket: Socket): void {
+    const connection = this.#sockets.get(socket);
+    if (connection === undefined) return;
+    if (connection.firstRequest !== undefined) {
+      clearTimeout(connection.firstRequest);
+      connection.firstRequest = undefined;
+    }
+    if (connection.inFlight === 0) connection.idleSince = performance.now();
   }
 
   /** Marks one request of the connection done (its response sent, failed or cut). */

@@ -10,10 +10,11 @@
  * logged, not thrown. A port in use is a ListenError naming the address
  * (listen-error.ts).
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RegistryLogEntry } from '../options.js';
-import { handleExchange, type BridgeContext, type FetchHandler, type ServedRequest } from './exchange.js';
+import { ANSWER_AT_ONCE, type AnswerAtOnce, type ReadyAnswer } from '../http/ready.js';
+import { handleExchange, sendReady, type BridgeContext, type FetchHandler, type ServedRequest } from './exchange.js';
 import { checkConnectionLimits, defaultConnectionLimits, limitConnections, serverTimeouts, type ConnectionLimits } from './limits.js';
 import { ListenError } from './listen-error.js';
 
@@ -61,9 +62,12 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
   const inFlight = new Set<ServerResponse>();
   const context: BridgeContext = { handler, origin: '', limits, inFlight, connections: undefined, onResponse: options.onResponse };
   let closing = false;
+  const atOnce = handler[ANSWER_AT_ONCE];
   const server = createServer(serverTimeouts(limits), (req, res) => {
     if (closing) res.shouldKeepAlive = false;
-    handleExchange(context, req, res);
+    const ready = atOnce === undefined ? undefined : answerAtOnce(atOnce, req);
+    if (ready !== undefined) sendReady(context, req, res, ready);
+    else handleExchange(context, req, res);
   });
   const requestedPort = options.port ?? 4873;
   await new Promise<void>((resolve, reject) => {
@@ -94,6 +98,15 @@ export async function serveNode(handler: FetchHandler, options: ServeNodeOptions
         setTimeout(() => server.closeAllConnections(), grace).unref();
       }),
   };
+}
+
+/** The handler's ready answer to `req`, if it has one; a failure leaves the request to fetch (which answers every request). */
+function answerAtOnce(atOnce: AnswerAtOnce, req: IncomingMessage): ReadyAnswer | undefined {
+  try {
+    return atOnce(req.method ?? '', req.url ?? '', req.headers);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Makes the connection of a response in flight close once the response is sent. */

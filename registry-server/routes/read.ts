@@ -11,7 +11,8 @@ import type { PluginDocument, PluginSummary } from '../../src/core/registry/inde
 import { versionFileHex } from '../documents.js';
 import { HttpError } from '../http/errors.js';
 import { requestHeader } from '../http/request-header.js';
-import { CORS_READ_HEADERS, bytesReader, jsonResponse } from '../http/responses.js';
+import { bodyAnswers, type AnswersOf } from '../http/ready.js';
+import { CORS_READ_HEADERS, bytesReader, jsonResponse, readerOf } from '../http/responses.js';
 import type { ResolvedOptions } from '../options.js';
 import { filterByText } from '../search.js';
 import { parseDocument } from '../storage/snapshot.js';
@@ -35,8 +36,28 @@ const CACHED = Object.freeze({ fresh: false });
 
 /** True when the client asks to bypass caches (`Cache-Control: no-cache`, as a hard reload sends). */
 function wantsFresh(request: Request): boolean {
-  const header = requestHeader(request, 'cache-control') ?? requestHeader(request, 'pragma');
+  return asksFresh(requestHeader(request, 'cache-control'), requestHeader(request, 'pragma'));
+}
+
+/** True when a request's Cache-Control (else Pragma) value asks to bypass caches. */
+export function asksFresh(cacheControl: string | null, pragma: string | null): boolean {
+  const header = cacheControl ?? pragma;
   return header !== null && /no-cache|max-age=0/i.test(header);
+}
+
+/** The ready answers of documents as GET /v1/plugins/:name sends them unsigned (see http/ready.ts). */
+export function documentBodies(options: ResolvedOptions): AnswersOf {
+  return bodyAnswers({ ...CORS_READ_HEADERS, ...varyOf(options), 'cache-control': DOCUMENT_CACHE }, 'application/json; charset=utf-8');
+}
+
+/** The ready answers of blobs as GET /v1/blobs/:algorithm/:hex sends them. */
+export function blobBodies(): AnswersOf {
+  return bodyAnswers({ ...CORS_READ_HEADERS, 'cache-control': BLOB_CACHE, 'x-content-type-options': 'nosniff' }, 'application/octet-stream');
+}
+
+/** The ETag of a blob. */
+export function blobEtag(hex: string): string {
+  return `"sha256-${hex}"`;
 }
 
 /**
@@ -44,13 +65,14 @@ function wantsFresh(request: Request): boolean {
  * carries them, decoded (`first`: a plugin name or a blob's algorithm;
  * `second`: a blob's hex digest, '' where the route has one parameter).
  * Hono's routes and the registry's own lookup of its hot paths (registry.ts)
- * call the same answer, so both give the same response.
+ * call the same answer, so both give the same response; so do the answers
+ * given at once from memory (http/hot-reads.ts), which share `bodies`.
  */
 export type ReadAnswer = (request: Request, first: string, second: string) => Promise<Response>;
 
 /** GET /v1/plugins/:name — `first` is the name. */
-export function documentAnswer(options: ResolvedOptions): ReadAnswer {
-  const plain = bytesReader({ ...varyOf(options), 'cache-control': DOCUMENT_CACHE }, 'application/json; charset=utf-8');
+export function documentAnswer(options: ResolvedOptions, bodies: AnswersOf = documentBodies(options)): ReadAnswer {
+  const plain = readerOf(bodies);
   const signed = envelopeReader(DOCUMENT_CACHE);
   return async (request, name) => {
     checkPluginName(name);
@@ -69,12 +91,12 @@ export function documentAnswer(options: ResolvedOptions): ReadAnswer {
  * are 404s. A GET answered 200 (not HEAD, not 304) is a download: `served`
  * hears of its digest.
  */
-export function blobAnswer(options: ResolvedOptions, served?: (hex: string) => void): ReadAnswer {
-  const reader = bytesReader({ 'cache-control': BLOB_CACHE, 'x-content-type-options': 'nosniff' }, 'application/octet-stream');
+export function blobAnswer(options: ResolvedOptions, served?: (hex: string) => void, bodies: AnswersOf = blobBodies()): ReadAnswer {
+  const reader = readerOf(bodies);
   return async (request, algorithm, hex) => {
     const bytes = algorithm === 'sha256' && BLOB_HEX.test(hex) ? await options.storage.getBlob(algorithm, hex) : undefined;
     if (bytes === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no blob ${algorithm}/${hex.slice(0, 80)} is stored here`);
-    const response = reader(request, bytes, `"sha256-${hex}"`);
+    const response = reader(request, bytes, blobEtag(hex));
     if (response.status === 200 && request.method === 'GET') served?.(hex);
     return response;
   };

@@ -27,7 +27,11 @@ export function varyOf(options: ResolvedOptions): Readonly<Record<string, string
 
 /** True when the request asks for signed envelopes. */
 export function wantsEnvelope(request: Request): boolean {
-  const accept = requestHeader(request, 'accept');
+  return acceptsEnvelope(requestHeader(request, 'accept'));
+}
+
+/** True when an Accept header value names signed envelopes. */
+export function acceptsEnvelope(accept: string | null): boolean {
   return accept?.toLowerCase().includes(ENVELOPE_MEDIA_TYPE) ?? false;
 }
 

@@ -53,6 +53,11 @@ export class FsBlobs {
     }
   }
 
+  /** The bytes of a blob if they are in memory (no disk read). */
+  peek(hex: string): Uint8Array | undefined {
+    return this.#cache.get(hex);
+  }
+
   /**
    * Stores a blob, or renews the mtime of the stored one; resolves once it
    * is durable (file and directory entry flushed). The bytes are written and

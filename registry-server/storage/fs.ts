@@ -301,6 +301,12 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
       return loadDocument(name, path, info);
     },
 
+    peekDocument(name) {
+      const cached = documents.get(name);
+      if (cached === undefined || cached.generation !== changes.generation || Date.now() - cached.checkedAt >= revalidateMs) return undefined;
+      return cached.snapshot;
+    },
+
     async updateDocument(name: string, change: DocumentChange) {
       const path = documentPath(name);
       const journal = await writable();
@@ -334,6 +340,10 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
 
     getBlob(algorithm, hex) {
       return blobs.get(algorithm, hex);
+    },
+
+    peekBlob(algorithm, hex) {
+      return algorithm === 'sha256' ? blobs.peek(hex) : undefined;
     },
 
     async putBlob(algorithm, hex, bytes) {

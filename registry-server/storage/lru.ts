@@ -10,6 +10,8 @@ export class SizedLru<V> {
   readonly #sizeOf: (value: V) => number;
   #entries = new Map<string, V>();
   #total = 0;
+  /** The key set or read last, which is the newest entry when it is still held. */
+  #newest: string | undefined;
 
   /** `maxSize` in the unit `sizeOf` measures (bytes); an entry larger than it is never kept. */
   constructor(maxSize: number, sizeOf: (value: V) => number) {
@@ -17,12 +19,13 @@ export class SizedLru<V> {
     this.#sizeOf = sizeOf;
   }
 
-  /** The value for `key`, marking it most recently used. */
+  /** The value for `key`, marking it most recently used (already the newest, it stays where it is: a hot key costs one lookup). */
   get(key: string): V | undefined {
     const value = this.#entries.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || key === this.#newest) return value;
     this.#entries.delete(key);
     this.#entries.set(key, value);
+    this.#newest = key;
     return value;
   }
 
@@ -32,6 +35,7 @@ export class SizedLru<V> {
     const size = this.#sizeOf(value);
     if (size > this.#maxSize) return;
     this.#entries.set(key, value);
+    this.#newest = key;
     this.#total += size;
     for (const [oldest, old] of this.#entries) {
       if (this.#total <= this.#maxSize) break;

@@ -41,6 +41,10 @@ export function createMemoryStorage(): RegistryStorage {
       return documents.get(name)?.snapshot;
     },
 
+    peekDocument(name) {
+      return documents.get(name)?.snapshot;
+    },
+
     async updateDocument(name: string, change: DocumentChange) {
       assertPluginName(name);
       return mutex.run(name, async () => {
@@ -60,6 +64,10 @@ export function createMemoryStorage(): RegistryStorage {
     async getBlob(algorithm, hex) {
       assertBlobAddress(algorithm, hex);
       return blobs.get(hex)?.bytes;
+    },
+
+    peekBlob(algorithm, hex) {
+      return algorithm === 'sha256' ? blobs.get(hex)?.bytes : undefined;
     },
 
     async putBlob(algorithm, hex, bytes) {

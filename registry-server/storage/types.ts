@@ -92,6 +92,16 @@ export interface RegistryStorage {
   getDocument(name: string, options?: { fresh?: boolean }): Promise<DocumentSnapshot | undefined>;
 
   /**
+   * The document getDocument(name) would resolve to now, when the driver
+   * holds it in memory and may serve it without a look at the store (a
+   * cache entry still within the driver's documented delay); undefined
+   * otherwise — not held, due for a check, or a driver without such a
+   * cache. Never reads nor throws: the read path asks it to answer a hot
+   * GET at once, and asks getDocument when it says undefined.
+   */
+  peekDocument?(name: string): DocumentSnapshot | undefined;
+
+  /**
    * Changes one plugin's document atomically: `change` runs while an
    * exclusive lock on `name` is held — across processes for drivers that can
    * be shared — and its result becomes visible all at once or not at all.
@@ -102,6 +112,9 @@ export interface RegistryStorage {
 
   /** The bytes of a blob, or undefined. `algorithm` is `sha256`, `hex` its lowercase digest. */
   getBlob(algorithm: string, hex: string): Promise<Uint8Array | undefined>;
+
+  /** The bytes of a blob when the driver holds them in memory; undefined otherwise (then ask getBlob). Never reads nor throws. */
+  peekBlob?(algorithm: string, hex: string): Uint8Array | undefined;
 
   /**
    * Stores a blob under its digest (the caller computed it). Idempotent and

@@ -22,7 +22,7 @@ import { addressKey, defaultMaxConnections } from '../../registry-server/node/li
 import type { RegistryLogEntry } from '../../registry-server/index.js';
 import { onCleanup, tempDir } from './helpers.js';
 import { ROOT } from './processes.js';
-import { servedRegistry } from './socket-helpers.js';
+import { serve, servedRegistry } from './socket-helpers.js';
 
 /**
  * Opens a raw TCP connection to the server and resolves once it is connected;
@@ -109,6 +109,19 @@ describe('idle connections', () => {
     expect(await rawGet(socket, '/v1/plugins')).toBe('HTTP/1.1 200 OK');
     const elapsed = await closedWithin(socket, 3000);
     expect(elapsed).toBeGreaterThanOrEqual(250);
+  });
+
+  it('closes a socket silent both ways for idleTimeoutMs while its request is answered: a stalled upload, a handler that never answers', async () => {
+    const registry = await servedRegistry({ driver: 'memory' }, { idleTimeoutMs: 400 });
+    const upload = await openSocket(registry.url);
+    const head = `PUT /v1/plugins/hello/1.0.0 HTTP/1.1\r\nHost: registry.test\r\nAuthorization: Bearer ${registry.adminToken}\r\nContent-Type: application/gzip\r\nContent-Length: 100000\r\n\r\n`;
+    upload.write(`${head}0123456789`);
+    expect(await closedWithin(upload, 5000)).toBeGreaterThanOrEqual(350);
+    const { server } = await serve({ fetch: () => new Promise<Response>(() => undefined) }, { idleTimeoutMs: 400 });
+    const waiting = await openSocket(server.url);
+    waiting.write('GET /anything HTTP/1.1\r\nHost: registry.test\r\n\r\n');
+    expect(await closedWithin(waiting, 5000)).toBeGreaterThanOrEqual(350);
+    expect(await health(registry.url)).toBe(200);
   });
 });
 
