@@ -18,7 +18,7 @@ export type { SpoolFile, UploadSpool } from './upload/types.js';
 export type { PlgLimits } from '../src/core/plg/index.js';
 export type { DocumentChange, DocumentSnapshot, DownloadCounts, DownloadIncrement, PreparedDocument, RegistryStorage, StoredBlob } from './storage/types.js';
 export { DOWNLOAD_DAYS } from './storage/downloads.js';
-export type { PluginStats } from './routes/stats.js';
+export type { PluginStats } from './download-stats.js';
 export type { DownloadCounterTiming } from './download-counter.js';
 export { REGISTRY_OPENAPI } from './openapi.js';
 export type { MetricsSnapshot } from '../src/core/metrics/index.js';

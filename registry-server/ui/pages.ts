@@ -13,7 +13,7 @@ import { versionFileHex } from '../documents.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseDocument } from '../storage/snapshot.js';
 import type { DownloadCounter } from '../download-counter.js';
-import { readDownloads } from '../routes/stats.js';
+import { readDownloads } from '../download-stats.js';
 import { assetResponse } from './assets.js';
 import { DownloadRanking } from './download-ranking.js';
 import { page, type Html } from './layout.js';

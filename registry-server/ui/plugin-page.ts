@@ -12,7 +12,7 @@ import { html, raw } from 'hono/html';
 import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
 import * as semver from '../../src/core/semver.js';
 import type { StoredVersionEntry } from '../documents.js';
-import type { PluginStats } from '../routes/stats.js';
+import type { PluginStats } from '../download-stats.js';
 import { count, day, pluginPath, shortIntegrity } from './format.js';
 import { page, type Html } from './layout.js';
 import type { RenderedMarkdown } from './markdown.js';
