@@ -13,9 +13,12 @@
  * raw and registry (which goes first alternates too). Printed: every
  * round's requests/s, p99, CPU µs per request and ratios, then against the
  * goal — the registry at ≥ 0.85 of raw's requests/s and under 2× raw's p99
- * in every round — PASS or FAIL. Not a test: run it with
+ * in every round — PASS or FAIL. Before a case's first round each server
+ * answers it under the same load for `--warmup` (default 2s), unmeasured,
+ * raw first, so that round 1 measures neither one's JIT warming up. Not a
+ * test: run it with
  *
- *   npx tsx bench/registry-throughput.ts [--rounds 5] [--duration 5s] [--profile DIR]
+ *   npx tsx bench/registry-throughput.ts [--rounds 5] [--duration 5s] [--warmup 2s] [--profile DIR]
  *
  * `--profile DIR` writes `node --cpu-prof` profiles of the servers into DIR/registry and DIR/raw.
  */
@@ -36,6 +39,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '5s' },
+    warmup: { type: 'string', default: '2s' },
     profile: { type: 'string' },
   },
 });
@@ -115,6 +119,9 @@ async function measureCase(item: Case, raw: ServerProcess, registry: ServerProce
   console.log(`\n${item.name}`);
   console.log('round   raw req/s     p99  µs CPU   registry req/s     p99  µs CPU   ratio  p99 ratio');
   const verdict: Verdict = { name: item.name, ratios: [], p99Ratios: [], raw: [], ours: [] };
+  // Unmeasured: the same load on both servers before round 1.
+  await runWrk(`${rawUrl}${item.path}`, values.warmup, item.headers);
+  await runWrk(`${registryUrl}${item.path}`, values.warmup, item.headers);
   for (let round = 0; round < rounds; round++) {
     const first = round % 2 === 0;
     const a = await wrk(first ? raw : registry, `${first ? rawUrl : registryUrl}${item.path}`, item.headers);
@@ -181,7 +188,9 @@ async function main(): Promise<void> {
       { name: 'GET document, If-None-Match (304)', path: document.path, headers: [`If-None-Match: ${document.etag}`] },
       { name: `GET blob (${size(blob)} B)`, path: blob.path, headers: [] },
     ];
-    console.log(`wrk -t1 -c20 -d${values.duration} --latency; ${rounds} rounds, raw and registry alternating, each server in a process of its own`);
+    console.log(
+      `wrk -t1 -c20 -d${values.duration} --latency; ${rounds} rounds, raw and registry alternating, each server in a process of its own, each warmed up for ${values.warmup} per case`,
+    );
     const verdicts: Verdict[] = [];
     for (const item of cases) verdicts.push(await measureCase(item, raw, registry, rawUrl, registryUrl));
     console.log('');
