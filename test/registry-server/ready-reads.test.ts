@@ -10,6 +10,7 @@
  * getDocument and getBlob would. Over a socket, answers the socket takes
  * whole, pipelined ones waiting behind another, and onResponse all work.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -223,5 +224,19 @@ describe('answers at once over a socket', () => {
     const text = Buffer.concat(chunks).toString('utf8');
     const bodies = text.split(/HTTP\/1\.1 200 OK\r\n[\s\S]*?\r\n\r\n/).slice(1);
     expect(bodies).toEqual([expected, blob, expected]);
+  });
+
+  it('send a blob held as a view into a larger buffer as exactly its own bytes, again and again', async () => {
+    const registry = await servedRegistry({ driver: 'memory' });
+    const backing = new Uint8Array(4096).map((_, i) => i % 251);
+    const view = backing.subarray(7, 7 + 3000);
+    const hex = createHash('sha256').update(view).digest('hex');
+    await registry.storage.putBlob('sha256', hex, view);
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${registry.url}/v1/blobs/sha256/${hex}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-length')).toBe('3000');
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(view);
+    }
   });
 });
