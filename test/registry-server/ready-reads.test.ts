@@ -20,7 +20,7 @@ import { SizedLru } from '../../registry-server/storage/lru.js';
 import { createFsStorage, createMemorySigningStore, createMemoryStorage, createMemoryTokenStore, createRegistry } from '../../registry-server/index.js';
 import type { ServedRequest } from '../../registry-server/node/serve.js';
 import { ORIGIN, get, onCleanup, pluginPath, publish, tempDir, testRegistry } from './helpers.js';
-import { servedRegistry } from './socket-helpers.js';
+import { serve, servedRegistry } from './socket-helpers.js';
 import { ENVELOPE_ACCEPT } from './trust-helpers.js';
 
 const decoder = new TextDecoder();
@@ -226,14 +226,19 @@ describe('answers at once over a socket', () => {
     expect(bodies).toEqual([expected, blob, expected]);
   });
 
-  it('send a blob held as a view into a larger buffer as exactly its own bytes, again and again', async () => {
-    const registry = await servedRegistry({ driver: 'memory' });
+  it('send a blob a storage holds as a view into a larger buffer as exactly its own bytes, again and again', async () => {
     const backing = new Uint8Array(4096).map((_, i) => i % 251);
     const view = backing.subarray(7, 7 + 3000);
     const hex = createHash('sha256').update(view).digest('hex');
-    await registry.storage.putBlob('sha256', hex, view);
+    const memory = createMemoryStorage();
+    await memory.putBlob('sha256', hex, view);
+    // A driver whose cache hands out views of a larger buffer (the memory storage keeps copies).
+    const storage = { ...memory, peekBlob: (algorithm: string, wanted: string) => (wanted === hex ? view : memory.peekBlob?.(algorithm, wanted)) };
+    const registry = createRegistry({ storage, tokens: createMemoryTokenStore() });
+    onCleanup(() => registry.close());
+    const { server } = await serve(registry);
     for (let i = 0; i < 3; i++) {
-      const response = await fetch(`${registry.url}/v1/blobs/sha256/${hex}`);
+      const response = await fetch(`${server.url}/v1/blobs/sha256/${hex}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-length')).toBe('3000');
       expect(new Uint8Array(await response.arrayBuffer())).toEqual(view);
