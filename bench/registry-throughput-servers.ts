@@ -7,7 +7,8 @@
  * registry-throughput-fixture.ts: a server process runs no HTTP client);
  * `raw` is a plain node:http server answering those same bytes and headers
  * from memory, keyed by path, with a 304 when If-None-Match is the ETag. Both
- * answer `{ type: 'cpu' }` with their process's CPU time so far and exit on
+ * answer `{ type: 'cpu' }` with their process's CPU time so far (user and
+ * system apart) and exit on
  * `{ type: 'stop' }`. Not run directly.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,7 +29,7 @@ export interface FixtureRoute {
 }
 
 /** What a server tells the script: the registry its URL and a publish token, raw its URL once it serves the fixture. */
-export type ServerMessage = { type: 'listening'; url: string; token: string } | { type: 'ready'; url: string } | { type: 'cpu'; micros: number };
+export type ServerMessage = { type: 'listening'; url: string; token: string } | { type: 'ready'; url: string } | { type: 'cpu'; user: number; system: number };
 
 /** What the script tells a server. */
 export type ScriptMessage = { type: 'serve'; routes: FixtureRoute[] } | { type: 'cpu' } | { type: 'stop' };
@@ -37,9 +38,9 @@ function send(message: ServerMessage): void {
   process.send?.(message);
 }
 
-function cpuMicros(): number {
+function cpuMicros(): { user: number; system: number } {
   const { user, system } = process.cpuUsage();
-  return user + system;
+  return { user, system };
 }
 
 async function serveRegistry(): Promise<void> {
@@ -82,7 +83,7 @@ function serveRaw(routes: FixtureRoute[]): void {
 /** Answers CPU questions; on `stop`, runs `stop` and exits (which writes a --cpu-prof profile). */
 function onMessage(stop: () => Promise<void>): void {
   process.on('message', (message: ScriptMessage) => {
-    if (message.type === 'cpu') send({ type: 'cpu', micros: cpuMicros() });
+    if (message.type === 'cpu') send({ type: 'cpu', ...cpuMicros() });
     else if (message.type === 'stop') void stop().finally(() => process.exit(0));
   });
 }

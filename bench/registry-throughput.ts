@@ -11,11 +11,14 @@
  * client. Load comes from
  * wrk in another process (`wrk -t1 -c20 -d5s --latency`); rounds alternate
  * raw and registry (which goes first alternates too). Printed: every
- * round's requests/s, p99, CPU µs per request and ratios, then against the
+ * round's requests/s, p99, CPU µs per request and ratios, then per case the median CPU (its kernel part apart) and, against the
  * goal — the registry at ≥ 0.85 of raw's requests/s and under 2× raw's p99
- * in every round — PASS or FAIL. Not a test: run it with
+ * in every round — PASS or FAIL. Before a case's first round each server
+ * answers it under the same load for `--warmup` (default 2s), unmeasured,
+ * raw first, so that round 1 measures neither one's JIT warming up. Not a
+ * test: run it with
  *
- *   npx tsx bench/registry-throughput.ts [--rounds 5] [--duration 5s] [--profile DIR]
+ *   npx tsx bench/registry-throughput.ts [--rounds 5] [--duration 5s] [--warmup 2s] [--profile DIR]
  *
  * `--profile DIR` writes `node --cpu-prof` profiles of the servers into DIR/registry and DIR/raw.
  */
@@ -36,16 +39,25 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '5s' },
+    warmup: { type: 'string', default: '2s' },
     profile: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
+
+/** A process's CPU time so far, in µs. */
+interface CpuTime {
+  user: number;
+  system: number;
+}
 
 interface Measure {
   requestsPerSecond: number;
   p99Ms: number;
   /** CPU time of the server's process per request, in µs. */
   cpuMicros: number;
+  /** The part of it spent in the kernel (system time), in µs. */
+  systemMicros: number;
 }
 
 /** A server process and the questions it answers. */
@@ -53,7 +65,7 @@ class ServerProcess {
   readonly child: ChildProcess;
   /** The server's URL once it answers (the registry as it listens, with a publish token; raw once it serves the fixture). */
   readonly ready: Promise<{ url: string; token: string }>;
-  #cpu: ((micros: number) => void) | undefined;
+  #cpu: ((time: CpuTime) => void) | undefined;
 
   constructor(mode: 'registry' | 'raw', execArgv: string[] = []) {
     this.child = fork(SERVERS, [mode], { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -61,7 +73,7 @@ class ServerProcess {
       this.child.once('exit', (code) => reject(new Error(`the ${mode} server exited (${code}) before it was ready`)));
       this.child.on('message', (message: ServerMessage) => {
         if (message.type === 'listening' || message.type === 'ready') resolve({ url: message.url, token: message.type === 'listening' ? message.token : '' });
-        else if (message.type === 'cpu') this.#cpu?.(message.micros);
+        else if (message.type === 'cpu') this.#cpu?.({ user: message.user, system: message.system });
       });
     });
     this.ready.catch(() => undefined);
@@ -72,7 +84,7 @@ class ServerProcess {
   }
 
   /** The process's CPU time so far, in µs. */
-  cpu(): Promise<number> {
+  cpu(): Promise<CpuTime> {
     return new Promise((resolve) => {
       this.#cpu = resolve;
       this.tell({ type: 'cpu' });
@@ -91,8 +103,10 @@ class ServerProcess {
 async function wrk(server: ServerProcess, url: string, headers: string[]): Promise<Measure> {
   const before = await server.cpu();
   const result = await runWrk(url, values.duration, headers);
-  const cpu = (await server.cpu()) - before;
-  return { requestsPerSecond: result.requestsPerSecond, p99Ms: result.p99Ms, cpuMicros: cpu / result.requests };
+  const after = await server.cpu();
+  const system = after.system - before.system;
+  const cpu = after.user - before.user + system;
+  return { requestsPerSecond: result.requestsPerSecond, p99Ms: result.p99Ms, cpuMicros: cpu / result.requests, systemMicros: system / result.requests };
 }
 
 interface Case {
@@ -115,6 +129,9 @@ async function measureCase(item: Case, raw: ServerProcess, registry: ServerProce
   console.log(`\n${item.name}`);
   console.log('round   raw req/s     p99  µs CPU   registry req/s     p99  µs CPU   ratio  p99 ratio');
   const verdict: Verdict = { name: item.name, ratios: [], p99Ratios: [], raw: [], ours: [] };
+  // Unmeasured: the same load on both servers before round 1.
+  await runWrk(`${rawUrl}${item.path}`, values.warmup, item.headers);
+  await runWrk(`${registryUrl}${item.path}`, values.warmup, item.headers);
   for (let round = 0; round < rounds; round++) {
     const first = round % 2 === 0;
     const a = await wrk(first ? raw : registry, `${first ? rawUrl : registryUrl}${item.path}`, item.headers);
@@ -146,12 +163,14 @@ function report(verdict: Verdict): boolean {
   const maxP99 = Math.max(...verdict.p99Ratios);
   const rawCpu = median(verdict.raw.map((m) => m.cpuMicros));
   const ourCpu = median(verdict.ours.map((m) => m.cpuMicros));
+  const rawSystem = median(verdict.raw.map((m) => m.systemMicros));
+  const ourSystem = median(verdict.ours.map((m) => m.systemMicros));
   const rpsPass = minRatio >= GOAL_RATIO;
   const p99Pass = maxP99 < GOAL_P99_RATIO;
   console.log(
     `${verdict.name}: requests/s ratio min ${minRatio.toFixed(2)} median ${median(verdict.ratios).toFixed(2)} (goal ≥ ${GOAL_RATIO} in every round: ${rpsPass ? 'PASS' : 'FAIL'}); ` +
       `p99 ratio max ${maxP99.toFixed(2)} median ${median(verdict.p99Ratios).toFixed(2)} (goal < ${GOAL_P99_RATIO} in every round: ${p99Pass ? 'PASS' : 'FAIL'}); ` +
-      `CPU per request ${ourCpu.toFixed(1)} µs against ${rawCpu.toFixed(1)} µs (${(ourCpu / rawCpu).toFixed(2)}×, +${(ourCpu - rawCpu).toFixed(1)} µs)`,
+      `CPU per request ${ourCpu.toFixed(1)} µs against ${rawCpu.toFixed(1)} µs (${(ourCpu / rawCpu).toFixed(2)}×, +${(ourCpu - rawCpu).toFixed(1)} µs; system time ${ourSystem.toFixed(1)} against ${rawSystem.toFixed(1)} µs)`,
   );
   return rpsPass && p99Pass;
 }
@@ -181,7 +200,9 @@ async function main(): Promise<void> {
       { name: 'GET document, If-None-Match (304)', path: document.path, headers: [`If-None-Match: ${document.etag}`] },
       { name: `GET blob (${size(blob)} B)`, path: blob.path, headers: [] },
     ];
-    console.log(`wrk -t1 -c20 -d${values.duration} --latency; ${rounds} rounds, raw and registry alternating, each server in a process of its own`);
+    console.log(
+      `wrk -t1 -c20 -d${values.duration} --latency; ${rounds} rounds, raw and registry alternating, each server in a process of its own, each warmed up for ${values.warmup} per case`,
+    );
     const verdicts: Verdict[] = [];
     for (const item of cases) verdicts.push(await measureCase(item, raw, registry, rawUrl, registryUrl));
     console.log('');

@@ -12,6 +12,7 @@
  * and one `close` listener per exchange, which also tells the connection
  * table and the server when it ends.
  */
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ANSWER_AT_ONCE, AnswerAtOnce, ReadyAnswer } from '../http/ready.js';
 import { jsonResponse, preparedParts, type PreparedParts } from '../http/responses.js';
@@ -100,7 +101,7 @@ export function sendReady(context: BridgeContext, req: IncomingMessage, res: Ser
   try {
     res.writeHead(answer.status, answer.headerList as string[]);
     if (body === null) res.end();
-    else res.end(body);
+    else res.end(asBuffer(body));
   } catch {
     res.destroy();
   }
@@ -115,6 +116,20 @@ export function sendReady(context: BridgeContext, req: IncomingMessage, res: Ser
   watchIdle(req.socket, context.limits);
   exchange.sent = body?.byteLength ?? 0;
   exchange.armDeadline(exchange.sent);
+}
+
+/**
+ * A ready answer's body as a Buffer over the same bytes, made once per body
+ * (ready answers are shared): node:http wraps any other Uint8Array in a new
+ * Buffer at every write.
+ */
+const bodyBuffers = new WeakMap<Uint8Array, Buffer>();
+
+function asBuffer(body: Uint8Array): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  let buffer = bodyBuffers.get(body);
+  if (buffer === undefined) bodyBuffers.set(body, (buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
+  return buffer;
 }
 
 /** Answers one request of the server: asks the handler, writes its response. */

@@ -146,7 +146,11 @@ export interface TrackedConnection {
   readonly address: string;
   /** Requests whose response is not finished yet. */
   inFlight: number;
-  /** When its last response finished, while it has none in flight; undefined before its first request and during one. */
+  /**
+   * When its last response finished, as a place in the order in which
+   * connections fell idle (smaller: idle longer), while it has none in
+   * flight; undefined before its first request and during one.
+   */
   idleSince: number | undefined;
   /** Closes the socket unless its first request head arrives in time; cleared by that request. */
   firstRequest: ReturnType<typeof setTimeout> | undefined;
@@ -157,6 +161,8 @@ export class ConnectionTable {
   readonly #limits: ConnectionLimits;
   readonly #sockets = new Map<Socket, TrackedConnection>();
   readonly #perAddress = new Map<string, number>();
+  /** The last place given in the idle order: a counter, not a clock read, since only the order is compared. */
+  #idleOrder = 0;
 
   constructor(limits: ConnectionLimits) {
     this.#limits = limits;
@@ -206,13 +212,13 @@ export class ConnectionTable {
       clearTimeout(connection.firstRequest);
       connection.firstRequest = undefined;
     }
-    if (connection.inFlight === 0) connection.idleSince = performance.now();
+    if (connection.inFlight === 0) connection.idleSince = ++this.#idleOrder;
   }
 
   /** Marks one request of the connection done (its response sent, failed or cut). */
   requestEnded(connection: TrackedConnection): void {
     connection.inFlight--;
-    if (connection.inFlight === 0) connection.idleSince = performance.now();
+    if (connection.inFlight === 0) connection.idleSince = ++this.#idleOrder;
   }
 
   /** Closes the keep-alive connection idle the longest; false when none is idle. */

@@ -10,16 +10,23 @@
  * getDocument and getBlob would. Over a socket, answers the socket takes
  * whole, pipelined ones waiting behind another, and onResponse all work.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { MetricsSnapshot } from '../../src/core/metrics/index.js';
 import { ANSWER_AT_ONCE, type ReadyAnswer } from '../../registry-server/http/ready.js';
 import { SizedLru } from '../../registry-server/storage/lru.js';
-import { createFsStorage, createMemorySigningStore, createMemoryStorage, createMemoryTokenStore, createRegistry } from '../../registry-server/index.js';
+import {
+  createFsStorage,
+  createMemorySigningStore,
+  createMemoryStorage,
+  createMemoryTokenStore,
+  createRegistry,
+  serveNode,
+} from '../../registry-server/index.js';
 import type { ServedRequest } from '../../registry-server/node/serve.js';
 import { ORIGIN, get, onCleanup, pluginPath, publish, tempDir, testRegistry } from './helpers.js';
-import { servedRegistry } from './socket-helpers.js';
 import { ENVELOPE_ACCEPT } from './trust-helpers.js';
 
 const decoder = new TextDecoder();
@@ -199,20 +206,23 @@ describe('SizedLru', () => {
 describe('answers at once over a socket', () => {
   it('send the bytes fetch answers, tell onResponse, and answer pipelined requests in order', async () => {
     const served: ServedRequest[] = [];
-    const registry = await servedRegistry({ driver: 'fs' }, { onResponse: (request) => served.push(request) });
+    const registry = await testRegistry({ driver: 'fs' });
+    // Served as `plughub serve` serves it: straight, so that its answers given at once are used.
+    const server = await serveNode(registry.registry, { port: 0, host: '127.0.0.1', closeGraceMs: 100, onResponse: (request) => served.push(request) });
+    onCleanup(() => server.close());
     const { entry } = await publish(registry, 'hello', '1.0.0');
     const blobPath = entry.dist.url as string;
     const expected = await (await get(registry, `${pluginPath('hello')}?via=router`)).text();
     const blob = await (await get(registry, blobPath)).text();
     for (let i = 0; i < 3; i++) {
-      expect(await (await fetch(`${registry.url}${pluginPath('hello')}`)).text()).toBe(expected);
-      expect(await (await fetch(`${registry.url}${blobPath}`)).text()).toBe(blob);
+      expect(await (await fetch(`${server.url}${pluginPath('hello')}`)).text()).toBe(expected);
+      expect(await (await fetch(`${server.url}${blobPath}`)).text()).toBe(blob);
     }
     const answered = served.filter((one) => one.request.url === blobPath && one.status === 200);
     expect(answered.length).toBe(3);
     for (const one of answered) expect(one.bytes).toBe(new TextEncoder().encode(blob).byteLength);
     // Three requests in one packet: the second and third wait for the first, and all three come back whole, in order.
-    const socket = connect({ host: '127.0.0.1', port: registry.server.port });
+    const socket = connect({ host: '127.0.0.1', port: server.port });
     onCleanup(() => void socket.destroy());
     await once(socket, 'connect');
     const head = (path: string, close = false) => `GET ${path} HTTP/1.1\r\nHost: registry.test\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
@@ -223,5 +233,26 @@ describe('answers at once over a socket', () => {
     const text = Buffer.concat(chunks).toString('utf8');
     const bodies = text.split(/HTTP\/1\.1 200 OK\r\n[\s\S]*?\r\n\r\n/).slice(1);
     expect(bodies).toEqual([expected, blob, expected]);
+  });
+
+  it('send a blob a storage holds as a view into a larger buffer as exactly its own bytes, again and again', async () => {
+    const backing = new Uint8Array(4096).map((_, i) => i % 251);
+    const view = backing.subarray(7, 7 + 3000);
+    const hex = createHash('sha256').update(view).digest('hex');
+    const memory = createMemoryStorage();
+    await memory.putBlob('sha256', hex, view);
+    // A driver whose cache hands out views of a larger buffer (the memory storage keeps copies).
+    const storage = { ...memory, peekBlob: (algorithm: string, wanted: string) => (wanted === hex ? view : memory.peekBlob?.(algorithm, wanted)) };
+    const registry = createRegistry({ storage, tokens: createMemoryTokenStore() });
+    onCleanup(() => registry.close());
+    // Served as `plughub serve` serves it: straight, so that its answers given at once are used.
+    const server = await serveNode(registry, { port: 0, host: '127.0.0.1', closeGraceMs: 100 });
+    onCleanup(() => server.close());
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.url}/v1/blobs/sha256/${hex}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-length')).toBe('3000');
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(view);
+    }
   });
 });
