@@ -85,8 +85,10 @@ describe('fresh documents', () => {
     };
     const warnings: string[] = [];
     const log = { debug() {}, info() {}, error() {}, warn: (...args: unknown[]) => void warnings.push(args.join(' ')) };
-    const plugin = await host({ documents: failing, log }).load('unwritten');
+    const loading = host({ documents: failing, log });
+    const plugin = await loading.load('unwritten');
     expect(await plugin.execute()).toBe('ran');
+    await loading.settled();
     expect(warnings).toEqual(['unwritten: the document could not be cached; the load goes on and the next one fetches it again: disk full']);
     expect(await cache.has(plugin.integrity)).toBe(true);
     expect(await memory.get(client.url, 'unwritten')).toBeUndefined();

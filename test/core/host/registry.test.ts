@@ -71,7 +71,9 @@ describe('host: offline', () => {
   it('loads a cached plugin when the registry is unreachable, and says so for a never-seen one', async () => {
     const { registry, host: makeHost } = setup();
     await publish(registry, 'cached', '1.0.0', `export function execute() { return 'from cache'; }`);
-    await makeHost().load('cached@^1');
+    const first = makeHost();
+    await first.load('cached@^1');
+    await first.settled();
     registry.intercept(() => {
       throw new TypeError('fetch failed');
     });
@@ -89,7 +91,9 @@ describe('host: offline without waiting', () => {
     const { registry, cache, documents } = setup();
     await publish(registry, 'quick', '1.0.0', `export function execute() { return 'cached'; }`);
     const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 2, retryDelayMs: 1 });
-    await createHost({ registry: client, cache, documents }).load('quick');
+    const first = createHost({ registry: client, cache, documents });
+    await first.load('quick');
+    await first.settled();
     await expireDocument(documents, registry.url, 'quick');
     let attempts = 0;
     registry.intercept(() => {
