@@ -89,7 +89,7 @@ export interface PluginSource {
    * `flush` (a failed write is a warning). Only loads call it.
    */
   bundle(name: string, version: string, entry: VersionEntry, options?: BundleOptions): Promise<Uint8Array>;
-  /** Starts the cache writes that loads left for later (a load calls it as it ends, its imports done); does not wait for them. */
+  /** Starts the cache writes that loads left for later, in a task of their own (a load calls it as it ends, its imports done, so they start once it has resolved); does not wait for them. */
   flush(): void;
   /** Starts what `flush` starts, then resolves once every cache write begun is done (never rejects: a failed write was logged). */
   settled(): Promise<void>;
@@ -133,11 +133,24 @@ export function createPluginSource(init: {
   /** What starts each write a load left for later. */
   let waiting: Array<() => void> = [];
 
-  /** Starts the writes left for later. */
-  function flush(): void {
+  /** Starts the writes left for later, now. */
+  function startWaiting(): void {
     const starting = waiting;
     waiting = [];
     for (const go of starting) go();
+  }
+
+  /** Starts the writes left for later in a task of their own, once the load that calls it has resolved to its caller. */
+  function flush(): void {
+    if (waiting.length > 0) setTimeout(startWaiting, 0);
+  }
+
+  /** Starts the writes left for later and resolves once every write begun is done. */
+  async function settled(): Promise<void> {
+    while (writes.size > 0) {
+      startWaiting();
+      await Promise.all(writes);
+    }
   }
 
   /**
@@ -256,6 +269,8 @@ export function createPluginSource(init: {
 
     async document(name, signal, options = {}) {
       const client = requireRegistry(name);
+      // An update check sees what the loads before it fetched: it lets their cache writes finish first.
+      if (!options.load) await settled();
       const cached = await documents.get(client.url, name);
       // A cached entry without an envelope cannot serve a host that requires signatures.
       const usable = cached && (!trust || cached.envelope) ? cached : undefined;
@@ -336,12 +351,7 @@ export function createPluginSource(init: {
 
     flush,
 
-    async settled() {
-      while (writes.size > 0) {
-        flush();
-        await Promise.all(writes);
-      }
-    },
+    settled,
 
     async checkAuthor(name, version, entry) {
       await authors?.(name, version, entry);
