@@ -368,10 +368,12 @@ export function createPluginSource(init: {
       const downloadSignal = new AbortController();
       const onAbort = () => downloadSignal.abort(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      // The download's cache write waits for the lookup, which may remove a corrupted copy.
-      const lookup = fromBlobCache(name, version, entry.dist.integrity);
-      const downloading = download(name, version, entry, downloadSignal.signal, false, lookup);
+      // The request goes out first; the download's cache write waits for the lookup, which may remove a corrupted copy.
+      let lookedUp!: (lookup: Promise<unknown>) => void;
+      const downloading = download(name, version, entry, downloadSignal.signal, false, new Promise((resolve) => (lookedUp = resolve)));
       downloading.catch(() => undefined);
+      const lookup = fromBlobCache(name, version, entry.dist.integrity);
+      lookedUp(lookup.catch(() => undefined));
       const fromCache = lookup.then(
         (cached) =>
           cached.bytes ??
