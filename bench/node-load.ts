@@ -109,7 +109,7 @@ try {
   const labels = {
     data: 'baseline: fetch + import(data: URL)',
     file: 'baseline: fetch + temp file + import(file: URL)',
-    cold: 'plughub cold (resolve, download, verify, cache, import)',
+    cold: 'plughub cold (resolve, download, verify, import; then cache)',
     warm: 'plughub warm (from disk cache, new host, new module dir)',
     same: 'plughub warm, same process (module already imported)',
     floor: 'reference: fetch document, fetch + temp file + import(file:)',
