@@ -7,8 +7,10 @@
  * performance.now() inside the page, each iteration on fresh bytes:
  *
  * - plughub cold: new host on a new, empty IndexedDB database — resolve
- *   (document GET), download (bypassing the HTTP cache), verify, store in
- *   IndexedDB, import from a blob: URL;
+ *   (document GET), download (bypassing the HTTP cache), verify, import from
+ *   a blob: URL; the database is created and written after the load
+ *   resolves, and waited for outside the timing (host.settled) so that it
+ *   never overlaps the next measurement;
  * - plughub warm: new host on a database where the plugin is cached, as on
  *   the next visit within the document's max-age (60 s): document and blob
  *   read from IndexedDB, the blob verified, imported from a blob: URL;
@@ -102,7 +104,7 @@ try {
 
   const labels = {
     baseCold: 'baseline cold: fetch (no-store) + import(blob: URL)',
-    cold: 'plughub cold (new database: resolve, download, verify, store, import)',
+    cold: 'plughub cold (new database: resolve, download, verify, import; then store)',
     floor: 'reference: fetch document (no-store), then as baseline cold',
     baseWarm: 'baseline warm: fetch (HTTP cache) + import(blob: URL)',
     warm: 'plughub warm (cached in IndexedDB: fresh document, read, verify, import)',

@@ -51,13 +51,14 @@ describe('browser host connection', () => {
     expect(opens()).toBe(before + 1);
     await host.load('greeter');
     expect(await host.execute('greeter')).toBe('hi');
+    await host.settled(); // the caches are written after the load resolves
     expect(await host.documents.get(registry.url, 'greeter')).toBeDefined();
     expect(await host.cache.list()).toHaveLength(1);
     expect(opens()).toBe(before + 1);
     await host.close();
   });
 
-  it('creates a database that does not exist with the first write of a load, on the one connection of the host', async () => {
+  it('creates a database that does not exist with the first write, after the load, on the one connection of the host', async () => {
     const registry = createRegistryDouble();
     await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
     const { factory, opens } = countingFactory();
@@ -71,6 +72,7 @@ describe('browser host connection', () => {
     expect(opens()).toBe(0);
     await host.load('greeter');
     expect(await host.execute('greeter')).toBe('hi');
+    await host.settled(); // the caches are written after the load resolves
     expect(await host.documents.get(registry.url, 'greeter')).toBeDefined();
     expect(await host.cache.list()).toHaveLength(1);
     expect(opens()).toBe(1);

@@ -50,7 +50,9 @@ describe('host.fetch on the browser host', () => {
   it('serves the routes of a plugin loaded from IndexedDB while the registry is unreachable, and none after unload', async () => {
     const { registry, host, setOnline } = browserSetup();
     await publish(registry, 'notes', '1.0.0', NOTES, ROUTES);
-    await host().load('notes');
+    const first = host();
+    await first.load('notes');
+    await first.settled();
     setOnline(false);
     const offline = host();
     await offline.load('notes@^1');

@@ -38,6 +38,7 @@ describe('browser createPluginHost', () => {
     const loaded = await browserHost.load('greeter@^1');
     expect(loaded).toMatchObject({ name: 'greeter', version: '1.0.0', integrity: entry.dist.integrity });
     expect(await browserHost.execute('greeter', { values: { who: 'browser' } })).toBe('Hello, browser!');
+    await browserHost.settled(); // the caches are written after the load resolves
     expect((await browserHost.cache.list()).map((blob) => blob.integrity)).toEqual([entry.dist.integrity]);
     expect((await browserHost.documents.get(registry.url, 'greeter'))?.etag).toMatch(/^"/);
     expect(browserHost.list().map((plugin) => plugin.name)).toEqual(['greeter']);
@@ -46,7 +47,9 @@ describe('browser createPluginHost', () => {
   it('loads cached plugins from IndexedDB while the registry is unreachable', async () => {
     const { registry, idb, host, setOnline } = browserSetup();
     await publish(registry, 'greeter', '1.0.0', greeter);
-    await host().load('greeter');
+    const first = host();
+    await first.load('greeter');
+    await first.settled();
     await expireDocument(createIndexedDbDocumentCache(idb), registry.url, 'greeter');
     setOnline(false);
     const { log, lines } = recordingLogger();
@@ -59,7 +62,9 @@ describe('browser createPluginHost', () => {
   it('drops a corrupted cache entry and downloads it again', async () => {
     const { registry, idb, host } = browserSetup();
     const entry = await publish(registry, 'greeter', '1.0.0', greeter);
-    await host().load('greeter');
+    const first = host();
+    await first.load('greeter');
+    await first.settled();
     await openCacheStore(idb).use('readwrite', (objects) => {
       objects.put(new TextEncoder().encode('export default { execute: () => "evil" };'), ['blob', entry.dist.integrity]);
       return new Promise((resolve) => (objects.transaction.oncomplete = resolve));
@@ -71,6 +76,7 @@ describe('browser createPluginHost', () => {
     expect(await again.execute('greeter', { values: { who: 'again' } })).toBe('Hello, again!');
     expect(blobRequests(registry.requests)).toBe(before + 1);
     expect(lines.join('\n')).toMatch(/greeter@1\.0\.0: cached bundle sha256-.* is corrupted/);
+    await again.settled();
     expect(new TextDecoder().decode(await again.cache.get(entry.dist.integrity))).toContain('Hello');
   });
 
@@ -92,7 +98,9 @@ describe('browser createPluginHost', () => {
   it('keeps two apps on one origin apart by database name', async () => {
     const { registry, host, setOnline } = browserSetup();
     await publish(registry, 'greeter', '1.0.0', greeter);
-    await host({ database: 'app-one' }).load('greeter');
+    const first = host({ database: 'app-one' });
+    await first.load('greeter');
+    await first.settled();
     setOnline(false);
     const other = host({ database: 'app-two' });
     const error = await other.load('greeter').catch((e: unknown) => e);

@@ -2,16 +2,23 @@
  * A first visit: the cache store asks `indexedDB.databases()` before it
  * opens (and so creates) its database, and while the database did not exist
  * and nothing was written through the store, the caches answer "not cached"
- * without waiting for the database. Under happy-dom with fake-indexeddb; the
- * factory below holds every open until the test lets it go.
+ * without waiting for the database. A host's load on such a database
+ * resolves without waiting for its creation: the caches are written after
+ * the load (host.settled waits for them), and another host on the same
+ * database meanwhile loads from the registry. Under happy-dom with
+ * fake-indexeddb; the factory below holds every open until the test lets it go.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
+import { createPluginHost } from '../../src/browser/host.js';
 import { createIndexedDbBlobCache } from '../../src/browser/idb-blob-cache.js';
 import { createIndexedDbDocumentCache } from '../../src/browser/idb-document-cache.js';
 import { openCacheStore } from '../../src/browser/idb-store.js';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import type { CachedDocument } from '../../src/core/ports.js';
+import { createRegistryClient } from '../../src/core/registry/client.js';
+import { publish } from '../core/host/fixture.js';
+import { createRegistryDouble } from '../core/registry/double.js';
 
 /** The request handlers idb-keyval's promisifyRequest and the store set. */
 type Handler = ((event: Event) => void) | null;
@@ -120,5 +127,53 @@ describe('a cache store on a database that does not exist yet', () => {
     expect(await documents.get('https://r.example', 'absent')).toBeUndefined();
     await documents.put(entry('absent'));
     expect(await documents.get('https://r.example', 'absent')).toEqual(entry('absent'));
+  });
+});
+
+describe('a browser host on a database that does not exist yet', () => {
+  const blobRequests = (requests: Request[]) => requests.filter((request) => new URL(request.url).pathname.startsWith('/v1/blobs/')).length;
+
+  function hosts() {
+    const registry = createRegistryDouble();
+    const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 });
+    const { factory, release, opens } = heldFactory();
+    const host = () => createPluginHost({ registry: client, indexedDB: factory, IDBKeyRange, database: 'cold', moduleScheme: 'data' });
+    return { registry, release, opens, host };
+  }
+
+  it('resolves a load while the database cannot be opened yet, and writes the caches after it (settled waits)', async () => {
+    const { registry, release, opens, host } = hosts();
+    const entry = await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
+    const cold = host();
+    // Every open is held: a load that waited for its database (or its cache writes) would never resolve.
+    expect(await (await cold.load('greeter')).execute()).toBe('hi');
+    let settled = false;
+    const writing = cold.settled().then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    release();
+    await writing;
+    expect(opens()).toBe(1);
+    expect(await cold.documents.get(registry.url, 'greeter')).toBeDefined();
+    expect((await cold.cache.list()).map((blob) => blob.integrity)).toEqual([entry.dist.integrity]);
+    await cold.close();
+  });
+
+  it('lets another host on the same database load from the registry while the first one has not written yet, and a later one from the cache', async () => {
+    const { registry, release, host } = hosts();
+    await publish(registry, 'greeter', '1.0.0', 'export default { execute: () => "hi" };');
+    const first = host();
+    await first.load('greeter');
+    const second = host();
+    expect(await (await second.load('greeter')).execute()).toBe('hi');
+    expect(blobRequests(registry.requests)).toBe(2);
+    release();
+    await Promise.all([first.settled(), second.settled()]);
+    const third = host();
+    expect(await (await third.load('greeter')).execute()).toBe('hi');
+    expect(blobRequests(registry.requests)).toBe(2);
+    await Promise.all([first.close(), second.close(), third.close()]);
   });
 });

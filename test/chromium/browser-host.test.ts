@@ -66,6 +66,11 @@ async function withPage(test: (page: Page, context: BrowserContext) => Promise<v
   }
 }
 
+/** Waits for the page host's cache writes, which run after a load resolves (host.settled). */
+function settled(page: Page): Promise<void> {
+  return page.evaluate(() => window.plughubExample.host.settled());
+}
+
 function pageUrl(path: PagePath = '/index.html', target: TestRegistry = registry, db = 'example') {
   return pages.url(path, { registry: target.url, db });
 }
@@ -79,6 +84,7 @@ describe('the example host page in Chromium', () => {
         expect(outcome).toMatchObject({ status: 'done', error: '', result: 'Hello, Chromium! (greeter@1.0.0 via blob)' });
         expect(await logLines(page)).toContain('plugin: greeting Chromium');
         expect(await page.textContent('#plugins')).toContain('greeter@1.0.0 (sha256-');
+        await settled(page);
         const cached = await page.evaluate(() => window.plughubExample.host.cache.list());
         expect(cached.map((entry) => entry.size)).toEqual([new TextEncoder().encode(GREETER).byteLength]);
       },
@@ -89,6 +95,7 @@ describe('the example host page in Chromium', () => {
     withPage(async (page) => {
       await openHost(page, pageUrl('/index.html', offlineRegistry));
       expect((await runPlugin(page, 'greeter', { who: 'online' })).result).toBe('Hello, online! (greeter@1.0.0 via blob)');
+      await settled(page);
       await offlineRegistry.close();
       await page.reload();
       await waitForStatus(page, ['ready']);
@@ -102,6 +109,7 @@ describe('the example host page in Chromium', () => {
     withPage(async (page) => {
       await openHost(page, pageUrl());
       expect((await runPlugin(page, 'greeter', { who: 'first' })).status).toBe('done');
+      await settled(page);
       const integrity = await page.evaluate(() => window.plughubExample.host.get('greeter')!.integrity);
       await page.evaluate(
         (sri) =>
@@ -123,6 +131,7 @@ describe('the example host page in Chromium', () => {
       await waitForStatus(page, ['ready']);
       expect((await runPlugin(page, 'greeter', { who: 'again' })).result).toBe('Hello, again! (greeter@1.0.0 via blob)');
       expect((await logLines(page)).join('\n')).toContain(`warn: greeter@1.0.0: cached bundle ${integrity} is corrupted; removing it and downloading again`);
+      await settled(page);
       const stored = await page.evaluate((sri) => window.plughubExample.host.cache.get(sri), integrity);
       expect(new TextDecoder().decode(new Uint8Array(Object.values(stored!)))).toBe(GREETER);
     }));
@@ -149,6 +158,7 @@ describe('the example host page in Chromium', () => {
       await openHost(page, pageUrl());
       expect((await runPlugin(page, 'greeter', { who: 'a' })).status).toBe('done');
       expect((await runPlugin(page, 'where', { who: 'b' })).status).toBe('done');
+      await settled(page);
       const greeter = await page.evaluate(() => window.plughubExample.host.get('greeter')!.integrity);
       const where = await page.evaluate(() => window.plughubExample.host.get('where')!.integrity);
       const pruned = await page.evaluate((max) => window.plughubExample.host.cache.prune({ maxBytes: max }), new TextEncoder().encode(WHERE).byteLength);
@@ -159,6 +169,7 @@ describe('the example host page in Chromium', () => {
       await page.reload();
       await waitForStatus(page, ['ready']);
       expect((await runPlugin(page, 'greeter', { who: 'back' })).result).toBe('Hello, back! (greeter@1.0.0 via blob)');
+      await settled(page);
       expect(await page.evaluate((sri) => window.plughubExample.host.cache.has(sri), greeter)).toBe(true);
     }));
 
@@ -174,6 +185,7 @@ describe('the example host page in Chromium', () => {
         ),
       );
       const integrity = tampered.dist.integrity;
+      await settled(page);
       expect(await page.evaluate((sri) => window.plughubExample.host.cache.has(sri), integrity)).toBe(false);
       expect(await page.evaluate(() => window.plughubExample.host.cache.list())).toEqual([]);
       const keys = await indexedDbKeys(page, 'example');

@@ -87,6 +87,7 @@ describe('signed metadata in Chromium', () => {
     withPage(async (page) => {
       await openHost(page, url(server.url));
       expect(await runPlugin(page, 'greeter@^1', { who: 'trust' })).toMatchObject({ status: 'done', result: 'Hello, trust! (greeter@1.0.0 via blob)' });
+      await page.evaluate(() => window.plughubExample.host.settled()); // the caches are written after the load resolves
       const keys = await indexedDbKeys(page, 'trust');
       expect(keys).toContainEqual(['trust-version', `plughub:${key.keyid}`, 'document greeter']);
       const cached = await page.evaluate((registry) => window.plughubExample.host.documents.get(registry, 'greeter'), server.url);

@@ -31,6 +31,7 @@ describe('Node host metrics', () => {
     expect(figureOf(cold, 'plughub_loads_total', { plugin: 'evil', outcome: 'error' })).toBe(1);
     expect(countOf(cold, 'plughub_load_phase_duration_seconds', { plugin: 'hello', phase: 'download' })).toBe(1);
 
+    await first.settled(); // the caches are written after the loads resolve
     const second = await nodeHost({ registry: registry.client, cacheDir });
     await second.load('hello@^1');
     const warm = second.metrics();

@@ -56,6 +56,7 @@ describe('Node host with a registry (fetch-level double)', () => {
     const cacheDir = await tempDir();
     const first = await nodeHost({ registry: client, cacheDir });
     expect(await (await first.load('hello@^1')).execute({ values: { who: 'a' } })).toMatchObject({ tag: 'hello-1', who: 'a' });
+    await first.settled();
     expect(await readFile(first.cache.pathOf(entry.dist.integrity), 'utf8')).toBe(pluginSource('hello-1'));
     expect(blobRequests(registry)).toBe(1);
     const second = await nodeHost({ registry: client, cacheDir });
@@ -67,7 +68,9 @@ describe('Node host with a registry (fetch-level double)', () => {
   it('detects a corrupted cached file, removes it, downloads the bundle again and never imports the bad bytes', async () => {
     const { registry, entry, client } = await published();
     const cacheDir = await tempDir();
-    await (await nodeHost({ registry: client, cacheDir })).load('hello');
+    const first = await nodeHost({ registry: client, cacheDir });
+    await first.load('hello');
+    await first.settled();
     const path = createPluginHost({ cacheDir, env: {} }).cache.pathOf(entry.dist.integrity);
     await writeFile(path, 'export default { execute() { return "evil"; } };');
     const warnings: string[] = [];
@@ -75,6 +78,7 @@ describe('Node host with a registry (fetch-level double)', () => {
     const host = await nodeHost({ registry: client, cacheDir, log });
     const plugin = await host.load('hello');
     expect(await plugin.execute()).toMatchObject({ tag: 'hello-1' });
+    await host.settled();
     expect(warnings.join('\n')).toMatch(/hello@1\.0\.0: cached bundle sha256-.* is corrupted; removing it and downloading again/);
     expect(blobRequests(registry)).toBe(2);
     expect(await readFile(path, 'utf8')).toBe(pluginSource('hello-1'));

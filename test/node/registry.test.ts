@@ -28,6 +28,7 @@ describe('Node host with the registry server', () => {
     expect([plugin.version, plugin.integrity]).toEqual(['1.2.0', entry.dist.integrity]);
     expect(plugin.origin).toEqual({ kind: 'registry', registry: registry.url, range: '^1' });
     expect(await host.execute('hello', { values: { who: 'Node' } })).toEqual({ tag: 'hello', who: 'Node', count: 1 });
+    await host.settled();
     expect((await host.cache.list()).map((b) => b.integrity)).toEqual([entry.dist.integrity]);
     expect((await host.documents.get(registry.url, 'hello'))?.etag).toBeTruthy();
     await host.close();
@@ -53,7 +54,9 @@ describe('Node host with the registry server', () => {
       const registry = await startRegistry();
       const entry = await registry.publish('hello', '1.0.0', pluginSource('good'));
       const cacheDir = await tempDir();
-      await (await nodeHost({ registry: registry.client, cacheDir })).load('hello');
+      const first = await nodeHost({ registry: registry.client, cacheDir });
+      await first.load('hello');
+      await first.settled();
       await registry.tamperBlob(integrityToHex(entry.dist.integrity).hex, pluginSource('evil'));
       const host = await nodeHost({ registry: registry.client, cacheDir });
       expect(await (await host.load('hello')).execute()).toMatchObject({ tag: 'good' });
@@ -65,11 +68,13 @@ describe('Node host with the registry server', () => {
       const cacheDir = await tempDir();
       const first = await nodeHost({ registry: registry.client, cacheDir });
       await first.load('hello');
+      await first.settled();
       const path = first.cache.pathOf(entry.dist.integrity);
       await writeFile(path, pluginSource('evil'));
       const { warnings, log } = recordingLog();
       const host = await nodeHost({ registry: registry.client, cacheDir, log });
       expect(await (await host.load('hello')).execute()).toMatchObject({ tag: 'good' });
+      await host.settled();
       expect(warnings.join('\n')).toMatch(/hello@1\.0\.0: cached bundle .* is corrupted; removing it and downloading again/);
       expect(await readFile(path, 'utf8')).toBe(pluginSource('good'));
     });
@@ -80,6 +85,7 @@ describe('Node host with the registry server', () => {
       const cacheDir = await tempDir();
       const first = await nodeHost({ registry: registry.client, cacheDir });
       await first.load('hello');
+      await first.settled();
       await writeFile(first.cache.pathOf(entry.dist.integrity), pluginSource('evil'));
       await registry.close();
       const { log } = recordingLog();
@@ -119,7 +125,9 @@ describe('Node host with the registry server', () => {
       const registry = await startRegistry();
       await registry.publish('hello', '1.0.0', pluginSource('cached'));
       const cacheDir = await tempDir();
-      await (await nodeHost({ registry: registry.client, cacheDir })).load('hello@^1');
+      const first = await nodeHost({ registry: registry.client, cacheDir });
+      await first.load('hello@^1');
+      await first.settled();
       // Past the document's max-age, so that the load asks the (stopped) registry.
       await expireDocument(createFsDocumentCache(cacheDir), registry.client.url, 'hello');
       await registry.close();

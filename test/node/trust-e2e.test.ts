@@ -87,6 +87,7 @@ describe('signed metadata end to end', () => {
     const host = await nodeHost({ registry: server.url, trustedKeys: [key.publicKey] });
     await host.load('hello@^1');
     expect(await host.execute('hello')).toBe('signed hello');
+    await host.settled();
     expect((await host.documents.get(server.url, 'hello'))?.envelope).toBeDefined();
     await host.close();
     const stranger = await generateSigningKey();

@@ -50,6 +50,7 @@ describe('a plughub export on a plain static server', () => {
     const plugin = await host.load('@acme/hello@^1');
     expect(plugin.version).toBe('1.0.0');
     expect(await host.execute('@acme/hello')).toBe('@acme/hello@1.0.0');
+    await host.settled();
     expect((await host.documents.get(host.registry!.url, '@acme/hello'))?.envelope).toBeDefined();
     const stranger = await nodeHost({ registry: site.url, trustedKeys: [(await generateSigningKey()).publicKey] });
     await expect(stranger.load('@acme/hello')).rejects.toMatchObject({ code: 'E_SIGNATURE' });

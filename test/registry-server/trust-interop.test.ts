@@ -24,7 +24,9 @@ async function served(registry: Awaited<ReturnType<typeof trustRegistry>>): Prom
 }
 
 async function host(url: string, publicKey: string) {
-  return createPluginHost({ registry: url, cacheDir: await tempDir(), trustedKeys: [publicKey] });
+  const made = createPluginHost({ registry: url, cacheDir: await tempDir(), trustedKeys: [publicKey] });
+  onCleanup(() => made.close()); // before its directory goes: close waits for the cache writes that follow a load
+  return made;
 }
 
 describe('server and host together', () => {

@@ -283,7 +283,9 @@ export function createHost<Api = unknown>(options: HostOptions<Api> = {}): Plugi
       await Promise.allSettled([...inFlight]);
       await Promise.all(table.names().map((name) => unload(name, { force: true }).catch(() => undefined)));
       await Promise.all(table.retiring().map((entry) => discard(context, entry, 'unloaded')));
+      await source.settled();
     },
+    settled: () => source.settled(),
     on: (event, listener) => events.on(event, listener),
     metrics: () => metrics.snapshot(),
     refreshMetrics: () => metrics.refresh(),

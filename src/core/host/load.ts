@@ -6,7 +6,8 @@
  * documents the source has fresh in its cache without asking the registry
  * (source.ts); when such a plan cannot be resolved (a version published
  * since, say), it is planned again from the registry. The caches are
- * written beside the imports, and a load ends once they are. Nothing of a plan
+ * written once the plan's imports are done, and the load does not wait for
+ * them (source.ts `flush`; host.settled does). Nothing of a plan
  * runs unless all of it passed: document signatures, engines, the author
  * policy of every plugin and the integrity of every bundle. The
  * dependencies of a local bundle, and those of a version an upgrade moves
@@ -192,7 +193,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
       for (const dependency of dependencies) await install(dependency, bundles.get(dependency.name)!, begun);
       return bundles.get(step.name)!;
     } finally {
-      await source.settled();
+      source.flush();
     }
   }
 
@@ -215,7 +216,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
         events.emit('error', { name, phase: 'load', error });
         throw error;
       } finally {
-        await source.settled();
+        source.flush();
       }
     },
 
@@ -230,7 +231,7 @@ export function createRegistryLoads<Api>(context: LoadContext<Api>): RegistryLoa
       try {
         await run(await plan(missing, planOptions(signal, requestedBy)), begun, signal);
       } finally {
-        await source.settled();
+        source.flush();
       }
     },
   };

@@ -9,11 +9,15 @@
  * once, before they are cached; cached bytes once, when they are read for
  * this load (a corrupted entry is dropped and downloaded again). The host
  * hands exactly those bytes to the loader without hashing them again.
- * Writing a document or a verified bundle to the cache runs beside the rest
- * of the load (the next request, the import): a load awaits `settled`, which
- * waits for the writes begun so far, before it ends. A cache write
- * that fails is a warning, not a failed load, since the bytes in hand are
- * verified. With a trust guard (HostOptions
+ * A load does not wait for the cache: the documents and verified bundles it
+ * fetched are written once it has imported them (`flush`, called as the
+ * load ends), so that neither the next request nor the import competes with
+ * the writes (in a browser, the first write also creates the IndexedDB
+ * database); the load resolves while they run, and `settled` waits for
+ * them (host.settled, host.close). A cache write that fails is a warning,
+ * not a failed load, since the bytes in hand are verified; a write that
+ * has not happened yet only makes the next load ask the registry (or the
+ * cache's older copy) again. With a trust guard (HostOptions
  * `trustedKeys`), every document is asked for signed and verified before
  * the host acts on it — fresh, revalidated (304), used while fresh from the
  * cache or read from the cache offline — and only the verified envelope is
@@ -59,11 +63,11 @@ export interface BundleOptions {
 /** Options of PluginSource.document. */
 export interface DocumentOptions {
   /**
-   * The caller is a load, which awaits `settled()` before it ends: a cached
+   * The caller is a load, which calls `flush()` as it ends: a cached
    * document still fresh by its Cache-Control serves without asking the
-   * registry, and writing the cache runs beside the rest of the load.
-   * Without it (update checks), the registry is always asked and the cache
-   * written before the document is returned.
+   * registry, and the cache is written after the load's imports. Without
+   * it (update checks), the registry is always asked and the cache written
+   * before the document is returned.
    */
   load?: boolean;
   /** With `load`: ask the registry even when the cached copy is fresh (a fresh copy failed to resolve the load). */
@@ -81,11 +85,13 @@ export interface PluginSource {
   /**
    * The bytes of `name@version` from the cache or downloaded, verified
    * against `entry.dist.integrity`; `checkAuthor` ran before. Downloaded
-   * bytes are verified, then written to the cache beside the rest of the
-   * load (`settled` waits for the write; a failed write is a warning).
+   * bytes are verified, and written to the cache once the load calls
+   * `flush` (a failed write is a warning). Only loads call it.
    */
   bundle(name: string, version: string, entry: VersionEntry, options?: BundleOptions): Promise<Uint8Array>;
-  /** Resolves once the cache writes begun so far are done (never rejects: a failed write was logged). */
+  /** Starts the cache writes that loads left for later, in a task of their own (a load calls it as it ends, its imports done, so they start once it has resolved); does not wait for them. */
+  flush(): void;
+  /** Starts what `flush` starts, then resolves once every cache write begun is done (never rejects: a failed write was logged). */
   settled(): Promise<void>;
 }
 
@@ -122,12 +128,39 @@ export function createPluginSource(init: {
   metrics: HostMetrics;
 }): PluginSource {
   const { registry, cache, documents, log, trust, authors, metrics } = init;
-  /** Cache writes still running, each logging its own failure. */
+  /** Cache writes still running or waiting for `flush`, each logging its own failure. */
   const writes = new Set<Promise<void>>();
+  /** What starts each write a load left for later. */
+  let waiting: Array<() => void> = [];
 
-  /** Runs a cache write beside the load; a failure is logged (the bytes in hand are verified), never thrown. */
-  function write(what: string, start: () => Promise<void>): Promise<void> {
-    const pending: Promise<void> = start().then(
+  /** Starts the writes left for later, now. */
+  function startWaiting(): void {
+    const starting = waiting;
+    waiting = [];
+    for (const go of starting) go();
+  }
+
+  /** Starts the writes left for later in a task of their own, once the load that calls it has resolved to its caller. */
+  function flush(): void {
+    if (waiting.length > 0) setTimeout(startWaiting, 0);
+  }
+
+  /** Starts the writes left for later and resolves once every write begun is done. */
+  async function settled(): Promise<void> {
+    while (writes.size > 0) {
+      startWaiting();
+      await Promise.all(writes);
+    }
+  }
+
+  /**
+   * Runs a cache write, at once or, for a load (`later`), once `flush`
+   * starts it; a failure is logged (the bytes in hand are verified), never
+   * thrown.
+   */
+  function write(what: string, start: () => Promise<void>, later: boolean): Promise<void> {
+    const begun = later ? new Promise<void>((go) => waiting.push(go)).then(start) : start();
+    const pending: Promise<void> = begun.then(
       () => void writes.delete(pending),
       (error: unknown) => {
         writes.delete(pending);
@@ -187,9 +220,8 @@ export function createPluginSource(init: {
 
   /**
    * Downloads the bundle, verifies it against its integrity and, once it
-   * passed, writes it to the blob cache beside the rest of the load (only
-   * verified bytes are ever cached; `settled` waits for the write), after
-   * `writeAfter` when given.
+   * passed, leaves its write to the blob cache to `flush` (only verified
+   * bytes are ever cached), and to after `writeAfter` when given.
    */
   async function download(
     name: string,
@@ -219,7 +251,7 @@ export function createPluginSource(init: {
     metrics.phase(name, 'verify', verifying);
     metrics.cache(name, 'bundle', 'miss');
     const put = () => cache.put(integrity, bytes);
-    void write(`${name}@${version}: the bundle ${integrity}`, writeAfter ? () => writeAfter.then(put, put) : put);
+    void write(`${name}@${version}: the bundle ${integrity}`, writeAfter ? () => writeAfter.then(put, put) : put, true);
     return bytes;
   }
 
@@ -237,6 +269,8 @@ export function createPluginSource(init: {
 
     async document(name, signal, options = {}) {
       const client = requireRegistry(name);
+      // An update check sees what the loads before it fetched: it lets their cache writes finish first.
+      if (!options.load) await settled();
       const cached = await documents.get(client.url, name);
       // A cached entry without an envelope cannot serve a host that requires signatures.
       const usable = cached && (!trust || cached.envelope) ? cached : undefined;
@@ -268,7 +302,7 @@ export function createPluginSource(init: {
           if (result.freshMs > 0 || now - usable.fetchedAt > REFRESH_FETCHED_AT_MS) {
             const next: CachedDocument = { ...usable, ...freshness(now, result.freshMs) };
             if (result.freshMs === 0) delete next.freshUntil;
-            const writing = write(`${name}: the revalidated document`, () => documents.put(next));
+            const writing = write(`${name}: the revalidated document`, () => documents.put(next), options.load === true);
             if (!options.load) await writing;
           }
           metrics.cache(name, 'document', 'revalidated');
@@ -291,7 +325,7 @@ export function createPluginSource(init: {
           ...(trust && result.envelope ? { envelope: result.envelope } : {}),
           ...freshness(Date.now(), result.freshMs),
         };
-        const writing = write(`${name}: the document`, () => documents.put(entry));
+        const writing = write(`${name}: the document`, () => documents.put(entry), options.load === true);
         if (!options.load) await writing;
         metrics.cache(name, 'document', 'miss');
         return { document, stale: false, ...(cached ? {} : { unseen: true }) };
@@ -315,9 +349,9 @@ export function createPluginSource(init: {
       }
     },
 
-    async settled() {
-      while (writes.size > 0) await Promise.all(writes);
-    },
+    flush,
+
+    settled,
 
     async checkAuthor(name, version, entry) {
       await authors?.(name, version, entry);
@@ -334,10 +368,12 @@ export function createPluginSource(init: {
       const downloadSignal = new AbortController();
       const onAbort = () => downloadSignal.abort(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      // The download's cache write waits for the lookup, which may remove a corrupted copy.
-      const lookup = fromBlobCache(name, version, entry.dist.integrity);
-      const downloading = download(name, version, entry, downloadSignal.signal, false, lookup);
+      // The request goes out first; the download's cache write waits for the lookup, which may remove a corrupted copy.
+      let lookedUp!: (lookup: Promise<unknown>) => void;
+      const downloading = download(name, version, entry, downloadSignal.signal, false, new Promise((resolve) => (lookedUp = resolve)));
       downloading.catch(() => undefined);
+      const lookup = fromBlobCache(name, version, entry.dist.integrity);
+      lookedUp(lookup.catch(() => undefined));
       const fromCache = lookup.then(
         (cached) =>
           cached.bytes ??

@@ -140,8 +140,17 @@ export interface PluginHost<_Api = unknown> {
    * it in their `dependencies`, unless `force` is set.
    */
   unload(name: string, options?: { force?: boolean }): Promise<void>;
-  /** Stops autoUpdate and unloads every plugin, including versions still finishing calls after a swap. */
+  /** Stops autoUpdate and unloads every plugin, including versions still finishing calls after a swap, then waits for the cache writes (`settled`). */
   close(): Promise<void>;
+  /**
+   * Resolves once the cache writes of the loads so far are done. A load
+   * resolves as soon as its plugins are imported and active; the documents
+   * and bundles it fetched are written to the caches after that, in the
+   * background. Never rejects: a write that failed was logged as a warning,
+   * and the next load fetches what it missed.
+   * @example await host.load('hello@^1'); await host.settled(); // hello is cached now, for an offline start
+   */
+  settled(): Promise<void>;
   on<K extends keyof HostEvents>(event: K, listener: (payload: HostEvents[K]) => void): Unsubscribe;
   /**
    * The host's metrics now, read in one synchronous step (docs/design.md,

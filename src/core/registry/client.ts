@@ -1,6 +1,6 @@
 /**
- * The registry HTTP client (docs/design.md, "Registry HTTP API"), built on ky with
- * an injectable `fetch`. Documents are conditional (ETag / 304), size-limited
+ * The registry HTTP client (docs/design.md, "Registry HTTP API"), with an
+ * injectable `fetch` (GETs through fetch itself, writes through ky). Documents are conditional (ETag / 304), size-limited
  * and validated; blobs stream with a byte limit enforced mid-stream; publish
  * and yank carry a bearer token; they never follow a redirect (RedirectError),
  * and their answer must be the version entry they changed, in the state

@@ -1,8 +1,9 @@
 /**
  * The transport of the registry client (src/core/registry/client.ts): one HTTP
- * exchange through ky with an injectable `fetch`, the bearer token sent only
- * to the registry's own origin, a timeout over the whole call, and retries of
- * GET only (network errors, 408, 429, 5xx, with backoff). Bodies are read
+ * exchange with an injectable `fetch` (GETs with fetch itself,
+ * read-request.ts; writes through ky), the bearer token sent only to the
+ * registry's own origin, a timeout over the whole call, and retries of GET
+ * only (network errors, 408, 429, 5xx, with backoff). Bodies are read
  * with a byte limit enforced mid-stream; signed envelopes are unwrapped into
  * the JSON they carry. Every failure becomes a RegistryError naming method,
  * URL, status and the server's error code, except that a caller's abort
@@ -16,13 +17,13 @@
 import ky, { isHTTPError } from 'ky';
 import { DocumentError, RedirectError, RegistryError, SizeLimitError, isPlughubError } from '../errors/index.js';
 import type { RegistryClientOptions } from './types.js';
+import { fetchRead, type ReadRetry } from './read-request.js';
 import { isEnvelope, type Envelope } from '../trust/index.js';
 
 const MiB = 1024 * 1024;
 const ERROR_BODY_LIMIT = 64 * 1024;
 /** The longest delay a timer holds (2^31 - 1 ms); a longer time-out waits this long. */
 const MAX_TIMER_MS = 2_147_483_647;
-const RETRY_STATUS = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -80,14 +81,8 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
   const backoff = options.retryDelayMs ?? 300;
 
   const delay = (attempt: number) => backoff * 2 ** (attempt - 1);
-  const readRetry = (call: Call) => ({
-    limit: call.retry ?? options.retry ?? 2,
-    methods: ['get'],
-    statusCodes: RETRY_STATUS,
-    afterStatusCodes: [429, 503],
-    maxRetryAfter: timeoutMs,
-    delay,
-  });
+  const fetchImpl = options.fetch ?? ((input: Request | string | URL, init?: RequestInit) => fetch(input, init));
+  const readRetry = (call: Call): ReadRetry => ({ limit: call.retry ?? options.retry ?? 2, delay, maxRetryAfterMs: timeoutMs });
   /**
    * A write is retried only when the registry refused it before doing
    * anything (429, after its Retry-After) and its body can be sent again
@@ -116,6 +111,11 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
     if (token !== undefined && new URL(call.url).origin === origin) headers.authorization = `Bearer ${token}`;
     const write = call.method !== 'GET';
     try {
+      if (!write) {
+        const response = await fetchRead(fetchImpl, call.url, { headers, signal: link.signal }, readRetry(call));
+        if (!response.ok && response.status !== 304) throw await httpFailure(call, response, link.signal);
+        return await consume(response, link.signal);
+      }
       const response = await ky(call.url, {
         method: call.method,
         headers,
@@ -123,13 +123,13 @@ export function createRegistryTransport(options: RegistryClientOptions, origin: 
         signal: link.signal,
         timeout: false,
         // A write sees the redirect itself (3xx, or an opaque redirect with status 0 in a browser) and refuses it below.
-        ...(write ? { redirect: 'manual' as const } : {}),
-        throwHttpErrors: (status) => status !== 304 && !(write && isRedirectStatus(status)),
-        retry: write ? writeRetry(call) : readRetry(call),
+        redirect: 'manual',
+        throwHttpErrors: (status) => status !== 304 && !isRedirectStatus(status),
+        retry: writeRetry(call),
         hooks: { beforeRetry: [({ error }) => void (isHTTPError(error) && discard(error.response))] },
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
-      if (write && (response.type === 'opaqueredirect' || isRedirectStatus(response.status))) throw redirected(call, response);
+      if (response.type === 'opaqueredirect' || isRedirectStatus(response.status)) throw redirected(call, response);
       return await consume(response, link.signal);
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;

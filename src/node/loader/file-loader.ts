@@ -18,8 +18,16 @@
  * back from the shared cache. The copy keeps stack traces and
  * `import.meta.url` readable (a data: URL would put the whole base64 module
  * in every stack trace). The name is the content hash, so Node's module map
- * is keyed by content too. Copies live until the process ends (Node keeps
- * every imported module anyway); the default directory,
+ * is keyed by content too. Each copy is written once per process, straight
+ * to its name (no temporary file, rename or existence check: the directory
+ * is this process's own): the loaders of a process share a table of the
+ * copies written or being written, so a second import of the same bytes,
+ * by any host of the process, waits for that write instead of reading a
+ * file still being written; a file found under that name that this process
+ * did not write (left in a `privateDir` by an earlier process, perhaps torn
+ * by a crash) is overwritten with the verified bytes, never trusted.
+ * Copies live until the process ends (Node keeps every imported module
+ * anyway); the default directory,
  * `plughub-modules-<pid>-<random>`, is removed then, also when the process
  * is stopped by SIGINT, SIGTERM or SIGHUP, and folders left by processes that
  * died without cleaning up are swept at the next start (module-dir.ts).
@@ -27,13 +35,12 @@
  * Without a file: URL (an in-memory cache) the loader writes nothing and
  * imports a data: URL of the verified bytes, as core's createDataUrlLoader.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { integrityToHex } from '../../core/integrity.js';
 import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../../core/plugin/index.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../../core/ports.js';
-import { writeFileAtomic } from '../atomic-write.js';
 import { processModuleDir } from './module-dir.js';
 
 /** Options of createFileLoader. */
@@ -48,12 +55,18 @@ export interface FileLoaderOptions {
   privateDir?: string;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+/** The private copies this process wrote or is writing, by path: every loader of the process imports a copy only once its write is done. */
+const copies = new Map<string, Promise<void>>();
+
+/** Writes the verified `bytes` to `file` once in this process; a failed write is forgotten, so that the next import tries again. */
+function writeCopy(file: string, bytes: Uint8Array): Promise<void> {
+  let written = copies.get(file);
+  if (!written) {
+    written = writeFile(file, bytes, { mode: 0o600 });
+    copies.set(file, written);
+    written.catch(() => copies.delete(file));
   }
+  return written;
 }
 
 /**
@@ -77,8 +90,7 @@ export function createFileLoader(options: FileLoaderOptions = {}): ModuleLoader 
   async function importFile(source: ModuleSource): Promise<ModuleNamespace> {
     const { algorithm, hex } = integrityToHex(source.integrity);
     const file = join(await privateDir(), `${algorithm}-${hex}.mjs`);
-    // An existing copy was written by this process from verified bytes of this very integrity.
-    if (!(await exists(file))) await writeFileAtomic(file, source.bytes, { mode: 0o600, sync: false });
+    await writeCopy(file, source.bytes);
     const url = pathToFileURL(file).href;
     try {
       return (await import(/* @vite-ignore */ url)) as ModuleNamespace;

@@ -1,7 +1,8 @@
 /**
  * How a load uses the blob cache (host/source.ts): a downloaded bundle is
- * verified, then written to the cache beside its import (the load ends once
- * the write has); a write that fails is a warning; bytes that fail their
+ * verified, imported, and written to the cache after that (the load
+ * resolves without waiting for the write; host.settled and host.close
+ * wait for it); a write that fails is a warning; bytes that fail their
  * integrity are neither imported nor cached; and the bundle of a plugin
  * whose document was not cached is asked of the cache and the registry at
  * once, the cache's verified copy winning and the download cancelled; the
@@ -36,25 +37,61 @@ function recordingLog() {
 const blobRequests = (requests: Request[], path: string) => requests.filter((request) => new URL(request.url).pathname === path).length;
 
 describe('a load and the blob cache', () => {
-  it('imports the verified bundle while it is being written to the cache, and ends once it is stored', async () => {
+  it('imports the verified bundle before writing it to the cache, resolves without waiting for the write, and settled() waits for it', async () => {
     const { registry, cache, host } = setup();
-    await publish(registry, 'beside', '1.0.0', `export function execute() { return 'ok'; }`);
-    let imported!: () => void;
-    const importStarted = new Promise<void>((resolve) => {
-      imported = resolve;
-    });
+    await publish(registry, 'after', '1.0.0', `export function execute() { return 'ok'; }`);
+    const events: string[] = [];
     const data = createDataUrlLoader();
     const loader: ModuleLoader = {
       import(source) {
-        imported();
+        events.push('import');
         return data.import(source);
       },
     };
-    // The write cannot finish before the import has begun: a load that wrote first would never end.
-    const slow = cacheWith(cache, { put: async (integrity, bytes) => importStarted.then(() => cache.put(integrity, bytes)) });
-    const plugin = await host({ cache: slow, loader }).load('beside');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let begin!: () => void;
+    const begun = new Promise<void>((resolve) => {
+      begin = resolve;
+    });
+    // The write is held until the test releases it: a load that waited for its writes would never resolve.
+    const slow = cacheWith(cache, {
+      put: async (integrity, bytes) => {
+        events.push('put');
+        begin();
+        await held;
+        await cache.put(integrity, bytes);
+        events.push('stored');
+      },
+    });
+    const loading = host({ cache: slow, loader });
+    const plugin = await loading.load('after');
     expect(await plugin.execute()).toBe('ok');
+    expect(events[0]).toBe('import');
+    expect(await cache.has(plugin.integrity)).toBe(false);
+    let settled = false;
+    const waiting = loading.settled().then(() => {
+      settled = true;
+    });
+    await begun;
+    expect(events).toEqual(['import', 'put']);
+    expect(settled).toBe(false);
+    release();
+    await waiting;
+    expect(events).toEqual(['import', 'put', 'stored']);
     expect(await cache.has(plugin.integrity)).toBe(true);
+  });
+
+  it("writes a load's document and bundle by the time close() resolves", async () => {
+    const { registry, cache, documents, client, host } = setup();
+    await publish(registry, 'closing', '1.0.0', `export function execute() { return 'ok'; }`);
+    const loading = host();
+    const plugin = await loading.load('closing');
+    await loading.close();
+    expect(await cache.has(plugin.integrity)).toBe(true);
+    expect((await documents.get(client.url, 'closing'))?.document.name).toBe('closing');
   });
 
   it('goes on with a load whose bundle cannot be written to the cache, warning of it', async () => {
@@ -67,8 +104,10 @@ describe('a load and the blob cache', () => {
       },
     });
     const { warnings, log } = recordingLog();
-    const plugin = await host({ cache: failing, log }).load('unstored');
+    const loading = host({ cache: failing, log });
+    const plugin = await loading.load('unstored');
     expect(await plugin.execute()).toBe('ran');
+    await loading.settled();
     expect(warnings).toEqual([
       `unstored@1.0.0: the bundle ${plugin.integrity} could not be cached; the load goes on and the next one fetches it again: disk full`,
     ]);
@@ -119,8 +158,10 @@ describe('a load and the blob cache', () => {
       },
     });
     const { warnings, log } = recordingLog();
-    const plugin = await host({ cache: tampering, log }).load('mended');
+    const loading = host({ cache: tampering, log });
+    const plugin = await loading.load('mended');
     expect(await plugin.execute()).toBe('good');
+    await loading.settled();
     expect(warnings).toEqual([`mended@1.0.0: cached bundle ${entry.dist.integrity} is corrupted; removing it and downloading again`]);
     expect(blobRequests(registry.requests, entry.dist.url)).toBe(1);
     const stored = await cache.get(entry.dist.integrity);
@@ -157,7 +198,9 @@ describe('a load and the blob cache', () => {
   it('asks the cache first, and the registry only on a miss, when the document was cached', async () => {
     const { registry, cache, host } = setup();
     const entry = await publish(registry, 'seen', '1.0.0', `export function execute() { return 1; }`);
-    await host().load('seen');
+    const first = host();
+    await first.load('seen');
+    await first.settled();
     expect(blobRequests(registry.requests, entry.dist.url)).toBe(1);
     await host().load('seen');
     expect(blobRequests(registry.requests, entry.dist.url)).toBe(1);

@@ -2,7 +2,7 @@
  * Shared set-up for host tests: an in-memory registry double, a helper that
  * publishes a plugin from JavaScript source, and a host wired to the double.
  */
-import { createHost, type HostOptions } from '../../../src/core/host/create.js';
+import { createHost, type HostOptions, type LoadedPlugin, type PluginHost } from '../../../src/core/host/create.js';
 import { createMemoryBlobCache, createMemoryDocumentCache } from '../../../src/core/memory.js';
 import { createRegistryClient } from '../../../src/core/registry/client.js';
 import { createRegistryDouble, type RegistryDouble } from '../registry/double.js';
@@ -29,6 +29,13 @@ export function setup() {
   const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 });
   const host = <Api = unknown>(options: HostOptions<Api> = {}) => createHost<Api>({ registry: client, cache, documents, ...options });
   return { registry, cache, documents, client, host };
+}
+
+/** Loads `spec` on `host` and waits for the cache writes that follow the load, as a later host on the same caches expects them. */
+export async function loadCached(host: PluginHost, spec: string): Promise<LoadedPlugin> {
+  const plugin = await host.load(spec);
+  await host.settled();
+  return plugin;
 }
 
 /** Makes the cached document of `name` stale, as once its Cache-Control max-age has passed: the next load revalidates it. */

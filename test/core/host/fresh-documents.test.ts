@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryDocumentCache } from '../../../src/core/memory.js';
 import type { CachedDocument, DocumentCache } from '../../../src/core/ports.js';
 import { MAX_FRESHNESS_MS } from '../../../src/core/registry/freshness.js';
-import { publish, setup } from './fixture.js';
+import { loadCached, publish, setup } from './fixture.js';
 
 const documentRequests = (requests: Request[], name: string) => requests.filter((r) => new URL(r.url).pathname === `/v1/plugins/${name}`).length;
 
@@ -17,7 +17,7 @@ describe('fresh documents', () => {
     const { registry, documents, client, host } = setup();
     await publish(registry, 'quick', '1.0.0', `export function execute() { return 'q'; }`);
     const started = Date.now();
-    await host().load('quick@^1');
+    await loadCached(host(), 'quick@^1');
     const cached = await documents.get(client.url, 'quick');
     expect(cached?.freshUntil).toBeGreaterThanOrEqual(started + 30_000);
     expect(cached!.freshUntil! - cached!.fetchedAt).toBe(30_000);
@@ -29,20 +29,20 @@ describe('fresh documents', () => {
   it('asks the registry when the fresh copy has no version for the request (published since), and uses what it says', async () => {
     const { registry, host } = setup();
     await publish(registry, 'grows', '1.0.0', `export function execute() { return 1; }`);
-    await host().load('grows@^1');
+    await loadCached(host(), 'grows@^1');
     await publish(registry, 'grows', '2.0.0', `export function execute() { return 2; }`);
-    const plugin = await host().load('grows@^2');
+    const plugin = await loadCached(host(), 'grows@^2');
     expect(plugin.version).toBe('2.0.0');
     expect(documentRequests(registry.requests, 'grows')).toBe(2);
     // The document the registry sent replaced the cached one, fresh again.
-    expect((await host().load('grows@^2')).version).toBe('2.0.0');
+    expect((await loadCached(host(), 'grows@^2')).version).toBe('2.0.0');
     expect(documentRequests(registry.requests, 'grows')).toBe(2);
   });
 
   it('still fails with the registry’s answer when no version matches there either', async () => {
     const { registry, host } = setup();
     await publish(registry, 'few', '1.0.0', `export function execute() {}`);
-    await host().load('few@^1');
+    await loadCached(host(), 'few@^1');
     await expect(host().load('few@^3')).rejects.toThrow('few: no version matches "^3" (available: 1.0.0)');
     expect(documentRequests(registry.requests, 'few')).toBe(2);
   });
@@ -61,14 +61,14 @@ describe('fresh documents', () => {
   it('does not take a cached entry as fresh for longer than the cap, nor from a clock set back', async () => {
     const { registry, documents, client, host } = setup();
     await publish(registry, 'capped', '1.0.0', `export function execute() {}`);
-    await host().load('capped');
+    await loadCached(host(), 'capped');
     const entry = (await documents.get(client.url, 'capped'))!;
     const now = Date.now();
     await documents.put({ ...entry, fetchedAt: now - 1000, freshUntil: now + MAX_FRESHNESS_MS });
-    await host().load('capped');
+    await loadCached(host(), 'capped');
     expect(documentRequests(registry.requests, 'capped')).toBe(2);
     await documents.put({ ...entry, fetchedAt: now + 60_000, freshUntil: now + 90_000 });
-    await host().load('capped');
+    await loadCached(host(), 'capped');
     expect(documentRequests(registry.requests, 'capped')).toBe(3);
   });
 
@@ -85,8 +85,10 @@ describe('fresh documents', () => {
     };
     const warnings: string[] = [];
     const log = { debug() {}, info() {}, error() {}, warn: (...args: unknown[]) => void warnings.push(args.join(' ')) };
-    const plugin = await host({ documents: failing, log }).load('unwritten');
+    const loading = host({ documents: failing, log });
+    const plugin = await loading.load('unwritten');
     expect(await plugin.execute()).toBe('ran');
+    await loading.settled();
     expect(warnings).toEqual(['unwritten: the document could not be cached; the load goes on and the next one fetches it again: disk full']);
     expect(await cache.has(plugin.integrity)).toBe(true);
     expect(await memory.get(client.url, 'unwritten')).toBeUndefined();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isCompatibilityError, isDependencyCycleError, isRegistryError, isResolveError } from '../../../src/core/errors/index.js';
 import { createHost } from '../../../src/core/host/create.js';
 import { createRegistryClient } from '../../../src/core/registry/client.js';
-import { expireDocument, publish, setup } from './fixture.js';
+import { expireDocument, loadCached, publish, setup } from './fixture.js';
 
 const documentRequests = (requests: Request[], name: string) => requests.filter((r) => new URL(r.url).pathname === `/v1/plugins/${encodeURIComponent(name)}`);
 
@@ -45,14 +45,14 @@ describe('host: resolution against the registry', () => {
   it('revalidates the cached document with its ETag once it is no longer fresh', async () => {
     const { registry, documents, host: makeHost } = setup();
     await publish(registry, 'etag', '1.0.0', `export function execute() {}`);
-    await makeHost().load('etag');
+    await loadCached(makeHost(), 'etag');
     await expireDocument(documents, registry.url, 'etag');
-    await makeHost().load('etag');
+    await loadCached(makeHost(), 'etag');
     const [first, second, third] = documentRequests(registry.requests, 'etag');
     expect(first!.headers.get('if-none-match')).toBeNull();
     expect(second!.headers.get('if-none-match')).toMatch(/^".+"$/);
     // The 304 carried max-age=30 again: the next load uses the cached copy without asking.
-    await makeHost().load('etag');
+    await loadCached(makeHost(), 'etag');
     expect(third).toBeUndefined();
     expect(documentRequests(registry.requests, 'etag')).toHaveLength(2);
   });
@@ -71,7 +71,9 @@ describe('host: offline', () => {
   it('loads a cached plugin when the registry is unreachable, and says so for a never-seen one', async () => {
     const { registry, host: makeHost } = setup();
     await publish(registry, 'cached', '1.0.0', `export function execute() { return 'from cache'; }`);
-    await makeHost().load('cached@^1');
+    const first = makeHost();
+    await first.load('cached@^1');
+    await first.settled();
     registry.intercept(() => {
       throw new TypeError('fetch failed');
     });
@@ -89,7 +91,9 @@ describe('host: offline without waiting', () => {
     const { registry, cache, documents } = setup();
     await publish(registry, 'quick', '1.0.0', `export function execute() { return 'cached'; }`);
     const client = createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 2, retryDelayMs: 1 });
-    await createHost({ registry: client, cache, documents }).load('quick');
+    const first = createHost({ registry: client, cache, documents });
+    await first.load('quick');
+    await first.settled();
     await expireDocument(documents, registry.url, 'quick');
     let attempts = 0;
     registry.intercept(() => {

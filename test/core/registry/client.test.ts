@@ -132,6 +132,32 @@ describe('getDocument', () => {
     expect(registry.requests).toHaveLength(2);
   });
 
+  it("waits what a 503's or 429's Retry-After asks instead of the backoff before it asks again", async () => {
+    // A backoff of a minute: a retry that waited for it would outlast the test.
+    const { registry, api } = setup({ retryDelayMs: 60_000 });
+    await registry.publish(hello, bundle);
+    const answers = [
+      new Response('busy', { status: 503, headers: { 'retry-after': '0' } }),
+      new Response('slow down', { status: 429, headers: { 'retry-after': new Date(Date.now() - 1000).toUTCString() } }),
+    ];
+    registry.intercept(() => answers.shift());
+    const answer = await api.getDocument('hello');
+    expect(answer.status).toBe(200);
+    expect(registry.requests).toHaveLength(3);
+  });
+
+  it("ends a GET's wait before a retry at once when the caller aborts, with the caller's reason", async () => {
+    const { registry, api } = setup({ retryDelayMs: 60_000 });
+    const controller = new AbortController();
+    registry.intercept(() => {
+      queueMicrotask(() => controller.abort(new Error('navigated away')));
+      return new Response('oops', { status: 500 });
+    });
+    const error = await rejection(api.getDocument('hello', { signal: controller.signal }));
+    expect((error as Error).message).toBe('navigated away');
+    expect(registry.requests).toHaveLength(1);
+  });
+
   it('reports an unreachable registry after retrying network errors', async () => {
     let calls = 0;
     const api = createRegistryClient({

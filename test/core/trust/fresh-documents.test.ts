@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryTrustStore } from '../../../src/core/trust/memory-trust-store.js';
-import { publish } from '../host/fixture.js';
+import { loadCached, publish } from '../host/fixture.js';
 import { signedSetup } from './fixture.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -29,7 +29,7 @@ async function world() {
 describe('fresh signed documents', () => {
   it('loads from a fresh cached envelope that verifies, without asking the registry', async () => {
     const t = await world();
-    await t.host().load('hello@^1');
+    await loadCached(t.host(), 'hello@^1');
     await t.makeFresh();
     const before = t.documentRequests().length;
     const host = t.host();
@@ -40,12 +40,12 @@ describe('fresh signed documents', () => {
 
   it('asks the registry afresh when the fresh cached envelope has expired since', async () => {
     const t = await world();
-    await t.host().load('hello@^1');
+    await loadCached(t.host(), 'hello@^1');
     await t.makeFresh();
     const before = t.documentRequests().length;
     t.state.now += 8 * DAY; // past the envelope's 7-day lifetime
     const host = t.host();
-    await host.load('hello@^1');
+    await loadCached(host, 'hello@^1');
     expect(await host.execute('hello')).toBe('hello');
     const asked = t.documentRequests().slice(before);
     expect(asked.length).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ import { createHost } from '../../../src/core/host/create.js';
 import { createMemoryTrustStore } from '../../../src/core/trust/memory-trust-store.js';
 import { createRegistryClient } from '../../../src/core/registry/client.js';
 import { DOCUMENT_PAYLOAD_TYPE } from '../../../src/core/trust/envelope.js';
-import { publish } from '../host/fixture.js';
+import { loadCached, publish } from '../host/fixture.js';
 import { signedSetup, testKey } from './fixture.js';
 
 const HELLO = 'export default { execute: () => "hello" };';
@@ -34,7 +34,7 @@ describe('a host with trustedKeys', () => {
   it('loads a signed plugin and caches the verified envelope, not a bare document', async () => {
     const t = await world();
     const host = t.host();
-    const plugin = await host.load('hello@^1');
+    const plugin = await loadCached(host, 'hello@^1');
     expect(await host.execute('hello')).toBe('hello');
     expect(plugin.version).toBe('1.0.0');
     const cached = await t.documents.get(t.client.url, 'hello');
@@ -114,7 +114,7 @@ describe('a host with trustedKeys', () => {
   it('pins the registry identity of the first verified document', async () => {
     const t = await world();
     await publish(t.registry, 'other', '1.0.0', HELLO);
-    await t.host().load('hello');
+    await loadCached(t.host(), 'hello');
     t.state.registryId = 'plughub:impostor';
     await expect(t.host().load('other')).rejects.toMatchObject({ code: 'E_SIGNATURE', message: expect.stringContaining('mix-and-match') });
   });
@@ -176,7 +176,7 @@ describe('a host with trustedKeys', () => {
 
   it('verifies the cached envelope again offline, and refuses it once expired', async () => {
     const t = await world();
-    await t.host().load('hello');
+    await loadCached(t.host(), 'hello');
     t.registry.intercept(() => Promise.reject(new TypeError('fetch failed')));
     const offline = t.host();
     expect((await offline.load('hello')).version).toBe('1.0.0');
@@ -186,7 +186,7 @@ describe('a host with trustedKeys', () => {
 
   it('refuses a cached bare document (no envelope) offline', async () => {
     const t = await world();
-    await t.host({ trustedKeys: undefined }).load('hello');
+    await loadCached(t.host({ trustedKeys: undefined }), 'hello');
     expect((await t.documents.get(t.client.url, 'hello'))?.envelope).toBeUndefined();
     t.registry.intercept(() => Promise.reject(new TypeError('fetch failed')));
     await expect(t.host().load('hello')).rejects.toMatchObject({ code: 'E_SIGNATURE', message: expect.stringContaining('unsigned') });
@@ -194,7 +194,7 @@ describe('a host with trustedKeys', () => {
 
   it('verifies the cached envelope again on a 304', async () => {
     const t = await world();
-    await t.host().load('hello');
+    await loadCached(t.host(), 'hello');
     const again = t.host();
     expect((await again.load('hello')).version).toBe('1.0.0');
     const last = t.registry.requests.filter((r) => r.headers.get('accept') === 'application/vnd.plughub.envelope+json').at(-1);

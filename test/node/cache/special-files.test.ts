@@ -29,6 +29,7 @@ async function cachedOnce() {
   const cacheDir = await tempDir();
   const first = await nodeHost({ registry: registry.url, cacheDir });
   await first.load('hello@^1');
+  await first.settled(); // the cache is written after the load resolves
   const blobPath = first.cache.pathOf(entry.dist.integrity);
   const documentPath = first.documents.pathOf(first.registry!.url, 'hello');
   await lstat(documentPath); // both are cached now
@@ -49,6 +50,7 @@ describe('special files planted in the cache', () => {
     await plantFifo(blobPath);
     const { host, warnings } = await watchedHost(registry.url, cacheDir);
     const plugin = await within(host.load('hello@^1'));
+    await host.settled();
     expect(await plugin.execute()).toMatchObject({ tag: 'hello-1' });
     expect(warnings.join('\n')).toContain(`${blobPath} is a FIFO, not a regular file; refusing to read it (removed it; treating it as not cached)`);
     expect((await lstat(blobPath)).isFile()).toBe(true);
@@ -60,6 +62,7 @@ describe('special files planted in the cache', () => {
     await plantFifo(documentPath);
     const { host, warnings } = await watchedHost(registry.url, cacheDir);
     expect(await (await within(host.load('hello@^1'))).execute()).toMatchObject({ tag: 'hello-1' });
+    await host.settled();
     expect(warnings.join('\n')).toContain(`${documentPath} is a FIFO, not a regular file; refusing to read it (removed it; asking the registry instead)`);
     expect((await lstat(documentPath)).isFile()).toBe(true);
   });
@@ -72,6 +75,7 @@ describe('special files planted in the cache', () => {
     await plantSymlink(documentPath, join(elsewhere, 'fifo'));
     const { host, warnings } = await watchedHost(registry.url, cacheDir);
     expect(await (await within(host.load('hello@^1'))).execute()).toMatchObject({ tag: 'hello-1' });
+    await host.settled();
     expect(warnings.join('\n')).toContain(`${blobPath} is a symbolic link, not a regular file`);
     expect(warnings.join('\n')).toContain(`${documentPath} is a symbolic link, not a regular file`);
     expect((await lstat(blobPath)).isFile()).toBe(true);
@@ -85,6 +89,7 @@ describe('special files planted in the cache', () => {
     await plantSymlink(blobPath, elsewhere);
     const { host, warnings } = await watchedHost(registry.url, cacheDir);
     await within(host.load('hello@^1'));
+    await host.settled();
     expect(warnings.join('\n')).toContain(`${blobPath} is a symbolic link`);
     expect(await host.cache.has((await host.cache.list())[0]!.integrity)).toBe(true);
   });
@@ -95,6 +100,7 @@ describe('special files planted in the cache', () => {
     await plantDirectory(documentPath);
     const { host, warnings } = await watchedHost(registry.url, cacheDir);
     expect(await (await within(host.load('hello@^1'))).execute()).toMatchObject({ tag: 'hello-1' });
+    await host.settled();
     expect(warnings.join('\n')).toContain(`${blobPath} is a directory, not a regular file`);
     expect((await lstat(blobPath)).isFile()).toBe(true);
     expect((await lstat(documentPath)).isFile()).toBe(true);
@@ -105,6 +111,7 @@ describe('special files planted in the cache', () => {
     await plantDirectory(blobPath, true);
     const { host, warnings } = await watchedHost(registry.url, cacheDir);
     const plugin = await within(host.load('hello@^1'));
+    await host.settled();
     expect(await plugin.execute()).toMatchObject({ tag: 'hello-1' });
     expect(warnings.join('\n')).toContain(`${blobPath} is a directory that could not be removed; cannot store the blob there (EISDIR)`);
     expect((await lstat(blobPath)).isDirectory()).toBe(true);

@@ -1,8 +1,9 @@
 /**
- * A Node host imports a bundle from its private copy while the bundle is
- * still being written to the filesystem cache: the loader learns the cache's
- * file URL from BlobCache.urlOf, which needs no stored file, and never reads
- * the cache file itself.
+ * A Node host imports a bundle from its private copy before the bundle is
+ * written to the filesystem cache: the loader learns the cache's file URL
+ * from BlobCache.urlOf, which needs no stored file, and never reads the
+ * cache file itself; the write starts once the import is done, and
+ * host.settled() waits for it.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,26 +16,20 @@ import { createRegistryDouble } from '../../core/registry/double.js';
 import { tempDir } from '../helpers.js';
 
 describe('a load on the filesystem cache', () => {
-  it('imports the private copy before the cache write is done, and ends once the blob is stored', async () => {
+  it('imports the private copy before the blob is stored, and stores it once the import is done', async () => {
     const registry = createRegistryDouble();
     await publish(registry, 'located', '1.0.0', `export function execute() { return import.meta.url; }`);
     const cache = createFsBlobCache(await tempDir());
     const privateDir = await tempDir();
-    let imported!: () => void;
-    const importStarted = new Promise<void>((resolve) => {
-      imported = resolve;
-    });
     const files = createFileLoader({ privateDir });
+    let storedAtImport: string | undefined;
     const host = createHost({
       registry: createRegistryClient({ url: registry.url, fetch: registry.fetch, retry: 0 }),
-      // The write waits for the import: a load that needed the stored file first would never end.
-      cache: Object.assign(Object.create(cache) as typeof cache, {
-        put: (integrity: string, bytes: Uint8Array) => importStarted.then(() => cache.put(integrity, bytes)),
-      }),
+      cache,
       loader: {
-        import(source) {
-          imported();
+        async import(source) {
           expect(source.url).toBe(cache.urlOf(source.integrity));
+          storedAtImport = await cache.locate(source.integrity);
           return files.import(source);
         },
       },
@@ -42,6 +37,8 @@ describe('a load on the filesystem cache', () => {
     const plugin = await host.load('located');
     const url = (await plugin.execute()) as string;
     expect(fileURLToPath(url).startsWith(privateDir)).toBe(true);
+    expect(storedAtImport).toBeUndefined();
+    await host.settled();
     expect(await cache.locate(plugin.integrity)).toBe(cache.urlOf(plugin.integrity));
     await host.close();
   });

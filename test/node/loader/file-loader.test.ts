@@ -1,13 +1,16 @@
 /**
  * The Node loader inside Vitest: module identity by content, private copies
- * instead of the shared cache file, data: URLs without a file: URL, and
+ * instead of the shared cache file (written once per process, a stale file
+ * under the name overwritten), data: URLs without a file: URL, and
  * import failures as PluginLoadError (native-node.test.ts runs it in plain Node).
  * The loader imports bytes the host has verified; host.test.ts shows that bytes
  * corrupted in the cache are never imported.
  */
 import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPluginLoadError, type PluginLoadError } from '../../../src/core/errors/index.js';
+import { integrityToHex } from '../../../src/core/integrity.js';
 import { createFileLoader } from '../../../src/node/loader/file-loader.js';
 import { createFsBlobCache } from '../../../src/node/cache/blob-cache.js';
 import { blob, pluginSource, tempDir } from '../helpers.js';
@@ -45,6 +48,28 @@ describe('file loader', () => {
     const ns = await loader.import({ name: 'p', version: '1.0.0', ...good });
     expect(ns.who).toBe('verified');
     expect(await readdir(privateDir)).toEqual([expect.stringMatching(/^sha256-[0-9a-f]{64}\.mjs$/)]);
+  });
+
+  it("overwrites a file found under the copy's name (left by an earlier process, torn) with the verified bytes before importing", async () => {
+    const dir = await tempDir();
+    const privateDir = await tempDir();
+    const good = await stored('export const who = "verified";', dir);
+    const { hex } = integrityToHex(good.integrity);
+    await writeFile(join(privateDir, `sha256-${hex}.mjs`), 'export const who = "le');
+    const ns = await createFileLoader({ privateDir }).import({ name: 'p', version: '1.0.0', ...good });
+    expect(ns.who).toBe('verified');
+  });
+
+  it('writes a copy once when loaders of two hosts import the same bytes at once, and both import it whole', async () => {
+    const dir = await tempDir();
+    const privateDir = await tempDir();
+    const source = await stored(`export const size = ${'1'.repeat(200_000)}n > 0n;`, dir);
+    const [a, b] = await Promise.all([
+      createFileLoader({ privateDir }).import({ name: 'p', version: '1.0.0', ...source }),
+      createFileLoader({ privateDir }).import({ name: 'p', version: '1.0.0', ...source }),
+    ]);
+    expect([a.size, b.size]).toEqual([true, true]);
+    expect(await readdir(privateDir)).toHaveLength(1);
   });
 
   it('writes nothing and imports a data: URL when the source has no file: URL', async () => {
