@@ -1,9 +1,10 @@
 /**
  * The plugin index of the filesystem driver: `index.json` holds the summary
  * of every plugin so that listing reads one file, not every document. It is
- * updated after document commits, in batches (one write for every commit
- * that landed while the previous write ran), with the summaries of the
- * documents as committed, never replacing an entry by one of an earlier
+ * updated once a committed document is in place — after the change was
+ * acknowledged, off its path — in batches (one write for every commit that
+ * landed while the previous write ran), with the summaries of the documents
+ * as committed, never replacing an entry by one of an earlier
  * `modified` (and a publish never reads its document back). It is rebuilt from the documents
  * when the driver opens (repairing an update lost to a crash between the
  * commit and the index write) and whenever it is missing, damaged or larger
@@ -135,9 +136,10 @@ export class FsIndex {
   }
 
   /**
-   * Records the summary of a document that was just committed, with the
-   * stats of the file it was committed to (taken under the plugin's lock,
-   * so the entry records the very file its summary was made from). Updates
+   * Records the summary of a document that was just put in place, with the
+   * stats of the file it was put in (taken right after its rename, with
+   * nothing in between, so the entry records the very file its summary was
+   * made from). Updates
    * that arrive while the index is being written are written together by
    * the next write, which every one of them waits for: index.json is
    * written about once per write time however many changes land (it is
@@ -188,8 +190,9 @@ export class FsIndex {
     }
   }
 
-  /** Every summary, sorted by name. */
+  /** Every summary, sorted by name, updates in flight written first (so the list holds every change this process committed). */
   async list(): Promise<PluginSummary[]> {
+    for (let pending = this.#queued ?? this.#writing; pending !== undefined; pending = this.#queued ?? this.#writing) await pending.catch(() => undefined);
     const loaded = await this.#load();
     if (loaded !== undefined) return loaded.list;
     await this.rebuild();

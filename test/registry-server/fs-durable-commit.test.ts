@@ -114,23 +114,37 @@ async function publish(storage: RegistryStorage, name: string, version: string):
 }
 
 describe('filesystem storage: committing a publish', () => {
-  it('shows nothing of a change before its journal record is written, and all of it once the change resolves', async () => {
+  it('shows nothing of a change before its journal record is written, serves all of it once the change resolves, and puts its files in place after that', async () => {
     const directory = await tempDir();
     const seen: { blob: boolean; document: string }[] = [];
-    const { hex } = entry('hello', '1.0.0');
+    const { hex, bundle } = entry('hello', '1.0.0');
+    let acknowledged = false;
+    const placedAfterAcknowledgment: boolean[] = [];
     const storage = createFsStorage(directory, {
-      async beforeDocumentCommit(_temp, target) {
+      async beforeDocumentCommit(target) {
         const blob = await readFile(join(directory, 'blobs', 'sha256', hex)).then(
           () => true,
           () => false,
         );
         seen.push({ blob, document: await readFile(target, 'utf8').catch(() => 'none') });
       },
+      journal: {
+        async beforePlacement() {
+          placedAfterAcknowledgment.push(acknowledged);
+        },
+      },
     });
     onCleanup(() => storage.close());
     await publish(storage, 'hello', '1.0.0');
+    acknowledged = true;
     expect(seen).toEqual([{ blob: false, document: 'none' }]);
-    expect(await readFile(join(directory, 'blobs', 'sha256', hex))).toHaveLength(entry('hello', '1.0.0').bundle.byteLength);
+    // Served by this process at once, whether or not its files are in place yet.
+    expect(JSON.parse(new TextDecoder().decode((await storage.getDocument('hello'))!.bytes)).versions['1.0.0'].dist.url).toContain(hex);
+    expect(await storage.getBlob('sha256', hex)).toEqual(bundle);
+    // The list waits for the files and the index.
+    expect((await storage.listPlugins()).map((summary) => summary.latest)).toEqual(['1.0.0']);
+    expect(placedAfterAcknowledgment).toEqual([true]);
+    expect(await readFile(join(directory, 'blobs', 'sha256', hex))).toHaveLength(bundle.byteLength);
     expect(JSON.parse(await readFile(join(directory, 'plugins', 'hello', 'document.json'), 'utf8')).versions['1.0.0'].dist.url).toContain(hex);
   });
 

@@ -19,13 +19,14 @@ import { kill, spawnTypeScript } from './processes.js';
 const COUNT = 5;
 const versions = Array.from({ length: COUNT }, (_, i) => `1.0.${i}`);
 
-/** A data directory whose publisher was killed after COUNT acknowledged publishes, none checkpointed. */
-async function killedPublisher(): Promise<string> {
+/** A data directory whose publisher was killed after COUNT acknowledged publishes, none checkpointed (`unplaced`: their files never put in place). */
+async function killedPublisher(mode: 'placed' | 'unplaced' = 'placed'): Promise<string> {
   const directory = await tempDir();
-  const child = spawnTypeScript('test/registry-server/fixtures/journal-publisher.ts', [directory, String(COUNT)]);
+  const child = spawnTypeScript('test/registry-server/fixtures/journal-publisher.ts', [directory, String(COUNT), ...(mode === 'unplaced' ? ['unplaced'] : [])]);
   await child.waitForLine(/^done$/);
   await kill(child);
   expect(child.output().match(/^published \S+$/gm)).toHaveLength(COUNT);
+  if (mode === 'unplaced') expect(child.output().match(/^served \S+$/gm)).toHaveLength(COUNT);
   expect((await stat(join(directory, 'journal.log'))).size).toBeGreaterThan(COUNT * 4096);
   return directory;
 }
@@ -55,6 +56,20 @@ describe('the journal of a data directory', () => {
     // What a power cut may do to files renamed into place but not flushed yet: they are gone.
     await rm(join(directory, 'plugins', 'journaled'), { recursive: true });
     for (const blob of await readdir(join(directory, 'blobs', 'sha256'))) await rm(join(directory, 'blobs', 'sha256', blob));
+
+    const { logged, list, document } = await reopen(directory);
+    expect(Object.keys(document!.versions)).toEqual(versions);
+    await expectBlobs(directory, document!);
+    expect(list.map((summary) => [summary.name, summary.latest])).toEqual([['journaled', '1.0.4']]);
+    expect((await stat(join(directory, 'journal.log'))).size).toBe(0);
+    expect(logged).toEqual([]);
+  });
+
+  it('replays the publishes a process acknowledged and served but was killed before putting in place', { timeout: 60_000 }, async () => {
+    const directory = await killedPublisher('unplaced');
+    expect(await readdir(join(directory, 'plugins'))).toEqual(['journaled']);
+    expect(await readdir(join(directory, 'plugins', 'journaled'))).toEqual([]);
+    expect(await readdir(join(directory, 'blobs', 'sha256'))).toEqual([]);
 
     const { logged, list, document } = await reopen(directory);
     expect(Object.keys(document!.versions)).toEqual(versions);
