@@ -109,6 +109,8 @@ export class FsJournal {
     }
     this.#modifiedInPlace.clear();
     if (result.records > 0 || result.droppedBytes > 0) await this.checkpoint();
+    else await this.#file.truncate();
+    await this.#file.preallocate();
     return applied;
   }
 

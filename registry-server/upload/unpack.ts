@@ -15,8 +15,8 @@ import { SizeLimitError } from '../../src/core/errors/index.js';
 import { PackageError, looksLikeGzip, readPlg, readPlgTar, type PlgLimits, type PlgPackage } from '../../src/core/plg/index.js';
 import type { SpooledBody } from './spool.js';
 
-/** The most bytes a package may inflate to in the one-call path (about 4 ms of the event loop); a larger one is streamed. */
-export const SYNC_INFLATE_BYTES = 4 * 1024 * 1024;
+/** The most bytes a package may inflate to in the one-call path (a few milliseconds of the event loop, hostile tars included); a larger one is streamed. */
+export const SYNC_INFLATE_BYTES = 1024 * 1024;
 
 /**
  * Unpacks and checks the `.plg` in `body` (see the module comment); throws
