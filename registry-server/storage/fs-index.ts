@@ -190,9 +190,14 @@ export class FsIndex {
     }
   }
 
+  /** Resolves once the updates recorded so far are written (or failed). */
+  async settled(): Promise<void> {
+    for (let pending = this.#queued ?? this.#writing; pending !== undefined; pending = this.#queued ?? this.#writing) await pending.catch(() => undefined);
+  }
+
   /** Every summary, sorted by name, updates in flight written first (so the list holds every change this process committed). */
   async list(): Promise<PluginSummary[]> {
-    for (let pending = this.#queued ?? this.#writing; pending !== undefined; pending = this.#queued ?? this.#writing) await pending.catch(() => undefined);
+    await this.settled();
     const loaded = await this.#load();
     if (loaded !== undefined) return loaded.list;
     await this.rebuild();

@@ -276,8 +276,9 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
           blobs.clear();
           await leased?.catch(() => undefined);
           try {
-            // The last storage of the directory in this process checkpoints the journal, then lets go of the lease.
+            // The last storage of the directory in this process checkpoints the journal (putting every change in place), then lets go of the lease.
             await journalShare?.release();
+            await index.settled();
           } finally {
             await lease.close();
           }
