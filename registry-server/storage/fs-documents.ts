@@ -62,6 +62,8 @@ export class FsDocuments {
   placement: Placement | undefined;
   /** Counts this driver's commits, so that a read that began before one does not cache what it read. */
   #commits = 0;
+  /** The documents this process committed, by the snapshot of their bytes: the next change starts from them without a parse. */
+  readonly #parsed = new WeakMap<DocumentSnapshot, PluginDocument>();
 
   constructor(options: FsDocumentsOptions) {
     this.#options = options;
@@ -106,7 +108,8 @@ export class FsDocuments {
    * The stored document of `name` as a change starts from it (StoredDocumentError
    * when it is damaged): this process's unplaced one, the cached bytes when
    * the file is still the one they were read from or written to (a stat),
-   * else the file's.
+   * else the file's; one this process committed is handed on as it was
+   * committed, not parsed again.
    */
   async current(name: string): Promise<CurrentDocument | undefined> {
     const path = this.#options.documentPath(name);
@@ -116,6 +119,8 @@ export class FsDocuments {
       const info = cached === undefined ? undefined : statOrUndefined(path);
       snapshot = info !== undefined && sameFile(cached!.info, info) ? cached!.snapshot : undefined;
     }
+    const known = snapshot === undefined ? undefined : this.#parsed.get(snapshot);
+    if (known !== undefined) return { bytes: snapshot!.bytes, document: known, snapshot: snapshot! };
     const bytes = snapshot?.bytes ?? (await this.#read(name, path));
     if (bytes === undefined) return undefined;
     let value: unknown;
@@ -129,10 +134,11 @@ export class FsDocuments {
     return { bytes, document: value as PluginDocument, ...(snapshot === undefined ? {} : { snapshot }) };
   }
 
-  /** Notes a commit of `name` by this process (served from the placement until its file is in place). */
-  committed(name: string): void {
+  /** Notes a commit of `name` by this process (served from the placement until its file is in place), and the document its snapshot holds. */
+  committed(name: string, snapshot: DocumentSnapshot, document: PluginDocument): void {
     this.#commits++;
     this.#cache.delete(name);
+    this.#parsed.set(snapshot, document);
   }
 
   /**

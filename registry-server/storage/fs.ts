@@ -203,7 +203,7 @@ export function createFsStorage(directory: string, options: FsStorageOptions = {
             });
           },
         });
-        documents.committed(name);
+        documents.committed(name, snapshot, document);
         return snapshot;
       });
     },
