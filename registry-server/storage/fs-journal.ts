@@ -135,7 +135,7 @@ export class FsJournal {
         clearTimeout(this.#timer);
         this.#timer = undefined;
         // Every change the journal holds must be in place before it may be emptied.
-        this.placement.placeAll();
+        await this.placement.placeAll();
         const files = this.placement.takePlacedPaths();
         try {
           await inBatches(files, 8, flushFile);

@@ -6,7 +6,9 @@
  * renamed into place right after (in a setImmediate, once the answer went
  * out; blobs first, the document last, changes in the order they were
  * committed, so that a process reading the files sees a version entirely or
- * not at all). Until then this process serves the change from here: the
+ * not at all), through the thread pool, so that the event loop is free for
+ * the next request meanwhile (a rename over an existing file takes a
+ * quarter of a millisecond on ext4). Until then this process serves the change from here: the
  * latest document of each plugin and every blob waiting are kept in memory,
  * and the driver looks here before its caches and the disk, so a client sees
  * its own publish at once. A checkpoint puts everything in place before it
@@ -15,6 +17,7 @@
  * tries again before it may empty the journal.
  */
 import { renameSync, rmSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempFileName } from '../fs/atomic.js';
 import { writeNewFile } from '../fs/durable-write.js';
@@ -50,6 +53,8 @@ export class Placement {
   /** Unplaced blobs by hex, with the number of queued changes carrying each. */
   readonly #blobs = new Map<string, { bytes: Uint8Array; changes: number }>();
   #scheduled: Promise<void> | undefined;
+  /** The run putting the queue in place, while one is under way. */
+  #running: Promise<void> | undefined;
   /** Paths put in place since the last checkpoint took them. */
   #placedPaths = new Set<string>();
   /** The failure of the last round, so that a run of them is logged once. */
@@ -92,14 +97,24 @@ export class Placement {
   }
 
   /**
-   * Puts every queued change in place now, in order; throws the first
-   * failure, leaving that change and those after it queued.
+   * Puts every queued change in place, in order (joining the run under way,
+   * if any); rejects with the first failure, leaving that change and those
+   * after it queued.
    */
-  placeAll(): void {
+  async placeAll(): Promise<void> {
+    while (this.#queue.length > 0) {
+      this.#running ??= this.#run().finally(() => {
+        this.#running = undefined;
+      });
+      await this.#running;
+    }
+  }
+
+  async #run(): Promise<void> {
     while (this.#queue.length > 0) {
       const change = this.#queue[0]!;
-      for (const blob of change.blobs) this.placeFile(join(this.#options.blobs, blob.hex), blob.bytes);
-      this.placeFile(change.target, change.snapshot.bytes);
+      for (const blob of change.blobs) await this.#placeFileAsync(join(this.#options.blobs, blob.hex), blob.bytes);
+      await this.#placeFileAsync(change.target, change.snapshot.bytes);
       this.#queue.shift();
       for (const blob of change.blobs) {
         const held = this.#blobs.get(blob.hex);
@@ -126,7 +141,7 @@ export class Placement {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       await this.#options.beforePlacement?.();
-      this.placeAll();
+      await this.placeAll();
       this.#failure = undefined;
     } catch (error) {
       // Logged once per run of failures; the change stays served from memory, and the next checkpoint tries again.
@@ -143,7 +158,20 @@ export class Placement {
     }
   }
 
-  /** Writes `bytes` to a temp file and renames it onto `target`, without flushing; remembered for the next checkpoint (replay puts files in place with it too). */
+  /** placeFile through the thread pool. */
+  async #placeFileAsync(target: string, bytes: Uint8Array): Promise<void> {
+    const temp = join(this.#options.temp, tempFileName());
+    try {
+      await writeFile(temp, bytes, { flag: 'wx', mode: 0o644 });
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    this.#placedPaths.add(target);
+  }
+
+  /** Writes `bytes` to a temp file and renames it onto `target`, without flushing; remembered for the next checkpoint (replay puts files in place with it). */
   placeFile(target: string, bytes: Uint8Array): void {
     const temp = join(this.#options.temp, tempFileName());
     writeNewFile(temp, bytes);

@@ -120,6 +120,8 @@ describe('plughub gc', () => {
     const data = registry.directory!;
     const { bytes } = await pluginPackage('alpha', '1.0.0');
     await publishPackage(registry, 'alpha', '1.0.0', bytes);
+    // Another process sees the files once they are in place, right after the answer; the list waits for them.
+    await registry.storage.listPlugins();
     const orphan = await plantBlob(data, new TextEncoder().encode('orphan'), 3 * HOUR);
 
     const dry = await cli(['gc', '--data', data, '--dry-run'], { cwd: '/' });
