@@ -1,6 +1,6 @@
 /**
- * Publishing one version: unpack and check the `.plg` upload while it
- * streams (limits, entries, plugin.json), make sure it is the name and version
+ * Publishing one version: unpack and check the received `.plg` upload
+ * (limits, entries, plugin.json; upload/unpack.ts), make sure it is the name and version
  * the URL says, compute the integrity of the bundle and of the package's
  * README.md, CHANGELOG.md and LICENSE on the server, then — under the
  * plugin's lock — refuse an existing version, build and serialize the new
@@ -15,13 +15,15 @@
  * which garbage collection (storage/gc.ts) removes.
  */
 import { createHash } from 'node:crypto';
-import { PACKAGE_TEXT_FILES, readPlg, type PlgPackage } from '../src/core/plg/index.js';
+import { PACKAGE_TEXT_FILES, type PlgPackage } from '../src/core/plg/index.js';
 import { addVersion, blobPath, type StoredVersionEntry, type VersionFile } from './documents.js';
 import { HttpError } from './http/errors.js';
 import type { ResolvedOptions } from './options.js';
 import { parseDocument, prepareDocument } from './storage/snapshot.js';
 import type { BlobToStore, DocumentSnapshot, PreparedDocument } from './storage/types.js';
 import { verifyAuthorSignatures, type SentAuthorSignature } from './trust/author.js';
+import type { SpooledBody } from './upload/spool.js';
+import { unpackUpload } from './upload/unpack.js';
 
 /**
  * The largest document a publish may produce: 4 MiB less 16 KiB. Every
@@ -75,7 +77,7 @@ function versionExists(name: string, version: string): HttpError {
 }
 
 /**
- * Publishes `name@version` from a `.plg` stream; resolves to the new version
+ * Publishes `name@version` from a received `.plg` body (upload/unpack.ts); resolves to the new version
  * entry. Throws HttpError 409 when the version exists, 413 when the
  * document would pass MAX_DOCUMENT_BYTES or MAX_DOCUMENT_VERSIONS, and the errors of
  * readPlg (size limits, package and manifest problems) as they are. Author
@@ -86,16 +88,13 @@ export async function publishVersion(
   options: ResolvedOptions,
   name: string,
   version: string,
-  body: ReadableStream<Uint8Array>,
+  body: SpooledBody,
   authorSignatures: readonly SentAuthorSignature[] = [],
 ): Promise<StoredVersionEntry> {
   const { storage, limits } = options;
   const stored = await storage.getDocument(name);
-  if (stored !== undefined && stored.bytes.byteLength <= PRECHECK_DOCUMENT_BYTES && hasVersion(stored, version)) {
-    await body.cancel().catch(() => undefined);
-    throw versionExists(name, version);
-  }
-  const plg = await readPlg(body, limits);
+  if (stored !== undefined && stored.bytes.byteLength <= PRECHECK_DOCUMENT_BYTES && hasVersion(stored, version)) throw versionExists(name, version);
+  const plg = await unpackUpload(body, limits);
   if (plg.manifest.name !== name || plg.manifest.version !== version) {
     throw new HttpError(422, 'E_MISMATCH', `the URL publishes ${name}@${version}, but plugin.json says ${plg.manifest.name}@${plg.manifest.version}`);
   }

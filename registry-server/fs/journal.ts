@@ -3,23 +3,34 @@
  *
  *   "PHJ1" | payload length (u32 BE) | CRC-32 of the payload (u32 BE) | payload
  *
- * and appended with O_APPEND; `append` resolves once an fdatasync that began
- * after the record was written has completed, so an acknowledged record
- * survives a power cut. Records that arrive while a flush runs are written
- * together when it ends and share the next fdatasync: however many writers
- * are waiting, the journal costs one flush per flush time. A failed write or
- * flush cuts the file back to where its batch began (so no torn frame ever
- * sits between acknowledged records) and rejects every writer of the batch;
- * should even that fail, the journal refuses every later append.
+ * and written after the records before it, followed by a frame header of
+ * zeros that ends the journal; `append` resolves once an fdatasync that
+ * began after the record was written has completed, so an acknowledged
+ * record survives a power cut. Records that arrive while a flush runs are
+ * written together when it ends and share the next fdatasync: however many
+ * writers are waiting, the journal costs one flush per flush time.
  *
- * `readJournal` reads the records back in order, bounded: a frame longer
- * than `maxRecordBytes`, of an unknown magic, cut short or failing its
- * checksum ends the read, and what follows it is reported as dropped (a
- * torn tail: the record being written when the process died, never
- * acknowledged). The work is linear in the file's size, and one record at
- * a time is held in memory.
+ * The file is kept allocated ahead of the records (`preallocate`, and grown
+ * in steps when records reach its end): its blocks are written with zeros
+ * and flushed once, so that a record overwrites blocks that exist and its
+ * fdatasync flushes data alone — an append that grows the file also commits
+ * the file system's metadata, which took twice as long on the disk measured
+ * (0.30 against 0.15 ms for 50 KB). Emptying the journal (`truncate`) writes
+ * the end marker at its start; the records after it are left, unread.
+ *
+ * A failed write or flush cuts the file back to where its batch began (so
+ * no torn frame ever sits between acknowledged records) and rejects every
+ * writer of the batch; should even that fail, the journal refuses every
+ * later append.
+ *
+ * `readJournal` reads the records back in order, bounded, up to the end
+ * marker (or the end of the file): a frame longer than `maxRecordBytes`, of
+ * an unknown magic, cut short or failing its checksum ends the read, and
+ * what follows it is reported as dropped (a torn tail: the record being
+ * written when the process died, never acknowledged). The work is linear in
+ * the file's size, and one record at a time is held in memory.
  */
-import { closeSync, fdatasync, fstatSync, ftruncate, openSync, readSync, writevSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fstatSync, fsync, ftruncate, openSync, readSync, writeSync, writevSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 
@@ -27,7 +38,13 @@ const MAGIC = 0x50484a31; // "PHJ1"
 /** Bytes of a frame's header. */
 export const FRAME_HEADER_BYTES = 12;
 const flushData = promisify(fdatasync);
+const flushAll = promisify(fsync);
 const truncateFile = promisify(ftruncate);
+/** The frame header of zeros that ends the journal. */
+const END_MARKER = new Uint8Array(FRAME_HEADER_BYTES);
+/** Bytes the file is allocated to when it opens, and the least it grows by. */
+export const PREALLOCATED_BYTES = 4 * 1024 * 1024;
+const ZEROS = new Uint8Array(1024 * 1024);
 
 interface Waiter {
   chunks: Uint8Array[];
@@ -40,6 +57,8 @@ export class JournalFile {
   readonly path: string;
   #descriptor: number;
   #size: number;
+  /** Bytes the file holds (records, end marker, zeros ahead). */
+  #allocated: number;
   #pending: Waiter[] = [];
   #flushing: Promise<void> | undefined;
   #broken: unknown;
@@ -49,13 +68,20 @@ export class JournalFile {
   constructor(path: string, flush: (descriptor: number) => Promise<void> = flushData) {
     this.path = path;
     this.#flush = flush;
-    this.#descriptor = openSync(path, 'a', 0o600);
-    this.#size = fstatSync(this.#descriptor).size;
+    // Written at explicit positions (not O_APPEND): records overwrite the zeros allocated ahead of them.
+    this.#descriptor = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    this.#allocated = fstatSync(this.#descriptor).size;
+    this.#size = this.#allocated;
   }
 
-  /** Bytes in the file, records being written included. */
+  /** Bytes of the records, those being written included (where the next record goes); until the file was read back and emptied, its size. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Allocates the file to at least PREALLOCATED_BYTES, written with zeros and flushed (call it while no append is in flight). */
+  async preallocate(): Promise<void> {
+    await this.#reserve(PREALLOCATED_BYTES);
   }
 
   /** Appends one record made of `parts`; resolves once it is on disk (see the module comment). */
@@ -75,10 +101,11 @@ export class JournalFile {
     });
   }
 
-  /** Empties the file, durably; the caller makes sure no append is in flight. */
+  /** Empties the journal, durably (the end marker at its start); the caller makes sure no append is in flight. */
   async truncate(): Promise<void> {
     await this.#flushing;
-    await truncateFile(this.#descriptor, 0);
+    await this.#reserve(FRAME_HEADER_BYTES);
+    writeAt(this.#descriptor, [END_MARKER], 0);
     await flushData(this.#descriptor);
     this.#size = 0;
   }
@@ -95,10 +122,11 @@ export class JournalFile {
       const start = this.#size;
       try {
         if (this.#broken !== undefined) throw this.#broken;
-        const chunks = batch.flatMap((waiter) => waiter.chunks);
+        const chunks = [...batch.flatMap((waiter) => waiter.chunks), END_MARKER];
         const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-        for (let written = 0; written < total; ) written += writevSync(this.#descriptor, remaining(chunks, written));
-        this.#size = start + total;
+        await this.#reserve(start + total);
+        writeAt(this.#descriptor, chunks, start);
+        this.#size = start + total - FRAME_HEADER_BYTES;
         await this.#flush(this.#descriptor);
         for (const waiter of batch) waiter.resolve();
       } catch (error) {
@@ -109,18 +137,38 @@ export class JournalFile {
     this.#flushing = undefined;
   }
 
+  /**
+   * Makes the file hold at least `end` bytes, growing it (by at least its
+   * size, and PREALLOCATED_BYTES) with zeros that are flushed, size and all,
+   * before any record is written over them.
+   */
+  async #reserve(end: number): Promise<void> {
+    if (end <= this.#allocated) return;
+    const target = Math.ceil(Math.max(end, this.#allocated * 2, PREALLOCATED_BYTES) / ZEROS.byteLength) * ZEROS.byteLength;
+    for (let at = this.#allocated; at < target; ) at += writeSync(this.#descriptor, ZEROS, 0, Math.min(ZEROS.byteLength, target - at), at);
+    await flushAll(this.#descriptor);
+    this.#allocated = target;
+  }
+
   /** After a failed batch: the file back to `size`, or the journal closed to appends if that fails too. */
   async #cutBack(size: number, cause: unknown): Promise<void> {
     try {
       await truncateFile(this.#descriptor, size);
       await flushData(this.#descriptor);
       this.#size = size;
+      this.#allocated = size;
     } catch {
       this.#broken ??= new Error(`the journal ${this.path} could not be cut back after a failed write; no further change is accepted until a restart`, {
         cause,
       });
     }
   }
+}
+
+/** Writes `chunks` one after the other from byte `position` of the file. */
+function writeAt(descriptor: number, chunks: readonly Uint8Array[], position: number): void {
+  const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  for (let written = 0; written < total; ) written += writevSync(descriptor, remaining(chunks, written), position + written);
 }
 
 /** The chunks from byte `offset` of their concatenation on. */
@@ -173,7 +221,10 @@ export async function readJournal(
     let records = 0;
     const stop = (problem: string): JournalReadResult => ({ records, droppedBytes: size - offset, problem: `${problem} at byte ${offset}` });
     while (offset < size) {
-      if (size - offset < FRAME_HEADER_BYTES || readFully(descriptor, header, offset) < FRAME_HEADER_BYTES) return stop('a frame header cut short');
+      const read = readFully(descriptor, header, offset);
+      // The end marker, or the zeros allocated ahead of the records: the journal ends here.
+      if (header.subarray(0, read).every((byte) => byte === 0)) return { records, droppedBytes: 0 };
+      if (read < FRAME_HEADER_BYTES) return stop('a frame header cut short');
       if (view.getUint32(0) !== MAGIC) return stop('no record frame');
       const length = view.getUint32(4);
       if (length > maxRecordBytes) return stop(`a record of ${length} bytes, more than the ${maxRecordBytes} allowed`);

@@ -5,7 +5,7 @@
  * (downloads.ts). Names and addresses are checked before any query.
  */
 import type { RegistryLogEntry } from '../options.js';
-import { DEFAULT_MAX_STORED_DOCUMENT_BYTES } from '../storage/fs.js';
+import { DEFAULT_MAX_STORED_DOCUMENT_BYTES } from '../storage/fs-options.js';
 import { assertBlobAddress, assertPluginName, snapshotOfBytes } from '../storage/snapshot.js';
 import type { BlobToStore, DocumentChange, RegistryStorage } from '../storage/types.js';
 import type { BlobStore } from './blobs.js';

@@ -46,7 +46,7 @@ export function putVersion(options: ResolvedOptions, published?: (name: string, 
     try {
       const body = await receiveUpload(request.body, options, `${name}@${version}`);
       try {
-        entry = await publishVersion(options, name, version, body.stream(), authorSignatures);
+        entry = await publishVersion(options, name, version, body, authorSignatures);
       } finally {
         await body.close();
       }

@@ -21,12 +21,12 @@ export function encodeRecord(change: JournalChange): Uint8Array[] {
       v: 1,
       name: change.name,
       blobs: change.blobs.map((blob) => [blob.hex, blob.bytes.byteLength]),
-      document: change.document.bytes.byteLength,
+      document: change.snapshot.bytes.byteLength,
     }),
   );
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, header.byteLength);
-  return [length, header, ...change.blobs.map((blob) => blob.bytes), change.document.bytes];
+  return [length, header, ...change.blobs.map((blob) => blob.bytes), change.snapshot.bytes];
 }
 
 /** A record's parts, or what is wrong with it. */

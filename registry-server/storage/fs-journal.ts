@@ -7,12 +7,14 @@
  * A change appends one record (the plugin's name, the bytes of the blobs it
  * stores and of its new document) and is durable, and acknowledged, once
  * the journal's fdatasync after it completed; every change in flight shares
- * that one flush. Then its files are put in place the cheap way (temp file,
- * rename: blobs first, the document last, so readers see a version entirely
- * or not at all) and remembered. A checkpoint (`checkpointMs` after the
+ * that one flush. Its files are put in place right after the acknowledgment,
+ * the cheap way (temp file, rename: blobs first, the document last, so
+ * readers see a version entirely or not at all), this process serving them
+ * from memory until then (fs-placement.ts), and remembered. A checkpoint (`checkpointMs` after the
  * first change it covers, 30 s, sooner once the journal passes
- * `checkpointBytes`, 64 MiB, and at close) flushes those files and their directories and then empties
- * the journal; changes wait while it runs. When the lease is taken, the
+ * `checkpointBytes`, 64 MiB, and at close) puts in place whatever still
+ * waits, flushes those files and their directories and then empties the
+ * journal; changes wait while it runs. When the lease is taken, the
  * records of a journal left by a process that died (or lost power) are put
  * in place again in order, then checkpointed: replay is idempotent, since a
  * record holds whole files and content-addressed blobs. A record is
@@ -22,18 +24,18 @@
  * dropped and logged, as everything after a damaged frame is.
  */
 import { createHash } from 'node:crypto';
-import { constants, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PluginDocument } from '../../src/core/registry/index.js';
-import { tempFileName } from '../fs/atomic.js';
-import { flushDirectory } from '../fs/directory-sync.js';
-import { writeNewFile } from '../fs/durable-write.js';
+import { flushDirectoryIfPresent, flushFile, inBatches } from '../fs/flush.js';
+import { Gate } from '../fs/gate.js';
 import { JournalFile, readJournal } from '../fs/journal.js';
 import type { RegistryLogEntry } from '../options.js';
 import { describeDocument } from './fs-index.js';
 import { decodeRecord, encodeRecord, MAX_HEADER_BYTES } from './fs-journal-record.js';
+import { Placement } from './fs-placement.js';
 import { parseDocument } from './snapshot.js';
+import type { DocumentSnapshot } from './types.js';
 
 /** The blobs of one change carried in its journal record, together at most this many bytes (larger ones are written and flushed apart). */
 export const MAX_JOURNALED_BLOB_BYTES = 64 * 1024 * 1024;
@@ -56,15 +58,19 @@ export interface FsJournalOptions {
   checkpointMs?: number;
   /** Checkpoint as soon as the journal is this large (default 64 MiB, which bounds the replay at start). */
   checkpointBytes?: number;
+  /** A fault-injection point for crash tests: awaited before acknowledged changes are put in place (fs-placement.ts). */
+  beforePlacement?: () => Promise<void>;
 }
 
 /** One change as the journal records it (see fs-journal-record.ts). */
 export interface JournalChange {
   name: string;
-  /** The new document: its bytes, already written (not flushed) to `temp`. */
-  document: { bytes: Uint8Array; temp: string };
+  /** The new document, as stored and served. */
+  snapshot: DocumentSnapshot;
   /** Blobs to store with it (ones already stored are left out by the caller). */
   blobs: readonly { hex: string; bytes: Uint8Array }[];
+  /** Called once the document is in place (see fs-placement.ts). */
+  placed?: (snapshot: DocumentSnapshot) => void;
 }
 
 /** The journal of one data directory. */
@@ -72,7 +78,8 @@ export class FsJournal {
   readonly #options: FsJournalOptions;
   readonly #file: JournalFile;
   readonly #gate = new Gate();
-  #unflushed = new Set<string>();
+  /** Acknowledged changes whose files are not in place yet, served from memory meanwhile. */
+  readonly placement: Placement;
   /** During recovery: the `modified` of the document in place per plugin, read once, then that of each record applied. */
   #modifiedInPlace = new Map<string, string | undefined>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -82,6 +89,7 @@ export class FsJournal {
   constructor(options: FsJournalOptions) {
     this.#options = options;
     this.#file = new JournalFile(join(options.root, 'journal.log'));
+    this.placement = new Placement({ blobs: options.blobs, temp: options.temp, log: options.log, beforePlacement: options.beforePlacement });
   }
 
   /** Puts in place again what the journal holds (a previous process's changes), flushes it, and empties the journal; resolves to the records applied. */
@@ -101,26 +109,21 @@ export class FsJournal {
     }
     this.#modifiedInPlace.clear();
     if (result.records > 0 || result.droppedBytes > 0) await this.checkpoint();
+    else await this.#file.truncate();
+    await this.#file.preallocate();
     return applied;
   }
 
   /**
-   * Records `change` durably, then puts its files in place: resolves once
-   * the change is durable and visible (see the module comment).
+   * Records `change` durably: resolves once it is durable, and served by
+   * this process (`placement`); its files are put in place right after (see
+   * the module comment).
    */
   commit(change: JournalChange): Promise<void> {
     return this.#gate.shared(async () => {
-      const record = encodeRecord(change);
-      try {
-        await this.#file.append(record);
-      } catch (error) {
-        rmSync(change.document.temp, { force: true });
-        throw error;
-      }
-      for (const blob of change.blobs) this.#place(this.#blobPath(blob.hex), blob.bytes);
-      const target = this.#options.documentPath(change.name);
-      renameSync(change.document.temp, target);
-      this.#unflushed.add(target);
+      await this.#file.append(encodeRecord(change));
+      const { name, snapshot, blobs, placed } = change;
+      this.placement.add({ name, target: this.#options.documentPath(name), snapshot, blobs, ...(placed === undefined ? {} : { placed }) });
       this.#scheduleCheckpoint();
     });
   }
@@ -131,13 +134,19 @@ export class FsJournal {
       .exclusive(async () => {
         clearTimeout(this.#timer);
         this.#timer = undefined;
-        const files = [...this.#unflushed];
-        await inBatches(files, 8, flushFile);
-        await inBatches([...new Set(files.map((file) => dirname(file)))], 8, flushDirectoryIfPresent);
-        // New plugin directories are entries of plugins/.
-        await flushDirectoryIfPresent(this.#options.plugins);
-        await this.#file.truncate();
-        for (const file of files) this.#unflushed.delete(file);
+        // Every change the journal holds must be in place before it may be emptied.
+        await this.placement.placeAll();
+        const files = this.placement.takePlacedPaths();
+        try {
+          await inBatches(files, 8, flushFile);
+          await inBatches([...new Set(files.map((file) => dirname(file)))], 8, flushDirectoryIfPresent);
+          // New plugin directories are entries of plugins/.
+          await flushDirectoryIfPresent(this.#options.plugins);
+          await this.#file.truncate();
+        } catch (error) {
+          this.placement.returnPlacedPaths(files);
+          throw error;
+        }
       })
       .finally(() => {
         this.#checkpointing = undefined;
@@ -172,23 +181,6 @@ export class FsJournal {
     });
   }
 
-  #blobPath(hex: string): string {
-    return join(this.#options.blobs, hex);
-  }
-
-  /** Writes `bytes` to a temp file and renames it onto `target`, without flushing; remembered for the next checkpoint. */
-  #place(target: string, bytes: Uint8Array): void {
-    const temp = join(this.#options.temp, tempFileName());
-    writeNewFile(temp, bytes);
-    try {
-      renameSync(temp, target);
-    } catch (error) {
-      rmSync(temp, { force: true });
-      throw error;
-    }
-    this.#unflushed.add(target);
-  }
-
   /** Applies one record read back at recovery; a problem with it, or undefined once applied. */
   #applyRecord(payload: Uint8Array): string | undefined {
     const decoded = decodeRecord(payload);
@@ -205,7 +197,7 @@ export class FsJournal {
     }
     const problem = describeDocument(value as PluginDocument, name);
     if (problem !== undefined) return `the document of ${name} cannot be used: ${problem}`;
-    for (const blob of blobs) this.#place(this.#blobPath(blob.hex), blob.bytes);
+    for (const blob of blobs) this.placement.placeFile(join(this.#options.blobs, blob.hex), blob.bytes);
     const target = this.#options.documentPath(name);
     // A record never takes a document back: the file in place is newer when a later record of the plugin was lost to damage.
     // The file is read once per plugin (then what a record wrote is remembered), so replay stays linear in the journal's size.
@@ -213,7 +205,7 @@ export class FsJournal {
     const modified = (value as PluginDocument).modified;
     if (isLater(this.#modifiedInPlace.get(name), modified)) return undefined;
     mkdirSync(dirname(target), { recursive: true });
-    this.#place(target, document);
+    this.placement.placeFile(target, document);
     this.#modifiedInPlace.set(name, modified);
     return undefined;
   }
@@ -294,67 +286,4 @@ function isLater(held: string | undefined, next: string): boolean {
   const a = Date.parse(held);
   const b = Date.parse(next);
   return Number.isFinite(a) && Number.isFinite(b) && a > b;
-}
-
-/** Flushes a file put in place; one that is gone or was replaced by something else than a file since (by hand) is left alone. */
-async function flushFile(path: string): Promise<void> {
-  let handle;
-  try {
-    // Non-blocking and not following links: what was put there may have been replaced by a FIFO or a link meanwhile.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (error) {
-    // Gone since (a blob garbage collection deleted, a document replaced by a newer one, flushed with it): nothing to flush.
-    if (['ENOENT', 'ELOOP'].includes((error as NodeJS.ErrnoException).code ?? '')) return;
-    throw error;
-  }
-  try {
-    if ((await handle.stat()).isFile()) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Flushes a directory, unless it is gone (removed with the data directory, say): nothing in it is left to flush. */
-async function flushDirectoryIfPresent(directory: string): Promise<void> {
-  try {
-    await flushDirectory(directory);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-/** Runs `work` over `items`, at most `width` at a time. */
-async function inBatches<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  for (let start = 0; start < items.length; start += width) await Promise.all(items.slice(start, start + width).map(work));
-}
-
-/** Changes run alongside one another (shared); a checkpoint runs alone (exclusive), once the changes in flight are done, new ones waiting. */
-class Gate {
-  #active = 0;
-  #exclusive: Promise<void> | undefined;
-  #drained: (() => void) | undefined;
-
-  async shared<T>(work: () => Promise<T>): Promise<T> {
-    while (this.#exclusive !== undefined) await this.#exclusive;
-    this.#active++;
-    try {
-      return await work();
-    } finally {
-      if (--this.#active === 0) this.#drained?.();
-    }
-  }
-
-  async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    while (this.#exclusive !== undefined) await this.#exclusive;
-    let done!: () => void;
-    this.#exclusive = new Promise<void>((resolve) => (done = resolve));
-    try {
-      if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
-      this.#drained = undefined;
-      return await work();
-    } finally {
-      this.#exclusive = undefined;
-      done();
-    }
-  }
 }

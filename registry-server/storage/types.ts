@@ -46,7 +46,8 @@ export interface BlobToStore {
  * document refers to go with it (PreparedDocument.blobs), or are stored with
  * `putBlob` before it returns; it should serialize the document first
  * (return a PreparedDocument), so that a document that cannot be stored
- * leaves no blob behind.
+ * leaves no blob behind. `current` may be the very object a driver keeps
+ * for its next change: build a new document, never modify it.
  */
 export type DocumentChange = (
   current: PluginDocument | undefined,

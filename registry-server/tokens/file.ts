@@ -68,7 +68,7 @@ export function createFileTokenStore(directory: string): FileTokenStore {
 
   return {
     async verify(token) {
-      const record = await findToken(await read(), token);
+      const record = findToken(await read(), token);
       return record === undefined ? undefined : tokenInfo(record);
     },
     async create(scopes) {

@@ -15,7 +15,7 @@ export function createMemoryTokenStore(): TokenStore {
   let records: TokenRecord[] = [];
   return {
     async verify(token) {
-      const record = await findToken(records, token);
+      const record = findToken(records, token);
       return record === undefined ? undefined : tokenInfo(record);
     },
     async create(scopes) {

@@ -1,10 +1,13 @@
 /**
  * Token secrets: 32 random bytes in base64url behind a `plh_` prefix, hashed
  * with SHA-256 for storage, and matched against stored hashes in constant
- * time (every record is compared, none skipped, no early exit). Web crypto
- * only, so any runtime can verify tokens. Also the record of a new token and
+ * time (every record is compared, none skipped, no early exit). The hash is
+ * node:crypto's synchronous SHA-256 (a microsecond for a token): WebCrypto's
+ * would send every authenticated request through the thread pool, behind
+ * the journal's flushes. Also the record of a new token and
  * its info, which every token store shares.
  */
+import { createHash } from 'node:crypto';
 import { bytesToBase64 } from '../../src/core/base64.js';
 import { bytesToHex } from '../../src/core/hex.js';
 import { timingSafeEqual } from '../../src/core/integrity.js';
@@ -30,8 +33,8 @@ export function generateTokenId(): string {
 }
 
 /** The hex SHA-256 of a token, as stored. */
-export async function hashToken(token: string): Promise<string> {
-  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))));
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** A new token with these scopes: the secret (to show once) and the record to store (its hash only). */
@@ -39,7 +42,7 @@ export async function newTokenRecord(scopes: TokenScopes, now = Date.now()): Pro
   const token = generateToken();
   const record: TokenRecord = {
     id: generateTokenId(),
-    hash: await hashToken(token),
+    hash: hashToken(token),
     scopes: { admin: scopes.admin, publish: [...scopes.publish] },
     createdAt: new Date(now).toISOString(),
   };
@@ -52,9 +55,9 @@ export function tokenInfo({ hash: _hash, ...info }: TokenRecord): TokenInfo {
 }
 
 /** The record whose hash matches `token`, comparing with every record in constant time. */
-export async function findToken<T extends TokenRecord>(records: readonly T[], token: string): Promise<T | undefined> {
+export function findToken<T extends TokenRecord>(records: readonly T[], token: string): T | undefined {
   if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return undefined;
-  const hash = await hashToken(token);
+  const hash = hashToken(token);
   let found: T | undefined;
   for (const record of records) {
     if (timingSafeEqual(record.hash, hash) && found === undefined) found = record;

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../src/node/atomic-write.js';
 import { inTemp } from '../fs/atomic.js';
 import { FileLocks } from '../fs/lock.js';
-import { pluginDirectoryName } from '../storage/fs.js';
+import { pluginDirectoryName } from '../storage/fs-options.js';
 import type { SignedRecord, SigningStore } from './store.js';
 
 const encoder = new TextEncoder();

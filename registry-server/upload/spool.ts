@@ -19,6 +19,8 @@ export interface SpooledBody {
   readonly size: number;
   /** The body as a stream, read on demand (from memory or the temp file). */
   stream(): ReadableStream<Uint8Array>;
+  /** The whole body when it is held in memory (joined once), undefined when it waits in a temp file. */
+  bytes(): Uint8Array | undefined;
   /** Frees the memory, or closes (and removes) the temp file. */
   close(): Promise<void>;
 }
@@ -81,15 +83,18 @@ export class BodySpool {
     this.#chunks = [];
     this.#reserved = 0;
     this.#file = undefined;
-    if (file !== undefined) return { size, stream: () => fileStream(file, size), close: () => file.close() };
+    if (file !== undefined) return { size, stream: () => fileStream(file, size), bytes: () => undefined, close: () => file.close() };
     let closed = false;
+    let whole: Uint8Array | undefined;
+    const bytes = () => (whole ??= concatBytes(chunks));
     const close = async () => {
       if (closed) return;
       closed = true;
       chunks.splice(0);
+      whole = undefined;
       this.#options.memory.release(reserved);
     };
-    return { size, stream: () => memoryStream(chunks), close };
+    return { size, stream: () => memoryStream(bytes()), bytes, close };
   }
 
   /** Drops what was collected (a failed or refused upload). */
@@ -118,15 +123,14 @@ export class BodySpool {
 }
 
 /** The body held in memory as one chunk (at most `memoryBytes`), however many pieces it arrived in. */
-function memoryStream(pieces: readonly Uint8Array[]): ReadableStream<Uint8Array> {
-  const chunks = pieces.length <= 1 ? pieces : [concatBytes(pieces)];
-  let next = 0;
+function memoryStream(whole: Uint8Array): ReadableStream<Uint8Array> {
+  let sent = whole.byteLength === 0;
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        const chunk = chunks[next++];
-        if (chunk === undefined) controller.close();
-        else controller.enqueue(chunk);
+        if (sent) controller.close();
+        else controller.enqueue(whole);
+        sent = true;
       },
     },
     { highWaterMark: 0 },

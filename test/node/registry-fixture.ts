@@ -63,7 +63,10 @@ export async function startRegistry(): Promise<TestRegistry> {
           { path: 'dist/index.js', content: source },
         ]),
       );
-      return client.publish(name, version, plg, { token });
+      const entry = await client.publish(name, version, plg, { token });
+      // Its files in place (right after the answer; the list waits for them), for the tests that alter them.
+      await storage.listPlugins();
+      return entry;
     },
     async tamperBlob(hex, text) {
       await writeFile(join(dataDir, 'blobs', 'sha256', hex), text);

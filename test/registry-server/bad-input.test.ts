@@ -12,7 +12,7 @@ import {
   ORIGIN,
   craftedPlg,
   errorOf,
-  fingerprint,
+  storedFingerprint,
   manifest,
   plg,
   pluginPackage,
@@ -34,14 +34,14 @@ async function expectRefused(
   status: number,
   code: string,
 ): Promise<{ code: string; message: string; [key: string]: unknown }> {
-  const before = await fingerprint(registry.directory!);
+  const before = await storedFingerprint(registry);
   const response = await registry.fetch(request);
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const error = await errorOf(response);
   expect(error.code).toBe(code);
   expect(error.message).not.toMatch(/\n\s+at /);
-  expect(await fingerprint(registry.directory!)).toEqual(before);
+  expect(await storedFingerprint(registry)).toEqual(before);
   return error;
 }
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { addVersion } from '../../registry-server/index.js';
 import { MAX_DOCUMENT_VERSIONS } from '../../registry-server/publish.js';
 import type { PluginDocument, VersionEntry } from '../../src/core/registry/document.js';
-import { errorOf, fingerprint, pluginPackage, publishRequest, sha256Hex, testRegistry } from './helpers.js';
+import { errorOf, storedFingerprint, pluginPackage, publishRequest, sha256Hex, testRegistry } from './helpers.js';
 
 function entryOf(name: string, version: string): VersionEntry {
   const hex = sha256Hex(new TextEncoder().encode(`${name}@${version}`));
@@ -30,13 +30,13 @@ describe('versions per document', () => {
       for (let i = 0; i < MAX_DOCUMENT_VERSIONS - 1; i++) versions[`0.0.${i}`] = { ...entryOf('many', `0.0.${i}`), yanked: i % 2 === 0 };
       return addVersion({ name: 'many', distTags: {}, modified: '', versions }, 'many', '0.1.0', entryOf('many', '0.1.0'), Date.now());
     });
-    const before = await fingerprint(registry.directory!);
+    const before = await storedFingerprint(registry);
     const { bytes } = await pluginPackage('many', '1.0.0');
     const response = await registry.fetch(publishRequest('many', '1.0.0', bytes, { token: registry.adminToken }));
     const error = await errorOf(response);
     expect([response.status, error.code]).toEqual([413, 'E_TOO_LARGE']);
     expect(error.message).toMatch(/many already has 1000 versions, the most one plugin may have/);
     expect(error.limit).toBe(MAX_DOCUMENT_VERSIONS);
-    expect(await fingerprint(registry.directory!)).toEqual(before);
+    expect(await storedFingerprint(registry)).toEqual(before);
   });
 });

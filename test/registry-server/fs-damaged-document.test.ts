@@ -23,6 +23,8 @@ async function registryWithHello() {
   const logged: RegistryLogEntry[] = [];
   const registry = { fetch: createRegistry({ storage, tokens, log: (entry) => logged.push(entry) }).fetch, adminToken: token };
   await publish(registry, 'hello', '1.0.0');
+  // Its files in place (they are put there right after the answer; the list waits for them).
+  await storage.listPlugins();
   const file = join(directory, 'plugins', 'hello', 'document.json');
   return { registry, file, logged, token };
 }

@@ -6,7 +6,7 @@
  * plugins changed at once all end up in their documents and in the index,
  * leaving no temp file and no lock behind.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PluginDocument } from '../../src/core/registry/document.js';
@@ -114,24 +114,56 @@ async function publish(storage: RegistryStorage, name: string, version: string):
 }
 
 describe('filesystem storage: committing a publish', () => {
-  it('shows nothing of a change before its journal record is written, and all of it once the change resolves', async () => {
+  it('shows nothing of a change before its journal record is written, serves all of it once the change resolves, and puts its files in place after that', async () => {
     const directory = await tempDir();
     const seen: { blob: boolean; document: string }[] = [];
-    const { hex } = entry('hello', '1.0.0');
+    const { hex, bundle } = entry('hello', '1.0.0');
+    let acknowledged = false;
+    const placedAfterAcknowledgment: boolean[] = [];
     const storage = createFsStorage(directory, {
-      async beforeDocumentCommit(_temp, target) {
+      async beforeDocumentCommit(target) {
         const blob = await readFile(join(directory, 'blobs', 'sha256', hex)).then(
           () => true,
           () => false,
         );
         seen.push({ blob, document: await readFile(target, 'utf8').catch(() => 'none') });
       },
+      journal: {
+        async beforePlacement() {
+          placedAfterAcknowledgment.push(acknowledged);
+        },
+      },
     });
     onCleanup(() => storage.close());
     await publish(storage, 'hello', '1.0.0');
+    acknowledged = true;
     expect(seen).toEqual([{ blob: false, document: 'none' }]);
-    expect(await readFile(join(directory, 'blobs', 'sha256', hex))).toHaveLength(entry('hello', '1.0.0').bundle.byteLength);
+    // Served by this process at once, whether or not its files are in place yet.
+    expect(JSON.parse(new TextDecoder().decode((await storage.getDocument('hello'))!.bytes)).versions['1.0.0'].dist.url).toContain(hex);
+    expect(await storage.getBlob('sha256', hex)).toEqual(bundle);
+    // The list waits for the files and the index.
+    expect((await storage.listPlugins()).map((summary) => summary.latest)).toEqual(['1.0.0']);
+    expect(placedAfterAcknowledgment).toEqual([true]);
+    expect(await readFile(join(directory, 'blobs', 'sha256', hex))).toHaveLength(bundle.byteLength);
     expect(JSON.parse(await readFile(join(directory, 'plugins', 'hello', 'document.json'), 'utf8')).versions['1.0.0'].dist.url).toContain(hex);
+  });
+
+  it('starts a change from the document the previous one committed, as it was committed, and from the file once another writer replaced it', async () => {
+    const directory = await tempDir();
+    const storage = createFsStorage(directory);
+    onCleanup(() => storage.close());
+    const committed = addVersion(undefined, 'hello', '1.0.0', entry('hello', '1.0.0').value, Date.now());
+    await storage.updateDocument('hello', () => committed);
+    const seen: (PluginDocument | undefined)[] = [];
+    await storage.updateDocument('hello', (current) => void seen.push(current));
+    expect(seen[0]).toBe(committed);
+    await storage.listPlugins();
+    // Another writer's file (by hand): the stat differs, the file is read.
+    const replaced = addVersion(committed, 'hello', '1.1.0', entry('hello', '1.1.0').value, Date.now() + 1000);
+    await writeFile(join(directory, 'plugins', 'hello', 'document.json'), JSON.stringify(replaced));
+    await storage.updateDocument('hello', (current) => void seen.push(current));
+    expect(seen[1]).not.toBe(committed);
+    expect(Object.keys(seen[1]!.versions)).toEqual(['1.0.0', '1.1.0']);
   });
 
   it('commits sixteen plugins changed at once: every document, every index entry, no temp file left, no lock but the write lease', async () => {

@@ -50,6 +50,8 @@ describe('filesystem lock under stress', () => {
       await Promise.all(
         Array.from({ length: CHANGES }, (_, i) => storages[i % 2]!.updateDocument(name, (current) => addVersionEntry(current, name, `1.0.${i}`))),
       );
+      // The files are put in place right after the changes resolve; the list waits for them.
+      await storages[0]!.listPlugins();
       const count = await versionCount(directory, name);
       if (count !== CHANGES) lost.push(`round ${round}: ${count} of ${CHANGES} versions`);
     }

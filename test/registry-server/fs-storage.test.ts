@@ -56,6 +56,8 @@ describe('filesystem storage', () => {
       await storage.putBlob('sha256', hex, bundle);
       return version(current, '@acme/hello', '1.0.0');
     });
+    // Its files and the index are put in place right after the change resolves; the list waits for them.
+    await storage.listPlugins();
     expect(await readFile(join(directory, 'blobs', 'sha256', hex))).toEqual(Buffer.from(bundle));
     const document = JSON.parse(await readFile(join(directory, 'plugins', '@acme%2Fhello', 'document.json'), 'utf8'));
     expect(document.name).toBe('@acme/hello');

@@ -58,6 +58,8 @@ describe('collectGarbage on the filesystem driver', () => {
       const { bytes } = await pluginPackage(name, '1.0.0');
       await publishPackage(registry, name, '1.0.0', bytes);
     }
+    // The files are put in place right after the answers; the list waits for them.
+    await registry.storage.listPlugins();
     const referenced = await storedBlobs(data);
     const orphan = await plantBlob(data, new TextEncoder().encode('left by a crashed publish'), 2 * HOUR);
     const fresh = await plantBlob(data, new TextEncoder().encode('a publish in flight'), 0);
@@ -118,6 +120,8 @@ describe('plughub gc', () => {
     const data = registry.directory!;
     const { bytes } = await pluginPackage('alpha', '1.0.0');
     await publishPackage(registry, 'alpha', '1.0.0', bytes);
+    // Another process sees the files once they are in place, right after the answer; the list waits for them.
+    await registry.storage.listPlugins();
     const orphan = await plantBlob(data, new TextEncoder().encode('orphan'), 3 * HOUR);
 
     const dry = await cli(['gc', '--data', data, '--dry-run'], { cwd: '/' });

@@ -108,6 +108,16 @@ export async function fingerprint(directory: string): Promise<Record<string, str
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/**
+ * Every file of a test registry's data directory, once the changes it
+ * acknowledged are in place (their files are written right after the
+ * answer; the list waits for them).
+ */
+export async function storedFingerprint(registry: Pick<TestRegistry, 'storage' | 'directory'>): Promise<Record<string, string>> {
+  await registry.storage.listPlugins();
+  return fingerprint(registry.directory!);
+}
+
 /** A registry for one test, with an admin token. */
 export interface TestRegistry {
   fetch(request: Request): Promise<Response>;

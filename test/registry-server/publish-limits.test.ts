@@ -21,7 +21,7 @@ import {
   ORIGIN,
   bundleText,
   errorOf,
-  fingerprint,
+  storedFingerprint,
   get,
   manifest,
   pluginPackage,
@@ -50,11 +50,11 @@ async function storeDirectly(registry: TestRegistry, name: string, manifestField
 }
 
 async function expectNothingStored(registry: TestRegistry, request: Request, status: number, code: string): Promise<string> {
-  const before = await fingerprint(registry.directory!);
+  const before = await storedFingerprint(registry);
   const response = await registry.fetch(request);
   const error = await errorOf(response);
   expect([response.status, error.code], error.message).toEqual([status, code]);
-  expect(await fingerprint(registry.directory!)).toEqual(before);
+  expect(await storedFingerprint(registry)).toEqual(before);
   return error.message;
 }
 

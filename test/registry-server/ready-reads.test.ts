@@ -165,6 +165,8 @@ describe('answers at once, fs storage', () => {
     const registry = createRegistry({ storage, tokens });
     onCleanup(() => registry.close());
     await publish({ fetch: registry.fetch, adminToken: token }, 'hello', '1.0.0');
+    // Its file in place (right after the answer; the list waits for it): from then on, the file is the truth.
+    await storage.listPlugins();
     expect((await get(registry, pluginPath('hello'))).status).toBe(200);
     expect(registry[ANSWER_AT_ONCE]('GET', pluginPath('hello'), {})).toBeUndefined();
   });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import { parsePluginDocument } from '../../src/core/registry/document.js';
 import { createRegistry } from '../../registry-server/index.js';
-import { fingerprint, pluginPackage, pluginPath, publishRequest, testRegistry } from './helpers.js';
+import { storedFingerprint, pluginPackage, pluginPath, publishRequest, testRegistry } from './helpers.js';
 import { rawPut, serve, servedRegistry } from './socket-helpers.js';
 
 const MiB = 1024 * 1024;
@@ -44,7 +44,7 @@ describe('registry over a socket', () => {
 
   it('answers 413 to a Content-Length above the limit while the client is still sending, and stores nothing', async () => {
     const registry = await servedRegistry();
-    const before = await fingerprint(registry.directory!);
+    const before = await storedFingerprint(registry);
     const declared = 11 * MiB;
     const { request, response } = rawPut(registry.url, pluginPath('hello', '1.0.0'), {
       authorization: `Bearer ${registry.adminToken}`,
@@ -57,12 +57,12 @@ describe('registry over a socket', () => {
     expect(message.headers.connection).toBe('close');
     expect(JSON.parse(body).error.code).toBe('E_TOO_LARGE');
     request.destroy();
-    expect(await fingerprint(registry.directory!)).toEqual(before);
+    expect(await storedFingerprint(registry)).toEqual(before);
   });
 
   it('answers 413 to a chunked upload once it passes the limit, and stores nothing', async () => {
     const registry = await servedRegistry({ limits: { maxPackageBytes: 256 * 1024 } });
-    const before = await fingerprint(registry.directory!);
+    const before = await storedFingerprint(registry);
     const { bytes } = await pluginPackage('hello', '1.0.0');
     const { request, response } = rawPut(registry.url, pluginPath('hello', '1.0.0'), {
       authorization: `Bearer ${registry.adminToken}`,
@@ -84,12 +84,12 @@ describe('registry over a socket', () => {
     expect(JSON.parse(body).error.code).toBe('E_TOO_LARGE');
     expect(sent).toBeLessThan(8 * MiB);
     request.destroy();
-    expect(await fingerprint(registry.directory!)).toEqual(before);
+    expect(await storedFingerprint(registry)).toEqual(before);
   });
 
   it('stores nothing from an upload the client abandons midway, and keeps serving', async () => {
     const registry = await servedRegistry();
-    const before = await fingerprint(registry.directory!);
+    const before = await storedFingerprint(registry);
     const { bytes } = await pluginPackage('hello', '1.0.0', { bundleBytes: 200 * 1024 });
     const { request, response } = rawPut(registry.url, pluginPath('hello', '1.0.0'), {
       authorization: `Bearer ${registry.adminToken}`,
@@ -100,7 +100,7 @@ describe('registry over a socket', () => {
     const status = once(registry.handled, 'status');
     request.write(bytes.subarray(0, bytes.byteLength / 2), () => request.destroy());
     expect(await status).toEqual([400]);
-    expect(await fingerprint(registry.directory!)).toEqual(before);
+    expect(await storedFingerprint(registry)).toEqual(before);
     const { bytes: whole } = await pluginPackage('hello', '1.0.0');
     expect((await fetch(publishRequest('hello', '1.0.0', whole, { token: registry.adminToken, origin: registry.url }))).status).toBe(201);
   });

@@ -7,7 +7,7 @@
 export { PackageError, isPackageError, type PackageErrorCode } from './errors.js';
 export { gunzip, gzip, looksLikeGzip } from './gzip.js';
 export { EntryPathSet, MAX_PATH_DEPTH, MAX_PATH_LENGTH, normalizeEntryPath } from './paths.js';
-export { DEFAULT_PLG_LIMITS, bytesToStream, packPlg, readPlg, type PlgFile, type PlgLimits, type PlgPackage } from './package.js';
+export { DEFAULT_PLG_LIMITS, bytesToStream, packPlg, readPlg, readPlgTar, type PlgFile, type PlgLimits, type PlgPackage } from './package.js';
 export { ErrorLatch, byteLimit, collectBytes, concatBytes, guardSource, iterateBytes, streamFrom, type ByteSource } from './streams.js';
 export { BLOCK_SIZE, type TarEntryType } from './tar-format.js';
 export { MAX_EXTENSION_BYTES, readTar, type TarEntry, type TarReadLimits } from './tar-reader.js';

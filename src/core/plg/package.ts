@@ -90,6 +90,27 @@ export async function readPlg(
   return checkContents(files, options.strictManifest ?? true);
 }
 
+/**
+ * Checks a `.plg` package whose tar is already unpacked in memory (the
+ * caller inflated the gzip layer, bounded by `limits.maxUnpackedBytes`, as
+ * the server does in one call for small uploads): the same checks, limits and
+ * errors as readPlg, without a stream. Throws SizeLimitError when `tar` is
+ * larger than `limits.maxUnpackedBytes`.
+ */
+export async function readPlgTar(tar: Uint8Array, limits: PlgLimits = DEFAULT_PLG_LIMITS, options: { strictManifest?: boolean } = {}): Promise<PlgPackage> {
+  if (tar.byteLength > limits.maxUnpackedBytes) {
+    throw new SizeLimitError(`the unpacked package exceeds the limit of ${limits.maxUnpackedBytes} bytes`, limits.maxUnpackedBytes);
+  }
+  let files: Map<string, Uint8Array>;
+  try {
+    files = await collectEntries([tar], limits);
+  } catch (error) {
+    if (error instanceof PlughubError) throw error;
+    throw new PackageError('the tar archive is corrupt', 'E_BAD_ARCHIVE', { cause: error });
+  }
+  return checkContents(files, options.strictManifest ?? true);
+}
+
 async function collectEntries(unpacked: ByteSource, limits: PlgLimits): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const paths = new EntryPathSet();

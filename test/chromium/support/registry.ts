@@ -66,7 +66,10 @@ export async function startRegistry(options: { signing?: SigningOptions } = {}):
           { path: 'index.js', content: code },
         ]),
       );
-      return client.publish(name, version, plg);
+      const entry = await client.publish(name, version, plg);
+      // Its files in place (right after the answer; the list waits for them), for the tests that alter them.
+      await storage.listPlugins();
+      return entry;
     },
     blobFile(entry) {
       const hex = entry.dist.url.split('/').pop()!;
