@@ -80,6 +80,8 @@ describe('download counts', () => {
     const publisher = await servedRegistry();
     const { bytes } = await pluginPackage('@acme/hello', '0.1.0');
     expect((await fetch(publishRequest('@acme/hello', '0.1.0', bytes, { origin: publisher.url, token: publisher.adminToken }))).status).toBe(201);
+    // Another process sees the version once its files are in place (right after the 201): listing waits for that.
+    await publisher.storage.listPlugins();
     const reader = await serveDirectory(publisher.directory!);
     const urls = await bundleUrls(reader.url, '@acme/hello');
     expect((await fetch(urls['0.1.0']!)).status).toBe(200);
