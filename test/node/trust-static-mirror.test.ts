@@ -35,6 +35,8 @@ async function mirror(markup?: string) {
     const { bytes } = await pluginPackage('marked', '1.0.0', { manifestExtra: { description: markup } });
     expect((await registry.fetch(publishRequest('marked', '1.0.0', bytes, { token }))).status).toBe(201);
   }
+  // The versions' files are placed right after their 201s; another process (the export) reads them from the directory.
+  await storage.listPlugins();
   const out = join(await tempDir(), 'site');
   const exported = await cli(['export', '--data', data, '--out', out], { cwd: '/' });
   expect(exported.code, exported.stderr).toBe(0);

@@ -111,6 +111,8 @@ describe('plughub export', () => {
     const { token } = await tokens.create({ admin: true, publish: [] });
     const registry = createRegistry({ storage, tokens });
     await publish({ fetch: registry.fetch, adminToken: token }, '@acme/hello', '1.0.0');
+    // The version's files are placed right after its 201; another process (the export) reads them from the directory.
+    await storage.listPlugins();
     const out = join(await tempDir(), 'site');
     const exported = await cli(['export', '--data', data, '--out', out, '--expires', '10d', '--json'], { cwd: '/' });
     expect(exported.code, exported.stderr).toBe(0);
