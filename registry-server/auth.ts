@@ -4,6 +4,7 @@
  * 401, a valid token for other names a 403.
  */
 import { HttpError } from './http/errors.js';
+import { requestHeader } from './http/request-header.js';
 import { mayPublish } from './tokens/scopes.js';
 import type { TokenInfo, TokenVerifier } from './tokens/types.js';
 
@@ -11,7 +12,7 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="plughub"' };
 
 /** The token of a request; throws HttpError 401 when it is missing or not valid. */
 export async function requireToken(request: Request, tokens: TokenVerifier): Promise<TokenInfo> {
-  const header = request.headers.get('authorization');
+  const header = requestHeader(request, 'authorization');
   if (header === null || header.trim() === '') {
     throw new HttpError(401, 'E_UNAUTHORIZED', 'this needs a token: send Authorization: Bearer <token>', { headers: CHALLENGE });
   }

@@ -11,7 +11,7 @@ import type { PluginDocument, PluginSummary } from '../../src/core/registry/inde
 import { summarize } from '../documents.js';
 import { HttpError } from '../http/errors.js';
 import { StoredDocumentError } from '../storage/errors.js';
-import { describeDocument } from '../storage/fs-index.js';
+import { describeDocument } from '../storage/fs-index-entries.js';
 import { asPrepared, parseDocument, snapshotOfBytes } from '../storage/snapshot.js';
 import type { BlobToStore, DocumentChange, DocumentSnapshot } from '../storage/types.js';
 import { type Connections, type Queryable, toBytes, toParameter } from './connection.js';

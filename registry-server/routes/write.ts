@@ -11,6 +11,7 @@ import type { VersionEntry } from '../../src/core/registry/index.js';
 import { requirePublishRight, requireToken } from '../auth.js';
 import { setYanked } from '../documents.js';
 import { HttpError } from '../http/errors.js';
+import { requestHeader } from '../http/request-header.js';
 import { jsonResponse } from '../http/responses.js';
 import type { ResolvedOptions } from '../options.js';
 import { publishVersion } from '../publish.js';
@@ -28,17 +29,17 @@ export function putVersion(options: ResolvedOptions, published?: (name: string, 
     const request = c.req.raw;
     const token = await requireToken(request, options.tokens);
     requirePublishRight(token, name);
-    const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const type = (requestHeader(request, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!PACKAGE_TYPES.has(type)) {
       const sent = type === '' ? 'no Content-Type' : `Content-Type ${type}`;
       throw new HttpError(415, 'E_UNSUPPORTED_MEDIA_TYPE', `a .plg upload needs Content-Type application/gzip (or application/octet-stream), not ${sent}`);
     }
-    const declared = request.headers.get('content-length');
+    const declared = requestHeader(request, 'content-length');
     const limit = options.limits.maxPackageBytes;
     if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
       throw new HttpError(413, 'E_TOO_LARGE', `the compressed package (${declared} bytes) exceeds the limit of ${limit} bytes`, { extra: { limit } });
     }
-    const authorSignatures = parseAuthorSignatures(request.headers.get(AUTHOR_SIGNATURE_HEADER));
+    const authorSignatures = parseAuthorSignatures(requestHeader(request, AUTHOR_SIGNATURE_HEADER));
     if (request.body === null) throw new HttpError(400, 'E_BAD_ARCHIVE', 'the request has no body: send the .plg file');
     const release = options.uploadSlots.acquire(token.id);
     if (release === undefined) throw tooManyUploads(options, token.id);

@@ -19,7 +19,7 @@ import { join, relative, sep } from 'node:path';
 import type { PluginDocument } from '../../src/core/registry/index.js';
 import { sameFile } from '../fs/atomic.js';
 import { StoredDocumentError } from './errors.js';
-import { describeDocument } from './fs-index.js';
+import { describeDocument } from './fs-index-entries.js';
 import type { Placement } from './fs-placement.js';
 import { readDataFile, readProblem } from './fs-read.js';
 import { SizedLru } from './lru.js';

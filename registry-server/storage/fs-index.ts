@@ -2,8 +2,14 @@
  * The plugin index of the filesystem driver: `index.json` holds the summary
  * of every plugin so that listing reads one file, not every document. It is
  * updated once a committed document is in place — after the change was
- * acknowledged, off its path — in batches (one write for every commit that
- * landed while the previous write ran), with the summaries of the documents
+ * acknowledged, off its path — in batches: one write for every commit that
+ * landed while the previous write ran or in the `writeDelayMs` (100 ms)
+ * after it, so that a registry taking many publishes rewrites the whole
+ * index (megabytes, for ten thousand plugins) at most about ten times a
+ * second, not once per publish. This process lists with every update
+ * written first (no wait); another process sharing the directory sees a
+ * new plugin in its list at most that long after the document itself. With
+ * the summaries of the documents
  * as committed, never replacing an entry by one of an earlier
  * `modified` (and a publish never reads its document back). It is rebuilt from the documents
  * when the driver opens (repairing an update lost to a crash between the
@@ -22,19 +28,23 @@ import { statSync, type Stats } from 'node:fs';
 import { lstat, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginDocument, PluginSummary } from '../../src/core/registry/index.js';
-import { MANIFEST_FIELD_LIMITS, validatePluginName } from '../../src/core/plugin/index.js';
-import { cutDescription, summarize } from '../documents.js';
+import { summarize } from '../documents.js';
 import { sameFile, tempFileName } from '../fs/atomic.js';
 import type { Locks } from '../fs/lease.js';
 import type { RegistryLogEntry } from '../options.js';
-import { readDataFile, readProblem } from './fs-read.js';
-
-interface IndexFile {
-  version: 1;
-  plugins: Record<string, PluginSummary>;
-  /** The document file each summary was made from (see fileSignature); absent in an index written before them. */
-  files?: Record<string, string>;
-}
+import {
+  describeDocument,
+  encodeIndex,
+  FILE_KEY,
+  fileSignature,
+  filesOf,
+  type IndexFile,
+  isLater,
+  parseJson,
+  readBounded,
+  sortedSummaries,
+  withRow,
+} from './fs-index-entries.js';
 
 /** Document files stat'ed at once when the index is checked at start. */
 const STAT_BATCH = 256;
@@ -53,9 +63,11 @@ export interface FsIndexOptions {
   maxDocumentBytes: number;
   /** Receives a line for every damaged file found. */
   log: (entry: RegistryLogEntry) => void;
+  /** How long after a write of the index the next one waits, gathering the updates meanwhile (default 100 ms). */
+  writeDelayMs?: number;
 }
 
-type ReadResult = { bytes: Uint8Array } | { problem: string } | undefined;
+const DEFAULT_WRITE_DELAY_MS = 100;
 
 /** index.json as last read or written by this process; current while a stat of the file gives the same. */
 interface LoadedIndex {
@@ -67,8 +79,6 @@ interface LoadedIndex {
   list: PluginSummary[];
 }
 
-const decoder = new TextDecoder();
-
 /** Reads and maintains index.json. */
 export class FsIndex {
   readonly #options: FsIndexOptions;
@@ -79,6 +89,10 @@ export class FsIndex {
   /** The write of the index in progress, and the one that follows it, shared by every update that arrived meanwhile. */
   #writing: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  /** Ends the wait before the queued write now (set while it waits). */
+  #hurry: (() => void) | undefined;
+  /** Callers waiting for every update to be written: the queued write then waits for nothing. */
+  #urgent = 0;
 
   constructor(options: FsIndexOptions, locks: Locks) {
     this.#options = options;
@@ -138,12 +152,11 @@ export class FsIndex {
    * Records the summary of a document that was just put in place, with the
    * stats of the file it was put in (taken right after its rename, with
    * nothing in between, so the entry records the very file its summary was
-   * made from). Updates
-   * that arrive while the index is being written are written together by
-   * the next write, which every one of them waits for: index.json is
-   * written about once per write time however many changes land (it is
-   * derived from the documents, not flushed, and rebuilt from them when
-   * they disagree). An entry is never replaced by one of an earlier
+   * made from). Updates that arrive while the index is being written, and
+   * in the `writeDelayMs` after, are written together by the next write,
+   * which every one of them waits for: index.json is written about once per
+   * write time and delay however many changes land (it is derived from the
+   * documents, not flushed, and rebuilt from them when they disagree). An entry is never replaced by one of an earlier
    * `modified` (every change of a document moves it forward).
    */
   update(name: string, summary: PluginSummary, file: Stats | undefined): Promise<void> {
@@ -151,10 +164,8 @@ export class FsIndex {
     if (held === undefined || !isLater(held.summary.modified, summary.modified)) this.#pending.set(name, { summary, file });
     if (this.#queued !== undefined) return this.#queued;
     const after = this.#writing ?? Promise.resolve();
-    const queued: Promise<void> = after.then(
-      () => this.#writePending(queued),
-      () => this.#writePending(queued),
-    );
+    const write = () => this.#delay().then(() => this.#writePending(queued));
+    const queued: Promise<void> = after.then(write, write);
     this.#queued = queued;
     return queued;
   }
@@ -189,9 +200,31 @@ export class FsIndex {
     }
   }
 
-  /** Resolves once the updates recorded so far are written (or failed). */
+  /** The wait before a queued write (writeDelayMs), ended at once when someone waits for the updates (`settled`). */
+  #delay(): Promise<void> {
+    const ms = this.#options.writeDelayMs ?? DEFAULT_WRITE_DELAY_MS;
+    if (ms <= 0 || this.#urgent > 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#hurry?.(), ms);
+      this.#hurry = () => {
+        clearTimeout(timer);
+        this.#hurry = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /** Resolves once the updates recorded so far are written (or failed), writing them now rather than after the delay. */
   async settled(): Promise<void> {
-    for (let pending = this.#queued ?? this.#writing; pending !== undefined; pending = this.#queued ?? this.#writing) await pending.catch(() => undefined);
+    this.#urgent++;
+    try {
+      for (let pending = this.#queued ?? this.#writing; pending !== undefined; pending = this.#queued ?? this.#writing) {
+        this.#hurry?.();
+        await pending.catch(() => undefined);
+      }
+    } finally {
+      this.#urgent--;
+    }
   }
 
   /** Every summary, sorted by name, updates in flight written first (so the list holds every change this process committed). */
@@ -264,39 +297,7 @@ export class FsIndex {
    * the next write), `list` the sorted summaries when the caller has them.
    */
   async #write(index: IndexFile, entries = new Map<string, Uint8Array>(), list?: PluginSummary[]): Promise<void> {
-    const encoder = new TextEncoder();
-    const chunks: Uint8Array[] = [encoder.encode('{"version":1,"plugins":{')];
-    let first = true;
-    for (const [name, summary] of Object.entries(index.plugins)) {
-      let entry = entries.get(name);
-      if (entry === undefined) {
-        entry = encoder.encode(`${JSON.stringify(name)}:${JSON.stringify(summary)}`);
-        entries.set(name, entry);
-      }
-      if (!first) chunks.push(COMMA);
-      chunks.push(entry);
-      first = false;
-    }
-    chunks.push(encoder.encode('},"files":{'));
-    first = true;
-    for (const [name, signature] of Object.entries(index.files ?? {})) {
-      if (!Object.hasOwn(index.plugins, name)) continue;
-      let entry = entries.get(FILE_KEY + name);
-      if (entry === undefined) {
-        entry = encoder.encode(`${JSON.stringify(name)}:${JSON.stringify(signature)}`);
-        entries.set(FILE_KEY + name, entry);
-      }
-      if (!first) chunks.push(COMMA);
-      chunks.push(entry);
-      first = false;
-    }
-    chunks.push(encoder.encode('}}'));
-    const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const bytes = encodeIndex(index, entries);
     this.#loaded = undefined;
     // Derived from the documents: not flushed. Written through the thread pool, off the answers' path (a rename over the file takes a quarter of a millisecond on ext4).
     const temp = join(this.#options.temp, tempFileName());
@@ -309,114 +310,5 @@ export class FsIndex {
     }
     const info = statSync(this.#options.file, { throwIfNoEntry: false });
     if (info !== undefined) this.#loaded = { info, index, entries, list: list ?? sortedSummaries(index) };
-  }
-}
-
-const COMMA = new TextEncoder().encode(',');
-/** Prefix of the keys of `files` entries in LoadedIndex.entries (no plugin name starts with a space). */
-const FILE_KEY = ' ';
-
-/** What identifies one version of a document file: a commit renames a new file into place (a new inode). */
-function fileSignature(file: Stats): string {
-  return `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}`;
-}
-
-/** The `files` of an index as read: only string values, none when it has none. */
-function filesOf(value: unknown): { files?: Record<string, string> } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-  const files: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, signature] of Object.entries(value)) if (typeof signature === 'string') files[name] = signature;
-  return { files };
-}
-
-/** True when the time `held` is after `next` (ISO times; a value that is not a time never is). */
-function isLater(held: string, next: string): boolean {
-  const a = Date.parse(held);
-  const b = Date.parse(next);
-  return Number.isFinite(a) && Number.isFinite(b) && a > b;
-}
-
-/**
- * Index entries that look like summaries, sorted by name, each field checked
- * again (an index written by an older version, or by hand): descriptions cut
- * to the manifest bound, keywords, host range and dependency names within
- * theirs.
- */
-function sortedSummaries(index: IndexFile): PluginSummary[] {
-  const list: PluginSummary[] = [];
-  for (const value of Object.values(index.plugins) as unknown[]) {
-    const row = rowOf(value);
-    if (row !== undefined) list.push(row);
-  }
-  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** `list` (sorted by name) with `summary`'s row in place of the row of that name, or inserted in order. */
-function withRow(list: readonly PluginSummary[], summary: PluginSummary): PluginSummary[] | undefined {
-  const row = rowOf(summary);
-  if (row === undefined) return undefined;
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (list[middle]!.name < row.name) low = middle + 1;
-    else high = middle;
-  }
-  const next = list.slice();
-  next.splice(low, list[low]?.name === row.name ? 1 : 0, row);
-  return next;
-}
-
-/** The list row of an index entry that looks like a summary, each field checked again; undefined for anything else. */
-function rowOf(value: unknown): PluginSummary | undefined {
-  const row = value as Partial<Record<keyof PluginSummary, unknown>> | null;
-  if (typeof row !== 'object' || row === null || typeof row.name !== 'string' || typeof row.modified !== 'string') return undefined;
-  const keywords = stringsOf(row.keywords, MANIFEST_FIELD_LIMITS.keywords, MANIFEST_FIELD_LIMITS.keyword);
-  const dependencies = stringsOf(row.dependencies, MANIFEST_FIELD_LIMITS.dependencies, 214);
-  return {
-    name: row.name,
-    ...(typeof row.description === 'string' ? { description: cutDescription(row.description) } : {}),
-    ...(typeof row.latest === 'string' && row.latest.length <= 256 ? { latest: row.latest } : {}),
-    ...(keywords.length > 0 ? { keywords } : {}),
-    ...(typeof row.host === 'string' && row.host.length <= MANIFEST_FIELD_LIMITS.range ? { host: row.host } : {}),
-    ...(dependencies.length > 0 ? { dependencies } : {}),
-    modified: row.modified,
-  };
-}
-
-/** The strings of `value` (an array), at most `count` of them, each at most `length` characters. */
-function stringsOf(value: unknown, count: number, length: number): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((item): item is string => typeof item === 'string' && item.length <= length).slice(0, count);
-}
-
-/** Why `value` cannot be indexed (or changed) as the document of `name`, or undefined. */
-export function describeDocument(value: unknown, name: string): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not a JSON object';
-  const document = value as Partial<PluginDocument>;
-  if (document.name !== name) return `it carries the name ${JSON.stringify(document.name)}, not ${JSON.stringify(name)}`;
-  const problem = validatePluginName(name);
-  if (problem !== undefined) return `the plugin name is not valid (${problem})`;
-  if (typeof document.modified !== 'string') return '"modified" is not a string';
-  if (typeof document.versions !== 'object' || document.versions === null || Array.isArray(document.versions)) return '"versions" is not an object';
-  if (typeof document.distTags !== 'object' || document.distTags === null) return '"distTags" is not an object';
-  return undefined;
-}
-
-function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(bytes)) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The bytes of a regular file of at most `maxBytes`; undefined when it does not exist, a problem when it cannot be read (see fs-read.ts). */
-async function readBounded(path: string, maxBytes: number): Promise<ReadResult> {
-  try {
-    const bytes = await readDataFile(path, maxBytes);
-    return bytes === undefined ? undefined : { bytes };
-  } catch (error) {
-    return { problem: readProblem(path, error) };
   }
 }

@@ -31,7 +31,7 @@ import { flushDirectoryIfPresent, flushFile, inBatches } from '../fs/flush.js';
 import { Gate } from '../fs/gate.js';
 import { JournalFile, readJournal } from '../fs/journal.js';
 import type { RegistryLogEntry } from '../options.js';
-import { describeDocument } from './fs-index.js';
+import { describeDocument } from './fs-index-entries.js';
 import { decodeRecord, encodeRecord, MAX_HEADER_BYTES } from './fs-journal-record.js';
 import { Placement } from './fs-placement.js';
 import { parseDocument } from './snapshot.js';
