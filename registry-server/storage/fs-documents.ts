@@ -5,8 +5,9 @@
  * its file is in place, then from the cache, with the stats of the file it
  * was put in. A cached document is served without touching the disk until
  * something may have changed it: another process's commit is noticed
- * through a watch on the data directory (every commit ends by renaming
- * index.json into it), and, should notifications be unavailable (network
+ * through a watch on the data directory (every commit is followed by a
+ * rename of index.json into it, within about 100 ms: fs-index.ts), and,
+ * should notifications be unavailable (network
  * filesystems), by a stat of the file at most `revalidateMs` after the last
  * one. `get(name, { fresh })` always checks the file. Files are read through
  * the bounded reader (fs-read.ts): a document that is not a regular file, is
