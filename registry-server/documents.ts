@@ -53,16 +53,42 @@ function nextModified(previous: string | undefined, now: number): string {
   return new Date(Number.isFinite(before) && before >= now ? before + 1 : now).toISOString();
 }
 
+/** Versions parsed by latestVersion (null: not a version), so that a publish parses only its own; emptied when it reaches PARSED_VERSIONS_KEPT. */
+const parsedVersions = new Map<string, InstanceType<typeof semver.SemVer> | null>();
+const PARSED_VERSIONS_KEPT = 16_384;
+
+function parsedVersion(version: string): InstanceType<typeof semver.SemVer> | null {
+  let parsed = parsedVersions.get(version);
+  if (parsed === undefined) {
+    try {
+      parsed = new semver.SemVer(version);
+    } catch {
+      parsed = null;
+    }
+    if (parsedVersions.size >= PARSED_VERSIONS_KEPT) parsedVersions.clear();
+    parsedVersions.set(version, parsed);
+  }
+  return parsed;
+}
+
 /**
  * The version `distTags.latest` points to: the highest version that is not
  * yanked and not a prerelease; failing that, the highest prerelease that is
- * not yanked; undefined when every version is yanked.
+ * not yanked; undefined when every version is yanked. One pass, each
+ * version parsed once (a publish to a plugin of 1,000 versions sorted them,
+ * parsing two at every comparison).
  */
 export function latestVersion(versions: PluginDocument['versions']): string | undefined {
-  const live = Object.keys(versions).filter((version) => versions[version]?.yanked !== true && semver.valid(version) !== null);
-  const stable = live.filter((version) => semver.prerelease(version) === null);
-  const pool = stable.length > 0 ? stable : live;
-  return pool.sort(semver.rcompare)[0];
+  let highest: { version: string; parsed: InstanceType<typeof semver.SemVer> } | undefined;
+  let highestStable: typeof highest;
+  for (const version of Object.keys(versions)) {
+    if (versions[version]?.yanked === true) continue;
+    const parsed = parsedVersion(version);
+    if (parsed === null) continue;
+    if (highest === undefined || parsed.compare(highest.parsed) > 0) highest = { version, parsed };
+    if (parsed.prerelease.length === 0 && (highestStable === undefined || parsed.compare(highestStable.parsed) > 0)) highestStable = { version, parsed };
+  }
+  return (highestStable ?? highest)?.version;
 }
 
 function withLatest(document: PluginDocument): PluginDocument {
