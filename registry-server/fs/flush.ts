@@ -5,6 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { flushDirectory } from './directory-sync.js';
 
 /** Flushes a file put in place; one that is gone or was replaced by something else than a file since (by hand) is left alone. */
@@ -37,4 +38,10 @@ export async function flushDirectoryIfPresent(directory: string): Promise<void> 
 /** Runs `work` over `items`, at most `width` at a time. */
 export async function inBatches<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   for (let start = 0; start < items.length; start += width) await Promise.all(items.slice(start, start + width).map(work));
+}
+
+/** Flushes `files`, eight at a time, then their directories (a file's new name is durable once its directory is); missing directories are skipped. */
+export async function flushFiles(files: readonly string[]): Promise<void> {
+  await inBatches(files, 8, flushFile);
+  await inBatches([...new Set(files.map((file) => dirname(file)))], 8, flushDirectoryIfPresent);
 }

@@ -196,4 +196,21 @@ describe('the journal of a data directory', () => {
     const grown = await readJournal(path, 2 * allocated, async () => undefined);
     expect(grown).toEqual({ records: 2, droppedBytes: 0 });
   });
+
+  it('grows the file in the background once the records fill half of it, and keeps every record readable', async () => {
+    const path = join(await tempDir(), 'journal.log');
+    const file = new JournalFile(path);
+    await file.preallocate();
+    const allocated = (await stat(path)).size;
+    const half = new Uint8Array(allocated / 2);
+    half.fill(7);
+    await file.append([half]);
+    await file.append([new TextEncoder().encode('after')]);
+    // Closing waits for the growth under way: the file is larger by as much again as it was (16 MiB at most).
+    await file.close();
+    expect((await stat(path)).size).toBe(allocated + Math.min(allocated, 16 * 1024 * 1024));
+    const payloads: number[] = [];
+    expect(await readJournal(path, allocated, async (payload) => void payloads.push(payload.byteLength))).toEqual({ records: 2, droppedBytes: 0 });
+    expect(payloads).toEqual([allocated / 2, 5]);
+  });
 });
