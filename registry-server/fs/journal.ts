@@ -20,8 +20,9 @@
  * a time), so that appends go on meanwhile: growing it when a record
  * reached its end held the event loop for the zeros' writes and the
  * records after it for their flush (tens of milliseconds for megabytes);
- * only a record that outruns the growth waits for it. Emptying the journal (`truncate`) writes
- * the end marker at its start; the records after it are left, unread.
+ * only a record that outruns the growth waits for it. Emptying the journal
+ * (`truncate`) writes the end marker at its start; the records after it are
+ * left, unread.
  *
  * A failed write or flush cuts the file back to where its batch began (so
  * no torn frame ever sits between acknowledged records) and rejects every
