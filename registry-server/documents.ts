@@ -53,30 +53,21 @@ function nextModified(previous: string | undefined, now: number): string {
   return new Date(Number.isFinite(before) && before >= now ? before + 1 : now).toISOString();
 }
 
-/** Versions parsed by latestVersion (null: not a version), so that a publish parses only its own; emptied when it reaches PARSED_VERSIONS_KEPT. */
-const parsedVersions = new Map<string, InstanceType<typeof semver.SemVer> | null>();
-const PARSED_VERSIONS_KEPT = 16_384;
-
+/** `version` parsed, or null when it is not a version. */
 function parsedVersion(version: string): InstanceType<typeof semver.SemVer> | null {
-  let parsed = parsedVersions.get(version);
-  if (parsed === undefined) {
-    try {
-      parsed = new semver.SemVer(version);
-    } catch {
-      parsed = null;
-    }
-    if (parsedVersions.size >= PARSED_VERSIONS_KEPT) parsedVersions.clear();
-    parsedVersions.set(version, parsed);
+  try {
+    return new semver.SemVer(version);
+  } catch {
+    return null;
   }
-  return parsed;
 }
 
 /**
  * The version `distTags.latest` points to: the highest version that is not
  * yanked and not a prerelease; failing that, the highest prerelease that is
  * not yanked; undefined when every version is yanked. One pass, each
- * version parsed once (a publish to a plugin of 1,000 versions sorted them,
- * parsing two at every comparison).
+ * version parsed once (sorting them parsed two at every comparison: some
+ * twenty thousand parses for a plugin of 1,000 versions).
  */
 export function latestVersion(versions: PluginDocument['versions']): string | undefined {
   let highest: { version: string; parsed: InstanceType<typeof semver.SemVer> } | undefined;

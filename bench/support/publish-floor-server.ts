@@ -34,7 +34,13 @@ const server = createServer((request, response) => {
   });
   request.on('end', () => {
     const body = Buffer.concat(chunks, size);
-    const unpacked = gunzipSync(body);
+    let unpacked: Buffer;
+    try {
+      unpacked = gunzipSync(body, { maxOutputLength: MAX_BODY_BYTES });
+    } catch (error) {
+      response.writeHead(400).end(`not a gzip body within ${MAX_BODY_BYTES} bytes: ${(error as Error).message}`);
+      return;
+    }
     const digest = createHash('sha256').update(unpacked).digest('base64');
     const record = Buffer.from(JSON.stringify({ url: request.url, size: unpacked.byteLength, integrity: `sha256-${digest}`, at: new Date().toISOString() }));
     if (position + body.byteLength + record.byteLength > PREALLOCATED_BYTES) position = 0;

@@ -145,11 +145,12 @@ export class FsJournal {
    */
   checkpoint(): Promise<void> {
     this.#checkpointing ??= (async () => {
-      const flushed: string[] = [];
+      // The paths of each round, handed back to the next checkpoint should this one fail.
+      const flushed: string[][] = [];
       try {
         for (let round = 0; round < EARLY_FLUSH_ROUNDS; round++) {
           const files = this.placement.takePlacedPaths();
-          flushed.push(...files);
+          flushed.push(files);
           await (this.#options.flushFiles ?? flushFiles)(files);
           if (files.length <= FEW_FILES) break;
         }
@@ -159,7 +160,7 @@ export class FsJournal {
           // Every change the journal holds must be in place, and flushed, before it may be emptied.
           await this.placement.placeAll();
           const files = this.placement.takePlacedPaths();
-          flushed.push(...files);
+          flushed.push(files);
           await (this.#options.flushFiles ?? flushFiles)(files);
           // New plugin directories are entries of plugins/.
           await flushDirectoryIfPresent(this.#options.plugins);
@@ -167,7 +168,7 @@ export class FsJournal {
         });
       } catch (error) {
         // Flushed or not, every path goes to the next checkpoint again.
-        this.placement.returnPlacedPaths(flushed);
+        for (const files of flushed) this.placement.returnPlacedPaths(files);
         throw error;
       }
     })().finally(() => {

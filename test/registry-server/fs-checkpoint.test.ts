@@ -22,7 +22,7 @@ async function journalIn() {
   for (const path of Object.values(paths)) await mkdir(path);
   const flushes: { files: readonly string[]; release: () => void }[] = [];
   let flushStarted: (() => void) | undefined;
-  const gate = { held: false };
+  const gate = { held: false, failNext: false };
   const journal = new FsJournal({
     root,
     ...paths,
@@ -34,6 +34,10 @@ async function journalIn() {
       new Promise<void>((resolve) => {
         flushes.push({ files, release: resolve });
         flushStarted?.();
+        if (gate.failNext) {
+          gate.failNext = false;
+          throw new Error('the disk failed a flush');
+        }
         if (!gate.held) resolve();
       }),
   });
@@ -64,6 +68,29 @@ describe('fs storage checkpoint', () => {
 
     expect(JSON.parse(await readFile(join(paths.plugins, 'second.json'), 'utf8'))).toEqual({ name: 'second', text: 'two' });
     expect(flushes.flatMap((flush) => flush.files)).toContain(join(paths.plugins, 'second.json'));
+    expect(await readJournal(join(root, 'journal.log'), 1 << 20, async () => undefined)).toEqual({ records: 0, droppedBytes: 0 });
+  });
+
+  it('keeps the journal and hands every path to the next checkpoint when a flush fails, whichever round it failed in', async () => {
+    const { root, paths, journal, commit, flushes, gate, nextFlush } = await journalIn();
+    await commit('first', 'one');
+    await journal.placement.settled();
+    gate.held = true;
+    const started = nextFlush();
+    const failing = journal.checkpoint();
+    await started;
+    // The early round holds first.json; second is committed meanwhile, and the round under the gate fails.
+    await commit('second', 'two');
+    gate.held = false;
+    gate.failNext = true;
+    flushes.at(-1)!.release();
+    await expect(failing).rejects.toThrow('the disk failed a flush');
+    expect(await readJournal(join(root, 'journal.log'), 1 << 20, async () => undefined)).toEqual({ records: 2, droppedBytes: 0 });
+
+    const before = flushes.length;
+    await journal.checkpoint();
+    const again = flushes.slice(before).flatMap((flush) => flush.files);
+    expect(again).toEqual(expect.arrayContaining([join(paths.plugins, 'first.json'), join(paths.plugins, 'second.json')]));
     expect(await readJournal(join(root, 'journal.log'), 1 << 20, async () => undefined)).toEqual({ records: 0, droppedBytes: 0 });
   });
 });
