@@ -3,7 +3,7 @@
  * esbuild and driven from Node through playwright-core. It times, inside the
  * page with performance.now(), one plughub load, one baseline load (plain
  * fetch of the same kind of bundle from the same registry + import() of a
- * blob: URL) and the floor reference (the plugin's document fetched first),
+ * blob: URL; the same through a data: URL as a reference) and the floor reference (the plugin's document fetched first),
  * and exposes them as `window.bench`.
  */
 import { createPluginHost } from '../src/browser/index.js';
@@ -15,8 +15,8 @@ const noStoreFetch = (input: Request | string | URL, init?: RequestInit) => fetc
 export interface BenchPage {
   /** Makes a new host on `database` and loads `spec`; resolves with the milliseconds both took. */
   plughub(registry: string, database: string, spec: string, cold: boolean): Promise<number>;
-  /** Fetches `url` (from the network when `cold`, else through the HTTP cache) and imports it from a blob: URL. */
-  baseline(url: string, cold: boolean): Promise<number>;
+  /** Fetches `url` (from the network when `cold`, else through the HTTP cache) and imports it from a blob: URL (or `via` data:). */
+  baseline(url: string, cold: boolean, via?: 'blob' | 'data'): Promise<number>;
   /** Fetches the document at `documentUrl`, then does what `baseline` does with `url`, from the network. */
   floor(documentUrl: string, url: string): Promise<number>;
 }
@@ -34,8 +34,8 @@ const bench: BenchPage = {
     await plugin.execute({ values: { who: 'bench' } });
     return elapsed;
   },
-  async baseline(url, cold) {
-    return fetchAndImport(url, cold, performance.now());
+  async baseline(url, cold, via = 'blob') {
+    return fetchAndImport(url, cold, performance.now(), via);
   },
   async floor(documentUrl, url) {
     const start = performance.now();
@@ -46,16 +46,21 @@ const bench: BenchPage = {
   },
 };
 
-/** Fetches `url` and imports it from a blob: URL; resolves with the milliseconds since `start`. */
-async function fetchAndImport(url: string, cold: boolean, start: number): Promise<number> {
+/** Fetches `url` and imports it from a blob: (or data:) URL; resolves with the milliseconds since `start`. */
+async function fetchAndImport(url: string, cold: boolean, start: number, via: 'blob' | 'data' = 'blob'): Promise<number> {
   const response = await fetch(url, { cache: cold ? 'no-store' : 'default' });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
-  const objectUrl = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/javascript' }));
+  const bytes = new Uint8Array(await response.arrayBuffer());
   let namespace: { default?: { execute?: unknown } };
-  try {
-    namespace = await import(/* @vite-ignore */ objectUrl);
-  } finally {
-    URL.revokeObjectURL(objectUrl);
+  if (via === 'data') {
+    namespace = await import(/* @vite-ignore */ `data:text/javascript;base64,${(bytes as unknown as { toBase64(): string }).toBase64()}`);
+  } else {
+    const objectUrl = URL.createObjectURL(new Blob([bytes], { type: 'text/javascript' }));
+    try {
+      namespace = await import(/* @vite-ignore */ objectUrl);
+    } finally {
+      URL.revokeObjectURL(objectUrl);
+    }
   }
   const elapsed = performance.now() - start;
   if (typeof namespace.default?.execute !== 'function') throw new Error(`${url} is not a plugin`);

@@ -1,7 +1,9 @@
 /**
  * The example host page's script: a plughub browser host whose plugins come
  * from the registry in the form, cached in IndexedDB (database `db`, default
- * `plughub-example`) and imported from blob: URLs. Plugins get `ctx.host.note(text)`
+ * `plughub-example`) and imported from blob: URLs, the scheme index.html's
+ * Content-Security-Policy allows (`?scheme=auto` lets the host probe for the
+ * faster data: URLs first, as it does by default). Plugins get `ctx.host.note(text)`
  * to write to the page's log. Bundle it with plughub/browser into app.js:
  *   npx esbuild examples/browser-host/main.js --bundle --format=esm --outfile=app.js
  * For tests, the page exposes its host as `window.plughubExample.host`.
@@ -42,6 +44,8 @@ function hostFor(registry) {
     // With `?trustedKeys=<base64>,…` the page verifies the registry's signed metadata.
     ...(trustedKeys ? { trustedKeys: trustedKeys.split(',') } : {}),
     database: params.get('db') ?? 'plughub-example',
+    // This page's policy allows blob: scripts only; a page without one can leave the scheme to the host.
+    moduleScheme: params.get('scheme') ?? 'blob',
     api: { note: (text) => note('plugin', String(text)) },
     log,
   });

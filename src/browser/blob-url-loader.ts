@@ -1,27 +1,36 @@
 /**
- * A ModuleLoader for browsers: it imports verified bytes through a `blob:`
- * URL (`URL.createObjectURL(new Blob([bytes], { type: 'text/javascript' }))`),
- * revoked as soon as the import settles. Pages whose Content-Security-Policy
- * refuses `blob:` scripts get a `data:` URL instead: before the first plugin
- * the loader imports a one-line probe module to learn which scheme the page
- * allows, so a plugin is never evaluated twice and its own errors are never
- * mistaken for a refusal. With the native import(), the answer is learnt
- * once per page (the realm's first loader probes; later loaders, such as
- * the host of the next load, reuse it): a Content-Security-Policy holds for
- * the page's lifetime. Any failure (syntax error, a throw at import, both
- * schemes refused) is a PluginLoadError naming the plugin, its version and
- * the cause. Modules are memoized by integrity.
+ * A ModuleLoader for browsers: it imports verified bytes through a `data:`
+ * URL, or a `blob:` URL (`URL.createObjectURL(new Blob([bytes], { type:
+ * 'text/javascript' }))`, revoked as soon as the import settles) where the
+ * page's Content-Security-Policy refuses `data:` scripts. A data: URL is the
+ * faster of the two (Chromium imports a 50 KB module from one in about
+ * 2.8 ms, from a blob: URL in 5.1: a blob is fetched from the browser's
+ * process, a data: URL decoded in the page's), and with the runtime's own
+ * base64 encoder (`Uint8Array.prototype.toBase64`) making the URL costs
+ * microseconds. Either way the module ends with a `//# sourceURL=` comment,
+ * so stack traces name `plughub:<name>@<version>` instead of the URL. Before
+ * the first plugin the loader imports a one-line probe module to learn
+ * which scheme the page allows, so a plugin is never evaluated twice and its
+ * own errors are never mistaken for a refusal; a page whose policy allows
+ * only blob: sees (and reports, when it has a report-uri) one refused data:
+ * probe per page, which `scheme: 'blob'` spares. With the native import(),
+ * the answer is learnt once per page (the realm's first loader probes; later
+ * loaders, such as the host of the next load, reuse it): a
+ * Content-Security-Policy holds for the page's lifetime. Any failure (syntax
+ * error, a throw at import, both schemes refused) is a PluginLoadError
+ * naming the plugin, its version and the cause. Modules are memoized by
+ * integrity.
  */
-import { importFailure, memoizeByIntegrity, moduleDataUrl } from '../core/plugin/index.js';
+import { importFailure, labelledModule, type ModuleLabel, memoizeByIntegrity, moduleDataUrl } from '../core/plugin/index.js';
 import { PluginLoadError } from '../core/errors/index.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../core/ports.js';
 
-/** Which URL scheme modules are imported through; `auto` probes blob: first, then data:. */
+/** Which URL scheme modules are imported through; `auto` probes data: first, then blob:. */
 export type ModuleScheme = 'auto' | 'blob' | 'data';
 
 /** Options of createBlobUrlLoader. */
 export interface BlobUrlLoaderOptions {
-  /** Default `auto`. Force `data` on pages that allow only `data:` (spares the probe). */
+  /** Default `auto`. Force `blob` on pages whose policy allows only `blob:` (spares the refused probe and its report). */
   scheme?: ModuleScheme;
   /** Imports a module URL; default the native dynamic `import()`. Injected by tests. */
   importUrl?: (url: string) => Promise<ModuleNamespace>;
@@ -39,9 +48,10 @@ const nativeImport = (url: string) => import(/* @vite-ignore */ url) as Promise<
 /** What the probe through the native import() learnt in this realm, shared by its loaders. */
 let realmDetected: Promise<Detected> | undefined;
 
-/** A `blob:` URL of the bytes as JavaScript. */
-function moduleBlobUrl(bytes: Uint8Array): string {
-  return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
+/** A `blob:` URL of the bytes as JavaScript, labelled when `label` is given. */
+function moduleBlobUrl(bytes: Uint8Array, label?: ModuleLabel): string {
+  const module = label ? labelledModule(bytes, label) : bytes;
+  return URL.createObjectURL(new Blob([module as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
 }
 
 /**
@@ -56,10 +66,10 @@ export function createBlobUrlLoader(options: BlobUrlLoaderOptions = {}): ModuleL
   const scheme = options.scheme ?? 'auto';
   let detected: Promise<Detected> | undefined;
 
-  /** Imports `bytes` through the scheme; the blob: URL is revoked once the import settles. */
-  async function importVia(via: 'blob' | 'data', bytes: Uint8Array): Promise<ModuleNamespace> {
-    if (via === 'data') return importUrl(moduleDataUrl(bytes));
-    const url = moduleBlobUrl(bytes);
+  /** Imports `bytes` (labelled with `label`) through the scheme; the blob: URL is revoked once the import settles. */
+  async function importVia(via: 'blob' | 'data', bytes: Uint8Array, label?: ModuleLabel): Promise<ModuleNamespace> {
+    if (via === 'data') return importUrl(moduleDataUrl(bytes, label));
+    const url = moduleBlobUrl(bytes, label);
     try {
       return await importUrl(url);
     } finally {
@@ -69,7 +79,7 @@ export function createBlobUrlLoader(options: BlobUrlLoaderOptions = {}): ModuleL
 
   async function probe(): Promise<Detected> {
     let refusal: unknown;
-    for (const via of ['blob', 'data'] as const) {
+    for (const via of ['data', 'blob'] as const) {
       try {
         const namespace = await importVia(via, PROBE);
         if (namespace.plughubProbe === true) return { scheme: via };
@@ -108,7 +118,7 @@ export function createBlobUrlLoader(options: BlobUrlLoaderOptions = {}): ModuleL
       );
     }
     try {
-      return await importVia(chosen.scheme, source.bytes);
+      return await importVia(chosen.scheme, source.bytes, source);
     } catch (error) {
       throw importFailure(source, undefined, error);
     }

@@ -2,8 +2,8 @@
  * The browser WorkerSpawner: each plugin worker is a module Web Worker
  * started from a `blob:` URL of the bundled worker runtime
  * (core/isolation/runtime-source.ts) plus a few lines that hand it `self`.
- * Inside, plugins are imported from `blob:` URLs of their verified bytes
- * (`data:` where the policy refuses `blob:`). The page's
+ * Inside, plugins are imported from `data:` URLs of their verified bytes
+ * (`blob:` where the policy refuses `data:`). The page's
  * Content-Security-Policy must allow the worker (`worker-src blob:`, or
  * `script-src … blob:` when there is no worker-src) — a blob: worker inherits
  * the page's policy, so the page's `script-src` governs the plugin imports.
@@ -19,7 +19,7 @@ import type { IsolatedWorker, WorkerModuleScheme, WorkerSpawner } from '../core/
 
 /** Options of createBrowserWorkerSpawner. */
 export interface BrowserWorkerSpawnerOptions {
-  /** How plugins are imported in the worker: `auto` (default: blob:, data: where refused), `blob` or `data`. */
+  /** How plugins are imported in the worker: `auto` (default: data:, blob: where refused), `blob` or `data`. */
   moduleScheme?: 'auto' | WorkerModuleScheme;
   /** The workers' name, as devtools show it (default `plughub-plugin`). */
   name?: string;
@@ -64,7 +64,7 @@ export function createBrowserWorkerSpawner(options: BrowserWorkerSpawnerOptions 
   const scheme = options.moduleScheme ?? 'auto';
   const source = workerSource();
   return {
-    moduleSchemes: scheme === 'auto' ? ['blob', 'data'] : [scheme],
+    moduleSchemes: scheme === 'auto' ? ['data', 'blob'] : [scheme],
     spawn(): IsolatedWorker {
       const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
       let worker: Worker;

@@ -1,6 +1,7 @@
 /**
  * Byte encodings shared by core: standard base64 (with padding), built on
- * `btoa`/`atob` so that it runs in Node, browsers and workers alike (hex is
+ * `btoa`/`atob` so that it runs in Node, browsers and workers alike, and on
+ * `Uint8Array.prototype.toBase64` to encode where the runtime has it (hex is
  * in hex.ts). Used for data: URLs of modules, SRI digests, and Ed25519
  * keys and signatures. Decoding never lets `atob`'s DOMException out: text
  * that is not base64 is a Base64Error (a PlughubError), and
@@ -11,8 +12,16 @@ import { Base64Error } from './base64-error.js';
 /** Canonical padded base64: groups of four, the last one padded with `=`. */
 const CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Standard base64 (with padding) of bytes, encoded in chunks (no stack overflow on large bundles). */
+/** `Uint8Array.prototype.toBase64` (ECMAScript 2026) where the runtime has it. */
+const nativeToBase64 = (Uint8Array.prototype as { toBase64?: (this: Uint8Array) => string }).toBase64;
+
+/**
+ * Standard base64 (with padding) of bytes: the runtime's own encoder where it
+ * has one (a 50 KB bundle in microseconds rather than a millisecond), else
+ * `btoa` over chunks (no stack overflow on large bundles).
+ */
 export function bytesToBase64(bytes: Uint8Array): string {
+  if (nativeToBase64) return nativeToBase64.call(bytes);
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

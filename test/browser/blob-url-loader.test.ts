@@ -1,12 +1,13 @@
 /**
- * The browser loader under happy-dom. Node cannot import blob: URLs, so the
- * probe falls back to data: here on its own; an injected `importUrl` stands in
- * for a page that allows blob:, or refuses both schemes (as a strict
+ * The browser loader under happy-dom. Node imports data: URLs, the scheme
+ * probed first; an injected `importUrl` stands in for a page that refuses
+ * data: but allows blob:, or refuses both schemes (as a strict
  * Content-Security-Policy does). test/chromium checks the same in a real browser.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBlobUrlLoader } from '../../src/browser/blob-url-loader.js';
 import { isPluginLoadError, type PluginLoadError } from '../../src/core/errors/index.js';
+import { base64ToBytes } from '../../src/core/base64.js';
 import { computeIntegrity } from '../../src/core/integrity.js';
 import { moduleDataUrl } from '../../src/core/plugin/loader.js';
 import type { ModuleNamespace, ModuleSource } from '../../src/core/ports.js';
@@ -44,31 +45,43 @@ function trackObjectUrls() {
 }
 
 describe('blob-URL loader', () => {
-  it('imports through a blob: URL and revokes it once imported', async () => {
+  it('imports through a data: URL by default, the module labelled with the plugin for stack traces', async () => {
+    const seen: string[] = [];
+    const urls: string[] = [];
+    const recording = (url: string) => {
+      urls.push(url);
+      return blobCapable(seen)(url);
+    };
+    const loader = createBlobUrlLoader({ importUrl: recording });
+    expect((await loader.import(await source('export const a = 1;', 'stacky', '2.3.4'))).a).toBe(1);
+    expect(seen).toEqual(['data:', 'data:']); // the probe, then the plugin
+    const text = new TextDecoder().decode(base64ToBytes(urls[1]!.slice('data:text/javascript;base64,'.length)));
+    expect(text).toMatch(/^export const a = 1;\n\/\/ [0-9.e-]+\n\/\/# sourceURL=plughub:stacky@2\.3\.4\n$/);
+  });
+
+  it('falls back to blob: URLs when data: is refused, probing only once, and revokes each URL once imported', async () => {
     const { created, revoked } = trackObjectUrls();
     const seen: string[] = [];
-    const loader = createBlobUrlLoader({ importUrl: blobCapable(seen) });
-    const namespace = await loader.import(await source('export const answer = 42;'));
-    expect(namespace.answer).toBe(42);
-    expect(seen).toEqual(['blob:', 'blob:']); // the probe, then the plugin
-    expect(created).toHaveBeenCalledTimes(2);
+    const refusing = (url: string) =>
+      url.startsWith('data:') ? Promise.reject(new TypeError(`Refused to load the script '${url.slice(0, 20)}'`)) : blobCapable(seen)(url);
+    const loader = createBlobUrlLoader({ importUrl: refusing });
+    expect((await loader.import(await source('export const a = 1;'))).a).toBe(1);
+    expect((await loader.import(await source('export const b = 2;'))).b).toBe(2);
+    expect(seen).toEqual(['blob:', 'blob:', 'blob:']); // the probe, then both plugins
+    expect(created).toHaveBeenCalledTimes(3);
     expect(revoked.mock.calls.map(([url]) => url)).toEqual(created.mock.results.map((r) => r.value));
     expect(blobs.size).toBe(0);
   });
 
-  it('falls back to data: URLs when blob: is refused, probing only once', async () => {
-    trackObjectUrls();
-    const seen: string[] = [];
-    const refusing = (url: string) =>
-      url.startsWith('blob:') ? Promise.reject(new TypeError(`Failed to fetch dynamically imported module: ${url}`)) : blobCapable(seen)(url);
-    const loader = createBlobUrlLoader({ importUrl: refusing });
-    expect((await loader.import(await source('export const a = 1;'))).a).toBe(1);
-    expect((await loader.import(await source('export const b = 2;'))).b).toBe(2);
-    expect(seen).toEqual(['data:', 'data:', 'data:']);
-    expect(blobs.size).toBe(0);
+  it('labels modules imported through blob: URLs too', async () => {
+    const { created } = trackObjectUrls();
+    const loader = createBlobUrlLoader({ scheme: 'blob', importUrl: blobCapable([]) });
+    await loader.import(await source('export const a = 1;', 'labelled', '1.0.0'));
+    const text = await (created.mock.calls[0]![0] as Blob).text();
+    expect(text).toMatch(/^export const a = 1;\n\/\/ [0-9.e-]+\n\/\/# sourceURL=plughub:labelled@1\.0\.0\n$/);
   });
 
-  it('falls back to data: on its own where blob: modules cannot be imported (Node)', async () => {
+  it('imports where no import is injected (Node imports data: URLs)', async () => {
     const namespace = await createBlobUrlLoader().import(await source('export default { execute: () => "ok" };'));
     expect((namespace.default as { execute(): string }).execute()).toBe('ok');
   });
@@ -79,7 +92,7 @@ describe('blob-URL loader', () => {
       .import(await source('export {};', 'strict', '2.0.0'))
       .catch((e: unknown) => e)) as PluginLoadError;
     expect(isPluginLoadError(error)).toBe(true);
-    expect(error.message).toMatch(/^strict@2\.0\.0: import failed: .*Content-Security-Policy.*TypeError: Refused to load blob:/);
+    expect(error.message).toMatch(/^strict@2\.0\.0: import failed: .*Content-Security-Policy.*TypeError: Refused to load data:/);
     expect(error).toMatchObject({ plugin: 'strict', version: '2.0.0' });
     expect(error.cause).toBeInstanceOf(TypeError);
   });

@@ -7,8 +7,8 @@
  * prunes IndexedDB by last use; refuses a bundle tampered with on the server
  * and never caches it;
  * aborts a running plugin's signal on unload; reports bundles that cannot be
- * imported; and falls back from blob: to data: URLs under a stricter
- * Content-Security-Policy.
+ * imported, with stack traces that name the plugin; and chooses data: or
+ * blob: URLs by what the page's Content-Security-Policy allows.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -71,8 +71,8 @@ function settled(page: Page): Promise<void> {
   return page.evaluate(() => window.plughubExample.host.settled());
 }
 
-function pageUrl(path: PagePath = '/index.html', target: TestRegistry = registry, db = 'example') {
-  return pages.url(path, { registry: target.url, db });
+function pageUrl(path: PagePath = '/index.html', target: TestRegistry = registry, db = 'example', extra: Record<string, string> = {}) {
+  return pages.url(path, { registry: target.url, db, ...extra });
 }
 
 describe('the example host page in Chromium', () => {
@@ -223,19 +223,53 @@ describe('the example host page in Chromium', () => {
 });
 
 describe('the example host page under other Content-Security-Policies', () => {
+  const auto = (path: PagePath) => pageUrl(path, registry, 'example', { scheme: 'auto' });
+
+  it('imports through data: URLs, the faster scheme, when the policy allows both (no refused probe)', () =>
+    withPage(
+      async (page) => {
+        await openHost(page, auto('/blob-and-data.html'));
+        expect((await runPlugin(page, 'greeter', { who: 'CSP' })).result).toBe('Hello, CSP! (greeter@1.0.0 via data)');
+      },
+      { console: true },
+    ));
+
   it('imports through data: URLs when the policy refuses blob:', () =>
     withPage(async (page) => {
-      await openHost(page, pageUrl('/data-only.html'));
+      await openHost(page, auto('/data-only.html'));
       expect((await runPlugin(page, 'greeter', { who: 'CSP' })).result).toBe('Hello, CSP! (greeter@1.0.0 via data)');
+    }));
+
+  it('falls back to blob: URLs when the policy refuses data:', () =>
+    withPage(async (page) => {
+      await openHost(page, auto('/index.html'));
+      expect((await runPlugin(page, 'greeter', { who: 'CSP' })).result).toBe('Hello, CSP! (greeter@1.0.0 via blob)');
     }));
 
   it('reports a PluginLoadError pointing at the policy when it refuses blob: and data:', () =>
     withPage(async (page) => {
-      await openHost(page, pageUrl('/strict.html'));
+      await openHost(page, auto('/strict.html'));
       const outcome = await runPlugin(page, 'greeter', { who: 'CSP' });
       expect(outcome).toMatchObject({ status: 'failed', code: 'E_LOAD' });
       expect(outcome.error).toMatch(
         /^PluginLoadError: greeter@1\.0\.0: import failed: this page refuses modules from blob: and data: URLs \(its Content-Security-Policy needs script-src blob: or data:\): TypeError: /,
       );
     }));
+
+  it.each([
+    ['/blob-and-data.html' as const, 'data:'],
+    ['/index.html' as const, 'blob:'],
+  ])('on %s gives stack traces through %s that name the plugin, line and column', (path, _scheme) =>
+    withPage(async (page) => {
+      await openHost(page, auto(path));
+      const stack = await page.evaluate(() =>
+        window.plughubExample.host.load('throws@1.0.0').then(
+          () => 'loaded',
+          (error: Error) => String((error.cause as Error | undefined)?.stack),
+        ),
+      );
+      expect(stack).toMatch(/^RangeError: no configuration found\n {4}at plughub:throws@1\.0\.0:1:7$/m);
+      expect(stack.length).toBeLessThan(400);
+    }),
+  );
 });

@@ -22,7 +22,7 @@
  */
 import { createContext, type ContextPlugin, type Logger, type PluginContext } from '../plugin/context.js';
 import { PluginExecutionError, UsageError, type ErrorDetails } from '../errors/index.js';
-import { importFailure, moduleDataUrl } from '../plugin/loader.js';
+import { importFailure, labelledModule, type ModuleLabel, moduleDataUrl } from '../plugin/loader.js';
 import { pluginFromModule, type PluginDefinition } from '../plugin/definition.js';
 import type { ModuleNamespace } from '../ports.js';
 import { callHostApi, describeHostApi, hostApiStubs, hostPath } from './host-api.js';
@@ -38,12 +38,16 @@ type LoadMessage = Extract<HostMessage, { type: 'load' }>;
 
 const PROBE = new TextEncoder().encode('export const plughubProbe = true;\n');
 
-/** Imports `bytes` through a URL of `scheme`; a blob: URL is revoked once the import settles. */
-async function importVia(scheme: WorkerModuleScheme, bytes: Uint8Array): Promise<ModuleNamespace> {
+/**
+ * Imports `bytes` through a URL of `scheme`, labelled (when `label` is given)
+ * so that stack traces name the plugin; a blob: URL is revoked once the import settles.
+ */
+async function importVia(scheme: WorkerModuleScheme, bytes: Uint8Array, label?: ModuleLabel): Promise<ModuleNamespace> {
   if (scheme === 'data') {
-    return (await import(/* @vite-ignore */ moduleDataUrl(bytes))) as ModuleNamespace;
+    return (await import(/* @vite-ignore */ moduleDataUrl(bytes, label))) as ModuleNamespace;
   }
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
+  const module = label ? labelledModule(bytes, label) : bytes;
+  const url = URL.createObjectURL(new Blob([module as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
   try {
     return (await import(/* @vite-ignore */ url)) as ModuleNamespace;
   } finally {
@@ -117,7 +121,7 @@ export function runPluginWorker(port: WorkerPort): void {
     try {
       let namespace: ModuleNamespace;
       try {
-        namespace = await importVia(await chooseScheme(message.schemes), message.bytes);
+        namespace = await importVia(await chooseScheme(message.schemes), message.bytes, source);
       } catch (error) {
         throw importFailure(source, undefined, error);
       }

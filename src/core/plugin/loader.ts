@@ -9,9 +9,43 @@ import { bytesToBase64 } from '../base64.js';
 import { PluginLoadError } from '../errors/index.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../ports.js';
 
-/** A `data:text/javascript;base64,…` URL of a module's bytes. */
-export function moduleDataUrl(bytes: Uint8Array): string {
-  return `data:text/javascript;base64,${bytesToBase64(bytes)}`;
+/** Which plugin a module's bytes belong to, as its stack traces should name it. */
+export interface ModuleLabel {
+  name: string;
+  version: string;
+}
+
+/**
+ * The URL stack traces and debuggers show for a plugin's module:
+ * `plughub:<name>@<version>`. Characters a name or version cannot hold are
+ * replaced, so the label can never end the comment it is written in.
+ */
+export function moduleSourceUrl(label: ModuleLabel): string {
+  return `plughub:${label.name}@${label.version}`.replace(/[^A-Za-z0-9@/._~+:-]/g, '_');
+}
+
+/**
+ * The module's bytes followed by a `//# sourceURL=` comment naming the
+ * plugin: a module imported from a data: or blob: URL otherwise appears in
+ * every stack trace under that URL, the whole base64 module for data:, a
+ * meaningless (and by then revoked) id for blob:. Appended after the last
+ * line, it moves no line or column of the module's own code.
+ */
+export function labelledModule(bytes: Uint8Array, label: ModuleLabel): Uint8Array {
+  const comment = new TextEncoder().encode(`\n//# sourceURL=${moduleSourceUrl(label)}\n`);
+  const labelled = new Uint8Array(bytes.length + comment.length);
+  labelled.set(bytes);
+  labelled.set(comment, bytes.length);
+  return labelled;
+}
+
+/**
+ * A `data:text/javascript;base64,…` URL of a module's bytes; with a label,
+ * of the labelled module (labelledModule), so stack traces name the plugin
+ * rather than repeat the URL.
+ */
+export function moduleDataUrl(bytes: Uint8Array, label?: ModuleLabel): string {
+  return `data:text/javascript;base64,${bytesToBase64(label ? labelledModule(bytes, label) : bytes)}`;
 }
 
 /** Wraps an import failure into a PluginLoadError naming the plugin, version and cause. */
@@ -58,7 +92,7 @@ export function memoizeByIntegrity(importer: (source: ModuleSource) => Promise<M
 export function createDataUrlLoader(): ModuleLoader {
   return memoizeByIntegrity(async (source) => {
     try {
-      return (await import(/* @vite-ignore */ moduleDataUrl(source.bytes))) as ModuleNamespace;
+      return (await import(/* @vite-ignore */ moduleDataUrl(source.bytes, source))) as ModuleNamespace;
     } catch (error) {
       throw importFailure(source, undefined, error);
     }

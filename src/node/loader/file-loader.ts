@@ -101,7 +101,7 @@ export function createFileLoader(options: FileLoaderOptions = {}): ModuleLoader 
 
   async function importData(source: ModuleSource): Promise<ModuleNamespace> {
     try {
-      return (await import(/* @vite-ignore */ moduleDataUrl(source.bytes))) as ModuleNamespace;
+      return (await import(/* @vite-ignore */ moduleDataUrl(source.bytes, source))) as ModuleNamespace;
     } catch (error) {
       throw importFailure(source, undefined, error);
     }

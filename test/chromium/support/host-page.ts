@@ -4,8 +4,8 @@
  * so `npm run build` must have run) and its dependencies into one ESM file,
  * app.js, by esbuild; index.html under a Content-Security-Policy that allows
  * scripts from 'self' and blob:, and connections to the registry's origin
- * only. Variants of the page differ only by policy, to show the data: fallback
- * and a refusal.
+ * only. Variants of the page differ only by policy, to show how the host
+ * chooses its scheme (`?scheme=auto`) and a refusal.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ const example = `${root}examples/browser-host/`;
 const PAGE_POLICIES = {
   '/index.html': 'blob:',
   '/data-only.html': 'data:',
+  '/blob-and-data.html': 'blob: data:',
   '/strict.html': '',
 } as const;
 
