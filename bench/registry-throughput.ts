@@ -33,6 +33,18 @@ import { runWrk } from './support/wrk.js';
 const run = promisify(execFile);
 const SERVERS = new URL('./registry-throughput-servers.ts', import.meta.url).pathname;
 const GOAL_RATIO = 0.85;
+/**
+ * Node flags of both servers. Rounds alternate, so each server idles for
+ * the other's round, and V8's memory reducer collects the heap in such a
+ * lull: it drops the type feedback of shapes no live object has, and the
+ * code built on it, and what a server learnt again afterwards ran up to a
+ * fifth slower for the rest of the run, raw and registry alike, by chance
+ * (the bimodal figures of earlier runs: 16.5 or 19.3 µs of CPU per blob GET
+ * for the same raw server, 17.6 or 21.3 for the registry). A server under
+ * steady load never idles long enough for it; without it, both are
+ * measured as such a server runs.
+ */
+const SERVER_FLAGS = ['--no-memory-reducer'];
 const GOAL_P99_RATIO = 2;
 
 const { values } = parseArgs({
@@ -68,7 +80,7 @@ class ServerProcess {
   #cpu: ((time: CpuTime) => void) | undefined;
 
   constructor(mode: 'registry' | 'raw', execArgv: string[] = []) {
-    this.child = fork(SERVERS, [mode], { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(SERVERS, [mode], { execArgv: [...process.execArgv, ...SERVER_FLAGS, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.ready = new Promise((resolve, reject) => {
       this.child.once('exit', (code) => reject(new Error(`the ${mode} server exited (${code}) before it was ready`)));
       this.child.on('message', (message: ServerMessage) => {
