@@ -8,12 +8,17 @@
  * process, a data: URL decoded in the page's), and with the runtime's own
  * base64 encoder (`Uint8Array.prototype.toBase64`) making the URL costs
  * microseconds. Either way the module ends with a `//# sourceURL=` comment,
- * so stack traces name `plughub:<name>@<version>` instead of the URL. Before
+ * so stack traces (in Chromium, as in Node) name `plughub:<name>@<version>`
+ * instead of the URL. The same bytes make the same data: URL, and a page
+ * keeps every module it imported by URL: a version unloaded and loaded
+ * again in the same page gets the module instance it had (its top-level
+ * code does not run again), as in Node; a worker starts afresh. Before
  * the first plugin the loader imports a one-line probe module to learn
  * which scheme the page allows, so a plugin is never evaluated twice and its
  * own errors are never mistaken for a refusal; a page whose policy allows
  * only blob: sees (and reports, when it has a report-uri) one refused data:
- * probe per page, which `scheme: 'blob'` spares. With the native import(),
+ * probe per page (its workers take the page's answer), which `scheme:
+ * 'blob'` spares. With the native import(),
  * the answer is learnt once per page (the realm's first loader probes; later
  * loaders, such as the host of the next load, reuse it): a
  * Content-Security-Policy holds for the page's lifetime. Any failure (syntax
@@ -47,6 +52,18 @@ const nativeImport = (url: string) => import(/* @vite-ignore */ url) as Promise<
 
 /** What the probe through the native import() learnt in this realm, shared by its loaders. */
 let realmDetected: Promise<Detected> | undefined;
+/** The scheme that probe found allowed, once it has answered. */
+let realmScheme: 'blob' | 'data' | undefined;
+
+/**
+ * The scheme this page's policy allows for modules, as the probe of its
+ * first loader found it; undefined until that probe has answered (or when
+ * it found neither). A blob: worker inherits the page's policy, so the
+ * worker spawner imports through it without probing again.
+ */
+export function pageModuleScheme(): 'blob' | 'data' | undefined {
+  return realmScheme;
+}
 
 /** A `blob:` URL of the bytes as JavaScript, labelled when `label` is given. */
 function moduleBlobUrl(bytes: Uint8Array, label?: ModuleLabel): string {
@@ -99,6 +116,7 @@ export function createBlobUrlLoader(options: BlobUrlLoaderOptions = {}): ModuleL
     // A refusal of both schemes is not kept for the realm: a later loader probes again.
     realmDetected ??= probe().then((found) => {
       if (found.scheme === 'none') realmDetected = undefined;
+      else realmScheme = found.scheme;
       return found;
     });
     return realmDetected;

@@ -21,7 +21,7 @@ import { createIndexedDbTrustStore } from './idb-trust-store.js';
 
 /** Options of createPluginHost: the core HostOptions without the ports (the browser ones are used), plus where to keep them. */
 export interface BrowserHostOptions<Api = unknown> extends Omit<HostOptions<Api>, 'cache' | 'documents' | 'loader'>, IndexedDbOptions {
-  /** How bundles are imported: `auto` (default; blob: URLs, data: where the page refuses blob:), `blob` or `data`. */
+  /** How bundles are imported: `auto` (default; data: URLs, blob: where the page refuses data:), `blob` or `data`. */
   moduleScheme?: ModuleScheme;
   /** Where autoUpdate learns that the page became visible again: `document` by default (none in a worker). */
   visibility?: VisibilitySource;

@@ -1,8 +1,8 @@
 /**
  * plughub/browser: plughub for web apps. It re-exports the core and adds the
  * browser adapters — IndexedDB blob and document caches (idb-keyval custom
- * stores) and a loader that imports verified bytes from blob: URLs, or data:
- * URLs where the page's Content-Security-Policy refuses blob: — composed in
+ * stores) and a loader that imports verified bytes from data: URLs, or blob:
+ * URLs where the page's Content-Security-Policy refuses data: — composed in
  * `createPluginHost`. Nothing here imports a `node:` module.
  *
  * @example

@@ -3,7 +3,9 @@
  * started from a `blob:` URL of the bundled worker runtime
  * (core/isolation/runtime-source.ts) plus a few lines that hand it `self`.
  * Inside, plugins are imported from `data:` URLs of their verified bytes
- * (`blob:` where the policy refuses `data:`). The page's
+ * (`blob:` where the policy refuses `data:`): through the scheme the page's
+ * own loader found allowed, once it has probed, so that a page whose
+ * policy refuses `data:` sees one refused probe, not one per worker. The page's
  * Content-Security-Policy must allow the worker (`worker-src blob:`, or
  * `script-src … blob:` when there is no worker-src) — a blob: worker inherits
  * the page's policy, so the page's `script-src` governs the plugin imports.
@@ -16,10 +18,11 @@
  */
 import { WORKER_RUNTIME_GLOBAL, WORKER_RUNTIME_SOURCE } from '../core/isolation/index.js';
 import type { IsolatedWorker, WorkerModuleScheme, WorkerSpawner } from '../core/isolation/index.js';
+import { pageModuleScheme } from './blob-url-loader.js';
 
 /** Options of createBrowserWorkerSpawner. */
 export interface BrowserWorkerSpawnerOptions {
-  /** How plugins are imported in the worker: `auto` (default: data:, blob: where refused), `blob` or `data`. */
+  /** How plugins are imported in the worker: `auto` (default: the scheme the page's loader found allowed; until it has answered, data:, blob: where refused), `blob` or `data`. */
   moduleScheme?: 'auto' | WorkerModuleScheme;
   /** The workers' name, as devtools show it (default `plughub-plugin`). */
   name?: string;
@@ -38,6 +41,7 @@ function workerSource(): string {
     '  self.addEventListener("unhandledrejection", (event) => { event.preventDefault(); throw event.reason; });',
     `  ${WORKER_RUNTIME_GLOBAL}.runPluginWorker(self);`,
     '}',
+    '//# sourceURL=plughub:worker-runtime',
   ].join('\n');
 }
 
@@ -64,7 +68,12 @@ export function createBrowserWorkerSpawner(options: BrowserWorkerSpawnerOptions 
   const scheme = options.moduleScheme ?? 'auto';
   const source = workerSource();
   return {
-    moduleSchemes: scheme === 'auto' ? ['data', 'blob'] : [scheme],
+    // With `auto`, the scheme the page's own probe found (a blob: worker inherits the page's policy): no worker probes again.
+    get moduleSchemes(): readonly WorkerModuleScheme[] {
+      if (scheme !== 'auto') return [scheme];
+      const known = pageModuleScheme();
+      return known ? [known] : ['data', 'blob'];
+    },
     spawn(): IsolatedWorker {
       const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
       let worker: Worker;

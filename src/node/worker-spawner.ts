@@ -46,7 +46,11 @@ const HEAP_ANSWERS = [
   'if (heapPort) { heapPort.on("message", (id) => heapPort.postMessage({ id, used: getHeapStatistics().used_heap_size })); heapPort.unref(); }',
 ].join('\n');
 
-/** The worker's entry: the runtime and the line that starts it, as a data: URL (built once). */
+/**
+ * The worker's entry: the runtime and the line that starts it, as a data: URL
+ * (built once), named for stack traces (the runtime's frames would otherwise
+ * carry the whole base64 entry, tens of kilobytes, in each error's stack).
+ */
 function workerEntry(): URL {
   if (!entryUrl) {
     const source = [
@@ -54,6 +58,7 @@ function workerEntry(): URL {
       HEAP_ANSWERS,
       WORKER_RUNTIME_SOURCE,
       `${WORKER_RUNTIME_GLOBAL}.runPluginWorker(parentPort);`,
+      '//# sourceURL=plughub:worker-runtime',
     ].join('\n');
     entryUrl = new URL(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
   }

@@ -62,12 +62,17 @@ describe('blob-URL loader', () => {
   it('falls back to blob: URLs when data: is refused, probing only once, and revokes each URL once imported', async () => {
     const { created, revoked } = trackObjectUrls();
     const seen: string[] = [];
-    const refusing = (url: string) =>
-      url.startsWith('data:') ? Promise.reject(new TypeError(`Refused to load the script '${url.slice(0, 20)}'`)) : blobCapable(seen)(url);
+    let dataTries = 0;
+    const refusing = (url: string) => {
+      if (!url.startsWith('data:')) return blobCapable(seen)(url);
+      dataTries++;
+      return Promise.reject(new TypeError(`Refused to load the script '${url.slice(0, 20)}'`));
+    };
     const loader = createBlobUrlLoader({ importUrl: refusing });
     expect((await loader.import(await source('export const a = 1;'))).a).toBe(1);
     expect((await loader.import(await source('export const b = 2;'))).b).toBe(2);
-    expect(seen).toEqual(['blob:', 'blob:', 'blob:']); // the probe, then both plugins
+    expect(dataTries).toBe(1); // the probe tried data: first, once
+    expect(seen).toEqual(['blob:', 'blob:', 'blob:']); // then the blob: probe and both plugins
     expect(created).toHaveBeenCalledTimes(3);
     expect(revoked.mock.calls.map(([url]) => url)).toEqual(created.mock.results.map((r) => r.value));
     expect(blobs.size).toBe(0);

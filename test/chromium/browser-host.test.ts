@@ -240,10 +240,17 @@ describe('the example host page under other Content-Security-Policies', () => {
       expect((await runPlugin(page, 'greeter', { who: 'CSP' })).result).toBe('Hello, CSP! (greeter@1.0.0 via data)');
     }));
 
-  it('falls back to blob: URLs when the policy refuses data:', () =>
+  it('falls back to blob: URLs when the policy refuses data:, in the page and in its workers', () =>
     withPage(async (page) => {
       await openHost(page, auto('/index.html'));
       expect((await runPlugin(page, 'greeter', { who: 'CSP' })).result).toBe('Hello, CSP! (greeter@1.0.0 via blob)');
+      const inWorker = await page.evaluate(async () => {
+        const { host } = window.plughubExample;
+        await host.unload('greeter');
+        await host.load('greeter@^1', { isolation: 'worker' });
+        return host.execute('greeter', { values: { who: 'worker' } });
+      });
+      expect(inWorker).toBe('Hello, worker! (greeter@1.0.0 via blob)');
     }));
 
   it('reports a PluginLoadError pointing at the policy when it refuses blob: and data:', () =>
@@ -257,11 +264,12 @@ describe('the example host page under other Content-Security-Policies', () => {
     }));
 
   it.each([
-    ['/blob-and-data.html' as const, 'data:'],
-    ['/index.html' as const, 'blob:'],
-  ])('on %s gives stack traces through %s that name the plugin, line and column', (path, _scheme) =>
+    ['/blob-and-data.html' as const, 'data'],
+    ['/index.html' as const, 'blob'],
+  ])('on %s gives stack traces through %s: URLs that name the plugin, line and column', (path, scheme) =>
     withPage(async (page) => {
       await openHost(page, auto(path));
+      expect((await runPlugin(page, 'greeter', { who: 'scheme' })).result).toBe(`Hello, scheme! (greeter@1.0.0 via ${scheme})`);
       const stack = await page.evaluate(() =>
         window.plughubExample.host.load('throws@1.0.0').then(
           () => 'loaded',

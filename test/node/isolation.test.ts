@@ -138,6 +138,12 @@ describe('isolation: worker_threads', () => {
     const thrown = await misbehaves.execute({ values: { throw: 3 } }).catch((error: unknown) => error);
     expect(thrown).toBeInstanceOf(PluginExecutionError);
     expect(thrown).toMatchObject({ message: 'misbehaves@1.0.0: execute failed: out of range: 3', cause: { name: 'RangeError' } });
+    // The worker imported the plugin from a data: URL labelled with its name, and its runtime is named too: the stack names both, no base64 module.
+    const stack = String(((thrown as Error).cause as Error).stack);
+    expect(stack).toMatch(/^RangeError: out of range: 3\n {4}at (?:Module\.)?execute \(plughub:misbehaves@1\.0\.0:2:\d+\)$/m);
+    expect(stack).toContain('plughub:worker-runtime:');
+    expect(stack).not.toContain('base64');
+    expect(stack.length).toBeLessThan(1000);
   });
 
   it('gives the plugin the shape of the host API: calls cross, data is a snapshot, and no path leaves the API, not even a forged one', async () => {

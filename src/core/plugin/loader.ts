@@ -1,8 +1,8 @@
 /**
  * A ModuleLoader that needs nothing but `import()` of a `data:` URL, which
- * both Node and browsers support. Platform adapters use faster or more
- * debuggable routes (file: URLs in Node, blob: URLs in browsers) and fall
- * back to this one. Modules are memoized by integrity, so the same bytes give
+ * both Node and browsers support. Platform adapters use their own routes
+ * (private file: copies in Node; data: URLs in browsers, or blob: where a
+ * page's policy refuses data:). Modules are memoized by integrity, so the same bytes give
  * the same module instance and different bytes a new one.
  */
 import { bytesToBase64 } from '../base64.js';

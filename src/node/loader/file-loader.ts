@@ -15,9 +15,8 @@
  * `<private dir>/<algo>-<hex>.mjs`, in a directory created with mkdtemp
  * (mode 0700, an unpredictable name) that only this process writes, and
  * imports that. It never reads the bytes
- * back from the shared cache. The copy keeps stack traces and
- * `import.meta.url` readable (a data: URL would put the whole base64 module
- * in every stack trace). The name is the content hash, so Node's module map
+ * back from the shared cache. The copy keeps `import.meta.url` a readable
+ * file: URL, and its stack frames point at a file one can open. The name is the content hash, so Node's module map
  * is keyed by content too. Each copy is written once per process, straight
  * to its name (no temporary file, rename or existence check: the directory
  * is this process's own): the loaders of a process share a table of the
