@@ -17,7 +17,7 @@ export interface BenchPage {
   plughub(registry: string, database: string, spec: string, cold: boolean): Promise<number>;
   /** Fetches `url` (from the network when `cold`, else through the HTTP cache) and imports it from a blob: URL (or `via` data:). */
   baseline(url: string, cold: boolean, via?: 'blob' | 'data'): Promise<number>;
-  /** Fetches the document at `documentUrl`, then does what `baseline` does with `url`, from the network. */
+  /** Fetches the document at `documentUrl`, then `url` from the network, imported through a data: URL (as plughub imports where the page allows it). */
   floor(documentUrl: string, url: string): Promise<number>;
 }
 
@@ -42,7 +42,7 @@ const bench: BenchPage = {
     const document = await fetch(documentUrl, { cache: 'no-store' });
     if (!document.ok) throw new Error(`GET ${documentUrl}: ${document.status}`);
     await document.arrayBuffer();
-    return fetchAndImport(url, true, start);
+    return fetchAndImport(url, true, start, 'data');
   },
 };
 

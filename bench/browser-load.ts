@@ -24,7 +24,7 @@
  * through a data: URL, as plughub imports where the page allows it (the
  * part of plughub's figure owed to the scheme), and one that no loader from
  * a registry can beat: the document request, then the bundle's and its
- * import (`floor`). Each round prints its medians and ratios; the summary gives the
+ * import through the same scheme as plughub's (`floor`). Each round prints its medians and ratios; the summary gives the
  * median of all rounds, the spread of the rounds' ratios and PASS or FAIL
  * against the goals (cold <= 1.5x, warm <= 1.3x). Not a test: run it with
  *
@@ -116,7 +116,7 @@ try {
   const labels = {
     baseCold: 'baseline cold: fetch (no-store) + import(blob: URL)',
     cold: 'plughub cold (new database: resolve, download, verify, import; then store)',
-    floor: 'reference: fetch document (no-store), then as baseline cold',
+    floor: 'reference: fetch document, then the bundle, import(data: URL)',
     dataCold: 'reference: baseline cold through a data: URL (as plughub imports)',
     baseWarm: 'baseline warm: fetch (HTTP cache) + import(blob: URL)',
     warm: 'plughub warm (cached in IndexedDB: fresh document, read, verify, import)',
