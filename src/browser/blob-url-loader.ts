@@ -26,7 +26,7 @@
  * naming the plugin, its version and the cause. Modules are memoized by
  * integrity.
  */
-import { importFailure, labelledModule, type ModuleLabel, memoizeByIntegrity, moduleDataUrl } from '../core/plugin/index.js';
+import { importFailure, type ModuleLabel, memoizeByIntegrity, moduleBlobUrl, moduleDataUrl } from '../core/plugin/index.js';
 import { PluginLoadError } from '../core/errors/index.js';
 import type { ModuleLoader, ModuleNamespace, ModuleSource } from '../core/ports.js';
 
@@ -63,12 +63,6 @@ let realmScheme: 'blob' | 'data' | undefined;
  */
 export function pageModuleScheme(): 'blob' | 'data' | undefined {
   return realmScheme;
-}
-
-/** A `blob:` URL of the bytes as JavaScript, labelled when `label` is given. */
-function moduleBlobUrl(bytes: Uint8Array, label?: ModuleLabel): string {
-  const module = label ? labelledModule(bytes, label) : bytes;
-  return URL.createObjectURL(new Blob([module as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
 }
 
 /**

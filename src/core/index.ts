@@ -129,6 +129,7 @@ export {
   MAX_UNKNOWN_FIELDS_BYTES,
   memoizeByIntegrity,
   type ModuleLabel,
+  moduleBlobUrl,
   moduleDataUrl,
   moduleSourceUrl,
   parseManifest,

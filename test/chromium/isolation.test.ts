@@ -6,7 +6,8 @@
  * calls cross, a deadline and an unload stop a plugin stuck in
  * `while (true) {}`, a crash (a throw in a timer, an unhandled rejection,
  * `self.close()`) fails its calls clearly and the next call runs on a fresh
- * worker, a cooperative plugin sees the cancellation; and a page whose
+ * worker, a cooperative plugin sees the cancellation; workers import
+ * through the scheme the page's own loader found allowed; and a page whose
  * policy refuses blob: workers gets a PluginLoadError that says so.
  */
 import { fileURLToPath } from 'node:url';
@@ -161,6 +162,17 @@ describe('isolation: module Web Workers in Chromium', () => {
       expect(outcome.cancelled).toEqual({ ok: false, name: 'AbortError', message: 'the user gave up' });
       expect(outcome.notes).toEqual(['waiting', 'aborted: AbortError']);
       expect(outcome.workers).toEqual({ spawned: 1, terminated: 0 });
+    }));
+
+  it('workers import through the scheme the page’s loader found allowed (blob: here), not probing data: each', () =>
+    withPage(async (page) => {
+      expect(await page.evaluate(() => window.isolation.moduleSchemes())).toEqual({ before: ['data', 'blob'], after: ['blob'] });
+      const loaded = await page.evaluate((greeter) => window.isolation.load('greeter', greeter), GREETER);
+      expect(loaded).toMatchObject({ ok: true });
+      expect(await page.evaluate(() => window.isolation.run('greeter', { values: { who: 'worker' } }))).toEqual({
+        ok: true,
+        value: 'Hello, worker! (greeter@1.0.0 via blob)',
+      });
     }));
 
   it('a page whose policy refuses blob: workers gets a PluginLoadError that names the policy', () =>

@@ -46,51 +46,55 @@ async function journalIn() {
   const commit = async (name: string, text: string) =>
     journal.commit({ name, snapshot: await snapshotOfBytes(encoder.encode(JSON.stringify({ name, text }))), blobs: [] });
   const nextFlush = () => new Promise<void>((resolve) => (flushStarted = resolve));
-  return { root, paths, journal, commit, flushes, gate, nextFlush };
-}
-
-describe('fs storage checkpoint', () => {
-  it('flushes the files put in place while changes go on, and empties the journal with every change in place', async () => {
-    const { root, paths, journal, commit, flushes, gate, nextFlush } = await journalIn();
+  /** The records the journal file holds. */
+  const records = async () => (await readJournal(join(root, 'journal.log'), 1 << 20, async () => undefined)).records;
+  /**
+   * Commits `first`, starts a checkpoint whose early round holds first.json,
+   * commits `second` while that round's flush is held, then lets the rounds
+   * after it go on (the round under the gate fails when `failLast`).
+   */
+  const checkpointBesideChange = async (failLast = false) => {
     await commit('first', 'one');
     await journal.placement.settled();
-
     gate.held = true;
     const started = nextFlush();
     const checkpoint = journal.checkpoint();
     await started;
-    expect(flushes.at(-1)?.files).toEqual([join(paths.plugins, 'first.json')]);
-    // The flush of the files placed so far is under way: a change still commits (it waited for the whole checkpoint before).
+    const early = flushes.at(-1)!;
     await commit('second', 'two');
     gate.held = false;
+    gate.failNext = failLast;
+    return { checkpoint, early };
+  };
+  return { paths, journal, flushes, records, checkpointBesideChange };
+}
+
+describe('fs storage checkpoint', () => {
+  it('flushes the files put in place while changes go on, and empties the journal with every change in place', async () => {
+    const { paths, flushes, records, checkpointBesideChange } = await journalIn();
+    // The flush of the files placed so far is under way: a change still commits (it waited for the whole checkpoint before).
+    const { checkpoint, early } = await checkpointBesideChange();
+    expect(early.files).toEqual([join(paths.plugins, 'first.json')]);
     for (const flush of flushes) flush.release();
     await checkpoint;
 
     expect(JSON.parse(await readFile(join(paths.plugins, 'second.json'), 'utf8'))).toEqual({ name: 'second', text: 'two' });
     expect(flushes.flatMap((flush) => flush.files)).toContain(join(paths.plugins, 'second.json'));
-    expect(await readJournal(join(root, 'journal.log'), 1 << 20, async () => undefined)).toEqual({ records: 0, droppedBytes: 0 });
+    expect(await records()).toBe(0);
   });
 
   it('keeps the journal and hands every path to the next checkpoint when a flush fails, whichever round it failed in', async () => {
-    const { root, paths, journal, commit, flushes, gate, nextFlush } = await journalIn();
-    await commit('first', 'one');
-    await journal.placement.settled();
-    gate.held = true;
-    const started = nextFlush();
-    const failing = journal.checkpoint();
-    await started;
+    const { paths, journal, flushes, records, checkpointBesideChange } = await journalIn();
     // The early round holds first.json; second is committed meanwhile, and the round under the gate fails.
-    await commit('second', 'two');
-    gate.held = false;
-    gate.failNext = true;
-    flushes.at(-1)!.release();
-    await expect(failing).rejects.toThrow('the disk failed a flush');
-    expect(await readJournal(join(root, 'journal.log'), 1 << 20, async () => undefined)).toEqual({ records: 2, droppedBytes: 0 });
+    const { checkpoint, early } = await checkpointBesideChange(true);
+    early.release();
+    await expect(checkpoint).rejects.toThrow('the disk failed a flush');
+    expect(await records()).toBe(2);
 
     const before = flushes.length;
     await journal.checkpoint();
     const again = flushes.slice(before).flatMap((flush) => flush.files);
     expect(again).toEqual(expect.arrayContaining([join(paths.plugins, 'first.json'), join(paths.plugins, 'second.json')]));
-    expect(await readJournal(join(root, 'journal.log'), 1 << 20, async () => undefined)).toEqual({ records: 0, droppedBytes: 0 });
+    expect(await records()).toBe(0);
   });
 });

@@ -22,7 +22,7 @@
  */
 import { createContext, type ContextPlugin, type Logger, type PluginContext } from '../plugin/context.js';
 import { PluginExecutionError, UsageError, type ErrorDetails } from '../errors/index.js';
-import { importFailure, labelledModule, type ModuleLabel, moduleDataUrl } from '../plugin/loader.js';
+import { importFailure, type ModuleLabel, moduleBlobUrl, moduleDataUrl } from '../plugin/loader.js';
 import { pluginFromModule, type PluginDefinition } from '../plugin/definition.js';
 import type { ModuleNamespace } from '../ports.js';
 import { callHostApi, describeHostApi, hostApiStubs, hostPath } from './host-api.js';
@@ -46,8 +46,7 @@ async function importVia(scheme: WorkerModuleScheme, bytes: Uint8Array, label?: 
   if (scheme === 'data') {
     return (await import(/* @vite-ignore */ moduleDataUrl(bytes, label))) as ModuleNamespace;
   }
-  const module = label ? labelledModule(bytes, label) : bytes;
-  const url = URL.createObjectURL(new Blob([module as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
+  const url = moduleBlobUrl(bytes, label);
   try {
     return (await import(/* @vite-ignore */ url)) as ModuleNamespace;
   } finally {

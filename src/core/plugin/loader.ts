@@ -32,11 +32,26 @@ export function moduleSourceUrl(label: ModuleLabel): string {
  * line, it moves no line or column of the module's own code.
  */
 export function labelledModule(bytes: Uint8Array, label: ModuleLabel): Uint8Array {
-  const comment = new TextEncoder().encode(`\n//# sourceURL=${moduleSourceUrl(label)}\n`);
+  const comment = labelComment(label);
   const labelled = new Uint8Array(bytes.length + comment.length);
   labelled.set(bytes);
   labelled.set(comment, bytes.length);
   return labelled;
+}
+
+/** The line labelledModule appends. */
+function labelComment(label: ModuleLabel): Uint8Array {
+  return new TextEncoder().encode(`\n//# sourceURL=${moduleSourceUrl(label)}\n`);
+}
+
+/**
+ * A `blob:` URL of a module's bytes as JavaScript, labelled like
+ * labelledModule when `label` is given (as a second part of the Blob: the
+ * bytes are not copied). The caller revokes it once the import settles.
+ */
+export function moduleBlobUrl(bytes: Uint8Array, label?: ModuleLabel): string {
+  const parts = label ? [bytes, labelComment(label)] : [bytes];
+  return URL.createObjectURL(new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'text/javascript' }));
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import {
   computeIntegrity,
+  createBlobUrlLoader,
   createBrowserWorkerSpawner,
   createIsolatedInstance,
   parseManifest,
@@ -37,6 +38,8 @@ export interface IsolationPage {
   readonly logs: unknown[][];
   /** Workers started, and how many were terminated. */
   workers(): { spawned: number; terminated: number };
+  /** The schemes workers would import through, before and after the page's own loader has imported a module. */
+  moduleSchemes(): Promise<{ before: readonly string[]; after: readonly string[] }>;
 }
 
 declare global {
@@ -69,7 +72,9 @@ const api = {
 
 const inner = createBrowserWorkerSpawner();
 const spawner: WorkerSpawner = {
-  moduleSchemes: inner.moduleSchemes!,
+  get moduleSchemes() {
+    return inner.moduleSchemes;
+  },
   spawn(): IsolatedWorker {
     const worker = inner.spawn();
     counts.spawned += 1;
@@ -100,6 +105,12 @@ function instance(name: string): IsolatedInstance {
 }
 
 window.isolation = {
+  async moduleSchemes() {
+    const before = inner.moduleSchemes ?? [];
+    const bytes = new TextEncoder().encode('export const ok = true;\n');
+    await createBlobUrlLoader().import({ name: 'scheme-probe', version: '1.0.0', integrity: await computeIntegrity(bytes), bytes });
+    return { before, after: inner.moduleSchemes ?? [] };
+  },
   async load(name, code, options = {}) {
     const bytes = new TextEncoder().encode(code);
     return settle(
