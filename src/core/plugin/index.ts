@@ -12,5 +12,14 @@ export * from './versions.js';
 export * from './context.js';
 export * from './dependencies.js';
 export * from './definition.js';
-export { createDataUrlLoader, importFailure, labelledModule, type ModuleLabel, memoizeByIntegrity, moduleBlobUrl, moduleDataUrl, moduleSourceUrl } from './loader.js';
+export {
+  createDataUrlLoader,
+  importFailure,
+  labelledModule,
+  type ModuleLabel,
+  memoizeByIntegrity,
+  moduleBlobUrl,
+  moduleDataUrl,
+  moduleSourceUrl,
+} from './loader.js';
 export { InFlight } from './in-flight.js';
