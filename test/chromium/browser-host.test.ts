@@ -222,6 +222,21 @@ describe('the example host page in Chromium', () => {
   );
 });
 
+describe('the example host page at phone width', () => {
+  it('wraps integrity strings and errors instead of widening the page past 390 px', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    try {
+      const page = await context.newPage();
+      await openHost(page, pageUrl());
+      expect((await runPlugin(page, 'greeter', { who: 'phone' })).status).toBe('done');
+      expect((await runPlugin(page, 'no-such-plugin')).status).toBe('failed');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('the example host page under other Content-Security-Policies', () => {
   const auto = (path: PagePath) => pageUrl(path, registry, 'example', { scheme: 'auto' });
 
